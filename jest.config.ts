@@ -1,0 +1,19 @@
+import type { Config } from 'jest';
+
+/**
+ * Jest runs the TypeScript sources as native ES modules (fauxqs and inversify 8 are ESM-only),
+ * so `npm test` starts node with --experimental-vm-modules.
+ */
+const config: Config = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  setupFiles: ['reflect-metadata'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }],
+  },
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  testTimeout: 60_000,
+};
+
+export default config;

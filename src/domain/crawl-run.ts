@@ -1,0 +1,116 @@
+import { digest } from './hash.js';
+
+/** One scheduled (or manual) pass over the feed table. */
+export interface CrawlRun {
+  readonly id: string;
+  readonly startedAt: string;
+  /** Fetch every feed now, ignoring next-fetch times. */
+  readonly force: boolean;
+}
+
+/** What became of one feed in one run. */
+export type FeedRunOutcome = 'fetched' | 'notModified' | 'failed' | 'gone';
+
+/** What became of one notification: delivered, failed for good, or waiting for a retry. */
+export type DeliveryState = 'delivered' | 'failed' | 'pending';
+
+export interface CrawlRunCounters {
+  /** Feeds the scan dispatched. */
+  readonly feeds: number;
+  readonly fetched: number;
+  readonly notModified: number;
+  readonly failed: number;
+  readonly newArticles: number;
+  readonly notifications: { readonly delivered: number; readonly failed: number; readonly pending: number };
+}
+
+export interface CrawlRunSummary extends CrawlRunCounters {
+  readonly runId: string;
+  /** The scan reached its last page. */
+  readonly scanComplete: boolean;
+  /** Every dispatched feed has an outcome and no notification is still in flight. */
+  readonly complete: boolean;
+}
+
+export function newCrawlRun(now: Date, force: boolean, nonce: string): CrawlRun {
+  return { id: `run_${now.toISOString().replace(/[-:.]/g, '')}_${nonce}`, startedAt: now.toISOString(), force };
+}
+
+export function emptyCounters(): CrawlRunCounters {
+  return {
+    feeds: 0,
+    fetched: 0,
+    notModified: 0,
+    failed: 0,
+    newArticles: 0,
+    notifications: { delivered: 0, failed: 0, pending: 0 },
+  };
+}
+
+/** Counters are computed from per-feed and per-notification outcome records, so redelivery cannot inflate them. */
+export function summarize(
+  runId: string,
+  scan: { readonly complete: boolean; readonly feedsDispatched: number },
+  feedOutcomes: Iterable<{ readonly outcome: FeedRunOutcome; readonly newArticles: number }>,
+  deliveries: Iterable<DeliveryState>,
+): CrawlRunSummary {
+  let fetched = 0;
+  let notModified = 0;
+  let failed = 0;
+  let newArticles = 0;
+  let outcomes = 0;
+  for (const { outcome, newArticles: count } of feedOutcomes) {
+    outcomes++;
+    newArticles += count;
+    if (outcome === 'fetched') fetched++;
+    else if (outcome === 'notModified') notModified++;
+    else failed++;
+  }
+  const notifications = { delivered: 0, failed: 0, pending: 0 };
+  for (const state of deliveries) notifications[state]++;
+  return {
+    runId,
+    feeds: scan.feedsDispatched,
+    fetched,
+    notModified,
+    failed,
+    newArticles,
+    notifications,
+    scanComplete: scan.complete,
+    complete: scan.complete && outcomes >= scan.feedsDispatched && notifications.pending === 0,
+  };
+}
+
+/**
+ * The event a fetch raises for the articles it stored first: one per feed and run, so its id is derived
+ * from both and a retried fetch raises the same event again rather than a second one.
+ */
+export interface ArticlesDiscovered {
+  readonly type: 'ArticlesDiscovered';
+  readonly eventId: string;
+  readonly runId: string;
+  readonly feedId: string;
+  readonly articleIds: readonly string[];
+  readonly discoveredAt: string;
+}
+
+export function articlesDiscovered(
+  runId: string,
+  feedId: string,
+  articleIds: readonly string[],
+  discoveredAt: string,
+): ArticlesDiscovered {
+  return {
+    type: 'ArticlesDiscovered',
+    eventId: digest(['discovered', runId, feedId], 32),
+    runId,
+    feedId,
+    articleIds: [...articleIds].sort(),
+    discoveredAt,
+  };
+}
+
+/** One notification of one subscription about one discovery: its id is the webhook-id, stable across retries. */
+export function notificationIdFor(subscriptionId: string, eventId: string): string {
+  return `msg_${digest(['notification', subscriptionId, eventId], 32)}`;
+}
