@@ -9,7 +9,8 @@ export interface CrawlRun {
 }
 
 /** What became of one feed in one run. */
-export type FeedRunOutcome = 'fetched' | 'notModified' | 'failed' | 'gone';
+/** `skipped`: dispatched, but removed or no longer due by the time its fetch ran. */
+export type FeedRunOutcome = 'fetched' | 'notModified' | 'failed' | 'gone' | 'skipped';
 
 /** What became of one notification: delivered, failed for good, or waiting for a retry. */
 export type DeliveryState = 'delivered' | 'failed' | 'pending';
@@ -64,7 +65,7 @@ export function summarize(
     newArticles += count;
     if (outcome === 'fetched') fetched++;
     else if (outcome === 'notModified') notModified++;
-    else failed++;
+    else if (outcome !== 'skipped') failed++;
   }
   const notifications = { delivered: 0, failed: 0, pending: 0 };
   for (const state of deliveries) notifications[state]++;

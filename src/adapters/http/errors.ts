@@ -1,0 +1,66 @@
+import type { FetchErrorCode } from '../../application/ports/feed-fetcher.port.js';
+
+/** The failures an HTTP exchange itself can end in, named as the contract names them. */
+export type HttpFailureCode = Extract<
+  FetchErrorCode,
+  | 'invalid_url'
+  | 'unsupported_scheme'
+  | 'blocked_address'
+  | 'dns_error'
+  | 'connect_error'
+  | 'tls_error'
+  | 'timeout'
+  | 'too_large'
+  | 'too_many_redirects'
+  | 'http_error'
+>;
+
+/** The base of the HTTP adapter's errors: a stable `code`, a message for people, the `cause` kept. */
+export abstract class HttpAdapterError extends Error {
+  abstract readonly code: string;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** An entry of the allowed-networks setting that is not an IP address or CIDR range. */
+export class InvalidNetworkError extends HttpAdapterError {
+  readonly code = 'invalid_network';
+
+  constructor(
+    readonly entry: string,
+    reason: string,
+  ) {
+    super(`invalid allowed network ${JSON.stringify(entry)}: ${reason}`);
+  }
+}
+
+/** A connection refused by the network guard because the address is internal and not explicitly allowed. */
+export class BlockedAddressError extends HttpAdapterError {
+  readonly code = 'blocked_address';
+
+  constructor(
+    readonly hostname: string,
+    readonly address: string,
+  ) {
+    super(
+      hostname === address
+        ? `refusing to connect to ${address}: the address is not public and not in the allowed networks`
+        : `refusing to connect to ${hostname} (${address}): the address is not public and not in the allowed networks`,
+    );
+  }
+}
+
+/** An HTTP exchange that ended without a usable response; `status` is set when a response had arrived. */
+export class HttpRequestError extends HttpAdapterError {
+  readonly code: HttpFailureCode;
+  readonly status?: number;
+
+  constructor(code: HttpFailureCode, message: string, options?: { cause?: unknown; status?: number }) {
+    super(message, options);
+    this.code = code;
+    if (options?.status !== undefined) this.status = options.status;
+  }
+}

@@ -1,0 +1,334 @@
+import { readFileSync } from 'node:fs';
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { Transform as ZlibStream } from 'node:stream';
+import zlib from 'node:zlib';
+import { BlockedAddressError, HttpRequestError } from './errors.js';
+import type { NetworkGuard } from './network-guard.js';
+
+function readVersion(): string {
+  try {
+    const text = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
+    const version = (JSON.parse(text) as { version?: unknown }).version;
+    return typeof version === 'string' ? version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** `feedrelay/<version> (+https://github.com/feedrelay/feedrelay)`, the version read once from package.json. */
+export const USER_AGENT = `feedrelay/${readVersion()} (+https://github.com/feedrelay/feedrelay)`;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+export interface HttpRequestOptions {
+  readonly url: string;
+  readonly method?: 'GET' | 'POST';
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Uint8Array;
+  /** Refuses internal addresses on every hop. */
+  readonly guard: NetworkGuard;
+  /** One deadline for the whole exchange: connects, redirects, headers and body. */
+  readonly timeoutMs: number;
+  /** Overrides `timeoutMs` with an absolute time (epoch ms), to share one deadline across several exchanges. */
+  readonly deadlineAt?: number;
+  /** The most body bytes accepted, counted after decompression (and on the wire). */
+  readonly maxBytes: number;
+  /** Whether 3xx responses with a Location are followed (default true); when not, they are returned as they are. */
+  readonly followRedirects?: boolean;
+  /** The most redirects followed before failing with `too_many_redirects` (default 5). */
+  readonly maxRedirects?: number;
+}
+
+/** One redirect that was followed. */
+export interface RedirectHop {
+  readonly status: number;
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  /** The URL that gave this response, after redirects. */
+  readonly url: string;
+  readonly redirects: readonly RedirectHop[];
+  /** The decoded body of a 2xx response; empty for every other status (those bodies are not read). */
+  readonly body: Buffer;
+}
+
+/** Parses a URL for an outbound request, refusing what is not http(s). */
+export function parseHttpUrl(text: string, base?: URL): URL {
+  let url: URL;
+  try {
+    url = new URL(text, base);
+  } catch (error) {
+    throw new HttpRequestError('invalid_url', `not a valid URL: ${JSON.stringify(text)}`, { cause: error });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new HttpRequestError('unsupported_scheme', `only http and https URLs are fetched, not ${url.protocol}`);
+  }
+  if (url.hostname === '') throw new HttpRequestError('invalid_url', `the URL has no host: ${JSON.stringify(text)}`);
+  return url;
+}
+
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA', 'ENODATA', 'ESERVFAIL']);
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_OSSL_)|_CERT|HOSTNAME_MISMATCH/;
+
+/** Maps a Node socket, DNS, TLS or parser error to the contract's failure codes. */
+export function toHttpRequestError(error: unknown, host: string, status?: number): HttpRequestError {
+  if (error instanceof HttpRequestError) return error;
+  const options = status === undefined ? { cause: error } : { cause: error, status };
+  if (error instanceof BlockedAddressError) return new HttpRequestError('blocked_address', error.message, options);
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const syscall = (error as { syscall?: unknown } | null)?.syscall;
+  if (typeof code === 'string') {
+    if (DNS_CODES.has(code) || syscall === 'getaddrinfo' || syscall === 'queryA') {
+      return new HttpRequestError('dns_error', `could not resolve ${host}: ${message}`, options);
+    }
+    if (TLS_CODE.test(code) || (code === 'EPROTO' && /ssl|tls/i.test(message))) {
+      return new HttpRequestError('tls_error', `TLS failed with ${host}: ${message}`, options);
+    }
+    if (code.startsWith('HPE_')) {
+      return new HttpRequestError('http_error', `malformed response from ${host}: ${message}`, options);
+    }
+  }
+  if (/SSL|TLS|certificate/i.test(message) && !(typeof code === 'string' && code.startsWith('E'))) {
+    return new HttpRequestError('tls_error', `TLS failed with ${host}: ${message}`, options);
+  }
+  return new HttpRequestError('connect_error', `connection to ${host} failed: ${message}`, options);
+}
+
+interface Hop {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+function createDecoder(encoding: string, firstBytes: Buffer): ZlibStream | undefined {
+  switch (encoding) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    case 'deflate': {
+      // "deflate" should be zlib-wrapped, but some servers send raw deflate: a zlib header says which.
+      const [cmf = 0, flg = 0] = firstBytes;
+      const wrapped = (cmf & 0x0f) === 8 && ((cmf << 8) | flg) % 31 === 0;
+      return wrapped
+        ? zlib.createInflate({ finishFlush: zlib.constants.Z_SYNC_FLUSH })
+        : zlib.createInflateRaw({ finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    }
+    case 'br':
+      return zlib.createBrotliDecompress({ finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH });
+    default:
+      return undefined;
+  }
+}
+
+/** One request/response on a fresh connection; settles exactly once and leaves no socket behind. */
+function exchange(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | Uint8Array | undefined,
+  options: HttpRequestOptions,
+  signal: AbortSignal,
+): Promise<Hop> {
+  return new Promise<Hop>((resolve, reject) => {
+    const host = url.host;
+    let settled = false;
+    let response: IncomingMessage | undefined;
+    let decoder: ZlibStream | undefined;
+
+    const cleanup = (): void => {
+      signal.removeEventListener('abort', onAbort);
+      decoder?.destroy();
+      response?.destroy();
+      request.destroy();
+    };
+    const fail = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      reject(toHttpRequestError(error, host, response?.statusCode));
+    };
+    const succeed = (hop: Hop): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      resolve(hop);
+    };
+    const onAbort = (): void => {
+      fail(new HttpRequestError('timeout', `no complete response from ${host} within ${options.timeoutMs} ms`));
+    };
+
+    const client = url.protocol === 'https:' ? https : http;
+    const request = client.request(
+      {
+        protocol: url.protocol,
+        hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+        port: url.port === '' ? undefined : Number(url.port),
+        path: `${url.pathname}${url.search}`,
+        method,
+        headers,
+        agent: false,
+        lookup: options.guard.lookup,
+      },
+      (res) => {
+        response = res;
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status >= 300) {
+          succeed({ status, headers: res.headers, body: Buffer.alloc(0) });
+          return;
+        }
+        readBody(res, status);
+      },
+    );
+    request.on('error', fail);
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    const tooLarge = (status: number): HttpRequestError =>
+      new HttpRequestError('too_large', `the response from ${host} exceeds ${options.maxBytes} bytes`, { status });
+
+    function readBody(res: IncomingMessage, status: number): void {
+      const encoding = (res.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+      const declared = Number(res.headers['content-length']);
+      if (encoding === 'identity' && Number.isFinite(declared) && declared > options.maxBytes) {
+        fail(tooLarge(status));
+        return;
+      }
+      if (encoding !== 'identity' && !['gzip', 'x-gzip', 'deflate', 'br'].includes(encoding)) {
+        fail(new HttpRequestError('http_error', `unsupported content-encoding ${JSON.stringify(encoding)}`, { status }));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let decoded = 0;
+      let wire = 0;
+      let pending: Buffer[] = [];
+      let ended = false;
+      const collect = (chunk: Buffer): void => {
+        if (settled) return;
+        decoded += chunk.length;
+        if (decoded > options.maxBytes) fail(tooLarge(status));
+        else chunks.push(chunk);
+      };
+      const finish = (): void => succeed({ status, headers: res.headers, body: Buffer.concat(chunks, decoded) });
+      const feed = (chunk: Buffer): void => {
+        if (encoding === 'identity') {
+          collect(chunk);
+          return;
+        }
+        if (!decoder) {
+          pending.push(chunk);
+          const head = Buffer.concat(pending);
+          if (head.length < 2 && !ended) return;
+          pending = [];
+          decoder = createDecoder(encoding, head)!;
+          decoder.on('data', collect);
+          decoder.on('error', (error: Error) =>
+            fail(new HttpRequestError('http_error', `could not decode the ${encoding} body from ${host}`, { cause: error, status })),
+          );
+          decoder.on('end', finish);
+          chunk = head;
+        }
+        if (!decoder.write(chunk)) {
+          res.pause();
+          decoder.once('drain', () => res.resume());
+        }
+      };
+      res.on('data', (chunk: Buffer) => {
+        wire += chunk.length;
+        if (wire > options.maxBytes) fail(tooLarge(status));
+        else feed(chunk);
+      });
+      res.on('end', () => {
+        ended = true;
+        if (encoding === 'identity') finish();
+        else if (!decoder && pending.length === 0) finish();
+        else {
+          if (!decoder) feed(Buffer.alloc(0));
+          decoder?.end();
+        }
+      });
+      res.on('error', fail);
+      res.on('close', () => {
+        if (!res.complete) fail(new Error(`the connection closed before the response from ${host} was complete`));
+      });
+    }
+
+    request.end(body);
+  });
+}
+
+/**
+ * Sends one request through the network guard under one deadline and returns the response with its decoded body,
+ * following redirects when asked. Every failure is an `HttpRequestError` carrying a contract code; no connection
+ * outlives the call.
+ */
+export async function sendHttpRequest(options: HttpRequestOptions): Promise<HttpResponse> {
+  const deadlineAt = options.deadlineAt ?? Date.now() + options.timeoutMs;
+  const followRedirects = options.followRedirects ?? true;
+  const maxRedirects = options.maxRedirects ?? 5;
+  let url = parseHttpUrl(options.url);
+  let method: string = options.method ?? 'GET';
+  let body = options.body;
+  const headers: Record<string, string> = {
+    'user-agent': USER_AGENT,
+    'accept-encoding': 'gzip, deflate, br',
+    ...lowerCaseKeys(options.headers ?? {}),
+  };
+  const redirects: RedirectHop[] = [];
+
+  const remaining = deadlineAt - Date.now();
+  if (remaining <= 0) throw new HttpRequestError('timeout', `no time left to request ${url.host}`);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), remaining);
+  try {
+    for (;;) {
+      try {
+        options.guard.assertHostAllowed(url.hostname);
+      } catch (error) {
+        throw toHttpRequestError(error, url.host);
+      }
+      const hop = await exchange(url, method, headers, body, options, controller.signal);
+      const location = hop.headers.location;
+      if (!followRedirects || !REDIRECT_STATUSES.has(hop.status) || location === undefined) {
+        return { status: hop.status, headers: hop.headers, url: url.href, redirects, body: hop.body };
+      }
+      if (redirects.length >= maxRedirects) {
+        throw new HttpRequestError('too_many_redirects', `more than ${maxRedirects} redirects from ${options.url}`, {
+          status: hop.status,
+        });
+      }
+      let next: URL;
+      try {
+        next = parseHttpUrl(location, url);
+      } catch (error) {
+        const cause = error as HttpRequestError;
+        throw new HttpRequestError(cause.code, `redirect to an unusable location: ${cause.message}`, {
+          cause,
+          status: hop.status,
+        });
+      }
+      redirects.push({ status: hop.status, from: url.href, to: next.href });
+      if (hop.status === 303 || ((hop.status === 301 || hop.status === 302) && method === 'POST')) {
+        method = 'GET';
+        body = undefined;
+        delete headers['content-type'];
+        delete headers['content-length'];
+      }
+      url = next;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function lowerCaseKeys(record: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key.toLowerCase(), value]));
+}

@@ -1,0 +1,173 @@
+import { inject, injectable } from 'inversify';
+import type { FeedFetcher, FetchFailure, FetchRequest, FetchResult } from '../../application/ports/feed-fetcher.port.js';
+import type { FeedParser, ParseResult } from '../../application/ports/feed-parser.port.js';
+import { HttpRequestError } from './errors.js';
+import { sendHttpRequest, type HttpResponse, type RedirectHop } from './http-client.js';
+import { NetworkGuard } from './network-guard.js';
+import { FEED_PARSER, HTTP_FETCH_OPTIONS, type HttpFetchOptions } from './tokens.js';
+
+export const DEFAULT_HTTP_FETCH_OPTIONS = {
+  timeoutMs: 10_000,
+  maxBytes: 5 * 1024 * 1024,
+  maxRedirects: 5,
+  allowedNetworks: [] as readonly string[],
+} as const satisfies Required<HttpFetchOptions>;
+
+const FEED_ACCEPT = [
+  'application/rss+xml',
+  'application/atom+xml',
+  'application/feed+json',
+  'application/rdf+xml;q=0.9',
+  'application/xml;q=0.9',
+  'text/xml;q=0.9',
+  'application/json;q=0.8',
+  'text/html;q=0.5',
+  '*/*;q=0.1',
+].join(', ');
+
+/** Seconds to wait from a Retry-After header (delay-seconds or HTTP-date), if it can be read. */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** The target of the last 301/308 of a redirect chain: where the requested URL now lives. */
+function permanentTarget(redirects: readonly RedirectHop[], requested: string): string | undefined {
+  const hop = [...redirects].reverse().find((r) => r.status === 301 || r.status === 308);
+  return hop && hop.to !== requested ? hop.to : undefined;
+}
+
+function header(response: HttpResponse, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function failed(error: FetchFailure): FetchResult {
+  return { kind: 'failed', error };
+}
+
+/**
+ * Fetches feeds over HTTP(S) behind the network guard: conditional GET, one deadline and one size cap for the
+ * whole exchange, redirects reported when permanent, HTML pages followed once to the feed they advertise.
+ */
+@injectable()
+export class HttpFeedFetcher implements FeedFetcher {
+  private readonly options: Required<HttpFetchOptions>;
+  private readonly guard: NetworkGuard;
+
+  constructor(
+    @inject(HTTP_FETCH_OPTIONS) options: HttpFetchOptions,
+    @inject(FEED_PARSER) private readonly parser: FeedParser,
+  ) {
+    this.options = { ...DEFAULT_HTTP_FETCH_OPTIONS, ...stripUndefined(options) };
+    this.guard = NetworkGuard.fromList(this.options.allowedNetworks);
+  }
+
+  async fetch(request: FetchRequest): Promise<FetchResult> {
+    const deadlineAt = Date.now() + this.options.timeoutMs;
+    try {
+      const response = await this.get(request.url, request, deadlineAt);
+      const permanentRedirect = permanentTarget(response.redirects, request.url);
+      const result = this.interpret(response, request, permanentRedirect);
+      if (result.kind !== 'discovered') return result;
+      const alternate = await this.get(result.alternate, request, deadlineAt);
+      const outcome = this.interpret(alternate, request, permanentRedirect);
+      if (outcome.kind !== 'discovered') return outcome;
+      return failed({ code: 'not_a_feed', message: `${result.alternate} is not a feed either`, status: alternate.status });
+    } catch (error) {
+      return failed(toFailure(error));
+    }
+  }
+
+  private get(url: string, request: FetchRequest, deadlineAt: number): Promise<HttpResponse> {
+    const headers: Record<string, string> = { accept: FEED_ACCEPT };
+    if (request.etag) headers['if-none-match'] = request.etag;
+    if (request.lastModified) headers['if-modified-since'] = request.lastModified;
+    return sendHttpRequest({
+      url,
+      method: 'GET',
+      headers,
+      guard: this.guard,
+      timeoutMs: this.options.timeoutMs,
+      deadlineAt,
+      maxBytes: this.options.maxBytes,
+      maxRedirects: this.options.maxRedirects,
+    });
+  }
+
+  private parse(response: HttpResponse): ParseResult {
+    try {
+      return this.parser.parse({
+        bytes: response.body,
+        url: response.url,
+        ...defined({ contentType: header(response, 'content-type') }),
+      });
+    } catch (error) {
+      // The port promises never to throw; should a parser break that promise, the document is what failed.
+      return { ok: false, code: 'parse_error', message: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  private interpret(
+    response: HttpResponse,
+    request: FetchRequest,
+    permanentRedirect: string | undefined,
+  ): FetchResult | { readonly kind: 'discovered'; readonly alternate: string } {
+    const { status } = response;
+    const common = {
+      status,
+      url: response.url,
+      ...(permanentRedirect === undefined ? {} : { permanentRedirect }),
+    };
+    if (status === 304) {
+      const etag = header(response, 'etag') ?? request.etag;
+      const lastModified = header(response, 'last-modified') ?? request.lastModified;
+      return { kind: 'notModified', ...common, ...defined({ etag, lastModified }) };
+    }
+    if (status >= 200 && status < 300) {
+      const parsed = this.parse(response);
+      if (parsed.ok) {
+        const validators = defined({ etag: header(response, 'etag'), lastModified: header(response, 'last-modified') });
+        return { kind: 'fetched', ...common, ...validators, document: parsed.feed };
+      }
+      if (parsed.code === 'not_a_feed' && parsed.alternate !== undefined) {
+        try {
+          return { kind: 'discovered', alternate: new URL(parsed.alternate, response.url).href };
+        } catch {
+          // An unreadable alternate link leaves the page what it is: not a feed.
+        }
+      }
+      return failed({ code: parsed.code, message: parsed.message, status });
+    }
+    if (status === 410) return failed({ code: 'gone', message: `${response.url} is gone`, status });
+    const retryAfterSeconds = parseRetryAfter(header(response, 'retry-after'));
+    if (status === 429 || (status === 503 && retryAfterSeconds !== undefined)) {
+      return failed({
+        code: 'rate_limited',
+        message: `${response.url} asks to slow down`,
+        status,
+        ...defined({ retryAfterSeconds }),
+      });
+    }
+    return failed({ code: 'http_error', message: `${response.url} answered with status ${status}`, status });
+  }
+}
+
+function toFailure(error: unknown): FetchFailure {
+  if (error instanceof HttpRequestError) {
+    return { code: error.code, message: error.message, ...defined({ status: error.status }) };
+  }
+  return { code: 'connect_error', message: error instanceof Error ? error.message : String(error) };
+}
+
+function defined<T extends Record<string, unknown>>(record: T): Partial<T> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+function stripUndefined(options: HttpFetchOptions): HttpFetchOptions {
+  return defined({ ...options }) as HttpFetchOptions;
+}

@@ -1,0 +1,40 @@
+import { injectable } from 'inversify';
+import type { PagePosition } from '../../domain/cursor.js';
+import type { Feed } from '../../domain/feed.js';
+import type { FeedPageReader, FeedRepository } from '../../application/ports/feed-store.port.js';
+import type { Page } from '../../application/ports/page.js';
+import { fullPages, paginate, SortedMap, type PageBudget } from './paginate.js';
+
+/** The feed table in memory, paged by feed id like a DynamoDB scan. */
+@injectable()
+export class InMemoryFeedStore implements FeedRepository, FeedPageReader {
+  private readonly feeds = new SortedMap<Feed>();
+
+  constructor(private readonly budget: PageBudget = fullPages) {}
+
+  async get(feedId: string): Promise<Feed | undefined> {
+    return this.feeds.get(feedId);
+  }
+
+  async addNew(feeds: readonly Feed[]): Promise<Feed[]> {
+    const added: Feed[] = [];
+    for (const feed of feeds) {
+      if (this.feeds.has(feed.id)) continue;
+      this.feeds.set(feed.id, feed);
+      added.push(feed);
+    }
+    return added;
+  }
+
+  async save(feed: Feed): Promise<void> {
+    this.feeds.set(feed.id, feed);
+  }
+
+  async remove(feedId: string): Promise<boolean> {
+    return this.feeds.delete(feedId);
+  }
+
+  async readPage(after: PagePosition | undefined, limit: number): Promise<Page<Feed>> {
+    return paginate(this.feeds.values(), (f) => f.id, after, limit, this.budget, 'id');
+  }
+}

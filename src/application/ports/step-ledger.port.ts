@@ -1,0 +1,19 @@
+/**
+ * Makes a step (a scan page, a fetch, a delivery attempt) take effect once although its message may arrive
+ * twice or come back after a crash. A step is claimed with a lease; the holder does the work and completes
+ * it. A copy that finds the step done or leased to someone else does nothing: the holder's own message
+ * comes back by itself if the holder dies, and by then the lease has run out.
+ */
+export interface StepLedger {
+  claim(stepId: string, owner: string, leaseSeconds: number, now: Date): Promise<ClaimResult>;
+  /** Marks the step done, with a few numbers to remember (a page's item count, whether it was the last). */
+  complete(stepId: string, owner: string, record?: StepRecord): Promise<void>;
+  /** Gives up a claim after a failure, so that a retry need not wait for the lease to run out. */
+  release(stepId: string, owner: string): Promise<void>;
+  /** The completed steps whose id starts with `prefix`, with their records. */
+  completed(prefix: string): Promise<StepRecord[]>;
+}
+
+export type ClaimResult = 'claimed' | 'done' | 'busy';
+
+export type StepRecord = Readonly<Record<string, number | boolean>>;

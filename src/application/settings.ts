@@ -1,0 +1,38 @@
+import { ConfigurationError } from './errors.js';
+
+/** How the relays and deliveries behave; read once at start, validated, bound as a constant. */
+export interface RelaySettings {
+  /** Feeds read per scan page. */
+  readonly feedPageSize: number;
+  /** Subscribers read per fan-out page. */
+  readonly subscriberPageSize: number;
+  /** The relay's own bound on pages per chain, so a runaway loop ends even where the platform would not stop it. */
+  readonly maxRelayPages: number;
+  /** How long a claimed step is held; at least the handler's time-out, at most the queue's visibility time-out. */
+  readonly leaseSeconds: number;
+  readonly maxDeliveryAttempts: number;
+  /** The first retry waits about this long; each further one twice as long, with jitter, at most 900 s. */
+  readonly deliveryBackoffSeconds: number;
+}
+
+export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
+  feedPageSize: 100,
+  subscriberPageSize: 100,
+  maxRelayPages: 1_000_000,
+  leaseSeconds: 60,
+  maxDeliveryAttempts: 8,
+  deliveryBackoffSeconds: 30,
+};
+
+export function relaySettings(overrides: Partial<RelaySettings> = {}): RelaySettings {
+  const settings = { ...DEFAULT_RELAY_SETTINGS, ...overrides };
+  for (const [name, value] of Object.entries(settings)) {
+    if (!Number.isFinite(value) || value <= 0) {
+      throw new ConfigurationError(`setting ${name} must be a positive number, got ${JSON.stringify(value)}`);
+    }
+  }
+  if (settings.feedPageSize > 1000 || settings.subscriberPageSize > 1000) {
+    throw new ConfigurationError('page sizes must be at most 1000');
+  }
+  return settings;
+}

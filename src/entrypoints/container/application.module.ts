@@ -1,0 +1,27 @@
+import { ContainerModule } from 'inversify';
+import { PageRelay } from '../../application/page-relay.js';
+import { relaySettings, type RelaySettings } from '../../application/settings.js';
+import { TOKENS } from '../../application/tokens.js';
+import { DeliverNotification } from '../../application/use-cases/deliver-notification.js';
+import { FetchFeed } from '../../application/use-cases/fetch-feed.js';
+import { ScanFeedsPage } from '../../application/use-cases/scan-feeds-page.js';
+import { ScanSubscribersPage } from '../../application/use-cases/scan-subscribers-page.js';
+import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
+import { StartFanOut } from '../../application/use-cases/start-fan-out.js';
+import { SummarizeRun } from '../../application/use-cases/summarize-run.js';
+
+/** The use cases and the relay, with the settings they run under. */
+export function applicationModule(settings: Partial<RelaySettings> = {}): ContainerModule {
+  const validated = relaySettings(settings);
+  return new ContainerModule(({ bind }) => {
+    bind(TOKENS.RelaySettings).toConstantValue(validated);
+    bind(PageRelay).toSelf().inSingletonScope();
+    bind(StartCrawlRun).toSelf().inSingletonScope();
+    bind(ScanFeedsPage).toSelf().inSingletonScope();
+    bind(FetchFeed).toSelf().inSingletonScope();
+    bind(StartFanOut).toSelf().inSingletonScope();
+    bind(ScanSubscribersPage).toSelf().inSingletonScope();
+    bind(DeliverNotification).toSelf().inSingletonScope();
+    bind(SummarizeRun).toSelf().inSingletonScope();
+  });
+}

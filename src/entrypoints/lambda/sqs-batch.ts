@@ -1,0 +1,50 @@
+import type { Logger } from 'pino';
+import { ApplicationError } from '../../application/errors.js';
+import { DomainError } from '../../domain/errors.js';
+
+/** The parts of Lambda's SQS event that feedrelay reads. */
+export interface SqsRecord {
+  readonly messageId: string;
+  readonly body: string;
+  readonly attributes?: { readonly ApproximateReceiveCount?: string };
+}
+export interface SqsEvent {
+  readonly Records: readonly SqsRecord[];
+}
+export interface SqsBatchResponse {
+  readonly batchItemFailures: { readonly itemIdentifier: string }[];
+}
+
+/**
+ * Runs one record at a time through `process`, all records of the batch concurrently, and reports the ones
+ * that failed as partial batch failures: a bad record fails alone and comes back (and, in the end, goes to
+ * the dead-letter queue); its batch-mates are done.
+ */
+export function sqsBatchHandler(
+  name: string,
+  logger: Logger,
+  process: (body: string) => Promise<unknown>,
+): (event: SqsEvent) => Promise<SqsBatchResponse> {
+  return async (event) => {
+    const results = await Promise.allSettled(event.Records.map((record) => process(record.body)));
+    const batchItemFailures: { itemIdentifier: string }[] = [];
+    results.forEach((result, index) => {
+      if (result.status === 'fulfilled') return;
+      const record = event.Records[index]!;
+      const error = result.reason as unknown;
+      const permanent = error instanceof ApplicationError || error instanceof DomainError;
+      logger[permanent ? 'error' : 'warn'](
+        {
+          handler: name,
+          messageId: record.messageId,
+          receiveCount: record.attributes?.ApproximateReceiveCount,
+          err: error,
+          ...(permanent ? { code: (error as { code: string }).code } : {}),
+        },
+        permanent ? `${name}: message rejected: ${(error as Error).message}` : `${name}: message failed, will retry`,
+      );
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    });
+    return { batchItemFailures };
+  };
+}
