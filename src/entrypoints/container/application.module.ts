@@ -2,6 +2,11 @@ import { ContainerModule } from 'inversify';
 import { PageRelay } from '../../application/page-relay.js';
 import { relaySettings, type RelaySettings } from '../../application/settings.js';
 import { TOKENS } from '../../application/tokens.js';
+import { AddFeeds } from '../../application/use-cases/add-feeds.js';
+import { ListFeeds } from '../../application/use-cases/list-feeds.js';
+import { ListSubscriptions } from '../../application/use-cases/list-subscriptions.js';
+import { RemoveFeeds } from '../../application/use-cases/remove-feeds.js';
+import { Subscribe } from '../../application/use-cases/subscribe.js';
 import { DeliverNotification } from '../../application/use-cases/deliver-notification.js';
 import { FetchFeed } from '../../application/use-cases/fetch-feed.js';
 import { ScanFeedsPage } from '../../application/use-cases/scan-feeds-page.js';
@@ -23,5 +28,10 @@ export function applicationModule(settings: Partial<RelaySettings> = {}): Contai
     bind(ScanSubscribersPage).toSelf().inSingletonScope();
     bind(DeliverNotification).toSelf().inSingletonScope();
     bind(SummarizeRun).toSelf().inSingletonScope();
+    bind(AddFeeds).toSelf().inSingletonScope();
+    bind(RemoveFeeds).toSelf().inSingletonScope();
+    bind(ListFeeds).toSelf().inSingletonScope();
+    bind(Subscribe).toSelf().inSingletonScope();
+    bind(ListSubscriptions).toSelf().inSingletonScope();
   });
 }

@@ -1,0 +1,38 @@
+/** Dependencies point inward only: entrypoints → adapters → application → domain. */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-domain-to-outer-layers',
+      comment: 'The domain is pure: it imports nothing but itself.',
+      severity: 'error',
+      from: { path: '^src/domain' },
+      to: { pathNot: '^src/domain' },
+    },
+    {
+      name: 'no-application-to-adapters-or-entrypoints',
+      comment: 'The application knows the domain and its own ports, never the technology behind them.',
+      severity: 'error',
+      from: { path: '^src/application' },
+      to: { path: '^src/(adapters|entrypoints)' },
+    },
+    {
+      name: 'no-adapters-to-entrypoints',
+      comment: 'Adapters implement ports; composition happens in the entrypoints.',
+      severity: 'error',
+      from: { path: '^src/adapters' },
+      to: { path: '^src/entrypoints' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

@@ -1,0 +1,25 @@
+import { inject, injectable } from 'inversify';
+import { newFeed, type Feed } from '../../domain/feed.js';
+import type { Clock } from '../ports/clock.port.js';
+import type { FeedRepository } from '../ports/feed-store.port.js';
+import { TOKENS } from '../tokens.js';
+
+/** Adds feeds to the feed table. Every URL is checked before anything is written: all or nothing. */
+@injectable()
+export class AddFeeds {
+  constructor(
+    @inject(TOKENS.FeedRepository) private readonly feeds: FeedRepository,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
+  ) {}
+
+  async execute(entries: readonly { url: string; title?: string }[]): Promise<{ added: Feed[]; existing: number }> {
+    const now = this.clock.now();
+    const unique = new Map<string, Feed>();
+    for (const entry of entries) {
+      const feed = newFeed(entry.url, now, entry.title);
+      if (!unique.has(feed.id)) unique.set(feed.id, feed);
+    }
+    const added = await this.feeds.addNew([...unique.values()]);
+    return { added, existing: unique.size - added.length };
+  }
+}
