@@ -88,7 +88,7 @@ export function identifyArticles(items: readonly ParsedItem[]): Article[] {
     const ordinal = seen.get(key) ?? 0;
     seen.set(key, ordinal + 1);
     const id = digest(ordinal === 0 ? ['article', key] : ['article', key, String(ordinal)]);
-    return { ...item, id };
+    return { id, ...item };
   });
 }
 

@@ -1,0 +1,86 @@
+import { inject, injectable } from 'inversify';
+import type { ServiceIdentifier } from 'inversify';
+import type { Clock } from '../../application/ports/clock.port.js';
+import type { DeliveryResult, Notification, NotificationSink } from '../../application/ports/notification-sink.port.js';
+import { TOKENS } from '../../application/tokens.js';
+import { HttpRequestError } from '../http/errors.js';
+import { sendHttpRequest, USER_AGENT } from '../http/http-client.js';
+import { parseRetryAfter } from '../http/http-feed-fetcher.js';
+import { NetworkGuard } from '../http/network-guard.js';
+import { signedHeaders } from './standard-webhooks.js';
+import { webhookBody } from './webhook-payload.js';
+
+export interface WebhookOptions {
+  readonly timeoutMs: number;
+  /** CIDRs that webhooks may reach although they are loopback, private or link-local. */
+  readonly allowedNetworks: readonly string[];
+}
+
+export const WEBHOOK_OPTIONS = Symbol.for('WebhookOptions') as ServiceIdentifier<WebhookOptions>;
+
+/** Failures of the request itself that another try may cure. */
+const RETRYABLE = new Set(['timeout', 'connect_error', 'dns_error', 'tls_error', 'http_error']);
+
+/**
+ * Delivers notifications as signed Standard Webhooks: a POST of the `feed.articles` body with `webhook-id`,
+ * `webhook-timestamp` and `webhook-signature`. 2xx is delivered, 410 ends the subscription, a redirect is a
+ * failure (never followed), 429, 5xx and time-outs are retried (honouring Retry-After), other 4xx are not.
+ * Webhook URLs pass the same address guard as feed fetches.
+ */
+@injectable()
+export class WebhookNotificationSink implements NotificationSink {
+  readonly kind = 'webhook';
+  private readonly guard: NetworkGuard;
+
+  constructor(
+    @inject(WEBHOOK_OPTIONS) private readonly options: WebhookOptions,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
+  ) {
+    this.guard = NetworkGuard.fromList(options.allowedNetworks);
+  }
+
+  async deliver(notification: Notification): Promise<DeliveryResult> {
+    const body = webhookBody(notification);
+    const timestamp = Math.floor(this.clock.now().getTime() / 1000);
+    try {
+      const response = await sendHttpRequest({
+        url: notification.subscription.sink.url,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': USER_AGENT,
+          ...signedHeaders(notification.subscription.secret, notification.id, timestamp, body),
+        },
+        body,
+        guard: this.guard,
+        timeoutMs: this.options.timeoutMs,
+        maxBytes: 1024 * 1024,
+        followRedirects: false,
+      });
+      const status = response.status;
+      if (status >= 200 && status < 300) return { kind: 'delivered' };
+      if (status === 410) return { kind: 'ended', reason: 'the subscriber answered 410 Gone' };
+      if (status === 429 || status >= 500 || status === 408) {
+        const retryAfter = parseRetryAfter(header(response.headers['retry-after']), this.clock.now().getTime());
+        return {
+          kind: 'retry',
+          reason: `the subscriber answered ${status}`,
+          ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
+        };
+      }
+      if (status >= 300 && status < 400) return { kind: 'rejected', reason: `redirect ${status} not followed` };
+      return { kind: 'rejected', reason: `the subscriber answered ${status}` };
+    } catch (error) {
+      if (error instanceof HttpRequestError || (error as { code?: string }).code !== undefined) {
+        const code = (error as { code: string }).code;
+        const reason = `${code}: ${(error as Error).message}`;
+        return RETRYABLE.has(code) ? { kind: 'retry', reason } : { kind: 'rejected', reason };
+      }
+      throw error;
+    }
+  }
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,85 @@
+import { OperationError, UsageError } from './cli-errors.js';
+import { crawlCommand } from './commands/crawl.js';
+import { demoCommand } from './commands/demo.js';
+import { feedsCommand } from './commands/feeds.js';
+import { fetchCommand, FETCH_USAGE } from './commands/fetch.js';
+import { parseCommand, PARSE_USAGE } from './commands/parse.js';
+import { serveCommand } from './commands/serve.js';
+import { subscribeCommand, subscriptionsCommand } from './commands/subscriptions.js';
+import { Output } from './output.js';
+
+export const USAGE = `feedrelay — crawl feeds on a schedule, keep what is new, tell every subscriber
+
+Usage:
+  feedrelay demo                                   the main job on the embedded stack, with sample feeds
+  ${PARSE_USAGE}
+  ${FETCH_USAGE}
+  feedrelay feeds import FILE.opml | add URL… | list [--json] | remove URL… | export
+  feedrelay subscriptions import FILE.jsonl | list [--feed URL] [--json]
+  feedrelay subscribe FEED_URL --webhook URL [--secret whsec_…]
+  feedrelay crawl [--force] [--concurrency N] [--json]
+  feedrelay serve [--schedule CRON] [--port N]
+
+Every command: --json (one JSON document on stdout), --data-dir DIR (default .feedrelay),
+--allow-network CIDR (repeatable; also FEEDRELAY_ALLOW_NETWORKS=cidr,cidr).
+Exit status: 0 success, 1 the operation failed, 2 bad usage or bad input.`;
+
+type Command = (args: readonly string[], output: Output) => Promise<void>;
+
+const COMMANDS: Record<string, Command> = {
+  demo: demoCommand,
+  parse: parseCommand,
+  fetch: fetchCommand,
+  feeds: feedsCommand,
+  subscriptions: subscriptionsCommand,
+  subscribe: subscribeCommand,
+  crawl: crawlCommand,
+  serve: serveCommand,
+};
+
+/** Runs one command line; returns the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const output = new Output(argv.includes('--json'));
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    (name === undefined ? process.stderr : process.stdout).write(`${USAGE}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    process.stdout.write('feedrelay\n');
+    return 0;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (!command) throw new UsageError(`unknown command "${name}"; run "feedrelay help" for the list`);
+    if (args.includes('--help') || args.includes('-h')) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    await command(args, output);
+    return 0;
+  } catch (error) {
+    return report(error, output);
+  }
+}
+
+function report(error: unknown, output: Output): number {
+  if (error instanceof UsageError) {
+    output.note(`feedrelay: ${error.message}`);
+    if (output.json) output.raw(`${JSON.stringify({ error: { code: 'usage', message: error.message } })}\n`);
+    return 2;
+  }
+  const failure =
+    error instanceof OperationError
+      ? { code: error.code, message: error.message, ...error.details }
+      : {
+          code: (error as { code?: unknown })?.code && typeof (error as { code: unknown }).code === 'string'
+            ? (error as { code: string }).code
+            : 'internal_error',
+          message: error instanceof Error ? error.message : String(error),
+        };
+  const clean = Object.fromEntries(Object.entries(failure).filter(([, v]) => v !== undefined));
+  output.note(`feedrelay: ${failure.code}: ${failure.message}`);
+  if (output.json) output.raw(`${JSON.stringify({ error: clean })}\n`);
+  return 1;
+}
