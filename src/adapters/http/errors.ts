@@ -37,6 +37,21 @@ export class InvalidNetworkError extends HttpAdapterError {
   }
 }
 
+/** A fetch limit (timeout, size, redirects) that is not a usable number. */
+export class InvalidFetchOptionError extends HttpAdapterError {
+  readonly code = 'invalid_option';
+
+  constructor(
+    readonly option: string,
+    value: unknown,
+    expected: string,
+  ) {
+    super(
+      `invalid ${option} ${typeof value === 'string' ? JSON.stringify(value) : String(value)}: expected ${expected}`,
+    );
+  }
+}
+
 /** A connection refused by the network guard because the address is internal and not explicitly allowed. */
 export class BlockedAddressError extends HttpAdapterError {
   readonly code = 'blocked_address';

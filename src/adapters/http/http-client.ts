@@ -77,7 +77,10 @@ const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|
 
 /** Maps a Node socket, DNS, TLS or parser error to the contract's failure codes. */
 export function toHttpRequestError(error: unknown, host: string, status?: number): HttpRequestError {
-  if (error instanceof HttpRequestError) return error;
+  if (error instanceof HttpRequestError) {
+    if (status === undefined || error.status !== undefined) return error;
+    return new HttpRequestError(error.code, error.message, { cause: error.cause, status });
+  }
   const options = status === undefined ? { cause: error } : { cause: error, status };
   if (error instanceof BlockedAddressError) return new HttpRequestError('blocked_address', error.message, options);
   const code = (error as { code?: unknown } | null)?.code;
@@ -196,14 +199,16 @@ function exchange(
       new HttpRequestError('too_large', `the response from ${host} exceeds ${options.maxBytes} bytes`, { status });
 
     function readBody(res: IncomingMessage, status: number): void {
-      const encoding = (res.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+      const encoding = (res.headers['content-encoding'] ?? '').trim().toLowerCase() || 'identity';
       const declared = Number(res.headers['content-length']);
       if (encoding === 'identity' && Number.isFinite(declared) && declared > options.maxBytes) {
         fail(tooLarge(status));
         return;
       }
       if (encoding !== 'identity' && !['gzip', 'x-gzip', 'deflate', 'br'].includes(encoding)) {
-        fail(new HttpRequestError('http_error', `unsupported content-encoding ${JSON.stringify(encoding)}`, { status }));
+        fail(
+          new HttpRequestError('http_error', `unsupported content-encoding ${JSON.stringify(encoding)}`, { status }),
+        );
         return;
       }
       const chunks: Buffer[] = [];
@@ -231,7 +236,12 @@ function exchange(
           decoder = createDecoder(encoding, head)!;
           decoder.on('data', collect);
           decoder.on('error', (error: Error) =>
-            fail(new HttpRequestError('http_error', `could not decode the ${encoding} body from ${host}`, { cause: error, status })),
+            fail(
+              new HttpRequestError('http_error', `could not decode the ${encoding} body from ${host}`, {
+                cause: error,
+                status,
+              }),
+            ),
           );
           decoder.on('end', finish);
           chunk = head;

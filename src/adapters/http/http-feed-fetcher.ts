@@ -1,7 +1,12 @@
 import { inject, injectable } from 'inversify';
-import type { FeedFetcher, FetchFailure, FetchRequest, FetchResult } from '../../application/ports/feed-fetcher.port.js';
+import type {
+  FeedFetcher,
+  FetchFailure,
+  FetchRequest,
+  FetchResult,
+} from '../../application/ports/feed-fetcher.port.js';
 import type { FeedParser, ParseResult } from '../../application/ports/feed-parser.port.js';
-import { HttpRequestError } from './errors.js';
+import { HttpRequestError, InvalidFetchOptionError } from './errors.js';
 import { sendHttpRequest, type HttpResponse, type RedirectHop } from './http-client.js';
 import { NetworkGuard } from './network-guard.js';
 import { FEED_PARSER, HTTP_FETCH_OPTIONS, type HttpFetchOptions } from './tokens.js';
@@ -63,7 +68,7 @@ export class HttpFeedFetcher implements FeedFetcher {
     @inject(HTTP_FETCH_OPTIONS) options: HttpFetchOptions,
     @inject(FEED_PARSER) private readonly parser: FeedParser,
   ) {
-    this.options = { ...DEFAULT_HTTP_FETCH_OPTIONS, ...stripUndefined(options) };
+    this.options = validated({ ...DEFAULT_HTTP_FETCH_OPTIONS, ...stripUndefined(options) });
     this.guard = NetworkGuard.fromList(this.options.allowedNetworks);
   }
 
@@ -77,7 +82,11 @@ export class HttpFeedFetcher implements FeedFetcher {
       const alternate = await this.get(result.alternate, request, deadlineAt);
       const outcome = this.interpret(alternate, request, permanentRedirect);
       if (outcome.kind !== 'discovered') return outcome;
-      return failed({ code: 'not_a_feed', message: `${result.alternate} is not a feed either`, status: alternate.status });
+      return failed({
+        code: 'not_a_feed',
+        message: `${result.alternate} is not a feed either`,
+        status: alternate.status,
+      });
     } catch (error) {
       return failed(toFailure(error));
     }
@@ -166,6 +175,19 @@ function toFailure(error: unknown): FetchFailure {
 
 function defined<T extends Record<string, unknown>>(record: T): Partial<T> {
   return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+function validated(options: Required<HttpFetchOptions>): Required<HttpFetchOptions> {
+  const check = (name: keyof HttpFetchOptions, min: number, expected: string): void => {
+    const value = options[name];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+      throw new InvalidFetchOptionError(name, value, expected);
+    }
+  };
+  check('timeoutMs', 1, 'a positive whole number of milliseconds');
+  check('maxBytes', 1, 'a positive whole number of bytes');
+  check('maxRedirects', 0, 'a whole number from 0');
+  return options;
 }
 
 function stripUndefined(options: HttpFetchOptions): HttpFetchOptions {

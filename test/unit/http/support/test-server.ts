@@ -64,9 +64,9 @@ export function startHttpServer(handler: http.RequestListener): Promise<TestServ
   return listen(http.createServer(handler));
 }
 
-/** A TCP server that accepts connections and never says a word. */
+/** A TCP server that accepts connections, reads what it is sent and never says a word. */
 export function startSilentServer(): Promise<TestServer> {
-  return listen(net.createServer(() => undefined));
+  return listen(net.createServer((socket) => socket.resume()));
 }
 
 /** A port on 127.0.0.1 nothing listens on. */

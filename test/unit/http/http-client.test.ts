@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import zlib from 'node:zlib';
+import { HttpRequestError } from '../../../src/adapters/http/errors.js';
+import { USER_AGENT, sendHttpRequest, type HttpRequestOptions } from '../../../src/adapters/http/http-client.js';
+import { NetworkGuard } from '../../../src/adapters/http/network-guard.js';
+import { startHttpServer, type TestServer } from './support/test-server.js';
+
+type Route = (req: IncomingMessage, res: ServerResponse) => void;
+
+const routes = new Map<string, Route>();
+const seen: { method: string; path: string; body: string }[] = [];
+let server: TestServer;
+
+function route(path: string, handler: Route): string {
+  routes.set(path, handler);
+  return `${server.url}${path}`;
+}
+
+function send(options: Partial<HttpRequestOptions> & { url: string }): ReturnType<typeof sendHttpRequest> {
+  return sendHttpRequest({
+    guard: NetworkGuard.fromList(['127.0.0.0/8']),
+    timeoutMs: 2000,
+    maxBytes: 1024 * 1024,
+    ...options,
+  });
+}
+
+async function failureOf(sending: Promise<unknown>): Promise<HttpRequestError> {
+  try {
+    await sending;
+  } catch (error) {
+    expect(error).toBeInstanceOf(HttpRequestError);
+    return error as HttpRequestError;
+  }
+  throw new Error('expected the request to fail');
+}
+
+beforeAll(async () => {
+  server = await startHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      seen.push({ method: req.method ?? '', path, body: Buffer.concat(chunks).toString() });
+      const handler = routes.get(path);
+      if (handler) handler(req, res);
+      else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+  });
+});
+
+afterAll(() => server.close());
+
+describe('sendHttpRequest', () => {
+  it('names itself with the package version', () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+
+    expect(USER_AGENT).toBe(`feedrelay/${version} (+https://github.com/feedrelay/feedrelay)`);
+  });
+
+  it('returns a 3xx as it is when redirects are not followed, without reading its body', async () => {
+    const url = route('/moved', (_req, res) => {
+      res.writeHead(301, { location: '/elsewhere' });
+      res.end('moved');
+    });
+
+    const response = await send({ url, followRedirects: false });
+
+    expect(response).toMatchObject({ status: 301, url, redirects: [] });
+    expect(response.headers.location).toBe('/elsewhere');
+    expect(response.body).toHaveLength(0);
+  });
+
+  it('turns a POST into a GET after a 303 and keeps it a POST after a 307', async () => {
+    route('/done', (_req, res) => res.end('ok'));
+    route('/see-other', (_req, res) => {
+      res.writeHead(303, { location: '/done' });
+      res.end();
+    });
+    route('/temporary', (_req, res) => {
+      res.writeHead(307, { location: '/done' });
+      res.end();
+    });
+    seen.length = 0;
+
+    const afterSeeOther = await send({ url: `${server.url}/see-other`, method: 'POST', body: '{"a":1}' });
+    const afterTemporary = await send({ url: `${server.url}/temporary`, method: 'POST', body: '{"b":2}' });
+
+    expect(afterSeeOther.redirects).toEqual([
+      { status: 303, from: `${server.url}/see-other`, to: `${server.url}/done` },
+    ]);
+    expect(afterTemporary.body.toString()).toBe('ok');
+    expect(seen).toEqual([
+      { method: 'POST', path: '/see-other', body: '{"a":1}' },
+      { method: 'GET', path: '/done', body: '' },
+      { method: 'POST', path: '/temporary', body: '{"b":2}' },
+      { method: 'POST', path: '/done', body: '{"b":2}' },
+    ]);
+  });
+
+  it('fails at once when the shared deadline has already passed', async () => {
+    const error = await failureOf(send({ url: `${server.url}/`, deadlineAt: Date.now() - 1 }));
+
+    expect(error.code).toBe('timeout');
+  });
+
+  it('reads the body of a truncated gzip stream as far as it goes', async () => {
+    const whole = zlib.gzipSync(Buffer.from('x'.repeat(100_000)));
+    const url = route('/truncated', (_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip' });
+      res.end(whole.subarray(0, whole.length - 8));
+    });
+
+    const response = await send({ url });
+
+    expect(response.body.toString()).toBe('x'.repeat(100_000));
+  });
+
+  it('fails with http_error on a body that is not what its encoding says', async () => {
+    const url = route('/corrupt', (_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip' });
+      res.end('this is not gzip at all');
+    });
+
+    const error = await failureOf(send({ url }));
+
+    expect(error).toMatchObject({ code: 'http_error', status: 200, name: 'HttpRequestError' });
+    expect(error.cause).toMatchObject({ code: 'Z_DATA_ERROR' });
+  });
+
+  it('counts the size limit after decompression', async () => {
+    const url = route('/small-on-the-wire', (_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'deflate' });
+      res.end(zlib.deflateSync(Buffer.alloc(2 * 1024 * 1024)));
+    });
+
+    const error = await failureOf(send({ url, maxBytes: 1024 * 1024 }));
+
+    expect(error).toMatchObject({ code: 'too_large', status: 200 });
+  });
+
+  it('accepts a body of exactly the size limit', async () => {
+    const url = route('/exact', (_req, res) => res.end(Buffer.alloc(1000, 'a')));
+
+    const response = await send({ url, maxBytes: 1000 });
+
+    expect(response.body).toHaveLength(1000);
+  });
+
+  it('keeps the blocked address out of reach when the guard allows nothing', async () => {
+    const url = route('/private', (_req, res) => res.end('secret'));
+
+    const error = await failureOf(send({ url, guard: new NetworkGuard() }));
+
+    expect(error).toMatchObject({ code: 'blocked_address' });
+    expect(error.message).toContain('127.0.0.1');
+  });
+});
