@@ -1,0 +1,147 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sign, verify } from '../../../src/adapters/webhook/standard-webhooks.js';
+import { WebhookNotificationSink } from '../../../src/adapters/webhook/webhook-notification-sink.js';
+import { FixedClock } from '../../../src/adapters/memory/fixed-clock.js';
+import type { Notification } from '../../../src/application/ports/notification-sink.port.js';
+import { aSubscription } from '../../support/mothers.js';
+
+interface Received {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A subscriber endpoint whose answers a test scripts. */
+async function subscriber(answer: (res: http.ServerResponse) => void) {
+  const received: Received[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      answer(res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  return {
+    url,
+    received,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const clock = new FixedClock(new Date());
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+function aNotification(url: string, attempt = 1): Notification {
+  const subscription = { ...aSubscription('https://feeds.example.com/a.xml', 1), sink: { kind: 'webhook' as const, url }, secret: SECRET };
+  return {
+    id: 'msg_0123456789abcdef',
+    subscription,
+    feed: { id: subscription.feedId, url: 'https://feeds.example.com/a.xml', title: 'A' },
+    articles: [
+      {
+        id: 'a1',
+        guid: 'g1',
+        title: 'First',
+        feedId: subscription.feedId,
+        firstSeenAt: '2026-01-01T00:00:00.000Z',
+        firstSeenRunId: 'run_1',
+      },
+    ],
+    attempt,
+  };
+}
+
+describe('WebhookNotificationSink', () => {
+  const sink = (timeoutMs = 2000) => new WebhookNotificationSink({ timeoutMs, allowedNetworks: ['127.0.0.0/8'] }, clock);
+
+  it('posts a signed feed.articles body that verifies with the subscription secret', async () => {
+    // Prepare
+    const endpoint = await subscriber((res) => res.writeHead(204).end());
+    try {
+      // Act
+      const result = await sink().deliver(aNotification(endpoint.url));
+
+      // Assess
+      expect(result).toEqual({ kind: 'delivered' });
+      const [delivery] = endpoint.received;
+      expect(delivery!.headers['content-type']).toBe('application/json');
+      expect(delivery!.headers['webhook-id']).toBe('msg_0123456789abcdef');
+      expect(verify(SECRET, delivery!.headers, delivery!.body).ok).toBe(true);
+      expect(verify('whsec_b3RoZXJzZWNyZXQ=', delivery!.headers, delivery!.body).ok).toBe(false);
+      const body = JSON.parse(delivery!.body);
+      expect(body).toEqual({
+        type: 'feed.articles',
+        feed: { id: expect.any(String), url: 'https://feeds.example.com/a.xml', title: 'A' },
+        articles: [{ id: 'a1', guid: 'g1', title: 'First' }],
+      });
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('keeps the webhook-id across attempts', async () => {
+    const endpoint = await subscriber((res) => res.writeHead(200).end());
+    try {
+      await sink().deliver(aNotification(endpoint.url, 1));
+      await sink().deliver(aNotification(endpoint.url, 2));
+      expect(endpoint.received.map((r) => r.headers['webhook-id'])).toEqual(['msg_0123456789abcdef', 'msg_0123456789abcdef']);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it.each([
+    [410, {}, { kind: 'ended' }],
+    [301, { location: 'http://127.0.0.1:1/elsewhere' }, { kind: 'rejected' }],
+    [400, {}, { kind: 'rejected' }],
+    [500, {}, { kind: 'retry' }],
+    [503, { 'retry-after': '120' }, { kind: 'retry', retryAfterSeconds: 120 }],
+    [429, { 'retry-after': '7' }, { kind: 'retry', retryAfterSeconds: 7 }],
+  ])('maps an answer of %d to its outcome', async (status, headers, expected) => {
+    const endpoint = await subscriber((res) => res.writeHead(status, headers).end());
+    try {
+      const result = await sink().deliver(aNotification(endpoint.url));
+      expect(result).toMatchObject(expected);
+      expect(endpoint.received).toHaveLength(1);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('retries a subscriber that does not answer in time', async () => {
+    const endpoint = await subscriber(() => undefined);
+    try {
+      const result = await sink(300).deliver(aNotification(endpoint.url));
+      expect(result).toMatchObject({ kind: 'retry', reason: expect.stringMatching(/^timeout/) });
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('refuses a webhook on a private address that is not allowed', async () => {
+    const guarded = new WebhookNotificationSink({ timeoutMs: 1000, allowedNetworks: [] }, clock);
+    const result = await guarded.deliver(aNotification('http://169.254.169.254/latest/meta-data'));
+    expect(result).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/^blocked_address/) });
+  });
+});
+
+describe('Standard Webhooks verify', () => {
+  it('refuses a stale timestamp', () => {
+    const headers = { 'webhook-id': 'x', 'webhook-timestamp': '1000', 'webhook-signature': 'v1,AAAA' };
+    expect(verify(SECRET, headers, '{}', { nowSeconds: 5000 })).toEqual({ ok: false, reason: 'timestamp too old or new' });
+  });
+});
+
+describe('Standard Webhooks sign', () => {
+  it("matches the specification's published example", () => {
+    expect(sign(SECRET, 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}')).toBe(
+      'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+    );
+  });
+});
