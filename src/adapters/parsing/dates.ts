@@ -1,6 +1,22 @@
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+/** Month abbreviations: English, and the German, Dutch, French, Spanish, Portuguese and Italian seen in feeds. */
+// prettier-ignore
+const MONTHS: Readonly<Record<string, number>> = {
+  jan: 0, jän: 0, ene: 0, gen: 0, janv: 0,
+  feb: 1, fev: 1, fév: 1, févr: 1,
+  mar: 2, mär: 2, mrz: 2, mars: 2,
+  apr: 3, abr: 3, avr: 3,
+  may: 4, mai: 4, mei: 4, mag: 4,
+  jun: 5, juin: 5, giu: 5,
+  jul: 6, juil: 6, lug: 6,
+  aug: 7, ago: 7, aoû: 7, aou: 7,
+  sep: 8, set: 8, sept: 8,
+  oct: 9, okt: 9, out: 9, ott: 9,
+  nov: 10,
+  dec: 11, dez: 11, dic: 11, déc: 11,
+};
 
 /** Offsets in minutes of the zone names feeds use (RFC 822's own, and common ones seen in the wild). */
+// prettier-ignore
 const ZONES: Readonly<Record<string, number>> = {
   UT: 0, UTC: 0, GMT: 0, Z: 0, WET: 0,
   EST: -300, EDT: -240, CST: -360, CDT: -300, MST: -420, MDT: -360, PST: -480, PDT: -420,
@@ -51,7 +67,8 @@ function instant(
 }
 
 function monthIndex(name: string): number {
-  return MONTHS.indexOf(name.slice(0, 3).toLowerCase());
+  const lower = name.toLowerCase().replace(/\.$/, '');
+  return MONTHS[lower.slice(0, 4)] ?? MONTHS[lower.slice(0, 3)] ?? -1;
 }
 
 function fullYear(year: string): number {
@@ -61,8 +78,8 @@ function fullYear(year: string): number {
 }
 
 const RFC_822 =
-  /^(?:[A-Za-z]{2,}\.?,?\s*)?(\d{1,2})[\s-]+([A-Za-z]{3,})\.?,?[\s-]+(\d{4}|\d{2})(?:,?\s+|T)(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,](\d+))?\s*(.*)$/;
-const RFC_822_DATE_ONLY = /^(?:[A-Za-z]{2,}\.?,?\s*)?(\d{1,2})[\s-]+([A-Za-z]{3,})\.?,?[\s-]+(\d{4})$/;
+  /^(?:\p{L}{2,}\.?,?\s*)?(\d{1,2})[\s-]+(\p{L}{3,})\.?,?[\s-]+(\d{4}|\d{2})(?:,?\s+|T)(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,](\d+))?\s*(.*)$/u;
+const RFC_822_DATE_ONLY = /^(?:\p{L}{2,}\.?,?\s*)?(\d{1,2})[\s-]+(\p{L}{3,})\.?,?[\s-]+(\d{4})$/u;
 const ISO_8601 =
   /^(\d{4})-?(\d{2})-?(\d{2})(?:[Tt\s]+(\d{2}):?(\d{2})(?::?(\d{2}))?(?:[.,](\d+))?\s*(Z|[+-]\d{2}(?::?\d{2})?|[A-Za-z]{1,5})?)?$/;
 const ISO_PARTIAL = /^(\d{4})(?:-(\d{2}))?$/;
@@ -87,8 +104,14 @@ export function toIsoDate(raw: string | undefined): string | undefined {
     const offset = iso[8] === undefined ? 0 : zoneOffset(iso[8]);
     if (offset === undefined) return undefined;
     return instant(
-      Number(iso[1]), Number(iso[2]) - 1, Number(iso[3]),
-      Number(iso[4] ?? 0), Number(iso[5] ?? 0), Number(iso[6] ?? 0), millisOf(iso[7]), offset,
+      Number(iso[1]),
+      Number(iso[2]) - 1,
+      Number(iso[3]),
+      Number(iso[4] ?? 0),
+      Number(iso[5] ?? 0),
+      Number(iso[6] ?? 0),
+      millisOf(iso[7]),
+      offset,
     );
   }
   const partial = text.match(ISO_PARTIAL);
@@ -99,8 +122,14 @@ export function toIsoDate(raw: string | undefined): string | undefined {
     const offset = zoneOffset(rfc[8] ?? '');
     if (offset === undefined) return undefined;
     return instant(
-      fullYear(rfc[3]!), monthIndex(rfc[2]!), Number(rfc[1]),
-      Number(rfc[4]), Number(rfc[5]), Number(rfc[6] ?? 0), millisOf(rfc[7]), offset,
+      fullYear(rfc[3]!),
+      monthIndex(rfc[2]!),
+      Number(rfc[1]),
+      Number(rfc[4]),
+      Number(rfc[5]),
+      Number(rfc[6] ?? 0),
+      millisOf(rfc[7]),
+      offset,
     );
   }
   const rfcDate = text.match(RFC_822_DATE_ONLY);
@@ -111,8 +140,14 @@ export function toIsoDate(raw: string | undefined): string | undefined {
     const offset = zoneOffset(us[7] ?? '');
     if (offset === undefined) return undefined;
     return instant(
-      Number(us[3]), monthIndex(us[1]!), Number(us[2]),
-      Number(us[4] ?? 0), Number(us[5] ?? 0), Number(us[6] ?? 0), 0, offset,
+      Number(us[3]),
+      monthIndex(us[1]!),
+      Number(us[2]),
+      Number(us[4] ?? 0),
+      Number(us[5] ?? 0),
+      Number(us[6] ?? 0),
+      0,
+      offset,
     );
   }
   return undefined;

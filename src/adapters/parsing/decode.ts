@@ -11,7 +11,7 @@ export function decodeFeedBytes(bytes: Uint8Array, contentType?: string): string
     try {
       text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(payload);
     } catch {
-      text = new TextDecoder('windows-1252').decode(payload);
+      text = decoderFor('windows-1252').decode(payload);
     }
   } else {
     text = decoderFor(encoding).decode(payload);
@@ -32,7 +32,12 @@ export function detectEncoding(bytes: Uint8Array, contentType?: string): Detecte
   const header = normalizeLabel(charsetOf(contentType));
   let encoding: string | undefined;
   if (header !== undefined) {
-    encoding = header === 'utf-16' ? (bom?.encoding.startsWith('utf-16') ? bom.encoding : sniffUtf16(bytes) ?? 'utf-16le') : header;
+    encoding =
+      header === 'utf-16'
+        ? bom?.encoding.startsWith('utf-16')
+          ? bom.encoding
+          : (sniffUtf16(bytes) ?? 'utf-16le')
+        : header;
   } else if (bom) {
     encoding = bom.encoding;
   } else {
@@ -86,10 +91,36 @@ function normalizeLabel(label: string | undefined): string | undefined {
   }
 }
 
-function decoderFor(encoding: string): TextDecoder {
+interface Decoder {
+  decode(bytes: Uint8Array): string;
+}
+
+function decoderFor(encoding: string): Decoder {
+  if (encoding === 'windows-1252' && !nativeWindows1252) return { decode: decodeWindows1252 };
   try {
     return new TextDecoder(encoding === 'utf-16' ? 'utf-16le' : encoding, { ignoreBOM: true });
   } catch {
     return new TextDecoder('utf-8', { ignoreBOM: true });
   }
+}
+
+/** Bytes 0x80–0x9F of windows-1252 (which WHATWG also uses for ISO-8859-1 and US-ASCII labels). */
+const WINDOWS_1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+];
+
+/** Node 20's TextDecoder decodes windows-1252 as ISO-8859-1 (C1 controls instead of “ ” €); detect that once. */
+const nativeWindows1252 = new TextDecoder('windows-1252').decode(Uint8Array.of(0x80)) === '\u20ac';
+
+function decodeWindows1252(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  const chunk = 8192;
+  for (let start = 0; start < bytes.length; start += chunk) {
+    const codes = Array.from(bytes.subarray(start, start + chunk), (byte) =>
+      byte >= 0x80 && byte <= 0x9f ? WINDOWS_1252_HIGH[byte - 0x80]! : byte,
+    );
+    parts.push(String.fromCharCode(...codes));
+  }
+  return parts.join('');
 }
