@@ -31,6 +31,11 @@ export function relaySettings(overrides: Partial<RelaySettings> = {}): RelaySett
       throw new ConfigurationError(`setting ${name} must be a positive number, got ${JSON.stringify(value)}`);
     }
   }
+  for (const name of ['feedPageSize', 'subscriberPageSize', 'maxRelayPages', 'maxDeliveryAttempts'] as const) {
+    if (!Number.isInteger(settings[name])) {
+      throw new ConfigurationError(`setting ${name} must be a whole number, got ${settings[name]}`);
+    }
+  }
   if (settings.feedPageSize > 1000 || settings.subscriberPageSize > 1000) {
     throw new ConfigurationError('page sizes must be at most 1000');
   }

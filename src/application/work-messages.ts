@@ -47,6 +47,8 @@ export interface DeliverMessage {
   readonly subscriptionId: string;
   readonly articleIds: readonly string[];
   readonly attempt: number;
+  /** Not to be attempted before this instant (a Retry-After longer than one queue delay). */
+  readonly notBefore?: string;
 }
 
 type Check = (value: unknown) => boolean;
@@ -77,6 +79,7 @@ const SCHEMAS: Record<WorkMessageType, Record<string, Check>> = {
     subscriptionId: str,
     articleIds: ids,
     attempt: positive,
+    notBefore: (v) => v === undefined || instant(v),
   },
 };
 
@@ -94,7 +97,7 @@ export function parseWorkMessage(body: string, expected?: WorkMessageType): Work
   const record = value as Record<string, unknown>;
   if (record.v !== 1) throw new InvalidMessageError(`unsupported message version ${JSON.stringify(record.v)}`);
   const type = record.type;
-  if (typeof type !== 'string' || !(type in SCHEMAS)) {
+  if (typeof type !== 'string' || !Object.hasOwn(SCHEMAS, type)) {
     throw new InvalidMessageError(`unknown message type ${JSON.stringify(type)}`);
   }
   if (expected && type !== expected) {

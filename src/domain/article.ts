@@ -82,8 +82,9 @@ export function identifyArticles(items: readonly ParsedItem[]): Article[] {
   return items.map((item, index) => {
     let key = keys[index]!;
     if (counts.get(key)! > 1) {
-      const first = keys.indexOf(key) === index;
-      if (!first) key = `${key}#${fingerprint(item)}`;
+      // Feeds add items at the top: the lowest occurrence is the oldest and keeps the plain identity.
+      const last = keys.lastIndexOf(key) === index;
+      if (!last) key = `${key}#${fingerprint(item)}`;
     }
     const ordinal = seen.get(key) ?? 0;
     seen.set(key, ordinal + 1);

@@ -1,6 +1,12 @@
 import type { ParsedFeed, ParsedItem } from '../../src/domain/article.js';
 import { newFeed, type Feed } from '../../src/domain/feed.js';
 import { newSubscription, type Subscription } from '../../src/domain/subscription.js';
+import type {
+  DeliverMessage,
+  FetchFeedMessage,
+  ScanFeedsPageMessage,
+  ScanSubscribersPageMessage,
+} from '../../src/application/work-messages.js';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
 
@@ -22,6 +28,18 @@ export function aFeed(url = 'https://example.com/feed.xml') {
     },
     withErrors(errorCount: number) {
       feed = { ...feed, errorCount };
+      return builder;
+    },
+    withLastModified(lastModified: string) {
+      feed = { ...feed, lastModified };
+      return builder;
+    },
+    withTitle(title: string) {
+      feed = { ...feed, title };
+      return builder;
+    },
+    withLastError(code: string, message: string) {
+      feed = { ...feed, lastError: { code, message, at: T0.toISOString() } };
       return builder;
     },
     build: (): Feed => feed,
@@ -54,3 +72,54 @@ export function aSubscription(feedUrl: string, n: number, createdAt: Date = T0):
 }
 
 export const feedUrl = (n: number): string => `https://feeds.example.com/${n}.xml`;
+
+/** The instant every mother starts from. */
+export const T_ZERO = T0;
+
+/** `T_ZERO` moved by `seconds`. */
+export const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
+
+/** A seeded Park–Miller generator in [0, 1): the `random` of the in-memory queues, deterministic per seed. */
+export function seededRandom(seed: number): () => number {
+  let state = Math.abs(Math.trunc(seed)) % 2147483647 || 1;
+  return () => (state = (state * 16807) % 2147483647) / 2147483647;
+}
+
+/** Object mothers for the work messages, valid unless a test changes them. */
+export function aScanFeedsMessage(overrides: Partial<ScanFeedsPageMessage> = {}): ScanFeedsPageMessage {
+  return { v: 1, type: 'scan-feeds', runId: 'run_test', force: false, page: 0, ...overrides };
+}
+
+export function aFetchFeedMessage(feedId: string, overrides: Partial<FetchFeedMessage> = {}): FetchFeedMessage {
+  return { v: 1, type: 'fetch-feed', runId: 'run_test', feedId, force: false, ...overrides };
+}
+
+export function aScanSubscribersMessage(
+  overrides: Partial<ScanSubscribersPageMessage> = {},
+): ScanSubscribersPageMessage {
+  return {
+    v: 1,
+    type: 'scan-subscribers',
+    runId: 'run_test',
+    eventId: 'evt_test',
+    feedId: 'feed_test',
+    articleIds: ['a1'],
+    discoveredAt: T0.toISOString(),
+    page: 0,
+    ...overrides,
+  };
+}
+
+export function aDeliverMessage(overrides: Partial<DeliverMessage> = {}): DeliverMessage {
+  return {
+    v: 1,
+    type: 'deliver',
+    runId: 'run_test',
+    notificationId: 'msg_test',
+    feedId: 'feed_test',
+    subscriptionId: 'sub_test',
+    articleIds: ['a1'],
+    attempt: 1,
+    ...overrides,
+  };
+}

@@ -15,9 +15,11 @@ import type { DeliverMessage } from '../work-messages.js';
 
 /** SQS cannot delay a message longer than this. */
 const MAX_DELAY_SECONDS = 900;
+/** The back-off of our own choosing grows to an hour at most; a subscriber's Retry-After may ask for longer. */
+const MAX_BACKOFF_SECONDS = 3600;
 
 export type DeliverResult =
-  | { readonly kind: 'skipped'; readonly reason: 'done' | 'busy' | 'no-subscription' }
+  | { readonly kind: 'skipped'; readonly reason: 'done' | 'busy' | 'waiting' }
   | { readonly kind: DeliveryState; readonly retryInSeconds?: number };
 
 /**
@@ -45,6 +47,12 @@ export class DeliverNotification {
   }
 
   async execute(message: DeliverMessage): Promise<DeliverResult> {
+    const wait = message.notBefore ? Math.ceil((Date.parse(message.notBefore) - this.clock.now().getTime()) / 1000) : 0;
+    if (wait > 0) {
+      // A Retry-After longer than SQS can delay a message is waited out in hops of at most 900 s.
+      await this.work.dispatch([message], { delaySeconds: Math.min(MAX_DELAY_SECONDS, wait) });
+      return { kind: 'skipped', reason: 'waiting' };
+    }
     const result = await once(
       { ledger: this.ledger, clock: this.clock, ids: this.ids, leaseSeconds: this.settings.leaseSeconds },
       `deliver#${message.notificationId}#${message.attempt}`,
@@ -59,7 +67,8 @@ export class DeliverNotification {
 
   private async attempt(message: DeliverMessage): Promise<DeliverResult> {
     const subscription = await this.subscriptions.get(message.feedId, message.subscriptionId);
-    if (!subscription || subscription.status !== 'active') return { kind: 'skipped', reason: 'no-subscription' };
+    // The subscription ended (or went) while the notification waited: it fails for good, it is not left pending.
+    if (!subscription || subscription.status !== 'active') return { kind: 'failed' };
     const sink = this.sinks.get(subscription.sink.kind);
     if (!sink) return { kind: 'failed' };
     const feed = await this.feeds.get(message.feedId);
@@ -83,7 +92,10 @@ export class DeliverNotification {
       case 'retry': {
         if (message.attempt >= this.settings.maxDeliveryAttempts) return { kind: 'failed' };
         const delay = this.backoffSeconds(message.attempt, outcome.retryAfterSeconds);
-        await this.work.dispatch([{ ...message, attempt: message.attempt + 1 }], { delaySeconds: delay });
+        const next = { ...message, attempt: message.attempt + 1 };
+        if (delay > MAX_DELAY_SECONDS) next.notBefore = new Date(this.clock.now().getTime() + delay * 1000).toISOString();
+        else delete next.notBefore;
+        await this.work.dispatch([next], { delaySeconds: Math.min(MAX_DELAY_SECONDS, delay) });
         return { kind: 'pending', retryInSeconds: delay };
       }
     }
@@ -91,8 +103,8 @@ export class DeliverNotification {
 
   /** Exponential back-off with jitter (half fixed, half random), never sooner than Retry-After asks. */
   private backoffSeconds(attempt: number, retryAfterSeconds?: number): number {
-    const base = Math.min(MAX_DELAY_SECONDS, this.settings.deliveryBackoffSeconds * 2 ** (attempt - 1));
+    const base = Math.min(MAX_BACKOFF_SECONDS, this.settings.deliveryBackoffSeconds * 2 ** (attempt - 1));
     const jittered = Math.ceil(base / 2 + Math.random() * (base / 2));
-    return Math.min(MAX_DELAY_SECONDS, Math.max(jittered, Math.ceil(retryAfterSeconds ?? 0)));
+    return Math.max(jittered, Math.ceil(retryAfterSeconds ?? 0));
   }
 }

@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { Architecture, RecursiveLoop, Runtime, type Code } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { RELAY_SETTINGS_ENV } from '../../src/entrypoints/lambda/lambda-settings.js';
+import { EVENT_BUS_VARIABLE, queueUrlVariable, TABLE_PREFIX_VARIABLE } from './aws-environment.js';
+import type { RelayTable, TableAccess } from './feedrelay-tables.js';
+import type { RelayQueue } from './relay-queue.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const LAMBDA_ENTRIES = join(PROJECT_ROOT, 'src', 'entrypoints', 'lambda');
+
+/** The handler files of `src/entrypoints/lambda/`, one per function. */
+export type RelayHandler =
+  'start-crawl' | 'scan-feeds' | 'fetch-feed' | 'start-fan-out' | 'scan-subscribers' | 'deliver';
+
+/** Lets the CommonJS dependencies bundled into the ES module `require` Node's built-ins. */
+const CREATE_REQUIRE_BANNER =
+  "import { createRequire as __feedrelayCreateRequire } from 'node:module'; const require = __feedrelayCreateRequire(import.meta.url);";
+
+/** Where the stack's resources are: what `addResourceLocations` writes into a function's environment. */
+export interface ResourceLocations {
+  readonly tablePrefix: string;
+  readonly queues: readonly RelayQueue[];
+  readonly eventBus: IEventBus;
+}
+
+export interface RelayFunctionProps {
+  /** Which file of `src/entrypoints/lambda/` the function runs. */
+  readonly handler: RelayHandler;
+  readonly description: string;
+  /**
+   * The queue the function consumes: its definition sets the time-out, the step lease and whether the
+   * function may send to that queue itself (a relay). Without one, `timeout` applies.
+   */
+  readonly consumes?: RelayQueue;
+  /** At most this many concurrent invocations from `consumes` (2 to 1000). Default 5. */
+  readonly maxConcurrency?: number;
+  /** Only for a function that consumes no queue. Default 30 s. */
+  readonly timeout?: Duration;
+  /** Default 512 MB (arm64: the memory also sets the CPU share). */
+  readonly memorySize?: number;
+  /** Default one month. */
+  readonly logRetention?: RetentionDays;
+  /** Ready-made code instead of bundling the handler with esbuild (fast synths in tests). */
+  readonly code?: Code;
+}
+
+/**
+ * A feedrelay handler on Lambda: Node.js 22 on arm64, bundled by esbuild into one minified ES module with
+ * source maps, its own log group, and the time-out and step lease of the queue it consumes. `bindTable`,
+ * `bindQueue` and `bindEventBus` grant the least the handler needs and set the variable that tells it where
+ * the resource is.
+ */
+export class RelayFunction extends NodejsFunction {
+  readonly consumes: RelayQueue | undefined;
+  private readonly maxConcurrency: number;
+
+  constructor(scope: Construct, id: string, props: RelayFunctionProps) {
+    const queue = props.consumes?.definition;
+    if (queue !== undefined && props.timeout !== undefined) {
+      throw new Error(`${id}: a consumer takes its time-out from its queue definition`);
+    }
+    const logGroup = new LogGroup(scope, `${id}LogGroup`, {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    super(scope, id, {
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout:
+        queue !== undefined ? Duration.seconds(queue.functionTimeoutSeconds) : (props.timeout ?? Duration.seconds(30)),
+      // Lambda stops a loop through SQS after about 16 hops; a relay runs for as many pages as there are and
+      // bounds itself (`maxRelayPages`).
+      recursiveLoop: queue?.recursive === true ? RecursiveLoop.ALLOW : RecursiveLoop.TERMINATE,
+      logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        // The lease must outlast one invocation and end before the message is visible again.
+        ...(queue !== undefined ? { [RELAY_SETTINGS_ENV.leaseSeconds]: String(queue.functionTimeoutSeconds) } : {}),
+      },
+      ...(props.code !== undefined
+        ? { code: props.code, handler: 'index.handler' }
+        : {
+            entry: join(LAMBDA_ENTRIES, `${props.handler}.ts`),
+            handler: 'handler',
+            projectRoot: PROJECT_ROOT,
+            depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+            bundling: {
+              format: OutputFormat.ESM,
+              target: 'node22',
+              mainFields: ['module', 'main'],
+              banner: CREATE_REQUIRE_BANNER,
+              minify: true,
+              // Error classes name themselves after their class (`this.name = new.target.name`).
+              keepNames: true,
+              sourceMap: true,
+              sourcesContent: false,
+              // The SDK versions the adapters were tested with, not whichever the runtime carries.
+              bundleAwsSDK: true,
+              tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+              define: { 'process.env.FEEDRELAY_VERSION': JSON.stringify(packageVersion()) },
+            },
+          }),
+    });
+    this.consumes = props.consumes;
+    this.maxConcurrency = props.maxConcurrency ?? 5;
+    if (props.consumes !== undefined) this.bindQueue(props.consumes, 'consume');
+  }
+
+  /** Grants `access` to the table and tells the function its name (the tables' common prefix). */
+  bindTable(table: RelayTable, access: TableAccess): this {
+    table.grantAccess(this, access);
+    this.addEnvironment(TABLE_PREFIX_VARIABLE, table.prefix);
+    return this;
+  }
+
+  /**
+   * `send`: grants SendMessage and tells the function the queue's URL. `consume`: the queue's event source
+   * (which grants receiving and deleting); only the queue the function was sized for in `consumes`.
+   */
+  bindQueue(queue: RelayQueue, mode: 'send' | 'consume'): this {
+    if (mode === 'consume') {
+      if (queue !== this.consumes) {
+        throw new Error(`${this.node.id} consumes only the queue its time-out was sized for`);
+      }
+      queue.addConsumer(this, { maxConcurrency: this.maxConcurrency });
+      return this;
+    }
+    if (queue === this.consumes && !queue.definition.recursive) {
+      throw new Error(`${queue.definition.name} is not declared recursive: its consumer may not send to it`);
+    }
+    queue.queue.grantSendMessages(this);
+    this.addEnvironment(queueUrlVariable(queue.key), queue.queue.queueUrl);
+    return this;
+  }
+
+  /** Grants PutEvents on the bus and tells the function its name. */
+  bindEventBus(bus: IEventBus): this {
+    bus.grantPutEventsTo(this);
+    this.addEnvironment(EVENT_BUS_VARIABLE, bus.eventBusName);
+    return this;
+  }
+
+  /**
+   * Tells the function where every resource is, granting nothing: `readAwsConfig` wants all of them even in a
+   * function that uses few (every adapter is built at cold start). The values are those the bindings set.
+   */
+  addResourceLocations(locations: ResourceLocations): this {
+    this.addEnvironment(TABLE_PREFIX_VARIABLE, locations.tablePrefix);
+    for (const queue of locations.queues) this.addEnvironment(queueUrlVariable(queue.key), queue.queue.queueUrl);
+    this.addEnvironment(EVENT_BUS_VARIABLE, locations.eventBus.eventBusName);
+    return this;
+  }
+}
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof manifest.version === 'string' ? manifest.version : '0.0.0';
+}

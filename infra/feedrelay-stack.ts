@@ -1,0 +1,150 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import type { Code } from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { DISCOVERY_RULE, QUEUES, type QueueKey } from '../src/adapters/aws-resources.js';
+import { FeedRelayTables, pascalCase } from './constructs/feedrelay-tables.js';
+import { RelayFunction } from './constructs/relay-function.js';
+import { RelayQueue } from './constructs/relay-queue.js';
+
+export const DEFAULT_CRAWL_RATE = Duration.minutes(15);
+
+/** Concurrent invocations per consumer: one relay chain needs one at a time; fetches and deliveries fan out. */
+export const DEFAULT_MAX_CONCURRENCY: Readonly<Record<QueueKey, number>> = {
+  scanFeeds: 2,
+  fetchFeed: 20,
+  startFanOut: 5,
+  scanSubscribers: 10,
+  deliver: 20,
+};
+
+export interface FeedRelayStackProps extends StackProps {
+  /** How often the schedule starts a crawl run. Default 15 minutes. */
+  readonly crawlRate?: Duration;
+  readonly maxConcurrency?: Partial<Record<QueueKey, number>>;
+  /** Ready-made code for every function instead of bundling the handlers (fast synths in tests). */
+  readonly code?: Code;
+}
+
+/**
+ * feedrelay on AWS: the schedule starts a crawl run; the feed scan relays through its queue and sends fetches;
+ * each fetch publishes its discovery to the bus, whose rule starts the fan-out; the subscriber scan relays
+ * and sends deliveries.
+ */
+export class FeedRelayStack extends Stack {
+  constructor(scope: Construct, id: string, props: FeedRelayStackProps = {}) {
+    super(scope, id, props);
+    const code = props.code !== undefined ? { code: props.code } : {};
+    const maxConcurrency = { ...DEFAULT_MAX_CONCURRENCY, ...props.maxConcurrency };
+
+    const tables = new FeedRelayTables(this, 'Tables');
+    const feeds = tables.table('feeds');
+    const subscriptions = tables.table('subscriptions');
+    const articles = tables.table('articles');
+    const runs = tables.table('runs');
+    const steps = tables.table('steps');
+
+    const queues = {} as Record<QueueKey, RelayQueue>;
+    for (const key of Object.keys(QUEUES) as QueueKey[]) {
+      queues[key] = new RelayQueue(this, `${pascalCase(QUEUES[key].name)}Queue`, key);
+    }
+    const bus = new EventBus(this, 'EventBus');
+
+    const startCrawl = new RelayFunction(this, 'StartCrawl', {
+      handler: 'start-crawl',
+      description: 'Starts a crawl run: records it and sends the first page of the feed scan',
+      ...code,
+    })
+      .bindTable(runs, 'write')
+      .bindQueue(queues.scanFeeds, 'send');
+
+    const scanFeeds = new RelayFunction(this, 'ScanFeeds', {
+      handler: 'scan-feeds',
+      description: 'One page of the feed scan: due feeds become fetches, the cursor is relayed',
+      consumes: queues.scanFeeds,
+      maxConcurrency: maxConcurrency.scanFeeds,
+      ...code,
+    })
+      .bindTable(feeds, 'read')
+      .bindTable(steps, 'read-write')
+      .bindQueue(queues.scanFeeds, 'send')
+      .bindQueue(queues.fetchFeed, 'send');
+
+    const fetchFeed = new RelayFunction(this, 'FetchFeed', {
+      handler: 'fetch-feed',
+      description: 'Fetches one feed, stores its new articles and publishes the discovery',
+      consumes: queues.fetchFeed,
+      maxConcurrency: maxConcurrency.fetchFeed,
+      // Parsing a feed of up to 5 MiB.
+      memorySize: 1024,
+      ...code,
+    })
+      .bindTable(feeds, 'read-write')
+      .bindTable(articles, 'read-write')
+      .bindTable(runs, 'write')
+      .bindTable(steps, 'read-write')
+      .bindEventBus(bus);
+
+    const startFanOut = new RelayFunction(this, 'StartFanOut', {
+      handler: 'start-fan-out',
+      description: 'Starts the subscriber scan for one discovery',
+      consumes: queues.startFanOut,
+      maxConcurrency: maxConcurrency.startFanOut,
+      ...code,
+    }).bindQueue(queues.scanSubscribers, 'send');
+
+    const scanSubscribers = new RelayFunction(this, 'ScanSubscribers', {
+      handler: 'scan-subscribers',
+      description: "One page of a feed's subscribers: each becomes a delivery, the cursor is relayed",
+      consumes: queues.scanSubscribers,
+      maxConcurrency: maxConcurrency.scanSubscribers,
+      ...code,
+    })
+      .bindTable(subscriptions, 'read')
+      .bindTable(steps, 'read-write')
+      .bindQueue(queues.scanSubscribers, 'send')
+      .bindQueue(queues.deliver, 'send');
+
+    const deliver = new RelayFunction(this, 'Deliver', {
+      handler: 'deliver',
+      description: 'One delivery attempt; a retry goes back to its queue with a delay',
+      consumes: queues.deliver,
+      maxConcurrency: maxConcurrency.deliver,
+      ...code,
+    })
+      .bindTable(subscriptions, 'read-write')
+      .bindTable(feeds, 'read')
+      .bindTable(articles, 'read')
+      .bindTable(runs, 'write')
+      .bindTable(steps, 'read-write')
+      .bindQueue(queues.deliver, 'send');
+
+    const locations = { tablePrefix: tables.prefix, queues: Object.values(queues), eventBus: bus };
+    for (const fn of [startCrawl, scanFeeds, fetchFeed, startFanOut, scanSubscribers, deliver]) {
+      fn.addResourceLocations(locations);
+    }
+
+    new Rule(this, 'CrawlSchedule', {
+      description: 'Starts a crawl run',
+      schedule: Schedule.rate(props.crawlRate ?? DEFAULT_CRAWL_RATE),
+      targets: [new LambdaFunction(startCrawl, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+    });
+
+    // A discovery EventBridge cannot deliver lands in the fan-out's dead-letter queue: same alarm, same redrive.
+    const fanOut = queues[DISCOVERY_RULE.target];
+    new Rule(this, 'DiscoveryRule', {
+      description: 'Discoveries start the fan-out',
+      eventBus: bus,
+      eventPattern: { source: [DISCOVERY_RULE.source], detailType: [DISCOVERY_RULE.detailType] },
+      targets: [new SqsQueue(fanOut.queue, { deadLetterQueue: fanOut.deadLetterQueue })],
+    });
+
+    new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
+    for (const table of tables.all())
+      new CfnOutput(this, `${pascalCase(table.key)}TableName`, { value: table.tableName });
+    for (const queue of Object.values(queues)) {
+      new CfnOutput(this, `${pascalCase(queue.key)}QueueUrl`, { value: queue.queue.queueUrl });
+    }
+  }
+}

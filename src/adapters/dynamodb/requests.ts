@@ -1,0 +1,154 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { InvalidCursorError } from '../../domain/errors.js';
+import type { PagePosition } from '../../domain/cursor.js';
+import { StoreRequestError, StoreThrottledError } from './errors.js';
+
+/** What `conditional` answers when the write's condition did not hold. */
+export const CONDITION_FAILED: unique symbol = Symbol('condition failed');
+
+export type Item = Record<string, unknown>;
+
+/** Runs one request; any failure becomes a `StoreRequestError` naming what was attempted. */
+export async function request<T>(what: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (cause) {
+    throw new StoreRequestError(`DynamoDB ${what} failed: ${messageOf(cause)}`, { cause });
+  }
+}
+
+/** Runs one conditional write; a condition that did not hold is an answer, not a failure. */
+export async function conditional<T>(what: string, send: () => Promise<T>): Promise<T | typeof CONDITION_FAILED> {
+  try {
+    return await send();
+  } catch (cause) {
+    if (cause instanceof ConditionalCheckFailedException) return CONDITION_FAILED;
+    throw new StoreRequestError(`DynamoDB ${what} failed: ${messageOf(cause)}`, { cause });
+  }
+}
+
+/** Every item a query matches, following LastEvaluatedKey to the end. */
+export async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Item | undefined;
+  do {
+    const out = await request(`Query on ${input.TableName}`, () =>
+      doc.send(new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) })),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start !== undefined);
+  return items;
+}
+
+const BATCH_GET_LIMIT = 100;
+const MAX_BATCH_ATTEMPTS = 8;
+
+/**
+ * Reads the items with the given (distinct) keys, 100 keys per BatchGetItem, retrying unprocessed keys with
+ * exponential back-off and jitter. Missing items are simply absent; the order is not the keys' order.
+ */
+export async function batchGetAll(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly Item[],
+  options: { consistentRead: boolean },
+): Promise<Item[]> {
+  const items: Item[] = [];
+  for (let offset = 0; offset < keys.length; offset += BATCH_GET_LIMIT) {
+    let pending: Item[] = keys.slice(offset, offset + BATCH_GET_LIMIT);
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > MAX_BATCH_ATTEMPTS) {
+        throw new StoreThrottledError(`DynamoDB BatchGetItem on ${tableName} left ${pending.length} keys unprocessed`);
+      }
+      if (attempt > 1) await sleep(backoffMs(attempt));
+      const out = await request(`BatchGetItem on ${tableName}`, () =>
+        doc.send(
+          new BatchGetCommand({
+            RequestItems: { [tableName]: { Keys: pending, ConsistentRead: options.consistentRead } },
+          }),
+        ),
+      );
+      items.push(...(out.Responses?.[tableName] ?? []));
+      pending = out.UnprocessedKeys?.[tableName]?.Keys ?? [];
+    }
+  }
+  return items;
+}
+
+/** Runs `work` on every item, at most `concurrency` at a time. */
+export async function forEachLimited<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+/** The first item of each key, in input order (a later duplicate is ignored, as in the in-memory stores). */
+export function distinctBy<T>(items: readonly T[], keyOf: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const key = keyOf(item);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** A LastEvaluatedKey as a page position: the key attributes, which are strings (or numbers) in our tables. */
+export function positionOf(lastEvaluatedKey: Item | undefined): PagePosition | undefined {
+  if (lastEvaluatedKey === undefined) return undefined;
+  const position: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(lastEvaluatedKey)) {
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      throw new StoreRequestError(`DynamoDB returned a non-scalar key attribute ${name}`);
+    }
+    position[name] = value;
+  }
+  return position;
+}
+
+/** A page position as an ExclusiveStartKey: exactly the named key attributes, each a string. */
+export function startKeyOf(position: PagePosition, keyNames: readonly string[]): Item {
+  const key: Item = {};
+  for (const name of keyNames) {
+    const value = position[name];
+    if (typeof value !== 'string' || value === '') throw new InvalidCursorError(`page position lacks "${name}"`);
+    key[name] = value;
+  }
+  if (Object.keys(position).length !== keyNames.length) {
+    throw new InvalidCursorError(`page position has attributes other than ${keyNames.join(', ')}`);
+  }
+  return key;
+}
+
+/** Validates a page size: DynamoDB's Limit is at least 1. */
+export function pageLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError(`page limit must be a positive integer, not ${limit}`);
+  return limit;
+}
+
+function backoffMs(attempt: number): number {
+  const cap = Math.min(25 * 2 ** attempt, 2_000);
+  return cap / 2 + Math.random() * (cap / 2);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

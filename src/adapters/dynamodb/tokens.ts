@@ -1,0 +1,11 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ServiceIdentifier } from 'inversify';
+import type { TableNames } from './dynamodb-tables.js';
+
+/** The physical table names the DynamoDB adapters write to. */
+export const DYNAMODB_TABLE_NAMES = Symbol.for('DynamoDbTableNames') as ServiceIdentifier<TableNames>;
+
+/** The one document client every DynamoDB adapter sends through (see `createDocumentClient`). */
+export const DYNAMODB_DOCUMENT_CLIENT = Symbol.for(
+  'DynamoDbDocumentClient',
+) as ServiceIdentifier<DynamoDBDocumentClient>;

@@ -1,0 +1,33 @@
+/** The base of the SQS adapter's errors: a stable `code`, a message for people, the `cause` kept. */
+export abstract class SqsAdapterError extends Error {
+  abstract readonly code: string;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A message whose type has no queue: a programming error, not a transient one. */
+export class UnroutableMessageError extends SqsAdapterError {
+  readonly code = 'unroutable_message';
+}
+
+/** One message is larger than a whole batch may be; it cannot be sent at all. */
+export class MessageTooLargeError extends SqsAdapterError {
+  readonly code = 'message_too_large';
+}
+
+/** Some messages could not be sent: after the retries, or because the request itself failed. */
+export class SendFailedError extends SqsAdapterError {
+  readonly code = 'send_failed';
+
+  constructor(
+    message: string,
+    /** The entries not sent, each as `<label> (<reason>)`. */
+    readonly failures: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,70 @@
+import { ConfigurationError } from '../../application/errors.js';
+import { relaySettings, type RelaySettings } from '../../application/settings.js';
+import type { HttpFetchOptions } from '../../adapters/http/tokens.js';
+import type { WebhookOptions } from '../../adapters/webhook/webhook-notification-sink.js';
+
+/** The environment variable behind each relay setting; an unset variable keeps the default. */
+export const RELAY_SETTINGS_ENV = {
+  feedPageSize: 'FEEDRELAY_FEED_PAGE_SIZE',
+  subscriberPageSize: 'FEEDRELAY_SUBSCRIBER_PAGE_SIZE',
+  maxRelayPages: 'FEEDRELAY_MAX_RELAY_PAGES',
+  leaseSeconds: 'FEEDRELAY_LEASE_SECONDS',
+  maxDeliveryAttempts: 'FEEDRELAY_MAX_DELIVERY_ATTEMPTS',
+  deliveryBackoffSeconds: 'FEEDRELAY_DELIVERY_BACKOFF_SECONDS',
+} as const satisfies Record<keyof RelaySettings, string>;
+
+export const FETCH_TIMEOUT_ENV = 'FEEDRELAY_FETCH_TIMEOUT_MS';
+export const FETCH_MAX_BYTES_ENV = 'FEEDRELAY_FETCH_MAX_BYTES';
+export const WEBHOOK_TIMEOUT_ENV = 'FEEDRELAY_WEBHOOK_TIMEOUT_MS';
+
+const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+
+/** What a Lambda runs under besides its AWS resources: read once per cold start, validated. */
+export interface LambdaSettings {
+  readonly relay: RelaySettings;
+  readonly fetch: HttpFetchOptions;
+  readonly webhook: WebhookOptions;
+}
+
+/**
+ * Reads the settings from the function's environment. A malformed value fails the cold start with a message
+ * that names its variable. In AWS no internal network is reachable: `allowedNetworks` is always empty.
+ */
+export function readLambdaSettings(env: NodeJS.ProcessEnv): LambdaSettings {
+  const overrides: Partial<Record<keyof RelaySettings, number>> = {};
+  for (const [setting, name] of Object.entries(RELAY_SETTINGS_ENV) as [keyof RelaySettings, string][]) {
+    const value = positiveInteger(env, name);
+    if (value !== undefined) overrides[setting] = value;
+  }
+  let relay: RelaySettings;
+  try {
+    relay = relaySettings(overrides);
+  } catch (cause) {
+    throw new ConfigurationError(`relay settings from the environment: ${(cause as Error).message}`, { cause });
+  }
+
+  const timeoutMs = positiveInteger(env, FETCH_TIMEOUT_ENV);
+  const maxBytes = positiveInteger(env, FETCH_MAX_BYTES_ENV);
+  return {
+    relay,
+    fetch: {
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(maxBytes !== undefined ? { maxBytes } : {}),
+      allowedNetworks: [],
+    },
+    webhook: {
+      timeoutMs: positiveInteger(env, WEBHOOK_TIMEOUT_ENV) ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
+      allowedNetworks: [],
+    },
+  };
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new ConfigurationError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}

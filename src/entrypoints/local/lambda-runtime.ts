@@ -1,0 +1,331 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { pino, type Logger } from 'pino';
+import { faultRandom, NO_FAULTS, type FaultSettings } from '../../adapters/aws-faults.js';
+import { QUEUES, type QueueKey } from '../../adapters/aws-resources.js';
+import type { QueueUrls } from '../../adapters/sqs/tokens.js';
+import type { SqsHandler } from '../lambda/handlers.js';
+import type { SqsRecord } from '../lambda/sqs-batch.js';
+import { LOCAL_VISIBILITY_TIMEOUT_SECONDS, type EmbeddedStack } from './embedded-stack.js';
+
+export const DEFAULT_CONCURRENCY = 5;
+
+export interface LambdaRuntimeOptions {
+  /** The platform's own client (see `EmbeddedStack.platformSqs`): polling is not the application's traffic. */
+  readonly sqs: SQSClient;
+  readonly queueUrls: QueueUrls;
+  readonly deadLetterQueueUrls: QueueUrls;
+  /** The handler of each queue to drive; queues without one are left alone. */
+  readonly handlers: Partial<Record<QueueKey, SqsHandler>>;
+  /** Invocations running at once per queue, like an event source's maximum concurrency. Default 5. */
+  readonly concurrency?: number;
+  /** How long a received message stays invisible; default 10 s (AWS: 6 × the function time-out). */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Long-poll wait per ReceiveMessage; also bounds how long `stop()` takes. Default 1 s. */
+  readonly waitTimeSeconds?: number;
+  /** `duplicate` and `crash` are applied here (`aws` by the stack's clients). */
+  readonly faults?: FaultSettings;
+  readonly logger?: Logger;
+}
+
+/** What the runtime did, for logs and tests. */
+export interface RuntimeStats {
+  invocations: number;
+  records: number;
+  /** Records reported failed (or in a batch whose handler threw). */
+  failedRecords: number;
+  /** Invocations whose handler threw: the whole batch failed. */
+  threw: number;
+  /** Messages handed over a second time by the `duplicate` fault. */
+  duplicated: number;
+  /** Invocations discarded after they ran by the `crash` fault. */
+  crashed: number;
+  deleted: number;
+}
+
+/** A record as Lambda's SQS event source builds it (the fields the handlers read, and the usual others). */
+interface LambdaSqsRecord extends SqsRecord {
+  readonly receiptHandle: string;
+  readonly md5OfBody: string;
+  readonly attributes: { readonly ApproximateReceiveCount: string; readonly SentTimestamp?: string };
+  readonly messageAttributes: Record<string, never>;
+  readonly eventSource: 'aws:sqs';
+  readonly eventSourceARN: string;
+  readonly awsRegion: string;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Drives the queues of the embedded stack as Lambda's SQS event source does: per queue a long-polling poller
+ * that starts up to `concurrency` invocations, each with one batch (the queue's batch size); it deletes what
+ * succeeded, leaves what failed to come back after the visibility time-out, and lets the queue's redrive
+ * policy move a message to its dead-letter queue after `maxReceiveCount` receives. A handler that throws fails
+ * its whole batch. With faults, some messages are handed over twice and some invocations are discarded.
+ */
+export class LambdaRuntime {
+  private readonly concurrency: number;
+  private readonly visibilityTimeoutSeconds: number;
+  private readonly waitTimeSeconds: number;
+  private readonly faults: FaultSettings;
+  private readonly logger: Logger;
+  private readonly duplicateRandom: () => number;
+  private readonly crashRandom: () => number;
+  private readonly queues: QueueKey[];
+  private readonly running = new Map<QueueKey, number>();
+  private readonly invocations = new Set<Promise<void>>();
+  private readonly slotWaiters = new Map<QueueKey, () => void>();
+  private readonly counters: RuntimeStats = {
+    invocations: 0,
+    records: 0,
+    failedRecords: 0,
+    threw: 0,
+    duplicated: 0,
+    crashed: 0,
+    deleted: 0,
+  };
+  private pollers: Promise<void>[] = [];
+  private stopping = false;
+
+  constructor(private readonly options: LambdaRuntimeOptions) {
+    this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    if (!Number.isSafeInteger(this.concurrency) || this.concurrency < 1) {
+      throw new RangeError(`concurrency must be a positive integer, got ${options.concurrency}`);
+    }
+    this.visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? LOCAL_VISIBILITY_TIMEOUT_SECONDS;
+    this.waitTimeSeconds = options.waitTimeSeconds ?? 1;
+    this.faults = options.faults ?? NO_FAULTS;
+    this.logger = options.logger ?? pino({ level: 'silent' });
+    this.duplicateRandom = faultRandom(this.faults, 'duplicate');
+    this.crashRandom = faultRandom(this.faults, 'crash');
+    this.queues = (Object.keys(QUEUES) as QueueKey[]).filter((key) => options.handlers[key] !== undefined);
+  }
+
+  /** Starts one poller per queue that has a handler. */
+  /** Starts the pollers; a runtime that is already running stays as it is. */
+  start(): this {
+    if (this.stopping) throw new Error('the runtime runs once: create a new one');
+    if (this.pollers.length > 0) return this;
+    this.pollers = this.queues.map((queue) => this.poll(queue));
+    return this;
+  }
+
+  stats(): Readonly<RuntimeStats> {
+    return { ...this.counters };
+  }
+
+  /**
+   * True when no invocation runs and no driven queue holds a visible or in-flight message. Delayed messages
+   * (retries parked for later) do not count: they are not work for now.
+   */
+  async idle(): Promise<boolean> {
+    if (this.invocations.size > 0) return false;
+    const depths = await Promise.all(
+      this.queues.map((queue) =>
+        this.attributes(this.options.queueUrls[queue], [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+        ]),
+      ),
+    );
+    return this.invocations.size === 0 && depths.every((depth) => depth === 0);
+  }
+
+  /** Resolves once `idle()` holds twice in a row (a message may be between two queues at the first look). */
+  async waitForIdle(options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<void> {
+    const { timeoutMs = 300_000, intervalMs = 50 } = options;
+    const deadline = Date.now() + timeoutMs;
+    for (let quiet = 0; quiet < 2;) {
+      quiet = (await this.idle()) ? quiet + 1 : 0;
+      if (quiet === 2) return;
+      if (Date.now() > deadline) throw new Error(`the queues did not become idle within ${timeoutMs} ms`);
+      await sleep(intervalMs);
+    }
+  }
+
+  /** Messages held in each dead-letter queue. */
+  async listDeadLetters(): Promise<Record<QueueKey, number>> {
+    const counts = {} as Record<QueueKey, number>;
+    await Promise.all(
+      (Object.keys(QUEUES) as QueueKey[]).map(async (queue) => {
+        counts[queue] = await this.attributes(this.options.deadLetterQueueUrls[queue], [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ]);
+      }),
+    );
+    return counts;
+  }
+
+  /** Stops polling (within the long-poll wait) and lets the running invocations finish. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const wake of this.slotWaiters.values()) wake();
+    await Promise.all(this.pollers);
+    await Promise.allSettled([...this.invocations]);
+  }
+
+  private async poll(queue: QueueKey): Promise<void> {
+    const url = this.options.queueUrls[queue];
+    while (!this.stopping) {
+      if ((this.running.get(queue) ?? 0) >= this.concurrency) {
+        await new Promise<void>((resolve) => this.slotWaiters.set(queue, resolve));
+        continue;
+      }
+      let messages: Message[];
+      try {
+        const response = await this.options.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: url,
+            MaxNumberOfMessages: QUEUES[queue].batchSize,
+            WaitTimeSeconds: this.waitTimeSeconds,
+            VisibilityTimeout: this.visibilityTimeoutSeconds,
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+          }),
+        );
+        messages = response.Messages ?? [];
+      } catch (error) {
+        if (this.stopping) break;
+        this.logger.warn({ queue, err: error }, `${queue}: receive failed, polling again`);
+        await sleep(200);
+        continue;
+      }
+      if (messages.length === 0) continue;
+      if (this.stopping) {
+        await this.release(url, messages);
+        break;
+      }
+      this.running.set(queue, (this.running.get(queue) ?? 0) + 1);
+      const invocation = this.invoke(queue, url, messages).finally(() => {
+        this.running.set(queue, (this.running.get(queue) ?? 1) - 1);
+        this.invocations.delete(invocation);
+        const wake = this.slotWaiters.get(queue);
+        this.slotWaiters.delete(queue);
+        wake?.();
+      });
+      this.invocations.add(invocation);
+    }
+  }
+
+  /** One invocation (two, when the `duplicate` fault hands some messages over again); then the deletes. */
+  private async invoke(queue: QueueKey, url: string, messages: readonly Message[]): Promise<void> {
+    const records = messages.map((message) => this.recordOf(queue, url, message));
+    const twins = this.faults.duplicate > 0 ? records.filter(() => this.duplicateRandom() < this.faults.duplicate) : [];
+    this.counters.duplicated += twins.length;
+    const runs = [this.run(queue, records)];
+    if (twins.length > 0) runs.push(this.run(queue, twins));
+    // As with two receipts of one SQS message: whichever invocation succeeds deletes it.
+    const succeeded = new Set((await Promise.all(runs)).flat());
+    const done = messages.filter((message) => succeeded.has(message.MessageId!));
+    if (done.length === 0) return;
+    try {
+      const response = await this.options.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: url,
+          Entries: done.map((message, index) => ({ Id: `d${index}`, ReceiptHandle: message.ReceiptHandle! })),
+        }),
+      );
+      this.counters.deleted += response.Successful?.length ?? 0;
+      if (response.Failed?.length) {
+        this.logger.warn({ queue, failed: response.Failed }, `${queue}: some deletes failed; those messages come back`);
+      }
+    } catch (error) {
+      this.logger.warn({ queue, err: error }, `${queue}: delete failed; the batch comes back`);
+    }
+  }
+
+  /** Runs the handler on one batch; answers the message ids it completed (none if it threw or "crashed"). */
+  private async run(queue: QueueKey, records: readonly LambdaSqsRecord[]): Promise<string[]> {
+    const handler = this.options.handlers[queue]!;
+    this.counters.invocations++;
+    this.counters.records += records.length;
+    const ids = new Set(records.map((record) => record.messageId));
+    let failed: Set<string>;
+    try {
+      const response = await handler({ Records: records });
+      failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+      // As Lambda does: a failure naming no record of the batch fails the whole batch.
+      if ([...failed].some((id) => !ids.has(id))) failed = ids;
+    } catch (error) {
+      this.counters.threw++;
+      this.logger.warn({ queue, err: error }, `${queue}: handler threw; the whole batch comes back`);
+      failed = ids;
+    }
+    this.counters.failedRecords += records.filter((record) => failed.has(record.messageId)).length;
+    if (this.faults.crash > 0 && this.crashRandom() < this.faults.crash) {
+      this.counters.crashed++;
+      this.logger.debug({ queue, records: records.length }, `${queue}: invocation discarded (crash fault)`);
+      return [];
+    }
+    return [...ids].filter((id) => !failed.has(id));
+  }
+
+  private recordOf(queue: QueueKey, url: string, message: Message): LambdaSqsRecord {
+    return {
+      messageId: message.MessageId!,
+      receiptHandle: message.ReceiptHandle!,
+      body: message.Body ?? '',
+      md5OfBody: message.MD5OfBody ?? '',
+      attributes: {
+        ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
+        ...(message.Attributes?.SentTimestamp ? { SentTimestamp: message.Attributes.SentTimestamp } : {}),
+      },
+      messageAttributes: {},
+      eventSource: 'aws:sqs',
+      eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${url.slice(url.lastIndexOf('/') + 1) || queue}`,
+      awsRegion: 'us-east-1',
+    };
+  }
+
+  /** Hands messages received while stopping back to the queue at once. */
+  private async release(url: string, messages: readonly Message[]): Promise<void> {
+    await this.options.sqs
+      .send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: url,
+          Entries: messages.map((message, index) => ({
+            Id: `r${index}`,
+            ReceiptHandle: message.ReceiptHandle!,
+            VisibilityTimeout: 0,
+          })),
+        }),
+      )
+      .catch(() => undefined);
+  }
+
+  private async attributes(
+    url: string,
+    names: (
+      'ApproximateNumberOfMessages' | 'ApproximateNumberOfMessagesNotVisible' | 'ApproximateNumberOfMessagesDelayed'
+    )[],
+  ): Promise<number> {
+    const { Attributes = {} } = await this.options.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: names }),
+    );
+    return names.reduce((sum, name) => sum + Number(Attributes[name] ?? 0), 0);
+  }
+}
+
+/** A runtime over the embedded stack's queues, with its platform client, time-outs and faults. */
+export function createLambdaRuntime(
+  stack: EmbeddedStack,
+  handlers: Partial<Record<QueueKey, SqsHandler>>,
+  options: Pick<LambdaRuntimeOptions, 'concurrency' | 'waitTimeSeconds' | 'logger' | 'faults'> = {},
+): LambdaRuntime {
+  return new LambdaRuntime({
+    sqs: stack.platformSqs,
+    queueUrls: stack.queueUrls,
+    deadLetterQueueUrls: stack.deadLetterQueueUrls,
+    handlers,
+    visibilityTimeoutSeconds: stack.visibilityTimeoutSeconds,
+    faults: stack.faults,
+    ...options,
+  });
+}

@@ -1,0 +1,118 @@
+import fc from 'fast-check';
+import type { FeedPageReader, FeedRepository } from '../../src/application/ports/feed-store.port.js';
+import { aFeed } from './mothers.js';
+import { readAllPages } from './paging.js';
+
+export type FeedStore = FeedRepository & FeedPageReader;
+
+export interface ContractOptions {
+  /** Runs of each property (a fresh store each run). */
+  readonly numRuns?: number;
+}
+
+/** What every feed table must do, whatever holds it. `makeStore` gives a fresh, empty store. */
+export function describeFeedStoreContract(
+  name: string,
+  makeStore: () => Promise<FeedStore>,
+  options: ContractOptions = {},
+): void {
+  describe(`${name} as FeedRepository and FeedPageReader`, () => {
+    it('returns a saved feed by id, and nothing for an unknown id', async () => {
+      const store = await makeStore();
+      const feed = aFeed({
+        title: 'A',
+        etag: '"v1"',
+        lastError: { code: 'timeout', message: 'slow', at: '2026-01-01T00:00:00.000Z' },
+      });
+
+      await store.save(feed);
+
+      expect(await store.get(feed.id)).toEqual(feed);
+      expect(await store.get('no-such-feed')).toBeUndefined();
+    });
+
+    it('adds only the feeds that are not there yet and returns those it added', async () => {
+      const store = await makeStore();
+      const first = aFeed({ title: 'first' });
+      const second = aFeed();
+
+      const added = await store.addNew([first]);
+      const addedAgain = await store.addNew([{ ...first, title: 'changed' }, second]);
+      const addedOnceMore = await store.addNew([first, second]);
+
+      expect(added).toEqual([first]);
+      expect(addedAgain).toEqual([second]);
+      expect(addedOnceMore).toEqual([]);
+      expect(await store.get(first.id)).toEqual(first);
+    });
+
+    it('adds the first of two feeds that share an id in one call', async () => {
+      const store = await makeStore();
+      const feed = aFeed({ title: 'first' });
+
+      const added = await store.addNew([feed, { ...feed, title: 'second' }]);
+
+      expect(added).toEqual([feed]);
+      expect(await store.get(feed.id)).toEqual(feed);
+    });
+
+    it('replaces the whole feed on save, dropping the fields the new one lacks', async () => {
+      const store = await makeStore();
+      const feed = aFeed({ etag: '"v1"', lastModified: 'Thu, 01 Jan 2026 00:00:00 GMT' });
+      await store.addNew([feed]);
+      const { etag: _etag, lastModified: _lastModified, ...withoutValidators } = feed;
+      const saved = { ...withoutValidators, errorCount: 3, status: 'gone' as const };
+
+      await store.save(saved);
+
+      expect(await store.get(feed.id)).toEqual(saved);
+    });
+
+    it('removes a feed, telling whether it was there', async () => {
+      const store = await makeStore();
+      const kept = aFeed();
+      const removed = aFeed();
+      await store.addNew([kept, removed]);
+
+      expect(await store.remove(removed.id)).toBe(true);
+      expect(await store.remove(removed.id)).toBe(false);
+      expect(await store.get(removed.id)).toBeUndefined();
+      const { items } = await readAllPages((after, limit) => store.readPage(after, limit), [10], 1);
+      expect(items).toEqual([kept]);
+    });
+
+    it('answers an empty table with a last page', async () => {
+      const store = await makeStore();
+
+      const page = await store.readPage(undefined, 10);
+
+      expect(page.items).toEqual([]);
+      expect(page.next).toBeUndefined();
+    });
+
+    it('pages through every feed exactly once, whatever the page sizes, ending with a page without next', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.uniqueArray(fc.stringMatching(/^[a-z0-9]{1,12}$/), { maxLength: 40 }),
+          fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }),
+          async (ids, limits) => {
+            const store = await makeStore();
+            await store.addNew(ids.map((id) => aFeed({ id })));
+
+            const { items } = await readAllPages((after, limit) => store.readPage(after, limit), limits, ids.length);
+
+            expect(items.map((feed) => feed.id).sort()).toEqual([...ids].sort());
+          },
+        ),
+        { numRuns: options.numRuns ?? 50 },
+      );
+    });
+
+    it('refuses a page position it did not give out', async () => {
+      const store = await makeStore();
+      await store.addNew([aFeed()]);
+
+      await expect(store.readPage({ somethingElse: 'x' }, 10)).rejects.toThrow();
+    });
+  });
+}

@@ -1,0 +1,113 @@
+import fc from 'fast-check';
+import type {
+  SubscriberPageReader,
+  SubscriptionRepository,
+} from '../../src/application/ports/subscription-store.port.js';
+import type { ContractOptions } from './feed-store.contract.js';
+import { aSubscription, uniqueId } from './mothers.js';
+import { readAllPages } from './paging.js';
+
+export type SubscriptionStore = SubscriptionRepository & SubscriberPageReader;
+
+/** What every subscription table must do. `makeStore` gives a fresh, empty store. */
+export function describeSubscriptionStoreContract(
+  name: string,
+  makeStore: () => Promise<SubscriptionStore>,
+  options: ContractOptions = {},
+): void {
+  describe(`${name} as SubscriptionRepository and SubscriberPageReader`, () => {
+    it('stores a subscription and returns it', async () => {
+      const store = await makeStore();
+      const subscription = aSubscription();
+
+      const stored = await store.add(subscription);
+
+      expect(stored).toEqual(subscription);
+      expect(await store.get(subscription.feedId, subscription.id)).toEqual(subscription);
+      expect(await store.get(subscription.feedId, 'no-such-subscription')).toBeUndefined();
+      expect(await store.get('no-such-feed', subscription.id)).toBeUndefined();
+    });
+
+    it('keeps an active subscription when one with its id is added again, and returns the one it keeps', async () => {
+      const store = await makeStore();
+      const original = aSubscription();
+      await store.add(original);
+
+      const stored = await store.add({ ...original, secret: 'whsec_b3RoZXI=', createdAt: '2026-02-01T00:00:00.000Z' });
+
+      expect(stored).toEqual(original);
+      expect(await store.get(original.feedId, original.id)).toEqual(original);
+    });
+
+    it('ends a subscription, which stays readable as ended', async () => {
+      const store = await makeStore();
+      const subscription = aSubscription();
+      await store.add(subscription);
+
+      await store.end(subscription.feedId, subscription.id);
+
+      expect(await store.get(subscription.feedId, subscription.id)).toEqual({ ...subscription, status: 'ended' });
+    });
+
+    it('replaces an ended subscription when it is added again', async () => {
+      const store = await makeStore();
+      const original = aSubscription();
+      await store.add(original);
+      await store.end(original.feedId, original.id);
+      const renewed = { ...original, createdAt: '2026-03-01T00:00:00.000Z' };
+
+      const stored = await store.add(renewed);
+
+      expect(stored).toEqual(renewed);
+      expect(await store.get(original.feedId, original.id)).toEqual(renewed);
+    });
+
+    it('ends nothing when the subscription is unknown', async () => {
+      const store = await makeStore();
+      const feedId = uniqueId('feed');
+
+      await store.end(feedId, 'no-such-subscription');
+
+      expect(await store.get(feedId, 'no-such-subscription')).toBeUndefined();
+      expect((await store.readPage(feedId, undefined, 10)).items).toEqual([]);
+    });
+
+    it('answers a feed without subscribers with a last page', async () => {
+      const store = await makeStore();
+
+      const page = await store.readPage(uniqueId('feed'), undefined, 5);
+
+      expect(page.items).toEqual([]);
+      expect(page.next).toBeUndefined();
+    });
+
+    it("pages through one feed's subscribers exactly once, never another feed's", async () => {
+      const store = await makeStore();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.uniqueArray(fc.stringMatching(/^[a-z0-9]{1,12}$/), { maxLength: 30 }),
+          fc.array(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 6 }),
+          async (ids, limits) => {
+            // Each run has feeds of its own, so one store serves every run.
+            const feedId = uniqueId('feed');
+            const neighbour = uniqueId('feed');
+            for (const id of ids) {
+              await store.add(aSubscription({ id, feedId }));
+              await store.add(aSubscription({ id, feedId: neighbour }));
+            }
+
+            const { items } = await readAllPages(
+              (after, limit) => store.readPage(feedId, after, limit),
+              limits,
+              ids.length,
+            );
+
+            expect(items.every((subscription) => subscription.feedId === feedId)).toBe(true);
+            expect(items.map((subscription) => subscription.id).sort()).toEqual([...ids].sort());
+          },
+        ),
+        { numRuns: options.numRuns ?? 50 },
+      );
+    });
+  });
+}

@@ -1,0 +1,369 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { DISCOVERY_RULE, QUEUES, TABLES, type QueueKey, type TableName } from '../../src/adapters/aws-resources.js';
+import { tableNames } from '../../src/adapters/dynamodb/dynamodb-tables.js';
+import { readAwsConfig } from '../../src/entrypoints/container/aws.module.js';
+import { readLambdaSettings } from '../../src/entrypoints/lambda/lambda-settings.js';
+import { pascalCase, type TableAccess } from '../../infra/constructs/feedrelay-tables.js';
+import { DEFAULT_MAX_CONCURRENCY, type FeedRelayStack } from '../../infra/feedrelay-stack.js';
+import { actionsOfService, actionsOn, logicalIdOf, statementsOf, stubbedStack } from './template-queries.js';
+
+const FUNCTIONS = ['StartCrawl', 'ScanFeeds', 'FetchFeed', 'StartFanOut', 'ScanSubscribers', 'Deliver'] as const;
+type FunctionPath = (typeof FUNCTIONS)[number];
+
+const TABLE_KEYS = Object.keys(TABLES) as TableName[];
+const QUEUE_KEYS = Object.keys(QUEUES) as QueueKey[];
+
+/** Each queue's consumer is the function of the same name. */
+const consumerOf = (key: QueueKey): FunctionPath => pascalCase(QUEUES[key].name) as FunctionPath;
+const queuePath = (key: QueueKey): string => `${pascalCase(QUEUES[key].name)}Queue`;
+
+/** What each handler's use case reads and writes, and nothing more. */
+const TABLE_ACCESS: Record<FunctionPath, Partial<Record<TableName, TableAccess>>> = {
+  StartCrawl: { runs: 'write' },
+  ScanFeeds: { feeds: 'read', steps: 'read-write' },
+  FetchFeed: { feeds: 'read-write', articles: 'read-write', runs: 'write', steps: 'read-write' },
+  StartFanOut: {},
+  ScanSubscribers: { subscriptions: 'read', steps: 'read-write' },
+  Deliver: { subscriptions: 'read-write', feeds: 'read', articles: 'read', runs: 'write', steps: 'read-write' },
+};
+
+/** The queues each handler sends work to. */
+const SENDS_TO: Record<FunctionPath, QueueKey[]> = {
+  StartCrawl: ['scanFeeds'],
+  ScanFeeds: ['scanFeeds', 'fetchFeed'],
+  FetchFeed: [],
+  StartFanOut: ['scanSubscribers'],
+  ScanSubscribers: ['scanSubscribers', 'deliver'],
+  Deliver: ['deliver'],
+};
+
+const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan'];
+const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+let stack: FeedRelayStack;
+let template: Template;
+let resources: Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }>;
+
+beforeAll(() => {
+  // Synthesizing runs CloudFormation's default rules; cdk.json makes any finding an error.
+  stack = stubbedStack();
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources as typeof resources;
+});
+
+const propertiesOf = (path: string): Record<string, unknown> => resources[logicalIdOf(stack, path)]!.Properties;
+
+describe('FeedRelayTables', () => {
+  it('creates exactly the tables of TABLES', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', TABLE_KEYS.length);
+  });
+
+  it.each(TABLE_KEYS)('creates the %s table with its keys, on demand, with point-in-time recovery', (key) => {
+    const definition = TABLES[key];
+    const sortKey = 'sortKey' in definition ? definition.sortKey : undefined;
+
+    expect(propertiesOf(`Tables/${pascalCase(key)}`)).toMatchObject({
+      TableName: `FeedRelay-${definition.name}`,
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      KeySchema: [
+        { AttributeName: definition.partitionKey, KeyType: 'HASH' },
+        ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' }] : []),
+      ],
+      AttributeDefinitions: [
+        { AttributeName: definition.partitionKey, AttributeType: 'S' },
+        ...(sortKey ? [{ AttributeName: sortKey, AttributeType: 'S' }] : []),
+      ],
+    });
+  });
+
+  it.each(TABLE_KEYS)('sets the TTL attribute of the %s table where its definition names one', (key) => {
+    const definition = TABLES[key];
+    const ttl = 'timeToLiveAttribute' in definition ? definition.timeToLiveAttribute : undefined;
+
+    expect(propertiesOf(`Tables/${pascalCase(key)}`).TimeToLiveSpecification).toEqual(
+      ttl ? { AttributeName: ttl, Enabled: true } : undefined,
+    );
+  });
+
+  it('retains and protects the tables of user data, and lets the expiring ones go with the stack', () => {
+    const policy = (key: TableName) => ({
+      deletion: resources[logicalIdOf(stack, `Tables/${pascalCase(key)}`)]!.DeletionPolicy,
+      protection: propertiesOf(`Tables/${pascalCase(key)}`).DeletionProtectionEnabled,
+    });
+
+    for (const key of ['feeds', 'subscriptions', 'articles'] as const) {
+      expect(policy(key)).toEqual({ deletion: 'Retain', protection: true });
+    }
+    for (const key of ['runs', 'steps'] as const)
+      expect(policy(key)).toEqual({ deletion: 'Delete', protection: false });
+  });
+
+  it('names the tables as the DynamoDB adapters expect for the prefix the functions are given', () => {
+    const names = tableNames('FeedRelay-');
+
+    for (const key of TABLE_KEYS) expect(propertiesOf(`Tables/${pascalCase(key)}`).TableName).toBe(names[key]);
+  });
+});
+
+describe('RelayQueue', () => {
+  it('creates every queue of QUEUES and a dead-letter queue for each', () => {
+    template.resourceCountIs('AWS::SQS::Queue', QUEUE_KEYS.length * 2);
+  });
+
+  it.each(QUEUE_KEYS)('gives the %s queue its visibility time-out and redrive to its own dead-letter queue', (key) => {
+    const definition = QUEUES[key];
+    const deadLetterId = logicalIdOf(stack, `${queuePath(key)}/DeadLetterQueue`);
+
+    expect(propertiesOf(`${queuePath(key)}/Queue`)).toEqual({
+      VisibilityTimeout: definition.visibilityTimeoutSeconds,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterId, 'Arn'] },
+        maxReceiveCount: definition.maxReceiveCount,
+      },
+      SqsManagedSseEnabled: true,
+    });
+    expect(propertiesOf(`${queuePath(key)}/DeadLetterQueue`)).toEqual({
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      SqsManagedSseEnabled: true,
+    });
+  });
+
+  it('refuses plain HTTP on every queue, dead-letter queues included', () => {
+    for (const key of QUEUE_KEYS) {
+      for (const part of ['Queue', 'DeadLetterQueue']) {
+        template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [{ Ref: logicalIdOf(stack, `${queuePath(key)}/${part}`) }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            ]),
+          },
+        });
+      }
+    }
+  });
+
+  it.each(QUEUE_KEYS)('alarms as soon as a message reaches the %s dead-letter queue', (key) => {
+    expect(propertiesOf(`${queuePath(key)}/DeadLetterAlarm`)).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [logicalIdOf(stack, `${queuePath(key)}/DeadLetterQueue`), 'QueueName'] },
+        },
+      ],
+      Statistic: 'Maximum',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+});
+
+describe('consumers', () => {
+  it('maps each queue to one function and nothing else', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', QUEUE_KEYS.length);
+  });
+
+  it.each(QUEUE_KEYS)(
+    'feeds the %s queue to its consumer in batches of its size, reporting failures per record',
+    (key) => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack, `${queuePath(key)}/Queue`), 'Arn'] },
+        FunctionName: { Ref: logicalIdOf(stack, consumerOf(key)) },
+        BatchSize: QUEUES[key].batchSize,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: DEFAULT_MAX_CONCURRENCY[key] },
+      });
+    },
+  );
+
+  it.each(QUEUE_KEYS)('sizes the %s consumer to its queue: time-out and step lease', (key) => {
+    const definition = QUEUES[key];
+    const properties = propertiesOf(consumerOf(key)) as {
+      Timeout: number;
+      Environment: { Variables: Record<string, unknown> };
+    };
+
+    expect(properties.Timeout).toBe(definition.functionTimeoutSeconds);
+    expect(properties.Environment.Variables.FEEDRELAY_LEASE_SECONDS).toBe(String(definition.functionTimeoutSeconds));
+    expect(definition.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * definition.functionTimeoutSeconds);
+  });
+});
+
+describe('RelayFunction', () => {
+  it('creates the six handlers', () => {
+    template.resourceCountIs('AWS::Lambda::Function', FUNCTIONS.length);
+  });
+
+  it.each(FUNCTIONS)('runs %s on Node.js 22 on arm64, logging to its own log group', (path) => {
+    const properties = propertiesOf(path) as { LoggingConfig: { LogGroup: { Ref: string } } };
+
+    expect(properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+    expect(properties.LoggingConfig.LogGroup).toEqual({ Ref: logicalIdOf(stack, `${path}LogGroup`) });
+    expect(propertiesOf(`${path}LogGroup`)).toEqual({ RetentionInDays: 30 });
+  });
+
+  it.each(['ScanFeeds', 'ScanSubscribers', 'Deliver'] as const)(
+    'lets %s send to its own queue past Lambda’s recursive-loop detection',
+    (path) => {
+      expect(propertiesOf(path).RecursiveLoop).toBe('Allow');
+    },
+  );
+
+  it.each(['StartCrawl', 'FetchFeed', 'StartFanOut'] as const)('keeps loop detection on for %s', (path) => {
+    expect(propertiesOf(path).RecursiveLoop).toBe('Terminate');
+  });
+
+  it('allows loops exactly where QUEUES declares a relay', () => {
+    for (const key of QUEUE_KEYS) {
+      expect(propertiesOf(consumerOf(key)).RecursiveLoop).toBe(QUEUES[key].recursive ? 'Allow' : 'Terminate');
+    }
+  });
+});
+
+describe('least privilege', () => {
+  describe.each(FUNCTIONS)('%s', (path) => {
+    it.each(TABLE_KEYS)('has exactly its access to the %s table', (key) => {
+      const actions = actionsOn(statementsOf(template, stack, path), logicalIdOf(stack, `Tables/${pascalCase(key)}`));
+      const access = TABLE_ACCESS[path][key];
+      const reads = access === 'read' || access === 'read-write';
+      const writes = access === 'write' || access === 'read-write';
+
+      if (access === undefined) expect([...actions]).toEqual([]);
+      for (const action of READ_ACTIONS)
+        expect({ action, allowed: actions.has(action) }).toEqual({ action, allowed: reads });
+      for (const action of WRITE_ACTIONS)
+        expect({ action, allowed: actions.has(action) }).toEqual({ action, allowed: writes });
+    });
+
+    it('sends only to the queues its use case sends to, and receives only from its own', () => {
+      const statements = statementsOf(template, stack, path);
+      for (const key of QUEUE_KEYS) {
+        const actions = actionsOn(statements, logicalIdOf(stack, `${queuePath(key)}/Queue`));
+        expect({ key, sends: actions.has('sqs:SendMessage') }).toEqual({ key, sends: SENDS_TO[path].includes(key) });
+        expect({ key, receives: actions.has('sqs:ReceiveMessage') }).toEqual({
+          key,
+          receives: consumerOf(key) === path,
+        });
+        expect([...actionsOn(statements, logicalIdOf(stack, `${queuePath(key)}/DeadLetterQueue`))]).toEqual([]);
+      }
+    });
+
+    it('publishes events only if it is fetch-feed', () => {
+      const statements = statementsOf(template, stack, path);
+      const expected = path === 'FetchFeed' ? ['events:PutEvents'] : [];
+
+      expect(actionsOfService(statements, 'events:')).toEqual(expected);
+      expect([...actionsOn(statements, logicalIdOf(stack, 'EventBus'))]).toEqual(expected);
+    });
+
+    it('names a resource in every data-plane grant (no wildcards)', () => {
+      const wildcards = statementsOf(template, stack, path).filter(
+        (statement) =>
+          [statement.Action].flat().some((action) => /^(dynamodb|sqs|events):/.test(action)) &&
+          JSON.stringify(statement.Resource).includes('"*"'),
+      );
+      expect(wildcards).toEqual([]);
+    });
+  });
+
+  it('does not let fetch-feed write subscriptions', () => {
+    const actions = actionsOn(statementsOf(template, stack, 'FetchFeed'), logicalIdOf(stack, 'Tables/Subscriptions'));
+
+    expect([...actions]).toEqual([]);
+  });
+});
+
+describe('function environment', () => {
+  /** The variables with each CloudFormation reference replaced by a value of the shape it will have. */
+  function environmentOf(path: FunctionPath): Record<string, string> {
+    const variables = (propertiesOf(path) as { Environment: { Variables: Record<string, unknown> } }).Environment
+      .Variables;
+    return Object.fromEntries(
+      Object.entries(variables).map(([name, value]) => {
+        if (typeof value === 'string') return [name, value];
+        const ref = (value as { Ref: string }).Ref;
+        return [name, name.includes('QUEUE_URL') ? `https://sqs.eu-west-1.amazonaws.com/123456789012/${ref}` : ref];
+      }),
+    );
+  }
+
+  it.each(FUNCTIONS)('gives %s every setting the Lambda reads at cold start, valid', (path) => {
+    const env = environmentOf(path);
+
+    expect(() => readLambdaSettings(env)).not.toThrow();
+    const config = readAwsConfig(env);
+    expect(config.tablePrefix).toBe('FeedRelay-');
+    expect(config.eventBusName).toBe(logicalIdOf(stack, 'EventBus'));
+    for (const key of QUEUE_KEYS) {
+      expect(config.queueUrls[key]).toBe(
+        `https://sqs.eu-west-1.amazonaws.com/123456789012/${logicalIdOf(stack, `${queuePath(key)}/Queue`)}`,
+      );
+    }
+  });
+});
+
+describe('EventBridge', () => {
+  it('starts a crawl run every 15 minutes by default', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf(stack, 'StartCrawl'), 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [logicalIdOf(stack, 'StartCrawl'), 'Arn'] },
+      SourceArn: { 'Fn::GetAtt': [logicalIdOf(stack, 'CrawlSchedule'), 'Arn'] },
+    });
+  });
+
+  it('takes another crawl rate', () => {
+    const other = Template.fromStack(stubbedStack({ crawlRate: Duration.minutes(5) }, { validate: false }));
+
+    other.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+  });
+
+  it('routes discoveries on the feedrelay bus to the fan-out queue, undeliverable ones to its dead-letter queue', () => {
+    const target = `${queuePath(DISCOVERY_RULE.target)}`;
+
+    expect(propertiesOf('DiscoveryRule')).toMatchObject({
+      EventBusName: { Ref: logicalIdOf(stack, 'EventBus') },
+      EventPattern: { source: [DISCOVERY_RULE.source], 'detail-type': [DISCOVERY_RULE.detailType] },
+      Targets: [
+        {
+          Arn: { 'Fn::GetAtt': [logicalIdOf(stack, `${target}/Queue`), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdOf(stack, `${target}/DeadLetterQueue`), 'Arn'] } },
+        },
+      ],
+    });
+    expect(DISCOVERY_RULE.target).toBe('startFanOut');
+  });
+
+  it('lets only the discovery rule send to the fan-out queue on EventBridge’s behalf', () => {
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: logicalIdOf(stack, `${queuePath('startFanOut')}/Queue`) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: Match.arrayWith(['sqs:SendMessage']),
+            Condition: {
+              ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [logicalIdOf(stack, 'DiscoveryRule'), 'Arn'] } },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('has one custom event bus', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+  });
+});

@@ -1,0 +1,246 @@
+import { DescribeTableCommand, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { TABLES, type TableName } from '../../src/adapters/aws-resources.js';
+import { DynamoDbArticleStore } from '../../src/adapters/dynamodb/dynamodb-article-store.js';
+import { DynamoDbFeedStore } from '../../src/adapters/dynamodb/dynamodb-feed-store.js';
+import { DynamoDbRunStore } from '../../src/adapters/dynamodb/dynamodb-run-store.js';
+import { DynamoDbStepLedger, STEP_RETENTION_SECONDS } from '../../src/adapters/dynamodb/dynamodb-step-ledger.js';
+import { DynamoDbSubscriptionStore } from '../../src/adapters/dynamodb/dynamodb-subscription-store.js';
+import { createTables, tableNames, type TableNames } from '../../src/adapters/dynamodb/dynamodb-tables.js';
+import { StoreRequestError } from '../../src/adapters/dynamodb/errors.js';
+import { InvalidCursorError } from '../../src/domain/errors.js';
+import { describeArticleStoreContract } from '../contract/article-store.contract.js';
+import { describeFeedStoreContract } from '../contract/feed-store.contract.js';
+import { anArticle, aFeed, aSubscription, T0, uniqueId } from '../contract/mothers.js';
+import { describeRunStoreContract } from '../contract/run-store.contract.js';
+import { describeStepLedgerContract } from '../contract/step-ledger.contract.js';
+import { describeSubscriptionStoreContract } from '../contract/subscription-store.contract.js';
+import { startDynalite, type LocalDynamo } from './support/dynalite.js';
+
+let dynamo: LocalDynamo;
+let prefixes = 0;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+
+afterAll(async () => {
+  await dynamo.close();
+});
+
+/** Fresh tables under a prefix of their own, so that every test starts empty. */
+async function freshTables(only?: readonly TableName[]): Promise<TableNames> {
+  const names = tableNames(`test${++prefixes}-`);
+  await createTables(dynamo.client, names, only ? { only } : {});
+  return names;
+}
+
+/** A document client that lets `intercept` act on a command before (or instead of) sending it. */
+function intercepting(
+  intercept: (command: object, send: (command: object) => Promise<unknown>) => Promise<unknown>,
+): DynamoDBDocumentClient {
+  const send = (command: object): Promise<unknown> => dynamo.doc.send(command as PutCommand);
+  return { send: (command: object) => intercept(command, send) } as unknown as DynamoDBDocumentClient;
+}
+
+const options = { numRuns: 15 };
+describeFeedStoreContract(
+  'DynamoDbFeedStore',
+  async () => new DynamoDbFeedStore(dynamo.doc, await freshTables(['feeds'])),
+  options,
+);
+describeSubscriptionStoreContract(
+  'DynamoDbSubscriptionStore',
+  async () => new DynamoDbSubscriptionStore(dynamo.doc, await freshTables(['subscriptions'])),
+  options,
+);
+describeArticleStoreContract(
+  'DynamoDbArticleStore',
+  async () => new DynamoDbArticleStore(dynamo.doc, await freshTables(['articles'])),
+  options,
+);
+describeStepLedgerContract(
+  'DynamoDbStepLedger',
+  async () => new DynamoDbStepLedger(dynamo.doc, await freshTables(['steps'])),
+);
+describeRunStoreContract(
+  'DynamoDbRunStore',
+  async () => new DynamoDbRunStore(dynamo.doc, await freshTables(['runs'])),
+  options,
+);
+
+describe('createTables', () => {
+  it('creates every table of TABLES, active, with the key schema of its definition, and may run again', async () => {
+    const names = tableNames(`tables${++prefixes}-`);
+
+    await createTables(dynamo.client, names);
+    await createTables(dynamo.client, names);
+
+    for (const [key, definition] of Object.entries(TABLES)) {
+      const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: names[key as TableName] }));
+      expect(Table?.TableStatus).toBe('ACTIVE');
+      expect(Table?.BillingModeSummary?.BillingMode ?? 'PAY_PER_REQUEST').toBe('PAY_PER_REQUEST');
+      expect(Table?.KeySchema).toEqual([
+        { AttributeName: definition.partitionKey, KeyType: 'HASH' },
+        ...('sortKey' in definition ? [{ AttributeName: definition.sortKey, KeyType: 'RANGE' }] : []),
+      ]);
+    }
+    expect(names.feeds).toBe(`tables${prefixes}-feeds`);
+  });
+});
+
+describe('DynamoDbFeedStore', () => {
+  it("hands out the Scan's LastEvaluatedKey as the page position", async () => {
+    const store = new DynamoDbFeedStore(dynamo.doc, await freshTables(['feeds']));
+    await store.addNew([aFeed(), aFeed()]);
+
+    const page = await store.readPage(undefined, 1);
+
+    expect(page.next).toEqual({ feedId: page.items[0]!.id });
+  });
+
+  it('refuses a foreign page position as an invalid cursor, before asking DynamoDB', async () => {
+    const store = new DynamoDbFeedStore(dynamo.doc, await freshTables(['feeds']));
+
+    await expect(store.readPage({ id: 'x' }, 5)).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(store.readPage({ feedId: 'x', other: 'y' }, 5)).rejects.toBeInstanceOf(InvalidCursorError);
+  });
+});
+
+describe('DynamoDbSubscriptionStore', () => {
+  it("refuses the page position of another feed's subscribers", async () => {
+    const store = new DynamoDbSubscriptionStore(dynamo.doc, await freshTables(['subscriptions']));
+    const feedId = uniqueId('feed');
+    await store.add(aSubscription({ feedId }));
+    await store.add(aSubscription({ feedId }));
+    const { next } = await store.readPage(feedId, undefined, 1);
+
+    await expect(store.readPage(uniqueId('feed'), next, 1)).rejects.toBeInstanceOf(InvalidCursorError);
+  });
+});
+
+describe('DynamoDbArticleStore', () => {
+  it('reports no first sighting of an article that a racing writer stored between its read and its write', async () => {
+    const names = await freshTables(['articles']);
+    const feedId = uniqueId('feed');
+    const [contested, free] = [anArticle(), anArticle()];
+    const doc = intercepting(async (command, send) => {
+      if (command instanceof PutCommand && command.input.Item?.articleId === contested.id) {
+        await send(
+          new PutCommand({ TableName: names.articles, Item: { ...command.input.Item, firstSeenRunId: 'run-rival' } }),
+        );
+      }
+      return send(command);
+    });
+    const store = new DynamoDbArticleStore(doc, names);
+
+    const firstSeen = await store.storeFirstSeen(feedId, 'run-1', [contested, free], T0);
+
+    expect(firstSeen.map((article) => article.id)).toEqual([free.id]);
+    expect((await store.getMany(feedId, [contested.id]))[0]?.firstSeenRunId).toBe('run-rival');
+  });
+
+  it('retries the keys a batch read left unprocessed', async () => {
+    const names = await freshTables(['articles']);
+    const feedId = uniqueId('feed');
+    const articles = Array.from({ length: 150 }, () => anArticle());
+    // Every other batch read answers only the first half of its keys and leaves the rest unprocessed.
+    let reads = 0;
+    const doc = intercepting(async (command, send) => {
+      if (!(command instanceof BatchGetCommand) || ++reads % 2 === 0) return send(command);
+      const request = command.input.RequestItems![names.articles]!;
+      const keys = request.Keys!;
+      const half = Math.ceil(keys.length / 2);
+      const out = (await send(
+        new BatchGetCommand({ RequestItems: { [names.articles]: { ...request, Keys: keys.slice(0, half) } } }),
+      )) as object;
+      return { ...out, UnprocessedKeys: { [names.articles]: { ...request, Keys: keys.slice(half) } } };
+    });
+    const store = new DynamoDbArticleStore(doc, names);
+    await store.storeFirstSeen(feedId, 'run-1', articles, T0);
+
+    const read = await store.getMany(
+      feedId,
+      articles.map((article) => article.id),
+    );
+
+    expect(read.map((article) => article.id)).toEqual(articles.map((article) => article.id));
+  });
+
+  it('reports a failed request as a StoreRequestError that keeps the SDK error as its cause', async () => {
+    const names = await freshTables(['articles']);
+    const throttled = new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
+    const store = new DynamoDbArticleStore(
+      intercepting(async () => {
+        throw throttled;
+      }),
+      names,
+    );
+
+    const failure = store.getMany('feed', ['a']);
+
+    await expect(failure).rejects.toBeInstanceOf(StoreRequestError);
+    await expect(failure).rejects.toMatchObject({ code: 'store_request_failed', cause: throttled });
+  });
+});
+
+/** Queries that return at most two items a page, as a table past DynamoDB's 1 MB page would. */
+const smallQueryPages = (): DynamoDBDocumentClient =>
+  intercepting((command, send) =>
+    send(command instanceof QueryCommand ? new QueryCommand({ ...command.input, Limit: 2 }) : command),
+  );
+
+describe('DynamoDbRunStore', () => {
+  it("reads every page of a run's records", async () => {
+    const store = new DynamoDbRunStore(smallQueryPages(), await freshTables(['runs']));
+    const runId = uniqueId('run');
+    for (let i = 0; i < 7; i++) {
+      await store.recordFeedOutcome(runId, `feed-${i}`, 'fetched', 1);
+      await store.recordDelivery(runId, `msg-${i}`, 'delivered');
+    }
+
+    expect(await store.feedOutcomes(runId)).toHaveLength(7);
+    expect(await store.deliveries(runId)).toHaveLength(7);
+  });
+});
+
+describe('DynamoDbStepLedger', () => {
+  it('lists the completed steps of a chain across every page', async () => {
+    const ledger = new DynamoDbStepLedger(smallQueryPages(), await freshTables(['steps']));
+    const prefix = `relay#${uniqueId('chain')}#`;
+    for (let page = 0; page < 7; page++) {
+      const step = `${prefix}${String(page).padStart(9, '0')}`;
+      await ledger.claim(step, 'owner', 30, T0);
+      if (page !== 3) await ledger.complete(step, 'owner', { page });
+    }
+
+    const records = await ledger.completed(prefix);
+
+    expect(records.map((record) => record.page).sort()).toEqual([0, 1, 2, 4, 5, 6]);
+  });
+
+  it('stores a step under its chain and step, expiring two weeks after the claim', async () => {
+    const names = await freshTables(['steps']);
+    const ledger = new DynamoDbStepLedger(dynamo.doc, names);
+
+    await ledger.claim('relay#run-1#000000004', 'owner-a', 30, T0);
+
+    const { Item } = await dynamo.doc.send(
+      new GetCommand({ TableName: names.steps, Key: { chain: 'relay#run-1', step: '000000004' } }),
+    );
+    expect(Item).toMatchObject({ state: 'claimed', owner: 'owner-a', leaseUntil: T0.getTime() + 30_000 });
+    expect(Item?.expiresAt).toBe(T0.getTime() / 1000 + STEP_RETENTION_SECONDS);
+  });
+
+  it('refuses a step id without a chain', async () => {
+    const ledger = new DynamoDbStepLedger(dynamo.doc, await freshTables(['steps']));
+
+    await expect(ledger.claim('no-chain', 'owner-a', 30, T0)).rejects.toThrow(RangeError);
+  });
+});

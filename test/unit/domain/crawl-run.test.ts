@@ -1,0 +1,179 @@
+import {
+  articlesDiscovered,
+  emptyCounters,
+  newCrawlRun,
+  notificationIdFor,
+  summarize,
+  type DeliveryState,
+  type FeedRunOutcome,
+} from '../../../src/domain/crawl-run.js';
+import { T_ZERO } from '../../support/mothers.js';
+
+const outcome = (kind: FeedRunOutcome, newArticles = 0) => ({ outcome: kind, newArticles });
+
+describe('newCrawlRun', () => {
+  it('names the run after its start and nonce and remembers whether it is forced', () => {
+    // Act
+    const run = newCrawlRun(T_ZERO, true, 'abc123');
+
+    // Assess
+    expect(run).toEqual({ id: 'run_20260101T000000000Z_abc123', startedAt: T_ZERO.toISOString(), force: true });
+  });
+});
+
+describe('emptyCounters', () => {
+  it('counts nothing', () => {
+    expect(emptyCounters()).toEqual({
+      feeds: 0,
+      fetched: 0,
+      notModified: 0,
+      failed: 0,
+      newArticles: 0,
+      notifications: { delivered: 0, failed: 0, pending: 0 },
+    });
+  });
+});
+
+describe('summarize', () => {
+  it('counts each feed outcome under its own heading, gone feeds as failed and skipped ones nowhere', () => {
+    // Act
+    const summary = summarize(
+      'run_1',
+      { complete: true, feedsDispatched: 7 },
+      [
+        outcome('fetched', 3),
+        outcome('fetched', 0),
+        outcome('notModified'),
+        outcome('notModified'),
+        outcome('failed'),
+        outcome('gone'),
+        outcome('skipped'),
+      ],
+      [],
+    );
+
+    // Assess
+    expect(summary).toMatchObject({
+      runId: 'run_1',
+      feeds: 7,
+      fetched: 2,
+      notModified: 2,
+      failed: 2,
+      newArticles: 3,
+    });
+  });
+
+  it('adds up the new articles of every feed', () => {
+    const summary = summarize(
+      'r',
+      { complete: true, feedsDispatched: 3 },
+      [outcome('fetched', 2), outcome('fetched', 5), outcome('notModified', 0)],
+      [],
+    );
+    expect(summary.newArticles).toBe(7);
+  });
+
+  it('counts the notifications by state', () => {
+    // Prepare
+    const deliveries: DeliveryState[] = ['delivered', 'delivered', 'failed', 'pending', 'delivered'];
+
+    // Act
+    const summary = summarize('r', { complete: true, feedsDispatched: 0 }, [], deliveries);
+
+    // Assess
+    expect(summary.notifications).toEqual({ delivered: 3, failed: 1, pending: 1 });
+  });
+
+  describe('completeness', () => {
+    it('is complete when the scan is complete, every dispatched feed has an outcome and nothing is pending', () => {
+      const summary = summarize(
+        'r',
+        { complete: true, feedsDispatched: 2 },
+        [outcome('fetched', 1), outcome('skipped')],
+        ['delivered', 'failed'],
+      );
+      expect(summary).toMatchObject({ scanComplete: true, complete: true });
+    });
+
+    it('is not complete while the scan has not reached its last page', () => {
+      const summary = summarize('r', { complete: false, feedsDispatched: 1 }, [outcome('fetched')], ['delivered']);
+      expect(summary).toMatchObject({ scanComplete: false, complete: false });
+    });
+
+    it('is not complete while a dispatched feed has no outcome', () => {
+      const summary = summarize(
+        'r',
+        { complete: true, feedsDispatched: 3 },
+        [outcome('fetched'), outcome('failed')],
+        [],
+      );
+      expect(summary).toMatchObject({ scanComplete: true, complete: false });
+    });
+
+    it('is not complete while a notification waits for a retry', () => {
+      const summary = summarize('r', { complete: true, feedsDispatched: 1 }, [outcome('fetched', 1)], ['pending']);
+      expect(summary.complete).toBe(false);
+    });
+
+    it('is complete for a run that found no feeds', () => {
+      expect(summarize('r', { complete: true, feedsDispatched: 0 }, [], []).complete).toBe(true);
+    });
+  });
+});
+
+describe('articlesDiscovered', () => {
+  it('derives the event id from the run and the feed only, so a retried fetch raises the same event', () => {
+    // Act
+    const first = articlesDiscovered('run_1', 'feed_a', ['b', 'a'], '2026-01-01T00:00:00.000Z');
+    const retried = articlesDiscovered('run_1', 'feed_a', ['a', 'b'], '2026-01-01T00:05:00.000Z');
+
+    // Assess
+    expect(retried.eventId).toBe(first.eventId);
+    expect(first.eventId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('gives another run or another feed another event id', () => {
+    const ids = [
+      articlesDiscovered('run_1', 'feed_a', ['x'], 't').eventId,
+      articlesDiscovered('run_2', 'feed_a', ['x'], 't').eventId,
+      articlesDiscovered('run_1', 'feed_b', ['x'], 't').eventId,
+    ];
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  it('lists the article ids sorted, leaving the caller’s list as it was', () => {
+    // Prepare
+    const ids = ['c', 'a', 'b'];
+
+    // Act
+    const event = articlesDiscovered('run_1', 'feed_a', ids, '2026-01-01T00:00:00.000Z');
+
+    // Assess
+    expect(event).toEqual({
+      type: 'ArticlesDiscovered',
+      eventId: event.eventId,
+      runId: 'run_1',
+      feedId: 'feed_a',
+      articleIds: ['a', 'b', 'c'],
+      discoveredAt: '2026-01-01T00:00:00.000Z',
+    });
+    expect(ids).toEqual(['c', 'a', 'b']);
+  });
+});
+
+describe('notificationIdFor', () => {
+  it('is the same for the same subscription and event, every time', () => {
+    expect(notificationIdFor('sub_1', 'evt_1')).toBe(notificationIdFor('sub_1', 'evt_1'));
+    expect(notificationIdFor('sub_1', 'evt_1')).toMatch(/^msg_[0-9a-f]{32}$/);
+  });
+
+  it('differs for another subscription or another event', () => {
+    const ids = [
+      notificationIdFor('sub_1', 'evt_1'),
+      notificationIdFor('sub_2', 'evt_1'),
+      notificationIdFor('sub_1', 'evt_2'),
+      notificationIdFor('evt_1', 'sub_1'),
+    ];
+    expect(new Set(ids).size).toBe(4);
+  });
+});

@@ -1,0 +1,320 @@
+import fc from 'fast-check';
+import { InvalidFeedUrlError } from '../../../src/domain/errors.js';
+import {
+  afterFetch,
+  backoffSeconds,
+  feedIdFor,
+  isDue,
+  newFeed,
+  normalizeFeedUrl,
+  type FetchOutcome,
+} from '../../../src/domain/feed.js';
+import { aFeed, at, T_ZERO } from '../../support/mothers.js';
+
+function refusal(raw: string): InvalidFeedUrlError {
+  try {
+    normalizeFeedUrl(raw);
+  } catch (error) {
+    if (error instanceof InvalidFeedUrlError) return error;
+    throw error;
+  }
+  throw new Error(`${raw} was accepted`);
+}
+
+describe('normalizeFeedUrl', () => {
+  it('keeps an absolute https URL with its query and drops the fragment', () => {
+    // Act
+    const normalized = normalizeFeedUrl('  https://Example.COM/feed.xml?format=rss#latest ');
+
+    // Assess
+    expect(normalized).toBe('https://example.com/feed.xml?format=rss');
+  });
+
+  it('accepts plain http', () => {
+    expect(normalizeFeedUrl('http://example.com/rss')).toBe('http://example.com/rss');
+  });
+
+  it.each(['not a url', '/feed.xml', 'example.com/feed.xml', ''])(
+    'refuses %j as not an absolute URL, naming what it was given',
+    (raw) => {
+      // Act
+      const error = refusal(raw);
+
+      // Assess
+      expect(error.code).toBe('invalid_url');
+      expect(error.message).toContain('not an absolute URL');
+      expect(error.message).toContain(JSON.stringify(raw));
+    },
+  );
+
+  it.each(['ftp://example.com/feed.xml', 'file:///etc/passwd', 'javascript:alert(1)', 'data:text/xml,<rss/>'])(
+    'refuses the non-http scheme of %s, naming the scheme',
+    (raw) => {
+      // Act
+      const error = refusal(raw);
+
+      // Assess
+      expect(error.code).toBe('invalid_url');
+      expect(error.message).toContain('only http and https');
+      expect(error.message).toContain(new URL(raw).protocol);
+    },
+  );
+});
+
+describe('feedIdFor', () => {
+  it('gives the same id for every spelling of the same URL', () => {
+    // Act
+    const ids = [
+      feedIdFor('https://example.com/feed.xml'),
+      feedIdFor('https://EXAMPLE.com/feed.xml#top'),
+      feedIdFor(' https://example.com:443/feed.xml '),
+    ];
+
+    // Assess
+    expect(new Set(ids).size).toBe(1);
+    expect(ids[0]).toMatch(/^[0-9a-f]{24}$/);
+  });
+
+  it('is stable from call to call and distinct for distinct URLs', () => {
+    fc.assert(
+      fc.property(fc.webUrl({ withQueryParameters: true }), fc.webUrl(), (a, b) => {
+        expect(feedIdFor(a)).toBe(feedIdFor(a));
+        if (normalizeFeedUrl(a) !== normalizeFeedUrl(b)) expect(feedIdFor(a)).not.toBe(feedIdFor(b));
+      }),
+    );
+  });
+
+  it('refuses a URL that is not a feed URL', () => {
+    expect(() => feedIdFor('mailto:someone@example.com')).toThrow(InvalidFeedUrlError);
+  });
+});
+
+describe('newFeed', () => {
+  it('starts active, error-free and due at once, under the id of its normalized URL', () => {
+    // Act
+    const feed = newFeed('https://example.com/feed.xml#x', T_ZERO, 'Example');
+
+    // Assess
+    expect(feed).toEqual({
+      id: feedIdFor('https://example.com/feed.xml'),
+      url: 'https://example.com/feed.xml',
+      title: 'Example',
+      nextFetchAt: T_ZERO.toISOString(),
+      status: 'active',
+      errorCount: 0,
+      createdAt: T_ZERO.toISOString(),
+    });
+    expect(isDue(feed, T_ZERO)).toBe(true);
+  });
+});
+
+describe('isDue', () => {
+  it('is due once its next-fetch time has come', () => {
+    const feed = aFeed().dueAt(at(60)).build();
+    expect(isDue(feed, at(59))).toBe(false);
+    expect(isDue(feed, at(60))).toBe(true);
+    expect(isDue(feed, at(61))).toBe(true);
+  });
+
+  it('is never due when gone', () => {
+    const feed = aFeed().dueAt(at(-3600)).gone().build();
+    expect(isDue(feed, at(3600))).toBe(false);
+  });
+});
+
+describe('backoffSeconds', () => {
+  it('waits one minute after the first failure and doubles with each further one', () => {
+    expect([1, 2, 3, 4, 5].map(backoffSeconds)).toEqual([60, 120, 240, 480, 960]);
+  });
+
+  it('waits one minute for a count of zero (never less)', () => {
+    expect(backoffSeconds(0)).toBe(60);
+  });
+
+  it('never waits longer than a day, however many failures', () => {
+    expect(backoffSeconds(12)).toBe(86_400);
+    expect(backoffSeconds(2_000)).toBe(86_400);
+  });
+
+  it('never shrinks as failures accumulate, and stays between a minute and a day', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5_000 }), (n) => {
+        expect(backoffSeconds(n + 1)).toBeGreaterThanOrEqual(backoffSeconds(n));
+        expect(backoffSeconds(n)).toBeGreaterThanOrEqual(60);
+        expect(backoffSeconds(n)).toBeLessThanOrEqual(86_400);
+      }),
+    );
+  });
+});
+
+describe('afterFetch', () => {
+  const now = at(600);
+
+  describe('after a 200', () => {
+    it('replaces the validators with the new ones and takes the feed title', () => {
+      // Prepare
+      const feed = aFeed().withEtag('"v1"').withLastModified('Mon, 01 Dec 2025 00:00:00 GMT').build();
+      const outcome: FetchOutcome = {
+        kind: 'fetched',
+        etag: '"v2"',
+        lastModified: 'Thu, 01 Jan 2026 00:00:00 GMT',
+        title: 'New title',
+      };
+
+      // Act
+      const next = afterFetch(feed, outcome, now);
+
+      // Assess
+      expect(next).toMatchObject({
+        etag: '"v2"',
+        lastModified: 'Thu, 01 Jan 2026 00:00:00 GMT',
+        title: 'New title',
+        lastFetchedAt: now.toISOString(),
+        nextFetchAt: now.toISOString(),
+      });
+    });
+
+    it('keeps the old validators when the answer brings none', () => {
+      // Prepare
+      const feed = aFeed().withEtag('"v1"').withLastModified('Mon, 01 Dec 2025 00:00:00 GMT').withTitle('Old').build();
+
+      // Act
+      const next = afterFetch(feed, { kind: 'fetched' }, now);
+
+      // Assess
+      expect(next).toMatchObject({ etag: '"v1"', lastModified: 'Mon, 01 Dec 2025 00:00:00 GMT', title: 'Old' });
+    });
+
+    it('resets the error count and forgets the last error', () => {
+      // Prepare
+      const feed = aFeed().withErrors(4).withLastError('timeout', 'timed out').dueAt(at(3600)).build();
+
+      // Act
+      const next = afterFetch(feed, { kind: 'fetched', etag: '"v3"' }, now);
+
+      // Assess
+      expect(next.errorCount).toBe(0);
+      expect(next.lastError).toBeUndefined();
+      expect(next.status).toBe('active');
+    });
+
+    it('follows a permanent move to the new URL and keeps the feed id', () => {
+      // Prepare
+      const feed = aFeed('https://old.example.com/feed.xml').build();
+
+      // Act
+      const next = afterFetch(feed, { kind: 'fetched', movedTo: 'https://new.example.com/feed.xml' }, now);
+
+      // Assess
+      expect(next.url).toBe('https://new.example.com/feed.xml');
+      expect(next.id).toBe(feed.id);
+    });
+
+    it('stays at its URL without a permanent move', () => {
+      const feed = aFeed('https://old.example.com/feed.xml').build();
+      expect(afterFetch(feed, { kind: 'fetched' }, now).url).toBe(feed.url);
+    });
+  });
+
+  describe('after a 304', () => {
+    it('keeps the title and validators, taking any new validator the answer brings', () => {
+      // Prepare
+      const feed = aFeed().withEtag('"v1"').withLastModified('Mon, 01 Dec 2025 00:00:00 GMT').withTitle('Kept').build();
+
+      // Act
+      const next = afterFetch(feed, { kind: 'notModified', etag: '"v1b"' }, now);
+
+      // Assess
+      expect(next).toMatchObject({
+        etag: '"v1b"',
+        lastModified: 'Mon, 01 Dec 2025 00:00:00 GMT',
+        title: 'Kept',
+        errorCount: 0,
+        lastFetchedAt: now.toISOString(),
+        nextFetchAt: now.toISOString(),
+      });
+    });
+
+    it('resets the error state as a 200 does', () => {
+      const feed = aFeed().withErrors(2).withLastError('http_error', 'HTTP 500').build();
+      const next = afterFetch(feed, { kind: 'notModified' }, now);
+      expect(next.errorCount).toBe(0);
+      expect(next.lastError).toBeUndefined();
+    });
+
+    it('follows a permanent move', () => {
+      const feed = aFeed('https://old.example.com/feed.xml').build();
+      const next = afterFetch(feed, { kind: 'notModified', movedTo: 'https://new.example.com/feed.xml' }, now);
+      expect(next.url).toBe('https://new.example.com/feed.xml');
+      expect(next.id).toBe(feed.id);
+    });
+  });
+
+  describe('after a 410', () => {
+    it('marks the feed gone, so that it is never due again', () => {
+      // Prepare
+      const feed = aFeed().withEtag('"v1"').build();
+
+      // Act
+      const next = afterFetch(feed, { kind: 'gone' }, now);
+
+      // Assess
+      expect(next.status).toBe('gone');
+      expect(next.lastFetchedAt).toBe(now.toISOString());
+      expect(isDue(next, at(10 * 365 * 86_400))).toBe(false);
+    });
+  });
+
+  describe('after a failure', () => {
+    it('counts the failure, remembers the error and backs off', () => {
+      // Prepare
+      const feed = aFeed().withEtag('"v1"').build();
+
+      // Act
+      const next = afterFetch(feed, { kind: 'failed', code: 'timeout', message: 'timed out after 10 s' }, now);
+
+      // Assess
+      expect(next).toMatchObject({
+        errorCount: 1,
+        lastError: { code: 'timeout', message: 'timed out after 10 s', at: now.toISOString() },
+        nextFetchAt: new Date(now.getTime() + 60_000).toISOString(),
+        lastFetchedAt: now.toISOString(),
+        etag: '"v1"',
+        status: 'active',
+      });
+      expect(isDue(next, now)).toBe(false);
+    });
+
+    it('backs off longer after each consecutive failure', () => {
+      // Prepare
+      const feed = aFeed().withErrors(3).build();
+
+      // Act
+      const next = afterFetch(feed, { kind: 'failed', code: 'http_error', message: 'HTTP 503' }, now);
+
+      // Assess
+      expect(next.errorCount).toBe(4);
+      expect(next.nextFetchAt).toBe(new Date(now.getTime() + backoffSeconds(4) * 1000).toISOString());
+    });
+
+    it('honours a Retry-After longer than its own back-off', () => {
+      const feed = aFeed().build();
+      const next = afterFetch(
+        feed,
+        { kind: 'failed', code: 'rate_limited', message: '429', retryAfterSeconds: 7200 },
+        now,
+      );
+      expect(next.nextFetchAt).toBe(new Date(now.getTime() + 7_200_000).toISOString());
+    });
+
+    it('keeps its own back-off when Retry-After asks for less', () => {
+      const feed = aFeed().withErrors(2).build();
+      const next = afterFetch(
+        feed,
+        { kind: 'failed', code: 'rate_limited', message: '429', retryAfterSeconds: 5 },
+        now,
+      );
+      expect(next.nextFetchAt).toBe(new Date(now.getTime() + backoffSeconds(3) * 1000).toISOString());
+    });
+  });
+});
