@@ -1,7 +1,8 @@
 import type { Clock, IdGenerator } from './ports/clock.port.js';
 import type { StepLedger, StepRecord } from './ports/step-ledger.port.js';
 
-export type OnceResult<T> = { readonly ran: true; readonly value: T } | { readonly ran: false; readonly reason: 'done' | 'busy' };
+export type OnceResult<T> =
+  { readonly ran: true; readonly value: T } | { readonly ran: false; readonly reason: 'done' | 'busy' };
 
 /**
  * Runs `work` as the step `stepId` of the ledger: only if no one has done it or holds it. The step is

@@ -59,7 +59,10 @@ export interface StoredArticle extends Article {
 }
 
 function fingerprint(item: ParsedItem): string {
-  return digest(['fp', item.title ?? '', item.link ?? '', item.content ?? item.summary ?? '', item.published ?? ''], 16);
+  return digest(
+    ['fp', item.title ?? '', item.link ?? '', item.content ?? item.summary ?? '', item.published ?? ''],
+    16,
+  );
 }
 
 /**

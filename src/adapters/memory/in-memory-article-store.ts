@@ -7,7 +7,12 @@ import type { ArticleStore } from '../../application/ports/article-store.port.js
 export class InMemoryArticleStore implements ArticleStore {
   private readonly articles = new Map<string, StoredArticle>();
 
-  async storeFirstSeen(feedId: string, runId: string, articles: readonly Article[], now: Date): Promise<StoredArticle[]> {
+  async storeFirstSeen(
+    feedId: string,
+    runId: string,
+    articles: readonly Article[],
+    now: Date,
+  ): Promise<StoredArticle[]> {
     const firstSeen: StoredArticle[] = [];
     for (const article of articles) {
       const key = `${feedId}#${article.id}`;

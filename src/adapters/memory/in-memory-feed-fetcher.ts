@@ -1,6 +1,11 @@
 import { injectable } from 'inversify';
 import type { ParsedFeed, ParsedItem } from '../../domain/article.js';
-import type { FeedFetcher, FetchFailure, FetchRequest, FetchResult } from '../../application/ports/feed-fetcher.port.js';
+import type {
+  FeedFetcher,
+  FetchFailure,
+  FetchRequest,
+  FetchResult,
+} from '../../application/ports/feed-fetcher.port.js';
 
 interface Published {
   document: ParsedFeed;

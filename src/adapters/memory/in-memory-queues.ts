@@ -67,7 +67,7 @@ export class InMemoryQueues {
       if (!handler) throw new Error(`no handler for queue ${name}`);
       const queue = this.queues.get(name)!;
       const batch: Held[] = [];
-      for (let i = 0; i < queue.length && batch.length < batchSize; ) {
+      for (let i = 0; i < queue.length && batch.length < batchSize;) {
         const message = queue[i]!;
         if (options.runDelayed || !message.delayed) {
           batch.push(message);

@@ -76,7 +76,8 @@ export function parseOpml(text: string): OpmlFeed[] {
     fail(`not well-formed XML: ${(error as Error).message.split('\n')[0]}`);
   }
   if (failure) throw failure;
-  if (stack.length > 0) throw new OpmlError(parser.line + 1, parser.column + 1, `unclosed <${stack[stack.length - 1]}>`);
+  if (stack.length > 0)
+    throw new OpmlError(parser.line + 1, parser.column + 1, `unclosed <${stack[stack.length - 1]}>`);
   if (!sawBody) throw new OpmlError(parser.line + 1, parser.column + 1, 'no <body> element: expected <opml><body>…');
   return feeds;
 }

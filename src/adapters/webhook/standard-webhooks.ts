@@ -45,7 +45,8 @@ export function verify(
   const seconds = Number(timestamp);
   if (!Number.isInteger(seconds)) return { ok: false, reason: 'webhook-timestamp is not unix seconds' };
   const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
-  if (Math.abs(now - seconds) > (options.toleranceSeconds ?? 300)) return { ok: false, reason: 'timestamp too old or new' };
+  if (Math.abs(now - seconds) > (options.toleranceSeconds ?? 300))
+    return { ok: false, reason: 'timestamp too old or new' };
   const expected = Buffer.from(sign(secret, id, seconds, body).slice(3), 'base64');
   for (const candidate of signatures.split(' ')) {
     const [version, mac] = candidate.split(',', 2);

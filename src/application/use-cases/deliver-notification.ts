@@ -77,7 +77,11 @@ export class DeliverNotification {
     const outcome = await sink.deliver({
       id: message.notificationId,
       subscription,
-      feed: { id: message.feedId, url: feed?.url ?? subscription.feedUrl, ...(feed?.title ? { title: feed.title } : {}) },
+      feed: {
+        id: message.feedId,
+        url: feed?.url ?? subscription.feedUrl,
+        ...(feed?.title ? { title: feed.title } : {}),
+      },
       articles,
       attempt: message.attempt,
     });
@@ -93,7 +97,8 @@ export class DeliverNotification {
         if (message.attempt >= this.settings.maxDeliveryAttempts) return { kind: 'failed' };
         const delay = this.backoffSeconds(message.attempt, outcome.retryAfterSeconds);
         const next = { ...message, attempt: message.attempt + 1 };
-        if (delay > MAX_DELAY_SECONDS) next.notBefore = new Date(this.clock.now().getTime() + delay * 1000).toISOString();
+        if (delay > MAX_DELAY_SECONDS)
+          next.notBefore = new Date(this.clock.now().getTime() + delay * 1000).toISOString();
         else delete next.notBefore;
         await this.work.dispatch([next], { delaySeconds: Math.min(MAX_DELAY_SECONDS, delay) });
         return { kind: 'pending', retryInSeconds: delay };

@@ -61,7 +61,14 @@ export class FetchFeed {
       newArticles = stored.length;
       if (stored.length > 0) {
         const discoveredAt = stored.map((a) => a.firstSeenAt).reduce((a, b) => (a < b ? a : b));
-        await this.events.publish([articlesDiscovered(runId, feedId, stored.map((a) => a.id), discoveredAt)]);
+        await this.events.publish([
+          articlesDiscovered(
+            runId,
+            feedId,
+            stored.map((a) => a.id),
+            discoveredAt,
+          ),
+        ]);
       }
     }
     const outcome = toOutcome(result);
@@ -84,7 +91,12 @@ function toOutcome(result: FetchResult): FetchOutcome {
         movedTo: result.permanentRedirect,
       };
     case 'notModified':
-      return { kind: 'notModified', etag: result.etag, lastModified: result.lastModified, movedTo: result.permanentRedirect };
+      return {
+        kind: 'notModified',
+        etag: result.etag,
+        lastModified: result.lastModified,
+        movedTo: result.permanentRedirect,
+      };
     case 'failed':
       if (result.error.code === 'gone') return { kind: 'gone' };
       return {

@@ -47,7 +47,9 @@ export class ScanSubscribersPage {
           return wanting.length;
         },
         relay: (next) =>
-          this.work.dispatch([{ v: 1, type: 'scan-subscribers', runId, eventId, feedId, articleIds, discoveredAt, ...next }]),
+          this.work.dispatch([
+            { v: 1, type: 'scan-subscribers', runId, eventId, feedId, articleIds, discoveredAt, ...next },
+          ]),
       },
     );
   }

@@ -73,9 +73,10 @@ function report(error: unknown, output: Output): number {
     error instanceof OperationError
       ? { code: error.code, message: error.message, ...error.details }
       : {
-          code: (error as { code?: unknown })?.code && typeof (error as { code: unknown }).code === 'string'
-            ? (error as { code: string }).code
-            : 'internal_error',
+          code:
+            (error as { code?: unknown })?.code && typeof (error as { code: unknown }).code === 'string'
+              ? (error as { code: string }).code
+              : 'internal_error',
           message: error instanceof Error ? error.message : String(error),
         };
   const clean = Object.fromEntries(Object.entries(failure).filter(([, v]) => v !== undefined));

@@ -7,7 +7,11 @@ import { RssParserFeedSource } from '../../adapters/parsing/rss-parser-feed-sour
 import { SniffingFeedParser } from '../../adapters/parsing/sniffing-feed-parser.js';
 import { FEED_SOURCE } from '../../adapters/parsing/tokens.js';
 import { RandomIdGenerator, SystemClock } from '../../adapters/system/system-clock.js';
-import { WEBHOOK_OPTIONS, WebhookNotificationSink, type WebhookOptions } from '../../adapters/webhook/webhook-notification-sink.js';
+import {
+  WEBHOOK_OPTIONS,
+  WebhookNotificationSink,
+  type WebhookOptions,
+} from '../../adapters/webhook/webhook-notification-sink.js';
 
 /** The feed sources, in the order the parser asks them. A new format is one more binding here. */
 export function parsingModule(): ContainerModule {

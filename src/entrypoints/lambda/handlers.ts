@@ -7,7 +7,13 @@ import { ScanFeedsPage } from '../../application/use-cases/scan-feeds-page.js';
 import { ScanSubscribersPage } from '../../application/use-cases/scan-subscribers-page.js';
 import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
 import { StartFanOut } from '../../application/use-cases/start-fan-out.js';
-import { parseWorkMessage, type DeliverMessage, type FetchFeedMessage, type ScanFeedsPageMessage, type ScanSubscribersPageMessage } from '../../application/work-messages.js';
+import {
+  parseWorkMessage,
+  type DeliverMessage,
+  type FetchFeedMessage,
+  type ScanFeedsPageMessage,
+  type ScanSubscribersPageMessage,
+} from '../../application/work-messages.js';
 import type { ArticlesDiscovered } from '../../domain/crawl-run.js';
 import { sqsBatchHandler, type SqsBatchResponse, type SqsEvent } from './sqs-batch.js';
 

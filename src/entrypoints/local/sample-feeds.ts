@@ -99,7 +99,10 @@ export class SampleFeedServer {
   readonly requests = { total: 0, notModified: 0 };
   private origin = '';
 
-  constructor(readonly feeds: SampleFeed[], private readonly delayMs = 0) {
+  constructor(
+    readonly feeds: SampleFeed[],
+    private readonly delayMs = 0,
+  ) {
     this.server = http.createServer((request, response) => {
       this.requests.total++;
       const feed = this.feeds.find((f) => f.path === request.url);

@@ -17,7 +17,13 @@ describe('a crawl in memory, end to end', () => {
     // Assess
     expect([...fetcher.fetches.values()].every((n) => n === 1)).toBe(true);
     expect(fetcher.fetches.size).toBe(10_000);
-    expect(summary).toMatchObject({ feeds: 10_000, fetched: 10_000, newArticles: 10_000, scanComplete: true, complete: true });
+    expect(summary).toMatchObject({
+      feeds: 10_000,
+      fetched: 10_000,
+      newArticles: 10_000,
+      scanComplete: true,
+      complete: true,
+    });
     // 100 pages of 100, plus the empty page DynamoDB answers after a full last page.
     expect(queues.sentCount.get('scan-feeds')).toBe(101);
   }, 120_000);
@@ -39,7 +45,11 @@ describe('a crawl in memory, end to end', () => {
     const second = await system.crawl();
 
     // Assess: 2,500 subscriptions × one notification (two new articles each) — each exactly once.
-    expect(first).toMatchObject({ fetched: 200, newArticles: 400, notifications: { delivered: 2_500, failed: 0, pending: 0 } });
+    expect(first).toMatchObject({
+      fetched: 200,
+      newArticles: 400,
+      notifications: { delivered: 2_500, failed: 0, pending: 0 },
+    });
     const perSubscription = new Map<string, number>();
     for (const n of sink.received) {
       perSubscription.set(n.subscription.id, (perSubscription.get(n.subscription.id) ?? 0) + 1);
@@ -47,7 +57,12 @@ describe('a crawl in memory, end to end', () => {
     }
     expect(perSubscription.size).toBe(2_500);
     expect([...perSubscription.values()].every((count) => count === 1)).toBe(true);
-    expect(second).toMatchObject({ notModified: 200, fetched: 0, newArticles: 0, notifications: { delivered: 0, failed: 0, pending: 0 } });
+    expect(second).toMatchObject({
+      notModified: 200,
+      fetched: 0,
+      newArticles: 0,
+      notifications: { delivered: 0, failed: 0, pending: 0 },
+    });
     expect(sink.received).toHaveLength(2_500);
   });
 
@@ -60,7 +75,7 @@ describe('a crawl in memory, end to end', () => {
     urls.forEach((url, i) => fetcher.publish(url, aDocument([anItem(i)])));
     for (const url of urls.slice(0, 10)) for (let s = 0; s < 10; s++) await subscriptions.add(aSubscription(url, s));
     let seed = 7;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
 
     // Act
     const summary = await system.crawl({ duplicateRate: 1, crashRate: 0.3, random, maxReceiveCount: 50 });

@@ -144,7 +144,10 @@ describe('DeliverNotification', () => {
       expect(delay(third)).toBeLessThanOrEqual(120);
       expect(delay(tenth)).toBeGreaterThanOrEqual(1800);
       expect(delay(tenth)).toBeLessThanOrEqual(3600);
-      const held = (await takeHeld(system.adapters.queues, { runDelayed: true })).deliver as { attempt: number; notBefore?: string }[];
+      const held = (await takeHeld(system.adapters.queues, { runDelayed: true })).deliver as {
+        attempt: number;
+        notBefore?: string;
+      }[];
       expect(held.find((m) => m.attempt === 4)?.notBefore).toBeUndefined();
       expect(Date.parse(held.find((m) => m.attempt === 11)!.notBefore!) - system.adapters.clock.now().getTime()).toBe(
         delay(tenth)! * 1000,
@@ -197,23 +200,20 @@ describe('DeliverNotification', () => {
       ]);
     });
 
-    it(
-      'settles the notification when its subscription ended before the retry, so the run does not stay pending',
-      async () => {
-        // Prepare
-        const { system, deliver, subscription, message } = await aNotification();
-        system.adapters.sink.answer(subscription.sink.url, { kind: 'retry', reason: 'HTTP 503' });
-        await deliver.execute(message);
-        await system.adapters.subscriptions.end(subscription.feedId, subscription.id);
+    it('settles the notification when its subscription ended before the retry, so the run does not stay pending', async () => {
+      // Prepare
+      const { system, deliver, subscription, message } = await aNotification();
+      system.adapters.sink.answer(subscription.sink.url, { kind: 'retry', reason: 'HTTP 503' });
+      await deliver.execute(message);
+      await system.adapters.subscriptions.end(subscription.feedId, subscription.id);
 
-        // Act
-        await system.drain({ runDelayed: true });
+      // Act
+      await system.drain({ runDelayed: true });
 
-        // Assess
-        expect(system.adapters.sink.received).toEqual([]);
-        expect(await system.adapters.runs.deliveries(message.runId)).toEqual(['failed']);
-      },
-    );
+      // Assess
+      expect(system.adapters.sink.received).toEqual([]);
+      expect(await system.adapters.runs.deliveries(message.runId)).toEqual(['failed']);
+    });
   });
 
   it('ends the subscription when the subscriber says it is gone, and records the notification failed', async () => {

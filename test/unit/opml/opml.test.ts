@@ -1,6 +1,7 @@
 import { OpmlError, parseOpml, writeOpml } from '../../../src/adapters/opml/opml.js';
 
-const doc = (body: string) => `<?xml version="1.0"?>\n<opml version="2.0">\n<head><title>t</title></head>\n<body>\n${body}\n</body>\n</opml>\n`;
+const doc = (body: string) =>
+  `<?xml version="1.0"?>\n<opml version="2.0">\n<head><title>t</title></head>\n<body>\n${body}\n</body>\n</opml>\n`;
 
 describe('parseOpml', () => {
   it('reads every outline with an xmlUrl, at any depth, once', () => {
@@ -18,7 +19,9 @@ describe('parseOpml', () => {
   });
 
   it('names the line of a malformed element', () => {
-    const text = doc('<outline xmlUrl="https://a.example/feed">\n<outline xmlUrl="https://b.example/feed"/>\n</outlin>');
+    const text = doc(
+      '<outline xmlUrl="https://a.example/feed">\n<outline xmlUrl="https://b.example/feed"/>\n</outlin>',
+    );
     expect(() => parseOpml(text)).toThrow(OpmlError);
     try {
       parseOpml(text);
@@ -30,11 +33,15 @@ describe('parseOpml', () => {
 
   it('names the line and the reason of a bad feed URL', () => {
     const text = doc('<outline xmlUrl="https://ok.example/feed"/>\n<outline xmlUrl="ftp://files.example/feed"/>');
-    expect(() => parseOpml(text)).toThrow(/^line 6, column \d+: outline xmlUrl "ftp:\/\/files.example\/feed" is not a feed URL/);
+    expect(() => parseOpml(text)).toThrow(
+      /^line 6, column \d+: outline xmlUrl "ftp:\/\/files.example\/feed" is not a feed URL/,
+    );
   });
 
   it('refuses a document that is not OPML', () => {
-    expect(() => parseOpml('<rss version="2.0"><channel/></rss>')).toThrow(/expected the root element <opml>, found <rss>/);
+    expect(() => parseOpml('<rss version="2.0"><channel/></rss>')).toThrow(
+      /expected the root element <opml>, found <rss>/,
+    );
     expect(() => parseOpml('<opml version="2.0"><head/></opml>')).toThrow(/no <body> element/);
     expect(() => parseOpml('')).toThrow(OpmlError);
   });
@@ -44,6 +51,9 @@ describe('parseOpml', () => {
       { url: 'https://a.example/feed?x=1&y=2', title: 'Ampersands & "quotes"' },
       { url: 'https://b.example/feed' },
     ];
-    expect(parseOpml(writeOpml(feeds))).toEqual([feeds[0], { url: 'https://b.example/feed', title: 'https://b.example/feed' }]);
+    expect(parseOpml(writeOpml(feeds))).toEqual([
+      feeds[0],
+      { url: 'https://b.example/feed', title: 'https://b.example/feed' },
+    ]);
   });
 });

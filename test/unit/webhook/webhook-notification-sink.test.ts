@@ -38,7 +38,11 @@ const clock = new FixedClock(new Date());
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 function aNotification(url: string, attempt = 1): Notification {
-  const subscription = { ...aSubscription('https://feeds.example.com/a.xml', 1), sink: { kind: 'webhook' as const, url }, secret: SECRET };
+  const subscription = {
+    ...aSubscription('https://feeds.example.com/a.xml', 1),
+    sink: { kind: 'webhook' as const, url },
+    secret: SECRET,
+  };
   return {
     id: 'msg_0123456789abcdef',
     subscription,
@@ -58,7 +62,8 @@ function aNotification(url: string, attempt = 1): Notification {
 }
 
 describe('WebhookNotificationSink', () => {
-  const sink = (timeoutMs = 2000) => new WebhookNotificationSink({ timeoutMs, allowedNetworks: ['127.0.0.0/8'] }, clock);
+  const sink = (timeoutMs = 2000) =>
+    new WebhookNotificationSink({ timeoutMs, allowedNetworks: ['127.0.0.0/8'] }, clock);
 
   it('posts a signed feed.articles body that verifies with the subscription secret', async () => {
     // Prepare
@@ -90,7 +95,10 @@ describe('WebhookNotificationSink', () => {
     try {
       await sink().deliver(aNotification(endpoint.url, 1));
       await sink().deliver(aNotification(endpoint.url, 2));
-      expect(endpoint.received.map((r) => r.headers['webhook-id'])).toEqual(['msg_0123456789abcdef', 'msg_0123456789abcdef']);
+      expect(endpoint.received.map((r) => r.headers['webhook-id'])).toEqual([
+        'msg_0123456789abcdef',
+        'msg_0123456789abcdef',
+      ]);
     } finally {
       await endpoint.close();
     }
@@ -134,7 +142,10 @@ describe('WebhookNotificationSink', () => {
 describe('Standard Webhooks verify', () => {
   it('refuses a stale timestamp', () => {
     const headers = { 'webhook-id': 'x', 'webhook-timestamp': '1000', 'webhook-signature': 'v1,AAAA' };
-    expect(verify(SECRET, headers, '{}', { nowSeconds: 5000 })).toEqual({ ok: false, reason: 'timestamp too old or new' });
+    expect(verify(SECRET, headers, '{}', { nowSeconds: 5000 })).toEqual({
+      ok: false,
+      reason: 'timestamp too old or new',
+    });
   });
 });
 

@@ -31,12 +31,18 @@ export async function demoCommand(args: readonly string[], output: Output): Prom
   const receiver = new WebhookReceiver();
   await feeds.start();
   await receiver.start();
-  const app = await openFromFlags({ ...values, 'data-dir': scratch ?? values['data-dir'], 'allow-network': ['127.0.0.0/8'] });
+  const app = await openFromFlags({
+    ...values,
+    'data-dir': scratch ?? values['data-dir'],
+    'allow-network': ['127.0.0.0/8'],
+  });
   const say = (line: string) => {
     if (!output.json) output.raw(`${line}\n`);
   };
   try {
-    say(`feedrelay demo — DynamoDB (dynalite) and SQS (fauxqs) in this process, ${SAMPLES.length} sample feeds on loopback\n`);
+    say(
+      `feedrelay demo — DynamoDB (dynalite) and SQS (fauxqs) in this process, ${SAMPLES.length} sample feeds on loopback\n`,
+    );
     await app.container.get(AddFeeds).execute(feeds.feeds.map((f) => ({ url: feeds.url(f), title: f.title })));
     const subscribers = ['alice', 'bob'];
     await app.container.get(Subscribe).execute(
@@ -50,7 +56,9 @@ export async function demoCommand(args: readonly string[], output: Output): Prom
           })),
       ),
     );
-    say(`imported ${SAMPLES.length} feeds; subscribed ${subscribers.join(' and ')} (signed webhooks, verified on receipt)\n`);
+    say(
+      `imported ${SAMPLES.length} feeds; subscribed ${subscribers.join(' and ')} (signed webhooks, verified on receipt)\n`,
+    );
 
     const runs: { label: string; report: CrawlReport; deliveries: number }[] = [];
     const crawl = async (label: string) => {

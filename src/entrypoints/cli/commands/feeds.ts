@@ -50,7 +50,13 @@ export async function feedsCommand(args: readonly string[], output: Output): Pro
         return list;
       });
       output.result({ feeds: feeds.map(describeFeed), count: feeds.length }, (r) =>
-        [...r.feeds.map((f) => `${f.url}${f.title ? `  ${f.title}` : ''}${f.status !== 'active' ? `  [${f.status}]` : ''}${f.lastError ? `  [${f.lastError.code}]` : ''}`), `${r.count} feed(s)`].join('\n'),
+        [
+          ...r.feeds.map(
+            (f) =>
+              `${f.url}${f.title ? `  ${f.title}` : ''}${f.status !== 'active' ? `  [${f.status}]` : ''}${f.lastError ? `  [${f.lastError.code}]` : ''}`,
+          ),
+          `${r.count} feed(s)`,
+        ].join('\n'),
       );
       return;
     }
@@ -62,7 +68,10 @@ export async function feedsCommand(args: readonly string[], output: Output): Pro
           throw error;
         },
       );
-      output.result(result, (r) => `removed ${r.removed.length} feed(s)${r.missing.length ? `; not found: ${r.missing.join(' ')}` : ''}`);
+      output.result(
+        result,
+        (r) => `removed ${r.removed.length} feed(s)${r.missing.length ? `; not found: ${r.missing.join(' ')}` : ''}`,
+      );
       return;
     }
     case 'export': {

@@ -26,7 +26,10 @@ export async function withLocalApp<T>(
   }
 }
 
-export async function openFromFlags(values: Record<string, unknown>, options: Partial<LocalAppOptions> = {}): Promise<LocalApp> {
+export async function openFromFlags(
+  values: Record<string, unknown>,
+  options: Partial<LocalAppOptions> = {},
+): Promise<LocalApp> {
   let faults;
   try {
     faults = parseFaults(process.env);

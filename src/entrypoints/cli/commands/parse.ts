@@ -17,7 +17,9 @@ export async function parseCommand(args: readonly string[], output: Output): Pro
   try {
     bytes = file === '-' ? await readStdin() : await readFile(file);
   } catch (error) {
-    throw new UsageError(`parse: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(
+      `parse: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   const result = createFeedParser().parse({ bytes });
   if (!result.ok) throw new OperationError(result.code, result.message);

@@ -43,11 +43,14 @@ export async function serveCommand(args: readonly string[], output: Output): Pro
 
   const server = http.createServer((request, response) => {
     handle(request).then(
-      ({ status, body }) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
+      ({ status, body }) =>
+        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
       (error: unknown) =>
-        response
-          .writeHead(400, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ error: { code: (error as { code?: string }).code ?? 'bad_request', message: (error as Error).message } })),
+        response.writeHead(400, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            error: { code: (error as { code?: string }).code ?? 'bad_request', message: (error as Error).message },
+          }),
+        ),
     );
   });
   const handle = async (request: http.IncomingMessage): Promise<{ status: number; body: unknown }> => {
@@ -59,7 +62,8 @@ export async function serveCommand(args: readonly string[], output: Output): Pro
     }
     if (request.method === 'POST' && url.pathname === '/feeds') {
       const body = (await readJson(request)) as { url?: unknown };
-      if (typeof body.url !== 'string') return { status: 400, body: { error: { code: 'invalid_request', message: 'expected {"url": "…"}' } } };
+      if (typeof body.url !== 'string')
+        return { status: 400, body: { error: { code: 'invalid_request', message: 'expected {"url": "…"}' } } };
       const result = await app.container.get(AddFeeds).execute([{ url: body.url }]);
       return { status: result.added.length ? 201 : 200, body: { added: result.added.map(describeFeed) } };
     }
@@ -68,12 +72,15 @@ export async function serveCommand(args: readonly string[], output: Output): Pro
       return { status: 202, body: { runId: await startRun(body.force === true) } };
     }
     const run = /^\/runs\/([\w-]+)$/.exec(url.pathname);
-    if (request.method === 'GET' && run) return { status: 200, body: await app.container.get(SummarizeRun).execute(run[1]!) };
+    if (request.method === 'GET' && run)
+      return { status: 200, body: await app.container.get(SummarizeRun).execute(run[1]!) };
     return { status: 404, body: { error: { code: 'not_found', message: `${request.method} ${url.pathname}` } } };
   };
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address() as { port: number };
-  output.note(`feedrelay serve: schedule "${schedule}", next run ${job.nextRun()?.toISOString() ?? 'never'}; API on http://127.0.0.1:${address.port}`);
+  output.note(
+    `feedrelay serve: schedule "${schedule}", next run ${job.nextRun()?.toISOString() ?? 'never'}; API on http://127.0.0.1:${address.port}`,
+  );
 
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

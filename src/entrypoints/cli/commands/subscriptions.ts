@@ -38,7 +38,10 @@ export async function subscriptionsCommand(args: readonly string[], output: Outp
       return all;
     });
     output.result({ subscriptions: list.map(describeSubscription), count: list.length }, (r) =>
-      [...r.subscriptions.map((s) => `${s.feed}  →  ${s.webhook}${s.status !== 'active' ? `  [${s.status}]` : ''}`), `${r.count} subscription(s)`].join('\n'),
+      [
+        ...r.subscriptions.map((s) => `${s.feed}  →  ${s.webhook}${s.status !== 'active' ? `  [${s.status}]` : ''}`),
+        `${r.count} subscription(s)`,
+      ].join('\n'),
     );
     return;
   }
@@ -63,7 +66,10 @@ export async function subscribeCommand(args: readonly string[], output: Output):
   const result = await withLocalApp(values, (app) => app.container.get(Subscribe).execute([input]));
   const subscription = result.subscriptions[0]!;
   output.result(
-    { subscription: { ...describeSubscription(subscription), secret: subscription.secret }, created: result.created === 1 },
+    {
+      subscription: { ...describeSubscription(subscription), secret: subscription.secret },
+      created: result.created === 1,
+    },
     (r) => `subscribed ${r.subscription.webhook} to ${r.subscription.feed}\nsecret: ${r.subscription.secret}`,
   );
 }
@@ -86,10 +92,16 @@ async function readJsonl(file: string): Promise<SubscribeInput[]> {
       throw new UsageError(`${where}: not JSON; expected {"feed": URL, "webhook": URL, "secret": "whsec_…"}`);
     }
     const record = value as Record<string, unknown>;
-    if (typeof value !== 'object' || value === null || typeof record.feed !== 'string' || typeof record.webhook !== 'string') {
+    if (
+      typeof value !== 'object' ||
+      value === null ||
+      typeof record.feed !== 'string' ||
+      typeof record.webhook !== 'string'
+    ) {
       throw new UsageError(`${where}: expected {"feed": URL, "webhook": URL, "secret": "whsec_…"}`);
     }
-    if (record.secret !== undefined && typeof record.secret !== 'string') throw new UsageError(`${where}: "secret" must be a string`);
+    if (record.secret !== undefined && typeof record.secret !== 'string')
+      throw new UsageError(`${where}: "secret" must be a string`);
     const input: SubscribeInput = {
       feedUrl: record.feed,
       sink: { kind: 'webhook', url: record.webhook },
