@@ -1,4 +1,5 @@
-import type { Container } from 'inversify';
+import { join } from 'node:path';
+import { ContainerModule, type Container } from 'inversify';
 import type { Logger } from 'pino';
 import type { RelaySettings } from '../../application/settings.js';
 import { NO_FAULTS, type FaultSettings } from '../../adapters/aws-faults.js';
@@ -8,10 +9,14 @@ import { applicationModule } from '../container/application.module.js';
 import { localModule } from '../container/aws.module.js';
 import { compose } from '../container/compose.js';
 import { httpModule, parsingModule, systemModule, webhookModule } from '../container/runtime.module.js';
-import { createHandlers, type Handlers } from '../lambda/handlers.js';
+import { TOKENS } from '../../application/tokens.js';
+import { SqsWorkDispatcher } from '../../adapters/sqs/sqs-work-dispatcher.js';
+import { createHandlers, type Handlers, type SqsHandler } from '../lambda/handlers.js';
 import { createLogger } from '../logger.js';
 import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { createLambdaRuntime, type LambdaRuntime } from './lambda-runtime.js';
+import { ParkingLot, ParkingWorkDispatcher } from './parking-lot.js';
 
 export interface LocalAppOptions {
   /** Where the embedded stack keeps its tables. */
@@ -43,8 +48,16 @@ export interface LocalApp {
 
 export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> {
   const logger = options.logger ?? createLogger();
-  const stack = await startEmbeddedStack({ dataDir: options.dataDir, faults: options.faults ?? NO_FAULTS });
+  const unlock = await lockDataDir(options.dataDir);
+  let stack: EmbeddedStack;
   try {
+    stack = await startEmbeddedStack({ dataDir: options.dataDir, faults: options.faults ?? NO_FAULTS });
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
+  try {
+    const parking = new ParkingLot(join(options.dataDir, 'parked'));
     const container = compose(
       applicationModule({
         // A claimed step is held no longer than a failed message stays invisible, so its retry can take it over.
@@ -53,12 +66,27 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
         ...options.settings,
       }),
       localModule(stack),
+      new ContainerModule(({ bind, rebind }) => {
+        bind(SqsWorkDispatcher).toSelf().inSingletonScope();
+        rebind(TOKENS.WorkDispatcher)
+          .toResolvedValue((sqs: SqsWorkDispatcher) => new ParkingWorkDispatcher(sqs, parking), [SqsWorkDispatcher])
+          .inSingletonScope();
+      }),
       parsingModule(),
       httpModule({ ...options.fetch, allowedNetworks: options.allowedNetworks }),
       webhookModule({ timeoutMs: options.webhookTimeoutMs ?? 10_000, allowedNetworks: options.allowedNetworks }),
       systemModule(),
     );
     const handlers = createHandlers(container, logger);
+    // A parked message is forgotten once a handler has taken it successfully.
+    const releasing =
+      (handler: SqsHandler): SqsHandler =>
+      async (event) => {
+        const response = await handler(event);
+        const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+        for (const record of event.Records) if (!failed.has(record.messageId)) await parking.release(record.body);
+        return response;
+      };
     const runtime = createLambdaRuntime(
       stack,
       {
@@ -66,10 +94,13 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
         fetchFeed: handlers.fetchFeed,
         startFanOut: handlers.startFanOut,
         scanSubscribers: handlers.scanSubscribers,
-        deliver: handlers.deliver,
+        deliver: releasing(handlers.deliver),
       },
       { concurrency: options.concurrency, logger },
     );
+    const resumed = await parking.resume(container.get(SqsWorkDispatcher), Date.now());
+    if (resumed > 0) logger.info({ resumed }, 'parked retries sent again');
+    stack.counter.reset();
     return {
       stack,
       container,
@@ -80,10 +111,12 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
       async close() {
         await runtime.stop();
         await stack.stop();
+        await unlock();
       },
     };
   } catch (error) {
     await stack.stop();
+    await unlock();
     throw error;
   }
 }
