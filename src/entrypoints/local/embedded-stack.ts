@@ -1,12 +1,11 @@
 import { mkdir } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
+import { startDynaliteThread } from './dynalite-thread.js';
 import { faultRandom, injectAwsFaults, NO_FAULTS, type FaultSettings } from '../../adapters/aws-faults.js';
 import { AwsRequestCounter, countRequests } from '../../adapters/aws-request-counter.js';
 import { deadLetterQueueName, QUEUES, type QueueKey } from '../../adapters/aws-resources.js';
@@ -82,14 +81,14 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
   try {
     const dynamoPath = options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb');
     if (dynamoPath !== undefined) await mkdir(dynamoPath, { recursive: true });
-    const dynamoServer = dynalite({
+    const dynamo = await startDynaliteThread({
       ...(dynamoPath ? { path: dynamoPath } : {}),
       createTableMs: 0,
       deleteTableMs: 0,
       updateTableMs: 0,
     });
-    const dynamoPort = await listen(dynamoServer);
-    stops.push(() => closeDynalite(dynamoServer));
+    const dynamoPort = dynamo.port;
+    stops.push(() => dynamo.close());
 
     const sqsApp = buildApp({ logger: false });
     await sqsApp.listen({ port: 0, host: '127.0.0.1' });
@@ -182,22 +181,4 @@ export async function createQueues(
     }),
   );
   return { queueUrls, deadLetterQueueUrls };
-}
-
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-/** dynalite's `close` waits for pending operations, then closes its LevelDB store (releasing the dir's lock). */
-function closeDynalite(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeIdleConnections();
-  });
 }

@@ -1,0 +1,59 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * The worker's script, plain CommonJS so that it runs the same from `src` (tests) and from `dist` (the CLI):
+ * start dynalite on a loopback port, report the port, and close it (and its LevelDB store) when told.
+ */
+const SCRIPT = `
+const { parentPort, workerData } = require('node:worker_threads');
+const dynalite = require(workerData.module);
+const server = dynalite(workerData.options);
+server.on('error', (error) => parentPort.postMessage({ error: String(error && error.message || error) }));
+server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+parentPort.on('message', (message) => {
+  if (message !== 'close') return;
+  server.close(() => parentPort.postMessage({ closed: true }));
+  server.closeIdleConnections();
+});
+`;
+
+export interface DynaliteThread {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs dynalite in a worker thread: DynamoDB's work (LevelDB, request parsing) then uses the machine's second
+ * core instead of competing with the handlers on the main event loop.
+ */
+export async function startDynaliteThread(options: Record<string, unknown>): Promise<DynaliteThread> {
+  const module = createRequire(import.meta.url).resolve('dynalite');
+  const worker = new Worker(SCRIPT, { eval: true, workerData: { module, options } });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the DynamoDB thread exited with code ${code}`)));
+    worker.once('message', (message: { port?: number; error?: string }) =>
+      message.port ? resolve(message.port) : reject(new Error(`DynamoDB did not start: ${message.error}`)),
+    );
+  });
+  worker.removeAllListeners('exit');
+  worker.removeAllListeners('error');
+  worker.on('error', () => undefined);
+  return {
+    port,
+    async close() {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5000);
+        worker.on('message', (message: { closed?: boolean }) => {
+          if (message.closed) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        worker.postMessage('close');
+      });
+      await worker.terminate();
+    },
+  };
+}
