@@ -7,6 +7,8 @@ import { BlockedAddressError, HttpRequestError } from './errors.js';
 import type { NetworkGuard } from './network-guard.js';
 
 function readVersion(): string {
+  // A Lambda bundle has no package.json beside it: the bundler defines the version instead.
+  if (process.env.FEEDRELAY_VERSION) return process.env.FEEDRELAY_VERSION;
   try {
     const text = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
     const version = (JSON.parse(text) as { version?: unknown }).version;
