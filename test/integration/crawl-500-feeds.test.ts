@@ -32,7 +32,6 @@ describe('a crawl of 500 feeds on the embedded stack', () => {
     await app?.close();
     await server.stop();
     await removeDir(dataDir);
-    // eslint-disable-next-line no-console
     console.log(`crawl-500-feeds wall times (ms): ${JSON.stringify(times)}`);
   });
 

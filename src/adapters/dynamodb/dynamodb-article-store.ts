@@ -49,7 +49,7 @@ export class DynamoDbArticleStore implements ArticleStore {
     );
     const unseen = candidates.filter((article) => !stored.has(article.id));
     await forEachLimited(unseen, 10, async (article) => {
-      const first: StoredArticle = { ...article, feedId, firstSeenAt: now.toISOString(), firstSeenRunId: runId };
+      const first = fitItem({ ...article, feedId, firstSeenAt: now.toISOString(), firstSeenRunId: runId });
       const result = await conditional(`PutItem on ${this.table}`, () =>
         this.doc.send(
           new PutCommand({
@@ -108,4 +108,31 @@ function toItem(article: StoredArticle): Item {
 function fromItem(item: Item): StoredArticle {
   const { [ARTICLE_ID]: id, ...rest } = item;
   return { ...rest, id } as unknown as StoredArticle;
+}
+
+/** DynamoDB refuses items over 400 KB; an article is kept well below that. */
+const MAX_ARTICLE_BYTES = 300_000;
+
+/**
+ * Shortens the longest texts of an article (content, then summary) until the item fits, so that one huge
+ * article is stored cut rather than failing its whole feed on every crawl.
+ */
+export function fitItem(article: StoredArticle): StoredArticle {
+  const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');
+  let fitted = article;
+  // The longer text first; each cut aims below the limit, a few rounds absorb multi-byte characters.
+  const fields = (['content', 'summary'] as const)
+    .slice()
+    .sort((a, b) => (article[b]?.length ?? 0) - (article[a]?.length ?? 0));
+  for (const field of fields) {
+    for (let round = 0; round < 5; round++) {
+      const over = bytes(fitted) - MAX_ARTICLE_BYTES;
+      const text = fitted[field];
+      if (over <= 0 || !text) break;
+      const textBytes = bytes(text);
+      const keep = Math.floor(text.length * Math.max(0, (textBytes - over - 1024) / textBytes));
+      fitted = { ...fitted, [field]: keep > 0 ? `${text.slice(0, keep)}…` : undefined };
+    }
+  }
+  return fitted;
 }

@@ -26,12 +26,28 @@ export function sqsBatchHandler(
   process: (body: string) => Promise<unknown>,
 ): (event: SqsEvent) => Promise<SqsBatchResponse> {
   return async (event) => {
-    const results = await Promise.allSettled(event.Records.map((record) => process(record.body)));
+    const results = await Promise.allSettled(
+      event.Records.map(async (record) => {
+        const result = await process(record.body);
+        // Another invocation holds this step. Deleting this copy would delete the message for the holder too
+        // (SQS has one message behind both receipts), so it comes back later and finds the step done or free.
+        if (isHeldElsewhere(result)) throw new StepHeldElsewhere();
+        return result;
+      }),
+    );
     const batchItemFailures: { itemIdentifier: string }[] = [];
     results.forEach((result, index) => {
       if (result.status === 'fulfilled') return;
       const record = event.Records[index]!;
       const error = result.reason as unknown;
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+      if (error instanceof StepHeldElsewhere) {
+        logger.debug(
+          { handler: name, messageId: record.messageId },
+          `${name}: step held by another invocation, will look again`,
+        );
+        return;
+      }
       const permanent = error instanceof ApplicationError || error instanceof DomainError;
       logger[permanent ? 'error' : 'warn'](
         {
@@ -43,8 +59,19 @@ export function sqsBatchHandler(
         },
         permanent ? `${name}: message rejected: ${(error as Error).message}` : `${name}: message failed, will retry`,
       );
-      batchItemFailures.push({ itemIdentifier: record.messageId });
     });
     return { batchItemFailures };
   };
+}
+
+class StepHeldElsewhere extends Error {
+  constructor() {
+    super('the step is held by another invocation');
+    this.name = 'StepHeldElsewhere';
+  }
+}
+
+function isHeldElsewhere(result: unknown): boolean {
+  const value = result as { kind?: unknown; reason?: unknown } | undefined;
+  return value?.kind === 'skipped' && value.reason === 'busy';
 }
