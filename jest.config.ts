@@ -15,6 +15,8 @@ const config: Config = {
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 60_000,
+  // Many suites wait on sockets and child processes rather than the CPU: two workers on CI's two cores.
+  maxWorkers: 2,
 };
 
 export default config;

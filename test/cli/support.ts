@@ -88,7 +88,12 @@ export function jsonOf<T = Record<string, unknown>>(run: RunResult): T {
 }
 
 /** The `{"error": {...}}` document of a failed --json run. */
-export function errorOf(run: RunResult): { code: string; message: string; status?: number; retryAfterSeconds?: number } {
+export function errorOf(run: RunResult): {
+  code: string;
+  message: string;
+  status?: number;
+  retryAfterSeconds?: number;
+} {
   const document = jsonOf<{ error?: { code: string; message: string; status?: number; retryAfterSeconds?: number } }>(
     run,
   );
@@ -222,3 +227,88 @@ export class RecordingReceiver {
 
 /** An ISO-8601 UTC timestamp as the contract has it. */
 export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/**
+ * Runs many independent commands at once (at most `limit` at a time) and returns their results by name, so a
+ * suite can start its processes together in `beforeAll` and let each test assert on its own result.
+ */
+export async function runAll<K extends string>(
+  commands: Record<K, () => Promise<RunResult>>,
+  limit = 3,
+): Promise<Record<K, RunResult>> {
+  const entries = Object.entries(commands) as [K, () => Promise<RunResult>][];
+  const results = {} as Record<K, RunResult>;
+  let next = 0;
+  const worker = async () => {
+    while (next < entries.length) {
+      const [name, start] = entries[next++]!;
+      results[name] = await start();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, entries.length) }, worker));
+  return results;
+}
+
+/** A usage failure: exit 2 and a one-line message on stderr that mentions each of `mentions`. */
+export function expectUsage(run: RunResult, ...mentions: (string | RegExp)[]): string {
+  expectExit(run, 2);
+  const lines = linesOf(run.stderr);
+  if (lines.length !== 1) throw new Error(`expected one line on stderr:\n${describeRun(run)}`);
+  for (const m of mentions) expect(lines[0]).toMatch(m);
+  return lines[0]!;
+}
+
+export interface CrawlSummary {
+  runId: string;
+  feeds: number;
+  fetched: number;
+  notModified: number;
+  failed: number;
+  newArticles: number;
+  notifications: { delivered: number; failed: number; pending: number };
+  durationMs: number;
+  awsRequests: { total: number; byOperation: Record<string, number> };
+}
+
+/** The summary as the contract shapes it: every field, the right types, the request tally adding up. */
+export function expectSummaryShape(summary: CrawlSummary): void {
+  expect(Object.keys(summary).sort()).toEqual(
+    [
+      'runId',
+      'feeds',
+      'fetched',
+      'notModified',
+      'failed',
+      'newArticles',
+      'notifications',
+      'durationMs',
+      'awsRequests',
+    ].sort(),
+  );
+  expect(typeof summary.runId).toBe('string');
+  expect(summary.runId.length).toBeGreaterThan(0);
+  for (const key of ['feeds', 'fetched', 'notModified', 'failed', 'newArticles', 'durationMs'] as const) {
+    expect(Number.isInteger(summary[key]) && summary[key] >= 0).toBe(true);
+  }
+  expect(Object.keys(summary.notifications).sort()).toEqual(['delivered', 'failed', 'pending']);
+  const byOperation = Object.entries(summary.awsRequests.byOperation);
+  expect(byOperation.length).toBeGreaterThan(0);
+  for (const [operation, count] of byOperation) {
+    expect(operation).toMatch(/^(dynamodb|sqs|eventbridge)\.[A-Z][A-Za-z]+$/);
+    expect(Number.isInteger(count) && count > 0).toBe(true);
+  }
+  expect(summary.awsRequests.total).toBe(byOperation.reduce((sum, [, count]) => sum + count, 0));
+}
+
+/** (feed url, article id) → the webhook-ids that carried it, for one subscriber path. */
+export function articlesByWebhookId(received: readonly RecordedWebhook[], pathname: string): Map<string, Set<string>> {
+  const carried = new Map<string, Set<string>>();
+  for (const delivery of received.filter((d) => d.path === pathname)) {
+    for (const article of delivery.body.articles ?? []) {
+      const key = `${delivery.body.feed?.url} ${article.id}`;
+      if (!carried.has(key)) carried.set(key, new Set());
+      carried.get(key)!.add(delivery.webhookId);
+    }
+  }
+  return carried;
+}

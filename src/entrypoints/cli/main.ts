@@ -1,12 +1,6 @@
 import { OperationError, UsageError } from './cli-errors.js';
-import { crawlCommand } from './commands/crawl.js';
-import { demoCommand } from './commands/demo.js';
-import { feedsCommand } from './commands/feeds.js';
-import { fetchCommand, FETCH_USAGE } from './commands/fetch.js';
-import { parseCommand, PARSE_USAGE } from './commands/parse.js';
-import { serveCommand } from './commands/serve.js';
-import { subscribeCommand, subscriptionsCommand } from './commands/subscriptions.js';
 import { Output } from './output.js';
+import { FETCH_USAGE, PARSE_USAGE } from './usage.js';
 
 export const USAGE = `feedrelay — crawl feeds on a schedule, keep what is new, tell every subscriber
 
@@ -26,15 +20,16 @@ Exit status: 0 success, 1 the operation failed, 2 bad usage or bad input.`;
 
 type Command = (args: readonly string[], output: Output) => Promise<void>;
 
-const COMMANDS: Record<string, Command> = {
-  demo: demoCommand,
-  parse: parseCommand,
-  fetch: fetchCommand,
-  feeds: feedsCommand,
-  subscriptions: subscriptionsCommand,
-  subscribe: subscribeCommand,
-  crawl: crawlCommand,
-  serve: serveCommand,
+/** Each command's module is loaded when it runs: `parse` need not load the AWS SDK. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  demo: async () => (await import('./commands/demo.js')).demoCommand,
+  parse: async () => (await import('./commands/parse.js')).parseCommand,
+  fetch: async () => (await import('./commands/fetch.js')).fetchCommand,
+  feeds: async () => (await import('./commands/feeds.js')).feedsCommand,
+  subscriptions: async () => (await import('./commands/subscriptions.js')).subscriptionsCommand,
+  subscribe: async () => (await import('./commands/subscriptions.js')).subscribeCommand,
+  crawl: async () => (await import('./commands/crawl.js')).crawlCommand,
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
 };
 
 /** Runs one command line; returns the exit status. */
@@ -49,13 +44,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write('feedrelay\n');
     return 0;
   }
-  const command = COMMANDS[name];
+  const load = COMMANDS[name];
   try {
-    if (!command) throw new UsageError(`unknown command "${name}"; run "feedrelay help" for the list`);
+    if (!load) throw new UsageError(`unknown command "${name}"; run "feedrelay help" for the list`);
     if (args.includes('--help') || args.includes('-h')) {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
+    const command = await load();
     await command(args, output);
     return 0;
   } catch (error) {

@@ -4,10 +4,8 @@ import { createFeedParser } from '../../../adapters/parsing/sniffing-feed-parser
 import { allowedNetworks, intFlag, parseCommandArgs } from '../args.js';
 import { OperationError, UsageError } from '../cli-errors.js';
 import type { Output } from '../output.js';
+import { FETCH_USAGE } from '../usage.js';
 import { renderDocument } from './render.js';
-
-export const FETCH_USAGE =
-  'feedrelay fetch URL [--json] [--timeout-ms N] [--max-bytes N] [--max-redirects N] [--etag E] [--last-modified D] [--allow-network CIDR]';
 
 /** `feedrelay fetch URL`: fetch and parse one feed as the crawler would. */
 export async function fetchCommand(args: readonly string[], output: Output): Promise<void> {

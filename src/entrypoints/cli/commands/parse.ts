@@ -4,9 +4,8 @@ import { createFeedParser } from '../../../adapters/parsing/sniffing-feed-parser
 import { parseCommandArgs } from '../args.js';
 import { OperationError, UsageError } from '../cli-errors.js';
 import type { Output } from '../output.js';
+import { PARSE_USAGE } from '../usage.js';
 import { renderDocument } from './render.js';
-
-export const PARSE_USAGE = 'feedrelay parse FILE|- [--json]';
 
 /** `feedrelay parse FILE|-`: one feed document, no network, printed normalized. */
 export async function parseCommand(args: readonly string[], output: Output): Promise<void> {

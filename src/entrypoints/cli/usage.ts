@@ -1,0 +1,4 @@
+/** One-line usages, shared by the help text and the commands' own usage errors. */
+export const PARSE_USAGE = 'feedrelay parse FILE|- [--json]';
+export const FETCH_USAGE =
+  'feedrelay fetch URL [--json] [--timeout-ms N] [--max-bytes N] [--max-redirects N] [--etag E] [--last-modified D] [--allow-network CIDR]';
