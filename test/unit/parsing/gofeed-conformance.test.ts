@@ -6,7 +6,7 @@ import type { ParsedFeed } from '../../../src/domain/article.js';
 
 /**
  * Compares our normalized documents with what gofeed's translators extract from its own test corpus
- * (`../shared/corpus/gofeed/translator/{rss,atom,json}`, beside the repository).
+ * (`test/fixtures/corpus/gofeed/translator/{rss,atom,json}`, copied with its LICENSE from the project's shared corpus).
  *
  * Only the fields the contract's document carries are compared, under gofeed's names:
  * feed `title`, `link`, `description`, `language`, `updatedParsed` → `updated`; item `title`, `link`, `guid`,
@@ -19,7 +19,7 @@ import type { ParsedFeed } from '../../../src/domain/article.js';
  */
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const corpus = path.resolve(repoRoot, '..', 'shared', 'corpus', 'gofeed', 'translator');
+const corpus = path.resolve(repoRoot, 'test', 'fixtures', 'corpus', 'gofeed', 'translator');
 
 interface Case {
   readonly name: string;

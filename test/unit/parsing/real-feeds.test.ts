@@ -6,7 +6,7 @@ import { createFeedParser } from '../../../src/adapters/parsing/sniffing-feed-pa
 import type { ParsedFeed, ParsedItem } from '../../../src/domain/article.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const corpus = path.resolve(repoRoot, '..', 'shared', 'corpus', 'real-feeds');
+const corpus = path.resolve(repoRoot, 'test', 'fixtures', 'corpus', 'real-feeds');
 const parser = createFeedParser();
 
 /** Files of the corpus that are not feeds, and why. */

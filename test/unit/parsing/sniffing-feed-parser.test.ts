@@ -11,7 +11,7 @@ import { SniffingFeedParser, createFeedParser } from '../../../src/adapters/pars
 import { FEED_SOURCE } from '../../../src/adapters/parsing/tokens.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const universal = path.resolve(repoRoot, '..', 'shared', 'corpus', 'gofeed', 'parser', 'universal');
+const universal = path.resolve(repoRoot, 'test', 'fixtures', 'corpus', 'gofeed', 'parser', 'universal');
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const parser = createFeedParser();
 
