@@ -47,6 +47,8 @@ export interface RuntimeStats {
   /** Invocations discarded after they ran by the `crash` fault. */
   crashed: number;
   deleted: number;
+  /** Records each queue's handler completed (for progress reports). */
+  completed: Partial<Record<QueueKey, number>>;
 }
 
 /** A record as Lambda's SQS event source builds it (the fields the handlers read, and the usual others). */
@@ -89,6 +91,7 @@ export class LambdaRuntime {
     duplicated: 0,
     crashed: 0,
     deleted: 0,
+    completed: {},
   };
   private pollers: Promise<void>[] = [];
   private stopping = false;
@@ -117,7 +120,7 @@ export class LambdaRuntime {
   }
 
   stats(): Readonly<RuntimeStats> {
-    return { ...this.counters };
+    return { ...this.counters, completed: { ...this.counters.completed } };
   }
 
   /**
@@ -258,7 +261,9 @@ export class LambdaRuntime {
       this.logger.warn({ queue, err: error }, `${queue}: handler threw; the whole batch comes back`);
       failed = ids;
     }
-    this.counters.failedRecords += records.filter((record) => failed.has(record.messageId)).length;
+    const failedCount = records.filter((record) => failed.has(record.messageId)).length;
+    this.counters.failedRecords += failedCount;
+    this.counters.completed[queue] = (this.counters.completed[queue] ?? 0) + records.length - failedCount;
     if (this.faults.crash > 0 && this.crashRandom() < this.faults.crash) {
       this.counters.crashed++;
       this.logger.debug({ queue, records: records.length }, `${queue}: invocation discarded (crash fault)`);

@@ -1,3 +1,4 @@
+import { ListFeeds } from '../../../application/use-cases/list-feeds.js';
 import { SummarizeRun } from '../../../application/use-cases/summarize-run.js';
 import type { CrawlRunSummary } from '../../../domain/crawl-run.js';
 import type { LocalApp } from '../../local/local-app.js';
@@ -40,16 +41,19 @@ export async function crawlCommand(args: readonly string[], output: Output): Pro
  * The AWS request tally covers the run itself, not the summary's own reads.
  */
 export async function runCrawl(app: LocalApp, options: { force: boolean; output?: Output }): Promise<CrawlReport> {
+  const total = options.output ? await countFeeds(app) : 0;
   const started = Date.now();
   app.requests.reset();
   app.runtime.start();
+  const before = app.runtime.stats().completed;
   const { runId } = await app.handlers.startCrawl({ force: options.force });
   const progress = options.output ? new Progress(options.output, 'crawl') : undefined;
   const ticker = progress
     ? setInterval(() => {
-        const stats = app.runtime.stats();
-        progress.update(`${stats.records} messages handled, ${stats.failedRecords} retried`);
-      }, 500)
+        const now = app.runtime.stats().completed;
+        const since = (queue: 'fetchFeed' | 'deliver') => (now[queue] ?? 0) - (before[queue] ?? 0);
+        progress.update(Math.min(total, since('fetchFeed')), total, `feeds, ${since('deliver')} deliveries`);
+      }, 250)
     : undefined;
   try {
     await app.runtime.waitForIdle({ timeoutMs: 24 * 60 * 60 * 1000 });
@@ -71,6 +75,13 @@ export async function runCrawl(app: LocalApp, options: { force: boolean; output?
     durationMs,
     awsRequests: { total: awsRequests.total, byOperation: { ...awsRequests.byOperation } },
   };
+}
+
+/** The size of the feed table, read before the run so that its requests are not the run's. */
+async function countFeeds(app: LocalApp): Promise<number> {
+  let count = 0;
+  for await (const _feed of app.container.get(ListFeeds).execute(1000)) count++;
+  return count;
 }
 
 export function renderReport(r: CrawlReport): string {
