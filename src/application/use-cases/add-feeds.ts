@@ -4,7 +4,10 @@ import type { Clock } from '../ports/clock.port.js';
 import type { FeedRepository } from '../ports/feed-store.port.js';
 import { TOKENS } from '../tokens.js';
 
-/** Adds feeds to the feed table. Every URL is checked before anything is written: all or nothing. */
+/**
+ * Adds feeds to the feed table. Every URL is checked before anything is written: all or nothing. Adding a
+ * feed that had gone (410) again makes it active again: the user says it is worth another look.
+ */
 @injectable()
 export class AddFeeds {
   constructor(
@@ -20,6 +23,16 @@ export class AddFeeds {
       if (!unique.has(feed.id)) unique.set(feed.id, feed);
     }
     const added = await this.feeds.addNew([...unique.values()]);
+    const addedIds = new Set(added.map((feed) => feed.id));
+    for (const feed of unique.values()) {
+      if (addedIds.has(feed.id)) continue;
+      const existing = await this.feeds.get(feed.id);
+      if (existing?.status === 'gone') {
+        const revived: Feed = { ...existing, status: 'active', errorCount: 0, nextFetchAt: now.toISOString() };
+        await this.feeds.save(revived);
+        added.push(revived);
+      }
+    }
     return { added, existing: unique.size - added.length };
   }
 }

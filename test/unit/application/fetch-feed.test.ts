@@ -416,3 +416,22 @@ describe('FetchFeed', () => {
     expect(await system.adapters.runs.feedOutcomes('run_1')).toEqual([{ outcome: 'skipped', newArticles: 0 }]);
   });
 });
+
+describe('AddFeeds', () => {
+  it('makes a feed that had gone active again when it is added again', async () => {
+    // Prepare
+    const { MemorySystem } = await import('../../support/memory-system.js');
+    const { AddFeeds } = await import('../../../src/application/use-cases/add-feeds.js');
+    const system = new MemorySystem();
+    const add = system.container.get(AddFeeds);
+    const [feed] = (await add.execute([{ url: 'https://feeds.example.com/gone.xml' }])).added;
+    await system.adapters.feeds.save({ ...feed!, status: 'gone' });
+
+    // Act
+    const again = await add.execute([{ url: 'https://feeds.example.com/gone.xml' }]);
+
+    // Assess
+    expect(again.added).toHaveLength(1);
+    expect((await system.adapters.feeds.get(feed!.id))?.status).toBe('active');
+  });
+});
