@@ -46,6 +46,11 @@ export interface LocalApp {
   close(): Promise<void>;
 }
 
+/** The time one fetch or delivery may take: 80 % of the lease. */
+function stepTimeoutMs(stack: EmbeddedStack): number {
+  return Math.floor(stack.visibilityTimeoutSeconds * 800);
+}
+
 export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> {
   const logger = options.logger ?? createLogger();
   const unlock = await lockDataDir(options.dataDir);
@@ -73,8 +78,17 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
           .inSingletonScope();
       }),
       parsingModule(),
-      httpModule({ ...options.fetch, allowedNetworks: options.allowedNetworks }),
-      webhookModule({ timeoutMs: options.webhookTimeoutMs ?? 10_000, allowedNetworks: options.allowedNetworks }),
+      // A fetch or a delivery ends well inside its step's lease (the visibility time-out), so that a
+      // duplicate of its message never finds the lease run out while the work is still going on.
+      httpModule({
+        timeoutMs: stepTimeoutMs(stack),
+        ...options.fetch,
+        allowedNetworks: options.allowedNetworks,
+      }),
+      webhookModule({
+        timeoutMs: options.webhookTimeoutMs ?? stepTimeoutMs(stack),
+        allowedNetworks: options.allowedNetworks,
+      }),
       systemModule(),
     );
     const handlers = createHandlers(container, logger);
