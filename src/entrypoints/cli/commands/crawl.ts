@@ -1,21 +1,15 @@
 import { ListFeeds } from '../../../application/use-cases/list-feeds.js';
 import { SummarizeRun } from '../../../application/use-cases/summarize-run.js';
-import type { CrawlRunSummary } from '../../../domain/crawl-run.js';
+import type { CrawlRunCounters, CrawlRunSummary } from '../../../domain/crawl-run.js';
 import type { LocalApp } from '../../local/local-app.js';
 import { intFlag, parseCommandArgs } from '../args.js';
 import type { Output } from '../output.js';
 import { Progress } from '../progress.js';
 import { openFromFlags } from './local.js';
 
-/** The crawl summary of the contract. */
-export interface CrawlReport {
+/** The crawl summary of the contract: the run's counters, its wall time and the AWS requests it sent. */
+export interface CrawlReport extends CrawlRunCounters {
   readonly runId: string;
-  readonly feeds: number;
-  readonly fetched: number;
-  readonly notModified: number;
-  readonly failed: number;
-  readonly newArticles: number;
-  readonly notifications: { readonly delivered: number; readonly failed: number; readonly pending: number };
   readonly durationMs: number;
   readonly awsRequests: { readonly total: number; readonly byOperation: Record<string, number> };
 }
