@@ -37,17 +37,6 @@ export function newCrawlRun(now: Date, force: boolean, nonce: string): CrawlRun 
   return { id: `run_${now.toISOString().replace(/[-:.]/g, '')}_${nonce}`, startedAt: now.toISOString(), force };
 }
 
-export function emptyCounters(): CrawlRunCounters {
-  return {
-    feeds: 0,
-    fetched: 0,
-    notModified: 0,
-    failed: 0,
-    newArticles: 0,
-    notifications: { delivered: 0, failed: 0, pending: 0 },
-  };
-}
-
 /** Counters are computed from per-feed and per-notification outcome records, so redelivery cannot inflate them. */
 export function summarize(
   runId: string,

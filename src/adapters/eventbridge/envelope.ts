@@ -1,7 +1,5 @@
 import type { ArticlesDiscovered } from '../../domain/crawl-run.js';
-
-export const EVENT_SOURCE = 'feedrelay';
-export const ARTICLES_DISCOVERED = 'ArticlesDiscovered';
+import { DISCOVERY_RULE } from '../aws-resources.js';
 
 /** An event as EventBridge hands it to an SQS target: the envelope around the detail. */
 export interface EventEnvelope {
@@ -17,8 +15,8 @@ export function envelopeOf(event: ArticlesDiscovered, id: string): EventEnvelope
   return {
     version: '0',
     id,
-    'detail-type': ARTICLES_DISCOVERED,
-    source: EVENT_SOURCE,
+    'detail-type': DISCOVERY_RULE.detailType,
+    source: DISCOVERY_RULE.source,
     time: event.discoveredAt,
     detail: event,
   };

@@ -1,6 +1,5 @@
 import {
   articlesDiscovered,
-  emptyCounters,
   newCrawlRun,
   notificationIdFor,
   summarize,
@@ -18,19 +17,6 @@ describe('newCrawlRun', () => {
 
     // Assess
     expect(run).toEqual({ id: 'run_20260101T000000000Z_abc123', startedAt: T_ZERO.toISOString(), force: true });
-  });
-});
-
-describe('emptyCounters', () => {
-  it('counts nothing', () => {
-    expect(emptyCounters()).toEqual({
-      feeds: 0,
-      fetched: 0,
-      notModified: 0,
-      failed: 0,
-      newArticles: 0,
-      notifications: { delivered: 0, failed: 0, pending: 0 },
-    });
   });
 });
 
