@@ -26,6 +26,11 @@ export interface RelayLeg<T> {
   dispatchPage(items: readonly T[]): Promise<number>;
   /** Sends the message that continues the scan at `next` in a fresh invocation. */
   relay(next: { readonly page: number; readonly cursor: string }): Promise<void>;
+  /**
+   * Whether the chain's progress is read back (`progress()`); default true. An untracked leg reads an empty
+   * last page without touching the ledger: such a page has no effect to make happen once.
+   */
+  readonly tracksProgress?: boolean;
 }
 
 export type RelayStepResult =
@@ -59,12 +64,20 @@ export class PageRelay {
     // A malformed or foreign cursor is refused before anything is claimed.
     const after = position.cursor === undefined ? undefined : decodeCursor(position.cursor, position.scope).position;
 
+    let early: Page<T> | undefined;
+    if (leg.tracksProgress === false) {
+      early = await leg.read(after, leg.pageSize);
+      if (early.items.length === 0 && early.next === undefined) {
+        return { kind: 'scanned', items: 0, dispatched: 0, last: true };
+      }
+    }
+
     const stepId = `${PageRelay.stepPrefix(position.chainId)}${String(position.page).padStart(9, '0')}`;
     const result = await once(
       { ledger: this.ledger, clock: this.clock, ids: this.ids, leaseSeconds: this.settings.leaseSeconds },
       stepId,
       async () => {
-        const page = await leg.read(after, leg.pageSize);
+        const page = early ?? (await leg.read(after, leg.pageSize));
         const dispatched = page.items.length > 0 ? await leg.dispatchPage(page.items) : 0;
         const last = page.next === undefined;
         if (page.next !== undefined) {

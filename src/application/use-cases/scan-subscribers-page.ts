@@ -29,6 +29,8 @@ export class ScanSubscribersPage {
       { chainId: eventId, scope: subscribersScope(feedId), page: message.page, cursor: message.cursor },
       {
         pageSize: this.settings.subscriberPageSize,
+        // Most discoveries of a feed nobody follows end on one empty page: no step to record for them.
+        tracksProgress: false,
         read: (after, limit) => this.subscribers.readPage(feedId, after, limit),
         dispatchPage: async (subscriptions) => {
           const wanting = subscriptions.filter((s) => wantsArticlesStoredAt(s, discoveredAt));

@@ -230,3 +230,28 @@ describe('ScanSubscribersPage', () => {
     });
   });
 });
+
+describe('ScanSubscribersPage over a feed nobody follows', () => {
+  it('ends on its one empty page without writing a step to the ledger', async () => {
+    // Prepare
+    const system = new MemorySystem();
+    const { event } = await aDiscovery(system);
+    const scan = system.container.get(ScanSubscribersPage);
+
+    // Act
+    const result = await scan.execute(
+      aScanSubscribersMessage({
+        runId: event.runId,
+        eventId: event.eventId,
+        feedId: event.feedId,
+        articleIds: event.articleIds,
+        discoveredAt: event.discoveredAt,
+      }),
+    );
+
+    // Assess
+    expect(result).toEqual({ kind: 'scanned', items: 0, dispatched: 0, last: true });
+    expect(await system.adapters.ledger.completed(`relay#${event.eventId}#`)).toEqual([]);
+    expect(await system.adapters.ledger.claim(`relay#${event.eventId}#000000000`, 'probe', 60, at(0))).toBe('claimed');
+  });
+});
