@@ -8,6 +8,7 @@ import { intFlag, parseCommandArgs } from '../args.js';
 import { UsageError } from '../cli-errors.js';
 import type { Output } from '../output.js';
 import { describeFeed } from './feeds.js';
+import { createLogger } from '../../logger.js';
 import { openFromFlags } from './local.js';
 
 /**
@@ -30,7 +31,8 @@ export async function serveCommand(args: readonly string[], output: Output): Pro
     throw new UsageError(`--schedule: not a cron expression: ${(error as Error).message}`);
   }
 
-  const app = await openFromFlags(values, { concurrency });
+  // A long-running service logs what it does (JSON lines on stderr); one-shot commands only warnings.
+  const app = await openFromFlags(values, { concurrency, logger: createLogger(process.env.LOG_LEVEL ?? 'info') });
   app.runtime.start();
   const startRun = async (force: boolean) => {
     const { runId } = await app.handlers.startCrawl({ force });
