@@ -39,8 +39,11 @@ async function receivedEverywhere(harness: QueueProbe): Promise<Record<QueueName
   return Object.fromEntries(entries) as Record<QueueName, unknown[]>;
 }
 
-const nothingAnywhere = (): Record<QueueName, unknown[]> =>
-  Object.fromEntries(ALL_QUEUES.map((queue) => [queue, []])) as Record<QueueName, unknown[]>;
+function nothingAnywhere(): Record<QueueName, unknown[]> {
+  const empty: Partial<Record<QueueName, unknown[]>> = {};
+  for (const queue of ALL_QUEUES) empty[queue] = [];
+  return empty as Record<QueueName, unknown[]>;
+}
 
 /** What every work dispatcher must do, whatever carries the messages. `makeHarness` gives fresh, empty queues. */
 export function describeWorkDispatcherContract(name: string, makeHarness: () => Promise<WorkDispatcherHarness>): void {
