@@ -72,8 +72,8 @@ export function summarize(
 }
 
 /**
- * The event a fetch raises for the articles it stored first: one per feed and run, so its id is derived
- * from both and a retried fetch raises the same event again rather than a second one.
+ * The event a fetch raises for the articles it stored first. Its id derives from run and feed (and the part,
+ * see `discoveriesOf`), so a retried fetch raises the same event again rather than a second one.
  */
 export interface ArticlesDiscovered {
   readonly type: 'ArticlesDiscovered';
@@ -84,20 +84,43 @@ export interface ArticlesDiscovered {
   readonly discoveredAt: string;
 }
 
+/** Articles per discovery: what one notification carries, and what keeps a message far below 256 KB. */
+export const ARTICLES_PER_DISCOVERY = 100;
+
 export function articlesDiscovered(
   runId: string,
   feedId: string,
   articleIds: readonly string[],
   discoveredAt: string,
+  part = 0,
 ): ArticlesDiscovered {
   return {
     type: 'ArticlesDiscovered',
-    eventId: digest(['discovered', runId, feedId], 32),
+    eventId: digest(part === 0 ? ['discovered', runId, feedId] : ['discovered', runId, feedId, String(part)], 32),
     runId,
     feedId,
     articleIds: [...articleIds].sort(),
     discoveredAt,
   };
+}
+
+/**
+ * The discoveries of one fetch: its new articles in id order, `ARTICLES_PER_DISCOVERY` to an event. A retry
+ * that finds the same new articles cuts them the same way, so every part keeps its event id.
+ */
+export function discoveriesOf(
+  runId: string,
+  feedId: string,
+  articleIds: readonly string[],
+  discoveredAt: string,
+  perDiscovery = ARTICLES_PER_DISCOVERY,
+): ArticlesDiscovered[] {
+  const sorted = [...new Set(articleIds)].sort();
+  const events: ArticlesDiscovered[] = [];
+  for (let start = 0, part = 0; start < sorted.length; start += perDiscovery, part++) {
+    events.push(articlesDiscovered(runId, feedId, sorted.slice(start, start + perDiscovery), discoveredAt, part));
+  }
+  return events;
 }
 
 /** One notification of one subscription about one discovery: its id is the webhook-id, stable across retries. */

@@ -1,6 +1,6 @@
 import { inject, injectable } from 'inversify';
 import { identifyArticles } from '../../domain/article.js';
-import { articlesDiscovered, type FeedRunOutcome } from '../../domain/crawl-run.js';
+import { discoveriesOf, type FeedRunOutcome } from '../../domain/crawl-run.js';
 import { afterFetch, isDue, type FetchOutcome } from '../../domain/feed.js';
 import type { ArticleStore } from '../ports/article-store.port.js';
 import type { Clock, IdGenerator } from '../ports/clock.port.js';
@@ -61,14 +61,14 @@ export class FetchFeed {
       newArticles = stored.length;
       if (stored.length > 0) {
         const discoveredAt = stored.map((a) => a.firstSeenAt).reduce((a, b) => (a < b ? a : b));
-        await this.events.publish([
-          articlesDiscovered(
+        await this.events.publish(
+          discoveriesOf(
             runId,
             feedId,
             stored.map((a) => a.id),
             discoveredAt,
           ),
-        ]);
+        );
       }
     }
     const outcome = toOutcome(result);

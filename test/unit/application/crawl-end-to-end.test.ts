@@ -104,4 +104,21 @@ describe('a crawl in memory, end to end', () => {
     expect(summary).toMatchObject({ feeds: 137, fetched: 137, complete: true });
     expect(fetcher.fetches.size).toBe(137);
   });
+
+  it('tells a subscriber of 250 new articles in three notifications of at most 100, each article once', async () => {
+    // Prepare
+    const system = new MemorySystem();
+    const { feeds, fetcher, clock, subscriptions, sink } = system.adapters;
+    await feeds.addNew([newFeed(feedUrl(1), clock.now())]);
+    fetcher.publish(feedUrl(1), aDocument(Array.from({ length: 250 }, (_, i) => anItem(i))));
+    await subscriptions.add(aSubscription(feedUrl(1), 1));
+
+    // Act
+    const summary = await system.crawl();
+
+    // Assess
+    expect(summary).toMatchObject({ newArticles: 250, notifications: { delivered: 3 } });
+    expect(sink.received.map((n) => n.articles.length).sort()).toEqual([100, 100, 50]);
+    expect(new Set(sink.received.flatMap((n) => n.articles.map((a) => a.id))).size).toBe(250);
+  });
 });

@@ -1,5 +1,6 @@
 import {
   articlesDiscovered,
+  discoveriesOf,
   newCrawlRun,
   notificationIdFor,
   summarize,
@@ -161,5 +162,29 @@ describe('notificationIdFor', () => {
       notificationIdFor('evt_1', 'sub_1'),
     ];
     expect(new Set(ids).size).toBe(4);
+  });
+});
+
+describe('discoveriesOf', () => {
+  it('cuts a large discovery into parts of at most 100 articles, each with its own stable event id', () => {
+    // Prepare
+    const ids = Array.from({ length: 250 }, (_, i) => `a${String(i).padStart(3, '0')}`);
+
+    // Act
+    const parts = discoveriesOf('run_1', 'feed_1', [...ids].reverse(), T_ZERO.toISOString());
+    const again = discoveriesOf('run_1', 'feed_1', ids, T_ZERO.toISOString());
+
+    // Assess
+    expect(parts.map((p) => p.articleIds.length)).toEqual([100, 100, 50]);
+    expect(parts.flatMap((p) => p.articleIds)).toEqual(ids);
+    expect(new Set(parts.map((p) => p.eventId)).size).toBe(3);
+    expect(again.map((p) => p.eventId)).toEqual(parts.map((p) => p.eventId));
+    expect(parts[0]!.eventId).toBe(
+      articlesDiscovered('run_1', 'feed_1', ids.slice(0, 100), T_ZERO.toISOString()).eventId,
+    );
+  });
+
+  it('raises nothing for no new articles', () => {
+    expect(discoveriesOf('run_1', 'feed_1', [], T_ZERO.toISOString())).toEqual([]);
   });
 });
