@@ -128,6 +128,25 @@ export function describeWorkDispatcherContract(name: string, makeHarness: () => 
       ]);
     });
 
+    it('refuses a message over 256 KiB, sending none of its dispatch', async () => {
+      const harness = await makeHarness();
+      const huge = {
+        ...aDeliverMessage(),
+        articleIds: Array.from({ length: 9000 }, (_, i) => `article-${i}-${'x'.repeat(24)}`),
+      };
+
+      await expect(harness.dispatcher.dispatch([aScanFeedsMessage(), huge])).rejects.toThrow(/256|too large|bytes/i);
+
+      expect(await receivedEverywhere(harness)).toEqual(nothingAnywhere());
+    });
+
+    it('refuses a message of a type no queue carries', async () => {
+      const harness = await makeHarness();
+      const stray = { ...aScanFeedsMessage(), type: 'no-such-work' } as unknown as WorkMessage;
+
+      await expect(harness.dispatcher.dispatch([stray])).rejects.toThrow(/no-such-work/);
+    });
+
     it('sends nothing for an empty dispatch, delayed or not', async () => {
       const harness = await makeHarness();
 

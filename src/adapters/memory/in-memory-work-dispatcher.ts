@@ -1,14 +1,32 @@
 import { injectable } from 'inversify';
 import type { WorkDispatcher } from '../../application/ports/work-dispatcher.port.js';
 import type { WorkMessage } from '../../application/work-messages.js';
+import { QUEUE_FOR_MESSAGE } from '../aws-resources.js';
+import { MessageTooLargeError, UnroutableMessageError } from '../sqs/errors.js';
 import type { InMemoryQueues } from './in-memory-queues.js';
 
-/** Sends each message to the in-memory queue named after its type. */
+/** SQS's limit on one message body. */
+const MAX_MESSAGE_BYTES = 256 * 1024;
+
+/**
+ * Sends each message to the in-memory queue named after its type, refusing what SQS would refuse (a type no
+ * queue carries, a body over 256 KiB) before sending anything, so the fake cannot pass what the real one fails.
+ */
 @injectable()
 export class InMemoryWorkDispatcher implements WorkDispatcher {
   constructor(private readonly queues: InMemoryQueues) {}
 
   async dispatch(messages: readonly WorkMessage[], options: { delaySeconds?: number } = {}): Promise<void> {
-    for (const message of messages) this.queues.send(message.type, JSON.stringify(message), options.delaySeconds);
+    const bodies = messages.map((message) => {
+      if (!Object.hasOwn(QUEUE_FOR_MESSAGE, message.type)) {
+        throw new UnroutableMessageError(`no queue carries "${message.type}" messages`);
+      }
+      const body = JSON.stringify(message);
+      if (Buffer.byteLength(body, 'utf8') > MAX_MESSAGE_BYTES) {
+        throw new MessageTooLargeError(`a "${message.type}" message is over ${MAX_MESSAGE_BYTES} bytes`);
+      }
+      return { type: message.type, body };
+    });
+    for (const { type, body } of bodies) this.queues.send(type, body, options.delaySeconds);
   }
 }
