@@ -1,8 +1,6 @@
-import { injectable } from 'inversify';
 import type { Clock, IdGenerator } from '../../application/ports/clock.port.js';
 
 /** A clock that stands still until told to move. */
-@injectable()
 export class FixedClock implements Clock {
   constructor(private current: Date = new Date('2026-01-01T00:00:00Z')) {}
 
@@ -20,7 +18,6 @@ export class FixedClock implements Clock {
 }
 
 /** Ids 1, 2, 3 … : deterministic lease owners and run nonces. */
-@injectable()
 export class SequentialIdGenerator implements IdGenerator {
   private counter = 0;
 

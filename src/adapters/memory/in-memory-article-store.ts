@@ -1,9 +1,7 @@
-import { injectable } from 'inversify';
 import type { Article, StoredArticle } from '../../domain/article.js';
 import type { ArticleStore } from '../../application/ports/article-store.port.js';
 
 /** Articles in memory, keyed by feed and article id. */
-@injectable()
 export class InMemoryArticleStore implements ArticleStore {
   private readonly articles = new Map<string, StoredArticle>();
 

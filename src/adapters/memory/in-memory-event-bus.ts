@@ -1,4 +1,3 @@
-import { injectable } from 'inversify';
 import type { ArticlesDiscovered } from '../../domain/crawl-run.js';
 import type { EventPublisher } from '../../application/ports/event-publisher.port.js';
 import { envelopeOf } from '../eventbridge/envelope.js';
@@ -7,7 +6,6 @@ import type { InMemoryQueues } from './in-memory-queues.js';
 export const FAN_OUT_QUEUE = 'start-fan-out';
 
 /** Routes events as the deployed EventBridge rule does: each discovery, in its envelope, to the fan-out queue. */
-@injectable()
 export class InMemoryEventBus implements EventPublisher {
   readonly published: ArticlesDiscovered[] = [];
 

@@ -1,4 +1,3 @@
-import { injectable } from 'inversify';
 import type { ParsedFeed, ParsedItem } from '../../domain/article.js';
 import type {
   FeedFetcher,
@@ -16,7 +15,6 @@ interface Published {
  * A small web of feeds in memory: publish a document at a URL, and fetches answer like a server with ETags
  * would (304 when nothing changed), or with the failure a test sets.
  */
-@injectable()
 export class InMemoryFeedFetcher implements FeedFetcher {
   private readonly documents = new Map<string, Published>();
   private readonly failures = new Map<string, FetchFailure>();

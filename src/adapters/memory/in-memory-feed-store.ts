@@ -1,4 +1,3 @@
-import { injectable } from 'inversify';
 import type { PagePosition } from '../../domain/cursor.js';
 import type { Feed } from '../../domain/feed.js';
 import type { FeedPageReader, FeedRepository } from '../../application/ports/feed-store.port.js';
@@ -6,7 +5,6 @@ import type { Page } from '../../application/ports/page.js';
 import { fullPages, paginate, SortedMap, type PageBudget } from './paginate.js';
 
 /** The feed table in memory, paged by feed id like a DynamoDB scan. */
-@injectable()
 export class InMemoryFeedStore implements FeedRepository, FeedPageReader {
   private readonly feeds = new SortedMap<Feed>();
 

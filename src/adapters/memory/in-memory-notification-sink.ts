@@ -1,8 +1,6 @@
-import { injectable } from 'inversify';
 import type { DeliveryResult, Notification, NotificationSink } from '../../application/ports/notification-sink.port.js';
 
 /** A webhook sink in memory: remembers what each subscriber received, and answers as a test scripts it. */
-@injectable()
 export class InMemoryNotificationSink implements NotificationSink {
   readonly kind = 'webhook';
   readonly received: Notification[] = [];

@@ -1,9 +1,7 @@
-import { injectable } from 'inversify';
 import type { CrawlRun, DeliveryState, FeedRunOutcome } from '../../domain/crawl-run.js';
 import type { RunStore } from '../../application/ports/run-store.port.js';
 
 /** Runs and their outcome records in memory. */
-@injectable()
 export class InMemoryRunStore implements RunStore {
   private readonly runs = new Map<string, CrawlRun>();
   private readonly outcomes = new Map<string, Map<string, { outcome: FeedRunOutcome; newArticles: number }>>();

@@ -1,4 +1,3 @@
-import { injectable } from 'inversify';
 import type { ClaimResult, StepLedger, StepRecord } from '../../application/ports/step-ledger.port.js';
 
 interface Step {
@@ -9,7 +8,6 @@ interface Step {
 }
 
 /** The step ledger in memory, with the same claim rules as the DynamoDB one's conditional writes. */
-@injectable()
 export class InMemoryStepLedger implements StepLedger {
   private readonly steps = new Map<string, Step>();
 

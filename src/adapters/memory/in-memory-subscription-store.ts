@@ -1,4 +1,3 @@
-import { injectable } from 'inversify';
 import type { PagePosition } from '../../domain/cursor.js';
 import type { Subscription } from '../../domain/subscription.js';
 import type { Page } from '../../application/ports/page.js';
@@ -6,7 +5,6 @@ import type { SubscriberPageReader, SubscriptionRepository } from '../../applica
 import { fullPages, paginate, SortedMap, type PageBudget } from './paginate.js';
 
 /** Subscriptions in memory, grouped by feed and paged by subscription id like a DynamoDB query. */
-@injectable()
 export class InMemorySubscriptionStore implements SubscriptionRepository, SubscriberPageReader {
   private readonly byFeed = new Map<string, SortedMap<Subscription>>();
 

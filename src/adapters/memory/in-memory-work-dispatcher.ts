@@ -1,4 +1,3 @@
-import { injectable } from 'inversify';
 import type { WorkDispatcher } from '../../application/ports/work-dispatcher.port.js';
 import type { WorkMessage } from '../../application/work-messages.js';
 import { QUEUE_FOR_MESSAGE } from '../aws-resources.js';
@@ -12,7 +11,6 @@ const MAX_MESSAGE_BYTES = 256 * 1024;
  * Sends each message to the in-memory queue named after its type, refusing what SQS would refuse (a type no
  * queue carries, a body over 256 KiB) before sending anything, so the fake cannot pass what the real one fails.
  */
-@injectable()
 export class InMemoryWorkDispatcher implements WorkDispatcher {
   constructor(private readonly queues: InMemoryQueues) {}
 

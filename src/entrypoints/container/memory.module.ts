@@ -13,7 +13,10 @@ import { InMemorySubscriptionStore } from '../../adapters/memory/in-memory-subsc
 import { InMemoryWorkDispatcher } from '../../adapters/memory/in-memory-work-dispatcher.js';
 import { fullPages, type PageBudget } from '../../adapters/memory/paginate.js';
 
-/** Every port in memory; the instances stay reachable so that tests can arrange and inspect state. */
+/**
+ * Every port in memory; the instances stay reachable so that tests can arrange and inspect state. They are
+ * built here and bound as constants, so they carry no decorators.
+ */
 export interface MemoryAdapters {
   readonly feeds: InMemoryFeedStore;
   readonly subscriptions: InMemorySubscriptionStore;
