@@ -344,3 +344,19 @@ export async function sendHttpRequest(options: HttpRequestOptions): Promise<Http
 function lowerCaseKeys(record: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key.toLowerCase(), value]));
 }
+
+/** Seconds to wait from a Retry-After header (delay-seconds or HTTP-date), if it can be read. */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** One response header's value (the first, when it came more than once). */
+export function header(response: Pick<HttpResponse, 'headers'>, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -7,7 +7,8 @@ import type {
 } from '../../application/ports/feed-fetcher.port.js';
 import type { FeedParser, ParseResult } from '../../application/ports/feed-parser.port.js';
 import { HttpRequestError, InvalidFetchOptionError } from './errors.js';
-import { sendHttpRequest, type HttpResponse, type RedirectHop } from './http-client.js';
+import { header, parseRetryAfter, sendHttpRequest, type HttpResponse, type RedirectHop } from './http-client.js';
+
 import { NetworkGuard } from './network-guard.js';
 import { FEED_PARSER, HTTP_FETCH_OPTIONS, type HttpFetchOptions } from './tokens.js';
 
@@ -30,25 +31,10 @@ const FEED_ACCEPT = [
   '*/*;q=0.1',
 ].join(', ');
 
-/** Seconds to wait from a Retry-After header (delay-seconds or HTTP-date), if it can be read. */
-export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
-  if (value === undefined) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text);
-  const at = Date.parse(text);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, Math.ceil((at - now) / 1000));
-}
-
 /** The target of the last 301/308 of a redirect chain: where the requested URL now lives. */
 function permanentTarget(redirects: readonly RedirectHop[], requested: string): string | undefined {
   const hop = [...redirects].reverse().find((r) => r.status === 301 || r.status === 308);
   return hop && hop.to !== requested ? hop.to : undefined;
-}
-
-function header(response: HttpResponse, name: string): string | undefined {
-  const value = response.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function failed(error: FetchFailure): FetchResult {

@@ -4,8 +4,7 @@ import type { Clock } from '../../application/ports/clock.port.js';
 import type { DeliveryResult, Notification, NotificationSink } from '../../application/ports/notification-sink.port.js';
 import { TOKENS } from '../../application/tokens.js';
 import { HttpRequestError } from '../http/errors.js';
-import { sendHttpRequest, USER_AGENT } from '../http/http-client.js';
-import { parseRetryAfter } from '../http/http-feed-fetcher.js';
+import { header, parseRetryAfter, sendHttpRequest, USER_AGENT } from '../http/http-client.js';
 import { NetworkGuard } from '../http/network-guard.js';
 import { signedHeaders } from './standard-webhooks.js';
 import { webhookBody } from './webhook-payload.js';
@@ -61,7 +60,7 @@ export class WebhookNotificationSink implements NotificationSink {
       if (status >= 200 && status < 300) return { kind: 'delivered' };
       if (status === 410) return { kind: 'ended', reason: 'the subscriber answered 410 Gone' };
       if (status === 429 || status >= 500 || status === 408) {
-        const retryAfter = parseRetryAfter(header(response.headers['retry-after']), this.clock.now().getTime());
+        const retryAfter = parseRetryAfter(header(response, 'retry-after'), this.clock.now().getTime());
         return {
           kind: 'retry',
           reason: `the subscriber answered ${status}`,
@@ -79,8 +78,4 @@ export class WebhookNotificationSink implements NotificationSink {
       throw error;
     }
   }
-}
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
