@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { FaultSettings } from '../../src/adapters/aws-faults.js';
-import { verify } from '../../src/adapters/webhook/standard-webhooks.js';
 import type { RelaySettings } from '../../src/application/settings.js';
 import type { CrawlRunSummary } from '../../src/domain/crawl-run.js';
 import { SummarizeRun } from '../../src/application/use-cases/summarize-run.js';
@@ -138,79 +137,11 @@ ${items.join('\n')}
   }
 }
 
-export interface HookRequest {
-  readonly path: string;
-  readonly webhookId: string;
-  readonly verified: boolean;
-  readonly status: number;
-  readonly articleIds: readonly string[];
-  readonly at: number;
-}
-
-/**
- * Webhook endpoints with scripted answers: each path has a secret and a function from the path's request
- * number (1, 2, …) to the status it answers. Every request is verified (Standard Webhooks) and recorded.
- */
-export class ScriptedHooks {
-  private readonly server: http.Server;
-  private readonly endpoints = new Map<string, { secret: string; answer: (n: number) => number; count: number }>();
-  readonly requests: HookRequest[] = [];
-  private origin = '';
-
-  constructor() {
-    this.server = http.createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const path = request.url ?? '/';
-        const body = Buffer.concat(chunks).toString('utf8');
-        const endpoint = this.endpoints.get(path);
-        if (!endpoint) {
-          response.writeHead(404).end();
-          return;
-        }
-        const verified = verify(endpoint.secret, request.headers, body).ok;
-        endpoint.count++;
-        const status = verified ? endpoint.answer(endpoint.count) : 401;
-        let articleIds: string[] = [];
-        try {
-          articleIds = ((JSON.parse(body) as { articles?: { id: string }[] }).articles ?? []).map((a) => a.id);
-        } catch {
-          articleIds = [];
-        }
-        this.requests.push({
-          path,
-          webhookId: String(request.headers['webhook-id']),
-          verified,
-          status,
-          articleIds,
-          at: Date.now(),
-        });
-        response.writeHead(status).end();
-      });
-    });
-  }
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this.origin;
-  }
-
-  endpoint(path: string, secret: string, answer: (n: number) => number = () => 204): string {
-    this.endpoints.set(path, { secret, answer, count: 0 });
-    return `${this.origin}${path}`;
-  }
-
-  of(path: string): HookRequest[] {
-    return this.requests.filter((r) => r.path === path);
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
+/** Webhook endpoints with scripted answers: the embedded stack's own receiver, which verifies and records. */
+export {
+  WebhookReceiver as ScriptedHooks,
+  type ReceivedRequest as HookRequest,
+} from '../../src/entrypoints/local/webhook-receiver.js';
 
 /**
  * Waits until the run's summary has no pending notification: parked retries (delayed messages) are not work
