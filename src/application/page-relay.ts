@@ -1,8 +1,7 @@
 import { inject, injectable } from 'inversify';
 import { decodeCursor, encodeCursor, type PagePosition } from '../domain/cursor.js';
 import { RelayBoundExceededError } from './errors.js';
-import { once } from './once.js';
-import type { Clock, IdGenerator } from './ports/clock.port.js';
+import { StepRunner } from './step-runner.js';
 import type { Page } from './ports/page.js';
 import type { StepLedger } from './ports/step-ledger.port.js';
 import type { RelaySettings } from './settings.js';
@@ -46,8 +45,7 @@ export type RelayStepResult =
 export class PageRelay {
   constructor(
     @inject(TOKENS.StepLedger) private readonly ledger: StepLedger,
-    @inject(TOKENS.Clock) private readonly clock: Clock,
-    @inject(TOKENS.IdGenerator) private readonly ids: IdGenerator,
+    @inject(StepRunner) private readonly steps: StepRunner,
     @inject(TOKENS.RelaySettings) private readonly settings: RelaySettings,
   ) {}
 
@@ -73,23 +71,19 @@ export class PageRelay {
     }
 
     const stepId = `${PageRelay.stepPrefix(position.chainId)}${String(position.page).padStart(9, '0')}`;
-    const result = await once(
-      { ledger: this.ledger, clock: this.clock, ids: this.ids, leaseSeconds: this.settings.leaseSeconds },
-      stepId,
-      async () => {
-        const page = early ?? (await leg.read(after, leg.pageSize));
-        const dispatched = page.items.length > 0 ? await leg.dispatchPage(page.items) : 0;
-        const last = page.next === undefined;
-        if (page.next !== undefined) {
-          const cursor = encodeCursor({ scope: position.scope, position: page.next });
-          await leg.relay({ page: position.page + 1, cursor });
-        }
-        return {
-          value: { items: page.items.length, dispatched, last },
-          record: { page: position.page, items: page.items.length, dispatched, last },
-        };
-      },
-    );
+    const result = await this.steps.once(stepId, async () => {
+      const page = early ?? (await leg.read(after, leg.pageSize));
+      const dispatched = page.items.length > 0 ? await leg.dispatchPage(page.items) : 0;
+      const last = page.next === undefined;
+      if (page.next !== undefined) {
+        const cursor = encodeCursor({ scope: position.scope, position: page.next });
+        await leg.relay({ page: position.page + 1, cursor });
+      }
+      return {
+        value: { items: page.items.length, dispatched, last },
+        record: { page: position.page, items: page.items.length, dispatched, last },
+      };
+    });
     return result.ran ? { kind: 'scanned', ...result.value } : { kind: 'skipped', reason: result.reason };
   }
 

@@ -1,15 +1,14 @@
 import { inject, injectable, multiInject } from 'inversify';
 import type { DeliveryState } from '../../domain/crawl-run.js';
 import type { ArticleStore } from '../ports/article-store.port.js';
-import type { Clock, IdGenerator } from '../ports/clock.port.js';
+import type { Clock } from '../ports/clock.port.js';
 import type { FeedRepository } from '../ports/feed-store.port.js';
 import type { NotificationSink } from '../ports/notification-sink.port.js';
 import type { RunStore } from '../ports/run-store.port.js';
-import type { StepLedger } from '../ports/step-ledger.port.js';
 import type { SubscriptionRepository } from '../ports/subscription-store.port.js';
 import type { WorkDispatcher } from '../ports/work-dispatcher.port.js';
 import type { RelaySettings } from '../settings.js';
-import { once } from '../once.js';
+import { StepRunner } from '../step-runner.js';
 import { TOKENS } from '../tokens.js';
 import type { DeliverMessage } from '../work-messages.js';
 
@@ -38,9 +37,8 @@ export class DeliverNotification {
     @multiInject(TOKENS.NotificationSink) sinks: NotificationSink[],
     @inject(TOKENS.WorkDispatcher) private readonly work: WorkDispatcher,
     @inject(TOKENS.RunStore) private readonly runs: RunStore,
-    @inject(TOKENS.StepLedger) private readonly ledger: StepLedger,
+    @inject(StepRunner) private readonly steps: StepRunner,
     @inject(TOKENS.Clock) private readonly clock: Clock,
-    @inject(TOKENS.IdGenerator) private readonly ids: IdGenerator,
     @inject(TOKENS.RelaySettings) private readonly settings: RelaySettings,
   ) {
     this.sinks = new Map(sinks.map((sink) => [sink.kind, sink]));
@@ -53,15 +51,11 @@ export class DeliverNotification {
       await this.work.dispatch([message], { delaySeconds: Math.min(MAX_DELAY_SECONDS, wait) });
       return { kind: 'skipped', reason: 'waiting' };
     }
-    const result = await once(
-      { ledger: this.ledger, clock: this.clock, ids: this.ids, leaseSeconds: this.settings.leaseSeconds },
-      `deliver#${message.notificationId}#${message.attempt}`,
-      async () => {
-        const value = await this.attempt(message);
-        if (value.kind !== 'skipped') await this.runs.recordDelivery(message.runId, message.notificationId, value.kind);
-        return { value };
-      },
-    );
+    const result = await this.steps.once(`deliver#${message.notificationId}#${message.attempt}`, async () => {
+      const value = await this.attempt(message);
+      if (value.kind !== 'skipped') await this.runs.recordDelivery(message.runId, message.notificationId, value.kind);
+      return { value };
+    });
     return result.ran ? result.value : { kind: 'skipped', reason: result.reason };
   }
 

@@ -3,14 +3,12 @@ import { identifyArticles } from '../../domain/article.js';
 import { discoveriesOf, type FeedRunOutcome } from '../../domain/crawl-run.js';
 import { afterFetch, isDue, type FetchOutcome } from '../../domain/feed.js';
 import type { ArticleStore } from '../ports/article-store.port.js';
-import type { Clock, IdGenerator } from '../ports/clock.port.js';
+import type { Clock } from '../ports/clock.port.js';
 import type { EventPublisher } from '../ports/event-publisher.port.js';
 import type { FeedFetcher, FetchResult } from '../ports/feed-fetcher.port.js';
 import type { FeedRepository } from '../ports/feed-store.port.js';
 import type { RunStore } from '../ports/run-store.port.js';
-import type { StepLedger } from '../ports/step-ledger.port.js';
-import type { RelaySettings } from '../settings.js';
-import { once } from '../once.js';
+import { StepRunner } from '../step-runner.js';
 import { TOKENS } from '../tokens.js';
 import type { FetchFeedMessage } from '../work-messages.js';
 
@@ -31,18 +29,14 @@ export class FetchFeed {
     @inject(TOKENS.ArticleStore) private readonly articles: ArticleStore,
     @inject(TOKENS.EventPublisher) private readonly events: EventPublisher,
     @inject(TOKENS.RunStore) private readonly runs: RunStore,
-    @inject(TOKENS.StepLedger) private readonly ledger: StepLedger,
+    @inject(StepRunner) private readonly steps: StepRunner,
     @inject(TOKENS.Clock) private readonly clock: Clock,
-    @inject(TOKENS.IdGenerator) private readonly ids: IdGenerator,
-    @inject(TOKENS.RelaySettings) private readonly settings: RelaySettings,
   ) {}
 
   async execute(message: FetchFeedMessage): Promise<FetchFeedResult> {
-    const result = await once(
-      { ledger: this.ledger, clock: this.clock, ids: this.ids, leaseSeconds: this.settings.leaseSeconds },
-      `fetch#${message.runId}#${message.feedId}`,
-      async () => ({ value: await this.fetchOnce(message) }),
-    );
+    const result = await this.steps.once(`fetch#${message.runId}#${message.feedId}`, async () => ({
+      value: await this.fetchOnce(message),
+    }));
     return result.ran ? result.value : { kind: 'skipped', reason: result.reason };
   }
 

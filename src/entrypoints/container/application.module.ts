@@ -1,5 +1,6 @@
 import { ContainerModule } from 'inversify';
 import { PageRelay } from '../../application/page-relay.js';
+import { StepRunner } from '../../application/step-runner.js';
 import { relaySettings, type RelaySettings } from '../../application/settings.js';
 import { TOKENS } from '../../application/tokens.js';
 import { AddFeeds } from '../../application/use-cases/add-feeds.js';
@@ -20,6 +21,7 @@ export function applicationModule(settings: Partial<RelaySettings> = {}): Contai
   const validated = relaySettings(settings);
   return new ContainerModule(({ bind }) => {
     bind(TOKENS.RelaySettings).toConstantValue(validated);
+    bind(StepRunner).toSelf().inSingletonScope();
     bind(PageRelay).toSelf().inSingletonScope();
     bind(StartCrawlRun).toSelf().inSingletonScope();
     bind(ScanFeedsPage).toSelf().inSingletonScope();
