@@ -12,7 +12,12 @@ import { DynamoDbRunStore } from '../../adapters/dynamodb/dynamodb-run-store.js'
 import { DynamoDbStepLedger } from '../../adapters/dynamodb/dynamodb-step-ledger.js';
 import { DynamoDbSubscriptionStore } from '../../adapters/dynamodb/dynamodb-subscription-store.js';
 import { createDocumentClient, tableNames, type TableNames } from '../../adapters/dynamodb/dynamodb-tables.js';
-import { DYNAMODB_DOCUMENT_CLIENT, DYNAMODB_TABLE_NAMES } from '../../adapters/dynamodb/tokens.js';
+import {
+  DEFAULT_RETENTION,
+  DYNAMODB_DOCUMENT_CLIENT,
+  DYNAMODB_RETENTION,
+  DYNAMODB_TABLE_NAMES,
+} from '../../adapters/dynamodb/tokens.js';
 import { EventBridgeEventPublisher } from '../../adapters/eventbridge/eventbridge-event-publisher.js';
 import { InProcessEventBus } from '../../adapters/eventbridge/in-process-event-bus.js';
 import { EVENT_BUS_NAME, EVENTBRIDGE_CLIENT } from '../../adapters/eventbridge/tokens.js';
@@ -106,6 +111,7 @@ function bindStores(
 ): void {
   bind(DYNAMODB_DOCUMENT_CLIENT).toConstantValue(documentClient);
   bind(DYNAMODB_TABLE_NAMES).toConstantValue(names);
+  bind(DYNAMODB_RETENTION).toConstantValue(DEFAULT_RETENTION);
   bind(DynamoDbFeedStore).toSelf().inSingletonScope();
   bind(TOKENS.FeedRepository).toService(DynamoDbFeedStore);
   bind(TOKENS.FeedPageReader).toService(DynamoDbFeedStore);

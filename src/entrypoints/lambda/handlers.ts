@@ -2,7 +2,7 @@ import type { Container } from 'inversify';
 import type { Logger } from 'pino';
 import { InvalidMessageError } from '../../application/errors.js';
 import { DeliverNotification } from '../../application/use-cases/deliver-notification.js';
-import { FetchFeed } from '../../application/use-cases/fetch-feed.js';
+import { FetchFeeds } from '../../application/use-cases/fetch-feeds.js';
 import { ScanFeedsPage } from '../../application/use-cases/scan-feeds-page.js';
 import { ScanSubscribersPage } from '../../application/use-cases/scan-subscribers-page.js';
 import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
@@ -22,7 +22,7 @@ export type SqsHandler = (event: SqsEvent) => Promise<SqsBatchResponse>;
 /** The Lambda handlers, one per message type; the same functions run in AWS, on the embedded stack and in tests. */
 export interface Handlers {
   /** The schedule's target: starts a crawl run. */
-  startCrawl(event?: { force?: boolean }): Promise<{ runId: string }>;
+  startCrawl(event?: { force?: boolean }): Promise<{ runId: string; started: boolean }>;
   scanFeeds: SqsHandler;
   fetchFeed: SqsHandler;
   startFanOut: SqsHandler;
@@ -32,7 +32,7 @@ export interface Handlers {
 
 export function createHandlers(container: Container, logger: Logger): Handlers {
   const scanFeeds = container.get(ScanFeedsPage);
-  const fetchFeed = container.get(FetchFeed);
+  const fetchFeed = container.get(FetchFeeds);
   const startFanOut = container.get(StartFanOut);
   const scanSubscribers = container.get(ScanSubscribersPage);
   const deliver = container.get(DeliverNotification);
@@ -40,9 +40,10 @@ export function createHandlers(container: Container, logger: Logger): Handlers {
 
   return {
     async startCrawl(event) {
-      const run = await startCrawl.execute({ force: event?.force === true });
-      logger.info({ runId: run.id, force: run.force }, 'crawl run started');
-      return { runId: run.id };
+      const { run, started } = await startCrawl.execute({ force: event?.force === true });
+      if (started) logger.info({ runId: run.id, force: run.force, segments: run.segments }, 'crawl run started');
+      else logger.info({ runId: run.id }, 'crawl run not started: the last run is still going');
+      return { runId: run.id, started };
     },
     scanFeeds: sqsBatchHandler('scan-feeds', logger, async (body) =>
       scanFeeds.execute(parseWorkMessage(body, 'scan-feeds') as ScanFeedsPageMessage),
