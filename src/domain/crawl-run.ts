@@ -31,6 +31,8 @@ export interface CrawlRunSummary extends CrawlRunCounters {
   readonly runId: string;
   /** The scan reached its last page. */
   readonly scanComplete: boolean;
+  /** The scan is complete and every feed it dispatched has been fetched (deliveries may still go on). */
+  readonly fetchesComplete: boolean;
   /** Every dispatched feed has an outcome and no notification is still in flight. */
   readonly complete: boolean;
 }
@@ -104,6 +106,7 @@ export function summarize(
     newArticles: total.newArticles,
     notifications: { ...notifications },
     scanComplete: scan.complete,
+    fetchesComplete: scan.complete && total.feeds >= scan.feedsDispatched,
     complete: scan.complete && total.feeds >= scan.feedsDispatched && notifications.pending === 0,
   };
 }

@@ -17,8 +17,8 @@ export interface StartedRun {
 
 /**
  * Starts a crawl run: makes it the active run, records it and sends the first step of each segment of the
- * feed scan at once. At most one run is active: while the last one is unfinished (and within its lease),
- * a start answers that run instead of starting a second that would fetch the same feeds again.
+ * feed scan at once. At most one run fetches at a time: while the last one has feeds left to fetch (and is
+ * within its lease), a start answers that run instead of starting a second that would fetch them again.
  */
 @injectable()
 export class StartCrawlRun {
@@ -63,6 +63,7 @@ export class StartCrawlRun {
 
   private async stillGoing(run: CrawlRun, now: Date): Promise<boolean> {
     if (now.getTime() - Date.parse(run.startedAt) >= this.settings.runLeaseSeconds * 1000) return false;
-    return !(await this.summaries.execute(run.id)).complete;
+    // A run's fetches are what another run must not repeat; its deliveries may go on beside the next run.
+    return !(await this.summaries.execute(run.id)).fetchesComplete;
   }
 }
