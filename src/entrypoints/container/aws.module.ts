@@ -17,6 +17,7 @@ import {
   DYNAMODB_DOCUMENT_CLIENT,
   DYNAMODB_RETENTION,
   DYNAMODB_TABLE_NAMES,
+  type Retention,
 } from '../../adapters/dynamodb/tokens.js';
 import { EventBridgeEventPublisher } from '../../adapters/eventbridge/eventbridge-event-publisher.js';
 import { InProcessEventBus } from '../../adapters/eventbridge/in-process-event-bus.js';
@@ -29,6 +30,8 @@ import type { EmbeddedStack } from '../local/embedded-stack.js';
 export const AWS_ENV = {
   tablePrefix: 'FEEDRELAY_TABLE_PREFIX',
   eventBusName: 'FEEDRELAY_EVENT_BUS_NAME',
+  articleRetentionDays: 'FEEDRELAY_ARTICLE_RETENTION_DAYS',
+  runRetentionDays: 'FEEDRELAY_RUN_RETENTION_DAYS',
 } as const;
 
 /** `FEEDRELAY_QUEUE_URL_<QUEUE NAME>`, e.g. `FEEDRELAY_QUEUE_URL_FETCH_FEED` for the `fetch-feed` queue. */
@@ -44,6 +47,27 @@ export interface AwsConfig {
   readonly tablePrefix: string;
   readonly queueUrls: QueueUrls;
   readonly eventBusName: string;
+  /** How long articles and run records are kept (DynamoDB TTL). */
+  readonly retention: Retention;
+}
+
+/** Reads the retention (whole days) from the environment; unset keeps the default. */
+export function readRetention(env: Readonly<Record<string, string | undefined>>): Retention {
+  const days = (name: string, fallbackSeconds: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallbackSeconds;
+    const value = Number(raw);
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new ConfigurationError(
+        `environment variable ${name} must be a whole number of days, got ${JSON.stringify(raw)}`,
+      );
+    }
+    return value * 24 * 60 * 60;
+  };
+  return {
+    articleSeconds: days(AWS_ENV.articleRetentionDays, DEFAULT_RETENTION.articleSeconds),
+    runSeconds: days(AWS_ENV.runRetentionDays, DEFAULT_RETENTION.runSeconds),
+  };
 }
 
 /** Reads and checks the AWS settings once, at cold start; a missing or malformed one names its variable. */
@@ -68,6 +92,7 @@ export function readAwsConfig(env: Readonly<Record<string, string | undefined>>)
     tablePrefix: required(AWS_ENV.tablePrefix, true),
     queueUrls,
     eventBusName: required(AWS_ENV.eventBusName),
+    retention: readRetention(env),
   };
 }
 
@@ -84,7 +109,7 @@ export function awsModule(config: AwsConfig, clients: AwsClients = {}): Containe
   const sqs = clients.sqs ?? new SQSClient({});
   const eventBridge = clients.eventBridge ?? new EventBridgeClient({});
   return new ContainerModule((options) => {
-    bindStores(options, documentClient, tableNames(config.tablePrefix));
+    bindStores(options, documentClient, tableNames(config.tablePrefix), config.retention);
     bindQueues(options, sqs, config.queueUrls);
     options.bind(EVENTBRIDGE_CLIENT).toConstantValue(eventBridge);
     options.bind(EVENT_BUS_NAME).toConstantValue(config.eventBusName);
@@ -96,9 +121,9 @@ export function awsModule(config: AwsConfig, clients: AwsClients = {}): Containe
  * The same adapters on the embedded stack, except that events go through the in-process bus, which routes
  * them to the fan-out queue as the deployed EventBridge rule would.
  */
-export function localModule(stack: EmbeddedStack): ContainerModule {
+export function localModule(stack: EmbeddedStack, retention: Retention = DEFAULT_RETENTION): ContainerModule {
   return new ContainerModule((options) => {
-    bindStores(options, stack.documentClient, stack.tableNames);
+    bindStores(options, stack.documentClient, stack.tableNames, retention);
     bindQueues(options, stack.sqs, stack.queueUrls);
     options.bind(TOKENS.EventPublisher).to(InProcessEventBus).inSingletonScope();
   });
@@ -108,10 +133,11 @@ function bindStores(
   { bind }: ContainerModuleLoadOptions,
   documentClient: DynamoDBDocumentClient,
   names: TableNames,
+  retention: Retention,
 ): void {
   bind(DYNAMODB_DOCUMENT_CLIENT).toConstantValue(documentClient);
   bind(DYNAMODB_TABLE_NAMES).toConstantValue(names);
-  bind(DYNAMODB_RETENTION).toConstantValue(DEFAULT_RETENTION);
+  bind(DYNAMODB_RETENTION).toConstantValue(retention);
   bind(DynamoDbFeedStore).toSelf().inSingletonScope();
   bind(TOKENS.FeedRepository).toService(DynamoDbFeedStore);
   bind(TOKENS.FeedPageReader).toService(DynamoDbFeedStore);

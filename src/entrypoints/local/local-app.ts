@@ -6,7 +6,7 @@ import { NO_FAULTS, type FaultSettings } from '../../adapters/aws-faults.js';
 import type { AwsRequestCounter } from '../../adapters/aws-request-counter.js';
 import type { HttpFetchOptions } from '../../adapters/http/tokens.js';
 import { applicationModule } from '../container/application.module.js';
-import { localModule } from '../container/aws.module.js';
+import { localModule, readRetention } from '../container/aws.module.js';
 import { compose } from '../container/compose.js';
 import { httpModule, parsingModule, systemModule, webhookModule } from '../container/runtime.module.js';
 import { TOKENS } from '../../application/tokens.js';
@@ -71,7 +71,7 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
         deliveryBackoffSeconds: 5,
         ...options.settings,
       }),
-      localModule(stack),
+      localModule(stack, readRetention(process.env)),
       new ContainerModule(({ bind, rebind }) => {
         bind(SqsWorkDispatcher).toSelf().inSingletonScope();
         rebind(TOKENS.WorkDispatcher)
