@@ -13,6 +13,10 @@ export interface RelaySettings {
   readonly maxDeliveryAttempts: number;
   /** The first retry waits about this long; each further one twice as long, with jitter, at most 900 s. */
   readonly deliveryBackoffSeconds: number;
+  /** Webhook POSTs one deliver message has in flight at once. */
+  readonly deliveryConcurrency: number;
+  /** A feed's subscriber shards double when its subscriber count passes shards × this. */
+  readonly subscribersPerShard: number;
 }
 
 export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
@@ -22,6 +26,8 @@ export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
   leaseSeconds: 60,
   maxDeliveryAttempts: 8,
   deliveryBackoffSeconds: 30,
+  deliveryConcurrency: 32,
+  subscribersPerShard: 100_000,
 };
 
 export function relaySettings(overrides: Partial<RelaySettings> = {}): RelaySettings {
@@ -31,7 +37,15 @@ export function relaySettings(overrides: Partial<RelaySettings> = {}): RelaySett
       throw new ConfigurationError(`setting ${name} must be a positive number, got ${JSON.stringify(value)}`);
     }
   }
-  for (const name of ['feedPageSize', 'subscriberPageSize', 'maxRelayPages', 'maxDeliveryAttempts'] as const) {
+  const wholeNumbers = [
+    'feedPageSize',
+    'subscriberPageSize',
+    'maxRelayPages',
+    'maxDeliveryAttempts',
+    'deliveryConcurrency',
+    'subscribersPerShard',
+  ] as const;
+  for (const name of wholeNumbers) {
     if (!Number.isInteger(settings[name])) {
       throw new ConfigurationError(`setting ${name} must be a whole number, got ${settings[name]}`);
     }

@@ -15,6 +15,9 @@ export type FeedRunOutcome = 'fetched' | 'notModified' | 'failed' | 'gone' | 'sk
 /** What became of one notification: delivered, failed for good, or waiting for a retry. */
 export type DeliveryState = 'delivered' | 'failed' | 'pending';
 
+/** How many of a run's notifications are in each state. */
+export type NotificationTallies = { readonly [state in DeliveryState]: number };
+
 export interface CrawlRunCounters {
   /** Feeds the scan dispatched. */
   readonly feeds: number;
@@ -37,12 +40,15 @@ export function newCrawlRun(now: Date, force: boolean, nonce: string): CrawlRun 
   return { id: `run_${now.toISOString().replace(/[-:.]/g, '')}_${nonce}`, startedAt: now.toISOString(), force };
 }
 
-/** Counters are computed from per-feed and per-notification outcome records, so redelivery cannot inflate them. */
+/**
+ * Counters are computed from per-feed outcome records and the delivery steps' tallies (each step completes
+ * once), so redelivery cannot inflate them.
+ */
 export function summarize(
   runId: string,
   scan: { readonly complete: boolean; readonly feedsDispatched: number },
   feedOutcomes: Iterable<{ readonly outcome: FeedRunOutcome; readonly newArticles: number }>,
-  deliveries: Iterable<DeliveryState>,
+  notifications: NotificationTallies,
 ): CrawlRunSummary {
   let fetched = 0;
   let notModified = 0;
@@ -56,8 +62,6 @@ export function summarize(
     else if (outcome === 'notModified') notModified++;
     else if (outcome !== 'skipped') failed++;
   }
-  const notifications = { delivered: 0, failed: 0, pending: 0 };
-  for (const state of deliveries) notifications[state]++;
   return {
     runId,
     feeds: scan.feedsDispatched,
@@ -65,7 +69,7 @@ export function summarize(
     notModified,
     failed,
     newArticles,
-    notifications,
+    notifications: { ...notifications },
     scanComplete: scan.complete,
     complete: scan.complete && outcomes >= scan.feedsDispatched && notifications.pending === 0,
   };
@@ -80,8 +84,21 @@ export interface ArticlesDiscovered {
   readonly eventId: string;
   readonly runId: string;
   readonly feedId: string;
+  /** The feed as the webhook body names it, so that the fan-out never reads the feed table. */
+  readonly feedUrl: string;
+  readonly feedTitle?: string;
+  /** K: the fan-out scans subscriber shards 0..K-1 (see `Feed.subscriberShards`). */
+  readonly subscriberShards: number;
   readonly articleIds: readonly string[];
   readonly discoveredAt: string;
+}
+
+/** What a discovery needs to know of its feed: a `Feed` is one. */
+export interface DiscoveredFeed {
+  readonly id: string;
+  readonly url: string;
+  readonly title?: string;
+  readonly subscriberShards?: number;
 }
 
 /** Articles per discovery: what one notification carries, and what keeps a message far below 256 KB. */
@@ -89,16 +106,20 @@ export const ARTICLES_PER_DISCOVERY = 100;
 
 export function articlesDiscovered(
   runId: string,
-  feedId: string,
+  feed: DiscoveredFeed,
   articleIds: readonly string[],
   discoveredAt: string,
   part = 0,
 ): ArticlesDiscovered {
+  const feedId = feed.id;
   return {
     type: 'ArticlesDiscovered',
     eventId: digest(part === 0 ? ['discovered', runId, feedId] : ['discovered', runId, feedId, String(part)], 32),
     runId,
     feedId,
+    feedUrl: feed.url,
+    ...(feed.title ? { feedTitle: feed.title } : {}),
+    subscriberShards: feed.subscriberShards ?? 1,
     articleIds: [...articleIds].sort(),
     discoveredAt,
   };
@@ -110,7 +131,7 @@ export function articlesDiscovered(
  */
 export function discoveriesOf(
   runId: string,
-  feedId: string,
+  feed: DiscoveredFeed,
   articleIds: readonly string[],
   discoveredAt: string,
   perDiscovery = ARTICLES_PER_DISCOVERY,
@@ -118,7 +139,7 @@ export function discoveriesOf(
   const sorted = [...new Set(articleIds)].sort();
   const events: ArticlesDiscovered[] = [];
   for (let start = 0, part = 0; start < sorted.length; start += perDiscovery, part++) {
-    events.push(articlesDiscovered(runId, feedId, sorted.slice(start, start + perDiscovery), discoveredAt, part));
+    events.push(articlesDiscovered(runId, feed, sorted.slice(start, start + perDiscovery), discoveredAt, part));
   }
   return events;
 }

@@ -17,6 +17,13 @@ export interface Feed {
   readonly lastError?: { readonly code: string; readonly message: string; readonly at: string };
   readonly lastFetchedAt?: string;
   readonly createdAt: string;
+  /**
+   * How many shards the feed's subscriptions are spread over (K, a power of two; absent: 1). It only grows,
+   * doubled when the subscriber count passes K × subscribers-per-shard, so shards 0..K-1 always hold them all.
+   */
+  readonly subscriberShards?: number;
+  /** Subscriptions ever stored for the feed (ended ones included: they still take room in their shard). */
+  readonly subscribers?: number;
 }
 
 /** `gone` feeds answered 410 and are never fetched again until re-added. */

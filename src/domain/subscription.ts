@@ -1,4 +1,4 @@
-import { digest } from './hash.js';
+import { digest, sha256Hex } from './hash.js';
 import { InvalidSubscriptionError } from './errors.js';
 import { feedIdFor } from './feed.js';
 
@@ -59,4 +59,58 @@ export function newSubscription(input: {
 /** A subscription hears of articles stored from its creation on, and nothing stored before it. */
 export function wantsArticlesStoredAt(subscription: Subscription, storedAt: string): boolean {
   return subscription.status === 'active' && Date.parse(subscription.createdAt) <= Date.parse(storedAt);
+}
+
+/** The most shards a feed's subscriptions are spread over: 1024 × 100,000 subscribers is far beyond need. */
+export const MAX_SUBSCRIBER_SHARDS = 1024;
+
+/** K as stored on a feed (absent: 1), checked to be a power of two within the bound. */
+export function subscriberShardCount(shards: number | undefined): number {
+  const k = shards ?? 1;
+  if (!Number.isSafeInteger(k) || k < 1 || k > MAX_SUBSCRIBER_SHARDS || (k & (k - 1)) !== 0) {
+    throw new RangeError(
+      `a feed's subscriber shard count must be a power of two up to ${MAX_SUBSCRIBER_SHARDS}, not ${k}`,
+    );
+  }
+  return k;
+}
+
+const shardHashes = new Map<string, number>();
+
+/** A stable 30-bit hash of a subscription id, remembered (ids repeat: one per page, per lookup). */
+function shardHash(subscriptionId: string): number {
+  let hash = shardHashes.get(subscriptionId);
+  if (hash === undefined) {
+    hash = parseInt(sha256Hex(`shard\u0000${subscriptionId}`).slice(0, 8), 16) & 0x3fffffff;
+    if (shardHashes.size > 100_000) shardHashes.clear();
+    shardHashes.set(subscriptionId, hash);
+  }
+  return hash;
+}
+
+/** The shard a new subscription is written to when its feed has `shards` shards: hash(id) mod K. */
+export function shardOf(subscriptionId: string, shards: number): number {
+  return shardHash(subscriptionId) % subscriberShardCount(shards);
+}
+
+/**
+ * Every shard a subscription may have been written to while its feed had at most `shards` shards: since K
+ * starts at 1 and only doubles, that is hash(id) mod 2^i for each 2^i ≤ K — log2(K) + 1 places at most.
+ */
+export function candidateShards(subscriptionId: string, shards: number = MAX_SUBSCRIBER_SHARDS): number[] {
+  const k = subscriberShardCount(shards);
+  const hash = shardHash(subscriptionId);
+  const found = new Set<number>();
+  for (let size = 1; size <= k; size *= 2) found.add(hash % size);
+  return [...found];
+}
+
+/**
+ * K after a feed's subscriber count reached `subscribers`: doubled (as often as needed) while the count exceeds
+ * K × `perShard`, never shrunk, at most `MAX_SUBSCRIBER_SHARDS`.
+ */
+export function grownShardCount(shards: number, subscribers: number, perShard: number): number {
+  let k = subscriberShardCount(shards);
+  while (subscribers > k * perShard && k < MAX_SUBSCRIBER_SHARDS) k *= 2;
+  return k;
 }

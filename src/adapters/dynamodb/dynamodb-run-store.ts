@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject, injectable } from 'inversify';
-import type { CrawlRun, DeliveryState, FeedRunOutcome } from '../../domain/crawl-run.js';
+import type { CrawlRun, FeedRunOutcome } from '../../domain/crawl-run.js';
 import type { RunStore } from '../../application/ports/run-store.port.js';
 import { TABLES } from '../aws-resources.js';
 import type { TableNames } from './dynamodb-tables.js';
@@ -16,12 +16,10 @@ export const RUN_RETENTION_SECONDS = 30 * 24 * 60 * 60;
 
 const RUN_SK = 'RUN';
 const FEED_PREFIX = 'FEED#';
-const DELIVERY_PREFIX = 'DLV#';
 
 /**
- * Crawl runs in DynamoDB, one partition per run: the run item (`RUN`), one outcome item per feed
- * (`FEED#<feedId>`) and one state item per notification (`DLV#<notificationId>`), so that recording twice
- * overwrites one item and a summary is two Queries.
+ * Crawl runs in DynamoDB, one partition per run: the run item (`RUN`) and one outcome item per feed
+ * (`FEED#<feedId>`), so that recording twice overwrites one item and a summary is one Query.
  */
 @injectable()
 export class DynamoDbRunStore implements RunStore {
@@ -70,28 +68,9 @@ export class DynamoDbRunStore implements RunStore {
     );
   }
 
-  async recordDelivery(runId: string, notificationId: string, state: DeliveryState): Promise<void> {
-    await conditional(`PutItem on ${this.table}`, () =>
-      this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { [RUN_ID]: runId, [SK]: `${DELIVERY_PREFIX}${notificationId}`, state, [EXPIRES_AT]: expiresAt() },
-          ConditionExpression: 'attribute_not_exists(#sk) OR #state = :pending',
-          ExpressionAttributeNames: { '#sk': SK, '#state': 'state' },
-          ExpressionAttributeValues: { ':pending': 'pending' },
-        }),
-      ),
-    );
-  }
-
   async feedOutcomes(runId: string): Promise<{ outcome: FeedRunOutcome; newArticles: number }[]> {
     const items = await this.records(runId, FEED_PREFIX, { '#outcome': 'outcome', '#new': 'newArticles' });
     return items.map((item) => ({ outcome: item.outcome as FeedRunOutcome, newArticles: Number(item.newArticles) }));
-  }
-
-  async deliveries(runId: string): Promise<DeliveryState[]> {
-    const items = await this.records(runId, DELIVERY_PREFIX, { '#state': 'state' });
-    return items.map((item) => item.state as DeliveryState);
   }
 
   /** The run's records under one sort-key prefix, only the projected attributes, every page. */

@@ -49,23 +49,24 @@ export class FetchFeed {
 
     const result = await this.fetcher.fetch({ url: feed.url, etag: feed.etag, lastModified: feed.lastModified });
     const now = this.clock.now();
+    const outcome = toOutcome(result);
     let newArticles = 0;
     if (result.kind === 'fetched') {
       const stored = await this.articles.storeFirstSeen(feedId, runId, identifyArticles(result.document.items), now);
       newArticles = stored.length;
       if (stored.length > 0) {
         const discoveredAt = stored.map((a) => a.firstSeenAt).reduce((a, b) => (a < b ? a : b));
+        // The discovery carries the feed as it is after this fetch (title, URL) and its subscriber shards.
         await this.events.publish(
           discoveriesOf(
             runId,
-            feedId,
+            afterFetch(feed, outcome, now),
             stored.map((a) => a.id),
             discoveredAt,
           ),
         );
       }
     }
-    const outcome = toOutcome(result);
     // The outcome is recorded before the new validators are saved: a retry after a failure in between still
     // sends the old validators, gets the same answer and records the same outcome.
     await this.runs.recordFeedOutcome(runId, feedId, outcome.kind, newArticles);

@@ -1,5 +1,6 @@
 import { inject, injectable } from 'inversify';
 import { summarize, type CrawlRunSummary } from '../../domain/crawl-run.js';
+import { DeliveryTallies } from '../delivery-tallies.js';
 import { NotFoundError } from '../errors.js';
 import { PageRelay } from '../page-relay.js';
 import type { RunStore } from '../ports/run-store.port.js';
@@ -11,15 +12,16 @@ export class SummarizeRun {
   constructor(
     @inject(TOKENS.RunStore) private readonly runs: RunStore,
     @inject(PageRelay) private readonly relay: PageRelay,
+    @inject(DeliveryTallies) private readonly deliveries: DeliveryTallies,
   ) {}
 
   async execute(runId: string): Promise<CrawlRunSummary> {
     if (!(await this.runs.get(runId))) throw new NotFoundError(`no crawl run ${runId}`);
-    const [scan, outcomes, deliveries] = await Promise.all([
+    const [scan, outcomes, notifications] = await Promise.all([
       this.relay.progress(runId),
       this.runs.feedOutcomes(runId),
-      this.runs.deliveries(runId),
+      this.deliveries.of(runId),
     ]);
-    return summarize(runId, { complete: scan.complete, feedsDispatched: scan.dispatched }, outcomes, deliveries);
+    return summarize(runId, { complete: scan.complete, feedsDispatched: scan.dispatched }, outcomes, notifications);
   }
 }

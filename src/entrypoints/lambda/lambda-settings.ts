@@ -11,6 +11,8 @@ export const RELAY_SETTINGS_ENV = {
   leaseSeconds: 'FEEDRELAY_LEASE_SECONDS',
   maxDeliveryAttempts: 'FEEDRELAY_MAX_DELIVERY_ATTEMPTS',
   deliveryBackoffSeconds: 'FEEDRELAY_DELIVERY_BACKOFF_SECONDS',
+  deliveryConcurrency: 'FEEDRELAY_DELIVERY_CONCURRENCY',
+  subscribersPerShard: 'FEEDRELAY_SUBSCRIBERS_PER_SHARD',
 } as const satisfies Record<keyof RelaySettings, string>;
 
 export const FETCH_TIMEOUT_ENV = 'FEEDRELAY_FETCH_TIMEOUT_MS';
