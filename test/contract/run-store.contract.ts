@@ -1,17 +1,15 @@
-import fc from 'fast-check';
 import type { RunStore } from '../../src/application/ports/run-store.port.js';
-import type { DeliveryState } from '../../src/domain/crawl-run.js';
 import type { ContractOptions } from './feed-store.contract.js';
-import { aRun, uniqueId } from './mothers.js';
+import { aRun } from './mothers.js';
 
 const sorted = <T>(values: readonly T[]): T[] =>
   [...values].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
 
-/** What every run store must do: idempotent records, delivery states that never regress. */
+/** What every run store must do: idempotent records per run and feed. */
 export function describeRunStoreContract(
   name: string,
   makeStore: () => Promise<RunStore>,
-  options: ContractOptions = {},
+  _options: ContractOptions = {},
 ): void {
   describe(`${name} as RunStore`, () => {
     it('creates a run once: creating it again keeps the first', async () => {
@@ -31,7 +29,6 @@ export function describeRunStoreContract(
       await store.create(run);
 
       expect(await store.feedOutcomes(run.id)).toEqual([]);
-      expect(await store.deliveries(run.id)).toEqual([]);
     });
 
     it('records one outcome per feed and run: recording the feed again replaces it', async () => {
@@ -57,30 +54,9 @@ export function describeRunStoreContract(
 
       await store.recordFeedOutcome(one.id, 'feed-1', 'fetched', 2);
       await store.recordFeedOutcome(two.id, 'feed-1', 'gone', 0);
-      await store.recordDelivery(one.id, 'msg-1', 'delivered');
-      await store.recordDelivery(two.id, 'msg-1', 'pending');
 
       expect(await store.feedOutcomes(one.id)).toEqual([{ outcome: 'fetched', newArticles: 2 }]);
       expect(await store.feedOutcomes(two.id)).toEqual([{ outcome: 'gone', newArticles: 0 }]);
-      expect(await store.deliveries(one.id)).toEqual(['delivered']);
-      expect(await store.deliveries(two.id)).toEqual(['pending']);
-    });
-
-    it.each<[DeliveryState[], DeliveryState]>([
-      [['pending'], 'pending'],
-      [['pending', 'delivered'], 'delivered'],
-      [['pending', 'pending', 'failed'], 'failed'],
-      [['delivered', 'pending'], 'delivered'],
-      [['failed', 'pending'], 'failed'],
-      [['delivered', 'failed'], 'delivered'],
-      [['failed', 'delivered'], 'failed'],
-    ])('never turns a final delivery state back: %j ends %s', async (states, final) => {
-      const store = await makeStore();
-      const run = aRun();
-
-      for (const state of states) await store.recordDelivery(run.id, 'msg-1', state);
-
-      expect(await store.deliveries(run.id)).toEqual([final]);
     });
 
     it('reads back every one of many records', async () => {
@@ -93,7 +69,6 @@ export function describeRunStoreContract(
           Array.from({ length: 10 }, async (_, offset) => {
             const i = start + offset;
             await store.recordFeedOutcome(run.id, `feed-${i}`, 'fetched', i);
-            await store.recordDelivery(run.id, `msg-${i}`, i % 2 === 0 ? 'delivered' : 'pending');
           }),
         );
       }
@@ -101,36 +76,6 @@ export function describeRunStoreContract(
       const outcomes = await store.feedOutcomes(run.id);
       expect(outcomes).toHaveLength(count);
       expect(outcomes.reduce((sum, o) => sum + o.newArticles, 0)).toBe((count * (count - 1)) / 2);
-      const deliveries = await store.deliveries(run.id);
-      expect(deliveries.filter((state) => state === 'delivered')).toHaveLength(count / 2);
-      expect(deliveries.filter((state) => state === 'pending')).toHaveLength(count / 2);
-    });
-
-    it('ends each notification in its first final state, whatever the order of records', async () => {
-      const store = await makeStore();
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(
-            fc.record({
-              notification: fc.constantFrom('msg-a', 'msg-b', 'msg-c'),
-              state: fc.constantFrom<DeliveryState>('pending', 'delivered', 'failed'),
-            }),
-            { maxLength: 12 },
-          ),
-          async (records) => {
-            const runId = uniqueId('run');
-            const model = new Map<string, DeliveryState>();
-            for (const { notification, state } of records) {
-              const current = model.get(notification);
-              if (current === undefined || current === 'pending') model.set(notification, state);
-              await store.recordDelivery(runId, notification, state);
-            }
-
-            expect((await store.deliveries(runId)).sort()).toEqual([...model.values()].sort());
-          },
-        ),
-        { numRuns: options.numRuns ?? 50 },
-      );
     });
   });
 }

@@ -56,6 +56,9 @@ class FeedSaveFailingOnce implements FeedRepository {
     }
     await this.inner.save(feed);
   }
+  addSubscribers(feedId: string, added: number, perShard: number) {
+    return this.inner.addSubscribers(feedId, added, perShard);
+  }
   remove(feedId: string): Promise<boolean> {
     return this.inner.remove(feedId);
   }
@@ -126,7 +129,9 @@ describe('FetchFeed', () => {
         .sort(),
     ).toEqual(sortedIds());
     expect(articles.all().every((a) => a.firstSeenRunId === 'run_1' && a.feedId === feed.id)).toBe(true);
-    expect(bus.published).toEqual([articlesDiscovered('run_1', feed.id, sortedIds(), clock.now().toISOString())]);
+    expect(bus.published).toEqual([
+      articlesDiscovered('run_1', { ...feed, title: 'Example feed' }, sortedIds(), clock.now().toISOString()),
+    ]);
     expect(queues.depth('start-fan-out')).toBe(1);
     expect(await runs.feedOutcomes('run_1')).toEqual([{ outcome: 'fetched', newArticles: 3 }]);
   });
@@ -230,7 +235,9 @@ describe('FetchFeed', () => {
 
       // Assess
       expect(retry).toEqual({ kind: 'fetched', newArticles: 3 });
-      expect(adapters.bus.published).toEqual([articlesDiscovered('run_1', feed.id, sortedIds(), startedAt)]);
+      expect(adapters.bus.published).toEqual([
+        articlesDiscovered('run_1', { ...feed, title: 'Example feed' }, sortedIds(), startedAt),
+      ]);
       expect(adapters.articles.all()).toHaveLength(3);
       expect(await adapters.runs.feedOutcomes('run_1')).toEqual([{ outcome: 'fetched', newArticles: 3 }]);
     });

@@ -6,6 +6,7 @@ import {
   summarize,
   type DeliveryState,
   type FeedRunOutcome,
+  type NotificationTallies,
 } from '../../../src/domain/crawl-run.js';
 import { T_ZERO } from '../../support/mothers.js';
 
@@ -20,6 +21,15 @@ describe('newCrawlRun', () => {
     expect(run).toEqual({ id: 'run_20260101T000000000Z_abc123', startedAt: T_ZERO.toISOString(), force: true });
   });
 });
+
+/** The notification counts of a run whose notifications ended in these states. */
+const tallies = (...states: DeliveryState[]): NotificationTallies => ({
+  delivered: states.filter((s) => s === 'delivered').length,
+  failed: states.filter((s) => s === 'failed').length,
+  pending: states.filter((s) => s === 'pending').length,
+});
+
+const aFeedOf = (id: string) => ({ id, url: `https://example.com/${id}.xml` });
 
 describe('summarize', () => {
   it('counts each feed outcome under its own heading, gone feeds as failed and skipped ones nowhere', () => {
@@ -36,7 +46,7 @@ describe('summarize', () => {
         outcome('gone'),
         outcome('skipped'),
       ],
-      [],
+      tallies(),
     );
 
     // Assess
@@ -55,7 +65,7 @@ describe('summarize', () => {
       'r',
       { complete: true, feedsDispatched: 3 },
       [outcome('fetched', 2), outcome('fetched', 5), outcome('notModified', 0)],
-      [],
+      tallies(),
     );
     expect(summary.newArticles).toBe(7);
   });
@@ -65,7 +75,7 @@ describe('summarize', () => {
     const deliveries: DeliveryState[] = ['delivered', 'delivered', 'failed', 'pending', 'delivered'];
 
     // Act
-    const summary = summarize('r', { complete: true, feedsDispatched: 0 }, [], deliveries);
+    const summary = summarize('r', { complete: true, feedsDispatched: 0 }, [], tallies(...deliveries));
 
     // Assess
     expect(summary.notifications).toEqual({ delivered: 3, failed: 1, pending: 1 });
@@ -77,13 +87,18 @@ describe('summarize', () => {
         'r',
         { complete: true, feedsDispatched: 2 },
         [outcome('fetched', 1), outcome('skipped')],
-        ['delivered', 'failed'],
+        tallies('delivered', 'failed'),
       );
       expect(summary).toMatchObject({ scanComplete: true, complete: true });
     });
 
     it('is not complete while the scan has not reached its last page', () => {
-      const summary = summarize('r', { complete: false, feedsDispatched: 1 }, [outcome('fetched')], ['delivered']);
+      const summary = summarize(
+        'r',
+        { complete: false, feedsDispatched: 1 },
+        [outcome('fetched')],
+        tallies('delivered'),
+      );
       expect(summary).toMatchObject({ scanComplete: false, complete: false });
     });
 
@@ -92,18 +107,23 @@ describe('summarize', () => {
         'r',
         { complete: true, feedsDispatched: 3 },
         [outcome('fetched'), outcome('failed')],
-        [],
+        tallies(),
       );
       expect(summary).toMatchObject({ scanComplete: true, complete: false });
     });
 
     it('is not complete while a notification waits for a retry', () => {
-      const summary = summarize('r', { complete: true, feedsDispatched: 1 }, [outcome('fetched', 1)], ['pending']);
+      const summary = summarize(
+        'r',
+        { complete: true, feedsDispatched: 1 },
+        [outcome('fetched', 1)],
+        tallies('pending'),
+      );
       expect(summary.complete).toBe(false);
     });
 
     it('is complete for a run that found no feeds', () => {
-      expect(summarize('r', { complete: true, feedsDispatched: 0 }, [], []).complete).toBe(true);
+      expect(summarize('r', { complete: true, feedsDispatched: 0 }, [], tallies()).complete).toBe(true);
     });
   });
 });
@@ -111,8 +131,8 @@ describe('summarize', () => {
 describe('articlesDiscovered', () => {
   it('derives the event id from the run and the feed only, so a retried fetch raises the same event', () => {
     // Act
-    const first = articlesDiscovered('run_1', 'feed_a', ['b', 'a'], '2026-01-01T00:00:00.000Z');
-    const retried = articlesDiscovered('run_1', 'feed_a', ['a', 'b'], '2026-01-01T00:05:00.000Z');
+    const first = articlesDiscovered('run_1', aFeedOf('feed_a'), ['b', 'a'], '2026-01-01T00:00:00.000Z');
+    const retried = articlesDiscovered('run_1', aFeedOf('feed_a'), ['a', 'b'], '2026-01-01T00:05:00.000Z');
 
     // Assess
     expect(retried.eventId).toBe(first.eventId);
@@ -121,9 +141,9 @@ describe('articlesDiscovered', () => {
 
   it('gives another run or another feed another event id', () => {
     const ids = [
-      articlesDiscovered('run_1', 'feed_a', ['x'], 't').eventId,
-      articlesDiscovered('run_2', 'feed_a', ['x'], 't').eventId,
-      articlesDiscovered('run_1', 'feed_b', ['x'], 't').eventId,
+      articlesDiscovered('run_1', aFeedOf('feed_a'), ['x'], 't').eventId,
+      articlesDiscovered('run_2', aFeedOf('feed_a'), ['x'], 't').eventId,
+      articlesDiscovered('run_1', aFeedOf('feed_b'), ['x'], 't').eventId,
     ];
     expect(new Set(ids).size).toBe(3);
   });
@@ -133,7 +153,7 @@ describe('articlesDiscovered', () => {
     const ids = ['c', 'a', 'b'];
 
     // Act
-    const event = articlesDiscovered('run_1', 'feed_a', ids, '2026-01-01T00:00:00.000Z');
+    const event = articlesDiscovered('run_1', aFeedOf('feed_a'), ids, '2026-01-01T00:00:00.000Z');
 
     // Assess
     expect(event).toEqual({
@@ -141,6 +161,8 @@ describe('articlesDiscovered', () => {
       eventId: event.eventId,
       runId: 'run_1',
       feedId: 'feed_a',
+      feedUrl: 'https://example.com/feed_a.xml',
+      subscriberShards: 1,
       articleIds: ['a', 'b', 'c'],
       discoveredAt: '2026-01-01T00:00:00.000Z',
     });
@@ -171,8 +193,8 @@ describe('discoveriesOf', () => {
     const ids = Array.from({ length: 250 }, (_, i) => `a${String(i).padStart(3, '0')}`);
 
     // Act
-    const parts = discoveriesOf('run_1', 'feed_1', [...ids].reverse(), T_ZERO.toISOString());
-    const again = discoveriesOf('run_1', 'feed_1', ids, T_ZERO.toISOString());
+    const parts = discoveriesOf('run_1', aFeedOf('feed_1'), [...ids].reverse(), T_ZERO.toISOString());
+    const again = discoveriesOf('run_1', aFeedOf('feed_1'), ids, T_ZERO.toISOString());
 
     // Assess
     expect(parts.map((p) => p.articleIds.length)).toEqual([100, 100, 50]);
@@ -180,11 +202,11 @@ describe('discoveriesOf', () => {
     expect(new Set(parts.map((p) => p.eventId)).size).toBe(3);
     expect(again.map((p) => p.eventId)).toEqual(parts.map((p) => p.eventId));
     expect(parts[0]!.eventId).toBe(
-      articlesDiscovered('run_1', 'feed_1', ids.slice(0, 100), T_ZERO.toISOString()).eventId,
+      articlesDiscovered('run_1', aFeedOf('feed_1'), ids.slice(0, 100), T_ZERO.toISOString()).eventId,
     );
   });
 
   it('raises nothing for no new articles', () => {
-    expect(discoveriesOf('run_1', 'feed_1', [], T_ZERO.toISOString())).toEqual([]);
+    expect(discoveriesOf('run_1', aFeedOf('feed_1'), [], T_ZERO.toISOString())).toEqual([]);
   });
 });
