@@ -149,7 +149,7 @@ export function parseWorkMessage(body: string, expected?: WorkMessageType): Work
     throw new InvalidMessageError(`unknown message type ${JSON.stringify(type)}`);
   }
   if (record.v !== VERSIONS[type as WorkMessageType]) {
-    throw new InvalidMessageError(`unsupported "${type}" message version ${JSON.stringify(record.v)}`);
+    throw new InvalidMessageError(`unsupported message version ${JSON.stringify(record.v)}`);
   }
   if (expected && type !== expected) {
     throw new InvalidMessageError(`expected a "${expected}" message, got "${type}"`);
