@@ -44,9 +44,18 @@ export function normalizeFeedUrl(raw: string): string {
   return url.toString();
 }
 
+const feedIds = new Map<string, string>();
+
 /** A feed's identity is derived from the URL it was added with and stays when the feed moves. */
 export function feedIdFor(url: string): string {
-  return digest(['feed', normalizeFeedUrl(url)], 24);
+  // Remembered: a bulk import names the same few feeds on thousands of lines.
+  let id = feedIds.get(url);
+  if (id === undefined) {
+    id = digest(['feed', normalizeFeedUrl(url)], 24);
+    if (feedIds.size >= 10_000) feedIds.clear();
+    feedIds.set(url, id);
+  }
+  return id;
 }
 
 export function newFeed(url: string, now: Date, title?: string): Feed {

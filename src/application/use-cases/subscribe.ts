@@ -21,7 +21,9 @@ export interface SubscribeInput {
  * and batched writes of the missing or ended ones; an active subscription is never replaced.
  *
  * Concurrent imports of the same subscription are not serialized: between the lookup and the write, the
- * last writer wins (same id, so never two copies in one shard).
+ * last writer wins (same id, so never two copies in one shard). A feed the import itself added is taken to
+ * have no subscriptions (no lookup): `RemoveFeeds` leaves a removed feed's subscriptions in the table, and
+ * re-adding that feed by import overwrites the ones it names.
  */
 @injectable()
 export class Subscribe {
@@ -39,41 +41,43 @@ export class Subscribe {
       newSubscription({ feedUrl: input.feedUrl, sink: input.sink, secret: input.secret, now }),
     );
     const feedsById = new Map<string, Feed>();
-    for (const input of inputs) {
-      const feed = newFeed(input.feedUrl, now);
+    for (const url of new Set(inputs.map((input) => input.feedUrl))) {
+      const feed = newFeed(url, now);
       if (!feedsById.has(feed.id)) feedsById.set(feed.id, feed);
     }
-    await this.feeds.addNew([...feedsById.values()]);
+    const added = new Set((await this.feeds.addNew([...feedsById.values()])).map((feed) => feed.id));
 
+    const byFeed = new Map<string, Subscription[]>();
+    for (const subscription of planned) {
+      byFeed.set(subscription.feedId, [...(byFeed.get(subscription.feedId) ?? []), subscription]);
+    }
     const stored = new Map<string, Subscription>();
     let created = 0;
-    for (const feedId of feedsById.keys()) {
-      const result = await this.subscribeToFeed(
-        feedId,
-        planned.filter((s) => s.feedId === feedId),
-      );
+    for (const [feedId, wanted] of byFeed) {
+      const result = await this.subscribeToFeed(feedId, wanted, added.has(feedId));
       created += result.created;
       for (const subscription of result.stored) stored.set(subscription.id, subscription);
     }
     return { subscriptions: planned.map((s) => stored.get(s.id) ?? s), created };
   }
 
+  /** `isNew`: this import added the feed, so none of its subscriptions can exist yet (nothing to look up). */
   private async subscribeToFeed(
     feedId: string,
     wanted: readonly Subscription[],
+    isNew: boolean,
   ): Promise<{ stored: Subscription[]; created: number }> {
     const feed = await this.feeds.get(feedId);
     if (!feed) throw new NotFoundError(`feed ${feedId} went away while it was subscribed to`);
     const distinct = [...new Map(wanted.map((s) => [s.id, s])).values()];
-    const existing = new Map(
-      (
-        await this.subscriptions.findMany(
+    const found = isNew
+      ? []
+      : await this.subscriptions.findMany(
           feedId,
           distinct.map((s) => s.id),
           feed.subscriberShards ?? 1,
-        )
-      ).map((placed) => [placed.subscription.id, placed]),
-    );
+        );
+    const existing = new Map(found.map((placed) => [placed.subscription.id, placed]));
     const missing = distinct.filter((s) => !existing.has(s.id));
     const renewed: PlacedSubscription[] = distinct.flatMap((s) => {
       const found = existing.get(s.id);
