@@ -56,14 +56,14 @@ export function sha256Hex(text: string): string {
       const s1 = rotr(b, 17) ^ rotr(b, 19) ^ (b >>> 10);
       w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) >>> 0;
     }
-    let a = H[0]!;
-    let b = H[1]!;
-    let c = H[2]!;
-    let d = H[3]!;
-    let e = H[4]!;
-    let f = H[5]!;
-    let g = H[6]!;
-    let hh = H[7]!;
+    let a: number = H[0]!;
+    let b: number = H[1]!;
+    let c: number = H[2]!;
+    let d: number = H[3]!;
+    let e: number = H[4]!;
+    let f: number = H[5]!;
+    let g: number = H[6]!;
+    let hh: number = H[7]!;
     for (let i = 0; i < 64; i++) {
       const s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
       const ch = (e & f) ^ (~e & g);
