@@ -1,11 +1,14 @@
 import { ConfigurationError } from './errors.js';
+import { MAX_RECIPIENTS } from './work-messages.js';
 
 /** How the relays and deliveries behave; read once at start, validated, bound as a constant. */
 export interface RelaySettings {
   /** Feeds read per scan page. */
   readonly feedPageSize: number;
-  /** Subscribers read per fan-out page. */
+  /** Subscribers read per fan-out page (one Query, one relay hop). */
   readonly subscriberPageSize: number;
+  /** Recipients per deliver message: a page of more subscribers is sent as several messages. */
+  readonly recipientsPerDelivery: number;
   /** The relay's own bound on pages per chain, so a runaway loop ends even where the platform would not stop it. */
   readonly maxRelayPages: number;
   /** How long a claimed step is held; at least the handler's time-out, at most the queue's visibility time-out. */
@@ -21,7 +24,8 @@ export interface RelaySettings {
 
 export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
   feedPageSize: 100,
-  subscriberPageSize: 100,
+  subscriberPageSize: 1000,
+  recipientsPerDelivery: 100,
   maxRelayPages: 1_000_000,
   leaseSeconds: 60,
   maxDeliveryAttempts: 8,
@@ -40,6 +44,7 @@ export function relaySettings(overrides: Partial<RelaySettings> = {}): RelaySett
   const wholeNumbers = [
     'feedPageSize',
     'subscriberPageSize',
+    'recipientsPerDelivery',
     'maxRelayPages',
     'maxDeliveryAttempts',
     'deliveryConcurrency',
@@ -52,6 +57,9 @@ export function relaySettings(overrides: Partial<RelaySettings> = {}): RelaySett
   }
   if (settings.feedPageSize > 1000 || settings.subscriberPageSize > 1000) {
     throw new ConfigurationError('page sizes must be at most 1000');
+  }
+  if (settings.recipientsPerDelivery > MAX_RECIPIENTS) {
+    throw new ConfigurationError(`setting recipientsPerDelivery must be at most ${MAX_RECIPIENTS}`);
   }
   return settings;
 }

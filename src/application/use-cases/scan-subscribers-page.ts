@@ -18,8 +18,10 @@ const MAX_RECIPIENT_BYTES = 200 * 1024;
 
 /**
  * One step of the update fan-out over one subscriber shard: the page's subscribers that want this discovery
- * become one deliver message (two only if their sinks are too long for one), and the cursor is relayed, page
- * after page. The recipients are read here, at scan time: one that ends before its delivery still gets it,
+ * become deliver messages of `recipientsPerDelivery` each (a page of that size: one message; fewer if their
+ * sinks are too long), sent in one batch, and the cursor is relayed, page after page. A large page keeps the
+ * sequential relay short (1000 subscribers a hop) while each delivery stays small enough to finish well within
+ * its lease. The recipients are read here, at scan time: one that ends before its delivery still gets it,
  * unless its sink answers 410.
  */
 @injectable()
@@ -47,7 +49,7 @@ export class ScanSubscribersPage {
         read: (after, limit) => this.subscribers.readPage(feed.id, shard, after, limit),
         dispatchPage: async (subscriptions) => {
           const recipients = subscriptions.filter((s) => wantsArticlesStoredAt(s, discoveredAt)).map(recipientOf);
-          const parts = splitBySize(recipients);
+          const parts = split(recipients, this.settings.recipientsPerDelivery);
           const messages = parts.map((part, index): DeliverMessage => ({
             v: 2,
             type: 'deliver',
@@ -77,13 +79,14 @@ function recipientOf(subscription: Subscription): Recipient {
   };
 }
 
-function splitBySize(recipients: readonly Recipient[]): Recipient[][] {
+/** Consecutive parts of at most `count` recipients and `MAX_RECIPIENT_BYTES` of them. */
+function split(recipients: readonly Recipient[], count: number): Recipient[][] {
   const parts: Recipient[][] = [];
   let current: Recipient[] = [];
   let bytes = 0;
   for (const recipient of recipients) {
     const size = JSON.stringify(recipient).length + 1;
-    if (current.length > 0 && bytes + size > MAX_RECIPIENT_BYTES) {
+    if (current.length > 0 && (current.length === count || bytes + size > MAX_RECIPIENT_BYTES)) {
       parts.push(current);
       current = [];
       bytes = 0;

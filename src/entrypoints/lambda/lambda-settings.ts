@@ -7,6 +7,7 @@ import type { WebhookOptions } from '../../adapters/webhook/webhook-notification
 export const RELAY_SETTINGS_ENV = {
   feedPageSize: 'FEEDRELAY_FEED_PAGE_SIZE',
   subscriberPageSize: 'FEEDRELAY_SUBSCRIBER_PAGE_SIZE',
+  recipientsPerDelivery: 'FEEDRELAY_RECIPIENTS_PER_DELIVERY',
   maxRelayPages: 'FEEDRELAY_MAX_RELAY_PAGES',
   leaseSeconds: 'FEEDRELAY_LEASE_SECONDS',
   maxDeliveryAttempts: 'FEEDRELAY_MAX_DELIVERY_ATTEMPTS',

@@ -226,6 +226,27 @@ describe('ScanSubscribersPage', () => {
     expect(system.adapters.queues.sentCount.get('deliver')).toBe(4);
   });
 
+  it('sends a page of 250 subscribers as three delivery messages of at most 100 recipients each', async () => {
+    // Prepare
+    const system = new MemorySystem({ settings: { subscriberPageSize: 1000, recipientsPerDelivery: 100 } });
+    const { feed, event } = await aDiscovery(system);
+    const all: string[] = [];
+    for (let n = 0; n < 250; n++) all.push((await subscribe(system, feed.url, n, at(0))).id);
+
+    // Act
+    const result = await system.container.get(ScanSubscribersPage).execute(firstStep(event));
+
+    // Assess
+    expect(result).toEqual({ kind: 'scanned', items: 250, dispatched: 250, last: true });
+    const delivers = (await takeHeld(system.adapters.queues)).deliver as unknown as DeliverMessage[];
+    expect(delivers.map((m) => [m.batch, m.recipients.length])).toEqual([
+      ['0.0.0', 100],
+      ['0.0.1', 100],
+      ['0.0.2', 50],
+    ]);
+    expect(delivers.flatMap((m) => m.recipients.map((r) => r.subscriptionId)).sort()).toEqual(all.sort());
+  });
+
   it('makes a page of 100 subscribers one delivery message with every recipient and the new articles', async () => {
     // Prepare
     const system = new MemorySystem();
