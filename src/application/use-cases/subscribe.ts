@@ -49,7 +49,9 @@ export class Subscribe {
 
     const byFeed = new Map<string, Subscription[]>();
     for (const subscription of planned) {
-      byFeed.set(subscription.feedId, [...(byFeed.get(subscription.feedId) ?? []), subscription]);
+      const group = byFeed.get(subscription.feedId);
+      if (group) group.push(subscription);
+      else byFeed.set(subscription.feedId, [subscription]);
     }
     const stored = new Map<string, Subscription>();
     let created = 0;
