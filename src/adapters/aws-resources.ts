@@ -21,9 +21,10 @@ export const TABLES = {
   },
   subscriptions: {
     name: 'subscriptions',
-    partitionKey: 'feedId',
+    /** `<feedId>#<shard>`: a feed's subscribers are spread over its K shards (see `Feed.subscriberShards`). */
+    partitionKey: 'feedShard',
     sortKey: 'subscriptionId',
-    purpose: "one item per subscription; the fan-out queries one feed's subscribers a page at a time",
+    purpose: "one item per subscription; the fan-out queries one shard of a feed's subscribers a page at a time",
   },
   articles: {
     name: 'articles',

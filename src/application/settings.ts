@@ -1,4 +1,5 @@
 import { ConfigurationError } from './errors.js';
+import { MAX_RECIPIENTS } from './work-messages.js';
 
 /** How the relays and deliveries behave; read once at start, validated, bound as a constant. */
 export interface RelaySettings {
@@ -17,8 +18,10 @@ export interface RelaySettings {
   readonly feedIntervalSeconds: number;
   /** A run still unfinished this long after its start no longer keeps the next one from starting. */
   readonly runLeaseSeconds: number;
-  /** Subscribers read per fan-out page. */
+  /** Subscribers read per fan-out page (one Query, one relay hop). */
   readonly subscriberPageSize: number;
+  /** Recipients per deliver message: a page of more subscribers is sent as several messages. */
+  readonly recipientsPerDelivery: number;
   /** The relay's own bound on pages per chain, so a runaway loop ends even where the platform would not stop it. */
   readonly maxRelayPages: number;
   /** How long a claimed step is held; at least the handler's time-out, at most the queue's visibility time-out. */
@@ -26,6 +29,10 @@ export interface RelaySettings {
   readonly maxDeliveryAttempts: number;
   /** The first retry waits about this long; each further one twice as long, with jitter, at most 900 s. */
   readonly deliveryBackoffSeconds: number;
+  /** Webhook POSTs one deliver message has in flight at once. */
+  readonly deliveryConcurrency: number;
+  /** A feed's subscriber shards double when its subscriber count passes shards × this. */
+  readonly subscribersPerShard: number;
 }
 
 export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
@@ -37,11 +44,14 @@ export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
   maxScanSegments: 1_000,
   feedIntervalSeconds: 0,
   runLeaseSeconds: 4 * 60 * 60,
-  subscriberPageSize: 100,
+  subscriberPageSize: 1000,
+  recipientsPerDelivery: 100,
   maxRelayPages: 1_000_000,
   leaseSeconds: 60,
   maxDeliveryAttempts: 8,
   deliveryBackoffSeconds: 30,
+  deliveryConcurrency: 32,
+  subscribersPerShard: 100_000,
 };
 
 /** How many parallel relays scan a table of about `feeds` feeds. */
@@ -59,17 +69,21 @@ export function relaySettings(overrides: Partial<RelaySettings> = {}): RelaySett
       throw new ConfigurationError(`setting ${name} must be a positive number, got ${JSON.stringify(value)}`);
     }
   }
-  for (const name of [
+  const wholeNumbers = [
     'feedPageSize',
     'subscriberPageSize',
+    'recipientsPerDelivery',
     'maxRelayPages',
     'maxDeliveryAttempts',
+    'deliveryConcurrency',
+    'subscribersPerShard',
     'feedsPerMessage',
     'fetchConcurrency',
     'scanSegments',
     'feedsPerSegment',
     'maxScanSegments',
-  ] as const) {
+  ] as const;
+  for (const name of wholeNumbers) {
     if (!Number.isInteger(settings[name])) {
       throw new ConfigurationError(`setting ${name} must be a whole number, got ${settings[name]}`);
     }
@@ -80,6 +94,9 @@ export function relaySettings(overrides: Partial<RelaySettings> = {}): RelaySett
   if (settings.feedsPerMessage > 100) throw new ConfigurationError('feedsPerMessage must be at most 100');
   if (settings.scanSegments > 1_000_000 || settings.maxScanSegments > 1_000_000) {
     throw new ConfigurationError('DynamoDB allows at most 1,000,000 scan segments');
+  }
+  if (settings.recipientsPerDelivery > MAX_RECIPIENTS) {
+    throw new ConfigurationError(`setting recipientsPerDelivery must be at most ${MAX_RECIPIENTS}`);
   }
   return settings;
 }

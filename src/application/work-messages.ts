@@ -1,4 +1,5 @@
 import type { FetchableFeed } from '../domain/feed.js';
+import type { SinkDescriptor } from '../domain/subscription.js';
 import { InvalidMessageError } from './errors.js';
 
 /**
@@ -36,28 +37,52 @@ export interface FetchFeedMessage {
   readonly feeds: readonly FetchableFeed[];
 }
 
-/** One step of a fan-out relay over one feed's subscribers, for one discovery. */
+/** The feed as a fan-out names it in every webhook body, carried so that no step reads the feed table. */
+export interface FanOutFeed {
+  readonly id: string;
+  readonly url: string;
+  readonly title?: string;
+}
+
+/** One step of a fan-out relay over one shard of one feed's subscribers, for one discovery. */
 export interface ScanSubscribersPageMessage {
-  readonly v: 1;
+  readonly v: 2;
   readonly type: 'scan-subscribers';
   readonly runId: string;
   readonly eventId: string;
-  readonly feedId: string;
+  readonly feed: FanOutFeed;
   readonly articleIds: readonly string[];
   readonly discoveredAt: string;
+  /** The subscriber shard this chain scans, 0..shards-1. */
+  readonly shard: number;
+  readonly shards: number;
   readonly page: number;
   readonly cursor?: string;
 }
 
+/** One subscriber of a delivery batch: what the sink needs, read when its page was scanned. */
+export interface Recipient {
+  readonly subscriptionId: string;
+  readonly sink: SinkDescriptor;
+  readonly secret: string;
+  readonly createdAt: string;
+}
+
+/**
+ * One page of a fan-out as one message: the page's wanting subscribers, told about the same articles. A retry
+ * carries only the recipients that need one, under the same batch key, with `attempt` + 1.
+ */
 export interface DeliverMessage {
-  readonly v: 1;
+  readonly v: 2;
   readonly type: 'deliver';
   readonly runId: string;
-  readonly notificationId: string;
-  readonly feedId: string;
-  readonly subscriptionId: string;
+  readonly eventId: string;
+  readonly feed: FanOutFeed;
   readonly articleIds: readonly string[];
+  /** The batch's key within its discovery: `<shard>.<page>` (`.<part>` appended when a page needed two messages). */
+  readonly batch: string;
   readonly attempt: number;
+  readonly recipients: readonly Recipient[];
   /** Not to be attempted before this instant (a Retry-After longer than one queue delay). */
   readonly notBefore?: string;
 }
@@ -66,8 +91,8 @@ export interface DeliverMessage {
 const VERSIONS: Record<WorkMessageType, number> = {
   'scan-feeds': 2,
   'fetch-feed': 2,
-  'scan-subscribers': 1,
-  deliver: 1,
+  'scan-subscribers': 2,
+  deliver: 2,
 };
 
 type Check = (value: unknown) => boolean;
@@ -108,6 +133,19 @@ const fetchableFeed = object({
   seen: optLongStr,
   subscriberShards: (v) => v === undefined || positive(v),
 });
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const fanOutFeed: Check = (v) => isRecord(v) && str(v.id) && str(v.url) && optStr(v.title);
+const recipient: Check = (v) =>
+  isRecord(v) &&
+  str(v.subscriptionId) &&
+  isRecord(v.sink) &&
+  str(v.sink.kind) &&
+  str(v.sink.url) &&
+  str(v.secret) &&
+  instant(v.createdAt);
+
+/** The most recipients one deliver message carries (the largest subscriber page). */
+export const MAX_RECIPIENTS = 1000;
 
 const SCHEMAS: Record<WorkMessageType, Record<string, Check>> = {
   'scan-feeds': {
@@ -122,19 +160,22 @@ const SCHEMAS: Record<WorkMessageType, Record<string, Check>> = {
   'scan-subscribers': {
     runId: str,
     eventId: str,
-    feedId: str,
+    feed: fanOutFeed,
     articleIds: ids,
     discoveredAt: instant,
+    shard: count,
+    shards: positive,
     page: count,
     cursor: optStr,
   },
   deliver: {
     runId: str,
-    notificationId: str,
-    feedId: str,
-    subscriptionId: str,
+    eventId: str,
+    feed: fanOutFeed,
     articleIds: ids,
+    batch: (v) => str(v) && /^\d+\.\d+(\.\d+)?$/.test(v as string),
     attempt: positive,
+    recipients: (v) => Array.isArray(v) && v.length > 0 && v.length <= MAX_RECIPIENTS && v.every(recipient),
     notBefore: (v) => v === undefined || instant(v),
   },
 };

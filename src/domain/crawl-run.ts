@@ -17,6 +17,9 @@ export type FeedRunOutcome = 'fetched' | 'notModified' | 'failed' | 'gone' | 'sk
 /** What became of one notification: delivered, failed for good, or waiting for a retry. */
 export type DeliveryState = 'delivered' | 'failed' | 'pending';
 
+/** How many of a run's notifications are in each state. */
+export type NotificationTallies = { readonly [state in DeliveryState]: number };
+
 export interface CrawlRunCounters {
   /** Feeds the scan dispatched. */
   readonly feeds: number;
@@ -24,7 +27,7 @@ export interface CrawlRunCounters {
   readonly notModified: number;
   readonly failed: number;
   readonly newArticles: number;
-  readonly notifications: { readonly delivered: number; readonly failed: number; readonly pending: number };
+  readonly notifications: NotificationTallies;
 }
 
 export interface CrawlRunSummary extends CrawlRunCounters {
@@ -121,19 +124,19 @@ export interface ArticlesDiscovered {
   readonly eventId: string;
   readonly runId: string;
   readonly feedId: string;
-  /** The feed as the fan-out presents it, so that no delivery reads the feed again. */
-  readonly feedUrl?: string;
+  /** The feed as the webhook body names it, so that the fan-out never reads the feed table. */
+  readonly feedUrl: string;
   readonly feedTitle?: string;
-  /** Over how many partitions the feed's subscribers are spread (K). */
-  readonly subscriberShards?: number;
+  /** K: the fan-out scans subscriber shards 0..K-1 (see `Feed.subscriberShards`). */
+  readonly subscriberShards: number;
   readonly articleIds: readonly string[];
   readonly discoveredAt: string;
 }
 
-/** The feed a discovery is about, as the event carries it. */
+/** What a discovery needs to know of its feed: a `Feed` is one. */
 export interface DiscoveredFeed {
   readonly id: string;
-  readonly url?: string;
+  readonly url: string;
   readonly title?: string;
   readonly subscriberShards?: number;
 }
@@ -143,20 +146,19 @@ export const ARTICLES_PER_DISCOVERY = 100;
 
 export function articlesDiscovered(
   runId: string,
-  feed: string | DiscoveredFeed,
+  feed: DiscoveredFeed,
   articleIds: readonly string[],
   discoveredAt: string,
 ): ArticlesDiscovered {
-  const about: DiscoveredFeed = typeof feed === 'string' ? { id: feed } : feed;
   const sorted = [...articleIds].sort();
   return {
     type: 'ArticlesDiscovered',
-    eventId: digest(['discovered', about.id, ...sorted], 32),
+    eventId: digest(['discovered', feed.id, ...sorted], 32),
     runId,
-    feedId: about.id,
-    ...(about.url !== undefined ? { feedUrl: about.url } : {}),
-    ...(about.title !== undefined ? { feedTitle: about.title } : {}),
-    ...(about.subscriberShards !== undefined ? { subscriberShards: about.subscriberShards } : {}),
+    feedId: feed.id,
+    feedUrl: feed.url,
+    ...(feed.title ? { feedTitle: feed.title } : {}),
+    subscriberShards: feed.subscriberShards ?? 1,
     articleIds: sorted,
     discoveredAt,
   };
@@ -168,7 +170,7 @@ export function articlesDiscovered(
  */
 export function discoveriesOf(
   runId: string,
-  feed: string | DiscoveredFeed,
+  feed: DiscoveredFeed,
   articleIds: readonly string[],
   discoveredAt: string,
   perDiscovery = ARTICLES_PER_DISCOVERY,

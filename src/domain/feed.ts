@@ -25,8 +25,13 @@ export interface Feed {
   readonly version: number;
   /** Short keys of the articles the feed listed lately (see `recent-articles.ts`): what is not new. */
   readonly seen?: string;
-  /** How many partitions its subscribers are spread over (K); 1 when absent. */
+  /**
+   * How many shards the feed's subscriptions are spread over (K, a power of two; absent: 1). It only grows,
+   * doubled when the subscriber count passes K × subscribers-per-shard, so shards 0..K-1 always hold them all.
+   */
   readonly subscriberShards?: number;
+  /** Subscriptions ever stored for the feed (ended ones included: they still take room in their shard). */
+  readonly subscribers?: number;
   /** The last commit of a fetch: which run made it and what it announced, so a retry re-announces the same. */
   readonly lastCommit?: FeedCommitRecord;
 }
@@ -61,9 +66,18 @@ export function normalizeFeedUrl(raw: string): string {
   return url.toString();
 }
 
+const feedIds = new Map<string, string>();
+
 /** A feed's identity is derived from the URL it was added with and stays when the feed moves. */
 export function feedIdFor(url: string): string {
-  return digest(['feed', normalizeFeedUrl(url)], 24);
+  // Remembered: a bulk import names the same few feeds on thousands of lines.
+  let id = feedIds.get(url);
+  if (id === undefined) {
+    id = digest(['feed', normalizeFeedUrl(url)], 24);
+    if (feedIds.size >= 10_000) feedIds.clear();
+    feedIds.set(url, id);
+  }
+  return id;
 }
 
 export function newFeed(url: string, now: Date, title?: string): Feed {

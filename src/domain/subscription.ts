@@ -23,12 +23,14 @@ export function subscriptionIdFor(feedId: string, sink: SinkDescriptor): string 
   return digest(['subscription', feedId, sink.kind, sink.url], 24);
 }
 
-export function newSubscription(input: {
-  feedUrl: string;
-  sink: SinkDescriptor;
-  secret: string;
-  now: Date;
-}): Subscription {
+export interface SubscriptionInput {
+  readonly feedUrl: string;
+  readonly sink: SinkDescriptor;
+  readonly secret: string;
+}
+
+/** Checks what a subscription is made of (secret, sink URL) and returns the sink as it will be stored. */
+export function checkSubscriptionInput(input: SubscriptionInput): SinkDescriptor {
   if (!SECRET.test(input.secret)) {
     throw new InvalidSubscriptionError('the secret must be "whsec_" followed by base64');
   }
@@ -43,8 +45,12 @@ export function newSubscription(input: {
   if (sinkUrl.protocol !== 'http:' && sinkUrl.protocol !== 'https:') {
     throw new InvalidSubscriptionError(`the webhook must be http or https, not ${sinkUrl.protocol}`);
   }
+  return { ...input.sink, url: sinkUrl.toString() };
+}
+
+export function newSubscription(input: SubscriptionInput & { now: Date }): Subscription {
+  const sink = checkSubscriptionInput(input);
   const feedId = feedIdFor(input.feedUrl);
-  const sink = { ...input.sink, url: sinkUrl.toString() };
   return {
     id: subscriptionIdFor(feedId, sink),
     feedId,
@@ -59,4 +65,55 @@ export function newSubscription(input: {
 /** A subscription hears of articles stored from its creation on, and nothing stored before it. */
 export function wantsArticlesStoredAt(subscription: Subscription, storedAt: string): boolean {
   return subscription.status === 'active' && Date.parse(subscription.createdAt) <= Date.parse(storedAt);
+}
+
+/** The most shards a feed's subscriptions are spread over: 1024 × 100,000 subscribers is far beyond need. */
+export const MAX_SUBSCRIBER_SHARDS = 1024;
+
+/** K as stored on a feed (absent: 1), checked to be a power of two within the bound. */
+export function subscriberShardCount(shards: number | undefined): number {
+  const k = shards ?? 1;
+  if (!Number.isSafeInteger(k) || k < 1 || k > MAX_SUBSCRIBER_SHARDS || (k & (k - 1)) !== 0) {
+    throw new RangeError(
+      `a feed's subscriber shard count must be a power of two up to ${MAX_SUBSCRIBER_SHARDS}, not ${k}`,
+    );
+  }
+  return k;
+}
+
+/** A stable 31-bit hash of a subscription id (FNV-1a): cheap, as it runs for every id of a bulk import. */
+function shardHash(subscriptionId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < subscriptionId.length; i++) {
+    hash ^= subscriptionId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) & 0x7fffffff;
+}
+
+/** The shard a new subscription is written to when its feed has `shards` shards: hash(id) mod K. */
+export function shardOf(subscriptionId: string, shards: number): number {
+  return shardHash(subscriptionId) % subscriberShardCount(shards);
+}
+
+/**
+ * Every shard a subscription may have been written to while its feed had at most `shards` shards: since K
+ * starts at 1 and only doubles, that is hash(id) mod 2^i for each 2^i ≤ K — log2(K) + 1 places at most.
+ */
+export function candidateShards(subscriptionId: string, shards: number = MAX_SUBSCRIBER_SHARDS): number[] {
+  const k = subscriberShardCount(shards);
+  const hash = shardHash(subscriptionId);
+  const found = new Set<number>();
+  for (let size = 1; size <= k; size *= 2) found.add(hash % size);
+  return [...found];
+}
+
+/**
+ * K after a feed's subscriber count reached `subscribers`: doubled (as often as needed) while the count exceeds
+ * K × `perShard`, never shrunk, at most `MAX_SUBSCRIBER_SHARDS`.
+ */
+export function grownShardCount(shards: number, subscribers: number, perShard: number): number {
+  let k = subscriberShardCount(shards);
+  while (subscribers > k * perShard && k < MAX_SUBSCRIBER_SHARDS) k *= 2;
+  return k;
 }

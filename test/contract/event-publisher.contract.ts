@@ -9,7 +9,12 @@ export interface EventPublisherHarness extends QueueProbe {
 }
 
 const aDiscovery = (feedId: string, articleIds: readonly string[] = ['a1', 'a2']): ArticlesDiscovered =>
-  articlesDiscovered('run_test', feedId, articleIds, '2026-01-01T00:01:00.000Z');
+  articlesDiscovered(
+    'run_test',
+    { id: feedId, url: `https://example.com/${feedId}.xml` },
+    articleIds,
+    '2026-01-01T00:01:00.000Z',
+  );
 
 const byFeed = (events: readonly ArticlesDiscovered[]): ArticlesDiscovered[] =>
   [...events].sort((a, b) => a.feedId.localeCompare(b.feedId));

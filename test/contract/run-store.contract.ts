@@ -1,14 +1,12 @@
-import fc from 'fast-check';
 import type { RunStore } from '../../src/application/ports/run-store.port.js';
-import type { DeliveryState } from '../../src/domain/crawl-run.js';
 import type { ContractOptions } from './feed-store.contract.js';
-import { aRun, uniqueId } from './mothers.js';
+import { aRun } from './mothers.js';
 
-/** What every run store must do: one active run at a time, delivery states that never regress. */
+/** What every run store must do: one active run at a time, swapped only by the start that names it. */
 export function describeRunStoreContract(
   name: string,
   makeStore: () => Promise<RunStore>,
-  options: ContractOptions = {},
+  _options: ContractOptions = {},
 ): void {
   describe(`${name} as RunStore`, () => {
     it('begins a run when none is active, and reads it back', async () => {
@@ -57,80 +55,6 @@ export function describeRunStoreContract(
       expect(await store.active()).toBeUndefined();
       expect(await store.get(run.id)).toEqual(run);
       expect(await store.begin(aRun(), undefined)).toBe(true);
-    });
-
-    it('keeps the delivery records of each run apart', async () => {
-      const store = await makeStore();
-      const [one, two] = [aRun(), aRun()];
-
-      await store.recordDelivery(one.id, 'msg-1', 'delivered');
-      await store.recordDelivery(two.id, 'msg-1', 'pending');
-
-      expect(await store.deliveries(one.id)).toEqual(['delivered']);
-      expect(await store.deliveries(two.id)).toEqual(['pending']);
-      expect(await store.deliveries('no-such-run')).toEqual([]);
-    });
-
-    it.each<[DeliveryState[], DeliveryState]>([
-      [['pending'], 'pending'],
-      [['pending', 'delivered'], 'delivered'],
-      [['pending', 'pending', 'failed'], 'failed'],
-      [['delivered', 'pending'], 'delivered'],
-      [['failed', 'pending'], 'failed'],
-      [['delivered', 'failed'], 'delivered'],
-      [['failed', 'delivered'], 'failed'],
-    ])('never turns a final delivery state back: %j ends %s', async (states, final) => {
-      const store = await makeStore();
-      const run = aRun();
-
-      for (const state of states) await store.recordDelivery(run.id, 'msg-1', state);
-
-      expect(await store.deliveries(run.id)).toEqual([final]);
-    });
-
-    it('reads back every one of many records', async () => {
-      const store = await makeStore();
-      const run = aRun();
-      const count = 120;
-
-      for (let start = 0; start < count; start += 10) {
-        await Promise.all(
-          Array.from({ length: 10 }, (_, offset) =>
-            store.recordDelivery(run.id, `msg-${start + offset}`, (start + offset) % 2 === 0 ? 'delivered' : 'pending'),
-          ),
-        );
-      }
-
-      const deliveries = await store.deliveries(run.id);
-      expect(deliveries.filter((state) => state === 'delivered')).toHaveLength(count / 2);
-      expect(deliveries.filter((state) => state === 'pending')).toHaveLength(count / 2);
-    });
-
-    it('ends each notification in its first final state, whatever the order of records', async () => {
-      const store = await makeStore();
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(
-            fc.record({
-              notification: fc.constantFrom('msg-a', 'msg-b', 'msg-c'),
-              state: fc.constantFrom<DeliveryState>('pending', 'delivered', 'failed'),
-            }),
-            { maxLength: 12 },
-          ),
-          async (records) => {
-            const runId = uniqueId('run');
-            const model = new Map<string, DeliveryState>();
-            for (const { notification, state } of records) {
-              const current = model.get(notification);
-              if (current === undefined || current === 'pending') model.set(notification, state);
-              await store.recordDelivery(runId, notification, state);
-            }
-
-            expect((await store.deliveries(runId)).sort()).toEqual([...model.values()].sort());
-          },
-        ),
-        { numRuns: options.numRuns ?? 50 },
-      );
     });
   });
 }

@@ -4,10 +4,24 @@ import type {
   SubscriptionRepository,
 } from '../../src/application/ports/subscription-store.port.js';
 import type { ContractOptions } from './feed-store.contract.js';
+import type { PagePosition } from '../../src/domain/cursor.js';
+import { shardOf } from '../../src/domain/subscription.js';
 import { aSubscription, uniqueId } from './mothers.js';
 import { readAllPages } from './paging.js';
 
 export type SubscriptionStore = SubscriptionRepository & SubscriberPageReader;
+
+/** The ids in one shard of a feed, every page. */
+async function readShard(store: SubscriptionStore, feedId: string, shard: number): Promise<string[]> {
+  const ids: string[] = [];
+  let after: PagePosition | undefined;
+  do {
+    const page = await store.readPage(feedId, shard, after, 7);
+    ids.push(...page.items.map((s) => s.id));
+    after = page.next;
+  } while (after !== undefined);
+  return ids;
+}
 
 /** What every subscription table must do. `makeStore` gives a fresh, empty store. */
 export function describeSubscriptionStoreContract(
@@ -69,16 +83,66 @@ export function describeSubscriptionStoreContract(
       await store.end(feedId, 'no-such-subscription');
 
       expect(await store.get(feedId, 'no-such-subscription')).toBeUndefined();
-      expect((await store.readPage(feedId, undefined, 10)).items).toEqual([]);
+      expect((await store.readPage(feedId, 0, undefined, 10)).items).toEqual([]);
     });
 
     it('answers a feed without subscribers with a last page', async () => {
       const store = await makeStore();
 
-      const page = await store.readPage(uniqueId('feed'), undefined, 5);
+      const page = await store.readPage(uniqueId('feed'), 0, undefined, 5);
 
       expect(page.items).toEqual([]);
       expect(page.next).toBeUndefined();
+    });
+
+    it('spreads the subscriptions written for K shards over shards 0..K-1, each read from exactly one', async () => {
+      const store = await makeStore();
+      const feedId = uniqueId('feed');
+      const subscriptions = Array.from({ length: 40 }, () => aSubscription({ feedId }));
+
+      await store.putMany(subscriptions.map((subscription) => ({ subscription, shard: shardOf(subscription.id, 4) })));
+
+      const shards = await Promise.all([0, 1, 2, 3, 4].map((shard) => readShard(store, feedId, shard)));
+      expect(shards.slice(0, 4).every((ids) => ids.length > 0)).toBe(true);
+      expect(shards.flat().sort()).toEqual(subscriptions.map((s) => s.id).sort());
+      expect(shards[4]).toEqual([]);
+    });
+
+    it('finds a subscription by feed and id in whichever shard its feed had when it was written', async () => {
+      const store = await makeStore();
+      const feedId = uniqueId('feed');
+      const early = aSubscription({ feedId });
+      const late = aSubscription({ feedId });
+      await store.putMany([
+        { subscription: early, shard: shardOf(early.id, 1) },
+        { subscription: late, shard: shardOf(late.id, 8) },
+      ]);
+
+      const found = await store.findMany(feedId, [early.id, late.id, 'no-such-subscription'], 8);
+
+      expect(found).toEqual([
+        { subscription: early, shard: 0 },
+        { subscription: late, shard: shardOf(late.id, 8) },
+      ]);
+      expect(await store.get(feedId, late.id)).toEqual(late);
+      await store.end(feedId, late.id);
+      expect(await store.get(feedId, late.id)).toEqual({ ...late, status: 'ended' });
+      expect(await readShard(store, feedId, shardOf(late.id, 8))).toContain(late.id);
+    });
+
+    it('writes and finds more subscriptions than one batch request holds', async () => {
+      const store = await makeStore();
+      const feedId = uniqueId('feed');
+      const subscriptions = Array.from({ length: 130 }, () => aSubscription({ feedId }));
+
+      await store.putMany(subscriptions.map((subscription) => ({ subscription, shard: 0 })));
+
+      const found = await store.findMany(
+        feedId,
+        subscriptions.map((s) => s.id),
+        1,
+      );
+      expect(found.map((p) => p.subscription)).toEqual(subscriptions);
     });
 
     it("pages through one feed's subscribers exactly once, never another feed's", async () => {
@@ -97,7 +161,7 @@ export function describeSubscriptionStoreContract(
             }
 
             const { items } = await readAllPages(
-              (after, limit) => store.readPage(feedId, after, limit),
+              (after, limit) => store.readPage(feedId, 0, after, limit),
               limits,
               ids.length,
             );

@@ -115,7 +115,12 @@ describe('the local module', () => {
   it('routes discoveries to the fan-out queue in their EventBridge envelope, counted as PutEvents', async () => {
     const bus = compose(localModule(stack)).get(TOKENS.EventPublisher);
     const events = Array.from({ length: 12 }, (_, i) =>
-      articlesDiscovered('run_bus', `feed_${i}`, [`a${i}`], '2026-01-01T00:00:00.000Z'),
+      articlesDiscovered(
+        'run_bus',
+        { id: `feed_${i}`, url: `https://example.com/${i}.xml` },
+        [`a${i}`],
+        '2026-01-01T00:00:00.000Z',
+      ),
     );
     stack.counter.reset();
 

@@ -120,15 +120,13 @@ describe('SqsWorkDispatcher', () => {
     const dispatcher = new SqsWorkDispatcher(stack.sqs, stack.queueUrls);
     // About 100 KB each: two fit in a call, three do not.
     const articleIds = Array.from({ length: 50 }, (_, i) => `${i}`.padEnd(2000, 'x'));
-    const messages = Array.from({ length: 6 }, (_, i) => aDeliverMessage({ notificationId: `msg_${i}`, articleIds }));
+    const messages = Array.from({ length: 6 }, (_, i) => aDeliverMessage({ batch: `0.${i}`, articleIds }));
 
     await dispatcher.dispatch(messages);
 
     const received = await drain('deliver');
     expect(received).toHaveLength(6);
-    expect(received.map((m) => (m as { notificationId: string }).notificationId).sort()).toEqual(
-      messages.map((m) => m.notificationId).sort(),
-    );
+    expect(received.map((m) => (m as { batch: string }).batch).sort()).toEqual(messages.map((m) => m.batch).sort());
     expect(sendBatchCalls()).toBe(3);
   });
 

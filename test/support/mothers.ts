@@ -4,6 +4,7 @@ import { newSubscription, type Subscription } from '../../src/domain/subscriptio
 import type {
   DeliverMessage,
   FetchFeedMessage,
+  Recipient,
   ScanFeedsPageMessage,
   ScanSubscribersPageMessage,
 } from '../../src/application/work-messages.js';
@@ -118,28 +119,41 @@ export function aScanSubscribersMessage(
   overrides: Partial<ScanSubscribersPageMessage> = {},
 ): ScanSubscribersPageMessage {
   return {
-    v: 1,
+    v: 2,
     type: 'scan-subscribers',
     runId: 'run_test',
     eventId: 'evt_test',
-    feedId: 'feed_test',
+    feed: { id: 'feed_test', url: 'https://example.com/feed.xml' },
     articleIds: ['a1'],
     discoveredAt: T0.toISOString(),
+    shard: 0,
+    shards: 1,
     page: 0,
     ...overrides,
   };
 }
 
+/** A recipient of a deliver message: the `n`th webhook subscriber. */
+export function aRecipient(n: number, createdAt: Date = T0): Recipient {
+  return {
+    subscriptionId: `sub_${n}`,
+    sink: { kind: 'webhook', url: `https://hooks.example.net/${n}` },
+    secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    createdAt: createdAt.toISOString(),
+  };
+}
+
 export function aDeliverMessage(overrides: Partial<DeliverMessage> = {}): DeliverMessage {
   return {
-    v: 1,
+    v: 2,
     type: 'deliver',
     runId: 'run_test',
-    notificationId: 'msg_test',
-    feedId: 'feed_test',
-    subscriptionId: 'sub_test',
+    eventId: 'evt_test',
+    feed: { id: 'feed_test', url: 'https://example.com/feed.xml' },
     articleIds: ['a1'],
+    batch: '0.0',
     attempt: 1,
+    recipients: [aRecipient(1)],
     ...overrides,
   };
 }

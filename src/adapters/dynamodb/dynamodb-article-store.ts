@@ -4,7 +4,7 @@ import type { StoredArticle } from '../../domain/article.js';
 import type { ArticleStore } from '../../application/ports/article-store.port.js';
 import { TABLES } from '../aws-resources.js';
 import type { TableNames } from './dynamodb-tables.js';
-import { batchGetAll, batchPutAll, distinctBy, type Item } from './requests.js';
+import { batchGetAll, batchWriteAll, distinctBy, type Item } from './requests.js';
 import { DYNAMODB_DOCUMENT_CLIENT, DYNAMODB_TABLE_NAMES, DYNAMODB_RETENTION } from './tokens.js';
 
 const FEED_ID = TABLES.articles.partitionKey;
@@ -34,7 +34,7 @@ export class DynamoDbArticleStore implements ArticleStore {
       ...toItem(fitItem({ ...article, feedId })),
       [EXPIRES_AT]: Math.floor(Date.parse(article.firstSeenAt) / 1000) + this.retention.articleSeconds,
     }));
-    await batchPutAll(this.doc, this.table, items);
+    await batchWriteAll(this.doc, this.table, items);
   }
 
   /** Eventually consistent: articles are written before the discovery that names them is published. */

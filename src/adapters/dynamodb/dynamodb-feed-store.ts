@@ -10,6 +10,7 @@ import {
 import { inject, injectable } from 'inversify';
 import type { PagePosition } from '../../domain/cursor.js';
 import { FEED_UPDATE_ATTRIBUTES, type Feed, type FeedUpdate } from '../../domain/feed.js';
+import { grownShardCount } from '../../domain/subscription.js';
 import type {
   CommitResult,
   FeedPageReader,
@@ -30,6 +31,7 @@ import {
   CONDITION_FAILED,
   type Item,
 } from './requests.js';
+import { StoreRequestError } from './errors.js';
 import { DYNAMODB_DOCUMENT_CLIENT, DYNAMODB_TABLE_NAMES } from './tokens.js';
 
 const FEED_ID = TABLES.feeds.partitionKey;
@@ -115,6 +117,50 @@ export class DynamoDbFeedStore implements FeedRepository, FeedPageReader {
       this.doc.send(new DeleteCommand({ TableName: this.table, Key: { [FEED_ID]: feedId }, ReturnValues: 'ALL_OLD' })),
     );
     return out.Attributes !== undefined;
+  }
+
+  /**
+   * One UpdateItem ADD for the count; when the count passed K × `perShard`, one conditional UpdateItem that
+   * raises K only if it is still below the new value (a racing writer may have raised it already).
+   */
+  async addSubscribers(
+    feedId: string,
+    added: number,
+    perShard: number,
+  ): Promise<{ subscribers: number; subscriberShards: number }> {
+    const counted = await conditional(`UpdateItem on ${this.table}`, () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [FEED_ID]: feedId },
+          UpdateExpression: 'ADD #subscribers :added',
+          ConditionExpression: 'attribute_exists(#id)',
+          ExpressionAttributeNames: { '#id': FEED_ID, '#subscribers': 'subscribers' },
+          ExpressionAttributeValues: { ':added': added },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    if (counted === CONDITION_FAILED) throw new StoreRequestError(`no feed ${feedId} to count subscribers of`);
+    const subscribers = Number(counted.Attributes?.subscribers ?? added);
+    const current = Number(counted.Attributes?.subscriberShards ?? 1);
+    const grown = grownShardCount(current, subscribers, perShard);
+    if (grown === current) return { subscribers, subscriberShards: current };
+    const raised = await conditional(`UpdateItem on ${this.table}`, () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [FEED_ID]: feedId },
+          UpdateExpression: 'SET #shards = :grown',
+          ConditionExpression: 'attribute_exists(#id) AND (attribute_not_exists(#shards) OR #shards < :grown)',
+          ExpressionAttributeNames: { '#id': FEED_ID, '#shards': 'subscriberShards' },
+          ExpressionAttributeValues: { ':grown': grown },
+        }),
+      ),
+    );
+    if (raised !== CONDITION_FAILED) return { subscribers, subscriberShards: grown };
+    const now = await this.get(feedId);
+    return { subscribers, subscriberShards: Math.max(grown, now?.subscriberShards ?? 1) };
   }
 
   /** One Scan page of one segment; eventually consistent, as a sweep over the whole table may be. */

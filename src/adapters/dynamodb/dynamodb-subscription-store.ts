@@ -1,28 +1,40 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject, injectable } from 'inversify';
 import type { PagePosition } from '../../domain/cursor.js';
 import { InvalidCursorError } from '../../domain/errors.js';
-import type { Subscription } from '../../domain/subscription.js';
+import { candidateShards, shardOf, type Subscription } from '../../domain/subscription.js';
 import type { Page } from '../../application/ports/page.js';
-import type { SubscriberPageReader, SubscriptionRepository } from '../../application/ports/subscription-store.port.js';
+import type {
+  PlacedSubscription,
+  SubscriberPageReader,
+  SubscriptionRepository,
+} from '../../application/ports/subscription-store.port.js';
 import { TABLES } from '../aws-resources.js';
 import type { TableNames } from './dynamodb-tables.js';
 import { StoreRequestError } from './errors.js';
-import { conditional, pageLimit, positionOf, request, startKeyOf, CONDITION_FAILED, type Item } from './requests.js';
+import {
+  batchGetAll,
+  batchWriteAll,
+  conditional,
+  pageLimit,
+  positionOf,
+  request,
+  startKeyOf,
+  CONDITION_FAILED,
+  type Item,
+} from './requests.js';
 import { DYNAMODB_DOCUMENT_CLIENT, DYNAMODB_TABLE_NAMES } from './tokens.js';
 
-const FEED_ID = TABLES.subscriptions.partitionKey;
+const FEED_SHARD = TABLES.subscriptions.partitionKey;
 const SUBSCRIPTION_ID = TABLES.subscriptions.sortKey;
 
+/** The partition of one shard of one feed's subscribers. */
+export const feedShardKey = (feedId: string, shard: number): string => `${feedId}#${shard}`;
+
 /**
- * Subscriptions in DynamoDB, one partition per feed: added with a conditional put that never replaces an
- * active subscription, and read one feed's page at a time with a consistent Query.
+ * Subscriptions in DynamoDB, one partition per feed shard (`<feedId>#<shard>`). A subscription is written to
+ * shard hash(id) mod K of its feed; since K only doubles, a lookup by (feed, id) reads the log2(K) + 1 keys it
+ * may be under in one BatchGetItem (`candidateShards`). Pages are consistent Queries of one shard.
  */
 @injectable()
 export class DynamoDbSubscriptionStore implements SubscriptionRepository, SubscriberPageReader {
@@ -35,14 +47,17 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
     this.table = names.subscriptions;
   }
 
-  async add(subscription: Subscription): Promise<Subscription> {
+  async add(subscription: Subscription, shards = 1): Promise<Subscription> {
     // Retried only if the active subscription that refused the put is gone by the time it is read.
     for (let attempt = 0; attempt < 5; attempt++) {
+      const [existing] = await this.findMany(subscription.feedId, [subscription.id], shards);
+      if (existing?.subscription.status === 'active') return existing.subscription;
+      const shard = existing?.shard ?? shardOf(subscription.id, shards);
       const result = await conditional(`PutItem on ${this.table}`, () =>
         this.doc.send(
           new PutCommand({
             TableName: this.table,
-            Item: toItem(subscription),
+            Item: toItem(subscription, shard),
             ConditionExpression: 'attribute_not_exists(#sid) OR #status <> :active',
             ExpressionAttributeNames: { '#sid': SUBSCRIPTION_ID, '#status': 'status' },
             ExpressionAttributeValues: { ':active': 'active' },
@@ -50,32 +65,53 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
         ),
       );
       if (result !== CONDITION_FAILED) return subscription;
-      const existing = await this.get(subscription.feedId, subscription.id);
-      if (existing?.status === 'active') return existing;
     }
     throw new StoreRequestError(`subscription ${subscription.id} kept changing while it was added`);
   }
 
   async get(feedId: string, subscriptionId: string): Promise<Subscription | undefined> {
-    const out = await request(`GetItem on ${this.table}`, () =>
-      this.doc.send(
-        new GetCommand({
-          TableName: this.table,
-          Key: { [FEED_ID]: feedId, [SUBSCRIPTION_ID]: subscriptionId },
-          ConsistentRead: true,
-        }),
-      ),
+    return (await this.findMany(feedId, [subscriptionId]))[0]?.subscription;
+  }
+
+  async findMany(feedId: string, subscriptionIds: readonly string[], shards?: number): Promise<PlacedSubscription[]> {
+    const ids = [...new Set(subscriptionIds)];
+    const keys = ids.flatMap((id) =>
+      candidateShards(id, shards).map((shard) => ({
+        [FEED_SHARD]: feedShardKey(feedId, shard),
+        [SUBSCRIPTION_ID]: id,
+      })),
     );
-    return out.Item ? fromItem(out.Item) : undefined;
+    const items = await batchGetAll(this.doc, this.table, keys, { consistentRead: true, concurrency: 8 });
+    const found = new Map<string, PlacedSubscription>();
+    for (const item of items) {
+      const placed = fromItem(item);
+      const other = found.get(placed.subscription.id);
+      // Two copies only after a race of writers across a doubling of K: the active one counts.
+      if (!other || (other.subscription.status !== 'active' && placed.subscription.status === 'active')) {
+        found.set(placed.subscription.id, placed);
+      }
+    }
+    return ids.flatMap((id) => found.get(id) ?? []);
+  }
+
+  async putMany(placed: readonly PlacedSubscription[]): Promise<void> {
+    await batchWriteAll(
+      this.doc,
+      this.table,
+      placed.map(({ subscription, shard }) => toItem(subscription, shard)),
+      { concurrency: 8 },
+    );
   }
 
   async end(feedId: string, subscriptionId: string): Promise<void> {
-    // The condition keeps an UpdateItem on an unknown subscription from creating a stub item.
+    const [existing] = await this.findMany(feedId, [subscriptionId]);
+    if (!existing) return;
+    // The condition keeps an UpdateItem on a subscription deleted meanwhile from creating a stub item.
     await conditional(`UpdateItem on ${this.table}`, () =>
       this.doc.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { [FEED_ID]: feedId, [SUBSCRIPTION_ID]: subscriptionId },
+          Key: { [FEED_SHARD]: feedShardKey(feedId, existing.shard), [SUBSCRIPTION_ID]: subscriptionId },
           UpdateExpression: 'SET #status = :ended',
           ConditionExpression: 'attribute_exists(#sid)',
           ExpressionAttributeNames: { '#sid': SUBSCRIPTION_ID, '#status': 'status' },
@@ -85,33 +121,40 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
     );
   }
 
-  /** One Query page of the feed's partition, consistent so that a subscription just added is not missed. */
-  async readPage(feedId: string, after: PagePosition | undefined, limit: number): Promise<Page<Subscription>> {
-    const start = after === undefined ? undefined : startKeyOf(after, [FEED_ID, SUBSCRIPTION_ID]);
-    if (start !== undefined && start[FEED_ID] !== feedId) {
-      throw new InvalidCursorError(`page position belongs to another feed than ${feedId}`);
+  /** One Query page of one shard, consistent so that a subscription just added is not missed. */
+  async readPage(
+    feedId: string,
+    shard: number,
+    after: PagePosition | undefined,
+    limit: number,
+  ): Promise<Page<Subscription>> {
+    const partition = feedShardKey(feedId, shard);
+    const start = after === undefined ? undefined : startKeyOf(after, [FEED_SHARD, SUBSCRIPTION_ID]);
+    if (start !== undefined && start[FEED_SHARD] !== partition) {
+      throw new InvalidCursorError(`page position belongs to another feed or shard than ${partition}`);
     }
     const input = {
       TableName: this.table,
-      KeyConditionExpression: '#feed = :feed',
-      ExpressionAttributeNames: { '#feed': FEED_ID },
-      ExpressionAttributeValues: { ':feed': feedId },
+      KeyConditionExpression: '#partition = :partition',
+      ExpressionAttributeNames: { '#partition': FEED_SHARD },
+      ExpressionAttributeValues: { ':partition': partition },
       Limit: pageLimit(limit),
       ConsistentRead: true,
       ...(start !== undefined ? { ExclusiveStartKey: start } : {}),
     };
     const out = await request(`Query on ${this.table}`, () => this.doc.send(new QueryCommand(input)));
     const next = positionOf(out.LastEvaluatedKey);
-    return { items: (out.Items ?? []).map(fromItem), ...(next ? { next } : {}) };
+    return { items: (out.Items ?? []).map((item) => fromItem(item).subscription), ...(next ? { next } : {}) };
   }
 }
 
-function toItem(subscription: Subscription): Item {
+function toItem(subscription: Subscription, shard: number): Item {
   const { id, ...rest } = subscription;
-  return { ...rest, [SUBSCRIPTION_ID]: id };
+  return { ...rest, [FEED_SHARD]: feedShardKey(subscription.feedId, shard), [SUBSCRIPTION_ID]: id };
 }
 
-function fromItem(item: Item): Subscription {
-  const { [SUBSCRIPTION_ID]: id, ...rest } = item;
-  return { ...rest, id } as unknown as Subscription;
+function fromItem(item: Item): PlacedSubscription {
+  const { [FEED_SHARD]: partition, [SUBSCRIPTION_ID]: id, ...rest } = item;
+  const shard = Number(String(partition).slice(String(partition).lastIndexOf('#') + 1));
+  return { subscription: { ...rest, id } as unknown as Subscription, shard };
 }

@@ -59,11 +59,15 @@ export async function batchGetAll(
   doc: DynamoDBDocumentClient,
   tableName: string,
   keys: readonly Item[],
-  options: { consistentRead: boolean },
+  options: { consistentRead: boolean; concurrency?: number },
 ): Promise<Item[]> {
   const items: Item[] = [];
+  const chunks: Item[][] = [];
   for (let offset = 0; offset < keys.length; offset += BATCH_GET_LIMIT) {
-    let pending: Item[] = keys.slice(offset, offset + BATCH_GET_LIMIT);
+    chunks.push(keys.slice(offset, offset + BATCH_GET_LIMIT));
+  }
+  await forEachLimited(chunks, options.concurrency ?? 1, async (chunk) => {
+    let pending: Item[] = chunk;
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > MAX_BATCH_ATTEMPTS) {
         throw new StoreThrottledError(`DynamoDB BatchGetItem on ${tableName} left ${pending.length} keys unprocessed`);
@@ -79,23 +83,28 @@ export async function batchGetAll(
       items.push(...(out.Responses?.[tableName] ?? []));
       pending = out.UnprocessedKeys?.[tableName]?.Keys ?? [];
     }
-  }
+  });
   return items;
 }
 
 const BATCH_WRITE_LIMIT = 25;
 
 /**
- * Puts the items, 25 per BatchWriteItem, retrying unprocessed ones with exponential back-off and jitter.
- * Unconditional: for items whose every write carries the same content (or whose last write may win).
+ * Puts the items (distinct keys), 25 per BatchWriteItem, up to `concurrency` requests at once, retrying
+ * unprocessed items with exponential back-off and jitter. Unconditional: an item replaces one with its key.
  */
-export async function batchPutAll(
+export async function batchWriteAll(
   doc: DynamoDBDocumentClient,
   tableName: string,
   items: readonly Item[],
+  options: { concurrency?: number } = {},
 ): Promise<void> {
+  const chunks: Item[][] = [];
   for (let offset = 0; offset < items.length; offset += BATCH_WRITE_LIMIT) {
-    let pending = items.slice(offset, offset + BATCH_WRITE_LIMIT).map((Item) => ({ PutRequest: { Item } }));
+    chunks.push(items.slice(offset, offset + BATCH_WRITE_LIMIT));
+  }
+  await forEachLimited(chunks, options.concurrency ?? 8, async (chunk) => {
+    let pending = chunk.map((item) => ({ PutRequest: { Item: item } }));
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > MAX_BATCH_ATTEMPTS) {
         throw new StoreThrottledError(
@@ -106,9 +115,11 @@ export async function batchPutAll(
       const out = await request(`BatchWriteItem on ${tableName}`, () =>
         doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } })),
       );
-      pending = (out.UnprocessedItems?.[tableName] ?? []) as typeof pending;
+      pending = (out.UnprocessedItems?.[tableName] ?? []).flatMap((entry) =>
+        entry.PutRequest?.Item ? [{ PutRequest: { Item: entry.PutRequest.Item } }] : [],
+      );
     }
-  }
+  });
 }
 
 /** Runs `work` on every item, at most `concurrency` at a time. */

@@ -40,7 +40,32 @@ export interface HttpRequestOptions {
   readonly followRedirects?: boolean;
   /** The most redirects followed before failing with `too_many_redirects` (default 5). */
   readonly maxRedirects?: number;
+  /**
+   * Keep-alive agents to pool connections in (default: none, a fresh connection per request that is closed
+   * after it). A pooled connection goes back to its pool once its response is read.
+   */
+  readonly agents?: HttpAgents;
+  /**
+   * Whether the body is read (default true). When false, the status and headers are the answer: the body is
+   * drained (up to `DRAIN_LIMIT_BYTES`, so that the connection can be reused) or the connection dropped.
+   */
+  readonly readBody?: boolean;
 }
+
+/** Keep-alive agents for both schemes. */
+export interface HttpAgents {
+  readonly http: http.Agent;
+  readonly https: https.Agent;
+}
+
+/** Keep-alive agents with at most `maxSockets` connections per host. */
+export function keepAliveAgents(maxSockets: number): HttpAgents {
+  const options = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' as const };
+  return { http: new http.Agent(options), https: new https.Agent(options) };
+}
+
+/** The most bytes of an unread body drained so that its connection can be reused; a longer body drops it. */
+export const DRAIN_LIMIT_BYTES = 64 * 1024;
 
 /** One redirect that was followed. */
 export interface RedirectHop {
@@ -131,7 +156,10 @@ function createDecoder(encoding: string, firstBytes: Buffer): ZlibStream | undef
   }
 }
 
-/** One request/response on a fresh connection; settles exactly once and leaves no socket behind. */
+/**
+ * One request/response, settled exactly once. Without agents it runs on a fresh connection and leaves no socket
+ * behind; with them, a connection whose response was read (or drained) goes back to the pool.
+ */
 function exchange(
   url: URL,
   method: string,
@@ -146,11 +174,23 @@ function exchange(
     let response: IncomingMessage | undefined;
     let decoder: ZlibStream | undefined;
 
+    const pooled = options.agents !== undefined;
     const cleanup = (): void => {
       signal.removeEventListener('abort', onAbort);
       decoder?.destroy();
       response?.destroy();
       request.destroy();
+    };
+    /** Hands a pooled connection back once the rest of the body is drained (or drops it, past the limit). */
+    const release = (res: IncomingMessage): void => {
+      signal.removeEventListener('abort', onAbort);
+      let drained = 0;
+      res.on('data', (chunk: Buffer) => {
+        drained += chunk.length;
+        if (drained > DRAIN_LIMIT_BYTES) res.destroy();
+      });
+      res.on('error', () => undefined);
+      res.resume();
     };
     const fail = (error: unknown): void => {
       if (settled) return;
@@ -158,10 +198,11 @@ function exchange(
       cleanup();
       reject(toHttpRequestError(error, host, response?.statusCode));
     };
-    const succeed = (hop: Hop): void => {
+    const succeed = (hop: Hop, unread?: IncomingMessage): void => {
       if (settled) return;
       settled = true;
-      cleanup();
+      if (pooled && unread) release(unread);
+      else cleanup();
       resolve(hop);
     };
     const onAbort = (): void => {
@@ -177,14 +218,14 @@ function exchange(
         path: `${url.pathname}${url.search}`,
         method,
         headers,
-        agent: false,
+        agent: pooled ? (url.protocol === 'https:' ? options.agents!.https : options.agents!.http) : false,
         lookup: options.guard.lookup,
       },
       (res) => {
         response = res;
         const status = res.statusCode ?? 0;
-        if (status < 200 || status >= 300) {
-          succeed({ status, headers: res.headers, body: Buffer.alloc(0) });
+        if (status < 200 || status >= 300 || options.readBody === false) {
+          succeed({ status, headers: res.headers, body: Buffer.alloc(0) }, res);
           return;
         }
         readBody(res, status);
@@ -224,7 +265,17 @@ function exchange(
         if (decoded > options.maxBytes) fail(tooLarge(status));
         else chunks.push(chunk);
       };
-      const finish = (): void => succeed({ status, headers: res.headers, body: Buffer.concat(chunks, decoded) });
+      const finish = (): void => {
+        if (pooled && encoding === 'identity' && res.complete) {
+          // Read to its end: the agent takes the connection back by itself.
+          if (settled) return;
+          settled = true;
+          signal.removeEventListener('abort', onAbort);
+          resolve({ status, headers: res.headers, body: Buffer.concat(chunks, decoded) });
+          return;
+        }
+        succeed({ status, headers: res.headers, body: Buffer.concat(chunks, decoded) });
+      };
       const feed = (chunk: Buffer): void => {
         if (encoding === 'identity') {
           collect(chunk);

@@ -1,5 +1,6 @@
 import type { PagePosition } from '../../domain/cursor.js';
 import { FEED_UPDATE_ATTRIBUTES, type Feed, type FeedUpdate } from '../../domain/feed.js';
+import { grownShardCount } from '../../domain/subscription.js';
 import type {
   CommitResult,
   FeedPageReader,
@@ -51,6 +52,19 @@ export class InMemoryFeedStore implements FeedRepository, FeedPageReader {
 
   async remove(feedId: string): Promise<boolean> {
     return this.feeds.delete(feedId);
+  }
+
+  async addSubscribers(
+    feedId: string,
+    added: number,
+    perShard: number,
+  ): Promise<{ subscribers: number; subscriberShards: number }> {
+    const feed = this.feeds.get(feedId);
+    if (!feed) throw new Error(`no feed ${feedId} to count subscribers of`);
+    const subscribers = (feed.subscribers ?? 0) + added;
+    const subscriberShards = grownShardCount(feed.subscriberShards ?? 1, subscribers, perShard);
+    this.feeds.set(feedId, { ...feed, subscribers, subscriberShards });
+    return { subscribers, subscriberShards };
   }
 
   async readPage(after: PagePosition | undefined, limit: number, segment?: ScanSegment): Promise<Page<Feed>> {

@@ -1,11 +1,10 @@
-import type { CrawlRun, DeliveryState } from '../../domain/crawl-run.js';
+import type { CrawlRun } from '../../domain/crawl-run.js';
 import type { RunStore } from '../../application/ports/run-store.port.js';
 
-/** Runs, the active one, and delivery records in memory. */
+/** Runs and the active one in memory. */
 export class InMemoryRunStore implements RunStore {
   private readonly runs = new Map<string, CrawlRun>();
   private activeRun: string | undefined;
-  private readonly deliveryStates = new Map<string, Map<string, DeliveryState>>();
 
   async begin(run: CrawlRun, replacing: string | undefined): Promise<boolean> {
     if (this.activeRun !== replacing) return false;
@@ -24,17 +23,5 @@ export class InMemoryRunStore implements RunStore {
 
   async get(runId: string): Promise<CrawlRun | undefined> {
     return this.runs.get(runId);
-  }
-
-  async recordDelivery(runId: string, notificationId: string, state: DeliveryState): Promise<void> {
-    let states = this.deliveryStates.get(runId);
-    if (!states) this.deliveryStates.set(runId, (states = new Map()));
-    const current = states.get(notificationId);
-    if (current !== undefined && current !== 'pending') return;
-    states.set(notificationId, state);
-  }
-
-  async deliveries(runId: string): Promise<DeliveryState[]> {
-    return [...(this.deliveryStates.get(runId)?.values() ?? [])];
   }
 }

@@ -1,41 +1,77 @@
 import type { PagePosition } from '../../domain/cursor.js';
-import type { Subscription } from '../../domain/subscription.js';
+import { candidateShards, shardOf, type Subscription } from '../../domain/subscription.js';
 import type { Page } from '../../application/ports/page.js';
-import type { SubscriberPageReader, SubscriptionRepository } from '../../application/ports/subscription-store.port.js';
+import type {
+  PlacedSubscription,
+  SubscriberPageReader,
+  SubscriptionRepository,
+} from '../../application/ports/subscription-store.port.js';
 import { fullPages, paginate, SortedMap, type PageBudget } from './paginate.js';
 
-/** Subscriptions in memory, grouped by feed and paged by subscription id like a DynamoDB query. */
+/** Subscriptions in memory, grouped by feed shard (`<feedId>#<shard>`) and paged by id like a DynamoDB query. */
 export class InMemorySubscriptionStore implements SubscriptionRepository, SubscriberPageReader {
-  private readonly byFeed = new Map<string, SortedMap<Subscription>>();
+  private readonly byShard = new Map<string, SortedMap<Subscription>>();
 
   constructor(private readonly budget: PageBudget = fullPages) {}
 
-  async add(subscription: Subscription): Promise<Subscription> {
-    const feed = this.feed(subscription.feedId);
-    const existing = feed.get(subscription.id);
-    if (existing && existing.status === 'active') return existing;
-    feed.set(subscription.id, subscription);
+  async add(subscription: Subscription, shards = 1): Promise<Subscription> {
+    const [existing] = await this.findMany(subscription.feedId, [subscription.id], shards);
+    if (existing?.subscription.status === 'active') return existing.subscription;
+    const shard = existing?.shard ?? shardOf(subscription.id, shards);
+    this.partition(subscription.feedId, shard).set(subscription.id, subscription);
     return subscription;
   }
 
   async get(feedId: string, subscriptionId: string): Promise<Subscription | undefined> {
-    return this.byFeed.get(feedId)?.get(subscriptionId);
+    return (await this.findMany(feedId, [subscriptionId], undefined))[0]?.subscription;
+  }
+
+  async findMany(
+    feedId: string,
+    subscriptionIds: readonly string[],
+    shards: number | undefined,
+  ): Promise<PlacedSubscription[]> {
+    const found: PlacedSubscription[] = [];
+    for (const id of new Set(subscriptionIds)) {
+      for (const shard of candidateShards(id, shards)) {
+        const subscription = this.byShard.get(key(feedId, shard))?.get(id);
+        if (subscription) {
+          found.push({ subscription, shard });
+          break;
+        }
+      }
+    }
+    return found;
+  }
+
+  async putMany(placed: readonly PlacedSubscription[]): Promise<void> {
+    for (const { subscription, shard } of placed) {
+      this.partition(subscription.feedId, shard).set(subscription.id, subscription);
+    }
   }
 
   async end(feedId: string, subscriptionId: string): Promise<void> {
-    const feed = this.byFeed.get(feedId);
-    const existing = feed?.get(subscriptionId);
-    if (feed && existing) feed.set(subscriptionId, { ...existing, status: 'ended' });
+    const [existing] = await this.findMany(feedId, [subscriptionId], undefined);
+    if (existing) {
+      this.partition(feedId, existing.shard).set(subscriptionId, { ...existing.subscription, status: 'ended' });
+    }
   }
 
-  async readPage(feedId: string, after: PagePosition | undefined, limit: number): Promise<Page<Subscription>> {
-    const subscriptions = this.byFeed.get(feedId)?.values() ?? [];
+  async readPage(
+    feedId: string,
+    shard: number,
+    after: PagePosition | undefined,
+    limit: number,
+  ): Promise<Page<Subscription>> {
+    const subscriptions = this.byShard.get(key(feedId, shard))?.values() ?? [];
     return paginate(subscriptions, (s) => s.id, after, limit, this.budget, 'id');
   }
 
-  private feed(feedId: string): SortedMap<Subscription> {
-    let feed = this.byFeed.get(feedId);
-    if (!feed) this.byFeed.set(feedId, (feed = new SortedMap()));
-    return feed;
+  private partition(feedId: string, shard: number): SortedMap<Subscription> {
+    let partition = this.byShard.get(key(feedId, shard));
+    if (!partition) this.byShard.set(key(feedId, shard), (partition = new SortedMap()));
+    return partition;
   }
 }
+
+const key = (feedId: string, shard: number): string => `${feedId}#${shard}`;

@@ -76,8 +76,8 @@ function labelOf(message: WorkMessage): string {
     case 'fetch-feed':
       return `fetch-feed ${message.runId} batch ${message.batch} (${message.feeds.length} feeds)`;
     case 'scan-subscribers':
-      return `scan-subscribers ${message.feedId} page ${message.page}`;
+      return `scan-subscribers ${message.feed.id} shard ${message.shard} page ${message.page}`;
     case 'deliver':
-      return `deliver ${message.notificationId}`;
+      return `deliver ${message.eventId} batch ${message.batch} attempt ${message.attempt}`;
   }
 }

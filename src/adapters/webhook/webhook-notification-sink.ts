@@ -4,7 +4,14 @@ import type { Clock } from '../../application/ports/clock.port.js';
 import type { DeliveryResult, Notification, NotificationSink } from '../../application/ports/notification-sink.port.js';
 import { TOKENS } from '../../application/tokens.js';
 import { HttpRequestError } from '../http/errors.js';
-import { header, parseRetryAfter, sendHttpRequest, USER_AGENT } from '../http/http-client.js';
+import {
+  header,
+  keepAliveAgents,
+  parseRetryAfter,
+  sendHttpRequest,
+  USER_AGENT,
+  type HttpAgents,
+} from '../http/http-client.js';
 import { NetworkGuard } from '../http/network-guard.js';
 import { signedHeaders } from './standard-webhooks.js';
 import { webhookBody } from './webhook-payload.js';
@@ -17,6 +24,9 @@ export interface WebhookOptions {
 
 export const WEBHOOK_OPTIONS = Symbol.for('WebhookOptions') as ServiceIdentifier<WebhookOptions>;
 
+/** Connections kept open per subscriber host, for the POSTs of one batch and the batches after it. */
+const MAX_SOCKETS_PER_HOST = 64;
+
 /** Failures of the request itself that another try may cure. */
 const RETRYABLE = new Set(['timeout', 'connect_error', 'dns_error', 'tls_error', 'http_error']);
 
@@ -24,12 +34,17 @@ const RETRYABLE = new Set(['timeout', 'connect_error', 'dns_error', 'tls_error',
  * Delivers notifications as signed Standard Webhooks: a POST of the `feed.articles` body with `webhook-id`,
  * `webhook-timestamp` and `webhook-signature`. 2xx is delivered, 410 ends the subscription, a redirect is a
  * failure (never followed), 429, 5xx and time-outs are retried (honouring Retry-After), other 4xx are not.
- * Webhook URLs pass the same address guard as feed fetches.
+ * Webhook URLs pass the same address guard as feed fetches. Connections are kept alive and reused; the body
+ * of an answer is never read (a 2xx is success whatever it says), only drained up to a small bound. The body
+ * of a batch's notifications (same feed, same articles) is serialized once.
  */
 @injectable()
 export class WebhookNotificationSink implements NotificationSink {
   readonly kind = 'webhook';
   private readonly guard: NetworkGuard;
+  private readonly agents: HttpAgents = keepAliveAgents(MAX_SOCKETS_PER_HOST);
+  /** The last body per articles array: a batch hands every recipient the same array and feed. */
+  private readonly bodies = new WeakMap<object, { feed: object; body: string }>();
 
   constructor(
     @inject(WEBHOOK_OPTIONS) private readonly options: WebhookOptions,
@@ -39,7 +54,7 @@ export class WebhookNotificationSink implements NotificationSink {
   }
 
   async deliver(notification: Notification): Promise<DeliveryResult> {
-    const body = webhookBody(notification);
+    const body = this.bodyOf(notification);
     const timestamp = Math.floor(this.clock.now().getTime() / 1000);
     try {
       const response = await sendHttpRequest({
@@ -53,8 +68,10 @@ export class WebhookNotificationSink implements NotificationSink {
         body,
         guard: this.guard,
         timeoutMs: this.options.timeoutMs,
-        maxBytes: 1024 * 1024,
+        maxBytes: 64 * 1024,
         followRedirects: false,
+        agents: this.agents,
+        readBody: false,
       });
       const status = response.status;
       if (status >= 200 && status < 300) return { kind: 'delivered' };
@@ -77,5 +94,13 @@ export class WebhookNotificationSink implements NotificationSink {
       }
       throw error;
     }
+  }
+
+  private bodyOf(notification: Notification): string {
+    const known = this.bodies.get(notification.articles);
+    if (known && known.feed === notification.feed) return known.body;
+    const body = webhookBody(notification);
+    this.bodies.set(notification.articles, { feed: notification.feed, body });
+    return body;
   }
 }

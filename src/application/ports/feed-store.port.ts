@@ -16,6 +16,15 @@ export interface FeedRepository {
    */
   commit(feedId: string, expectedVersion: number, update: FeedUpdate): Promise<CommitResult>;
   remove(feedId: string): Promise<boolean>;
+  /**
+   * Counts `added` more subscriptions on the feed (one atomic add) and doubles its subscriber shards while
+   * the count exceeds shards × `perShard` (K only grows). Returns the count and K after the change.
+   */
+  addSubscribers(
+    feedId: string,
+    added: number,
+    perShard: number,
+  ): Promise<{ readonly subscribers: number; readonly subscriberShards: number }>;
 }
 
 /** One of `segments` disjoint parts of the table, scanned by its own relay (DynamoDB's parallel scan). */

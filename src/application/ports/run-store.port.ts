@@ -1,6 +1,9 @@
-import type { CrawlRun, DeliveryState } from '../../domain/crawl-run.js';
+import type { CrawlRun } from '../../domain/crawl-run.js';
 
-/** Crawl runs, the one that is active, and the delivery records their summaries are computed from. */
+/**
+ * Crawl runs and the one that is active. Their counters are not here: they are the tallies of the steps of
+ * the ledger (fetch messages, deliveries), each recorded once.
+ */
 export interface RunStore {
   /**
    * Makes `run` the active run, if the active one is still `replacing` (undefined: none), and records it.
@@ -13,7 +16,4 @@ export interface RunStore {
   /** Forgets the active run without starting another (its work is known to be gone). */
   abandonActive(): Promise<void>;
   get(runId: string): Promise<CrawlRun | undefined>;
-  /** Idempotent; a final state (delivered, failed) is never turned back into pending. */
-  recordDelivery(runId: string, notificationId: string, state: DeliveryState): Promise<void>;
-  deliveries(runId: string): Promise<DeliveryState[]>;
 }

@@ -1,7 +1,8 @@
 import { inject, injectable } from 'inversify';
 import type { PagePosition } from '../../domain/cursor.js';
-import { feedIdFor } from '../../domain/feed.js';
+import { feedIdFor, type Feed } from '../../domain/feed.js';
 import type { Subscription } from '../../domain/subscription.js';
+import type { FeedRepository } from '../ports/feed-store.port.js';
 import type { SubscriberPageReader } from '../ports/subscription-store.port.js';
 import { TOKENS } from '../tokens.js';
 import { ListFeeds } from './list-feeds.js';
@@ -12,22 +13,27 @@ export class ListSubscriptions {
   constructor(
     @inject(TOKENS.SubscriberPageReader) private readonly pages: SubscriberPageReader,
     @inject(ListFeeds) private readonly feeds: ListFeeds,
+    @inject(TOKENS.FeedRepository) private readonly feedTable: FeedRepository,
   ) {}
 
   async *execute(feedUrl?: string, pageSize = 500): AsyncGenerator<Subscription> {
     if (feedUrl !== undefined) {
-      yield* this.ofFeed(feedIdFor(feedUrl), pageSize);
+      const feed = await this.feedTable.get(feedIdFor(feedUrl));
+      if (feed) yield* this.ofFeed(feed, pageSize);
       return;
     }
-    for await (const feed of this.feeds.execute(pageSize)) yield* this.ofFeed(feed.id, pageSize);
+    for await (const feed of this.feeds.execute(pageSize)) yield* this.ofFeed(feed, pageSize);
   }
 
-  private async *ofFeed(feedId: string, pageSize: number): AsyncGenerator<Subscription> {
-    let after: PagePosition | undefined;
-    do {
-      const page = await this.pages.readPage(feedId, after, pageSize);
-      yield* page.items;
-      after = page.next;
-    } while (after !== undefined);
+  /** Every shard of the feed, one after the other. */
+  private async *ofFeed(feed: Feed, pageSize: number): AsyncGenerator<Subscription> {
+    for (let shard = 0; shard < (feed.subscriberShards ?? 1); shard++) {
+      let after: PagePosition | undefined;
+      do {
+        const page = await this.pages.readPage(feed.id, shard, after, pageSize);
+        yield* page.items;
+        after = page.next;
+      } while (after !== undefined);
+    }
   }
 }

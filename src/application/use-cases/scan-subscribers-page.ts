@@ -1,18 +1,28 @@
 import { inject, injectable } from 'inversify';
-import { notificationIdFor } from '../../domain/crawl-run.js';
 import { wantsArticlesStoredAt, type Subscription } from '../../domain/subscription.js';
 import { PageRelay, type RelayStepResult } from '../page-relay.js';
 import type { SubscriberPageReader } from '../ports/subscription-store.port.js';
 import type { WorkDispatcher } from '../ports/work-dispatcher.port.js';
 import type { RelaySettings } from '../settings.js';
 import { TOKENS } from '../tokens.js';
-import type { ScanSubscribersPageMessage } from '../work-messages.js';
+import type { DeliverMessage, Recipient, ScanSubscribersPageMessage } from '../work-messages.js';
 
-export const subscribersScope = (feedId: string): string => `subscribers:${feedId}`;
+/** What a subscriber cursor belongs to: one shard of one feed. */
+export const subscribersScope = (feedId: string, shard: number): string => `subscribers:${feedId}#${shard}`;
+
+/** The relay chain of one discovery over one shard. */
+export const fanOutChainId = (eventId: string, shard: number): string => `${eventId}.${shard}`;
+
+/** A deliver message stays well below SQS's 256 KiB: recipients beyond this many bytes go to another part. */
+const MAX_RECIPIENT_BYTES = 200 * 1024;
 
 /**
- * One step of the update fan-out: each subscriber on the page that wants this discovery gets a delivery,
- * and the cursor is relayed, page after page, however many subscribers the feed has.
+ * One step of the update fan-out over one subscriber shard: the page's subscribers that want this discovery
+ * become deliver messages of `recipientsPerDelivery` each (a page of that size: one message; fewer if their
+ * sinks are too long), sent in one batch, and the cursor is relayed, page after page. A large page keeps the
+ * sequential relay short (1000 subscribers a hop) while each delivery stays small enough to finish well within
+ * its lease. The recipients are read here, at scan time: one that ends before its delivery still gets it,
+ * unless its sink answers 410.
  */
 @injectable()
 export class ScanSubscribersPage {
@@ -24,35 +34,66 @@ export class ScanSubscribersPage {
   ) {}
 
   execute(message: ScanSubscribersPageMessage): Promise<RelayStepResult> {
-    const { runId, eventId, feedId, articleIds, discoveredAt } = message;
+    const { runId, eventId, feed, articleIds, discoveredAt, shard, page } = message;
     return this.relay.step<Subscription>(
-      { chainId: eventId, scope: subscribersScope(feedId), page: message.page, cursor: message.cursor },
+      {
+        chainId: fanOutChainId(eventId, shard),
+        scope: subscribersScope(feed.id, shard),
+        page,
+        cursor: message.cursor,
+      },
       {
         pageSize: this.settings.subscriberPageSize,
         // Most discoveries of a feed nobody follows end on one empty page: no step to record for them.
         tracksProgress: false,
-        read: (after, limit) => this.subscribers.readPage(feedId, after, limit),
+        read: (after, limit) => this.subscribers.readPage(feed.id, shard, after, limit),
         dispatchPage: async (subscriptions) => {
-          const wanting = subscriptions.filter((s) => wantsArticlesStoredAt(s, discoveredAt));
-          await this.work.dispatch(
-            wanting.map((s) => ({
-              v: 1,
-              type: 'deliver',
-              runId,
-              notificationId: notificationIdFor(s.id, eventId),
-              feedId,
-              subscriptionId: s.id,
-              articleIds,
-              attempt: 1,
-            })),
-          );
-          return wanting.length;
+          const recipients = subscriptions.filter((s) => wantsArticlesStoredAt(s, discoveredAt)).map(recipientOf);
+          const parts = split(recipients, this.settings.recipientsPerDelivery);
+          const messages = parts.map((part, index): DeliverMessage => ({
+            v: 2,
+            type: 'deliver',
+            runId,
+            eventId,
+            feed,
+            articleIds,
+            batch: parts.length === 1 ? `${shard}.${page}` : `${shard}.${page}.${index}`,
+            attempt: 1,
+            recipients: part,
+          }));
+          if (messages.length > 0) await this.work.dispatch(messages);
+          return recipients.length;
         },
-        relay: (next) =>
-          this.work.dispatch([
-            { v: 1, type: 'scan-subscribers', runId, eventId, feedId, articleIds, discoveredAt, ...next },
-          ]),
+        relay: (next) => this.work.dispatch([{ ...message, ...next }]),
       },
     );
   }
+}
+
+function recipientOf(subscription: Subscription): Recipient {
+  return {
+    subscriptionId: subscription.id,
+    sink: subscription.sink,
+    secret: subscription.secret,
+    createdAt: subscription.createdAt,
+  };
+}
+
+/** Consecutive parts of at most `count` recipients and `MAX_RECIPIENT_BYTES` of them. */
+function split(recipients: readonly Recipient[], count: number): Recipient[][] {
+  const parts: Recipient[][] = [];
+  let current: Recipient[] = [];
+  let bytes = 0;
+  for (const recipient of recipients) {
+    const size = JSON.stringify(recipient).length + 1;
+    if (current.length > 0 && (current.length === count || bytes + size > MAX_RECIPIENT_BYTES)) {
+      parts.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(recipient);
+    bytes += size;
+  }
+  if (current.length > 0) parts.push(current);
+  return parts;
 }

@@ -2,27 +2,40 @@ import { inject, injectable } from 'inversify';
 import type { ArticlesDiscovered } from '../../domain/crawl-run.js';
 import type { WorkDispatcher } from '../ports/work-dispatcher.port.js';
 import { TOKENS } from '../tokens.js';
+import type { ScanSubscribersPageMessage } from '../work-messages.js';
+import { ScanSubscribersPage } from './scan-subscribers-page.js';
+
+/** Up to this many shards, start-fan-out scans the first pages itself instead of sending them on. */
+const SHARDS_SCANNED_INLINE = 4;
 
 /**
- * Starts the update fan-out for one discovery: the first step of the relay over the feed's subscribers.
- * A duplicated event sends a duplicated first step, which the relay's ledger turns into nothing.
+ * Starts the update fan-out for one discovery: one relay chain per subscriber shard, all at once. For a feed of
+ * a few shards the first page of each is scanned right here (a hop saved); beyond that the first steps are
+ * sent as one batch of messages. A duplicated event repeats first steps, which the relay's ledger turns
+ * into nothing.
  */
 @injectable()
 export class StartFanOut {
-  constructor(@inject(TOKENS.WorkDispatcher) private readonly work: WorkDispatcher) {}
+  constructor(
+    @inject(TOKENS.WorkDispatcher) private readonly work: WorkDispatcher,
+    @inject(ScanSubscribersPage) private readonly scan: ScanSubscribersPage,
+  ) {}
 
   async execute(event: ArticlesDiscovered): Promise<void> {
-    await this.work.dispatch([
-      {
-        v: 1,
-        type: 'scan-subscribers',
-        runId: event.runId,
-        eventId: event.eventId,
-        feedId: event.feedId,
-        articleIds: event.articleIds,
-        discoveredAt: event.discoveredAt,
-        page: 0,
-      },
-    ]);
+    const shards = event.subscriberShards;
+    const firstSteps = Array.from({ length: shards }, (_, shard): ScanSubscribersPageMessage => ({
+      v: 2,
+      type: 'scan-subscribers',
+      runId: event.runId,
+      eventId: event.eventId,
+      feed: { id: event.feedId, url: event.feedUrl, ...(event.feedTitle ? { title: event.feedTitle } : {}) },
+      articleIds: event.articleIds,
+      discoveredAt: event.discoveredAt,
+      shard,
+      shards,
+      page: 0,
+    }));
+    if (shards <= SHARDS_SCANNED_INLINE) await Promise.all(firstSteps.map((step) => this.scan.execute(step)));
+    else await this.work.dispatch(firstSteps);
   }
 }

@@ -1,9 +1,11 @@
 import { inject, injectable } from 'inversify';
-import { newFeed } from '../../domain/feed.js';
-import { newSubscription, type SinkDescriptor, type Subscription } from '../../domain/subscription.js';
+import { newFeed, type Feed } from '../../domain/feed.js';
+import { newSubscription, shardOf, type SinkDescriptor, type Subscription } from '../../domain/subscription.js';
+import { NotFoundError } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { FeedRepository } from '../ports/feed-store.port.js';
-import type { SubscriptionRepository } from '../ports/subscription-store.port.js';
+import type { PlacedSubscription, SubscriptionRepository } from '../ports/subscription-store.port.js';
+import type { RelaySettings } from '../settings.js';
 import { TOKENS } from '../tokens.js';
 
 export interface SubscribeInput {
@@ -13,8 +15,15 @@ export interface SubscribeInput {
 }
 
 /**
- * Subscribes sinks to feeds, adding a feed that is not in the table yet. Every input is checked before
- * anything is written, so a batch with one bad line changes nothing.
+ * Subscribes sinks to feeds in bulk, adding the feeds that are not in the table yet. Every input is checked
+ * before anything is written, so a batch with one bad line changes nothing. Per feed: one batched lookup of
+ * the subscriptions that exist, one count update on the feed (which doubles its shards when they fill up),
+ * and batched writes of the missing or ended ones; an active subscription is never replaced.
+ *
+ * Concurrent imports of the same subscription are not serialized: between the lookup and the write, the
+ * last writer wins (same id, so never two copies in one shard). A feed the import itself added is taken to
+ * have no subscriptions (no lookup): `RemoveFeeds` leaves a removed feed's subscriptions in the table, and
+ * re-adding that feed by import overwrites the ones it names.
  */
 @injectable()
 export class Subscribe {
@@ -22,22 +31,73 @@ export class Subscribe {
     @inject(TOKENS.SubscriptionRepository) private readonly subscriptions: SubscriptionRepository,
     @inject(TOKENS.FeedRepository) private readonly feeds: FeedRepository,
     @inject(TOKENS.Clock) private readonly clock: Clock,
+    @inject(TOKENS.RelaySettings) private readonly settings: RelaySettings,
   ) {}
 
   async execute(inputs: readonly SubscribeInput[]): Promise<{ subscriptions: Subscription[]; created: number }> {
     const now = this.clock.now();
-    const planned = inputs.map((input) => ({
-      feed: newFeed(input.feedUrl, now),
-      subscription: newSubscription({ feedUrl: input.feedUrl, sink: input.sink, secret: input.secret, now }),
-    }));
-    await this.feeds.addNew(planned.map((p) => p.feed));
-    const stored: Subscription[] = [];
-    let created = 0;
-    for (const { subscription } of planned) {
-      const result = await this.subscriptions.add(subscription);
-      if (result.createdAt === subscription.createdAt && result.secret === subscription.secret) created++;
-      stored.push(result);
+    // Validation first: any bad input throws here, before a single write.
+    const planned = inputs.map((input) =>
+      newSubscription({ feedUrl: input.feedUrl, sink: input.sink, secret: input.secret, now }),
+    );
+    const feedsById = new Map<string, Feed>();
+    for (const url of new Set(inputs.map((input) => input.feedUrl))) {
+      const feed = newFeed(url, now);
+      if (!feedsById.has(feed.id)) feedsById.set(feed.id, feed);
     }
-    return { subscriptions: stored, created };
+    const added = new Set((await this.feeds.addNew([...feedsById.values()])).map((feed) => feed.id));
+
+    const byFeed = new Map<string, Subscription[]>();
+    for (const subscription of planned) {
+      const group = byFeed.get(subscription.feedId);
+      if (group) group.push(subscription);
+      else byFeed.set(subscription.feedId, [subscription]);
+    }
+    const stored = new Map<string, Subscription>();
+    let created = 0;
+    for (const [feedId, wanted] of byFeed) {
+      const result = await this.subscribeToFeed(feedId, wanted, added.has(feedId));
+      created += result.created;
+      for (const subscription of result.stored) stored.set(subscription.id, subscription);
+    }
+    return { subscriptions: planned.map((s) => stored.get(s.id) ?? s), created };
+  }
+
+  /** `isNew`: this import added the feed, so none of its subscriptions can exist yet (nothing to look up). */
+  private async subscribeToFeed(
+    feedId: string,
+    wanted: readonly Subscription[],
+    isNew: boolean,
+  ): Promise<{ stored: Subscription[]; created: number }> {
+    const feed = await this.feeds.get(feedId);
+    if (!feed) throw new NotFoundError(`feed ${feedId} went away while it was subscribed to`);
+    const distinct = [...new Map(wanted.map((s) => [s.id, s])).values()];
+    const found = isNew
+      ? []
+      : await this.subscriptions.findMany(
+          feedId,
+          distinct.map((s) => s.id),
+          feed.subscriberShards ?? 1,
+        );
+    const existing = new Map(found.map((placed) => [placed.subscription.id, placed]));
+    const missing = distinct.filter((s) => !existing.has(s.id));
+    const renewed: PlacedSubscription[] = distinct.flatMap((s) => {
+      const found = existing.get(s.id);
+      return found && found.subscription.status !== 'active' ? [{ subscription: s, shard: found.shard }] : [];
+    });
+    // Counted before they are written: K must have grown before a subscription is placed by it.
+    const shards =
+      missing.length > 0
+        ? (await this.feeds.addSubscribers(feedId, missing.length, this.settings.subscribersPerShard)).subscriberShards
+        : (feed.subscriberShards ?? 1);
+    await this.subscriptions.putMany([
+      ...missing.map((subscription) => ({ subscription, shard: shardOf(subscription.id, shards) })),
+      ...renewed,
+    ]);
+    const kept = [...existing.values()].flatMap((p) => (p.subscription.status === 'active' ? [p.subscription] : []));
+    return {
+      stored: [...kept, ...missing, ...renewed.map((p) => p.subscription)],
+      created: missing.length + renewed.length,
+    };
   }
 }

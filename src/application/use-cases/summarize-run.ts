@@ -1,5 +1,6 @@
 import { inject, injectable } from 'inversify';
 import { summarize, type CrawlRunSummary, type FetchTally } from '../../domain/crawl-run.js';
+import { DeliveryTallies } from '../delivery-tallies.js';
 import { NotFoundError } from '../errors.js';
 import { PageRelay } from '../page-relay.js';
 import type { RunStore } from '../ports/run-store.port.js';
@@ -18,19 +19,18 @@ export class SummarizeRun {
     @inject(TOKENS.RunStore) private readonly runs: RunStore,
     @inject(TOKENS.StepLedger) private readonly ledger: StepLedger,
     @inject(PageRelay) private readonly relay: PageRelay,
+    @inject(DeliveryTallies) private readonly deliveries: DeliveryTallies,
   ) {}
 
   async execute(runId: string): Promise<CrawlRunSummary> {
     const run = await this.runs.get(runId);
     if (!run) throw new NotFoundError(`no crawl run ${runId}`);
     const segments = Array.from({ length: run.segments ?? 1 }, (_, segment) => segment);
-    const [scans, fetches, deliveries] = await Promise.all([
+    const [scans, fetches, notifications] = await Promise.all([
       Promise.all(segments.map((segment) => this.relay.progress(feedScanChain(runId, segment)))),
       Promise.all(segments.map((segment) => this.ledger.completed(fetchStepPrefix(runId, segment)))),
-      this.runs.deliveries(runId),
+      this.deliveries.of(runId),
     ]);
-    const notifications = { delivered: 0, failed: 0, pending: 0 };
-    for (const state of deliveries) notifications[state]++;
     return summarize(
       runId,
       {

@@ -1,4 +1,5 @@
 import { ContainerModule } from 'inversify';
+import { DeliveryTallies } from '../../application/delivery-tallies.js';
 import { PageRelay } from '../../application/page-relay.js';
 import { StepRunner } from '../../application/step-runner.js';
 import { relaySettings, type RelaySettings } from '../../application/settings.js';
@@ -8,8 +9,8 @@ import { ListFeeds } from '../../application/use-cases/list-feeds.js';
 import { ListSubscriptions } from '../../application/use-cases/list-subscriptions.js';
 import { RemoveFeeds } from '../../application/use-cases/remove-feeds.js';
 import { Subscribe } from '../../application/use-cases/subscribe.js';
-import { DeliverNotification } from '../../application/use-cases/deliver-notification.js';
 import { FetchFeeds } from '../../application/use-cases/fetch-feeds.js';
+import { DeliverBatch } from '../../application/use-cases/deliver-batch.js';
 import { ScanFeedsPage } from '../../application/use-cases/scan-feeds-page.js';
 import { ScanSubscribersPage } from '../../application/use-cases/scan-subscribers-page.js';
 import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
@@ -28,7 +29,8 @@ export function applicationModule(settings: Partial<RelaySettings> = {}): Contai
     bind(FetchFeeds).toSelf().inSingletonScope();
     bind(StartFanOut).toSelf().inSingletonScope();
     bind(ScanSubscribersPage).toSelf().inSingletonScope();
-    bind(DeliverNotification).toSelf().inSingletonScope();
+    bind(DeliverBatch).toSelf().inSingletonScope();
+    bind(DeliveryTallies).toSelf().inSingletonScope();
     bind(SummarizeRun).toSelf().inSingletonScope();
     bind(AddFeeds).toSelf().inSingletonScope();
     bind(RemoveFeeds).toSelf().inSingletonScope();

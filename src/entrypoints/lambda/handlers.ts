@@ -1,8 +1,8 @@
 import type { Container } from 'inversify';
 import type { Logger } from 'pino';
 import { InvalidMessageError } from '../../application/errors.js';
-import { DeliverNotification } from '../../application/use-cases/deliver-notification.js';
 import { FetchFeeds } from '../../application/use-cases/fetch-feeds.js';
+import { DeliverBatch } from '../../application/use-cases/deliver-batch.js';
 import { ScanFeedsPage } from '../../application/use-cases/scan-feeds-page.js';
 import { ScanSubscribersPage } from '../../application/use-cases/scan-subscribers-page.js';
 import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
@@ -35,7 +35,7 @@ export function createHandlers(container: Container, logger: Logger): Handlers {
   const fetchFeed = container.get(FetchFeeds);
   const startFanOut = container.get(StartFanOut);
   const scanSubscribers = container.get(ScanSubscribersPage);
-  const deliver = container.get(DeliverNotification);
+  const deliver = container.get(DeliverBatch);
   const startCrawl = container.get(StartCrawlRun);
 
   return {
@@ -78,6 +78,10 @@ export function parseDiscoveryEnvelope(body: string): ArticlesDiscovered {
     typeof detail.eventId !== 'string' ||
     typeof detail.runId !== 'string' ||
     typeof detail.feedId !== 'string' ||
+    typeof detail.feedUrl !== 'string' ||
+    (detail.feedTitle !== undefined && typeof detail.feedTitle !== 'string') ||
+    !Number.isSafeInteger(detail.subscriberShards) ||
+    (detail.subscriberShards as number) < 1 ||
     typeof detail.discoveredAt !== 'string' ||
     !Array.isArray(detail.articleIds) ||
     detail.articleIds.length === 0

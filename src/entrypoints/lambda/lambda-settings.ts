@@ -7,6 +7,7 @@ import type { WebhookOptions } from '../../adapters/webhook/webhook-notification
 export const RELAY_SETTINGS_ENV = {
   feedPageSize: 'FEEDRELAY_FEED_PAGE_SIZE',
   subscriberPageSize: 'FEEDRELAY_SUBSCRIBER_PAGE_SIZE',
+  recipientsPerDelivery: 'FEEDRELAY_RECIPIENTS_PER_DELIVERY',
   maxRelayPages: 'FEEDRELAY_MAX_RELAY_PAGES',
   leaseSeconds: 'FEEDRELAY_LEASE_SECONDS',
   maxDeliveryAttempts: 'FEEDRELAY_MAX_DELIVERY_ATTEMPTS',
@@ -18,6 +19,8 @@ export const RELAY_SETTINGS_ENV = {
   maxScanSegments: 'FEEDRELAY_MAX_SCAN_SEGMENTS',
   feedIntervalSeconds: 'FEEDRELAY_FEED_INTERVAL_SECONDS',
   runLeaseSeconds: 'FEEDRELAY_RUN_LEASE_SECONDS',
+  deliveryConcurrency: 'FEEDRELAY_DELIVERY_CONCURRENCY',
+  subscribersPerShard: 'FEEDRELAY_SUBSCRIBERS_PER_SHARD',
 } as const satisfies Record<keyof RelaySettings, string>;
 
 /** Settings where 0 means something (auto, every run) rather than nothing. */

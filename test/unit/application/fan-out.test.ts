@@ -1,11 +1,18 @@
-import { ScanSubscribersPage, subscribersScope } from '../../../src/application/use-cases/scan-subscribers-page.js';
+import { PageRelay } from '../../../src/application/page-relay.js';
+import {
+  fanOutChainId,
+  ScanSubscribersPage,
+  subscribersScope,
+} from '../../../src/application/use-cases/scan-subscribers-page.js';
 import { StartFanOut } from '../../../src/application/use-cases/start-fan-out.js';
+import { Subscribe } from '../../../src/application/use-cases/subscribe.js';
 import { identifyArticles } from '../../../src/domain/article.js';
-import { articlesDiscovered, notificationIdFor, type ArticlesDiscovered } from '../../../src/domain/crawl-run.js';
+import { articlesDiscovered, type ArticlesDiscovered } from '../../../src/domain/crawl-run.js';
 import { encodeCursor } from '../../../src/domain/cursor.js';
 import { InvalidCursorError } from '../../../src/domain/errors.js';
-import { newFeed, type Feed } from '../../../src/domain/feed.js';
+import { feedIdFor as feedIdOf, newFeed, type Feed } from '../../../src/domain/feed.js';
 import type { Subscription } from '../../../src/domain/subscription.js';
+import type { DeliverMessage, ScanSubscribersPageMessage } from '../../../src/application/work-messages.js';
 import { MemorySystem } from '../../support/memory-system.js';
 import { anItem, aScanSubscribersMessage, aSubscription, at, feedUrl } from '../../support/mothers.js';
 import { takeHeld } from './held-messages.js';
@@ -17,54 +24,93 @@ async function aDiscovery(
   system: MemorySystem,
   discoveredAt = at(3600),
   url = feedUrl(1),
+  subscriberShards = 1,
 ): Promise<{ feed: Feed; event: ArticlesDiscovered }> {
-  const feed = newFeed(url, at(0));
+  const feed = { ...newFeed(url, at(0)), subscriberShards };
   await system.adapters.feeds.addNew([feed]);
-  const stored = await system.adapters.articles.storeFirstSeen(
-    feed.id,
-    RUN,
-    identifyArticles([anItem(1), anItem(2)]),
-    discoveredAt,
-  );
+  const stored = identifyArticles([anItem(1), anItem(2)]).map((a) => ({
+    ...a,
+    feedId: feed.id,
+    firstSeenAt: discoveredAt.toISOString(),
+    firstSeenRunId: RUN,
+  }));
+  await system.adapters.articles.putMany(feed.id, stored);
   return {
     feed,
     event: articlesDiscovered(
       RUN,
-      feed.id,
+      feed,
       stored.map((a) => a.id),
       discoveredAt.toISOString(),
     ),
   };
 }
 
-async function subscribe(system: MemorySystem, url: string, n: number, createdAt: Date): Promise<Subscription> {
-  return system.adapters.subscriptions.add(aSubscription(url, n, createdAt));
+async function subscribe(
+  system: MemorySystem,
+  url: string,
+  n: number,
+  createdAt: Date,
+  shards = 1,
+): Promise<Subscription> {
+  return system.adapters.subscriptions.add(aSubscription(url, n, createdAt), shards);
 }
+
+/** The first step of the relay over shard 0 of the discovery's feed. */
+const firstStep = (event: ArticlesDiscovered, overrides: Partial<ScanSubscribersPageMessage> = {}) =>
+  aScanSubscribersMessage({
+    runId: event.runId,
+    eventId: event.eventId,
+    feed: { id: event.feedId, url: event.feedUrl },
+    articleIds: event.articleIds,
+    discoveredAt: event.discoveredAt,
+    ...overrides,
+  });
 
 const reached = (system: MemorySystem): string[] => system.adapters.sink.received.map((n) => n.subscription.id).sort();
 
 describe('StartFanOut', () => {
-  it('starts the relay over the feed’s subscribers at its first page', async () => {
+  it('scans the first page of a feed of one shard itself: its subscribers become one delivery message', async () => {
     // Prepare
     const system = new MemorySystem();
-    const { event } = await aDiscovery(system);
+    const { feed, event } = await aDiscovery(system);
+    for (let n = 0; n < 3; n++) await subscribe(system, feed.url, n, at(0));
 
     // Act
     await system.container.get(StartFanOut).execute(event);
 
     // Assess
-    expect((await takeHeld(system.adapters.queues))['scan-subscribers']).toEqual([
-      {
-        v: 1,
-        type: 'scan-subscribers',
-        runId: RUN,
-        eventId: event.eventId,
-        feedId: event.feedId,
-        articleIds: event.articleIds,
-        discoveredAt: event.discoveredAt,
-        page: 0,
-      },
-    ]);
+    const held = await takeHeld(system.adapters.queues);
+    expect(held['scan-subscribers']).toEqual([]);
+    expect(held.deliver).toHaveLength(1);
+    expect(held.deliver[0]).toMatchObject({ eventId: event.eventId, batch: '0.0', attempt: 1 });
+  });
+
+  it('fans K shards out through K relay chains, started at once, reaching every subscriber once', async () => {
+    // Prepare
+    const system = new MemorySystem({ settings: { subscriberPageSize: 4 } });
+    const { feed, event } = await aDiscovery(system, at(3600), feedUrl(1), 8);
+    const all: string[] = [];
+    for (let n = 0; n < 40; n++) all.push((await subscribe(system, feed.url, n, at(0), 8)).id);
+
+    // Act
+    await system.container.get(StartFanOut).execute(event);
+    const firstSteps = (await takeHeld(system.adapters.queues))[
+      'scan-subscribers'
+    ] as unknown as ScanSubscribersPageMessage[];
+    for (const step of firstSteps) await system.container.get(ScanSubscribersPage).execute(step);
+    await system.drain();
+
+    // Assess
+    expect(firstSteps.map((m) => [m.shard, m.shards, m.page])).toEqual(
+      Array.from({ length: 8 }, (_, shard) => [shard, 8, 0]),
+    );
+    expect(reached(system)).toEqual(all.sort());
+    const chains = await Promise.all(
+      firstSteps.map((m) => system.container.get(PageRelay).progress(fanOutChainId(event.eventId, m.shard))),
+    );
+    expect(chains.every((chain) => chain.pages >= 1)).toBe(true);
+    expect(chains.reduce((sum, chain) => sum + chain.dispatched, 0)).toBe(40);
   });
 
   it('makes no second delivery when the same discovery starts its fan-out twice', async () => {
@@ -82,6 +128,43 @@ describe('StartFanOut', () => {
     // Assess
     expect(system.adapters.sink.received).toHaveLength(7);
     expect(new Set(reached(system)).size).toBe(7);
+  });
+
+  it('reaches the subscribers a bulk import placed as the feed grew to more shards', async () => {
+    // Prepare
+    const system = new MemorySystem({ settings: { subscribersPerShard: 5 } });
+    const url = feedUrl(1);
+    const hooks = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        feedUrl: url,
+        sink: { kind: 'webhook' as const, url: `https://hooks.example.net/${from + i}` },
+        secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      }));
+    await system.container.get(Subscribe).execute(hooks(0, 4));
+    await system.container.get(Subscribe).execute(hooks(4, 30));
+    const feed = (await system.adapters.feeds.get(feedIdOf(url)))!;
+    const stored = identifyArticles([anItem(1)]).map((a) => ({
+      ...a,
+      feedId: feed.id,
+      firstSeenAt: at(60).toISOString(),
+      firstSeenRunId: RUN,
+    }));
+    await system.adapters.articles.putMany(feed.id, stored);
+    const event = articlesDiscovered(
+      RUN,
+      feed,
+      stored.map((a) => a.id),
+      at(60).toISOString(),
+    );
+
+    // Act
+    await system.container.get(StartFanOut).execute(event);
+    await system.drain();
+
+    // Assess
+    expect(feed).toMatchObject({ subscribers: 34, subscriberShards: 8 });
+    expect(new Set(reached(system)).size).toBe(34);
+    expect(system.adapters.sink.received).toHaveLength(34);
   });
 });
 
@@ -144,41 +227,65 @@ describe('ScanSubscribersPage', () => {
     await system.container.get(StartFanOut).execute(event);
     await system.drain();
 
-    // Assess: pages of 3, 3, 3 and 1, each one message.
+    // Assess: pages of 3, 3, 3 and 1, each one delivery message; the first page scanned by start-fan-out.
     expect(reached(system)).toEqual(all.sort());
-    expect(system.adapters.queues.sentCount.get('scan-subscribers')).toBe(4);
+    expect(system.adapters.queues.sentCount.get('scan-subscribers')).toBe(3);
+    expect(system.adapters.queues.sentCount.get('deliver')).toBe(4);
   });
 
-  it('sends each delivery under the notification id of its subscription and discovery, with the new articles', async () => {
+  it('sends a page of 250 subscribers as three delivery messages of at most 100 recipients each', async () => {
+    // Prepare
+    const system = new MemorySystem({ settings: { subscriberPageSize: 1000, recipientsPerDelivery: 100 } });
+    const { feed, event } = await aDiscovery(system);
+    const all: string[] = [];
+    for (let n = 0; n < 250; n++) all.push((await subscribe(system, feed.url, n, at(0))).id);
+
+    // Act
+    const result = await system.container.get(ScanSubscribersPage).execute(firstStep(event));
+
+    // Assess
+    expect(result).toEqual({ kind: 'scanned', items: 250, dispatched: 250, last: true });
+    const delivers = (await takeHeld(system.adapters.queues)).deliver as unknown as DeliverMessage[];
+    expect(delivers.map((m) => [m.batch, m.recipients.length])).toEqual([
+      ['0.0.0', 100],
+      ['0.0.1', 100],
+      ['0.0.2', 50],
+    ]);
+    expect(delivers.flatMap((m) => m.recipients.map((r) => r.subscriptionId)).sort()).toEqual(all.sort());
+  });
+
+  it('makes a page of 100 subscribers one delivery message with every recipient and the new articles', async () => {
     // Prepare
     const system = new MemorySystem();
     const { feed, event } = await aDiscovery(system);
-    const subscription = await subscribe(system, feed.url, 1, at(0));
+    const subscriptions: Subscription[] = [];
+    for (let n = 0; n < 100; n++) subscriptions.push(await subscribe(system, feed.url, n, at(0)));
 
     // Act
-    await system.container.get(ScanSubscribersPage).execute(
-      aScanSubscribersMessage({
-        runId: RUN,
-        eventId: event.eventId,
-        feedId: feed.id,
-        articleIds: event.articleIds,
-        discoveredAt: event.discoveredAt,
-      }),
-    );
+    const result = await system.container.get(ScanSubscribersPage).execute(firstStep(event));
 
     // Assess
-    expect((await takeHeld(system.adapters.queues)).deliver).toEqual([
-      {
-        v: 1,
-        type: 'deliver',
-        runId: RUN,
-        notificationId: notificationIdFor(subscription.id, event.eventId),
-        feedId: feed.id,
-        subscriptionId: subscription.id,
-        articleIds: event.articleIds,
-        attempt: 1,
-      },
-    ]);
+    expect(result).toMatchObject({ kind: 'scanned', items: 100, dispatched: 100 });
+    const delivers = (await takeHeld(system.adapters.queues)).deliver as unknown as DeliverMessage[];
+    expect(delivers).toHaveLength(1);
+    expect(delivers[0]).toEqual({
+      v: 2,
+      type: 'deliver',
+      runId: RUN,
+      eventId: event.eventId,
+      feed: { id: feed.id, url: feed.url },
+      articleIds: event.articleIds,
+      batch: '0.0',
+      attempt: 1,
+      recipients: expect.any(Array),
+    });
+    expect(delivers[0]!.recipients.map((r) => r.subscriptionId).sort()).toEqual(subscriptions.map((s) => s.id).sort());
+    expect(delivers[0]!.recipients[0]).toEqual({
+      subscriptionId: expect.any(String),
+      sink: { kind: 'webhook', url: expect.stringMatching(/^https:\/\/hooks\.example\.net\//) },
+      secret: subscriptions[0]!.secret,
+      createdAt: at(0).toISOString(),
+    });
   });
 
   it('ends the relay on a page without a next cursor', async () => {
@@ -188,43 +295,33 @@ describe('ScanSubscribersPage', () => {
     for (let n = 0; n < 2; n++) await subscribe(system, feed.url, n, at(0));
 
     // Act
-    const result = await system.container
-      .get(ScanSubscribersPage)
-      .execute(aScanSubscribersMessage({ eventId: event.eventId, feedId: feed.id, discoveredAt: event.discoveredAt }));
+    const result = await system.container.get(ScanSubscribersPage).execute(firstStep(event));
 
     // Assess
     expect(result).toEqual({ kind: 'scanned', items: 2, dispatched: 2, last: true });
     expect((await takeHeld(system.adapters.queues))['scan-subscribers']).toEqual([]);
   });
 
-  it.each([
-    ['the feed scan', 'feeds'],
-    ['another feed’s subscribers', subscribersScope('another-feed')],
-  ])('refuses a cursor of %s before it claims the step', async (_what, scope) => {
+  it.each<[string, (feedId: string) => string]>([
+    ['the feed scan', () => 'feeds'],
+    ['another feed’s subscribers', () => subscribersScope('another-feed', 0)],
+    ['another shard of the feed', (feedId) => subscribersScope(feedId, 1)],
+  ])('refuses a cursor of %s before it claims the step', async (_what, scopeOf) => {
     // Prepare
     const system = new MemorySystem({ settings: { subscriberPageSize: 1 } });
     const { feed, event } = await aDiscovery(system);
     for (let n = 0; n < 3; n++) await subscribe(system, feed.url, n, at(0));
     const scan = system.container.get(ScanSubscribersPage);
-    const step = (cursor: string) =>
-      scan.execute(
-        aScanSubscribersMessage({
-          eventId: event.eventId,
-          feedId: feed.id,
-          discoveredAt: event.discoveredAt,
-          page: 1,
-          cursor,
-        }),
-      );
-    const first = (await system.adapters.subscriptions.readPage(feed.id, undefined, 1)).next!;
+    const step = (cursor: string) => scan.execute(firstStep(event, { page: 1, cursor }));
+    const first = (await system.adapters.subscriptions.readPage(feed.id, 0, undefined, 1)).next!;
 
     // Act
-    const refused = step(encodeCursor({ scope, position: first }));
+    const refused = step(encodeCursor({ scope: scopeOf(feed.id), position: first }));
 
     // Assess
     await expect(refused).rejects.toThrow(InvalidCursorError);
     expect((await takeHeld(system.adapters.queues)).deliver).toEqual([]);
-    await expect(step(encodeCursor({ scope: subscribersScope(feed.id), position: first }))).resolves.toMatchObject({
+    await expect(step(encodeCursor({ scope: subscribersScope(feed.id, 0), position: first }))).resolves.toMatchObject({
       kind: 'scanned',
       dispatched: 1,
     });
@@ -239,19 +336,12 @@ describe('ScanSubscribersPage over a feed nobody follows', () => {
     const scan = system.container.get(ScanSubscribersPage);
 
     // Act
-    const result = await scan.execute(
-      aScanSubscribersMessage({
-        runId: event.runId,
-        eventId: event.eventId,
-        feedId: event.feedId,
-        articleIds: event.articleIds,
-        discoveredAt: event.discoveredAt,
-      }),
-    );
+    const result = await scan.execute(firstStep(event));
 
     // Assess
     expect(result).toEqual({ kind: 'scanned', items: 0, dispatched: 0, last: true });
-    expect(await system.adapters.ledger.completed(`relay#${event.eventId}#`)).toEqual([]);
-    expect(await system.adapters.ledger.claim(`relay#${event.eventId}#000000000`, 'probe', 60, at(0))).toBe('claimed');
+    const chain = fanOutChainId(event.eventId, 0);
+    expect(await system.adapters.ledger.completed(`relay#${chain}#`)).toEqual([]);
+    expect(await system.adapters.ledger.claim(`relay#${chain}#000000000`, 'probe', 60, at(0))).toBe('claimed');
   });
 });

@@ -64,6 +64,9 @@ class CommitFailingOnce implements FeedRepository {
   remove(feedId: string): Promise<boolean> {
     return this.inner.remove(feedId);
   }
+  addSubscribers(feedId: string, added: number, perShard: number) {
+    return this.inner.addSubscribers(feedId, added, perShard);
+  }
 }
 
 /** The web with one permanent move: the old address answers with the document at the new one, marked 301. */

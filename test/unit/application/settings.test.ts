@@ -59,11 +59,21 @@ describe('relaySettings', () => {
     expect(refusal({ [name]: 1001 }).message).toBe('page sizes must be at most 1000');
   });
 
+  it('accepts up to 1000 recipients per delivery and refuses more, naming the setting', () => {
+    expect(relaySettings({ recipientsPerDelivery: 1000 }).recipientsPerDelivery).toBe(1000);
+    expect(refusal({ recipientsPerDelivery: 1001 }).message).toBe('setting recipientsPerDelivery must be at most 1000');
+  });
+
   // Bug: only positivity is checked, so a fractional count passes (DynamoDB refuses a Limit of 2.5 at run time).
-  it.each(['feedPageSize', 'subscriberPageSize', 'maxRelayPages', 'maxDeliveryAttempts'] as const)(
-    'refuses a %s that is not a whole number, naming it',
-    (name) => {
-      expect(refusal({ [name]: 2.5 }).message).toContain(name);
-    },
-  );
+  it.each([
+    'feedPageSize',
+    'subscriberPageSize',
+    'maxRelayPages',
+    'maxDeliveryAttempts',
+    'recipientsPerDelivery',
+    'deliveryConcurrency',
+    'subscribersPerShard',
+  ] as const)('refuses a %s that is not a whole number, naming it', (name) => {
+    expect(refusal({ [name]: 2.5 }).message).toContain(name);
+  });
 });

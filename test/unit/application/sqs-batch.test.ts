@@ -1,8 +1,8 @@
+import { DeliveryTallies } from '../../../src/application/delivery-tallies.js';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import type { FeedFetcher, FetchRequest, FetchResult } from '../../../src/application/ports/feed-fetcher.port.js';
 import { TOKENS } from '../../../src/application/tokens.js';
-import { notificationIdFor } from '../../../src/domain/crawl-run.js';
 import { newFeed, type Feed } from '../../../src/domain/feed.js';
 import { applicationModule } from '../../../src/entrypoints/container/application.module.js';
 import { compose } from '../../../src/entrypoints/container/compose.js';
@@ -126,13 +126,14 @@ describe('sqsBatchHandler, as createHandlers uses it', () => {
     const subscriptions = [];
     for (let n = 0; n < 2; n++)
       subscriptions.push(await system.adapters.subscriptions.add(aSubscription(feed!.url, n)));
-    const deliveries = subscriptions.map((s) =>
+    const deliveries = subscriptions.map((s, n) =>
       record(
         aDeliverMessage({
           runId: 'run_1',
-          notificationId: notificationIdFor(s.id, 'evt_1'),
-          feedId: feed!.id,
-          subscriptionId: s.id,
+          eventId: 'evt_1',
+          feed: { id: feed!.id, url: feed!.url },
+          batch: `0.${n}`,
+          recipients: [{ subscriptionId: s.id, sink: s.sink, secret: s.secret, createdAt: s.createdAt }],
           attempt: 1,
         }),
       ),
@@ -147,17 +148,20 @@ describe('sqsBatchHandler, as createHandlers uses it', () => {
     expect(system.adapters.sink.received.map((n) => n.subscription.id).sort()).toEqual(
       subscriptions.map((s) => s.id).sort(),
     );
-    expect(await system.adapters.runs.deliveries('run_1')).toEqual(['delivered', 'delivered']);
+    expect((await system.container.get(DeliveryTallies).of('run_1')).delivered).toBe(2);
   });
 
   it('starts the fan-out of the good events of a batch that carries a malformed envelope', async () => {
     // Prepare
     const system = new MemorySystem();
+    const subscription = await system.adapters.subscriptions.add(aSubscription(feedUrl(1), 1));
     const event = {
       type: 'ArticlesDiscovered',
       eventId: 'evt_1',
       runId: 'run_1',
-      feedId: 'feed_1',
+      feedId: subscription.feedId,
+      feedUrl: feedUrl(1),
+      subscriberShards: 1,
       articleIds: ['a1'],
       discoveredAt: '2026-01-01T00:00:00.000Z',
     };
@@ -173,8 +177,12 @@ describe('sqsBatchHandler, as createHandlers uses it', () => {
       { itemIdentifier: noDetail.messageId },
       { itemIdentifier: noIds.messageId },
     ]);
-    expect(system.adapters.queues.bodies('scan-subscribers').map((b) => JSON.parse(b) as unknown)).toEqual([
-      expect.objectContaining({ eventId: 'evt_1', feedId: 'feed_1', page: 0 }),
+    expect(system.adapters.queues.bodies('deliver').map((b) => JSON.parse(b) as unknown)).toEqual([
+      expect.objectContaining({
+        eventId: 'evt_1',
+        batch: '0.0',
+        recipients: [expect.objectContaining({ subscriptionId: subscription.id })],
+      }),
     ]);
   });
 

@@ -2,6 +2,7 @@ import { InvalidMessageError } from '../../../src/application/errors.js';
 import { parseWorkMessage, type WorkMessage, type WorkMessageType } from '../../../src/application/work-messages.js';
 import {
   aDeliverMessage,
+  aRecipient,
   aFetchFeedMessage,
   aScanFeedsMessage,
   aScanSubscribersMessage,
@@ -56,16 +57,31 @@ const FIELDS: [WorkMessageType, string, unknown[]][] = [
   ],
   ['scan-subscribers', 'runId', ['', {}]],
   ['scan-subscribers', 'eventId', ['', 9]],
-  ['scan-subscribers', 'feedId', ['', false]],
+  ['scan-subscribers', 'feed', ['', 'feed_1', { id: 'f' }, { id: 'f', url: '' }, { id: 'f', url: 'u', title: 3 }]],
   ['scan-subscribers', 'articleIds', [[], 'a1', [''], [1], null]],
   ['scan-subscribers', 'discoveredAt', ['', 'yesterday', 1767225600000]],
+  ['scan-subscribers', 'shard', [-1, 0.5, '0']],
+  ['scan-subscribers', 'shards', [0, 1.5, '1']],
   ['scan-subscribers', 'page', [-1, 0.5, '1']],
   ['deliver', 'runId', ['', 3]],
-  ['deliver', 'notificationId', ['', 3]],
-  ['deliver', 'feedId', ['', 3]],
-  ['deliver', 'subscriptionId', ['', 3]],
+  ['deliver', 'eventId', ['', 3]],
+  ['deliver', 'feed', [null, { url: 'u' }]],
   ['deliver', 'articleIds', [[], ['ok', ''], 'a1']],
+  ['deliver', 'batch', ['', '0', 'a.b', 3]],
   ['deliver', 'attempt', [0, -1, 1.5, '1']],
+  [
+    'deliver',
+    'recipients',
+    [
+      [],
+      {},
+      [{ subscriptionId: 's' }],
+      [{ ...aRecipient(1), secret: '' }],
+      [{ ...aRecipient(1), sink: 'https://hooks.example.net/1' }],
+      [{ ...aRecipient(1), createdAt: 'soon' }],
+      Array.from({ length: 1001 }, (_, n) => aRecipient(n)),
+    ],
+  ],
 ];
 
 describe('parseWorkMessage', () => {
@@ -123,6 +139,13 @@ describe('parseWorkMessage', () => {
   ])('refuses %s', (_what, v, message) => {
     expect(refusal(withField(VALID['fetch-feed'], 'v', v)).message).toBe(message);
   });
+
+  it.each(['scan-subscribers', 'deliver'] as const)(
+    'refuses a "%s" message of version 1, from before packed fan-out',
+    (type) => {
+      expect(refusal(withField(VALID[type], 'v', 1), type).message).toBe(`unsupported message version 1 for "${type}"`);
+    },
+  );
 
   it('refuses an unknown type, naming it', () => {
     expect(refusal(withField(VALID['fetch-feed'], 'type', 'crawl-everything')).message).toBe(

@@ -41,7 +41,14 @@ function fakeBus(fails: (event: ArticlesDiscovered, call: number) => boolean = (
 }
 
 const discoveries = (n: number) =>
-  Array.from({ length: n }, (_, i) => articlesDiscovered('run_1', `feed_${i}`, [`a${i}`], '2026-01-01T00:00:00.000Z'));
+  Array.from({ length: n }, (_, i) =>
+    articlesDiscovered(
+      'run_1',
+      { id: `feed_${i}`, url: `https://example.com/${i}.xml` },
+      [`a${i}`],
+      '2026-01-01T00:00:00.000Z',
+    ),
+  );
 
 describe('EventBridgeEventPublisher', () => {
   it('publishes at most ten events a call, under the discovery rule’s source and detail-type', async () => {

@@ -8,18 +8,12 @@ import {
   EMPTY_FETCH_TALLY,
   type DeliveryState,
   type FeedRunOutcome,
+  type NotificationTallies,
 } from '../../../src/domain/crawl-run.js';
 import { T_ZERO } from '../../support/mothers.js';
 
 /** The tally of a message of one feed that ended as `kind`. */
 const outcome = (kind: FeedRunOutcome, newArticles = 0) => tallyOutcome(EMPTY_FETCH_TALLY, kind, newArticles);
-
-/** Notification counts by state. */
-const states = (list: readonly DeliveryState[]) => {
-  const counts = { delivered: 0, failed: 0, pending: 0 };
-  for (const state of list) counts[state]++;
-  return counts;
-};
 
 describe('newCrawlRun', () => {
   it('names the run after its start and nonce and remembers whether it is forced', () => {
@@ -36,6 +30,15 @@ describe('newCrawlRun', () => {
   });
 });
 
+/** The notification counts of a run whose notifications ended in these states. */
+const tallies = (...states: DeliveryState[]): NotificationTallies => ({
+  delivered: states.filter((s) => s === 'delivered').length,
+  failed: states.filter((s) => s === 'failed').length,
+  pending: states.filter((s) => s === 'pending').length,
+});
+
+const aFeedOf = (id: string) => ({ id, url: `https://example.com/${id}.xml` });
+
 describe('summarize', () => {
   it('counts each feed outcome under its own heading, gone feeds as failed and skipped ones nowhere', () => {
     // Act
@@ -51,7 +54,7 @@ describe('summarize', () => {
         outcome('gone'),
         outcome('skipped'),
       ],
-      states([]),
+      tallies(),
     );
 
     // Assess
@@ -70,7 +73,7 @@ describe('summarize', () => {
       'r',
       { complete: true, feedsDispatched: 3 },
       [outcome('fetched', 2), outcome('fetched', 5), outcome('notModified', 0)],
-      states([]),
+      tallies(),
     );
     expect(summary.newArticles).toBe(7);
   });
@@ -80,7 +83,7 @@ describe('summarize', () => {
     const deliveries: DeliveryState[] = ['delivered', 'delivered', 'failed', 'pending', 'delivered'];
 
     // Act
-    const summary = summarize('r', { complete: true, feedsDispatched: 0 }, [], states(deliveries));
+    const summary = summarize('r', { complete: true, feedsDispatched: 0 }, [], tallies(...deliveries));
 
     // Assess
     expect(summary.notifications).toEqual({ delivered: 3, failed: 1, pending: 1 });
@@ -92,7 +95,7 @@ describe('summarize', () => {
         'r',
         { complete: true, feedsDispatched: 2 },
         [outcome('fetched', 1), outcome('skipped')],
-        states(['delivered', 'failed']),
+        tallies('delivered', 'failed'),
       );
       expect(summary).toMatchObject({ scanComplete: true, complete: true });
     });
@@ -102,7 +105,7 @@ describe('summarize', () => {
         'r',
         { complete: false, feedsDispatched: 1 },
         [outcome('fetched')],
-        states(['delivered']),
+        tallies('delivered'),
       );
       expect(summary).toMatchObject({ scanComplete: false, complete: false });
     });
@@ -112,7 +115,7 @@ describe('summarize', () => {
         'r',
         { complete: true, feedsDispatched: 3 },
         [outcome('fetched'), outcome('failed')],
-        states([]),
+        tallies(),
       );
       expect(summary).toMatchObject({ scanComplete: true, complete: false });
     });
@@ -122,13 +125,13 @@ describe('summarize', () => {
         'r',
         { complete: true, feedsDispatched: 1 },
         [outcome('fetched', 1)],
-        states(['pending']),
+        tallies('pending'),
       );
       expect(summary.complete).toBe(false);
     });
 
     it('is complete for a run that found no feeds', () => {
-      expect(summarize('r', { complete: true, feedsDispatched: 0 }, [], states([])).complete).toBe(true);
+      expect(summarize('r', { complete: true, feedsDispatched: 0 }, [], tallies()).complete).toBe(true);
     });
   });
 });
@@ -136,8 +139,8 @@ describe('summarize', () => {
 describe('articlesDiscovered', () => {
   it('derives the event id from the feed and the articles it announces, so a replayed announcement is the same event', () => {
     // Act
-    const first = articlesDiscovered('run_1', 'feed_a', ['b', 'a'], '2026-01-01T00:00:00.000Z');
-    const retried = articlesDiscovered('run_1', 'feed_a', ['a', 'b'], '2026-01-01T00:05:00.000Z');
+    const first = articlesDiscovered('run_1', aFeedOf('feed_a'), ['b', 'a'], '2026-01-01T00:00:00.000Z');
+    const retried = articlesDiscovered('run_1', aFeedOf('feed_a'), ['a', 'b'], '2026-01-01T00:05:00.000Z');
 
     // Assess
     expect(retried.eventId).toBe(first.eventId);
@@ -146,9 +149,9 @@ describe('articlesDiscovered', () => {
 
   it('gives other articles or another feed another event id', () => {
     const ids = [
-      articlesDiscovered('run_1', 'feed_a', ['x'], 't').eventId,
-      articlesDiscovered('run_1', 'feed_a', ['x', 'y'], 't').eventId,
-      articlesDiscovered('run_1', 'feed_b', ['x'], 't').eventId,
+      articlesDiscovered('run_1', aFeedOf('feed_a'), ['x'], 't').eventId,
+      articlesDiscovered('run_1', aFeedOf('feed_a'), ['x', 'y'], 't').eventId,
+      articlesDiscovered('run_1', aFeedOf('feed_b'), ['x'], 't').eventId,
     ];
     expect(new Set(ids).size).toBe(3);
   });
@@ -173,7 +176,7 @@ describe('articlesDiscovered', () => {
     const ids = ['c', 'a', 'b'];
 
     // Act
-    const event = articlesDiscovered('run_1', 'feed_a', ids, '2026-01-01T00:00:00.000Z');
+    const event = articlesDiscovered('run_1', aFeedOf('feed_a'), ids, '2026-01-01T00:00:00.000Z');
 
     // Assess
     expect(event).toEqual({
@@ -181,6 +184,8 @@ describe('articlesDiscovered', () => {
       eventId: event.eventId,
       runId: 'run_1',
       feedId: 'feed_a',
+      feedUrl: 'https://example.com/feed_a.xml',
+      subscriberShards: 1,
       articleIds: ['a', 'b', 'c'],
       discoveredAt: '2026-01-01T00:00:00.000Z',
     });
@@ -211,8 +216,8 @@ describe('discoveriesOf', () => {
     const ids = Array.from({ length: 250 }, (_, i) => `a${String(i).padStart(3, '0')}`);
 
     // Act
-    const parts = discoveriesOf('run_1', 'feed_1', ids, T_ZERO.toISOString());
-    const again = discoveriesOf('run_1', 'feed_1', ids, T_ZERO.toISOString());
+    const parts = discoveriesOf('run_1', aFeedOf('feed_1'), ids, T_ZERO.toISOString());
+    const again = discoveriesOf('run_1', aFeedOf('feed_1'), ids, T_ZERO.toISOString());
 
     // Assess
     expect(parts.map((p) => p.articleIds.length)).toEqual([100, 100, 50]);
@@ -220,11 +225,11 @@ describe('discoveriesOf', () => {
     expect(new Set(parts.map((p) => p.eventId)).size).toBe(3);
     expect(again.map((p) => p.eventId)).toEqual(parts.map((p) => p.eventId));
     expect(parts[0]!.eventId).toBe(
-      articlesDiscovered('run_1', 'feed_1', ids.slice(0, 100), T_ZERO.toISOString()).eventId,
+      articlesDiscovered('run_1', aFeedOf('feed_1'), ids.slice(0, 100), T_ZERO.toISOString()).eventId,
     );
   });
 
   it('raises nothing for no new articles', () => {
-    expect(discoveriesOf('run_1', 'feed_1', [], T_ZERO.toISOString())).toEqual([]);
+    expect(discoveriesOf('run_1', aFeedOf('feed_1'), [], T_ZERO.toISOString())).toEqual([]);
   });
 });

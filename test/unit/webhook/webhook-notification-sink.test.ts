@@ -22,11 +22,14 @@ async function subscriber(answer: (res: http.ServerResponse) => void) {
       answer(res);
     });
   });
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   return {
     url,
     received,
+    connections: () => connections,
     close: () => {
       server.closeAllConnections();
       return new Promise<void>((resolve) => server.close(() => resolve()));
@@ -85,6 +88,42 @@ describe('WebhookNotificationSink', () => {
         feed: { id: expect.any(String), url: 'https://feeds.example.com/a.xml', title: 'A' },
         articles: [{ id: 'a1', guid: 'g1', title: 'First' }],
       });
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('sends the POSTs to one subscriber host over one kept-alive connection', async () => {
+    // Prepare
+    const endpoint = await subscriber((res) => res.writeHead(204).end());
+    try {
+      const webhooks = sink();
+      const notification = aNotification(endpoint.url);
+
+      // Act
+      for (let i = 0; i < 5; i++) await webhooks.deliver(notification);
+
+      // Assess
+      expect(endpoint.received).toHaveLength(5);
+      expect(new Set(endpoint.received.map((r) => r.headers.connection))).toEqual(new Set(['keep-alive']));
+      expect(endpoint.connections()).toBe(1);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('counts a 2xx as delivered whatever its body, without reading a large one', async () => {
+    // Prepare
+    const endpoint = await subscriber((res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('x'.repeat(5 * 1024 * 1024));
+    });
+    try {
+      // Act
+      const result = await sink().deliver(aNotification(endpoint.url));
+
+      // Assess
+      expect(result).toEqual({ kind: 'delivered' });
     } finally {
       await endpoint.close();
     }

@@ -4,7 +4,7 @@ import { ListSubscriptions } from '../../../application/use-cases/list-subscript
 import { Subscribe, type SubscribeInput } from '../../../application/use-cases/subscribe.js';
 import { DomainError } from '../../../domain/errors.js';
 import { normalizeFeedUrl } from '../../../domain/feed.js';
-import { newSubscription, type Subscription } from '../../../domain/subscription.js';
+import { checkSubscriptionInput, type Subscription } from '../../../domain/subscription.js';
 import { parseCommandArgs } from '../args.js';
 import { UsageError } from '../cli-errors.js';
 import type { Output } from '../output.js';
@@ -117,7 +117,7 @@ async function readJsonl(file: string): Promise<SubscribeInput[]> {
 function validate(input: SubscribeInput, where: string): void {
   try {
     normalizeFeedUrl(input.feedUrl);
-    newSubscription({ ...input, now: new Date() });
+    checkSubscriptionInput(input);
   } catch (error) {
     if (error instanceof DomainError) throw new UsageError(`${where}: ${error.message}`);
     throw error;

@@ -1,0 +1,32 @@
+import { inject, injectable } from 'inversify';
+import type { NotificationTallies } from '../domain/crawl-run.js';
+import type { StepLedger } from './ports/step-ledger.port.js';
+import { TOKENS } from './tokens.js';
+import { DELIVERY_BUCKETS, deliveryChainPrefix } from './use-cases/deliver-batch.js';
+
+/**
+ * A run's notification counts, summed from the tallies its deliver steps completed with (one Query per
+ * bucket): delivered and failed add up; pending is Σ pending − Σ carried, since each retry takes over the
+ * pending of the attempt before it.
+ */
+@injectable()
+export class DeliveryTallies {
+  constructor(@inject(TOKENS.StepLedger) private readonly ledger: StepLedger) {}
+
+  async of(runId: string): Promise<NotificationTallies> {
+    const buckets = await Promise.all(
+      Array.from({ length: DELIVERY_BUCKETS }, (_, bucket) =>
+        this.ledger.completed(deliveryChainPrefix(runId, bucket)),
+      ),
+    );
+    let delivered = 0;
+    let failed = 0;
+    let pending = 0;
+    for (const record of buckets.flat()) {
+      delivered += Number(record.delivered ?? 0);
+      failed += Number(record.failed ?? 0);
+      pending += Number(record.pending ?? 0) - Number(record.carried ?? 0);
+    }
+    return { delivered, failed, pending: Math.max(0, pending) };
+  }
+}

@@ -1,0 +1,180 @@
+import { inject, injectable, multiInject } from 'inversify';
+import { notificationIdFor } from '../../domain/crawl-run.js';
+import { digest } from '../../domain/hash.js';
+import type { Subscription } from '../../domain/subscription.js';
+import type { ArticleStore } from '../ports/article-store.port.js';
+import type { Clock } from '../ports/clock.port.js';
+import type { DeliveryResult, NotificationSink } from '../ports/notification-sink.port.js';
+import type { SubscriptionRepository } from '../ports/subscription-store.port.js';
+import type { WorkDispatcher } from '../ports/work-dispatcher.port.js';
+import type { RelaySettings } from '../settings.js';
+import { StepRunner } from '../step-runner.js';
+import { TOKENS } from '../tokens.js';
+import type { DeliverMessage, Recipient } from '../work-messages.js';
+
+/** SQS cannot delay a message longer than this. */
+const MAX_DELAY_SECONDS = 900;
+/** The back-off of our own choosing grows to an hour at most; a subscriber's Retry-After may ask for longer. */
+const MAX_BACKOFF_SECONDS = 3600;
+/** A run's delivery tallies are spread over this many ledger partitions. */
+export const DELIVERY_BUCKETS = 16;
+
+/**
+ * What one deliver message did, the record its ledger step completes with. `carried` is how many recipients
+ * this attempt took over from the previous one's `pending`, so that a run's pending total is Σ pending − Σ carried.
+ */
+export interface DeliveryTally {
+  readonly recipients: number;
+  readonly delivered: number;
+  readonly failed: number;
+  readonly pending: number;
+  readonly carried: number;
+}
+
+export type DeliverBatchResult =
+  | { readonly kind: 'skipped'; readonly reason: 'done' | 'busy' | 'waiting' }
+  | { readonly kind: 'attempted'; readonly tally: DeliveryTally; readonly retryInSeconds?: number };
+
+/** The ledger chain that holds one bucket of a run's delivery tallies. */
+export const deliveryChainPrefix = (runId: string, bucket: number): string => `deliver#${runId}.${bucket}#`;
+
+/** The ledger step of one attempt at one batch: the bucket depends on the discovery and batch, not the attempt. */
+export function deliveryStepId(message: Pick<DeliverMessage, 'runId' | 'eventId' | 'batch' | 'attempt'>): string {
+  const bucket = parseInt(digest(['deliver', message.eventId, message.batch], 8), 16) % DELIVERY_BUCKETS;
+  return `${deliveryChainPrefix(message.runId, bucket)}${message.eventId}.${message.batch}.${message.attempt}`;
+}
+
+/**
+ * Delivers one batch of a fan-out: the same articles to every recipient of the message, loaded once, POSTed
+ * concurrently (at most `deliveryConcurrency` at a time). The attempt is one step of the ledger, completed with
+ * its tally. The recipients that ask for a retry travel on together in one message (attempt + 1, back-off with
+ * jitter, at least the largest Retry-After), each under its own unchanged webhook-id; a 410 ends the
+ * subscription.
+ */
+@injectable()
+export class DeliverBatch {
+  private readonly sinks: Map<string, NotificationSink>;
+
+  constructor(
+    @inject(TOKENS.ArticleStore) private readonly articles: ArticleStore,
+    @inject(TOKENS.SubscriptionRepository) private readonly subscriptions: SubscriptionRepository,
+    @multiInject(TOKENS.NotificationSink) sinks: NotificationSink[],
+    @inject(TOKENS.WorkDispatcher) private readonly work: WorkDispatcher,
+    @inject(StepRunner) private readonly steps: StepRunner,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
+    @inject(TOKENS.RelaySettings) private readonly settings: RelaySettings,
+  ) {
+    this.sinks = new Map(sinks.map((sink) => [sink.kind, sink]));
+  }
+
+  async execute(message: DeliverMessage): Promise<DeliverBatchResult> {
+    const wait = message.notBefore ? Math.ceil((Date.parse(message.notBefore) - this.clock.now().getTime()) / 1000) : 0;
+    if (wait > 0) {
+      // A Retry-After longer than SQS can delay a message is waited out in hops of at most 900 s.
+      await this.work.dispatch([message], { delaySeconds: Math.min(MAX_DELAY_SECONDS, wait) });
+      return { kind: 'skipped', reason: 'waiting' };
+    }
+    const result = await this.steps.once(deliveryStepId(message), async () => {
+      const value = await this.attempt(message);
+      return { value, record: { ...value.tally } };
+    });
+    return result.ran ? result.value : { kind: 'skipped', reason: result.reason };
+  }
+
+  private async attempt(
+    message: DeliverMessage,
+  ): Promise<{ kind: 'attempted'; tally: DeliveryTally; retryInSeconds?: number }> {
+    const articles = await this.articles.getMany(message.feed.id, message.articleIds);
+    const outcomes = await mapLimited(message.recipients, this.settings.deliveryConcurrency, (recipient) =>
+      this.deliverTo(recipient, message, articles),
+    );
+
+    let delivered = 0;
+    let failed = 0;
+    const retry: Recipient[] = [];
+    let retryAfter = 0;
+    outcomes.forEach((outcome, index) => {
+      if (outcome.kind === 'delivered') delivered++;
+      else if (outcome.kind === 'retry' && message.attempt < this.settings.maxDeliveryAttempts) {
+        retry.push(message.recipients[index]!);
+        retryAfter = Math.max(retryAfter, outcome.retryAfterSeconds ?? 0);
+      } else failed++;
+    });
+    const ended = message.recipients.filter((_, index) => outcomes[index]!.kind === 'ended');
+    await mapLimited(ended, 8, (r) => this.subscriptions.end(message.feed.id, r.subscriptionId));
+
+    let retryInSeconds: number | undefined;
+    if (retry.length > 0) {
+      retryInSeconds = this.backoffSeconds(message.attempt, retryAfter);
+      const { notBefore: _previous, ...rest } = message;
+      const next: DeliverMessage = {
+        ...rest,
+        attempt: message.attempt + 1,
+        recipients: retry,
+        ...(retryInSeconds > MAX_DELAY_SECONDS
+          ? { notBefore: new Date(this.clock.now().getTime() + retryInSeconds * 1000).toISOString() }
+          : {}),
+      };
+      await this.work.dispatch([next], { delaySeconds: Math.min(MAX_DELAY_SECONDS, retryInSeconds) });
+    }
+    const tally: DeliveryTally = {
+      recipients: message.recipients.length,
+      delivered,
+      failed,
+      pending: retry.length,
+      carried: message.attempt > 1 ? message.recipients.length : 0,
+    };
+    return { kind: 'attempted', tally, ...(retryInSeconds !== undefined ? { retryInSeconds } : {}) };
+  }
+
+  private async deliverTo(
+    recipient: Recipient,
+    message: DeliverMessage,
+    articles: Awaited<ReturnType<ArticleStore['getMany']>>,
+  ): Promise<DeliveryResult> {
+    const sink = this.sinks.get(recipient.sink.kind);
+    if (!sink) return { kind: 'rejected', reason: `no sink of kind ${recipient.sink.kind}` };
+    const subscription: Subscription = {
+      id: recipient.subscriptionId,
+      feedId: message.feed.id,
+      feedUrl: message.feed.url,
+      sink: recipient.sink,
+      secret: recipient.secret,
+      createdAt: recipient.createdAt,
+      status: 'active',
+    };
+    try {
+      return await sink.deliver({
+        id: notificationIdFor(recipient.subscriptionId, message.eventId),
+        subscription,
+        feed: message.feed,
+        articles,
+        attempt: message.attempt,
+      });
+    } catch (error) {
+      // One sink's surprise must not replay the whole batch: that recipient alone tries again.
+      return { kind: 'retry', reason: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /** Exponential back-off with jitter (half fixed, half random), never sooner than Retry-After asks. */
+  private backoffSeconds(attempt: number, retryAfterSeconds: number): number {
+    const base = Math.min(MAX_BACKOFF_SECONDS, this.settings.deliveryBackoffSeconds * 2 ** (attempt - 1));
+    const jittered = Math.ceil(base / 2 + Math.random() * (base / 2));
+    return Math.max(jittered, Math.ceil(retryAfterSeconds));
+  }
+}
+
+/** `work` on every item, at most `concurrency` at a time; the results in the items' order. */
+async function mapLimited<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,105 @@
+import { Subscribe, type SubscribeInput } from '../../../src/application/use-cases/subscribe.js';
+import { InvalidSubscriptionError } from '../../../src/domain/errors.js';
+import { feedIdFor } from '../../../src/domain/feed.js';
+import { MemorySystem } from '../../support/memory-system.js';
+import { feedUrl } from '../../support/mothers.js';
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+const lines = (url: string, from: number, count: number, secret = SECRET): SubscribeInput[] =>
+  Array.from({ length: count }, (_, i) => ({
+    feedUrl: url,
+    sink: { kind: 'webhook', url: `https://hooks.example.net/${from + i}` },
+    secret,
+  }));
+
+async function everySubscriberOf(system: MemorySystem, url: string): Promise<string[]> {
+  const feed = await system.adapters.feeds.get(feedIdFor(url));
+  const ids: string[] = [];
+  for (let shard = 0; shard < (feed?.subscriberShards ?? 1); shard++) {
+    ids.push(
+      ...(await system.adapters.subscriptions.readPage(feedIdFor(url), shard, undefined, 1000)).items.map((s) => s.id),
+    );
+  }
+  return ids;
+}
+
+describe('Subscribe', () => {
+  it('imports many subscriptions of many feeds, adding the feeds and counting each feed’s subscribers', async () => {
+    // Prepare
+    const system = new MemorySystem();
+    const inputs = [...lines(feedUrl(1), 0, 30), ...lines(feedUrl(2), 100, 5)];
+
+    // Act
+    const result = await system.container.get(Subscribe).execute(inputs);
+
+    // Assess
+    expect(result.created).toBe(35);
+    expect(result.subscriptions).toHaveLength(35);
+    expect(await everySubscriberOf(system, feedUrl(1))).toHaveLength(30);
+    expect(await everySubscriberOf(system, feedUrl(2))).toHaveLength(5);
+    expect(await system.adapters.feeds.get(feedIdFor(feedUrl(1)))).toMatchObject({ subscribers: 30 });
+  });
+
+  it('writes nothing when one line of a bulk import is bad', async () => {
+    // Prepare
+    const system = new MemorySystem();
+    const inputs = [
+      ...lines(feedUrl(1), 0, 10),
+      ...lines(feedUrl(1), 10, 1, 'not-a-secret'),
+      ...lines(feedUrl(2), 0, 3),
+    ];
+
+    // Act
+    const importing = system.container.get(Subscribe).execute(inputs);
+
+    // Assess
+    await expect(importing).rejects.toThrow(InvalidSubscriptionError);
+    expect(await system.adapters.feeds.get(feedIdFor(feedUrl(1)))).toBeUndefined();
+    expect(await everySubscriberOf(system, feedUrl(1))).toEqual([]);
+  });
+
+  it('never replaces an active subscription, and renews an ended one in its shard', async () => {
+    // Prepare
+    const system = new MemorySystem();
+    const subscribe = system.container.get(Subscribe);
+    const first = await subscribe.execute(lines(feedUrl(1), 0, 3));
+    const [kept, ended] = first.subscriptions;
+    await system.adapters.subscriptions.end(ended!.feedId, ended!.id);
+    system.adapters.clock.advance(60);
+
+    // Act
+    const again = await subscribe.execute(lines(feedUrl(1), 0, 4, 'whsec_b3RoZXJzZWNyZXQ='));
+
+    // Assess
+    expect(again.created).toBe(2);
+    expect(await system.adapters.subscriptions.get(kept!.feedId, kept!.id)).toEqual(kept);
+    expect(await system.adapters.subscriptions.get(ended!.feedId, ended!.id)).toMatchObject({
+      status: 'active',
+      secret: 'whsec_b3RoZXJzZWNyZXQ=',
+    });
+    expect(await everySubscriberOf(system, feedUrl(1))).toHaveLength(4);
+    expect(await system.adapters.feeds.get(feedIdFor(feedUrl(1)))).toMatchObject({ subscribers: 4 });
+  });
+
+  it('doubles the feed’s shards once its subscribers pass shards × subscribersPerShard, and never shrinks them', async () => {
+    // Prepare
+    const system = new MemorySystem({ settings: { subscribersPerShard: 10 } });
+    const subscribe = system.container.get(Subscribe);
+
+    // Act
+    await subscribe.execute(lines(feedUrl(1), 0, 10));
+    const atTen = (await system.adapters.feeds.get(feedIdFor(feedUrl(1))))!.subscriberShards ?? 1;
+    await subscribe.execute(lines(feedUrl(1), 10, 1));
+    const atEleven = (await system.adapters.feeds.get(feedIdFor(feedUrl(1))))!.subscriberShards;
+    await subscribe.execute(lines(feedUrl(1), 11, 30));
+
+    // Assess
+    expect([atTen, atEleven]).toEqual([1, 2]);
+    expect(await system.adapters.feeds.get(feedIdFor(feedUrl(1)))).toMatchObject({
+      subscribers: 41,
+      subscriberShards: 8,
+    });
+    expect(new Set(await everySubscriberOf(system, feedUrl(1))).size).toBe(41);
+  });
+});
