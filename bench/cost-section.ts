@@ -73,6 +73,11 @@ export function costSection(
   if (crawl && !crawl.first.timedOut) {
     const items = crawl.setup.items;
     unit(`changed feed, ${items} new articles`, crawl.first.perFeed, minimumPerChangedFeed(items), 5);
+    if (crawl.first.failed > 0) {
+      missing.push(
+        `changed feed: ${crawl.first.failed} of the first crawl's fetches failed; their requests are in its per-feed figure`,
+      );
+    }
   } else missing.push('changed feed: needs the crawl section (its first crawl)');
   if (fanOut && fanOut.app.delivered > 0) {
     unit('webhook delivered', fanOut.app.perDelivery, minimumPerDelivery(), 0.1);

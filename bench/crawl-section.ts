@@ -5,6 +5,7 @@
  */
 import Parser from 'rss-parser';
 import { AddFeeds } from '../src/application/use-cases/add-feeds.js';
+import { ListFeeds } from '../src/application/use-cases/list-feeds.js';
 import { SampleFeedServer, type SampleFeed } from '../src/entrypoints/local/sample-feeds.js';
 import {
   crawlWithin,
@@ -38,6 +39,8 @@ export interface MeasuredCrawl {
   /** AWS requests per feed of the table, by operation. */
   readonly perFeed: Record<string, number>;
   readonly invocations: QueueMeters;
+  /** Feeds whose last fetch failed after this crawl, by error code (only read when some failed). */
+  readonly failures?: Record<string, number>;
 }
 
 export interface CrawlSectionResult {
@@ -79,6 +82,11 @@ export async function crawlSection(options: CrawlSectionOptions): Promise<CrawlS
     try {
       await metered.app.container.get(AddFeeds).execute(samples.map((s) => ({ url: server.url(s) })));
       const first = measured(await crawlWithin(metered, options.deadlineMs), options.feeds);
+      if (!first.timedOut && first.failed > 0) {
+        (first as { failures?: Record<string, number> }).failures = await failuresByCode(
+          metered.app.container.get(ListFeeds),
+        );
+      }
       const result = {
         setup: { ...options, formats: 'RSS 2.0 and Atom, alternating' },
         bareLoop,
@@ -119,6 +127,15 @@ function measured(crawl: BoundedCrawl, feeds: number): MeasuredCrawl {
     perFeed: perUnit(crawl.awsRequests.byOperation, report?.feeds ?? feeds),
     invocations: crawl.meters,
   };
+}
+
+/** The error codes of the feeds whose last fetch failed. */
+async function failuresByCode(feeds: ListFeeds): Promise<Record<string, number>> {
+  const codes: Record<string, number> = {};
+  for await (const feed of feeds.execute(1000)) {
+    if (feed.errorCount > 0 && feed.lastError) codes[feed.lastError.code] = (codes[feed.lastError.code] ?? 0) + 1;
+  }
+  return codes;
 }
 
 /** What a user would write without feedrelay: for each URL, fetch and parse, 32 at a time. */

@@ -29,6 +29,8 @@ export interface FanOutSectionResult {
   readonly app: {
     /** From the start of the crawl until the last subscriber's endpoint accepted the article (or the cut-off). */
     readonly timeToAllMs: number;
+    /** When cut off: the time to all at the rate reached so far. */
+    readonly projectedTimeToAllMs?: number;
     /** Until the crawl's queues were idle. */
     readonly crawlWallMs: number;
     readonly timedOut: boolean;
@@ -103,6 +105,9 @@ export async function fanOutSection(options: FanOutSectionOptions): Promise<FanO
         bareLoop,
         app: {
           timeToAllMs,
+          ...(complete || delivered === 0
+            ? {}
+            : { projectedTimeToAllMs: Math.round((timeToAllMs * options.subscribers) / delivered) }),
           crawlWallMs: crawl.wallMs,
           timedOut: crawl.timedOut,
           delivered,

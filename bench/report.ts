@@ -46,6 +46,7 @@ function crawlRow(label: string, c: MeasuredCrawl): (string | number)[] {
   return [
     label + (c.timedOut ? ' (CUT OFF)' : ''),
     seconds(c.wallMs),
+    c.feeds,
     c.fetched,
     c.notModified,
     c.failed,
@@ -61,11 +62,12 @@ function renderCrawl(r: CrawlSectionResult): string {
     `## 1. Crawl — ${s.feeds} feeds × ${s.items} items, answering after ${s.delayMs} ms, concurrency ${s.concurrency} (${s.formats})`,
     '',
     table(
-      ['run', 'wall', 'fetched', '304', 'failed', 'new articles', 'AWS requests', 'per feed'],
+      ['run', 'wall', 'feeds', 'fetched', '304', 'failed', 'new articles', 'AWS requests', 'per feed'],
       [
         [
           'bare loop: fetch + rss-parser',
           seconds(r.bareLoop.wallMs),
+          r.bareLoop.feeds,
           r.bareLoop.feeds - r.bareLoop.failed,
           '—',
           r.bareLoop.failed,
@@ -84,6 +86,13 @@ function renderCrawl(r: CrawlSectionResult): string {
     `first crawl / bare loop: ${r.ratio}× (target ≤ 1.5×: ${verdict(r.ratio, 1.5)})`,
     `invocations, first crawl: ${invocations(r.first.invocations)}`,
   ];
+  if (r.first.failures) {
+    out.push(
+      `failed feeds by error: ${Object.entries(r.first.failures)
+        .map(([code, n]) => `${code} ${n}`)
+        .join(', ')} (a failed feed backs off: later crawls skip it, so they count fewer feeds)`,
+    );
+  }
   if (r.unchanged) {
     out.push(
       '',
@@ -121,6 +130,11 @@ function renderFanOut(r: FanOutSectionResult): string {
     '',
     `fan-out / bare loop: ${a.delivered === s.subscribers ? '' : '> '}${r.ratio}× (target ≤ 1.5×: ${a.delivered === s.subscribers ? verdict(r.ratio, 1.5) : 'over'})`,
     `AWS requests per webhook delivered: ${a.awsRequestsPerDelivery} (target ≤ 0.1: ${verdict(a.awsRequestsPerDelivery, 0.1)})`,
+    ...(a.projectedTimeToAllMs
+      ? [
+          `cut off: at the rate reached, all ${s.subscribers} would hold it after ≈ ${seconds(a.projectedTimeToAllMs)} (${fixed(a.projectedTimeToAllMs / r.bareLoop.wallMs, 1)}× the bare loop)`,
+        ]
+      : []),
     `crawl until idle: ${seconds(a.crawlWallMs)}; duplicates ${a.duplicates}, rejected ${a.rejected}; invocations: ${invocations(a.invocations)}`,
   ].join('\n');
 }

@@ -60,7 +60,10 @@ export async function openMeteredApp(
   const handlers: Partial<Record<QueueKey, SqsHandler>> = {};
   for (const queue of Object.keys(QUEUES) as QueueKey[]) {
     const handler = (base.handlers as unknown as Record<string, SqsHandler | undefined>)[queue];
-    if (typeof handler !== 'function') continue;
+    if (typeof handler !== 'function') {
+      await base.close();
+      throw new Error(`bench: no handler named like queue ${queue} in LocalApp.handlers; update openMeteredApp`);
+    }
     handlers[queue] = async (event) => {
       const meter = (meters[queue] ??= { invocations: 0, records: 0, busyMs: 0 });
       meter.invocations++;
