@@ -47,7 +47,7 @@ export interface CostSectionResult {
   /** USD per million feed crawls (target ≤ 0.50). */
   readonly target: number;
   readonly assumptions: string[];
-  readonly missing: string[];
+  readonly caveats: string[];
 }
 
 export function costSection(
@@ -56,7 +56,7 @@ export function costSection(
   pricing: Pricing,
   feedLatencyMs: number,
 ): CostSectionResult {
-  const missing: string[] = [];
+  const caveats: string[] = [];
   const requestsPerUnit: UnitRequests[] = [];
   const unit = (name: string, measured: OperationCounts, minimum: OperationCounts, budget?: number) =>
     requestsPerUnit.push({
@@ -69,19 +69,25 @@ export function costSection(
     });
   if (crawl?.unchanged && !crawl.unchanged.timedOut) {
     unit('unchanged feed (304)', crawl.unchanged.perFeed, minimumPerUnchangedFeed(), 0.4);
-  } else missing.push('unchanged feed: needs the crawl section (its 304 crawl)');
+    const { fetched, failed } = crawl.unchanged;
+    if (fetched + failed > 0) {
+      caveats.push(
+        `unchanged feed: ${fetched} feed(s) of the 304 crawl were fetched and ${failed} failed; they are in its figure`,
+      );
+    }
+  } else caveats.push('unchanged feed: needs the crawl section (its 304 crawl)');
   if (crawl && !crawl.first.timedOut) {
     const items = crawl.setup.items;
     unit(`changed feed, ${items} new articles`, crawl.first.perFeed, minimumPerChangedFeed(items), 5);
     if (crawl.first.failed > 0) {
-      missing.push(
+      caveats.push(
         `changed feed: ${crawl.first.failed} of the first crawl's fetches failed; their requests are in its per-feed figure`,
       );
     }
-  } else missing.push('changed feed: needs the crawl section (its first crawl)');
+  } else caveats.push('changed feed: needs the crawl section (its first crawl)');
   if (fanOut && fanOut.app.delivered > 0) {
     unit('webhook delivered', fanOut.app.perDelivery, minimumPerDelivery(), 0.1);
-  } else missing.push('delivery: needs the fan-out section');
+  } else caveats.push('delivery: needs the fan-out section');
 
   const latencies: Latencies = { feedMs: feedLatencyMs, webhookMs: ASSUMED_WEBHOOK_LATENCY_MS };
   const deliveriesPerCrawl = MIX.changedShare * SUBSCRIBERS_PER_CHANGED_FEED;
@@ -108,7 +114,7 @@ export function costSection(
       pricing,
       latencies,
     );
-  } else missing.push('cost per feed crawl: needs the crawl section (its mix crawl) and the fan-out section');
+  } else caveats.push('cost per feed crawl: needs the crawl section (its mix crawl) and the fan-out section');
 
   return {
     requestsPerUnit,
@@ -125,7 +131,7 @@ export function costSection(
       'SQS: every payload < 64 KB; + 2 poller requests (Receive, DeleteBatch) per invocation; + 1 SendMessage per event routed by the rule; idle long polls left out (fixed ≈ $0.26 per queue-month)',
       'EventBridge: 1 entry per PutEvents, < 64 KB',
     ],
-    missing,
+    caveats,
   };
 }
 

@@ -79,16 +79,16 @@ export async function fanOutSection(options: FanOutSectionOptions): Promise<FanO
         sink: { kind: 'webhook', url },
         secret,
       }));
-      const chunks = Array.from({ length: Math.ceil(inputs.length / 250) }, (_, i) =>
-        inputs.slice(i * 250, i * 250 + 250),
+      const chunks = Array.from({ length: Math.ceil(inputs.length / 100) }, (_, i) =>
+        inputs.slice(i * 100, i * 100 + 100),
       );
       const subscribe = metered.app.container.get(Subscribe);
-      await forEachLimit(chunks, 4, async (chunk) => void (await subscribe.execute(chunk)));
+      await forEachLimit(chunks, 16, async (chunk) => void (await subscribe.execute(chunk)));
       const subscribeMs = Date.now() - subscribeStarted;
 
       sample.items += 1;
       const started = Date.now();
-      const crawl = await crawlWithin(metered, options.deadlineMs, started);
+      const crawl = await crawlWithin(metered, options.deadlineMs, { started });
       const firstAccepted = new Map<string, number>();
       let accepted = 0;
       for (const request of receiver.requests) {

@@ -90,7 +90,12 @@ function renderCrawl(r: CrawlSectionResult): string {
     out.push(
       `failed feeds by error: ${Object.entries(r.first.failures)
         .map(([code, n]) => `${code} ${n}`)
-        .join(', ')} (a failed feed backs off: later crawls skip it, so they count fewer feeds)`,
+        .join(', ')}`,
+    );
+  }
+  if (r.settleCrawls) {
+    out.push(
+      `then ${r.settleCrawls} forced, untimed crawl(s) until no fetch failed, so that every feed has validators`,
     );
   }
   if (r.unchanged) {
@@ -208,7 +213,7 @@ function renderCost(r: CostSectionResult): string {
     );
   }
   out.push('', 'assumptions:', ...r.assumptions.map((a) => `  - ${a}`));
-  if (r.missing.length > 0) out.push('not measured:', ...r.missing.map((m) => `  - ${m}`));
+  if (r.caveats.length > 0) out.push('caveats:', ...r.caveats.map((m) => `  - ${m}`));
   return out.join('\n');
 }
 

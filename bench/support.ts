@@ -114,10 +114,11 @@ export interface BoundedCrawl {
 export async function crawlWithin(
   metered: MeteredApp,
   deadlineMs: number,
-  started = Date.now(),
+  options: { started?: number; force?: boolean } = {},
 ): Promise<BoundedCrawl> {
+  const started = options.started ?? Date.now();
   metered.reset();
-  const crawl = runCrawl(metered.app, { force: false });
+  const crawl = runCrawl(metered.app, { force: options.force ?? false });
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), deadlineMs)));
   const outcome = await Promise.race([crawl, deadline]);
