@@ -56,6 +56,8 @@ export interface CrawlSectionResult {
   readonly ratio: number;
   /** Forced, untimed crawls run after a first crawl with failures, until none failed (at most 3). */
   readonly settleCrawls?: number;
+  /** Feeds whose fetch still failed in the last settling crawl. */
+  readonly stillFailing?: number;
   readonly unchanged?: MeasuredCrawl;
   /** 5 % of the feeds gained 5 articles each; the rest answered 304. */
   readonly mix?: MeasuredCrawl & { readonly changedFeeds: number; readonly newArticlesPerChangedFeed: number };
@@ -101,13 +103,14 @@ export async function crawlSection(options: CrawlSectionOptions): Promise<CrawlS
       // Feeds whose first fetch failed have no validators (and back off): crawl them again, forced and untimed,
       // so that the next crawl finds every feed unchanged.
       let settleCrawls = 0;
-      for (let failed = first.failed; failed > 0 && settleCrawls < MAX_SETTLE_CRAWLS;) {
+      let stillFailing = first.failed;
+      while (stillFailing > 0 && settleCrawls < MAX_SETTLE_CRAWLS) {
         const settle = await crawlWithin(metered, options.deadlineMs, { force: true });
         settleCrawls++;
-        if (settle.timedOut) return { ...result, settleCrawls };
-        failed = settle.report!.failed;
+        if (settle.timedOut) return { ...result, settleCrawls, stillFailing };
+        stillFailing = settle.report!.failed;
       }
-      result = { ...result, settleCrawls };
+      result = { ...result, settleCrawls, stillFailing };
       const unchanged = measured(await crawlWithin(metered, options.deadlineMs), options.feeds);
       if (unchanged.timedOut) return { ...result, unchanged };
       const changing = samples.filter((_, i) => i % Math.round(1 / MIX.changedShare) === 0);

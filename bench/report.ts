@@ -83,7 +83,7 @@ function renderCrawl(r: CrawlSectionResult): string {
       ],
     ),
     '',
-    `first crawl / bare loop: ${r.ratio}× (target ≤ 1.5×: ${verdict(r.ratio, 1.5)})`,
+    `first crawl / bare loop: ${r.ratio}× (target ≤ 1.5×: ${r.first.failed > 0 || r.first.timedOut ? `not comparable, ${r.first.failed} of ${r.first.feeds} fetches failed` : verdict(r.ratio, 1.5)})`,
     `invocations, first crawl: ${invocations(r.first.invocations)}`,
   ];
   if (r.first.failures) {
@@ -95,7 +95,7 @@ function renderCrawl(r: CrawlSectionResult): string {
   }
   if (r.settleCrawls) {
     out.push(
-      `then ${r.settleCrawls} forced, untimed crawl(s) until no fetch failed, so that every feed has validators`,
+      `then ${r.settleCrawls} forced, untimed crawl(s) so that every feed has validators; ${r.stillFailing ?? 0} still failing`,
     );
   }
   if (r.unchanged) {
