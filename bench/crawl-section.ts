@@ -22,8 +22,8 @@ export interface CrawlSectionOptions {
   readonly items: number;
   readonly delayMs: number;
   readonly concurrency: number;
-  /** Each crawl is cut off after this long. */
-  readonly deadlineMs: number;
+  /** The section's crawls (not the bare loop) share this much wall time; a crawl past it is cut off. */
+  readonly budgetMs: number;
 }
 
 /** One crawl of the app, as measured. */
@@ -54,7 +54,7 @@ export interface CrawlSectionResult {
   readonly first: MeasuredCrawl;
   /** first.wallMs / bareLoop.wallMs (target ≤ 1.5). */
   readonly ratio: number;
-  /** Forced, untimed crawls run after a first crawl with failures, until none failed (at most 3). */
+  /** Forced, untimed crawls run after a first crawl with failures, until none failed (at most 2). */
   readonly settleCrawls?: number;
   /** Feeds whose fetch still failed in the last settling crawl. */
   readonly stillFailing?: number;
@@ -64,7 +64,7 @@ export interface CrawlSectionResult {
   readonly feedServer: { readonly total: number; readonly notModified: number };
 }
 
-const MAX_SETTLE_CRAWLS = 3;
+const MAX_SETTLE_CRAWLS = 2;
 
 /** Share of feeds that change in the cost mix, and the articles each gains. */
 export const MIX = { changedShare: 0.05, newArticles: 5 } as const;
@@ -86,8 +86,10 @@ export async function crawlSection(options: CrawlSectionOptions): Promise<CrawlS
     );
     const metered = await openMeteredApp({ allowedNetworks: ['127.0.0.0/8'], concurrency: options.concurrency });
     try {
+      const endsAt = Date.now() + options.budgetMs;
+      const left = () => Math.max(1, endsAt - Date.now());
       await metered.app.container.get(AddFeeds).execute(samples.map((s) => ({ url: server.url(s) })));
-      const crawled = measured(await crawlWithin(metered, options.deadlineMs), options.feeds);
+      const crawled = measured(await crawlWithin(metered, left()), options.feeds);
       const first =
         !crawled.timedOut && crawled.failed > 0
           ? { ...crawled, failures: await failuresByCode(metered.app.container.get(ListFeeds)) }
@@ -105,18 +107,18 @@ export async function crawlSection(options: CrawlSectionOptions): Promise<CrawlS
       let settleCrawls = 0;
       let stillFailing = first.failed;
       while (stillFailing > 0 && settleCrawls < MAX_SETTLE_CRAWLS) {
-        const settle = await crawlWithin(metered, options.deadlineMs, { force: true });
+        const settle = await crawlWithin(metered, left(), { force: true });
         settleCrawls++;
         if (settle.timedOut) return { ...result, settleCrawls, stillFailing };
         stillFailing = settle.report!.failed;
       }
       result = { ...result, settleCrawls, stillFailing };
-      const unchanged = measured(await crawlWithin(metered, options.deadlineMs), options.feeds);
+      const unchanged = measured(await crawlWithin(metered, left()), options.feeds);
       if (unchanged.timedOut) return { ...result, unchanged };
       const changing = samples.filter((_, i) => i % Math.round(1 / MIX.changedShare) === 0);
       for (const sample of changing) sample.items += MIX.newArticles;
       const mix = {
-        ...measured(await crawlWithin(metered, options.deadlineMs), options.feeds),
+        ...measured(await crawlWithin(metered, left()), options.feeds),
         changedFeeds: changing.length,
         newArticlesPerChangedFeed: MIX.newArticles,
       };
