@@ -54,7 +54,7 @@ export interface CrawlSectionResult {
   readonly first: MeasuredCrawl;
   /** first.wallMs / bareLoop.wallMs (target ≤ 1.5). */
   readonly ratio: number;
-  /** Forced, untimed crawls run after a first crawl with failures, until none failed (at most 2). */
+  /** Forced, untimed crawls run after a first crawl with failures, until none failed (at most 1, and only when at most 20 % failed). */
   readonly settleCrawls?: number;
   /** Feeds whose fetch still failed in the last settling crawl. */
   readonly stillFailing?: number;
@@ -64,7 +64,7 @@ export interface CrawlSectionResult {
   readonly feedServer: { readonly total: number; readonly notModified: number };
 }
 
-const MAX_SETTLE_CRAWLS = 2;
+const MAX_SETTLE_CRAWLS = 1;
 
 /** Share of feeds that change in the cost mix, and the articles each gains. */
 export const MIX = { changedShare: 0.05, newArticles: 5 } as const;
@@ -103,10 +103,11 @@ export async function crawlSection(options: CrawlSectionOptions): Promise<CrawlS
       };
       if (first.timedOut) return result;
       // Feeds whose first fetch failed have no validators (and back off): crawl them again, forced and untimed,
-      // so that the next crawl finds every feed unchanged.
+      // so that the next crawl finds every feed unchanged. Not when most failed: that is overload, which a
+      // forced crawl of every feed only repeats; the 304 crawl then counts the feeds it finds (and says so).
       let settleCrawls = 0;
       let stillFailing = first.failed;
-      while (stillFailing > 0 && settleCrawls < MAX_SETTLE_CRAWLS) {
+      while (stillFailing > 0 && stillFailing <= options.feeds * 0.2 && settleCrawls < MAX_SETTLE_CRAWLS) {
         const settle = await crawlWithin(metered, left(), { force: true });
         settleCrawls++;
         if (settle.timedOut) return { ...result, settleCrawls, stillFailing };

@@ -27,7 +27,7 @@ const { values } = parseArgs({
     subscribers: { type: 'string', default: '20000' },
     concurrency: { type: 'string', default: '32' },
     only: { type: 'string', default: SECTIONS.join(',') },
-    'budget-s': { type: 'string', default: '180' },
+    'budget-s': { type: 'string', default: '120' },
     json: { type: 'boolean', default: false },
   },
 });

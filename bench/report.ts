@@ -42,9 +42,12 @@ function invocations(meters: QueueMeters): string {
 }
 
 function crawlRow(label: string, c: MeasuredCrawl): (string | number)[] {
+  // A cut-off crawl has no summary: only its wall time and the requests counted until then.
+  if (c.timedOut)
+    return [`${label} (CUT OFF)`, `> ${seconds(c.wallMs)}`, '—', '—', '—', '—', '—', c.awsRequests.total, '—'];
   const perFeed = c.awsRequests.total / Math.max(1, c.feeds);
   return [
-    label + (c.timedOut ? ' (CUT OFF)' : ''),
+    label,
     seconds(c.wallMs),
     c.feeds,
     c.fetched,
@@ -93,12 +96,15 @@ function renderCrawl(r: CrawlSectionResult): string {
         .join(', ')}`,
     );
   }
+  if (r.first.failed > 0 && !r.settleCrawls) {
+    out.push('no settling crawl: more than 20 % failed (overload); the next crawls count the feeds they find');
+  }
   if (r.settleCrawls) {
     out.push(
       `then ${r.settleCrawls} forced, untimed crawl(s) so that every feed has validators; ${r.stillFailing ?? 0} still failing`,
     );
   }
-  if (r.unchanged) {
+  if (r.unchanged && !r.unchanged.timedOut) {
     out.push(
       '',
       'AWS requests per unchanged feed, by operation:',
