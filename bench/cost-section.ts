@@ -103,6 +103,11 @@ export function costSection(
       : undefined;
   if (delivery) perMillionDeliveries = costPerMillion(delivery, pricing, latencies);
   const mix: MeasuredCrawl | undefined = crawl?.mix && !crawl.mix.timedOut ? crawl.mix : undefined;
+  if (mix && (mix.failed > 0 || mix.fetched > crawl!.mix!.changedFeeds)) {
+    caveats.push(
+      `cost mix: its crawl fetched ${mix.fetched} feeds (${crawl!.mix!.changedFeeds} changed; the rest came back from back-off without validators) and ${mix.failed} failed; their requests are in the cost per crawl`,
+    );
+  }
   if (mix && delivery) {
     const perFeedInvocations = invocationsPer(mix.invocations, mix.feeds);
     perMillionFeedCrawls = costPerMillion(
