@@ -1,0 +1,155 @@
+/**
+ * Dollars per million units of work (feed crawls, deliveries) from the measured requests and invocations per
+ * unit, the price table in `pricing-us-east-1.json`, and the estimates below. Every estimate is named here
+ * and printed with the result: the embedded stack counts requests, not bytes or billed milliseconds.
+ */
+import { readFile } from 'node:fs/promises';
+
+export interface Pricing {
+  readonly region: string;
+  readonly asOf: string;
+  readonly source: string;
+  readonly dynamodb: {
+    readonly usdPerMillionWriteRequestUnits: number;
+    readonly usdPerMillionReadRequestUnits: number;
+  };
+  readonly sqs: { readonly usdPerMillionRequests: number };
+  readonly lambda: { readonly usdPerGbSecond: number; readonly usdPerMillionRequests: number };
+  readonly eventbridge: { readonly usdPerMillionCustomEvents: number };
+}
+
+export async function loadPricing(): Promise<Pricing> {
+  return JSON.parse(await readFile(new URL('./pricing-us-east-1.json', import.meta.url), 'utf8')) as Pricing;
+}
+
+/** What one unit of work costs in requests and invocations (measured), and the articles it writes. */
+export interface UnitProfile {
+  /** AWS requests per unit by `<service>.<Operation>`. */
+  readonly requests: Readonly<Record<string, number>>;
+  /** Lambda invocations per unit by queue. */
+  readonly invocations: Readonly<Record<string, number>>;
+  /** Article items written per unit (their write units when written by BatchWriteItem). */
+  readonly articlesWritten: number;
+}
+
+export interface Latencies {
+  /** How long a feed server takes to answer (the bench's `--delay-ms`). */
+  readonly feedMs: number;
+  /** How long a subscriber's webhook takes to answer. */
+  readonly webhookMs: number;
+}
+
+/**
+ * The estimates. Item sizes: feed, subscription, ledger and run items stay under 1 KB (1 WRU a write), an
+ * article item is 1–2 KB (2 WRU). Reads: a GetItem is strongly consistent (1 RRU, as the stores read today);
+ * a Scan page is 100 feeds of ~400 B eventually consistent (40 KB → 5 RRU); a Query page is 100
+ * subscriptions of ~300 B (30 KB → 4 RRU); a BatchGetItem reads ~10 items ≤ 4 KB eventually consistent (5 RRU).
+ * SQS and EventBridge payloads stay under one 64 KB chunk. A PutEvents carries one entry; the rule's delivery
+ * to the fan-out queue is one more SQS request. The Lambda event source's poller makes one ReceiveMessage and
+ * one DeleteMessageBatch per invocation; its empty long polls (~650,000 a queue a month with 5 pollers and
+ * 20 s waits, ≈ $0.26) are a fixed monthly cost, not a cost per unit, and are left out.
+ */
+export const COST_ESTIMATES = {
+  lambdaMemoryMb: 512,
+  writeUnitsPerRequest: { 'dynamodb.PutItem': 1, 'dynamodb.UpdateItem': 1, 'dynamodb.DeleteItem': 1 } as Record<
+    string,
+    number
+  >,
+  articleItemWriteUnits: 2,
+  readUnitsPerRequest: {
+    'dynamodb.GetItem': 1,
+    'dynamodb.Scan': 5,
+    'dynamodb.Query': 4,
+    'dynamodb.BatchGetItem': 5,
+  } as Record<string, number>,
+  sqsChunksPerRequest: 1,
+  eventBridgeEntriesPerPutEvents: 1,
+  sqsPollerRequestsPerInvocation: 2,
+  /**
+   * Billed milliseconds per invocation, by what the queue's handler waits for. Measured wall time per
+   * invocation on a shared 2-core machine says more about the machine than about Lambda, so: a batch's
+   * records run concurrently, so a fetch invocation takes the slowest server's latency plus ~50 ms of parsing
+   * and DynamoDB round trips (5–10 ms each in-region); a delivery the slowest webhook's plus ~30 ms; a relay
+   * page (scan) ~60 ms; anything else ~30 ms.
+   */
+  durationMs(queue: string, latencies: Latencies): number {
+    if (/fetch/i.test(queue)) return latencies.feedMs + 50;
+    if (/deliver/i.test(queue)) return latencies.webhookMs + 30;
+    if (/scan/i.test(queue)) return 60;
+    return 30;
+  },
+};
+
+export interface CostBreakdown {
+  /** USD per million units, by service. */
+  readonly usd: { dynamodb: number; sqs: number; lambda: number; eventbridge: number; total: number };
+  /** The billed quantities per unit behind it. */
+  readonly units: {
+    writeRequestUnits: number;
+    readRequestUnits: number;
+    sqsRequests: number;
+    lambdaInvocations: number;
+    lambdaGbSeconds: number;
+    events: number;
+  };
+}
+
+export function costPerMillion(profile: UnitProfile, pricing: Pricing, latencies: Latencies): CostBreakdown {
+  const e = COST_ESTIMATES;
+  let wru = 0;
+  let rru = 0;
+  let sqsRequests = 0;
+  let events = 0;
+  for (const [operation, count] of Object.entries(profile.requests)) {
+    if (operation.startsWith('dynamodb.')) {
+      if (operation === 'dynamodb.BatchWriteItem') continue;
+      if (operation in e.writeUnitsPerRequest) wru += count * e.writeUnitsPerRequest[operation]!;
+      else if (operation in e.readUnitsPerRequest) rru += count * e.readUnitsPerRequest[operation]!;
+      else if (/Put|Update|Delete|Write/.test(operation)) wru += count;
+      else rru += count;
+    } else if (operation.startsWith('sqs.')) {
+      sqsRequests += count * e.sqsChunksPerRequest;
+    } else if (operation === 'eventbridge.PutEvents') {
+      events += count * e.eventBridgeEntriesPerPutEvents;
+    }
+  }
+  if ((profile.requests['dynamodb.BatchWriteItem'] ?? 0) > 0) wru += profile.articlesWritten * e.articleItemWriteUnits;
+  // The rule hands each event to the fan-out queue: one SendMessage there.
+  sqsRequests += events;
+  let invocations = 0;
+  let gbSeconds = 0;
+  for (const [queue, count] of Object.entries(profile.invocations)) {
+    invocations += count;
+    gbSeconds += count * (e.durationMs(queue, latencies) / 1000) * (e.lambdaMemoryMb / 1024);
+  }
+  sqsRequests += invocations * e.sqsPollerRequestsPerInvocation;
+  const million = 1_000_000;
+  const dynamodb =
+    wru * pricing.dynamodb.usdPerMillionWriteRequestUnits + rru * pricing.dynamodb.usdPerMillionReadRequestUnits;
+  const sqs = sqsRequests * pricing.sqs.usdPerMillionRequests;
+  const lambda =
+    invocations * pricing.lambda.usdPerMillionRequests + gbSeconds * million * pricing.lambda.usdPerGbSecond;
+  const eventbridge = events * pricing.eventbridge.usdPerMillionCustomEvents;
+  return {
+    usd: { dynamodb, sqs, lambda, eventbridge, total: dynamodb + sqs + lambda + eventbridge },
+    units: {
+      writeRequestUnits: wru,
+      readRequestUnits: rru,
+      sqsRequests,
+      lambdaInvocations: invocations,
+      lambdaGbSeconds: gbSeconds,
+      events,
+    },
+  };
+}
+
+/** `a + weight × b`, operation by operation (a unit that brings `weight` units of another along). */
+export function combine(
+  a: Readonly<Record<string, number>>,
+  b: Readonly<Record<string, number>>,
+  weight: number,
+): Record<string, number> {
+  const out: Record<string, number> = { ...a };
+  for (const [key, value] of Object.entries(b)) out[key] = (out[key] ?? 0) + weight * value;
+  return out;
+}
