@@ -127,7 +127,7 @@ export class RelayFunction extends NodejsFunction {
 
   /**
    * Tells the function where every resource is, granting nothing: `readAwsConfig` wants all of them even in a
-   * function that uses few (every adapter is built at cold start). The values are those the bindings set.
+   * function whose composition uses few. The values are those the bindings set.
    */
   addResourceLocations(locations: ResourceLocations): this {
     this.addEnvironment(TABLE_PREFIX_VARIABLE, locations.tablePrefix);
