@@ -29,14 +29,15 @@ export const TABLES = {
     name: 'articles',
     partitionKey: 'feedId',
     sortKey: 'articleId',
-    purpose: 'one item per article; first writes are conditional, so each article is stored once',
+    timeToLiveAttribute: 'expiresAt',
+    purpose: 'one item per article, written in batches once the feed commit says it is new; expires (TTL)',
   },
   runs: {
     name: 'runs',
     partitionKey: 'runId',
     sortKey: 'sk',
     timeToLiveAttribute: 'expiresAt',
-    purpose: 'the run item and its per-feed and per-notification outcome records, queried for the summary',
+    purpose: 'the run items and the active-run lock (a conditional swap), and per-notification delivery records',
   },
   steps: {
     name: 'steps',

@@ -4,6 +4,17 @@ import { ConfigurationError } from './errors.js';
 export interface RelaySettings {
   /** Feeds read per scan page. */
   readonly feedPageSize: number;
+  /** Feeds one fetch message carries (and one ledger step covers). */
+  readonly feedsPerMessage: number;
+  /** Parallel relays over the feed table; 0: derived from the table's size (`feedsPerSegment`). */
+  readonly scanSegments: number;
+  /** With `scanSegments` 0: one segment for about this many feeds (at most `maxScanSegments`). */
+  readonly feedsPerSegment: number;
+  readonly maxScanSegments: number;
+  /** How long a healthy feed waits before it is due again; 0: at every run. */
+  readonly feedIntervalSeconds: number;
+  /** A run still unfinished this long after its start no longer keeps the next one from starting. */
+  readonly runLeaseSeconds: number;
   /** Subscribers read per fan-out page. */
   readonly subscriberPageSize: number;
   /** The relay's own bound on pages per chain, so a runaway loop ends even where the platform would not stop it. */
@@ -16,7 +27,13 @@ export interface RelaySettings {
 }
 
 export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
-  feedPageSize: 100,
+  feedPageSize: 250,
+  feedsPerMessage: 25,
+  scanSegments: 0,
+  feedsPerSegment: 10_000,
+  maxScanSegments: 1_000,
+  feedIntervalSeconds: 0,
+  runLeaseSeconds: 4 * 60 * 60,
   subscriberPageSize: 100,
   maxRelayPages: 1_000_000,
   leaseSeconds: 60,
@@ -24,20 +41,41 @@ export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
   deliveryBackoffSeconds: 30,
 };
 
+/** How many parallel relays scan a table of about `feeds` feeds. */
+export function segmentsFor(settings: RelaySettings, feeds: number | undefined): number {
+  if (settings.scanSegments > 0) return settings.scanSegments;
+  const wanted = Math.ceil((feeds ?? 0) / settings.feedsPerSegment);
+  return Math.max(1, Math.min(settings.maxScanSegments, wanted));
+}
+
 export function relaySettings(overrides: Partial<RelaySettings> = {}): RelaySettings {
   const settings = { ...DEFAULT_RELAY_SETTINGS, ...overrides };
+  const mayBeZero = new Set(['scanSegments', 'feedIntervalSeconds']);
   for (const [name, value] of Object.entries(settings)) {
-    if (!Number.isFinite(value) || value <= 0) {
+    if (!Number.isFinite(value) || value < 0 || (value === 0 && !mayBeZero.has(name))) {
       throw new ConfigurationError(`setting ${name} must be a positive number, got ${JSON.stringify(value)}`);
     }
   }
-  for (const name of ['feedPageSize', 'subscriberPageSize', 'maxRelayPages', 'maxDeliveryAttempts'] as const) {
+  for (const name of [
+    'feedPageSize',
+    'subscriberPageSize',
+    'maxRelayPages',
+    'maxDeliveryAttempts',
+    'feedsPerMessage',
+    'scanSegments',
+    'feedsPerSegment',
+    'maxScanSegments',
+  ] as const) {
     if (!Number.isInteger(settings[name])) {
       throw new ConfigurationError(`setting ${name} must be a whole number, got ${settings[name]}`);
     }
   }
   if (settings.feedPageSize > 1000 || settings.subscriberPageSize > 1000) {
     throw new ConfigurationError('page sizes must be at most 1000');
+  }
+  if (settings.feedsPerMessage > 100) throw new ConfigurationError('feedsPerMessage must be at most 100');
+  if (settings.scanSegments > 1_000_000 || settings.maxScanSegments > 1_000_000) {
+    throw new ConfigurationError('DynamoDB allows at most 1,000,000 scan segments');
   }
   return settings;
 }

@@ -1,3 +1,4 @@
+import type { FetchableFeed } from '../domain/feed.js';
 import { InvalidMessageError } from './errors.js';
 
 /**
@@ -7,22 +8,32 @@ import { InvalidMessageError } from './errors.js';
 export type WorkMessage = ScanFeedsPageMessage | FetchFeedMessage | ScanSubscribersPageMessage | DeliverMessage;
 export type WorkMessageType = WorkMessage['type'];
 
-/** One step of the feed scan relay: read the page at `cursor` (none: the first page). */
+/**
+ * One step of one segment of the feed scan: read the page at `cursor` (none: the segment's first page). The
+ * table is scanned as `segments` parallel relays (DynamoDB's Segment/TotalSegments).
+ */
 export interface ScanFeedsPageMessage {
-  readonly v: 1;
+  readonly v: 2;
   readonly type: 'scan-feeds';
   readonly runId: string;
   readonly force: boolean;
+  readonly segment: number;
+  readonly segments: number;
   readonly page: number;
   readonly cursor?: string;
 }
 
+/**
+ * A batch of feeds to fetch, each with what its fetch needs (URL, validators, version, recent articles), as
+ * the scan read it: a 304 needs no read. `batch` names the message inside its run (`<segment>.<page>.<n>`).
+ */
 export interface FetchFeedMessage {
-  readonly v: 1;
+  readonly v: 2;
   readonly type: 'fetch-feed';
   readonly runId: string;
-  readonly feedId: string;
   readonly force: boolean;
+  readonly batch: string;
+  readonly feeds: readonly FetchableFeed[];
 }
 
 /** One step of a fan-out relay over one feed's subscribers, for one discovery. */
@@ -51,6 +62,14 @@ export interface DeliverMessage {
   readonly notBefore?: string;
 }
 
+/** The version each message type is read in. */
+const VERSIONS: Record<WorkMessageType, number> = {
+  'scan-feeds': 2,
+  'fetch-feed': 2,
+  'scan-subscribers': 1,
+  deliver: 1,
+};
+
 type Check = (value: unknown) => boolean;
 const str: Check = (v) => typeof v === 'string' && v.length > 0 && v.length <= 2048;
 const optStr: Check = (v) => v === undefined || str(v);
@@ -59,10 +78,47 @@ const count: Check = (v) => Number.isSafeInteger(v) && (v as number) >= 0;
 const positive: Check = (v) => Number.isSafeInteger(v) && (v as number) >= 1;
 const ids: Check = (v) => Array.isArray(v) && v.length > 0 && v.every(str);
 const instant: Check = (v) => str(v) && !Number.isNaN(Date.parse(v as string));
+const optInstant: Check = (v) => v === undefined || instant(v);
+/** A string of any length up to 64 KiB (the recent-article keys of a long feed). */
+const optLongStr: Check = (v) => v === undefined || (typeof v === 'string' && v.length <= 65_536);
+const object = (fields: Record<string, Check>): Check => {
+  return (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.entries(fields).every(([name, check]) => check((v as Record<string, unknown>)[name]));
+};
+const listOf =
+  (item: Check, max: number): Check =>
+  (v) =>
+    Array.isArray(v) && v.length > 0 && v.length <= max && v.every(item);
+
+/** The most feeds one fetch message carries. */
+export const MAX_FEEDS_PER_MESSAGE = 100;
+
+const fetchableFeed = object({
+  id: str,
+  url: str,
+  title: (v) => v === undefined || typeof v === 'string',
+  etag: optStr,
+  lastModified: optStr,
+  nextFetchAt: optInstant,
+  errorCount: count,
+  version: count,
+  seen: optLongStr,
+  subscriberShards: (v) => v === undefined || positive(v),
+});
 
 const SCHEMAS: Record<WorkMessageType, Record<string, Check>> = {
-  'scan-feeds': { runId: str, force: bool, page: count, cursor: optStr },
-  'fetch-feed': { runId: str, feedId: str, force: bool },
+  'scan-feeds': {
+    runId: str,
+    force: bool,
+    segment: count,
+    segments: positive,
+    page: count,
+    cursor: optStr,
+  },
+  'fetch-feed': { runId: str, force: bool, batch: str, feeds: listOf(fetchableFeed, MAX_FEEDS_PER_MESSAGE) },
   'scan-subscribers': {
     runId: str,
     eventId: str,
@@ -95,10 +151,15 @@ export function parseWorkMessage(body: string, expected?: WorkMessageType): Work
     throw new InvalidMessageError('message body is not a JSON object');
   }
   const record = value as Record<string, unknown>;
-  if (record.v !== 1) throw new InvalidMessageError(`unsupported message version ${JSON.stringify(record.v)}`);
   const type = record.type;
   if (typeof type !== 'string' || !Object.hasOwn(SCHEMAS, type)) {
+    if (typeof record.v !== 'number' || record.v < 1 || record.v > 2) {
+      throw new InvalidMessageError(`unsupported message version ${JSON.stringify(record.v)}`);
+    }
     throw new InvalidMessageError(`unknown message type ${JSON.stringify(type)}`);
+  }
+  if (record.v !== VERSIONS[type as WorkMessageType]) {
+    throw new InvalidMessageError(`unsupported message version ${JSON.stringify(record.v)} for "${type}"`);
   }
   if (expected && type !== expected) {
     throw new InvalidMessageError(`expected a "${expected}" message, got "${type}"`);

@@ -17,6 +17,30 @@ export interface Feed {
   readonly lastError?: { readonly code: string; readonly message: string; readonly at: string };
   readonly lastFetchedAt?: string;
   readonly createdAt: string;
+  /**
+   * Bumped by every committed change: a fetch commits the feed's new state only if the version is still the
+   * one its work was dispatched with (optimistic concurrency), so a removed feed never comes back and two
+   * writers never overwrite each other.
+   */
+  readonly version: number;
+  /** Short keys of the articles the feed listed lately (see `recent-articles.ts`): what is not new. */
+  readonly seen?: string;
+  /** How many partitions its subscribers are spread over (K); 1 when absent. */
+  readonly subscriberShards?: number;
+  /** The last commit of a fetch: which run made it and what it announced, so a retry re-announces the same. */
+  readonly lastCommit?: FeedCommitRecord;
+}
+
+/** What a fetch committed: replayed by a retry of the same work that finds the feed already moved on. */
+export interface FeedCommitRecord {
+  readonly runId: string;
+  /** The version the fetch read; the commit made it `fromVersion + 1`. */
+  readonly fromVersion: number;
+  readonly outcome: 'fetched' | 'notModified' | 'failed' | 'gone';
+  readonly newArticles: number;
+  /** The article ids announced, in the order they were cut into discoveries. */
+  readonly announced?: readonly string[];
+  readonly discoveredAt?: string;
 }
 
 /** `gone` feeds answered 410 and are never fetched again until re-added. */
@@ -52,6 +76,7 @@ export function newFeed(url: string, now: Date, title?: string): Feed {
     status: 'active',
     errorCount: 0,
     createdAt: now.toISOString(),
+    version: 0,
   };
 }
 
@@ -82,35 +107,144 @@ export type FetchOutcome =
       readonly retryAfterSeconds?: number;
     };
 
-/** The feed after a fetch: validators kept, schedule and error state moved on, a permanent move followed. */
-export function afterFetch(feed: Feed, outcome: FetchOutcome, now: Date): Feed {
+/** The part of a feed that a fetch reads: what its work message carries, so that a 304 needs no read. */
+export type FetchableFeed = Pick<
+  Feed,
+  | 'id'
+  | 'url'
+  | 'title'
+  | 'etag'
+  | 'lastModified'
+  | 'nextFetchAt'
+  | 'errorCount'
+  | 'version'
+  | 'seen'
+  | 'subscriberShards'
+>;
+
+export function fetchableOf(feed: Feed): FetchableFeed {
+  const { id, url, title, etag, lastModified, nextFetchAt, errorCount, version, seen, subscriberShards } = feed;
+  return {
+    id,
+    url,
+    nextFetchAt,
+    errorCount,
+    version,
+    ...(title !== undefined ? { title } : {}),
+    ...(etag !== undefined ? { etag } : {}),
+    ...(lastModified !== undefined ? { lastModified } : {}),
+    ...(seen !== undefined ? { seen } : {}),
+    ...(subscriberShards !== undefined ? { subscriberShards } : {}),
+  };
+}
+
+/** The state a fetch commits: every attribute a fetch may change; `lastError` absent means cleared. */
+export interface FeedUpdate {
+  readonly url: string;
+  readonly title?: string;
+  readonly etag?: string;
+  readonly lastModified?: string;
+  readonly seen?: string;
+  readonly nextFetchAt: string;
+  readonly status: FeedStatus;
+  readonly errorCount: number;
+  readonly lastError?: Feed['lastError'];
+  readonly lastFetchedAt?: string;
+  readonly lastCommit?: FeedCommitRecord;
+}
+
+/** Every attribute of `FeedUpdate`: what a commit sets, or removes when the update leaves it out. */
+export const FEED_UPDATE_ATTRIBUTES: readonly (keyof FeedUpdate)[] = [
+  'url',
+  'title',
+  'etag',
+  'lastModified',
+  'seen',
+  'nextFetchAt',
+  'status',
+  'errorCount',
+  'lastError',
+  'lastFetchedAt',
+  'lastCommit',
+];
+
+/** What a fetch may change of a feed besides its outcome. */
+export interface FetchChanges {
+  /** The recent-article keys after this fetch (only when the document was read). */
+  readonly seen?: string;
+  /** How long a healthy feed waits before it is due again; 0: at the next run. */
+  readonly intervalSeconds?: number;
+}
+
+/**
+ * The feed after a fetch: validators kept, schedule and error state moved on, a permanent move followed.
+ * `changed` is false when the fetch leaves nothing worth a write: a 304 of a healthy feed that is due at
+ * every run changes nothing the crawler reads, so it costs no request.
+ */
+export function afterFetch(
+  feed: FetchableFeed,
+  outcome: FetchOutcome,
+  now: Date,
+  changes: FetchChanges = {},
+): { update: FeedUpdate; changed: boolean } {
   const at = now.toISOString();
+  const interval = changes.intervalSeconds ?? 0;
+  const kept = {
+    url: feed.url,
+    ...(feed.title !== undefined ? { title: feed.title } : {}),
+    ...(feed.etag !== undefined ? { etag: feed.etag } : {}),
+    ...(feed.lastModified !== undefined ? { lastModified: feed.lastModified } : {}),
+    ...(feed.seen !== undefined ? { seen: feed.seen } : {}),
+  };
   switch (outcome.kind) {
     case 'fetched':
     case 'notModified': {
-      const { lastError: _dropped, ...rest } = feed;
-      return {
-        ...rest,
+      const update: FeedUpdate = {
+        ...kept,
         url: outcome.movedTo ?? feed.url,
         ...(outcome.kind === 'fetched' && outcome.title ? { title: outcome.title } : {}),
         ...(outcome.etag !== undefined ? { etag: outcome.etag } : {}),
         ...(outcome.lastModified !== undefined ? { lastModified: outcome.lastModified } : {}),
+        ...(changes.seen !== undefined ? { seen: changes.seen } : {}),
+        status: 'active',
         errorCount: 0,
-        nextFetchAt: at,
+        nextFetchAt: interval > 0 ? new Date(now.getTime() + interval * 1000).toISOString() : feed.nextFetchAt,
         lastFetchedAt: at,
       };
+      const changed =
+        interval > 0 ||
+        update.seen !== feed.seen ||
+        update.title !== feed.title ||
+        feed.errorCount !== 0 ||
+        update.url !== feed.url ||
+        update.etag !== feed.etag ||
+        update.lastModified !== feed.lastModified;
+      return { update, changed };
     }
     case 'gone':
-      return { ...feed, status: 'gone', lastFetchedAt: at };
+      return {
+        update: {
+          ...kept,
+          nextFetchAt: feed.nextFetchAt,
+          status: 'gone',
+          errorCount: feed.errorCount,
+          lastFetchedAt: at,
+        },
+        changed: true,
+      };
     case 'failed': {
       const errorCount = feed.errorCount + 1;
       const wait = Math.max(outcome.retryAfterSeconds ?? 0, backoffSeconds(errorCount));
       return {
-        ...feed,
-        errorCount,
-        lastError: { code: outcome.code, message: outcome.message, at },
-        nextFetchAt: new Date(now.getTime() + wait * 1000).toISOString(),
-        lastFetchedAt: at,
+        update: {
+          ...kept,
+          status: 'active',
+          errorCount,
+          lastError: { code: outcome.code, message: outcome.message, at },
+          nextFetchAt: new Date(now.getTime() + wait * 1000).toISOString(),
+          lastFetchedAt: at,
+        },
+        changed: true,
       };
     }
   }

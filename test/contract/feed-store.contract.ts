@@ -17,7 +17,7 @@ export function describeFeedStoreContract(
   options: ContractOptions = {},
 ): void {
   describe(`${name} as FeedRepository and FeedPageReader`, () => {
-    it('returns a saved feed by id, and nothing for an unknown id', async () => {
+    it('returns an added feed by id, and nothing for an unknown id', async () => {
       const store = await makeStore();
       const feed = aFeed({
         title: 'A',
@@ -25,7 +25,7 @@ export function describeFeedStoreContract(
         lastError: { code: 'timeout', message: 'slow', at: '2026-01-01T00:00:00.000Z' },
       });
 
-      await store.save(feed);
+      await store.addNew([feed]);
 
       expect(await store.get(feed.id)).toEqual(feed);
       expect(await store.get('no-such-feed')).toBeUndefined();
@@ -56,16 +56,69 @@ export function describeFeedStoreContract(
       expect(await store.get(feed.id)).toEqual(feed);
     });
 
-    it('replaces the whole feed on save, dropping the fields the new one lacks', async () => {
+    it('commits a change at the expected version, moving to the next, and drops what the change leaves out', async () => {
       const store = await makeStore();
-      const feed = aFeed({ etag: '"v1"', lastModified: 'Thu, 01 Jan 2026 00:00:00 GMT' });
+      const feed = aFeed({
+        etag: '"v1"',
+        lastModified: 'Thu, 01 Jan 2026 00:00:00 GMT',
+        lastError: { code: 'timeout', message: 'slow', at: '2026-01-01T00:00:00.000Z' },
+      });
       await store.addNew([feed]);
-      const { etag: _etag, lastModified: _lastModified, ...withoutValidators } = feed;
-      const saved = { ...withoutValidators, errorCount: 3, status: 'gone' as const };
+      const update = {
+        url: feed.url,
+        etag: '"v2"',
+        seen: 'aaaaaaaaaaaabbbbbbbbbbbb',
+        nextFetchAt: '2026-01-02T00:00:00.000Z',
+        status: 'active' as const,
+        errorCount: 0,
+        lastFetchedAt: '2026-01-01T01:00:00.000Z',
+        lastCommit: {
+          runId: 'run-1',
+          fromVersion: 0,
+          outcome: 'fetched' as const,
+          newArticles: 2,
+          announced: ['a', 'b'],
+        },
+      };
 
-      await store.save(saved);
+      expect(await store.commit(feed.id, 0, update)).toBe('committed');
 
-      expect(await store.get(feed.id)).toEqual(saved);
+      const { lastModified: _dropped, lastError: _cleared, ...kept } = feed;
+      expect(await store.get(feed.id)).toEqual({ ...kept, ...update, version: 1 });
+    });
+
+    it('refuses a commit at another version, or of a feed that is gone, and writes nothing', async () => {
+      const store = await makeStore();
+      const feed = aFeed();
+      await store.addNew([feed]);
+      const update = { url: feed.url, nextFetchAt: feed.nextFetchAt, status: 'active' as const, errorCount: 7 };
+      await store.commit(feed.id, 0, { ...update, errorCount: 1 });
+
+      const stale = await store.commit(feed.id, 0, update);
+      const removedMeanwhile = await store.commit('no-such-feed', 0, update);
+
+      expect([stale, removedMeanwhile]).toEqual(['conflict', 'conflict']);
+      expect(await store.get(feed.id)).toMatchObject({ errorCount: 1, version: 1 });
+      expect(await store.get('no-such-feed')).toBeUndefined();
+    });
+
+    it('reads each feed in exactly one segment of a parallel scan', async () => {
+      const store = await makeStore();
+      const feeds = Array.from({ length: 40 }, () => aFeed());
+      await store.addNew(feeds);
+
+      const segments = 4;
+      const seen: string[] = [];
+      for (let segment = 0; segment < segments; segment++) {
+        const { items } = await readAllPages(
+          (after, limit) => store.readPage(after, limit, { segment, segments }),
+          [7],
+          feeds.length,
+        );
+        seen.push(...items.map((feed) => feed.id));
+      }
+
+      expect(seen.sort()).toEqual(feeds.map((feed) => feed.id).sort());
     });
 
     it('removes a feed, telling whether it was there', async () => {

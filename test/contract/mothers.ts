@@ -22,6 +22,7 @@ export function aFeed(overrides: Partial<Feed> = {}): Feed {
     status: 'active',
     errorCount: 0,
     createdAt: T0.toISOString(),
+    version: 0,
     ...overrides,
   };
 }
@@ -58,5 +59,5 @@ export function anArticle(overrides: Partial<Article> = {}): Article {
 }
 
 export function aRun(overrides: Partial<CrawlRun> = {}): CrawlRun {
-  return { id: uniqueId('run'), startedAt: T0.toISOString(), force: false, ...overrides };
+  return { id: uniqueId('run'), startedAt: T0.toISOString(), force: false, segments: 1, ...overrides };
 }

@@ -4,66 +4,71 @@ import type { DeliveryState } from '../../src/domain/crawl-run.js';
 import type { ContractOptions } from './feed-store.contract.js';
 import { aRun, uniqueId } from './mothers.js';
 
-const sorted = <T>(values: readonly T[]): T[] =>
-  [...values].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
-
-/** What every run store must do: idempotent records, delivery states that never regress. */
+/** What every run store must do: one active run at a time, delivery states that never regress. */
 export function describeRunStoreContract(
   name: string,
   makeStore: () => Promise<RunStore>,
   options: ContractOptions = {},
 ): void {
   describe(`${name} as RunStore`, () => {
-    it('creates a run once: creating it again keeps the first', async () => {
+    it('begins a run when none is active, and reads it back', async () => {
       const store = await makeStore();
-      const run = aRun({ force: true });
+      const run = aRun({ force: true, segments: 4 });
 
-      await store.create(run);
-      await store.create({ ...run, force: false, startedAt: '2026-05-05T00:00:00.000Z' });
+      expect(await store.active()).toBeUndefined();
+      expect(await store.begin(run, undefined)).toBe(true);
 
+      expect(await store.active()).toBe(run.id);
       expect(await store.get(run.id)).toEqual(run);
       expect(await store.get('no-such-run')).toBeUndefined();
     });
 
-    it('has no records for a run nothing was recorded for', async () => {
+    it('lets one of two starts win while a run is active, and only the one that names it replace it', async () => {
       const store = await makeStore();
-      const run = aRun();
-      await store.create(run);
+      const [first, rival, next] = [aRun(), aRun(), aRun()];
+      await store.begin(first, undefined);
 
-      expect(await store.feedOutcomes(run.id)).toEqual([]);
-      expect(await store.deliveries(run.id)).toEqual([]);
+      const rivalStarted = await store.begin(rival, undefined);
+      const nextStarted = await store.begin(next, first.id);
+      const staleStarted = await store.begin(rival, first.id);
+
+      expect([rivalStarted, nextStarted, staleStarted]).toEqual([false, true, false]);
+      expect(await store.active()).toBe(next.id);
+      expect(await store.get(rival.id)).toBeUndefined();
     });
 
-    it('records one outcome per feed and run: recording the feed again replaces it', async () => {
+    it('lets exactly one of many racing starts win', async () => {
       const store = await makeStore();
-      const run = aRun();
+      const runs = Array.from({ length: 8 }, () => aRun());
 
-      await store.recordFeedOutcome(run.id, 'feed-1', 'fetched', 4);
-      await store.recordFeedOutcome(run.id, 'feed-1', 'fetched', 4);
-      await store.recordFeedOutcome(run.id, 'feed-2', 'failed', 0);
-      await store.recordFeedOutcome(run.id, 'feed-2', 'notModified', 0);
+      const won = await Promise.all(runs.map((run) => store.begin(run, undefined)));
 
-      expect(sorted(await store.feedOutcomes(run.id))).toEqual(
-        sorted([
-          { outcome: 'fetched', newArticles: 4 },
-          { outcome: 'notModified', newArticles: 0 },
-        ]),
-      );
+      expect(won.filter(Boolean)).toHaveLength(1);
+      expect(await store.active()).toBe(runs[won.indexOf(true)]!.id);
     });
 
-    it('keeps the records of each run apart', async () => {
+    it('forgets the active run when it is abandoned, and keeps the run itself', async () => {
+      const store = await makeStore();
+      const run = aRun();
+      await store.begin(run, undefined);
+
+      await store.abandonActive();
+
+      expect(await store.active()).toBeUndefined();
+      expect(await store.get(run.id)).toEqual(run);
+      expect(await store.begin(aRun(), undefined)).toBe(true);
+    });
+
+    it('keeps the delivery records of each run apart', async () => {
       const store = await makeStore();
       const [one, two] = [aRun(), aRun()];
 
-      await store.recordFeedOutcome(one.id, 'feed-1', 'fetched', 2);
-      await store.recordFeedOutcome(two.id, 'feed-1', 'gone', 0);
       await store.recordDelivery(one.id, 'msg-1', 'delivered');
       await store.recordDelivery(two.id, 'msg-1', 'pending');
 
-      expect(await store.feedOutcomes(one.id)).toEqual([{ outcome: 'fetched', newArticles: 2 }]);
-      expect(await store.feedOutcomes(two.id)).toEqual([{ outcome: 'gone', newArticles: 0 }]);
       expect(await store.deliveries(one.id)).toEqual(['delivered']);
       expect(await store.deliveries(two.id)).toEqual(['pending']);
+      expect(await store.deliveries('no-such-run')).toEqual([]);
     });
 
     it.each<[DeliveryState[], DeliveryState]>([
@@ -90,17 +95,12 @@ export function describeRunStoreContract(
 
       for (let start = 0; start < count; start += 10) {
         await Promise.all(
-          Array.from({ length: 10 }, async (_, offset) => {
-            const i = start + offset;
-            await store.recordFeedOutcome(run.id, `feed-${i}`, 'fetched', i);
-            await store.recordDelivery(run.id, `msg-${i}`, i % 2 === 0 ? 'delivered' : 'pending');
-          }),
+          Array.from({ length: 10 }, (_, offset) =>
+            store.recordDelivery(run.id, `msg-${start + offset}`, (start + offset) % 2 === 0 ? 'delivered' : 'pending'),
+          ),
         );
       }
 
-      const outcomes = await store.feedOutcomes(run.id);
-      expect(outcomes).toHaveLength(count);
-      expect(outcomes.reduce((sum, o) => sum + o.newArticles, 0)).toBe((count * (count - 1)) / 2);
       const deliveries = await store.deliveries(run.id);
       expect(deliveries.filter((state) => state === 'delivered')).toHaveLength(count / 2);
       expect(deliveries.filter((state) => state === 'pending')).toHaveLength(count / 2);

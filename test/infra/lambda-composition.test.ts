@@ -1,7 +1,7 @@
 import type { Container } from 'inversify';
 import { QUEUES, type QueueKey } from '../../src/adapters/aws-resources.js';
 import { DeliverNotification } from '../../src/application/use-cases/deliver-notification.js';
-import { FetchFeed } from '../../src/application/use-cases/fetch-feed.js';
+import { FetchFeeds } from '../../src/application/use-cases/fetch-feeds.js';
 import { ScanFeedsPage } from '../../src/application/use-cases/scan-feeds-page.js';
 import { ScanSubscribersPage } from '../../src/application/use-cases/scan-subscribers-page.js';
 import { StartCrawlRun } from '../../src/application/use-cases/start-crawl-run.js';
@@ -32,7 +32,7 @@ const FUNCTION_ENV: Record<string, string> = {
 const ENTRIES: [string, (environment: LambdaEnvironment) => Container, abstract new (...args: never[]) => unknown][] = [
   ['start-crawl', composeStartCrawl, StartCrawlRun],
   ['scan-feeds', composeScanFeeds, ScanFeedsPage],
-  ['fetch-feed', composeFetchFeed, FetchFeed],
+  ['fetch-feed', composeFetchFeed, FetchFeeds],
   ['start-fan-out', composeStartFanOut, StartFanOut],
   ['scan-subscribers', composeScanSubscribers, ScanSubscribersPage],
   ['deliver', composeDeliver, DeliverNotification],

@@ -5,7 +5,7 @@
 import { PageRelay } from '../../src/application/page-relay.js';
 import { TOKENS } from '../../src/application/tokens.js';
 import { AddFeeds } from '../../src/application/use-cases/add-feeds.js';
-import { ListFeeds } from '../../src/application/use-cases/list-feeds.js';
+import { aFetchFeedMessage, aScanFeedsMessage } from '../support/mothers.js';
 import { SummarizeRun } from '../../src/application/use-cases/summarize-run.js';
 import { runCrawl } from '../../src/entrypoints/cli/commands/crawl.js';
 import type { LocalApp } from '../../src/entrypoints/local/local-app.js';
@@ -44,17 +44,19 @@ describe('the feed-scan relay with a tiny page size', () => {
     for (const feed of feeds) expect([feed.path, server.requestsOf(feed.path)]).toEqual([feed.path, 1]);
 
     const relay = app!.container.get(PageRelay);
-    const progress = await relay.progress(report.runId);
+    const progress = await relay.progress(`${report.runId}.0`);
     expect(progress).toEqual({ pages: Math.ceil(FEEDS / PAGE_SIZE), dispatched: FEEDS, complete: true });
     const summary = await app!.container.get(SummarizeRun).execute(report.runId);
     const stats = app!.runtime.stats();
 
     // The first cursor message again, and a fetch of one feed again, as an at-least-once queue may deliver.
-    const firstFeedId = (await app!.container.get(ListFeeds).execute().next()).value!.id;
-    await app!.container.get(TOKENS.WorkDispatcher).dispatch([
-      { v: 1, type: 'scan-feeds', runId: report.runId, force: false, page: 0 },
-      { v: 1, type: 'fetch-feed', runId: report.runId, feedId: firstFeedId, force: false },
-    ]);
+    const { items: firstPage } = await app!.container.get(TOKENS.FeedPageReader).readPage(undefined, PAGE_SIZE);
+    await app!.container
+      .get(TOKENS.WorkDispatcher)
+      .dispatch([
+        aScanFeedsMessage({ runId: report.runId }),
+        aFetchFeedMessage(firstPage.slice(0, 1), { runId: report.runId }),
+      ]);
     await app!.runtime.waitForIdle({ timeoutMs: 30_000 });
 
     const after = app!.runtime.stats();
@@ -63,7 +65,7 @@ describe('the feed-scan relay with a tiny page size', () => {
     expect(after.failedRecords).toBe(stats.failedRecords);
     // …and did nothing: no page scanned again, no feed fetched again, the summary as it was.
     expect(server.totals()).toEqual({ ok: FEEDS, notModified: 0 });
-    expect(await relay.progress(report.runId)).toEqual(progress);
+    expect(await relay.progress(`${report.runId}.0`)).toEqual(progress);
     expect(await app!.container.get(SummarizeRun).execute(report.runId)).toEqual(summary);
     expect(await app!.runtime.listDeadLetters()).toEqual({
       scanFeeds: 0,

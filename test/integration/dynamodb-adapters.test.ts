@@ -1,6 +1,7 @@
 import { DescribeTableCommand, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -14,6 +15,7 @@ import { DynamoDbStepLedger, STEP_RETENTION_SECONDS } from '../../src/adapters/d
 import { DynamoDbSubscriptionStore } from '../../src/adapters/dynamodb/dynamodb-subscription-store.js';
 import { createTables, tableNames, type TableNames } from '../../src/adapters/dynamodb/dynamodb-tables.js';
 import { StoreRequestError } from '../../src/adapters/dynamodb/errors.js';
+import { DEFAULT_RETENTION } from '../../src/adapters/dynamodb/tokens.js';
 import { InvalidCursorError } from '../../src/domain/errors.js';
 import { describeArticleStoreContract } from '../contract/article-store.contract.js';
 import { describeFeedStoreContract } from '../contract/feed-store.contract.js';
@@ -62,7 +64,7 @@ describeSubscriptionStoreContract(
 );
 describeArticleStoreContract(
   'DynamoDbArticleStore',
-  async () => new DynamoDbArticleStore(dynamo.doc, await freshTables(['articles'])),
+  async () => new DynamoDbArticleStore(dynamo.doc, await freshTables(['articles']), DEFAULT_RETENTION),
   options,
 );
 describeStepLedgerContract(
@@ -71,7 +73,7 @@ describeStepLedgerContract(
 );
 describeRunStoreContract(
   'DynamoDbRunStore',
-  async () => new DynamoDbRunStore(dynamo.doc, await freshTables(['runs'])),
+  async () => new DynamoDbRunStore(dynamo.doc, await freshTables(['runs']), DEFAULT_RETENTION),
   options,
 );
 
@@ -126,24 +128,51 @@ describe('DynamoDbSubscriptionStore', () => {
 });
 
 describe('DynamoDbArticleStore', () => {
-  it('reports no first sighting of an article that a racing writer stored between its read and its write', async () => {
+  it('writes an expiry time (TTL) on every article: its first sighting plus the retention', async () => {
     const names = await freshTables(['articles']);
     const feedId = uniqueId('feed');
-    const [contested, free] = [anArticle(), anArticle()];
+    const article = anArticle();
+    const store = new DynamoDbArticleStore(dynamo.doc, names, { ...DEFAULT_RETENTION, articleSeconds: 3600 });
+
+    await store.putMany(feedId, [{ ...article, feedId, firstSeenAt: T0.toISOString(), firstSeenRunId: 'run-1' }]);
+
+    const { Item } = await dynamo.doc.send(
+      new GetCommand({ TableName: names.articles, Key: { feedId, articleId: article.id } }),
+    );
+    expect(Item?.expiresAt).toBe(T0.getTime() / 1000 + 3600);
+    expect((await store.getMany(feedId, [article.id]))[0]).not.toHaveProperty('expiresAt');
+  });
+
+  it('retries the items a batch write left unprocessed', async () => {
+    const names = await freshTables(['articles']);
+    const feedId = uniqueId('feed');
+    const articles = Array.from({ length: 60 }, () => anArticle());
+    // Every other batch write leaves the second half of its items unprocessed.
+    let writes = 0;
     const doc = intercepting(async (command, send) => {
-      if (command instanceof PutCommand && command.input.Item?.articleId === contested.id) {
-        await send(
-          new PutCommand({ TableName: names.articles, Item: { ...command.input.Item, firstSeenRunId: 'run-rival' } }),
-        );
-      }
-      return send(command);
+      if (!(command instanceof BatchWriteCommand) || ++writes % 2 === 0) return send(command);
+      const requests = command.input.RequestItems![names.articles]!;
+      const half = Math.ceil(requests.length / 2);
+      const out = (await send(
+        new BatchWriteCommand({ RequestItems: { [names.articles]: requests.slice(0, half) } }),
+      )) as object;
+      return { ...out, UnprocessedItems: { [names.articles]: requests.slice(half) } };
     });
-    const store = new DynamoDbArticleStore(doc, names);
+    const store = new DynamoDbArticleStore(doc, names, DEFAULT_RETENTION);
 
-    const firstSeen = await store.storeFirstSeen(feedId, 'run-1', [contested, free], T0);
+    await store.putMany(
+      feedId,
+      articles.map((a) => ({ ...a, feedId, firstSeenAt: T0.toISOString(), firstSeenRunId: 'run-1' })),
+    );
 
-    expect(firstSeen.map((article) => article.id)).toEqual([free.id]);
-    expect((await store.getMany(feedId, [contested.id]))[0]?.firstSeenRunId).toBe('run-rival');
+    expect(
+      (
+        await store.getMany(
+          feedId,
+          articles.map((a) => a.id),
+        )
+      ).map((a) => a.id),
+    ).toEqual(articles.map((a) => a.id));
   });
 
   it('retries the keys a batch read left unprocessed', async () => {
@@ -162,8 +191,11 @@ describe('DynamoDbArticleStore', () => {
       )) as object;
       return { ...out, UnprocessedKeys: { [names.articles]: { ...request, Keys: keys.slice(half) } } };
     });
-    const store = new DynamoDbArticleStore(doc, names);
-    await store.storeFirstSeen(feedId, 'run-1', articles, T0);
+    const store = new DynamoDbArticleStore(doc, names, DEFAULT_RETENTION);
+    await store.putMany(
+      feedId,
+      articles.map((a) => ({ ...a, feedId, firstSeenAt: T0.toISOString(), firstSeenRunId: 'run-1' })),
+    );
 
     const read = await store.getMany(
       feedId,
@@ -181,6 +213,7 @@ describe('DynamoDbArticleStore', () => {
         throw throttled;
       }),
       names,
+      DEFAULT_RETENTION,
     );
 
     const failure = store.getMany('feed', ['a']);
@@ -198,14 +231,10 @@ const smallQueryPages = (): DynamoDBDocumentClient =>
 
 describe('DynamoDbRunStore', () => {
   it("reads every page of a run's records", async () => {
-    const store = new DynamoDbRunStore(smallQueryPages(), await freshTables(['runs']));
+    const store = new DynamoDbRunStore(smallQueryPages(), await freshTables(['runs']), DEFAULT_RETENTION);
     const runId = uniqueId('run');
-    for (let i = 0; i < 7; i++) {
-      await store.recordFeedOutcome(runId, `feed-${i}`, 'fetched', 1);
-      await store.recordDelivery(runId, `msg-${i}`, 'delivered');
-    }
+    for (let i = 0; i < 7; i++) await store.recordDelivery(runId, `msg-${i}`, 'delivered');
 
-    expect(await store.feedOutcomes(runId)).toHaveLength(7);
     expect(await store.deliveries(runId)).toHaveLength(7);
   });
 });

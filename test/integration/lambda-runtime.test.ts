@@ -7,7 +7,7 @@ import type { SqsHandler } from '../../src/entrypoints/lambda/handlers.js';
 import { sqsBatchHandler } from '../../src/entrypoints/lambda/sqs-batch.js';
 import { startEmbeddedStack, type EmbeddedStack } from '../../src/entrypoints/local/embedded-stack.js';
 import { createLambdaRuntime, type LambdaRuntime } from '../../src/entrypoints/local/lambda-runtime.js';
-import { aFetchFeedMessage } from '../support/mothers.js';
+import { aFetchFeedMessage, aScanFeedsMessage, feedIdOf } from '../support/mothers.js';
 
 const MAX_RECEIVE_COUNT = 3;
 const silent = pino({ level: 'silent' });
@@ -38,12 +38,12 @@ function recordingHandler(process: (message: FetchFeedMessage) => void = () => u
   const receiveCounts = new Map<string, string[]>();
   const batch = sqsBatchHandler('fetch-feed', silent, async (body) => {
     const message = parseWorkMessage(body, 'fetch-feed') as FetchFeedMessage;
-    seen.set(message.feedId, (seen.get(message.feedId) ?? 0) + 1);
+    seen.set(feedIdOf(message), (seen.get(feedIdOf(message)) ?? 0) + 1);
     process(message);
   });
   const handler: SqsHandler = async (event) => {
     for (const record of event.Records) {
-      const { feedId } = JSON.parse(record.body) as FetchFeedMessage;
+      const feedId = feedIdOf(JSON.parse(record.body) as FetchFeedMessage);
       receiveCounts.set(feedId, [
         ...(receiveCounts.get(feedId) ?? []),
         record.attributes?.ApproximateReceiveCount ?? '?',
@@ -62,7 +62,7 @@ function start(handler: SqsHandler, faults: FaultSettings = NO_FAULTS): LambdaRu
 describe('LambdaRuntime', () => {
   it('deletes the batch-mates of a failed record; only that record comes back, then goes to the dead-letter queue', async () => {
     const { handler, seen, receiveCounts } = recordingHandler((message) => {
-      if (message.feedId === 'feed_bad') throw new Error('this feed always fails');
+      if (feedIdOf(message) === 'feed_bad') throw new Error('this feed always fails');
     });
     const running = start(handler);
 
@@ -81,7 +81,7 @@ describe('LambdaRuntime', () => {
     const { Messages = [] } = await stack.platformSqs.send(
       new ReceiveMessageCommand({ QueueUrl: stack.deadLetterQueueUrls.fetchFeed, MaxNumberOfMessages: 10 }),
     );
-    expect(Messages.map((m) => (JSON.parse(m.Body!) as FetchFeedMessage).feedId)).toEqual(['feed_bad']);
+    expect(Messages.map((m) => feedIdOf(JSON.parse(m.Body!) as FetchFeedMessage))).toEqual(['feed_bad']);
     expect(running.stats()).toMatchObject({ failedRecords: MAX_RECEIVE_COUNT, deleted: 2 });
   });
 
@@ -157,12 +157,7 @@ describe('LambdaRuntime', () => {
     ).start();
 
     // scan-feeds takes one message per batch: six messages, six invocations, at most three at a time.
-    await dispatcher.dispatch(
-      Array.from(
-        { length: 6 },
-        (_, page) => ({ v: 1, type: 'scan-feeds', runId: 'run_c', force: false, page }) as const,
-      ),
-    );
+    await dispatcher.dispatch(Array.from({ length: 6 }, (_, page) => aScanFeedsMessage({ runId: 'run_c', page })));
     await runtime.waitForIdle({ timeoutMs: 20_000 });
 
     expect(runtime.stats().invocations).toBe(6);

@@ -10,9 +10,15 @@ import {
 import { QUEUES, type QueueKey } from '../../src/adapters/aws-resources.js';
 import { SendFailedError } from '../../src/adapters/sqs/errors.js';
 import { SqsWorkDispatcher } from '../../src/adapters/sqs/sqs-work-dispatcher.js';
-import type { WorkMessage } from '../../src/application/work-messages.js';
+import type { FetchFeedMessage, WorkMessage } from '../../src/application/work-messages.js';
 import { startEmbeddedStack, type EmbeddedStack } from '../../src/entrypoints/local/embedded-stack.js';
-import { aDeliverMessage, aFetchFeedMessage, aScanFeedsMessage, aScanSubscribersMessage } from '../support/mothers.js';
+import {
+  aDeliverMessage,
+  aFetchFeedMessage,
+  aScanFeedsMessage,
+  aScanSubscribersMessage,
+  feedIdOf,
+} from '../support/mothers.js';
 
 let stack: EmbeddedStack;
 
@@ -106,7 +112,7 @@ describe('SqsWorkDispatcher', () => {
     await dispatcher.dispatch(messages);
 
     const received = await drain('fetchFeed');
-    expect(received.map((m) => (m as { feedId: string }).feedId).sort()).toEqual(messages.map((m) => m.feedId).sort());
+    expect(received.map((m) => feedIdOf(m as FetchFeedMessage)).sort()).toEqual(messages.map(feedIdOf).sort());
     expect(sendBatchCalls()).toBe(3);
   });
 

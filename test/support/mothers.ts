@@ -1,5 +1,5 @@
 import type { ParsedFeed, ParsedItem } from '../../src/domain/article.js';
-import { newFeed, type Feed } from '../../src/domain/feed.js';
+import { fetchableOf, newFeed, type Feed } from '../../src/domain/feed.js';
 import { newSubscription, type Subscription } from '../../src/domain/subscription.js';
 import type {
   DeliverMessage,
@@ -87,12 +87,32 @@ export function seededRandom(seed: number): () => number {
 
 /** Object mothers for the work messages, valid unless a test changes them. */
 export function aScanFeedsMessage(overrides: Partial<ScanFeedsPageMessage> = {}): ScanFeedsPageMessage {
-  return { v: 1, type: 'scan-feeds', runId: 'run_test', force: false, page: 0, ...overrides };
+  return { v: 2, type: 'scan-feeds', runId: 'run_test', force: false, segment: 0, segments: 1, page: 0, ...overrides };
 }
 
-export function aFetchFeedMessage(feedId: string, overrides: Partial<FetchFeedMessage> = {}): FetchFeedMessage {
-  return { v: 1, type: 'fetch-feed', runId: 'run_test', feedId, force: false, ...overrides };
+/**
+ * A fetch message carrying the feeds as the scan would have read them; given a feed id, it carries one
+ * feed of that id at version 0.
+ */
+export function aFetchFeedMessage(
+  feeds: readonly Feed[] | string,
+  overrides: Partial<FetchFeedMessage> = {},
+): FetchFeedMessage {
+  const carried =
+    typeof feeds === 'string'
+      ? [
+          {
+            ...fetchableOf(newFeed('https://example.com/feed.xml', T0)),
+            id: feeds,
+            url: `https://example.com/${feeds}.xml`,
+          },
+        ]
+      : feeds.map(fetchableOf);
+  return { v: 2, type: 'fetch-feed', runId: 'run_test', force: false, batch: '0.0.0', feeds: carried, ...overrides };
 }
+
+/** The id of the (first) feed a fetch message carries. */
+export const feedIdOf = (message: FetchFeedMessage): string => message.feeds[0]!.id;
 
 export function aScanSubscribersMessage(
   overrides: Partial<ScanSubscribersPageMessage> = {},

@@ -1,27 +1,21 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject, injectable } from 'inversify';
-import type { Article, StoredArticle } from '../../domain/article.js';
+import type { StoredArticle } from '../../domain/article.js';
 import type { ArticleStore } from '../../application/ports/article-store.port.js';
 import { TABLES } from '../aws-resources.js';
 import type { TableNames } from './dynamodb-tables.js';
-import { StoreRequestError } from './errors.js';
-import {
-  batchGetAll,
-  conditional,
-  distinctBy,
-  forEachLimited,
-  request,
-  CONDITION_FAILED,
-  type Item,
-} from './requests.js';
-import { DYNAMODB_DOCUMENT_CLIENT, DYNAMODB_TABLE_NAMES } from './tokens.js';
+import { batchGetAll, batchPutAll, distinctBy, type Item } from './requests.js';
+import { DYNAMODB_DOCUMENT_CLIENT, DYNAMODB_TABLE_NAMES, DYNAMODB_RETENTION } from './tokens.js';
 
 const FEED_ID = TABLES.articles.partitionKey;
 const ARTICLE_ID = TABLES.articles.sortKey;
+const EXPIRES_AT = TABLES.articles.timeToLiveAttribute;
 
 /**
- * Articles in DynamoDB, one item per feed and article id. The first write of an article is a conditional
- * put, so whichever run stores it first owns its first sighting, also when two fetches race.
+ * Articles in DynamoDB, one item per feed and article id, written 25 to a BatchWriteItem. Which articles
+ * are new is decided by the feed's conditional commit, not here, so a replayed write only writes the same
+ * article again. Each item expires (TTL) after the retention; the feed's recent-article keys, not these
+ * items, say what is new, so an expired article its feed still lists is not new again.
  */
 @injectable()
 export class DynamoDbArticleStore implements ArticleStore {
@@ -30,73 +24,25 @@ export class DynamoDbArticleStore implements ArticleStore {
   constructor(
     @inject(DYNAMODB_DOCUMENT_CLIENT) private readonly doc: DynamoDBDocumentClient,
     @inject(DYNAMODB_TABLE_NAMES) names: TableNames,
+    @inject(DYNAMODB_RETENTION) private readonly retention: { readonly articleSeconds: number },
   ) {
     this.table = names.articles;
   }
 
-  async storeFirstSeen(
-    feedId: string,
-    runId: string,
-    articles: readonly Article[],
-    now: Date,
-  ): Promise<StoredArticle[]> {
-    const candidates = distinctBy(articles, (article) => article.id);
-    // An eventually consistent read is enough: an article it misses fails the conditional put and is read back.
-    const stored = await this.read(
-      feedId,
-      candidates.map((article) => article.id),
-      false,
-    );
-    const unseen = candidates.filter((article) => !stored.has(article.id));
-    await forEachLimited(unseen, 10, async (article) => {
-      const first = fitItem({ ...article, feedId, firstSeenAt: now.toISOString(), firstSeenRunId: runId });
-      const result = await conditional(`PutItem on ${this.table}`, () =>
-        this.doc.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: toItem(first),
-            ConditionExpression: 'attribute_not_exists(#aid)',
-            ExpressionAttributeNames: { '#aid': ARTICLE_ID },
-          }),
-        ),
-      );
-      stored.set(article.id, result === CONDITION_FAILED ? await this.readBack(feedId, article.id) : first);
-    });
-    return articles.flatMap((article) => {
-      const found = stored.get(article.id);
-      return found?.firstSeenRunId === runId ? [found] : [];
-    });
+  async putMany(feedId: string, articles: readonly StoredArticle[]): Promise<void> {
+    const items = distinctBy(articles, (a) => a.id).map((article) => ({
+      ...toItem(fitItem({ ...article, feedId })),
+      [EXPIRES_AT]: Math.floor(Date.parse(article.firstSeenAt) / 1000) + this.retention.articleSeconds,
+    }));
+    await batchPutAll(this.doc, this.table, items);
   }
 
+  /** Eventually consistent: articles are written before the discovery that names them is published. */
   async getMany(feedId: string, articleIds: readonly string[]): Promise<StoredArticle[]> {
-    const stored = await this.read(feedId, [...new Set(articleIds)], true);
-    return articleIds.flatMap((id) => stored.get(id) ?? []);
-  }
-
-  private async read(
-    feedId: string,
-    articleIds: readonly string[],
-    consistentRead: boolean,
-  ): Promise<Map<string, StoredArticle>> {
-    const keys = articleIds.map((id) => ({ [FEED_ID]: feedId, [ARTICLE_ID]: id }));
-    const items = await batchGetAll(this.doc, this.table, keys, { consistentRead });
-    return new Map(items.map((item) => [String(item[ARTICLE_ID]), fromItem(item)]));
-  }
-
-  /** The article a racing writer stored first. */
-  private async readBack(feedId: string, articleId: string): Promise<StoredArticle> {
-    const out = await request(`GetItem on ${this.table}`, () =>
-      this.doc.send(
-        new GetCommand({
-          TableName: this.table,
-          Key: { [FEED_ID]: feedId, [ARTICLE_ID]: articleId },
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    if (!out.Item)
-      throw new StoreRequestError(`article ${articleId} of feed ${feedId} refused a first write but cannot be read`);
-    return fromItem(out.Item);
+    const keys = [...new Set(articleIds)].map((id) => ({ [FEED_ID]: feedId, [ARTICLE_ID]: id }));
+    const items = await batchGetAll(this.doc, this.table, keys, { consistentRead: false });
+    const byId = new Map(items.map((item) => [String(item[ARTICLE_ID]), fromItem(item)]));
+    return articleIds.flatMap((id) => byId.get(id) ?? []);
   }
 }
 
@@ -106,7 +52,7 @@ function toItem(article: StoredArticle): Item {
 }
 
 function fromItem(item: Item): StoredArticle {
-  const { [ARTICLE_ID]: id, ...rest } = item;
+  const { [ARTICLE_ID]: id, [EXPIRES_AT]: _expires, ...rest } = item;
   return { ...rest, id } as unknown as StoredArticle;
 }
 

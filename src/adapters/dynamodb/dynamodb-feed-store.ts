@@ -1,8 +1,21 @@
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { inject, injectable } from 'inversify';
 import type { PagePosition } from '../../domain/cursor.js';
-import type { Feed } from '../../domain/feed.js';
-import type { FeedPageReader, FeedRepository } from '../../application/ports/feed-store.port.js';
+import { FEED_UPDATE_ATTRIBUTES, type Feed, type FeedUpdate } from '../../domain/feed.js';
+import type {
+  CommitResult,
+  FeedPageReader,
+  FeedRepository,
+  ScanSegment,
+} from '../../application/ports/feed-store.port.js';
 import type { Page } from '../../application/ports/page.js';
 import { TABLES } from '../aws-resources.js';
 import type { TableNames } from './dynamodb-tables.js';
@@ -23,7 +36,8 @@ const FEED_ID = TABLES.feeds.partitionKey;
 
 /**
  * The feed table in DynamoDB: one item per feed, added with conditional puts so that a feed is added once,
- * and read a page at a time with a Scan whose LastEvaluatedKey is the page position.
+ * changed only by writes conditional on its version (optimistic concurrency), and read a page at a time
+ * with a (parallel) Scan whose LastEvaluatedKey is the page position.
  */
 @injectable()
 export class DynamoDbFeedStore implements FeedRepository, FeedPageReader {
@@ -62,10 +76,38 @@ export class DynamoDbFeedStore implements FeedRepository, FeedPageReader {
     return firstOfEachId.filter((feed) => added.has(feed));
   }
 
-  async save(feed: Feed): Promise<void> {
-    await request(`PutItem on ${this.table}`, () =>
-      this.doc.send(new PutCommand({ TableName: this.table, Item: toItem(feed) })),
+  async commit(feedId: string, expectedVersion: number, update: FeedUpdate): Promise<CommitResult> {
+    const names: Record<string, string> = { '#version': 'version' };
+    const values: Record<string, unknown> = { ':expected': expectedVersion, ':next': expectedVersion + 1 };
+    const sets = ['#version = :next'];
+    const removes: string[] = [];
+    FEED_UPDATE_ATTRIBUTES.forEach((attribute, i) => {
+      names[`#a${i}`] = attribute;
+      const value = update[attribute];
+      if (value === undefined) removes.push(`#a${i}`);
+      else {
+        sets.push(`#a${i} = :v${i}`);
+        values[`:v${i}`] = value;
+      }
+    });
+    const result = await conditional(`UpdateItem on ${this.table}`, () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [FEED_ID]: feedId },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          // Also false for a missing item: a feed removed meanwhile is not brought back. A feed stored before
+          // versions existed is at version 0.
+          ConditionExpression:
+            expectedVersion === 0
+              ? '#version = :expected OR (attribute_not_exists(#version) AND attribute_exists(#id))'
+              : '#version = :expected',
+          ExpressionAttributeNames: expectedVersion === 0 ? { ...names, '#id': FEED_ID } : names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
     );
+    return result === CONDITION_FAILED ? 'conflict' : 'committed';
   }
 
   async remove(feedId: string): Promise<boolean> {
@@ -75,16 +117,27 @@ export class DynamoDbFeedStore implements FeedRepository, FeedPageReader {
     return out.Attributes !== undefined;
   }
 
-  /** One Scan page; eventually consistent, as a sweep over the whole table may be. */
-  async readPage(after: PagePosition | undefined, limit: number): Promise<Page<Feed>> {
+  /** One Scan page of one segment; eventually consistent, as a sweep over the whole table may be. */
+  async readPage(after: PagePosition | undefined, limit: number, segment?: ScanSegment): Promise<Page<Feed>> {
     const input = {
       TableName: this.table,
       Limit: pageLimit(limit),
+      ...(segment !== undefined && segment.segments > 1
+        ? { Segment: segment.segment, TotalSegments: segment.segments }
+        : {}),
       ...(after !== undefined ? { ExclusiveStartKey: startKeyOf(after, [FEED_ID]) } : {}),
     };
     const out = await request(`Scan on ${this.table}`, () => this.doc.send(new ScanCommand(input)));
     const next = positionOf(out.LastEvaluatedKey);
     return { items: (out.Items ?? []).map(fromItem), ...(next ? { next } : {}) };
+  }
+
+  /** DynamoDB's item count, refreshed about every six hours: enough to size a scan. */
+  async approximateCount(): Promise<number | undefined> {
+    const out = await request(`DescribeTable on ${this.table}`, () =>
+      this.doc.send(new DescribeTableCommand({ TableName: this.table })),
+    );
+    return out.Table?.ItemCount;
   }
 }
 
@@ -95,5 +148,5 @@ function toItem(feed: Feed): Item {
 
 function fromItem(item: Item): Feed {
   const { [FEED_ID]: id, ...rest } = item;
-  return { ...rest, id } as unknown as Feed;
+  return { version: 0, ...rest, id } as unknown as Feed;
 }

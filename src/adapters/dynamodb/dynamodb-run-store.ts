@@ -1,27 +1,31 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { inject, injectable } from 'inversify';
-import type { CrawlRun, DeliveryState, FeedRunOutcome } from '../../domain/crawl-run.js';
+import type { CrawlRun, DeliveryState } from '../../domain/crawl-run.js';
 import type { RunStore } from '../../application/ports/run-store.port.js';
 import { TABLES } from '../aws-resources.js';
 import type { TableNames } from './dynamodb-tables.js';
-import { conditional, queryAll, request, type Item } from './requests.js';
-import { DYNAMODB_DOCUMENT_CLIENT, DYNAMODB_TABLE_NAMES } from './tokens.js';
+import { conditional, queryAll, request, CONDITION_FAILED, type Item } from './requests.js';
+import { DYNAMODB_DOCUMENT_CLIENT, DYNAMODB_RETENTION, DYNAMODB_TABLE_NAMES, type Retention } from './tokens.js';
 
 const RUN_ID = TABLES.runs.partitionKey;
 const SK = TABLES.runs.sortKey;
 const EXPIRES_AT = TABLES.runs.timeToLiveAttribute;
 
-/** How long a run and its records are kept (TTL `expiresAt`) after they were written. */
-export const RUN_RETENTION_SECONDS = 30 * 24 * 60 * 60;
-
 const RUN_SK = 'RUN';
-const FEED_PREFIX = 'FEED#';
 const DELIVERY_PREFIX = 'DLV#';
+/** The one item that names the active run. */
+const ACTIVE_KEY = { [RUN_ID]: '#active', [SK]: 'LOCK' };
 
 /**
- * Crawl runs in DynamoDB, one partition per run: the run item (`RUN`), one outcome item per feed
- * (`FEED#<feedId>`) and one state item per notification (`DLV#<notificationId>`), so that recording twice
- * overwrites one item and a summary is two Queries.
+ * Crawl runs in DynamoDB: one partition per run holding the run item (`RUN`) and one state item per
+ * notification (`DLV#<notificationId>`), and one lock item naming the active run, swapped with a
+ * conditional write so that two starts never both win. Run items expire (TTL) after the retention.
  */
 @injectable()
 export class DynamoDbRunStore implements RunStore {
@@ -30,21 +34,51 @@ export class DynamoDbRunStore implements RunStore {
   constructor(
     @inject(DYNAMODB_DOCUMENT_CLIENT) private readonly doc: DynamoDBDocumentClient,
     @inject(DYNAMODB_TABLE_NAMES) names: TableNames,
+    @inject(DYNAMODB_RETENTION) private readonly retention: Retention,
   ) {
     this.table = names.runs;
   }
 
-  async create(run: CrawlRun): Promise<void> {
+  async begin(run: CrawlRun, replacing: string | undefined): Promise<boolean> {
+    const swapped = await conditional(`UpdateItem on ${this.table}`, () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: ACTIVE_KEY,
+          UpdateExpression: 'SET #active = :run',
+          ConditionExpression: replacing === undefined ? 'attribute_not_exists(#active)' : '#active = :replacing',
+          ExpressionAttributeNames: { '#active': 'activeRunId' },
+          ExpressionAttributeValues: {
+            ':run': run.id,
+            ...(replacing !== undefined ? { ':replacing': replacing } : {}),
+          },
+        }),
+      ),
+    );
+    if (swapped === CONDITION_FAILED) return false;
     const { id, ...rest } = run;
-    await conditional(`PutItem on ${this.table}`, () =>
+    await request(`PutItem on ${this.table}`, () =>
       this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...rest, [RUN_ID]: id, [SK]: RUN_SK, [EXPIRES_AT]: expiresAt() },
-          ConditionExpression: 'attribute_not_exists(#sk)',
-          ExpressionAttributeNames: { '#sk': SK },
+          Item: { ...rest, [RUN_ID]: id, [SK]: RUN_SK, [EXPIRES_AT]: this.expiresAt() },
         }),
       ),
+    );
+    return true;
+  }
+
+  async active(): Promise<string | undefined> {
+    const out = await request(`GetItem on ${this.table}`, () =>
+      this.doc.send(new GetCommand({ TableName: this.table, Key: ACTIVE_KEY, ConsistentRead: true })),
+    );
+    const active = out.Item?.activeRunId;
+    return typeof active === 'string' ? active : undefined;
+  }
+
+  async abandonActive(): Promise<void> {
+    await request(`DeleteItem on ${this.table}`, () =>
+      this.doc.send(new DeleteCommand({ TableName: this.table, Key: ACTIVE_KEY })),
     );
   }
 
@@ -56,18 +90,7 @@ export class DynamoDbRunStore implements RunStore {
     );
     if (!out.Item) return undefined;
     const { [RUN_ID]: id, [SK]: _sk, [EXPIRES_AT]: _expires, ...rest } = out.Item;
-    return { ...rest, id } as unknown as CrawlRun;
-  }
-
-  async recordFeedOutcome(runId: string, feedId: string, outcome: FeedRunOutcome, newArticles: number): Promise<void> {
-    await request(`PutItem on ${this.table}`, () =>
-      this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { [RUN_ID]: runId, [SK]: `${FEED_PREFIX}${feedId}`, outcome, newArticles, [EXPIRES_AT]: expiresAt() },
-        }),
-      ),
-    );
+    return { segments: 1, ...rest, id } as unknown as CrawlRun;
   }
 
   async recordDelivery(runId: string, notificationId: string, state: DeliveryState): Promise<void> {
@@ -75,7 +98,12 @@ export class DynamoDbRunStore implements RunStore {
       this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: { [RUN_ID]: runId, [SK]: `${DELIVERY_PREFIX}${notificationId}`, state, [EXPIRES_AT]: expiresAt() },
+          Item: {
+            [RUN_ID]: runId,
+            [SK]: `${DELIVERY_PREFIX}${notificationId}`,
+            state,
+            [EXPIRES_AT]: this.expiresAt(),
+          },
           ConditionExpression: 'attribute_not_exists(#sk) OR #state = :pending',
           ExpressionAttributeNames: { '#sk': SK, '#state': 'state' },
           ExpressionAttributeValues: { ':pending': 'pending' },
@@ -84,29 +112,19 @@ export class DynamoDbRunStore implements RunStore {
     );
   }
 
-  async feedOutcomes(runId: string): Promise<{ outcome: FeedRunOutcome; newArticles: number }[]> {
-    const items = await this.records(runId, FEED_PREFIX, { '#outcome': 'outcome', '#new': 'newArticles' });
-    return items.map((item) => ({ outcome: item.outcome as FeedRunOutcome, newArticles: Number(item.newArticles) }));
-  }
-
   async deliveries(runId: string): Promise<DeliveryState[]> {
-    const items = await this.records(runId, DELIVERY_PREFIX, { '#state': 'state' });
+    const items: Item[] = await queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: '#run = :run AND begins_with(#sk, :prefix)',
+      ProjectionExpression: '#state',
+      ExpressionAttributeNames: { '#run': RUN_ID, '#sk': SK, '#state': 'state' },
+      ExpressionAttributeValues: { ':run': runId, ':prefix': DELIVERY_PREFIX },
+      ConsistentRead: true,
+    });
     return items.map((item) => item.state as DeliveryState);
   }
 
-  /** The run's records under one sort-key prefix, only the projected attributes, every page. */
-  private records(runId: string, prefix: string, projected: Record<string, string>): Promise<Item[]> {
-    return queryAll(this.doc, {
-      TableName: this.table,
-      KeyConditionExpression: '#run = :run AND begins_with(#sk, :prefix)',
-      ProjectionExpression: Object.keys(projected).join(', '),
-      ExpressionAttributeNames: { '#run': RUN_ID, '#sk': SK, ...projected },
-      ExpressionAttributeValues: { ':run': runId, ':prefix': prefix },
-      ConsistentRead: true,
-    });
+  private expiresAt(): number {
+    return Math.floor(Date.now() / 1000) + this.retention.runSeconds;
   }
-}
-
-function expiresAt(): number {
-  return Math.floor(Date.now() / 1000) + RUN_RETENTION_SECONDS;
 }

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   QueryCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
@@ -80,6 +81,34 @@ export async function batchGetAll(
     }
   }
   return items;
+}
+
+const BATCH_WRITE_LIMIT = 25;
+
+/**
+ * Puts the items, 25 per BatchWriteItem, retrying unprocessed ones with exponential back-off and jitter.
+ * Unconditional: for items whose every write carries the same content (or whose last write may win).
+ */
+export async function batchPutAll(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  items: readonly Item[],
+): Promise<void> {
+  for (let offset = 0; offset < items.length; offset += BATCH_WRITE_LIMIT) {
+    let pending = items.slice(offset, offset + BATCH_WRITE_LIMIT).map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > MAX_BATCH_ATTEMPTS) {
+        throw new StoreThrottledError(
+          `DynamoDB BatchWriteItem on ${tableName} left ${pending.length} items unprocessed`,
+        );
+      }
+      if (attempt > 1) await sleep(backoffMs(attempt));
+      const out = await request(`BatchWriteItem on ${tableName}`, () =>
+        doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } })),
+      );
+      pending = (out.UnprocessedItems?.[tableName] ?? []) as typeof pending;
+    }
+  }
 }
 
 /** Runs `work` on every item, at most `concurrency` at a time. */

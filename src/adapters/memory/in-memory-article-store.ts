@@ -1,27 +1,18 @@
-import type { Article, StoredArticle } from '../../domain/article.js';
+import type { StoredArticle } from '../../domain/article.js';
 import type { ArticleStore } from '../../application/ports/article-store.port.js';
 
 /** Articles in memory, keyed by feed and article id. */
 export class InMemoryArticleStore implements ArticleStore {
   private readonly articles = new Map<string, StoredArticle>();
+  /** How many times each article was written (a test can see that a replay wrote, not stored twice). */
+  private readonly writes = new Map<string, number>();
 
-  async storeFirstSeen(
-    feedId: string,
-    runId: string,
-    articles: readonly Article[],
-    now: Date,
-  ): Promise<StoredArticle[]> {
-    const firstSeen: StoredArticle[] = [];
+  async putMany(feedId: string, articles: readonly StoredArticle[]): Promise<void> {
     for (const article of articles) {
       const key = `${feedId}#${article.id}`;
-      let stored = this.articles.get(key);
-      if (!stored) {
-        stored = { ...article, feedId, firstSeenAt: now.toISOString(), firstSeenRunId: runId };
-        this.articles.set(key, stored);
-      }
-      if (stored.firstSeenRunId === runId) firstSeen.push(stored);
+      this.articles.set(key, { ...article, feedId });
+      this.writes.set(key, (this.writes.get(key) ?? 0) + 1);
     }
-    return firstSeen;
   }
 
   async getMany(feedId: string, articleIds: readonly string[]): Promise<StoredArticle[]> {

@@ -1,10 +1,18 @@
 import type { PagePosition } from '../../domain/cursor.js';
-import type { Feed } from '../../domain/feed.js';
-import type { FeedPageReader, FeedRepository } from '../../application/ports/feed-store.port.js';
+import { FEED_UPDATE_ATTRIBUTES, type Feed, type FeedUpdate } from '../../domain/feed.js';
+import type {
+  CommitResult,
+  FeedPageReader,
+  FeedRepository,
+  ScanSegment,
+} from '../../application/ports/feed-store.port.js';
 import type { Page } from '../../application/ports/page.js';
 import { fullPages, paginate, SortedMap, type PageBudget } from './paginate.js';
 
-/** The feed table in memory, paged by feed id like a DynamoDB scan. */
+/**
+ * The feed table in memory, paged by feed id like a DynamoDB scan; a parallel scan's segment holds the
+ * feeds whose id hashes to it, so the segments are disjoint and together hold every feed.
+ */
 export class InMemoryFeedStore implements FeedRepository, FeedPageReader {
   private readonly feeds = new SortedMap<Feed>();
 
@@ -24,7 +32,20 @@ export class InMemoryFeedStore implements FeedRepository, FeedPageReader {
     return added;
   }
 
-  async save(feed: Feed): Promise<void> {
+  async commit(feedId: string, expectedVersion: number, update: FeedUpdate): Promise<CommitResult> {
+    const current = this.feeds.get(feedId);
+    if (!current || current.version !== expectedVersion) return 'conflict';
+    const next: Record<string, unknown> = { ...current, version: expectedVersion + 1 };
+    for (const attribute of FEED_UPDATE_ATTRIBUTES) {
+      if (update[attribute] === undefined) delete next[attribute];
+      else next[attribute] = update[attribute];
+    }
+    this.feeds.set(feedId, next as unknown as Feed);
+    return 'committed';
+  }
+
+  /** Puts a feed as it is, whatever is stored (to arrange a test). */
+  put(feed: Feed): void {
     this.feeds.set(feed.id, feed);
   }
 
@@ -32,7 +53,23 @@ export class InMemoryFeedStore implements FeedRepository, FeedPageReader {
     return this.feeds.delete(feedId);
   }
 
-  async readPage(after: PagePosition | undefined, limit: number): Promise<Page<Feed>> {
-    return paginate(this.feeds.values(), (f) => f.id, after, limit, this.budget, 'id');
+  async readPage(after: PagePosition | undefined, limit: number, segment?: ScanSegment): Promise<Page<Feed>> {
+    const all = this.feeds.values();
+    const feeds =
+      segment === undefined || segment.segments === 1
+        ? all
+        : all.filter((feed) => segmentOf(feed.id, segment.segments) === segment.segment);
+    return paginate(feeds, (f) => f.id, after, limit, this.budget, 'id');
   }
+
+  async approximateCount(): Promise<number> {
+    return this.feeds.size;
+  }
+}
+
+/** A stable spread of ids over segments (FNV-1a). */
+function segmentOf(id: string, segments: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % segments;
 }

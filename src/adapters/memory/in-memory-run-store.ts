@@ -1,42 +1,40 @@
-import type { CrawlRun, DeliveryState, FeedRunOutcome } from '../../domain/crawl-run.js';
+import type { CrawlRun, DeliveryState } from '../../domain/crawl-run.js';
 import type { RunStore } from '../../application/ports/run-store.port.js';
 
-/** Runs and their outcome records in memory. */
+/** Runs, the active one, and delivery records in memory. */
 export class InMemoryRunStore implements RunStore {
   private readonly runs = new Map<string, CrawlRun>();
-  private readonly outcomes = new Map<string, Map<string, { outcome: FeedRunOutcome; newArticles: number }>>();
+  private activeRun: string | undefined;
   private readonly deliveryStates = new Map<string, Map<string, DeliveryState>>();
 
-  async create(run: CrawlRun): Promise<void> {
+  async begin(run: CrawlRun, replacing: string | undefined): Promise<boolean> {
+    if (this.activeRun !== replacing) return false;
+    this.activeRun = run.id;
     if (!this.runs.has(run.id)) this.runs.set(run.id, run);
+    return true;
+  }
+
+  async active(): Promise<string | undefined> {
+    return this.activeRun;
+  }
+
+  async abandonActive(): Promise<void> {
+    this.activeRun = undefined;
   }
 
   async get(runId: string): Promise<CrawlRun | undefined> {
     return this.runs.get(runId);
   }
 
-  async recordFeedOutcome(runId: string, feedId: string, outcome: FeedRunOutcome, newArticles: number): Promise<void> {
-    this.child(this.outcomes, runId).set(feedId, { outcome, newArticles });
-  }
-
   async recordDelivery(runId: string, notificationId: string, state: DeliveryState): Promise<void> {
-    const states = this.child(this.deliveryStates, runId);
+    let states = this.deliveryStates.get(runId);
+    if (!states) this.deliveryStates.set(runId, (states = new Map()));
     const current = states.get(notificationId);
     if (current !== undefined && current !== 'pending') return;
     states.set(notificationId, state);
   }
 
-  async feedOutcomes(runId: string): Promise<{ outcome: FeedRunOutcome; newArticles: number }[]> {
-    return [...(this.outcomes.get(runId)?.values() ?? [])];
-  }
-
   async deliveries(runId: string): Promise<DeliveryState[]> {
     return [...(this.deliveryStates.get(runId)?.values() ?? [])];
-  }
-
-  private child<V>(parent: Map<string, Map<string, V>>, runId: string): Map<string, V> {
-    let child = parent.get(runId);
-    if (!child) parent.set(runId, (child = new Map()));
-    return child;
   }
 }

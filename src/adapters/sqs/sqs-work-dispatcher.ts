@@ -72,9 +72,9 @@ export class SqsWorkDispatcher implements WorkDispatcher {
 function labelOf(message: WorkMessage): string {
   switch (message.type) {
     case 'scan-feeds':
-      return `scan-feeds ${message.runId} page ${message.page}`;
+      return `scan-feeds ${message.runId} segment ${message.segment} page ${message.page}`;
     case 'fetch-feed':
-      return `fetch-feed ${message.feedId}`;
+      return `fetch-feed ${message.runId} batch ${message.batch} (${message.feeds.length} feeds)`;
     case 'scan-subscribers':
       return `scan-subscribers ${message.feedId} page ${message.page}`;
     case 'deliver':

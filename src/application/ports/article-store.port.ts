@@ -1,12 +1,11 @@
-import type { Article, StoredArticle } from '../../domain/article.js';
+import type { StoredArticle } from '../../domain/article.js';
 
-/** The articles of every feed, each stored once, remembering the run that first saw it. */
+/**
+ * The articles of every feed, for the deliveries that announce them. Which articles are new is decided by
+ * the feed's commit (see `FetchFeeds`), not here: writing an article again only writes the same content.
+ */
 export interface ArticleStore {
-  /**
-   * Stores the articles not stored before and returns every article of the input whose first sighting
-   * belongs to `runId` — also those stored by an earlier, interrupted attempt of the same run, so that a
-   * retried fetch reports the same new articles again instead of losing them.
-   */
-  storeFirstSeen(feedId: string, runId: string, articles: readonly Article[], now: Date): Promise<StoredArticle[]>;
+  /** Stores the articles of one feed, in batches; idempotent. */
+  putMany(feedId: string, articles: readonly StoredArticle[]): Promise<void>;
   getMany(feedId: string, articleIds: readonly string[]): Promise<StoredArticle[]>;
 }

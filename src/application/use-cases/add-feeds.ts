@@ -28,9 +28,12 @@ export class AddFeeds {
       if (addedIds.has(feed.id)) continue;
       const existing = await this.feeds.get(feed.id);
       if (existing?.status === 'gone') {
-        const revived: Feed = { ...existing, status: 'active', errorCount: 0, nextFetchAt: now.toISOString() };
-        await this.feeds.save(revived);
-        added.push(revived);
+        const { lastError: _cleared, ...rest } = existing;
+        const revived: Feed = { ...rest, status: 'active', errorCount: 0, nextFetchAt: now.toISOString() };
+        // Conditional on the version read: a feed removed or changed meanwhile is left as it is.
+        if ((await this.feeds.commit(existing.id, existing.version, revived)) === 'committed') {
+          added.push({ ...revived, version: existing.version + 1 });
+        }
       }
     }
     return { added, existing: unique.size - added.length };

@@ -1,24 +1,69 @@
 import { inject, injectable } from 'inversify';
 import { newCrawlRun, type CrawlRun } from '../../domain/crawl-run.js';
 import type { Clock, IdGenerator } from '../ports/clock.port.js';
+import type { FeedPageReader } from '../ports/feed-store.port.js';
 import type { RunStore } from '../ports/run-store.port.js';
 import type { WorkDispatcher } from '../ports/work-dispatcher.port.js';
+import { segmentsFor, type RelaySettings } from '../settings.js';
 import { TOKENS } from '../tokens.js';
+import type { ScanFeedsPageMessage } from '../work-messages.js';
+import { SummarizeRun } from './summarize-run.js';
 
-/** Starts a crawl run: records it and sends the first step of the feed scan relay. */
+export interface StartedRun {
+  readonly run: CrawlRun;
+  /** False when another run was still going: that run is answered instead, and nothing new starts. */
+  readonly started: boolean;
+}
+
+/**
+ * Starts a crawl run: makes it the active run, records it and sends the first step of each segment of the
+ * feed scan at once. At most one run fetches at a time: while the last one has feeds left to fetch (and is
+ * within its lease), a start answers that run instead of starting a second that would fetch them again.
+ */
 @injectable()
 export class StartCrawlRun {
   constructor(
     @inject(TOKENS.RunStore) private readonly runs: RunStore,
+    @inject(TOKENS.FeedPageReader) private readonly feeds: FeedPageReader,
     @inject(TOKENS.WorkDispatcher) private readonly work: WorkDispatcher,
+    @inject(SummarizeRun) private readonly summaries: SummarizeRun,
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.IdGenerator) private readonly ids: IdGenerator,
+    @inject(TOKENS.RelaySettings) private readonly settings: RelaySettings,
   ) {}
 
-  async execute(input: { force: boolean }): Promise<CrawlRun> {
-    const run = newCrawlRun(this.clock.now(), input.force, this.ids.next());
-    await this.runs.create(run);
-    await this.work.dispatch([{ v: 1, type: 'scan-feeds', runId: run.id, force: run.force, page: 0 }]);
-    return run;
+  async execute(input: { force: boolean }): Promise<StartedRun> {
+    const now = this.clock.now();
+    const activeId = await this.runs.active();
+    if (activeId !== undefined) {
+      const active = await this.runs.get(activeId);
+      if (active && (await this.stillGoing(active, now))) return { run: active, started: false };
+    }
+    const segments = segmentsFor(this.settings, await this.feeds.approximateCount());
+    const run = newCrawlRun(now, input.force, this.ids.next(), segments);
+    if (!(await this.runs.begin(run, activeId))) {
+      // Another start won the race: answer its run.
+      const winner = await this.runs.active();
+      const other = winner === undefined ? undefined : await this.runs.get(winner);
+      if (other) return { run: other, started: false };
+      throw new Error('the active run changed while this one started, and cannot be read');
+    }
+    const first: ScanFeedsPageMessage[] = Array.from({ length: segments }, (_, segment) => ({
+      v: 2,
+      type: 'scan-feeds',
+      runId: run.id,
+      force: run.force,
+      segment,
+      segments,
+      page: 0,
+    }));
+    await this.work.dispatch(first);
+    return { run, started: true };
+  }
+
+  private async stillGoing(run: CrawlRun, now: Date): Promise<boolean> {
+    if (now.getTime() - Date.parse(run.startedAt) >= this.settings.runLeaseSeconds * 1000) return false;
+    // A run's fetches are what another run must not repeat; its deliveries may go on beside the next run.
+    return !(await this.summaries.execute(run.id)).fetchesComplete;
   }
 }

@@ -1,25 +1,44 @@
 import { inject, injectable } from 'inversify';
-import { summarize, type CrawlRunSummary } from '../../domain/crawl-run.js';
+import { summarize, type CrawlRunSummary, type FetchTally } from '../../domain/crawl-run.js';
 import { NotFoundError } from '../errors.js';
 import { PageRelay } from '../page-relay.js';
 import type { RunStore } from '../ports/run-store.port.js';
+import type { StepLedger } from '../ports/step-ledger.port.js';
 import { TOKENS } from '../tokens.js';
+import { feedScanChain } from './scan-feeds-page.js';
+import { fetchStepPrefix } from './fetch-feeds.js';
 
-/** The counters of one run, computed from its outcome records, so redelivered work cannot inflate them. */
+/**
+ * The counters of one run, summed from the records of its completed steps (a scan page, a fetch message),
+ * so redelivered work cannot inflate them; each segment's records are read from its own partition.
+ */
 @injectable()
 export class SummarizeRun {
   constructor(
     @inject(TOKENS.RunStore) private readonly runs: RunStore,
+    @inject(TOKENS.StepLedger) private readonly ledger: StepLedger,
     @inject(PageRelay) private readonly relay: PageRelay,
   ) {}
 
   async execute(runId: string): Promise<CrawlRunSummary> {
-    if (!(await this.runs.get(runId))) throw new NotFoundError(`no crawl run ${runId}`);
-    const [scan, outcomes, deliveries] = await Promise.all([
-      this.relay.progress(runId),
-      this.runs.feedOutcomes(runId),
+    const run = await this.runs.get(runId);
+    if (!run) throw new NotFoundError(`no crawl run ${runId}`);
+    const segments = Array.from({ length: run.segments ?? 1 }, (_, segment) => segment);
+    const [scans, fetches, deliveries] = await Promise.all([
+      Promise.all(segments.map((segment) => this.relay.progress(feedScanChain(runId, segment)))),
+      Promise.all(segments.map((segment) => this.ledger.completed(fetchStepPrefix(runId, segment)))),
       this.runs.deliveries(runId),
     ]);
-    return summarize(runId, { complete: scan.complete, feedsDispatched: scan.dispatched }, outcomes, deliveries);
+    const notifications = { delivered: 0, failed: 0, pending: 0 };
+    for (const state of deliveries) notifications[state]++;
+    return summarize(
+      runId,
+      {
+        complete: scans.every((scan) => scan.complete),
+        feedsDispatched: scans.reduce((sum, scan) => sum + scan.dispatched, 0),
+      },
+      fetches.flat() as unknown as FetchTally[],
+      notifications,
+    );
   }
 }

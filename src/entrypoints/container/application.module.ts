@@ -9,7 +9,7 @@ import { ListSubscriptions } from '../../application/use-cases/list-subscription
 import { RemoveFeeds } from '../../application/use-cases/remove-feeds.js';
 import { Subscribe } from '../../application/use-cases/subscribe.js';
 import { DeliverNotification } from '../../application/use-cases/deliver-notification.js';
-import { FetchFeed } from '../../application/use-cases/fetch-feed.js';
+import { FetchFeeds } from '../../application/use-cases/fetch-feeds.js';
 import { ScanFeedsPage } from '../../application/use-cases/scan-feeds-page.js';
 import { ScanSubscribersPage } from '../../application/use-cases/scan-subscribers-page.js';
 import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
@@ -25,7 +25,7 @@ export function applicationModule(settings: Partial<RelaySettings> = {}): Contai
     bind(PageRelay).toSelf().inSingletonScope();
     bind(StartCrawlRun).toSelf().inSingletonScope();
     bind(ScanFeedsPage).toSelf().inSingletonScope();
-    bind(FetchFeed).toSelf().inSingletonScope();
+    bind(FetchFeeds).toSelf().inSingletonScope();
     bind(StartFanOut).toSelf().inSingletonScope();
     bind(ScanSubscribersPage).toSelf().inSingletonScope();
     bind(DeliverNotification).toSelf().inSingletonScope();

@@ -8,7 +8,12 @@ import { DynamoDbRunStore } from '../../adapters/dynamodb/dynamodb-run-store.js'
 import { DynamoDbStepLedger } from '../../adapters/dynamodb/dynamodb-step-ledger.js';
 import { DynamoDbSubscriptionStore } from '../../adapters/dynamodb/dynamodb-subscription-store.js';
 import { createDocumentClient, tableNames, type TableNames } from '../../adapters/dynamodb/dynamodb-tables.js';
-import { DYNAMODB_DOCUMENT_CLIENT, DYNAMODB_TABLE_NAMES } from '../../adapters/dynamodb/tokens.js';
+import {
+  DEFAULT_RETENTION,
+  DYNAMODB_DOCUMENT_CLIENT,
+  DYNAMODB_RETENTION,
+  DYNAMODB_TABLE_NAMES,
+} from '../../adapters/dynamodb/tokens.js';
 
 /** The stores and the step ledger in DynamoDB; by default the client is made from the function's environment. */
 export function dynamoDbModule(tablePrefix: string, client: DynamoDBClient = new DynamoDBClient({})): ContainerModule {
@@ -24,6 +29,7 @@ export function bindDynamoDbStores(
 ): void {
   bind(DYNAMODB_DOCUMENT_CLIENT).toConstantValue(documentClient);
   bind(DYNAMODB_TABLE_NAMES).toConstantValue(names);
+  bind(DYNAMODB_RETENTION).toConstantValue(DEFAULT_RETENTION);
   bind(DynamoDbFeedStore).toSelf().inSingletonScope();
   bind(TOKENS.FeedRepository).toService(DynamoDbFeedStore);
   bind(TOKENS.FeedPageReader).toService(DynamoDbFeedStore);

@@ -1,6 +1,6 @@
 import 'reflect-metadata/lite';
 import type { Container } from 'inversify';
-import { FetchFeed } from '../../application/use-cases/fetch-feed.js';
+import { FetchFeeds } from '../../application/use-cases/fetch-feeds.js';
 import { compose } from '../container/compose.js';
 import { dynamoDbModule } from '../container/dynamodb.module.js';
 import { eventBridgeModule } from '../container/eventbridge.module.js';
@@ -14,7 +14,7 @@ import { fetchFeedHandler } from './message-handlers.js';
 /** HTTP and the feed parsers, the stores in DynamoDB, discoveries to EventBridge. */
 export function composeFetchFeed({ settings, aws }: LambdaEnvironment): Container {
   return compose(
-    useCasesModule(settings.relay, [FetchFeed]),
+    useCasesModule(settings.relay, [FetchFeeds]),
     dynamoDbModule(aws.tablePrefix),
     eventBridgeModule(aws.eventBusName),
     httpModule(settings.fetch),
@@ -23,7 +23,7 @@ export function composeFetchFeed({ settings, aws }: LambdaEnvironment): Containe
   );
 }
 
-/** The fetch-feed queue's consumer: fetches a feed, stores what is new, publishes the discovery. */
+/** The fetch-feed queue's consumer: fetches a batch of feeds, stores what is new, publishes the discoveries. */
 export const handler = onColdStart((environment) =>
-  fetchFeedHandler(composeFetchFeed(environment).get(FetchFeed), environment.logger),
+  fetchFeedHandler(composeFetchFeed(environment).get(FetchFeeds), environment.logger),
 );

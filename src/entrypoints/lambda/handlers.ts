@@ -1,7 +1,7 @@
 import type { Container } from 'inversify';
 import type { Logger } from 'pino';
 import { DeliverNotification } from '../../application/use-cases/deliver-notification.js';
-import { FetchFeed } from '../../application/use-cases/fetch-feed.js';
+import { FetchFeeds } from '../../application/use-cases/fetch-feeds.js';
 import { ScanFeedsPage } from '../../application/use-cases/scan-feeds-page.js';
 import { ScanSubscribersPage } from '../../application/use-cases/scan-subscribers-page.js';
 import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
@@ -38,7 +38,7 @@ export function createHandlers(container: Container, logger: Logger): Handlers {
   return {
     startCrawl: startCrawlHandler(container.get(StartCrawlRun), logger),
     scanFeeds: scanFeedsHandler(container.get(ScanFeedsPage), logger),
-    fetchFeed: fetchFeedHandler(container.get(FetchFeed), logger),
+    fetchFeed: fetchFeedHandler(container.get(FetchFeeds), logger),
     startFanOut: startFanOutHandler(container.get(StartFanOut), logger),
     scanSubscribers: scanSubscribersHandler(container.get(ScanSubscribersPage), logger),
     deliver: deliverHandler(container.get(DeliverNotification), logger),

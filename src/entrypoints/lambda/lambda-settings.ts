@@ -11,7 +11,16 @@ export const RELAY_SETTINGS_ENV = {
   leaseSeconds: 'FEEDRELAY_LEASE_SECONDS',
   maxDeliveryAttempts: 'FEEDRELAY_MAX_DELIVERY_ATTEMPTS',
   deliveryBackoffSeconds: 'FEEDRELAY_DELIVERY_BACKOFF_SECONDS',
+  feedsPerMessage: 'FEEDRELAY_FEEDS_PER_MESSAGE',
+  scanSegments: 'FEEDRELAY_SCAN_SEGMENTS',
+  feedsPerSegment: 'FEEDRELAY_FEEDS_PER_SEGMENT',
+  maxScanSegments: 'FEEDRELAY_MAX_SCAN_SEGMENTS',
+  feedIntervalSeconds: 'FEEDRELAY_FEED_INTERVAL_SECONDS',
+  runLeaseSeconds: 'FEEDRELAY_RUN_LEASE_SECONDS',
 } as const satisfies Record<keyof RelaySettings, string>;
+
+/** Settings where 0 means something (auto, every run) rather than nothing. */
+const ZERO_ALLOWED: ReadonlySet<keyof RelaySettings> = new Set(['scanSegments', 'feedIntervalSeconds']);
 
 export const FETCH_TIMEOUT_ENV = 'FEEDRELAY_FETCH_TIMEOUT_MS';
 export const FETCH_MAX_BYTES_ENV = 'FEEDRELAY_FETCH_MAX_BYTES';
@@ -33,7 +42,7 @@ export interface LambdaSettings {
 export function readLambdaSettings(env: NodeJS.ProcessEnv): LambdaSettings {
   const overrides: Partial<Record<keyof RelaySettings, number>> = {};
   for (const [setting, name] of Object.entries(RELAY_SETTINGS_ENV) as [keyof RelaySettings, string][]) {
-    const value = positiveInteger(env, name);
+    const value = wholeNumber(env, name, ZERO_ALLOWED.has(setting) ? 0 : 1);
     if (value !== undefined) overrides[setting] = value;
   }
   let relay: RelaySettings;
@@ -60,11 +69,16 @@ export function readLambdaSettings(env: NodeJS.ProcessEnv): LambdaSettings {
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  return wholeNumber(env, name, 1);
+}
+
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, min: 0 | 1): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return undefined;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new ConfigurationError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  if (!Number.isSafeInteger(value) || value < min) {
+    const what = min === 0 ? 'a whole number (0 or more)' : 'a positive integer';
+    throw new ConfigurationError(`${name} must be ${what}, got ${JSON.stringify(raw)}`);
   }
   return value;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { InvalidMessageError } from '../../application/errors.js';
 import type { DeliverNotification } from '../../application/use-cases/deliver-notification.js';
-import type { FetchFeed } from '../../application/use-cases/fetch-feed.js';
+import type { FetchFeeds } from '../../application/use-cases/fetch-feeds.js';
 import type { ScanFeedsPage } from '../../application/use-cases/scan-feeds-page.js';
 import type { ScanSubscribersPage } from '../../application/use-cases/scan-subscribers-page.js';
 import type { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
@@ -22,13 +22,14 @@ import { sqsBatchHandler, type SqsBatchResponse, type SqsEvent } from './sqs-bat
  */
 
 export type SqsHandler = (event: SqsEvent) => Promise<SqsBatchResponse>;
-export type StartCrawlHandler = (event?: { force?: boolean }) => Promise<{ runId: string }>;
+export type StartCrawlHandler = (event?: { force?: boolean }) => Promise<{ runId: string; started: boolean }>;
 
 export function startCrawlHandler(startCrawl: StartCrawlRun, logger: Logger): StartCrawlHandler {
   return async (event) => {
-    const run = await startCrawl.execute({ force: event?.force === true });
-    logger.info({ runId: run.id, force: run.force }, 'crawl run started');
-    return { runId: run.id };
+    const { run, started } = await startCrawl.execute({ force: event?.force === true });
+    if (started) logger.info({ runId: run.id, force: run.force, segments: run.segments }, 'crawl run started');
+    else logger.info({ runId: run.id }, 'crawl run not started: the last run is still going');
+    return { runId: run.id, started };
   };
 }
 
@@ -38,7 +39,7 @@ export function scanFeedsHandler(scanFeeds: ScanFeedsPage, logger: Logger): SqsH
   );
 }
 
-export function fetchFeedHandler(fetchFeed: FetchFeed, logger: Logger): SqsHandler {
+export function fetchFeedHandler(fetchFeed: FetchFeeds, logger: Logger): SqsHandler {
   return sqsBatchHandler('fetch-feed', logger, async (body) =>
     fetchFeed.execute(parseWorkMessage(body, 'fetch-feed') as FetchFeedMessage),
   );

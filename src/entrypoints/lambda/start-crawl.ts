@@ -1,6 +1,7 @@
 import 'reflect-metadata/lite';
 import type { Container } from 'inversify';
 import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
+import { SummarizeRun } from '../../application/use-cases/summarize-run.js';
 import { compose } from '../container/compose.js';
 import { dynamoDbModule } from '../container/dynamodb.module.js';
 import { sqsModule } from '../container/sqs.module.js';
@@ -12,7 +13,7 @@ import { startCrawlHandler } from './message-handlers.js';
 /** Runs in DynamoDB, the first scan page to SQS. */
 export function composeStartCrawl({ settings, aws }: LambdaEnvironment): Container {
   return compose(
-    useCasesModule(settings.relay, [StartCrawlRun]),
+    useCasesModule(settings.relay, [StartCrawlRun, SummarizeRun]),
     dynamoDbModule(aws.tablePrefix),
     sqsModule(aws.queueUrls),
     systemModule(),

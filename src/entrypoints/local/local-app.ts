@@ -112,6 +112,8 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
       },
       { concurrency: options.concurrency, logger },
     );
+    // The embedded stack's queues live in this process: a run left active by an earlier one has lost its work.
+    await container.get(TOKENS.RunStore).abandonActive();
     const resumed = await parking.resume(container.get(SqsWorkDispatcher), Date.now());
     if (resumed > 0) logger.info({ resumed }, 'parked retries sent again');
     stack.counter.reset();

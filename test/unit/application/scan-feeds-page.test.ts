@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { RelayBoundExceededError } from '../../../src/application/errors.js';
 import { PageRelay, type RelayLeg } from '../../../src/application/page-relay.js';
-import { FEEDS_SCOPE, ScanFeedsPage } from '../../../src/application/use-cases/scan-feeds-page.js';
+import { feedsScope, ScanFeedsPage } from '../../../src/application/use-cases/scan-feeds-page.js';
 import { parseWorkMessage, type ScanFeedsPageMessage } from '../../../src/application/work-messages.js';
 import type { PagePosition } from '../../../src/domain/cursor.js';
 import { decodeCursor, encodeCursor } from '../../../src/domain/cursor.js';
@@ -19,11 +19,13 @@ const RUN = 'run_scan';
 /** A system whose feed table holds `count` feeds, each publishing one item; the feed ids in scan order. */
 async function systemWithFeeds(
   count: number,
-  options: { pageSize?: number; maxRelayPages?: number; pageBudget?: PageBudget } = {},
+  options: { pageSize?: number; maxRelayPages?: number; pageBudget?: PageBudget; segments?: number } = {},
 ): Promise<{ system: MemorySystem; scan: ScanFeedsPage; ids: string[] }> {
   const system = new MemorySystem({
     settings: {
       feedPageSize: options.pageSize ?? 2,
+      feedsPerMessage: 3,
+      scanSegments: options.segments ?? 1,
       ...(options.maxRelayPages ? { maxRelayPages: options.maxRelayPages } : {}),
     },
     pageBudget: options.pageBudget ?? fullPages,
@@ -34,7 +36,9 @@ async function systemWithFeeds(
   return { system, scan: system.container.get(ScanFeedsPage), ids: added.map((f) => f.id).sort() };
 }
 
-const feedIdsOf = (messages: Record<string, unknown>[]): unknown[] => messages.map((m) => m.feedId);
+/** The ids of the feeds the fetch messages carry, in order. */
+const feedIdsOf = (messages: Record<string, unknown>[]): unknown[] =>
+  messages.flatMap((m) => (m.feeds as { id: string }[]).map((feed) => feed.id));
 
 /** A held scan message, read as its queue's handler would read it. */
 const asScanMessage = (held: Record<string, unknown> | undefined): ScanFeedsPageMessage | undefined =>
@@ -52,13 +56,31 @@ describe('ScanFeedsPage', () => {
     const held = await takeHeld(system.adapters.queues);
     expect(result).toEqual({ kind: 'scanned', items: 2, dispatched: 2, last: false });
     expect(held['fetch-feed']).toEqual([
-      { v: 1, type: 'fetch-feed', runId: RUN, feedId: ids[0], force: false },
-      { v: 1, type: 'fetch-feed', runId: RUN, feedId: ids[1], force: false },
+      {
+        v: 2,
+        type: 'fetch-feed',
+        runId: RUN,
+        force: false,
+        batch: '0.0.0',
+        feeds: [
+          expect.objectContaining({ id: ids[0], version: 0, errorCount: 0 }),
+          expect.objectContaining({ id: ids[1], version: 0, errorCount: 0 }),
+        ],
+      },
     ]);
     expect(held['scan-feeds']).toEqual([
-      { v: 1, type: 'scan-feeds', runId: RUN, force: false, page: 1, cursor: expect.stringMatching(/^c1\./) },
+      {
+        v: 2,
+        type: 'scan-feeds',
+        runId: RUN,
+        force: false,
+        segment: 0,
+        segments: 1,
+        page: 1,
+        cursor: expect.stringMatching(/^c1\./),
+      },
     ]);
-    expect(decodeCursor(held['scan-feeds'][0]!.cursor as string, FEEDS_SCOPE).position).toEqual({ id: ids[1] });
+    expect(decodeCursor(held['scan-feeds'][0]!.cursor as string, feedsScope(0, 1)).position).toEqual({ id: ids[1] });
   });
 
   it('continues after the cursor, and ends without a relay when no page follows', async () => {
@@ -159,7 +181,7 @@ describe('ScanFeedsPage', () => {
   ])('refuses %s before it claims the step', async (_what, cursor) => {
     // Prepare
     const { system, scan, ids } = await systemWithFeeds(4, { pageSize: 2 });
-    const page1 = encodeCursor({ scope: FEEDS_SCOPE, position: { id: ids[1]! } });
+    const page1 = encodeCursor({ scope: feedsScope(0, 1), position: { id: ids[1]! } });
 
     // Act
     const refused = scan.execute(aScanFeedsMessage({ runId: RUN, page: 1, cursor }));
@@ -176,14 +198,14 @@ describe('ScanFeedsPage', () => {
   it('stops a runaway chain at its bound with a RelayBoundExceededError, dispatching nothing', async () => {
     // Prepare
     const { system, scan, ids } = await systemWithFeeds(10, { pageSize: 2, maxRelayPages: 3 });
-    const cursor = encodeCursor({ scope: FEEDS_SCOPE, position: { id: ids[5]! } });
+    const cursor = encodeCursor({ scope: feedsScope(0, 1), position: { id: ids[5]! } });
 
     // Act
     const beyond = scan.execute(aScanFeedsMessage({ runId: RUN, page: 3, cursor }));
 
     // Assess
     await expect(beyond).rejects.toThrow(RelayBoundExceededError);
-    await expect(beyond).rejects.toThrow(`relay ${RUN} (feeds) reached its bound of 3 pages`);
+    await expect(beyond).rejects.toThrow(`relay ${RUN}.0 (feeds:0/1) reached its bound of 3 pages`);
     const held = await takeHeld(system.adapters.queues);
     expect(held['fetch-feed']).toEqual([]);
     expect(held['scan-feeds']).toEqual([]);
@@ -229,9 +251,9 @@ describe('ScanFeedsPage', () => {
     await system.container.get(ScanFeedsPage).execute(aScanFeedsMessage({ runId: RUN, force: true }));
 
     // Assess
-    expect((await takeHeld(system.adapters.queues))['fetch-feed']).toEqual([
-      { v: 1, type: 'fetch-feed', runId: RUN, feedId: later.id, force: true },
-    ]);
+    const held = (await takeHeld(system.adapters.queues))['fetch-feed'];
+    expect(held).toMatchObject([{ runId: RUN, force: true }]);
+    expect(feedIdsOf(held)).toEqual([later.id]);
   });
 
   it('never dispatches a gone feed, not even when forced', async () => {
@@ -250,7 +272,7 @@ describe('ScanFeedsPage', () => {
   });
 
   describe('the relay never forks', () => {
-    it('fetches every feed exactly once and completes every page once, whatever the paging, duplicates and crashes', async () => {
+    it('fetches every feed exactly once and completes every page once, whatever the paging, segments, duplicates and crashes', async () => {
       await fc.assert(
         fc.asyncProperty(
           fc.record({
@@ -260,20 +282,22 @@ describe('ScanFeedsPage', () => {
             duplicateRate: fc.double({ min: 0, max: 1, noNaN: true }),
             crashRate: fc.double({ min: 0, max: 0.5, noNaN: true }),
             batchSize: fc.integer({ min: 1, max: 10 }),
+            segments: fc.integer({ min: 1, max: 4 }),
             seed: fc.integer({ min: 1, max: 2 ** 31 - 2 }),
           }),
-          async ({ feeds, pageSize, shortPages, duplicateRate, crashRate, batchSize, seed }) => {
+          async ({ feeds, pageSize, shortPages, duplicateRate, crashRate, batchSize, segments, seed }) => {
             // Prepare: pages may come back short or empty, as DynamoDB's 1 MB cap makes them.
             const budgetRandom = seededRandom(seed + 1);
             const pageBudget: PageBudget = shortPages ? (limit) => Math.floor(budgetRandom() * (limit + 1)) : fullPages;
-            const { system, ids } = await systemWithFeeds(feeds, { pageSize, pageBudget });
+            const { system, ids } = await systemWithFeeds(feeds, { pageSize, pageBudget, segments });
             const scan = system.container.get(ScanFeedsPage);
-            const completedPerPage = new Map<number, number>();
+            const completedPerPage = new Map<string, number>();
             const countingScan = sqsBatchHandler('scan-feeds', pino({ level: 'silent' }), async (body) => {
               const message = parseWorkMessage(body, 'scan-feeds') as ScanFeedsPageMessage;
               const result = await scan.execute(message);
               if (result.kind === 'scanned') {
-                completedPerPage.set(message.page, (completedPerPage.get(message.page) ?? 0) + 1);
+                const key = `${message.segment}.${message.page}`;
+                completedPerPage.set(key, (completedPerPage.get(key) ?? 0) + 1);
               }
               return result;
             });
@@ -289,8 +313,13 @@ describe('ScanFeedsPage', () => {
             const { fetcher, queues } = system.adapters;
             expect([...fetcher.fetches.keys()].length).toBe(feeds);
             expect([...fetcher.fetches.values()].every((n) => n === 1)).toBe(true);
-            const pages = [...completedPerPage.keys()].sort((a, b) => a - b);
-            expect(pages).toEqual(pages.map((_, i) => i));
+            for (let segment = 0; segment < segments; segment++) {
+              const pages = [...completedPerPage.keys()]
+                .filter((key) => key.startsWith(`${segment}.`))
+                .map((key) => Number(key.split('.')[1]))
+                .sort((a, b) => a - b);
+              expect(pages).toEqual(pages.map((_, i) => i));
+            }
             expect([...completedPerPage.values()].every((n) => n === 1)).toBe(true);
             expect(queues.deadLetters).toEqual([]);
             const summary = await system.summary(runId);

@@ -11,7 +11,11 @@ function refusal(overrides: Partial<RelaySettings>): ConfigurationError {
   throw new Error(`${JSON.stringify(overrides)} was accepted`);
 }
 
-const NAMES = Object.keys(DEFAULT_RELAY_SETTINGS) as (keyof RelaySettings)[];
+/** Settings where 0 has a meaning (derive from size, due at every run). */
+const ZERO_MEANS_SOMETHING = new Set<keyof RelaySettings>(['scanSegments', 'feedIntervalSeconds']);
+const NAMES = (Object.keys(DEFAULT_RELAY_SETTINGS) as (keyof RelaySettings)[]).filter(
+  (name) => !ZERO_MEANS_SOMETHING.has(name),
+);
 
 describe('relaySettings', () => {
   it('gives the defaults when nothing is set', () => {
@@ -34,6 +38,15 @@ describe('relaySettings', () => {
       // Assess
       expect(error.code).toBe('invalid_configuration');
       expect(error.message).toBe(`setting ${name} must be a positive number, got ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it.each([...ZERO_MEANS_SOMETHING])('takes 0 for %s and refuses what is not a whole number', (name) => {
+    expect(relaySettings({ [name]: 0 })[name]).toBe(0);
+    for (const bad of [-5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(refusal({ [name]: bad }).message).toBe(
+        `setting ${name} must be a positive number, got ${JSON.stringify(bad)}`,
+      );
     }
   });
 

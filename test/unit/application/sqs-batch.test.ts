@@ -57,10 +57,10 @@ describe('sqsBatchHandler, as createHandlers uses it', () => {
     // Prepare
     const system = new MemorySystem();
     const [a, b] = await feedsIn(system.adapters, 2);
-    const good1 = record(aFetchFeedMessage(a!.id, { runId: 'run_1' }));
+    const good1 = record(aFetchFeedMessage([a!], { runId: 'run_1', batch: '0.0.1' }));
     const notJson = record('{"v":1,');
-    const good2 = record(aFetchFeedMessage(b!.id, { runId: 'run_1' }));
-    const missingField = record({ v: 1, type: 'fetch-feed', runId: 'run_1', force: false });
+    const good2 = record(aFetchFeedMessage([b!], { runId: 'run_1', batch: '0.0.2' }));
+    const missingField = record({ v: 2, type: 'fetch-feed', runId: 'run_1', force: false, batch: '0.0.9' });
     const otherType = record(aDeliverMessage());
 
     // Act
@@ -75,7 +75,7 @@ describe('sqsBatchHandler, as createHandlers uses it', () => {
     expect(system.adapters.fetcher.fetches.get(a!.url)).toBe(1);
     expect(system.adapters.fetcher.fetches.get(b!.url)).toBe(1);
     expect(system.adapters.articles.all()).toHaveLength(2);
-    expect(await system.adapters.runs.feedOutcomes('run_1')).toHaveLength(2);
+    expect(await system.adapters.ledger.completed('fetch#run_1.0#')).toHaveLength(2);
   });
 
   it('reports no failures for a batch that went through', async () => {
@@ -85,7 +85,7 @@ describe('sqsBatchHandler, as createHandlers uses it', () => {
 
     // Act
     const response = await system.handlers.fetchFeed({
-      Records: feeds.map((f) => record(aFetchFeedMessage(f.id, { runId: 'run_1' }))),
+      Records: feeds.map((f, i) => record(aFetchFeedMessage([f], { runId: 'run_1', batch: `0.1.${i}` }))),
     });
 
     // Assess
@@ -101,8 +101,8 @@ describe('sqsBatchHandler, as createHandlers uses it', () => {
     const container = compose(applicationModule(), memoryModule(adapters));
     container.rebind(TOKENS.FeedFetcher).toConstantValue(web);
     const handlers = createHandlers(container, silent);
-    const forA = record(aFetchFeedMessage(a!.id, { runId: 'run_1' }));
-    const forB = record(aFetchFeedMessage(b!.id, { runId: 'run_1' }));
+    const forA = record(aFetchFeedMessage([a!], { runId: 'run_1', batch: '0.0.4' }));
+    const forB = record(aFetchFeedMessage([b!], { runId: 'run_1', batch: '0.0.5' }));
 
     // Act
     const first = await handlers.fetchFeed({ Records: [forA, forB] });
@@ -112,9 +112,9 @@ describe('sqsBatchHandler, as createHandlers uses it', () => {
     // Assess
     expect(first.batchItemFailures).toEqual([{ itemIdentifier: forB.messageId }]);
     expect(redelivery.batchItemFailures).toEqual([]);
-    expect(await adapters.runs.feedOutcomes('run_1')).toEqual([
-      { outcome: 'fetched', newArticles: 1 },
-      { outcome: 'fetched', newArticles: 1 },
+    expect(await adapters.ledger.completed('fetch#run_1.0#')).toEqual([
+      expect.objectContaining({ feeds: 1, fetched: 1, newArticles: 1 }),
+      expect.objectContaining({ feeds: 1, fetched: 1, newArticles: 1 }),
     ]);
     expect(adapters.articles.all()).toHaveLength(2);
   });

@@ -37,9 +37,23 @@ const FIELDS: [WorkMessageType, string, unknown[]][] = [
   ['scan-feeds', 'runId', ['', 7, null, 'x'.repeat(2049)]],
   ['scan-feeds', 'force', ['true', 1, null]],
   ['scan-feeds', 'page', [-1, 1.5, '0', null, Number.MAX_SAFE_INTEGER + 2]],
+  ['scan-feeds', 'segment', [-1, 0.5, '0']],
+  ['scan-feeds', 'segments', [0, 1.5, '2']],
   ['fetch-feed', 'runId', ['', 1]],
-  ['fetch-feed', 'feedId', ['', ['f']]],
+  ['fetch-feed', 'batch', ['', 1]],
   ['fetch-feed', 'force', ['false', 0]],
+  [
+    'fetch-feed',
+    'feeds',
+    [
+      [],
+      'feed_1',
+      [{ id: 'feed_1' }],
+      [{ id: 'feed_1', url: 'https://e.x/f', nextFetchAt: 'soon', errorCount: 0, version: 0 }],
+      [{ id: 'feed_1', url: 'https://e.x/f', errorCount: 0, version: -1 }],
+      Array.from({ length: 101 }, (_, i) => ({ id: `f${i}`, url: 'https://e.x/f', errorCount: 0, version: 0 })),
+    ],
+  ],
   ['scan-subscribers', 'runId', ['', {}]],
   ['scan-subscribers', 'eventId', ['', 9]],
   ['scan-subscribers', 'feedId', ['', false]],
@@ -103,9 +117,9 @@ describe('parseWorkMessage', () => {
   });
 
   it.each([
-    ['another version', 2, 'unsupported message version 2'],
-    ['a version spelled as a string', '1', 'unsupported message version "1"'],
-    ['no version', undefined, 'unsupported message version undefined'],
+    ['another version', 1, 'unsupported message version 1 for "fetch-feed"'],
+    ['a version spelled as a string', '2', 'unsupported message version "2" for "fetch-feed"'],
+    ['no version', undefined, 'unsupported message version undefined for "fetch-feed"'],
   ])('refuses %s', (_what, v, message) => {
     expect(refusal(withField(VALID['fetch-feed'], 'v', v)).message).toBe(message);
   });

@@ -4,20 +4,35 @@ import {
   newCrawlRun,
   notificationIdFor,
   summarize,
+  tallyOutcome,
+  EMPTY_FETCH_TALLY,
   type DeliveryState,
   type FeedRunOutcome,
 } from '../../../src/domain/crawl-run.js';
 import { T_ZERO } from '../../support/mothers.js';
 
-const outcome = (kind: FeedRunOutcome, newArticles = 0) => ({ outcome: kind, newArticles });
+/** The tally of a message of one feed that ended as `kind`. */
+const outcome = (kind: FeedRunOutcome, newArticles = 0) => tallyOutcome(EMPTY_FETCH_TALLY, kind, newArticles);
+
+/** Notification counts by state. */
+const states = (list: readonly DeliveryState[]) => {
+  const counts = { delivered: 0, failed: 0, pending: 0 };
+  for (const state of list) counts[state]++;
+  return counts;
+};
 
 describe('newCrawlRun', () => {
   it('names the run after its start and nonce and remembers whether it is forced', () => {
     // Act
-    const run = newCrawlRun(T_ZERO, true, 'abc123');
+    const run = newCrawlRun(T_ZERO, true, 'abc123', 8);
 
     // Assess
-    expect(run).toEqual({ id: 'run_20260101T000000000Z_abc123', startedAt: T_ZERO.toISOString(), force: true });
+    expect(run).toEqual({
+      id: 'run_20260101T000000000Z_abc123',
+      startedAt: T_ZERO.toISOString(),
+      force: true,
+      segments: 8,
+    });
   });
 });
 
@@ -36,7 +51,7 @@ describe('summarize', () => {
         outcome('gone'),
         outcome('skipped'),
       ],
-      [],
+      states([]),
     );
 
     // Assess
@@ -55,7 +70,7 @@ describe('summarize', () => {
       'r',
       { complete: true, feedsDispatched: 3 },
       [outcome('fetched', 2), outcome('fetched', 5), outcome('notModified', 0)],
-      [],
+      states([]),
     );
     expect(summary.newArticles).toBe(7);
   });
@@ -65,7 +80,7 @@ describe('summarize', () => {
     const deliveries: DeliveryState[] = ['delivered', 'delivered', 'failed', 'pending', 'delivered'];
 
     // Act
-    const summary = summarize('r', { complete: true, feedsDispatched: 0 }, [], deliveries);
+    const summary = summarize('r', { complete: true, feedsDispatched: 0 }, [], states(deliveries));
 
     // Assess
     expect(summary.notifications).toEqual({ delivered: 3, failed: 1, pending: 1 });
@@ -77,13 +92,18 @@ describe('summarize', () => {
         'r',
         { complete: true, feedsDispatched: 2 },
         [outcome('fetched', 1), outcome('skipped')],
-        ['delivered', 'failed'],
+        states(['delivered', 'failed']),
       );
       expect(summary).toMatchObject({ scanComplete: true, complete: true });
     });
 
     it('is not complete while the scan has not reached its last page', () => {
-      const summary = summarize('r', { complete: false, feedsDispatched: 1 }, [outcome('fetched')], ['delivered']);
+      const summary = summarize(
+        'r',
+        { complete: false, feedsDispatched: 1 },
+        [outcome('fetched')],
+        states(['delivered']),
+      );
       expect(summary).toMatchObject({ scanComplete: false, complete: false });
     });
 
@@ -92,24 +112,29 @@ describe('summarize', () => {
         'r',
         { complete: true, feedsDispatched: 3 },
         [outcome('fetched'), outcome('failed')],
-        [],
+        states([]),
       );
       expect(summary).toMatchObject({ scanComplete: true, complete: false });
     });
 
     it('is not complete while a notification waits for a retry', () => {
-      const summary = summarize('r', { complete: true, feedsDispatched: 1 }, [outcome('fetched', 1)], ['pending']);
+      const summary = summarize(
+        'r',
+        { complete: true, feedsDispatched: 1 },
+        [outcome('fetched', 1)],
+        states(['pending']),
+      );
       expect(summary.complete).toBe(false);
     });
 
     it('is complete for a run that found no feeds', () => {
-      expect(summarize('r', { complete: true, feedsDispatched: 0 }, [], []).complete).toBe(true);
+      expect(summarize('r', { complete: true, feedsDispatched: 0 }, [], states([])).complete).toBe(true);
     });
   });
 });
 
 describe('articlesDiscovered', () => {
-  it('derives the event id from the run and the feed only, so a retried fetch raises the same event', () => {
+  it('derives the event id from the feed and the articles it announces, so a replayed announcement is the same event', () => {
     // Act
     const first = articlesDiscovered('run_1', 'feed_a', ['b', 'a'], '2026-01-01T00:00:00.000Z');
     const retried = articlesDiscovered('run_1', 'feed_a', ['a', 'b'], '2026-01-01T00:05:00.000Z');
@@ -119,13 +144,28 @@ describe('articlesDiscovered', () => {
     expect(first.eventId).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  it('gives another run or another feed another event id', () => {
+  it('gives other articles or another feed another event id', () => {
     const ids = [
       articlesDiscovered('run_1', 'feed_a', ['x'], 't').eventId,
-      articlesDiscovered('run_2', 'feed_a', ['x'], 't').eventId,
+      articlesDiscovered('run_1', 'feed_a', ['x', 'y'], 't').eventId,
       articlesDiscovered('run_1', 'feed_b', ['x'], 't').eventId,
     ];
     expect(new Set(ids).size).toBe(3);
+  });
+
+  it('carries the feed as the fan-out presents it', () => {
+    const event = articlesDiscovered(
+      'run_1',
+      { id: 'feed_a', url: 'https://a.example/feed', title: 'A', subscriberShards: 4 },
+      ['x'],
+      't',
+    );
+    expect(event).toMatchObject({
+      feedId: 'feed_a',
+      feedUrl: 'https://a.example/feed',
+      feedTitle: 'A',
+      subscriberShards: 4,
+    });
   });
 
   it('lists the article ids sorted, leaving the caller’s list as it was', () => {
@@ -171,7 +211,7 @@ describe('discoveriesOf', () => {
     const ids = Array.from({ length: 250 }, (_, i) => `a${String(i).padStart(3, '0')}`);
 
     // Act
-    const parts = discoveriesOf('run_1', 'feed_1', [...ids].reverse(), T_ZERO.toISOString());
+    const parts = discoveriesOf('run_1', 'feed_1', ids, T_ZERO.toISOString());
     const again = discoveriesOf('run_1', 'feed_1', ids, T_ZERO.toISOString());
 
     // Assess

@@ -7,6 +7,8 @@ import {
   isDue,
   newFeed,
   normalizeFeedUrl,
+  type Feed,
+  type FetchChanges,
   type FetchOutcome,
 } from '../../../src/domain/feed.js';
 import { aFeed, at, T_ZERO } from '../../support/mothers.js';
@@ -103,6 +105,7 @@ describe('newFeed', () => {
       status: 'active',
       errorCount: 0,
       createdAt: T_ZERO.toISOString(),
+      version: 0,
     });
     expect(isDue(feed, T_ZERO)).toBe(true);
   });
@@ -149,6 +152,36 @@ describe('backoffSeconds', () => {
 
 describe('afterFetch', () => {
   const now = at(600);
+  /** The feed with the fetch's update applied, as a commit would store it. */
+  const applied = (feed: Feed, outcome: FetchOutcome, changes: FetchChanges = {}): Feed => {
+    const { lastError: _replaced, ...rest } = feed;
+    return { ...rest, ...afterFetch(feed, outcome, now, changes).update };
+  };
+
+  describe('what is worth a write', () => {
+    it('writes nothing for a 304 of a healthy feed that is due at every run', () => {
+      const feed = aFeed().withEtag('"v1"').build();
+      expect(afterFetch(feed, { kind: 'notModified', etag: '"v1"' }, now).changed).toBe(false);
+    });
+
+    it('writes a 200 whose document lists nothing new and brings the same validators as nothing either', () => {
+      const feed = { ...aFeed().withEtag('"v1"').withTitle('T').build(), seen: 'aaaaaaaaaaaa' };
+      const outcome: FetchOutcome = { kind: 'fetched', etag: '"v1"', title: 'T' };
+      expect(afterFetch(feed, outcome, now, { seen: 'aaaaaaaaaaaa' }).changed).toBe(false);
+    });
+
+    it.each<[string, Feed, FetchOutcome, FetchChanges]>([
+      ['a new etag', aFeed().withEtag('"v1"').build(), { kind: 'notModified', etag: '"v2"' }, {}],
+      ['errors to clear', aFeed().withErrors(2).build(), { kind: 'notModified' }, {}],
+      ['a permanent move', aFeed().build(), { kind: 'notModified', movedTo: 'https://b.example/f' }, {}],
+      ['new recent articles', aFeed().build(), { kind: 'fetched' }, { seen: 'bbbbbbbbbbbb' }],
+      ['a crawl interval to keep', aFeed().build(), { kind: 'notModified' }, { intervalSeconds: 3600 }],
+      ['a failure', aFeed().build(), { kind: 'failed', code: 'timeout', message: 'slow' }, {}],
+      ['a 410', aFeed().build(), { kind: 'gone' }, {}],
+    ])('writes when there is %s', (_what, feed, outcome, changes) => {
+      expect(afterFetch(feed, outcome, now, changes).changed).toBe(true);
+    });
+  });
 
   describe('after a 200', () => {
     it('replaces the validators with the new ones and takes the feed title', () => {
@@ -162,7 +195,7 @@ describe('afterFetch', () => {
       };
 
       // Act
-      const next = afterFetch(feed, outcome, now);
+      const next = applied(feed, outcome);
 
       // Assess
       expect(next).toMatchObject({
@@ -170,7 +203,7 @@ describe('afterFetch', () => {
         lastModified: 'Thu, 01 Jan 2026 00:00:00 GMT',
         title: 'New title',
         lastFetchedAt: now.toISOString(),
-        nextFetchAt: now.toISOString(),
+        nextFetchAt: feed.nextFetchAt,
       });
     });
 
@@ -179,7 +212,7 @@ describe('afterFetch', () => {
       const feed = aFeed().withEtag('"v1"').withLastModified('Mon, 01 Dec 2025 00:00:00 GMT').withTitle('Old').build();
 
       // Act
-      const next = afterFetch(feed, { kind: 'fetched' }, now);
+      const next = applied(feed, { kind: 'fetched' });
 
       // Assess
       expect(next).toMatchObject({ etag: '"v1"', lastModified: 'Mon, 01 Dec 2025 00:00:00 GMT', title: 'Old' });
@@ -190,7 +223,7 @@ describe('afterFetch', () => {
       const feed = aFeed().withErrors(4).withLastError('timeout', 'timed out').dueAt(at(3600)).build();
 
       // Act
-      const next = afterFetch(feed, { kind: 'fetched', etag: '"v3"' }, now);
+      const next = applied(feed, { kind: 'fetched', etag: '"v3"' });
 
       // Assess
       expect(next.errorCount).toBe(0);
@@ -203,16 +236,23 @@ describe('afterFetch', () => {
       const feed = aFeed('https://old.example.com/feed.xml').build();
 
       // Act
-      const next = afterFetch(feed, { kind: 'fetched', movedTo: 'https://new.example.com/feed.xml' }, now);
+      const next = applied(feed, { kind: 'fetched', movedTo: 'https://new.example.com/feed.xml' });
 
       // Assess
       expect(next.url).toBe('https://new.example.com/feed.xml');
       expect(next.id).toBe(feed.id);
     });
 
+    it('is due again after the crawl interval when one is set', () => {
+      const feed = aFeed().build();
+      const next = applied(feed, { kind: 'fetched' }, { intervalSeconds: 900 });
+      expect(next.nextFetchAt).toBe(new Date(now.getTime() + 900_000).toISOString());
+      expect(isDue(next, now)).toBe(false);
+    });
+
     it('stays at its URL without a permanent move', () => {
       const feed = aFeed('https://old.example.com/feed.xml').build();
-      expect(afterFetch(feed, { kind: 'fetched' }, now).url).toBe(feed.url);
+      expect(applied(feed, { kind: 'fetched' }).url).toBe(feed.url);
     });
   });
 
@@ -222,7 +262,7 @@ describe('afterFetch', () => {
       const feed = aFeed().withEtag('"v1"').withLastModified('Mon, 01 Dec 2025 00:00:00 GMT').withTitle('Kept').build();
 
       // Act
-      const next = afterFetch(feed, { kind: 'notModified', etag: '"v1b"' }, now);
+      const next = applied(feed, { kind: 'notModified', etag: '"v1b"' });
 
       // Assess
       expect(next).toMatchObject({
@@ -231,20 +271,20 @@ describe('afterFetch', () => {
         title: 'Kept',
         errorCount: 0,
         lastFetchedAt: now.toISOString(),
-        nextFetchAt: now.toISOString(),
+        nextFetchAt: feed.nextFetchAt,
       });
     });
 
     it('resets the error state as a 200 does', () => {
       const feed = aFeed().withErrors(2).withLastError('http_error', 'HTTP 500').build();
-      const next = afterFetch(feed, { kind: 'notModified' }, now);
+      const next = applied(feed, { kind: 'notModified' });
       expect(next.errorCount).toBe(0);
       expect(next.lastError).toBeUndefined();
     });
 
     it('follows a permanent move', () => {
       const feed = aFeed('https://old.example.com/feed.xml').build();
-      const next = afterFetch(feed, { kind: 'notModified', movedTo: 'https://new.example.com/feed.xml' }, now);
+      const next = applied(feed, { kind: 'notModified', movedTo: 'https://new.example.com/feed.xml' });
       expect(next.url).toBe('https://new.example.com/feed.xml');
       expect(next.id).toBe(feed.id);
     });
@@ -256,7 +296,7 @@ describe('afterFetch', () => {
       const feed = aFeed().withEtag('"v1"').build();
 
       // Act
-      const next = afterFetch(feed, { kind: 'gone' }, now);
+      const next = applied(feed, { kind: 'gone' });
 
       // Assess
       expect(next.status).toBe('gone');
@@ -271,7 +311,7 @@ describe('afterFetch', () => {
       const feed = aFeed().withEtag('"v1"').build();
 
       // Act
-      const next = afterFetch(feed, { kind: 'failed', code: 'timeout', message: 'timed out after 10 s' }, now);
+      const next = applied(feed, { kind: 'failed', code: 'timeout', message: 'timed out after 10 s' });
 
       // Assess
       expect(next).toMatchObject({
@@ -290,7 +330,7 @@ describe('afterFetch', () => {
       const feed = aFeed().withErrors(3).build();
 
       // Act
-      const next = afterFetch(feed, { kind: 'failed', code: 'http_error', message: 'HTTP 503' }, now);
+      const next = applied(feed, { kind: 'failed', code: 'http_error', message: 'HTTP 503' });
 
       // Assess
       expect(next.errorCount).toBe(4);
@@ -299,21 +339,13 @@ describe('afterFetch', () => {
 
     it('honours a Retry-After longer than its own back-off', () => {
       const feed = aFeed().build();
-      const next = afterFetch(
-        feed,
-        { kind: 'failed', code: 'rate_limited', message: '429', retryAfterSeconds: 7200 },
-        now,
-      );
+      const next = applied(feed, { kind: 'failed', code: 'rate_limited', message: '429', retryAfterSeconds: 7200 });
       expect(next.nextFetchAt).toBe(new Date(now.getTime() + 7_200_000).toISOString());
     });
 
     it('keeps its own back-off when Retry-After asks for less', () => {
       const feed = aFeed().withErrors(2).build();
-      const next = afterFetch(
-        feed,
-        { kind: 'failed', code: 'rate_limited', message: '429', retryAfterSeconds: 5 },
-        now,
-      );
+      const next = applied(feed, { kind: 'failed', code: 'rate_limited', message: '429', retryAfterSeconds: 5 });
       expect(next.nextFetchAt).toBe(new Date(now.getTime() + backoffSeconds(3) * 1000).toISOString());
     });
   });

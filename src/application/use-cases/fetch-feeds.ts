@@ -1,0 +1,172 @@
+import { inject, injectable } from 'inversify';
+import { identifyArticles, type Article } from '../../domain/article.js';
+import {
+  discoveriesOf,
+  EMPTY_FETCH_TALLY,
+  tallyOutcome,
+  type ArticlesDiscovered,
+  type DiscoveredFeed,
+  type FeedRunOutcome,
+  type FetchTally,
+} from '../../domain/crawl-run.js';
+import { afterFetch, type FetchableFeed, type FetchOutcome } from '../../domain/feed.js';
+import { rememberDocument, unseen } from '../../domain/recent-articles.js';
+import type { ArticleStore } from '../ports/article-store.port.js';
+import type { Clock } from '../ports/clock.port.js';
+import type { EventPublisher } from '../ports/event-publisher.port.js';
+import type { FeedFetcher, FetchResult } from '../ports/feed-fetcher.port.js';
+import type { FeedRepository } from '../ports/feed-store.port.js';
+import type { RelaySettings } from '../settings.js';
+import { StepRunner } from '../step-runner.js';
+import { TOKENS } from '../tokens.js';
+import type { FetchFeedMessage } from '../work-messages.js';
+
+export type FetchFeedsResult =
+  { readonly kind: 'skipped'; readonly reason: 'done' | 'busy' } | ({ readonly kind: 'fetched' } & FetchTally);
+
+/** The step of a fetch message: under its run and scan segment, so a run's records spread over partitions. */
+export const fetchStepPrefix = (runId: string, segment: number | string): string => `fetch#${runId}.${segment}#`;
+
+interface FeedResult {
+  readonly outcome: FeedRunOutcome;
+  readonly newArticles: number;
+  readonly discoveries: readonly ArticlesDiscovered[];
+}
+
+/**
+ * Fetches the feeds of one message, stores what they list that they had not listed lately, and announces
+ * it. The message is one step of the ledger, whose record is its tally: one claim and one completion per
+ * message, none per feed. Each feed's work carries its state, so a 304 costs no request; a change is
+ * committed with a write conditional on the version the scan read, so a feed removed meanwhile never comes
+ * back and a stale copy of the work commits nothing. What is new is what the committed recent-article set
+ * did not hold; the commit also records what it announced, so a retry that finds its own commit announces
+ * exactly that again, under the same event ids.
+ */
+@injectable()
+export class FetchFeeds {
+  constructor(
+    @inject(TOKENS.FeedRepository) private readonly feeds: FeedRepository,
+    @inject(TOKENS.FeedFetcher) private readonly fetcher: FeedFetcher,
+    @inject(TOKENS.ArticleStore) private readonly articles: ArticleStore,
+    @inject(TOKENS.EventPublisher) private readonly events: EventPublisher,
+    @inject(StepRunner) private readonly steps: StepRunner,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
+    @inject(TOKENS.RelaySettings) private readonly settings: RelaySettings,
+  ) {}
+
+  async execute(message: FetchFeedMessage): Promise<FetchFeedsResult> {
+    const segment = message.batch.split('.')[0]!;
+    const result = await this.steps.once(`${fetchStepPrefix(message.runId, segment)}${message.batch}`, async () => {
+      const results = await Promise.all(message.feeds.map((feed) => this.fetchOne(message.runId, feed)));
+      const discoveries = results.flatMap((r) => r.discoveries);
+      if (discoveries.length > 0) await this.events.publish(discoveries);
+      const tally = results.reduce((t, r) => tallyOutcome(t, r.outcome, r.newArticles), EMPTY_FETCH_TALLY);
+      return { value: tally, record: { ...tally } };
+    });
+    return result.ran ? { kind: 'fetched', ...result.value } : { kind: 'skipped', reason: result.reason };
+  }
+
+  private async fetchOne(runId: string, work: FetchableFeed): Promise<FeedResult> {
+    const result = await this.fetcher.fetch({ url: work.url, etag: work.etag, lastModified: work.lastModified });
+    const now = this.clock.now();
+    let fresh: Article[] = [];
+    let seen: string | undefined;
+    if (result.kind === 'fetched') {
+      const articles = identifyArticles(result.document.items);
+      const ids = articles.map((a) => a.id);
+      const freshIds = new Set(unseen(work.seen, ids));
+      fresh = articles.filter((a) => freshIds.delete(a.id));
+      seen = rememberDocument(work.seen, ids);
+    }
+    const outcome = toOutcome(result);
+    const { update, changed } = afterFetch(work, outcome, now, {
+      seen,
+      intervalSeconds: this.settings.feedIntervalSeconds,
+    });
+    if (!changed) return { outcome: outcome.kind, newArticles: 0, discoveries: [] };
+
+    const discoveredAt = now.toISOString();
+    if (fresh.length > 0) {
+      await this.articles.putMany(
+        work.id,
+        fresh.map((a) => ({ ...a, feedId: work.id, firstSeenAt: discoveredAt, firstSeenRunId: runId })),
+      );
+    }
+    const announced = fresh.map((a) => a.id);
+    const committed = await this.feeds.commit(work.id, work.version, {
+      ...update,
+      lastCommit: {
+        runId,
+        fromVersion: work.version,
+        outcome: outcome.kind,
+        newArticles: fresh.length,
+        ...(announced.length > 0 ? { announced, discoveredAt } : {}),
+      },
+    });
+    const about: DiscoveredFeed = {
+      id: work.id,
+      url: update.url,
+      ...(update.title !== undefined ? { title: update.title } : {}),
+      ...(work.subscriberShards !== undefined ? { subscriberShards: work.subscriberShards } : {}),
+    };
+    if (committed === 'committed') {
+      return {
+        outcome: outcome.kind,
+        newArticles: fresh.length,
+        discoveries: discoveriesOf(runId, about, announced, discoveredAt),
+      };
+    }
+    return this.afterConflict(runId, work, about);
+  }
+
+  /**
+   * The feed was not at the version the work carried: removed, changed by another run, or committed by an
+   * earlier attempt of this very work (which crashed or failed before it was done). Only the last is this
+   * work's own outcome, and it is replayed as committed.
+   */
+  private async afterConflict(runId: string, work: FetchableFeed, about: DiscoveredFeed): Promise<FeedResult> {
+    const current = await this.feeds.get(work.id);
+    const own = current?.lastCommit;
+    if (!own || own.runId !== runId || own.fromVersion !== work.version) {
+      return { outcome: 'skipped', newArticles: 0, discoveries: [] };
+    }
+    return {
+      outcome: own.outcome,
+      newArticles: own.newArticles,
+      discoveries: discoveriesOf(
+        runId,
+        { ...about, url: current!.url, ...(current!.title !== undefined ? { title: current!.title } : {}) },
+        own.announced ?? [],
+        own.discoveredAt ?? current!.lastFetchedAt ?? '',
+      ),
+    };
+  }
+}
+
+function toOutcome(result: FetchResult): FetchOutcome {
+  switch (result.kind) {
+    case 'fetched':
+      return {
+        kind: 'fetched',
+        etag: result.etag,
+        lastModified: result.lastModified,
+        title: result.document.feed.title,
+        movedTo: result.permanentRedirect,
+      };
+    case 'notModified':
+      return {
+        kind: 'notModified',
+        etag: result.etag,
+        lastModified: result.lastModified,
+        movedTo: result.permanentRedirect,
+      };
+    case 'failed':
+      if (result.error.code === 'gone') return { kind: 'gone' };
+      return {
+        kind: 'failed',
+        code: result.error.code,
+        message: result.error.message,
+        retryAfterSeconds: result.error.retryAfterSeconds,
+      };
+  }
+}
