@@ -23,8 +23,9 @@ export const relayEntry = (handler: RelayHandler): string => join(LAMBDA_ENTRIES
 
 /**
  * Left to the `nodejs22.x` runtime, which ships AWS SDK v3: bundling the three clients the handlers use would
- * put 335–400 KB of SDK into each bundle. The adapters send only long-stable commands (Scan, Query, GetItem,
- * PutItem, UpdateItem, BatchGetItem, SendMessageBatch, PutEvents); the pinned versions run locally and in tests.
+ * put 335–400 KB of SDK into each bundle. The adapters send only long-stable commands (DynamoDB item, batch,
+ * query and scan operations through the document client, SendMessageBatch, PutEvents); the pinned versions run
+ * locally and in tests.
  */
 export const RUNTIME_PROVIDED_MODULES: readonly string[] = ['@aws-sdk/*'];
 
