@@ -53,10 +53,13 @@ export class FeedRelayStack extends Stack {
 
     const startCrawl = new RelayFunction(this, 'StartCrawl', {
       handler: 'start-crawl',
-      description: 'Starts a crawl run: records it and sends the first page of the feed scan',
+      description:
+        'Starts a crawl run unless one is still fetching: records it, sends the first page of each scan segment',
       ...code,
     })
-      .bindTable(runs, 'write')
+      .bindTable(runs, 'read-write')
+      .bindTable(steps, 'read')
+      .bindTable(feeds, 'read')
       .bindQueue(queues.scanFeeds, 'send');
 
     const scanFeeds = new RelayFunction(this, 'ScanFeeds', {
@@ -73,7 +76,7 @@ export class FeedRelayStack extends Stack {
 
     const fetchFeed = new RelayFunction(this, 'FetchFeed', {
       handler: 'fetch-feed',
-      description: 'Fetches one feed, stores its new articles and publishes the discovery',
+      description: 'Fetches a batch of feeds, stores their new articles and publishes the discoveries',
       consumes: queues.fetchFeed,
       maxConcurrency: maxConcurrency.fetchFeed,
       // Parsing a feed of up to 5 MiB.
@@ -82,7 +85,6 @@ export class FeedRelayStack extends Stack {
     })
       .bindTable(feeds, 'read-write')
       .bindTable(articles, 'read-write')
-      .bindTable(runs, 'write')
       .bindTable(steps, 'read-write')
       .bindEventBus(bus);
 

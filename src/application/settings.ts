@@ -6,6 +6,8 @@ export interface RelaySettings {
   readonly feedPageSize: number;
   /** Feeds one fetch message carries (and one ledger step covers). */
   readonly feedsPerMessage: number;
+  /** Fetches at once within one invocation (over all the feeds of its batch of messages). */
+  readonly fetchConcurrency: number;
   /** Parallel relays over the feed table; 0: derived from the table's size (`feedsPerSegment`). */
   readonly scanSegments: number;
   /** With `scanSegments` 0: one segment for about this many feeds (at most `maxScanSegments`). */
@@ -29,6 +31,7 @@ export interface RelaySettings {
 export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
   feedPageSize: 250,
   feedsPerMessage: 25,
+  fetchConcurrency: 16,
   scanSegments: 0,
   feedsPerSegment: 10_000,
   maxScanSegments: 1_000,
@@ -62,6 +65,7 @@ export function relaySettings(overrides: Partial<RelaySettings> = {}): RelaySett
     'maxRelayPages',
     'maxDeliveryAttempts',
     'feedsPerMessage',
+    'fetchConcurrency',
     'scanSegments',
     'feedsPerSegment',
     'maxScanSegments',

@@ -20,9 +20,9 @@ const queuePath = (key: QueueKey): string => `${pascalCase(QUEUES[key].name)}Que
 
 /** What each handler's use case reads and writes, and nothing more. */
 const TABLE_ACCESS: Record<FunctionPath, Partial<Record<TableName, TableAccess>>> = {
-  StartCrawl: { runs: 'write' },
+  StartCrawl: { runs: 'read-write', steps: 'read', feeds: 'read' },
   ScanFeeds: { feeds: 'read', steps: 'read-write' },
-  FetchFeed: { feeds: 'read-write', articles: 'read-write', runs: 'write', steps: 'read-write' },
+  FetchFeed: { feeds: 'read-write', articles: 'read-write', steps: 'read-write' },
   StartFanOut: {},
   ScanSubscribers: { subscriptions: 'read', steps: 'read-write' },
   Deliver: { subscriptions: 'read-write', feeds: 'read', articles: 'read', runs: 'write', steps: 'read-write' },

@@ -166,7 +166,7 @@ describe('SqsWorkDispatcher', () => {
     await dispatcher.dispatch(messages);
 
     const received = await drain('fetchFeed');
-    expect(received.map((m) => (m as { feedId: string }).feedId).sort()).toEqual(['feed_a', 'feed_b', 'feed_c']);
+    expect(received.map((m) => feedIdOf(m as FetchFeedMessage)).sort()).toEqual(['feed_a', 'feed_b', 'feed_c']);
     expect(sendBatchCalls()).toBe(2);
     client.destroy();
   });
@@ -176,14 +176,14 @@ describe('SqsWorkDispatcher', () => {
     const dispatcher = new SqsWorkDispatcher(client, stack.queueUrls, { maxAttempts: 3, retryDelayMs: 1 });
 
     const sending = dispatcher.dispatch([
-      aFetchFeedMessage('feed_lost'),
+      aFetchFeedMessage('feed_lost', { batch: '0.0.7' }),
       aFetchFeedMessage('feed_x'),
       aFetchFeedMessage('feed_y'),
     ]);
 
     await expect(sending).rejects.toThrow(SendFailedError);
     await expect(sending).rejects.toThrow(
-      /1 of 3 message\(s\) could not be sent to fetch-feed after 3 attempts: fetch-feed feed_lost \(InternalError/,
+      /1 of 3 message\(s\) could not be sent to fetch-feed after 3 attempts: fetch-feed run_test batch 0\.0\.7 \(1 feeds\) \(InternalError/,
     );
     client.destroy();
   });

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../../application/errors.js';
 import { QUEUES, type QueueKey } from '../../adapters/aws-resources.js';
+import { DEFAULT_RETENTION, type Retention } from '../../adapters/dynamodb/tokens.js';
 import type { QueueUrls } from '../../adapters/sqs/tokens.js';
 
 /*
@@ -11,6 +12,8 @@ import type { QueueUrls } from '../../adapters/sqs/tokens.js';
 export const AWS_ENV = {
   tablePrefix: 'FEEDRELAY_TABLE_PREFIX',
   eventBusName: 'FEEDRELAY_EVENT_BUS_NAME',
+  articleRetentionDays: 'FEEDRELAY_ARTICLE_RETENTION_DAYS',
+  runRetentionDays: 'FEEDRELAY_RUN_RETENTION_DAYS',
 } as const;
 
 /** `FEEDRELAY_QUEUE_URL_<QUEUE NAME>`, e.g. `FEEDRELAY_QUEUE_URL_FETCH_FEED` for the `fetch-feed` queue. */
@@ -26,6 +29,27 @@ export interface AwsConfig {
   readonly tablePrefix: string;
   readonly queueUrls: QueueUrls;
   readonly eventBusName: string;
+  /** How long articles and run records are kept (DynamoDB TTL). */
+  readonly retention: Retention;
+}
+
+/** Reads the retention (whole days) from the environment; unset keeps the default. */
+export function readRetention(env: Readonly<Record<string, string | undefined>>): Retention {
+  const days = (name: string, fallbackSeconds: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallbackSeconds;
+    const value = Number(raw);
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new ConfigurationError(
+        `environment variable ${name} must be a whole number of days, got ${JSON.stringify(raw)}`,
+      );
+    }
+    return value * 24 * 60 * 60;
+  };
+  return {
+    articleSeconds: days(AWS_ENV.articleRetentionDays, DEFAULT_RETENTION.articleSeconds),
+    runSeconds: days(AWS_ENV.runRetentionDays, DEFAULT_RETENTION.runSeconds),
+  };
 }
 
 /** Reads and checks the AWS settings once, at cold start; a missing or malformed one names its variable. */
@@ -50,5 +74,6 @@ export function readAwsConfig(env: Readonly<Record<string, string | undefined>>)
     tablePrefix: required(AWS_ENV.tablePrefix, true),
     queueUrls,
     eventBusName: required(AWS_ENV.eventBusName),
+    retention: readRetention(env),
   };
 }

@@ -4,6 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { ContainerModule } from 'inversify';
 import { TOKENS } from '../../application/tokens.js';
 import { createDocumentClient, tableNames } from '../../adapters/dynamodb/dynamodb-tables.js';
+import { DEFAULT_RETENTION, type Retention } from '../../adapters/dynamodb/tokens.js';
 import { InProcessEventBus } from '../../adapters/eventbridge/in-process-event-bus.js';
 import type { EmbeddedStack } from '../local/embedded-stack.js';
 import type { AwsConfig } from './aws-config.js';
@@ -11,7 +12,7 @@ import { bindDynamoDbStores } from './dynamodb.module.js';
 import { bindEventBridgePublisher } from './eventbridge.module.js';
 import { bindSqsQueues } from './sqs.module.js';
 
-export { AWS_ENV, QUEUE_URL_ENV, readAwsConfig, type AwsConfig } from './aws-config.js';
+export { AWS_ENV, QUEUE_URL_ENV, readAwsConfig, readRetention, type AwsConfig } from './aws-config.js';
 
 /** Clients for the AWS module; by default each is made from the function's environment (region, credentials). */
 export interface AwsClients {
@@ -29,7 +30,7 @@ export function awsModule(config: AwsConfig, clients: AwsClients = {}): Containe
   const sqs = clients.sqs ?? new SQSClient({});
   const eventBridge = clients.eventBridge ?? new EventBridgeClient({});
   return new ContainerModule((options) => {
-    bindDynamoDbStores(options, documentClient, tableNames(config.tablePrefix));
+    bindDynamoDbStores(options, documentClient, tableNames(config.tablePrefix), config.retention);
     bindSqsQueues(options, sqs, config.queueUrls);
     bindEventBridgePublisher(options, eventBridge, config.eventBusName);
   });
@@ -39,9 +40,9 @@ export function awsModule(config: AwsConfig, clients: AwsClients = {}): Containe
  * The same adapters on the embedded stack, except that events go through the in-process bus, which routes
  * them to the fan-out queue as the deployed EventBridge rule would.
  */
-export function localModule(stack: EmbeddedStack): ContainerModule {
+export function localModule(stack: EmbeddedStack, retention: Retention = DEFAULT_RETENTION): ContainerModule {
   return new ContainerModule((options) => {
-    bindDynamoDbStores(options, stack.documentClient, stack.tableNames);
+    bindDynamoDbStores(options, stack.documentClient, stack.tableNames, retention);
     bindSqsQueues(options, stack.sqs, stack.queueUrls);
     options.bind(TOKENS.EventPublisher).to(InProcessEventBus).inSingletonScope();
   });

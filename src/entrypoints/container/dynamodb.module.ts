@@ -9,27 +9,32 @@ import { DynamoDbStepLedger } from '../../adapters/dynamodb/dynamodb-step-ledger
 import { DynamoDbSubscriptionStore } from '../../adapters/dynamodb/dynamodb-subscription-store.js';
 import { createDocumentClient, tableNames, type TableNames } from '../../adapters/dynamodb/dynamodb-tables.js';
 import {
-  DEFAULT_RETENTION,
   DYNAMODB_DOCUMENT_CLIENT,
   DYNAMODB_RETENTION,
   DYNAMODB_TABLE_NAMES,
+  type Retention,
 } from '../../adapters/dynamodb/tokens.js';
+import type { AwsConfig } from './aws-config.js';
 
 /** The stores and the step ledger in DynamoDB; by default the client is made from the function's environment. */
-export function dynamoDbModule(tablePrefix: string, client: DynamoDBClient = new DynamoDBClient({})): ContainerModule {
+export function dynamoDbModule(
+  config: Pick<AwsConfig, 'tablePrefix' | 'retention'>,
+  client: DynamoDBClient = new DynamoDBClient({}),
+): ContainerModule {
   const documentClient = createDocumentClient(client);
-  const names = tableNames(tablePrefix);
-  return new ContainerModule((options) => bindDynamoDbStores(options, documentClient, names));
+  const names = tableNames(config.tablePrefix);
+  return new ContainerModule((options) => bindDynamoDbStores(options, documentClient, names, config.retention));
 }
 
 export function bindDynamoDbStores(
   { bind }: ContainerModuleLoadOptions,
   documentClient: DynamoDBDocumentClient,
   names: TableNames,
+  retention: Retention,
 ): void {
   bind(DYNAMODB_DOCUMENT_CLIENT).toConstantValue(documentClient);
   bind(DYNAMODB_TABLE_NAMES).toConstantValue(names);
-  bind(DYNAMODB_RETENTION).toConstantValue(DEFAULT_RETENTION);
+  bind(DYNAMODB_RETENTION).toConstantValue(retention);
   bind(DynamoDbFeedStore).toSelf().inSingletonScope();
   bind(TOKENS.FeedRepository).toService(DynamoDbFeedStore);
   bind(TOKENS.FeedPageReader).toService(DynamoDbFeedStore);

@@ -14,7 +14,7 @@ import { deliverHandler } from './message-handlers.js';
 export function composeDeliver({ settings, aws }: LambdaEnvironment): Container {
   return compose(
     useCasesModule(settings.relay, [DeliverNotification]),
-    dynamoDbModule(aws.tablePrefix),
+    dynamoDbModule(aws),
     sqsModule(aws.queueUrls),
     webhookModule(settings.webhook),
     systemModule(),

@@ -15,7 +15,7 @@ import { fetchFeedHandler } from './message-handlers.js';
 export function composeFetchFeed({ settings, aws }: LambdaEnvironment): Container {
   return compose(
     useCasesModule(settings.relay, [FetchFeeds]),
-    dynamoDbModule(aws.tablePrefix),
+    dynamoDbModule(aws),
     eventBridgeModule(aws.eventBusName),
     httpModule(settings.fetch),
     parsingModule(),

@@ -12,6 +12,7 @@ export const RELAY_SETTINGS_ENV = {
   maxDeliveryAttempts: 'FEEDRELAY_MAX_DELIVERY_ATTEMPTS',
   deliveryBackoffSeconds: 'FEEDRELAY_DELIVERY_BACKOFF_SECONDS',
   feedsPerMessage: 'FEEDRELAY_FEEDS_PER_MESSAGE',
+  fetchConcurrency: 'FEEDRELAY_FETCH_CONCURRENCY',
   scanSegments: 'FEEDRELAY_SCAN_SEGMENTS',
   feedsPerSegment: 'FEEDRELAY_FEEDS_PER_SEGMENT',
   maxScanSegments: 'FEEDRELAY_MAX_SCAN_SEGMENTS',

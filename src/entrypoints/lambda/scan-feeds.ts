@@ -13,7 +13,7 @@ import { scanFeedsHandler } from './message-handlers.js';
 export function composeScanFeeds({ settings, aws }: LambdaEnvironment): Container {
   return compose(
     useCasesModule(settings.relay, [ScanFeedsPage]),
-    dynamoDbModule(aws.tablePrefix),
+    dynamoDbModule(aws),
     sqsModule(aws.queueUrls),
     systemModule(),
   );

@@ -13,7 +13,7 @@ import { scanSubscribersHandler } from './message-handlers.js';
 export function composeScanSubscribers({ settings, aws }: LambdaEnvironment): Container {
   return compose(
     useCasesModule(settings.relay, [ScanSubscribersPage]),
-    dynamoDbModule(aws.tablePrefix),
+    dynamoDbModule(aws),
     sqsModule(aws.queueUrls),
     systemModule(),
   );

@@ -14,7 +14,7 @@ import { startCrawlHandler } from './message-handlers.js';
 export function composeStartCrawl({ settings, aws }: LambdaEnvironment): Container {
   return compose(
     useCasesModule(settings.relay, [StartCrawlRun, SummarizeRun]),
-    dynamoDbModule(aws.tablePrefix),
+    dynamoDbModule(aws),
     sqsModule(aws.queueUrls),
     systemModule(),
   );

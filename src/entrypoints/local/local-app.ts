@@ -6,7 +6,7 @@ import { NO_FAULTS, type FaultSettings } from '../../adapters/aws-faults.js';
 import type { AwsRequestCounter } from '../../adapters/aws-request-counter.js';
 import type { HttpFetchOptions } from '../../adapters/http/tokens.js';
 import { applicationModule } from '../container/application.module.js';
-import { localModule } from '../container/aws.module.js';
+import { localModule, readRetention } from '../container/aws.module.js';
 import { compose } from '../container/compose.js';
 import { httpModule, parsingModule, systemModule, webhookModule } from '../container/runtime.module.js';
 import { TOKENS } from '../../application/tokens.js';
@@ -17,6 +17,7 @@ import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createLambdaRuntime, type LambdaRuntime } from './lambda-runtime.js';
 import { ParkingLot, ParkingWorkDispatcher } from './parking-lot.js';
+import { sweepIfDue } from './ttl-sweep.js';
 
 export interface LocalAppOptions {
   /** Where the embedded stack keeps its tables. */
@@ -70,7 +71,7 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
         deliveryBackoffSeconds: 5,
         ...options.settings,
       }),
-      localModule(stack),
+      localModule(stack, readRetention(process.env)),
       new ContainerModule(({ bind, rebind }) => {
         bind(SqsWorkDispatcher).toSelf().inSingletonScope();
         rebind(TOKENS.WorkDispatcher)
@@ -114,6 +115,11 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
     );
     // The embedded stack's queues live in this process: a run left active by an earlier one has lost its work.
     await container.get(TOKENS.RunStore).abandonActive();
+    // dynalite has no TTL: expired articles and run records are swept here, once a day at most.
+    const swept = await sweepIfDue(options.dataDir, stack.documentClient, stack.tableNames, new Date()).catch(
+      (error: unknown) => logger.warn({ err: error }, 'the sweep of expired items failed; it runs again next time'),
+    );
+    if (swept && Object.keys(swept).length > 0) logger.info({ swept }, 'expired items swept');
     const resumed = await parking.resume(container.get(SqsWorkDispatcher), Date.now());
     if (resumed > 0) logger.info({ resumed }, 'parked retries sent again');
     stack.counter.reset();

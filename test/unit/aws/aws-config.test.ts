@@ -29,6 +29,16 @@ describe('readAwsConfig', () => {
     },
   );
 
+  it('keeps articles 90 days and run records 30 unless told otherwise, in whole days', () => {
+    expect(readAwsConfig(env).retention).toEqual({ articleSeconds: 90 * 86_400, runSeconds: 30 * 86_400 });
+    expect(
+      readAwsConfig({ ...env, FEEDRELAY_ARTICLE_RETENTION_DAYS: '7', FEEDRELAY_RUN_RETENTION_DAYS: '2' }).retention,
+    ).toEqual({ articleSeconds: 7 * 86_400, runSeconds: 2 * 86_400 });
+    expect(() => readAwsConfig({ ...env, FEEDRELAY_ARTICLE_RETENTION_DAYS: '0.5' })).toThrow(
+      'environment variable FEEDRELAY_ARTICLE_RETENTION_DAYS must be a whole number of days, got "0.5"',
+    );
+  });
+
   it('names a queue URL that is not one', () => {
     expect(() => readAwsConfig({ ...env, FEEDRELAY_QUEUE_URL_DELIVER: 'deliver' })).toThrow(
       /FEEDRELAY_QUEUE_URL_DELIVER is not a queue URL/,
