@@ -90,11 +90,15 @@ export class FeedRelayStack extends Stack {
 
     const startFanOut = new RelayFunction(this, 'StartFanOut', {
       handler: 'start-fan-out',
-      description: 'Starts the subscriber scan for one discovery',
+      description: 'Starts the subscriber scan of one discovery: the first page of every shard',
       consumes: queues.startFanOut,
       maxConcurrency: maxConcurrency.startFanOut,
       ...code,
-    }).bindQueue(queues.scanSubscribers, 'send');
+    })
+      .bindTable(subscriptions, 'read')
+      .bindTable(steps, 'read-write')
+      .bindQueue(queues.scanSubscribers, 'send')
+      .bindQueue(queues.deliver, 'send');
 
     const scanSubscribers = new RelayFunction(this, 'ScanSubscribers', {
       handler: 'scan-subscribers',
@@ -110,15 +114,13 @@ export class FeedRelayStack extends Stack {
 
     const deliver = new RelayFunction(this, 'Deliver', {
       handler: 'deliver',
-      description: 'One delivery attempt; a retry goes back to its queue with a delay',
+      description: 'One page of recipients POSTed at once; a retry carries only who needs one, with a delay',
       consumes: queues.deliver,
       maxConcurrency: maxConcurrency.deliver,
       ...code,
     })
       .bindTable(subscriptions, 'read-write')
-      .bindTable(feeds, 'read')
       .bindTable(articles, 'read')
-      .bindTable(runs, 'write')
       .bindTable(steps, 'read-write')
       .bindQueue(queues.deliver, 'send');
 

@@ -2,7 +2,7 @@ import { QUEUES, type QueueKey } from '../../src/adapters/aws-resources.js';
 
 /*
  * The environment variables through which a function learns where its AWS resources are: the names that
- * `readAwsConfig(env)` in src/entrypoints/container/aws.module.ts reads (test/infra checks that it accepts
+ * `readAwsConfig(env)` in src/entrypoints/container/aws-config.ts reads (test/infra checks that it accepts
  * what the stack sets). Kept apart from that module so that synthesizing loads no SDK and no decorators.
  */
 

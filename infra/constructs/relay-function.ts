@@ -1,27 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Architecture, RecursiveLoop, Runtime, type Code } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { RELAY_SETTINGS_ENV } from '../../src/entrypoints/lambda/lambda-settings.js';
 import { EVENT_BUS_VARIABLE, queueUrlVariable, TABLE_PREFIX_VARIABLE } from './aws-environment.js';
 import type { RelayTable, TableAccess } from './feedrelay-tables.js';
+import { PROJECT_ROOT, relayBundling, relayEntry, type RelayHandler } from './relay-bundling.js';
 import type { RelayQueue } from './relay-queue.js';
 
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const LAMBDA_ENTRIES = join(PROJECT_ROOT, 'src', 'entrypoints', 'lambda');
-
-/** The handler files of `src/entrypoints/lambda/`, one per function. */
-export type RelayHandler =
-  'start-crawl' | 'scan-feeds' | 'fetch-feed' | 'start-fan-out' | 'scan-subscribers' | 'deliver';
-
-/** Lets the CommonJS dependencies bundled into the ES module `require` Node's built-ins. */
-const CREATE_REQUIRE_BANNER =
-  "import { createRequire as __feedrelayCreateRequire } from 'node:module'; const require = __feedrelayCreateRequire(import.meta.url);";
+export type { RelayHandler } from './relay-bundling.js';
 
 /** Where the stack's resources are: what `addResourceLocations` writes into a function's environment. */
 export interface ResourceLocations {
@@ -53,9 +43,9 @@ export interface RelayFunctionProps {
 
 /**
  * A feedrelay handler on Lambda: Node.js 22 on arm64, bundled by esbuild into one minified ES module with
- * source maps, its own log group, and the time-out and step lease of the queue it consumes. `bindTable`,
- * `bindQueue` and `bindEventBus` grant the least the handler needs and set the variable that tells it where
- * the resource is.
+ * source maps and without the AWS SDK (the runtime's, see `relayBundling`), its own log group, and the
+ * time-out and step lease of the queue it consumes. `bindTable`, `bindQueue` and `bindEventBus` grant the
+ * least the handler needs and set the variable that tells it where the resource is.
  */
 export class RelayFunction extends NodejsFunction {
   readonly consumes: RelayQueue | undefined;
@@ -89,25 +79,11 @@ export class RelayFunction extends NodejsFunction {
       ...(props.code !== undefined
         ? { code: props.code, handler: 'index.handler' }
         : {
-            entry: join(LAMBDA_ENTRIES, `${props.handler}.ts`),
+            entry: relayEntry(props.handler),
             handler: 'handler',
             projectRoot: PROJECT_ROOT,
             depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-            bundling: {
-              format: OutputFormat.ESM,
-              target: 'node22',
-              mainFields: ['module', 'main'],
-              banner: CREATE_REQUIRE_BANNER,
-              minify: true,
-              // Error classes name themselves after their class (`this.name = new.target.name`).
-              keepNames: true,
-              sourceMap: true,
-              sourcesContent: false,
-              // The SDK versions the adapters were tested with, not whichever the runtime carries.
-              bundleAwsSDK: true,
-              tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
-              define: { 'process.env.FEEDRELAY_VERSION': JSON.stringify(packageVersion()) },
-            },
+            bundling: relayBundling(),
           }),
     });
     this.consumes = props.consumes;
@@ -151,7 +127,7 @@ export class RelayFunction extends NodejsFunction {
 
   /**
    * Tells the function where every resource is, granting nothing: `readAwsConfig` wants all of them even in a
-   * function that uses few (every adapter is built at cold start). The values are those the bindings set.
+   * function whose composition uses few. The values are those the bindings set.
    */
   addResourceLocations(locations: ResourceLocations): this {
     this.addEnvironment(TABLE_PREFIX_VARIABLE, locations.tablePrefix);
@@ -159,9 +135,4 @@ export class RelayFunction extends NodejsFunction {
     this.addEnvironment(EVENT_BUS_VARIABLE, locations.eventBus.eventBusName);
     return this;
   }
-}
-
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: unknown };
-  return typeof manifest.version === 'string' ? manifest.version : '0.0.0';
 }

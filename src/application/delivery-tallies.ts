@@ -2,7 +2,7 @@ import { inject, injectable } from 'inversify';
 import type { NotificationTallies } from '../domain/crawl-run.js';
 import type { StepLedger } from './ports/step-ledger.port.js';
 import { TOKENS } from './tokens.js';
-import { DELIVERY_BUCKETS, deliveryChainPrefix } from './use-cases/deliver-batch.js';
+import { DELIVERY_BUCKETS, deliveryChainPrefix } from './step-ids.js';
 
 /**
  * A run's notification counts, summed from the tallies its deliver steps completed with (one Query per

@@ -23,9 +23,9 @@ const TABLE_ACCESS: Record<FunctionPath, Partial<Record<TableName, TableAccess>>
   StartCrawl: { runs: 'read-write', steps: 'read', feeds: 'read' },
   ScanFeeds: { feeds: 'read', steps: 'read-write' },
   FetchFeed: { feeds: 'read-write', articles: 'read-write', steps: 'read-write' },
-  StartFanOut: {},
+  StartFanOut: { subscriptions: 'read', steps: 'read-write' },
   ScanSubscribers: { subscriptions: 'read', steps: 'read-write' },
-  Deliver: { subscriptions: 'read-write', feeds: 'read', articles: 'read', runs: 'write', steps: 'read-write' },
+  Deliver: { subscriptions: 'read-write', articles: 'read', steps: 'read-write' },
 };
 
 /** The queues each handler sends work to. */
@@ -33,7 +33,7 @@ const SENDS_TO: Record<FunctionPath, QueueKey[]> = {
   StartCrawl: ['scanFeeds'],
   ScanFeeds: ['scanFeeds', 'fetchFeed'],
   FetchFeed: [],
-  StartFanOut: ['scanSubscribers'],
+  StartFanOut: ['scanSubscribers', 'deliver'],
   ScanSubscribers: ['scanSubscribers', 'deliver'],
   Deliver: ['deliver'],
 };

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { PROJECT_ROOT } from '../../infra/constructs/relay-bundling.js';
 import { RelayFunction } from '../../infra/constructs/relay-function.js';
 import { RelayQueue } from '../../infra/constructs/relay-queue.js';
 import { STUB_CODE } from './template-queries.js';
@@ -12,7 +12,10 @@ describe('RelayFunction bundling', () => {
   let outdir: string;
 
   beforeAll(() => {
-    outdir = mkdtempSync(join(tmpdir(), 'feedrelay-cdk-'));
+    // Under the project, so that the bundle finds the AWS SDK in node_modules as in Lambda it finds the runtime's.
+    const cache = join(PROJECT_ROOT, 'node_modules', '.cache');
+    mkdirSync(cache, { recursive: true });
+    outdir = mkdtempSync(join(cache, 'feedrelay-cdk-'));
   });
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 

@@ -3,7 +3,7 @@ import { inject, injectable } from 'inversify';
 import type { EventPublisher } from '../../application/ports/event-publisher.port.js';
 import type { ArticlesDiscovered } from '../../domain/crawl-run.js';
 import { DISCOVERY_RULE } from '../aws-resources.js';
-import { byteLength, chunkBySize } from '../sqs/send-batches.js';
+import { byteLength, chunkBySize } from '../sqs/chunk-by-size.js';
 import { PublishFailedError } from './errors.js';
 import { EVENT_BUS_NAME, EVENTBRIDGE_CLIENT } from './tokens.js';
 

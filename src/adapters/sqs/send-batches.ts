@@ -1,5 +1,7 @@
 import { SendMessageBatchCommand, type BatchResultErrorEntry, type SQSClient } from '@aws-sdk/client-sqs';
-import { MessageTooLargeError, SendFailedError } from './errors.js';
+import { SendFailedError } from './errors.js';
+
+export { byteLength, chunkBySize } from './chunk-by-size.js';
 
 /** SQS takes at most 10 entries per SendMessageBatch. */
 export const MAX_BATCH_ENTRIES = 10;
@@ -18,41 +20,6 @@ export interface SendBatchOptions {
   readonly retryDelayMs: number;
   /** Applied to each SendMessageBatch command before it is sent (e.g. to count it under another name). */
   readonly decorate?: (command: SendMessageBatchCommand, attempt: number) => SendMessageBatchCommand;
-}
-
-export const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
-
-/**
- * Splits items into consecutive chunks of at most `maxEntries` items and at most `maxBytes` bytes; an item
- * larger than `maxBytes` on its own cannot be sent and is refused.
- */
-export function chunkBySize<T>(
-  items: readonly T[],
-  sizeOf: (item: T) => number,
-  maxEntries: number,
-  maxBytes: number,
-  describe: (item: T) => string = () => 'a message',
-): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const size = sizeOf(item);
-    if (size > maxBytes) {
-      throw new MessageTooLargeError(
-        `${describe(item)} is ${size} bytes, more than the ${maxBytes} bytes a batch may carry`,
-      );
-    }
-    if (current.length === maxEntries || bytes + size > maxBytes) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
 }
 
 /**

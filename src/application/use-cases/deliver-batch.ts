@@ -1,6 +1,5 @@
 import { inject, injectable, multiInject } from 'inversify';
 import { notificationIdFor } from '../../domain/crawl-run.js';
-import { digest } from '../../domain/hash.js';
 import type { Subscription } from '../../domain/subscription.js';
 import type { ArticleStore } from '../ports/article-store.port.js';
 import type { Clock } from '../ports/clock.port.js';
@@ -8,6 +7,7 @@ import type { DeliveryResult, NotificationSink } from '../ports/notification-sin
 import type { SubscriptionRepository } from '../ports/subscription-store.port.js';
 import type { WorkDispatcher } from '../ports/work-dispatcher.port.js';
 import type { RelaySettings } from '../settings.js';
+import { deliveryStepId } from '../step-ids.js';
 import { StepRunner } from '../step-runner.js';
 import { TOKENS } from '../tokens.js';
 import type { DeliverMessage, Recipient } from '../work-messages.js';
@@ -16,8 +16,6 @@ import type { DeliverMessage, Recipient } from '../work-messages.js';
 const MAX_DELAY_SECONDS = 900;
 /** The back-off of our own choosing grows to an hour at most; a subscriber's Retry-After may ask for longer. */
 const MAX_BACKOFF_SECONDS = 3600;
-/** A run's delivery tallies are spread over this many ledger partitions. */
-export const DELIVERY_BUCKETS = 16;
 
 /**
  * What one deliver message did, the record its ledger step completes with. `carried` is how many recipients
@@ -34,15 +32,6 @@ export interface DeliveryTally {
 export type DeliverBatchResult =
   | { readonly kind: 'skipped'; readonly reason: 'done' | 'busy' | 'waiting' }
   | { readonly kind: 'attempted'; readonly tally: DeliveryTally; readonly retryInSeconds?: number };
-
-/** The ledger chain that holds one bucket of a run's delivery tallies. */
-export const deliveryChainPrefix = (runId: string, bucket: number): string => `deliver#${runId}.${bucket}#`;
-
-/** The ledger step of one attempt at one batch: the bucket depends on the discovery and batch, not the attempt. */
-export function deliveryStepId(message: Pick<DeliverMessage, 'runId' | 'eventId' | 'batch' | 'attempt'>): string {
-  const bucket = parseInt(digest(['deliver', message.eventId, message.batch], 8), 16) % DELIVERY_BUCKETS;
-  return `${deliveryChainPrefix(message.runId, bucket)}${message.eventId}.${message.batch}.${message.attempt}`;
-}
 
 /**
  * Delivers one batch of a fan-out: the same articles to every recipient of the message, loaded once, POSTed

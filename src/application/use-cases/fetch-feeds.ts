@@ -18,15 +18,13 @@ import type { EventPublisher } from '../ports/event-publisher.port.js';
 import type { FeedFetcher, FetchResult } from '../ports/feed-fetcher.port.js';
 import type { FeedRepository } from '../ports/feed-store.port.js';
 import type { RelaySettings } from '../settings.js';
+import { fetchStepPrefix } from '../step-ids.js';
 import { StepRunner } from '../step-runner.js';
 import { TOKENS } from '../tokens.js';
 import type { FetchFeedMessage } from '../work-messages.js';
 
 export type FetchFeedsResult =
   { readonly kind: 'skipped'; readonly reason: 'done' | 'busy' } | ({ readonly kind: 'fetched' } & FetchTally);
-
-/** The step of a fetch message: under its run and scan segment, so a run's records spread over partitions. */
-export const fetchStepPrefix = (runId: string, segment: number | string): string => `fetch#${runId}.${segment}#`;
 
 interface FeedResult {
   readonly outcome: FeedRunOutcome;

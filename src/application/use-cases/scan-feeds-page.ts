@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
 import { fetchableOf, isDue, type Feed } from '../../domain/feed.js';
 import { PageRelay, type RelayStepResult } from '../page-relay.js';
+import { feedScanChain } from '../step-ids.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { FeedPageReader } from '../ports/feed-store.port.js';
 import type { WorkDispatcher } from '../ports/work-dispatcher.port.js';
@@ -10,9 +11,6 @@ import type { FetchFeedMessage, ScanFeedsPageMessage } from '../work-messages.js
 
 /** The scan's cursor scope: a cursor of one segment is refused by another. */
 export const feedsScope = (segment: number, segments: number): string => `feeds:${segment}/${segments}`;
-
-/** The relay chain of one segment of a run's scan. */
-export const feedScanChain = (runId: string, segment: number): string => `${runId}.${segment}`;
 
 /**
  * One step of one segment of the feed scan: the page's due feeds become fetch work, `feedsPerMessage` to a

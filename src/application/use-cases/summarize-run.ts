@@ -6,8 +6,7 @@ import { PageRelay } from '../page-relay.js';
 import type { RunStore } from '../ports/run-store.port.js';
 import type { StepLedger } from '../ports/step-ledger.port.js';
 import { TOKENS } from '../tokens.js';
-import { feedScanChain } from './scan-feeds-page.js';
-import { fetchStepPrefix } from './fetch-feeds.js';
+import { feedScanChain, fetchStepPrefix } from '../step-ids.js';
 
 /**
  * The counters of one run, summed from the records of its completed steps (a scan page, a fetch message),

@@ -1,6 +1,27 @@
-import 'reflect-metadata';
-import type { SqsEvent } from './sqs-batch.js';
-import { lambdaHandlers } from './lambda-handlers.js';
+import 'reflect-metadata/lite';
+import type { Container } from 'inversify';
+import { DeliverBatch } from '../../application/use-cases/deliver-batch.js';
+import { compose } from '../container/compose.js';
+import { dynamoDbModule } from '../container/dynamodb.module.js';
+import { sqsModule } from '../container/sqs.module.js';
+import { systemModule } from '../container/system.module.js';
+import { webhookModule } from '../container/webhook.module.js';
+import { useCasesModule } from '../container/use-cases.module.js';
+import { onColdStart, type LambdaEnvironment } from './cold-start.js';
+import { deliverHandler } from './message-handlers.js';
 
-/** The deliver queue's consumer: one delivery attempt per message, retries sent back with a delay. */
-export const handler = (event: SqsEvent) => lambdaHandlers().deliver(event);
+/** Signed webhooks, the stores in DynamoDB, retries to SQS. */
+export function composeDeliver({ settings, aws }: LambdaEnvironment): Container {
+  return compose(
+    useCasesModule(settings.relay, [DeliverBatch]),
+    dynamoDbModule(aws),
+    sqsModule(aws.queueUrls),
+    webhookModule(settings.webhook),
+    systemModule(),
+  );
+}
+
+/** The deliver queue's consumer: one page of recipients per message, POSTed concurrently; retries carry only who needs one. */
+export const handler = onColdStart((environment) =>
+  deliverHandler(composeDeliver(environment).get(DeliverBatch), environment.logger),
+);

@@ -1,6 +1,29 @@
-import 'reflect-metadata';
-import type { SqsEvent } from './sqs-batch.js';
-import { lambdaHandlers } from './lambda-handlers.js';
+import 'reflect-metadata/lite';
+import type { Container } from 'inversify';
+import { FetchFeeds } from '../../application/use-cases/fetch-feeds.js';
+import { compose } from '../container/compose.js';
+import { dynamoDbModule } from '../container/dynamodb.module.js';
+import { eventBridgeModule } from '../container/eventbridge.module.js';
+import { httpModule } from '../container/http.module.js';
+import { parsingModule } from '../container/parsing.module.js';
+import { systemModule } from '../container/system.module.js';
+import { useCasesModule } from '../container/use-cases.module.js';
+import { onColdStart, type LambdaEnvironment } from './cold-start.js';
+import { fetchFeedHandler } from './message-handlers.js';
 
-/** The fetch-feed queue's consumer: fetches a feed, stores what is new, publishes the discovery. */
-export const handler = (event: SqsEvent) => lambdaHandlers().fetchFeed(event);
+/** HTTP and the feed parsers, the stores in DynamoDB, discoveries to EventBridge. */
+export function composeFetchFeed({ settings, aws }: LambdaEnvironment): Container {
+  return compose(
+    useCasesModule(settings.relay, [FetchFeeds]),
+    dynamoDbModule(aws),
+    eventBridgeModule(aws.eventBusName),
+    httpModule(settings.fetch),
+    parsingModule(),
+    systemModule(),
+  );
+}
+
+/** The fetch-feed queue's consumer: fetches a batch of feeds, stores what is new, publishes the discoveries. */
+export const handler = onColdStart((environment) =>
+  fetchFeedHandler(composeFetchFeed(environment).get(FetchFeeds), environment.logger),
+);

@@ -1,6 +1,7 @@
 import { DeliveryTallies } from '../../../src/application/delivery-tallies.js';
 import type { RelaySettings } from '../../../src/application/settings.js';
-import { DeliverBatch, deliveryStepId } from '../../../src/application/use-cases/deliver-batch.js';
+import { deliveryStepId } from '../../../src/application/step-ids.js';
+import { DeliverBatch } from '../../../src/application/use-cases/deliver-batch.js';
 import type { DeliverMessage, Recipient } from '../../../src/application/work-messages.js';
 import { identifyArticles } from '../../../src/domain/article.js';
 import { newCrawlRun, notificationIdFor } from '../../../src/domain/crawl-run.js';

@@ -1,0 +1,118 @@
+import { buildSync, stop, type Metafile } from 'esbuild';
+import { esbuildOptionsOf, RELAY_HANDLERS, type RelayHandler } from '../../infra/constructs/relay-bundling.js';
+
+/** The budget of one handler's bundle (`index.mjs`, source map apart). */
+const MAX_BUNDLE_BYTES = 400 * 1024;
+
+/** The use cases each handler runs: its bundle holds those and no other. */
+const USE_CASES: Record<RelayHandler, string[]> = {
+  // A start that finds the last run still going reads that run's summary.
+  'start-crawl': ['start-crawl-run', 'summarize-run'],
+  'scan-feeds': ['scan-feeds-page'],
+  'fetch-feed': ['fetch-feeds'],
+  // The start scans the first page of each shard itself.
+  'start-fan-out': ['scan-subscribers-page', 'start-fan-out'],
+  'scan-subscribers': ['scan-subscribers-page'],
+  deliver: ['deliver-batch'],
+};
+
+/** The SDK clients each handler loads from the runtime, and nothing else of the SDK. */
+const SDK_IMPORTS: Record<RelayHandler, string[]> = {
+  'start-crawl': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
+  'scan-feeds': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
+  'fetch-feed': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-eventbridge', '@aws-sdk/lib-dynamodb'],
+  'start-fan-out': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
+  'scan-subscribers': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
+  deliver: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
+};
+
+/** The adapter folders (`src/adapters/<family>/`) whose adapters each handler's bundle holds. */
+const ADAPTER_FAMILIES: Record<RelayHandler, string[]> = {
+  'start-crawl': ['dynamodb', 'sqs', 'system'],
+  'scan-feeds': ['dynamodb', 'sqs', 'system'],
+  // The event publisher batches with the SQS adapter's chunking, which loads no SDK.
+  'fetch-feed': ['dynamodb', 'eventbridge', 'http', 'parsing', 'sqs', 'system'],
+  'start-fan-out': ['dynamodb', 'sqs', 'system'],
+  'scan-subscribers': ['dynamodb', 'sqs', 'system'],
+  // The webhook sink posts through the HTTP client and its address guard.
+  deliver: ['dynamodb', 'http', 'sqs', 'system', 'webhook'],
+};
+
+interface Bundle {
+  readonly bytes: number;
+  readonly inputs: readonly string[];
+  readonly externalImports: readonly string[];
+}
+
+function bundle(handler: RelayHandler): Bundle {
+  const result = buildSync(esbuildOptionsOf(handler));
+  const metafile = result.metafile as Metafile;
+  const [output] = Object.values(metafile.outputs).filter((o) => o.entryPoint !== undefined);
+  return {
+    bytes: output!.bytes,
+    inputs: Object.keys(metafile.inputs),
+    externalImports: [...new Set(output!.imports.filter((i) => i.external).map((i) => i.path))].sort(),
+  };
+}
+
+const packagesOf = (b: Bundle): Set<string> =>
+  new Set(b.inputs.flatMap((input) => input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1] ?? []));
+
+let bundles: Record<RelayHandler, Bundle>;
+
+beforeAll(() => {
+  // The same options RelayFunction hands NodejsFunction, in-process: all six take a second or two.
+  bundles = Object.fromEntries(RELAY_HANDLERS.map((handler) => [handler, bundle(handler)])) as Record<
+    RelayHandler,
+    Bundle
+  >;
+});
+
+// The esbuild service (a thread and a child process) would keep the test worker alive.
+afterAll(() => stop());
+
+describe('the Lambda bundles', () => {
+  it.each(RELAY_HANDLERS)('bundles %s into at most 400 KB', (handler) => {
+    expect(bundles[handler].bytes).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
+  });
+
+  it.each(RELAY_HANDLERS)('puts only its own use case into the %s bundle', (handler) => {
+    const useCases = bundles[handler].inputs.filter((input) => input.startsWith('src/application/use-cases/'));
+
+    expect(useCases.sort()).toEqual(USE_CASES[handler].map((name) => `src/application/use-cases/${name}.ts`));
+  });
+
+  it.each(RELAY_HANDLERS)('puts only the adapters its use case needs into the %s bundle', (handler) => {
+    // Token files aside: reading the AWS settings takes the retention defaults from dynamodb/tokens.ts.
+    const families = new Set(
+      bundles[handler].inputs
+        .filter((input) => !input.endsWith('/tokens.ts'))
+        .flatMap((input) => input.match(/^src\/adapters\/([^/]+)\//)?.[1] ?? []),
+    );
+
+    expect([...families].sort()).toEqual(ADAPTER_FAMILIES[handler]);
+  });
+
+  it.each(RELAY_HANDLERS)('leaves the AWS SDK of %s to the runtime and imports only the clients it uses', (handler) => {
+    const sdkCode = [...packagesOf(bundles[handler])].filter((name) => /^@(aws-sdk|smithy)\//.test(name));
+    const sdkImports = bundles[handler].externalImports.filter((path) => path.startsWith('@aws-sdk/'));
+
+    expect(sdkCode).toEqual([]);
+    expect(sdkImports).toEqual(SDK_IMPORTS[handler]);
+  });
+
+  it('keeps rss-parser and its XML stack in the fetch-feed bundle alone', () => {
+    const withParser = RELAY_HANDLERS.filter((handler) => packagesOf(bundles[handler]).has('rss-parser'));
+
+    expect(withParser).toEqual(['fetch-feed']);
+    expect(packagesOf(bundles['scan-feeds'])).not.toContain('xml2js');
+    expect(packagesOf(bundles['scan-feeds'])).not.toContain('sax');
+  });
+
+  it('uses the metadata polyfill without the Map/Set/WeakMap fallbacks that Node 22 does not need', () => {
+    for (const handler of RELAY_HANDLERS) {
+      expect(bundles[handler].inputs).toContain('node_modules/reflect-metadata/ReflectLite.js');
+      expect(bundles[handler].inputs).not.toContain('node_modules/reflect-metadata/Reflect.js');
+    }
+  });
+});

@@ -1,0 +1,69 @@
+import type { Container } from 'inversify';
+import { QUEUES, type QueueKey } from '../../src/adapters/aws-resources.js';
+import { DeliverBatch } from '../../src/application/use-cases/deliver-batch.js';
+import { FetchFeeds } from '../../src/application/use-cases/fetch-feeds.js';
+import { ScanFeedsPage } from '../../src/application/use-cases/scan-feeds-page.js';
+import { ScanSubscribersPage } from '../../src/application/use-cases/scan-subscribers-page.js';
+import { StartCrawlRun } from '../../src/application/use-cases/start-crawl-run.js';
+import { StartFanOut } from '../../src/application/use-cases/start-fan-out.js';
+import { AWS_ENV, QUEUE_URL_ENV } from '../../src/entrypoints/container/aws-config.js';
+import { readLambdaEnvironment, type LambdaEnvironment } from '../../src/entrypoints/lambda/cold-start.js';
+import { composeDeliver } from '../../src/entrypoints/lambda/deliver.js';
+import { composeFetchFeed } from '../../src/entrypoints/lambda/fetch-feed.js';
+import { composeScanFeeds } from '../../src/entrypoints/lambda/scan-feeds.js';
+import { composeScanSubscribers } from '../../src/entrypoints/lambda/scan-subscribers.js';
+import { composeStartCrawl } from '../../src/entrypoints/lambda/start-crawl.js';
+import { composeStartFanOut, handler as startFanOut } from '../../src/entrypoints/lambda/start-fan-out.js';
+
+/** What the stack sets in every function's environment (see `RelayFunction.addResourceLocations`). */
+const FUNCTION_ENV: Record<string, string> = {
+  AWS_REGION: 'eu-west-1',
+  LOG_LEVEL: 'silent',
+  [AWS_ENV.tablePrefix]: 'feedrelay-test-',
+  [AWS_ENV.eventBusName]: 'feedrelay-test-bus',
+  ...Object.fromEntries(
+    (Object.keys(QUEUES) as QueueKey[]).map((key) => [
+      QUEUE_URL_ENV[key],
+      `https://sqs.eu-west-1.amazonaws.com/123456789012/feedrelay-test-${QUEUES[key].name}`,
+    ]),
+  ),
+};
+
+const ENTRIES: [string, (environment: LambdaEnvironment) => Container, abstract new (...args: never[]) => unknown][] = [
+  ['start-crawl', composeStartCrawl, StartCrawlRun],
+  ['scan-feeds', composeScanFeeds, ScanFeedsPage],
+  ['fetch-feed', composeFetchFeed, FetchFeeds],
+  ['start-fan-out', composeStartFanOut, StartFanOut],
+  ['scan-subscribers', composeScanSubscribers, ScanSubscribersPage],
+  ['deliver', composeDeliver, DeliverBatch],
+];
+
+describe('the Lambda compositions', () => {
+  it.each(ENTRIES)('%s composes its use case from the modules it loads', (_, compose, useCase) => {
+    // Prepare
+    const environment = readLambdaEnvironment(FUNCTION_ENV);
+
+    // Act
+    const container = compose(environment);
+
+    // Assess: every port the use case injects is bound (no SDK call is made to build the adapters).
+    expect(container.get(useCase)).toBeInstanceOf(useCase);
+  });
+
+  it('builds the handler on the first invocation from the function environment', async () => {
+    // Prepare
+    const saved = { ...process.env };
+    Object.assign(process.env, FUNCTION_ENV);
+
+    try {
+      // Act: a record that is not a discovery is rejected before any request is sent.
+      const response = await startFanOut({ Records: [{ messageId: 'm1', body: 'not json' }] });
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    } finally {
+      for (const name of Object.keys(FUNCTION_ENV)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+    }
+  });
+});
