@@ -57,6 +57,8 @@ interface FunctionState {
   invocations: number;
   coldStarts: number;
   gbSeconds: number;
+  /** Sum of the start times of the running invocations (for the GB-s they have used so far). */
+  beganSum: number;
   sent: number;
   deadLettered: number;
   redelivered: number;
@@ -112,6 +114,7 @@ export class LambdaPlatform {
         invocations: 0,
         coldStarts: 0,
         gbSeconds: 0,
+        beganSum: 0,
         sent: 0,
         deadLettered: 0,
         redelivered: 0,
@@ -121,6 +124,17 @@ export class LambdaPlatform {
 
   get concurrency(): number {
     return this.running;
+  }
+
+  /** Lambda invocations so far, and GB-seconds so far including what running invocations have used. */
+  usage(): { invocations: number; gbSeconds: number } {
+    let invocations = 0;
+    let gbSeconds = 0;
+    for (const fn of this.functions.values()) {
+      invocations += fn.invocations;
+      gbSeconds += fn.gbSeconds + (fn.spec.memoryMb / 1024) * ((fn.running * this.time.now - fn.beganSum) / 1000);
+    }
+    return { invocations, gbSeconds };
   }
 
   /** Puts a message on a queue (by queue name), visible now or after `delaySeconds`. */
@@ -227,6 +241,7 @@ export class LambdaPlatform {
     if (cold) fn.coldStarts++;
     const startup = LIMITS.invokeOverheadMs + (cold ? LIMITS.coldStartMs : 0);
     const began = this.time.now;
+    fn.beganSum += began;
     this.time.after(startup, () => {
       for (const message of batch) message.receives++;
       const records = batch.map((message) => ({
@@ -249,6 +264,7 @@ export class LambdaPlatform {
     // Billed: the handler and, on a cold start, the init phase.
     const billedMs = Math.max(1, now - began - LIMITS.invokeOverheadMs);
     fn.gbSeconds += (fn.spec.memoryMb / 1024) * (billedMs / 1000);
+    fn.beganSum -= began;
     fn.running--;
     this.running--;
     fn.idleEnvironments++;

@@ -5,6 +5,7 @@
  *
  *   node --import tsx bench/scale-model/run.ts [--json] [--scenarios crawl-1m,crawl-10m,fanout-12.5m,fanout-50m]
  *        [--concurrency 1000] [--max-simulated 250000] [--seed 1] [--svg docs/scale-model.svg]
+ *        [--set name=value,…]   (relay settings, e.g. page sizes; scan segments S and shards K once they exist)
  *
  * The model's assumptions:
  * - Code: `createHandlers` and the application module run unchanged; only the adapters are replaced. CPU time
@@ -35,8 +36,9 @@ import 'reflect-metadata';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { RelaySettings } from '../../src/application/settings.js';
 import { SCENARIOS, runScenario, type ScenarioResult } from './scenario.js';
-import { progressChart } from './svg.js';
+import { duration, progressChart } from './svg.js';
 
 const { values } = parseArgs({
   options: {
@@ -46,6 +48,8 @@ const { values } = parseArgs({
     'max-simulated': { type: 'string', default: '250000' },
     seed: { type: 'string', default: '1' },
     svg: { type: 'string', default: 'docs/scale-model.svg' },
+    /** Relay settings to run under, e.g. `--set feedPageSize=500,subscriberPageSize=1000`. */
+    set: { type: 'string', default: '' },
   },
 });
 
@@ -59,6 +63,18 @@ for (const [name, value] of [
 ] as const) {
   if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a whole number, got ${value}`);
 }
+const settings = Object.fromEntries(
+  values.set
+    .split(',')
+    .filter((pair) => pair.trim() !== '')
+    .map((pair) => {
+      const [name, value] = pair.split('=');
+      if (!name || value === undefined || !Number.isFinite(Number(value))) {
+        throw new Error(`--set takes name=number pairs, got ${JSON.stringify(pair)}`);
+      }
+      return [name.trim(), Number(value)];
+    }),
+) as Partial<RelaySettings>;
 const wanted = values.scenarios.split(',').map((s) => s.trim());
 const unknown = wanted.filter((name) => !SCENARIOS.some((s) => s.name === name));
 if (unknown.length > 0) {
@@ -68,7 +84,7 @@ if (unknown.length > 0) {
 const results: ScenarioResult[] = [];
 for (const spec of SCENARIOS.filter((s) => wanted.includes(s.name))) {
   if (!values.json) process.stderr.write(`simulating ${spec.name}…\n`);
-  results.push(await runScenario(spec, { concurrency, seed, maxSimulated }));
+  results.push(await runScenario(spec, { concurrency, seed, maxSimulated, settings }));
 }
 
 const subtitle =
@@ -78,15 +94,13 @@ await mkdir(dirname(values.svg), { recursive: true });
 await writeFile(values.svg, progressChart(results, subtitle));
 
 if (values.json) {
-  process.stdout.write(JSON.stringify({ concurrency, maxSimulated, seed, results }, null, 2) + '\n');
+  process.stdout.write(JSON.stringify({ concurrency, maxSimulated, seed, settings, results }, null, 2) + '\n');
 } else {
   process.stdout.write(table(results) + `\nchart: ${values.svg}\n`);
 }
 
 function table(rows: readonly ScenarioResult[]): string {
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
-  const duration = (s: number) =>
-    s < 120 ? `${s.toFixed(1)} s` : s < 7200 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`;
   const header = [
     'scenario',
     'simulated',

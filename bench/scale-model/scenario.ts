@@ -115,12 +115,19 @@ export function parallelism(settings: RelaySettings, subscribers: number): { seg
   return { segments: Number.isInteger(segments) && segments > 0 ? segments : 1, shards };
 }
 
-/** What one simulation measured, before any extrapolation. */
-interface Simulation {
-  readonly items: number;
+/** Requests and usage counted up to one instant, with the items done by then. */
+interface Tally {
+  readonly done: number;
   readonly requests: ReadonlyMap<string, number>;
   readonly usage: Usage;
   readonly throttled: number;
+}
+
+/** What one simulation measured, before any extrapolation. */
+interface Simulation extends Tally {
+  readonly items: number;
+  /** The tallies at 25 % and 75 % done: what one more item costs once the run is in its stride. */
+  readonly steady?: readonly [Tally, Tally];
   /** Virtual seconds from the start to the last item done, and to the last invocation's end. */
   readonly lastItemSeconds: number;
   readonly drainedSeconds: number;
@@ -143,8 +150,9 @@ interface Usage {
 
 /**
  * Runs one scenario with the real handlers and use cases on the simulated AWS (see run.ts for the model).
- * A scenario over `maxSimulated` items is simulated at that size and at a tenth of it, and extrapolated along
- * the line through both (so fixed costs stay fixed); its time adds the remaining items at the steady rate.
+ * A scenario over `maxSimulated` items is simulated at that size and extrapolated: each remaining item adds
+ * what one item added between 25 % and 75 % done (requests, units, invocations, GB-s), and the remaining
+ * items take the time they took at that steady rate.
  */
 export async function runScenario(spec: ScenarioSpec, options: ModelOptions): Promise<ScenarioResult> {
   const wallStart = performance.now();
@@ -154,17 +162,21 @@ export async function runScenario(spec: ScenarioSpec, options: ModelOptions): Pr
   const { segments, shards } = parallelism(settings, spec.kind === 'fanout' ? spec.items : 0);
   const main = await simulate(spec.kind, simulated, shards, options);
   const extrapolated = spec.items > simulated;
-  const base = extrapolated
-    ? await simulate(spec.kind, Math.max(1, Math.floor(simulated / 10)), shards, options)
-    : main;
-  const along = (big: number, small: number): number =>
-    extrapolated ? big + ((spec.items - main.items) * (big - small)) / (main.items - base.items) : big;
-  const names = [...new Set([...main.requests.keys(), ...base.requests.keys()])].sort();
+  const [from, to] = main.steady ?? [{ done: 0, requests: new Map(), usage: ZERO_USAGE, throttled: 0 }, main];
+  const along = (final: number, atFrom: number, atTo: number): number =>
+    extrapolated ? final + ((spec.items - main.items) * (atTo - atFrom)) / Math.max(1, to.done - from.done) : final;
+  const names = [...main.requests.keys()].sort();
   const requests = Object.fromEntries(
-    names.map((name) => [name, Math.round(along(main.requests.get(name) ?? 0, base.requests.get(name) ?? 0))]),
+    names.map((name) => [
+      name,
+      Math.round(along(main.requests.get(name)!, from.requests.get(name) ?? 0, to.requests.get(name) ?? 0)),
+    ]),
   );
   const usage = Object.fromEntries(
-    Object.entries(main.usage).map(([key, value]) => [key, along(value, base.usage[key as keyof Usage])]),
+    (Object.keys(main.usage) as (keyof Usage)[]).map((key) => [
+      key,
+      along(main.usage[key], from.usage[key], to.usage[key]),
+    ]),
   ) as unknown as Usage;
   const seconds = extrapolated
     ? main.lastItemSeconds + (spec.items - main.items) / main.steadyRate
@@ -188,9 +200,9 @@ export async function runScenario(spec: ScenarioSpec, options: ModelOptions): Pr
     requests,
     readUnits: usage.readUnits,
     writeUnits: usage.writeUnits,
-    throttledRequests: Math.round(along(main.throttled, base.throttled)),
+    throttledRequests: Math.round(along(main.throttled, from.throttled, to.throttled)),
     cost: costOf(usage),
-    everyItemOnce: main.everyItemOnce && base.everyItemOnce,
+    everyItemOnce: main.everyItemOnce,
     functions: main.functions,
     summary: main.summary,
     curve,
@@ -237,6 +249,25 @@ async function simulate(kind: ScenarioKind, items: number, shards: number, optio
   }));
   const platform = new LambdaPlatform(time, aws, specs, options.concurrency);
   progress.concurrency = () => platform.concurrency;
+  const tally = (): Tally => {
+    const lambda = platform.usage();
+    return {
+      done: progress.done,
+      requests: new Map(aws.meter.requests),
+      usage: {
+        readUnits: aws.meter.readUnits,
+        writeUnits: aws.meter.writeUnits,
+        sqsRequests: aws.meter.total('sqs'),
+        // The start-crawl invocation: one request and about 50 ms.
+        lambdaInvocations: lambda.invocations + 1,
+        gbSeconds: lambda.gbSeconds + (memoryMbOf('startCrawl') / 1024) * 0.05,
+        eventBridgeEvents: aws.meter.eventBridgeEvents,
+      },
+      throttled: aws.meter.throttled,
+    };
+  };
+  const checkpoints: Tally[] = [];
+  progress.onCheckpoint = () => checkpoints.push(tally());
   const bus = new SimulatedEventBus(platform, aws, () => time.now);
 
   const feedStore = new MeteredFeedStore(feeds, aws);
@@ -271,19 +302,10 @@ async function simulate(kind: ScenarioKind, items: number, shards: number, optio
 
   const functions = platform.stats();
   const begin = kind === 'fanout' ? (bus.firstPublishedAt ?? 0) : 0;
-  const meter = aws.meter;
   const result = {
+    ...tally(),
     items,
-    requests: new Map(meter.requests),
-    usage: {
-      readUnits: meter.readUnits,
-      writeUnits: meter.writeUnits,
-      sqsRequests: meter.total('sqs'),
-      lambdaInvocations: functions.reduce((sum, f) => sum + f.invocations, 0) + 1,
-      gbSeconds: functions.reduce((sum, f) => sum + f.gbSeconds, 0) + (memoryMbOf('startCrawl') / 1024) * 0.05,
-      eventBridgeEvents: meter.eventBridgeEvents,
-    },
-    throttled: meter.throttled,
+    ...(checkpoints.length === 2 ? { steady: [checkpoints[0]!, checkpoints[1]!] as const } : {}),
     lastItemSeconds: (progress.finishedAt - begin) / 1000,
     drainedSeconds: (platform.lastInvocationEnd - begin) / 1000,
     steadyRate: steadyRateOf(progress.samples, progress.total),
@@ -306,6 +328,15 @@ function steadyRateOf(samples: readonly [number, number, number][], total: numbe
   const [t2, n2] = at(0.75);
   return t2 > t1 ? (n2 - n1) / (t2 - t1) : total / Math.max(1e-3, samples[samples.length - 1]![0]);
 }
+
+const ZERO_USAGE: Usage = {
+  readUnits: 0,
+  writeUnits: 0,
+  sqsRequests: 0,
+  lambdaInvocations: 0,
+  gbSeconds: 0,
+  eventBridgeEvents: 0,
+};
 
 export function costOf(usage: Usage): Costs {
   const dynamodb =

@@ -2,13 +2,30 @@ import type { ScenarioResult } from './scenario.js';
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const fmt = (n: number): string => (Math.abs(n) >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 
-/** Round axis steps: 1, 2 or 5 times a power of ten, about `ticks` of them over `max`. */
-function niceStep(max: number, ticks: number): number {
-  const raw = max / ticks;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  return ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
+/** Tick marks of the time axis: seconds and their labels. */
+const TIME_TICKS: readonly [number, string][] = [
+  [10, '10 s'],
+  [30, '30 s'],
+  [60, '1 min'],
+  [120, '2 min'],
+  [300, '5 min'],
+  [600, '10 min'],
+  [1800, '30 min'],
+  [3600, '1 h'],
+  [7200, '2 h'],
+  [18_000, '5 h'],
+  [36_000, '10 h'],
+  [86_400, '24 h'],
+  [172_800, '48 h'],
+  [604_800, '7 d'],
+];
+
+/** A duration in the unit that reads best. */
+export function duration(seconds: number): string {
+  if (seconds < 120) return `${seconds.toFixed(1)} s`;
+  if (seconds < 7200) return `${(seconds / 60).toFixed(1)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
 }
 
 interface Panel {
@@ -21,7 +38,7 @@ interface Panel {
 
 /**
  * Progress over virtual time, one panel for the crawls and one for the fan-outs: share of items done against
- * minutes, a solid line where simulated and a dashed one where extrapolated, the target as a vertical line.
+ * minutes, on a log scale, a solid line where simulated and a dashed one where extrapolated, the target as a vertical line.
  */
 export function progressChart(results: readonly ScenarioResult[], subtitle: string): string {
   const panels: Panel[] = [
@@ -52,18 +69,20 @@ export function progressChart(results: readonly ScenarioResult[], subtitle: stri
   panels.forEach((panel, p) => {
     const x0 = p * (panelWidth + margin.left + margin.right) + margin.left;
     const y0 = margin.top;
-    const maxMinutes = Math.max(panel.targetMinutes * 1.2, ...panel.results.map((r) => r.seconds / 60)) * 1.02;
-    const sx = (minutes: number) => x0 + (minutes / maxMinutes) * panelWidth;
+    // Virtual time on a log scale: today's hours and the targets' minutes fit one axis.
+    const maxSeconds = Math.max(panel.targetMinutes * 60 * 2, ...panel.results.map((r) => r.seconds)) * 1.15;
+    const minSeconds = 5;
+    const sx = (seconds: number) =>
+      x0 + (Math.log(Math.max(minSeconds, seconds) / minSeconds) / Math.log(maxSeconds / minSeconds)) * panelWidth;
     const sy = (share: number) => y0 + panelHeight - share * panelHeight;
     parts.push(
       `<text x="${x0 + panelWidth / 2}" y="${y0 - 12}" text-anchor="middle" font-size="14">${escape(panel.title)}</text>`,
     );
     // Grid and axes.
-    const step = niceStep(maxMinutes, 6);
-    for (let m = 0; m <= maxMinutes + 1e-9; m += step) {
+    for (const [seconds, label] of TIME_TICKS.filter(([t]) => t <= maxSeconds)) {
       parts.push(
-        `<line x1="${sx(m)}" y1="${y0}" x2="${sx(m)}" y2="${y0 + panelHeight}" stroke="#eee"/>`,
-        `<text x="${sx(m)}" y="${y0 + panelHeight + 16}" text-anchor="middle">${fmt(m)}</text>`,
+        `<line x1="${sx(seconds)}" y1="${y0}" x2="${sx(seconds)}" y2="${y0 + panelHeight}" stroke="#eee"/>`,
+        `<text x="${sx(seconds)}" y="${y0 + panelHeight + 16}" text-anchor="middle">${label}</text>`,
       );
     }
     for (let s = 0; s <= 1.0001; s += 0.25) {
@@ -75,29 +94,29 @@ export function progressChart(results: readonly ScenarioResult[], subtitle: stri
     parts.push(
       `<line x1="${x0}" y1="${y0 + panelHeight}" x2="${x0 + panelWidth}" y2="${y0 + panelHeight}" stroke="#333"/>`,
       `<line x1="${x0}" y1="${y0}" x2="${x0}" y2="${y0 + panelHeight}" stroke="#333"/>`,
-      `<text x="${x0 + panelWidth / 2}" y="${y0 + panelHeight + 34}" text-anchor="middle">virtual time (minutes)</text>`,
+      `<text x="${x0 + panelWidth / 2}" y="${y0 + panelHeight + 34}" text-anchor="middle">virtual time since start (log scale)</text>`,
       `<text transform="translate(${x0 - 48},${y0 + panelHeight / 2}) rotate(-90)" text-anchor="middle">share done</text>`,
     );
     // Target.
-    const tx = sx(panel.targetMinutes);
+    const tx = sx(panel.targetMinutes * 60);
     parts.push(
       `<line x1="${tx}" y1="${y0}" x2="${tx}" y2="${y0 + panelHeight}" stroke="#2a2" stroke-width="1.5" stroke-dasharray="2,3"/>`,
-      `<text x="${tx + 4}" y="${y0 + 12}" fill="#2a2">${escape(panel.targetLabel)}</text>`,
+      `<text x="${tx - 4}" y="${y0 + 14}" text-anchor="end" fill="#2a2">${escape(panel.targetLabel)}</text>`,
     );
     // One line per scenario.
     panel.results.forEach((result, i) => {
       const color = COLORS[(p * 3 + i) % COLORS.length]!;
       const simulated = result.extrapolated ? result.curve.slice(0, -1) : result.curve;
-      const points = simulated.map(([t, share]) => `${sx(t / 60).toFixed(1)},${sy(share).toFixed(1)}`).join(' ');
+      const points = simulated.map(([t, share]) => `${sx(t).toFixed(1)},${sy(share).toFixed(1)}`).join(' ');
       parts.push(`<polyline points="${points}" fill="none" stroke="${color}" stroke-width="2"/>`);
       if (result.extrapolated && simulated.length > 0) {
         const [t, share] = simulated[simulated.length - 1]!;
         parts.push(
-          `<line x1="${sx(t / 60)}" y1="${sy(share)}" x2="${sx(result.seconds / 60)}" y2="${sy(1)}" stroke="${color}" stroke-width="2" stroke-dasharray="6,4"/>`,
+          `<line x1="${sx(t)}" y1="${sy(share)}" x2="${sx(result.seconds)}" y2="${sy(1)}" stroke="${color}" stroke-width="2" stroke-dasharray="6,4"/>`,
         );
       }
       const label =
-        `${result.name}: ${fmt(result.seconds / 60)} min, $${result.cost.total.toFixed(2)}` +
+        `${result.name}: ${duration(result.seconds)}, $${result.cost.total.toFixed(2)}` +
         (result.extrapolated ? ` (dashed: extrapolated from ${(result.simulatedItems / 1e6).toFixed(2)} M)` : '');
       const ly = y0 + panelHeight + 56 + i * 16;
       parts.push(

@@ -219,6 +219,9 @@ export class Progress {
   readonly samples: [number, number, number][] = [[0, 0, 0]];
   private readonly step: number;
   concurrency: () => number = () => 0;
+  /** Called once when the share done first reaches each of `checkpoints`. */
+  onCheckpoint?: (share: number) => void;
+  private readonly checkpoints = [0.25, 0.75];
 
   constructor(
     readonly total: number,
@@ -233,6 +236,10 @@ export class Progress {
     if (this.perItem[index]! > 0) this.duplicates++;
     else this.done++;
     if (this.perItem[index]! < 255) this.perItem[index]!++;
+    while (this.checkpoints.length > 0 && this.done >= this.checkpoints[0]! * this.total) {
+      const share = this.checkpoints.shift()!;
+      this.onCheckpoint?.(share);
+    }
     if (this.done % this.step === 0 || this.done === this.total) {
       this.samples.push([this.time.now / 1000, this.done, this.concurrency()]);
     }
