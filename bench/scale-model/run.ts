@@ -29,7 +29,8 @@
  *   200 ms, p99 2 s. A fan-out scenario is a crawl of its one feed, which has one new article.
  * - Scale: the tables are computed, not stored; a scenario larger than `--max-simulated` items is simulated
  *   at that size and extrapolated (labelled): time = simulated time + remaining items / the steady rate
- *   (25–75 % done), requests and cost in proportion. `--max-simulated 0` simulates everything.
+ *   (25–75 % done); requests, units and invocations along the line through a one-item run and the simulated
+ *   run; GB-s at the steady per-item figure. `--max-simulated 0` simulates everything.
  * - Prices: us-east-1 on-demand (see `PRICES` in aws-model.ts).
  */
 import 'reflect-metadata';

@@ -150,9 +150,9 @@ interface Usage {
 
 /**
  * Runs one scenario with the real handlers and use cases on the simulated AWS (see run.ts for the model).
- * A scenario over `maxSimulated` items is simulated at that size and extrapolated: each remaining item adds
- * what one item added between 25 % and 75 % done (requests, units, invocations, GB-s), and the remaining
- * items take the time they took at that steady rate.
+ * A scenario over `maxSimulated` items is simulated at that size and extrapolated: requests, units and
+ * invocations along the line through a one-item run and the simulated run; GB-seconds at what one item added
+ * between 25 % and 75 % done; time by the remaining items at the steady rate of that stretch.
  */
 export async function runScenario(spec: ScenarioSpec, options: ModelOptions): Promise<ScenarioResult> {
   const wallStart = performance.now();
@@ -162,22 +162,24 @@ export async function runScenario(spec: ScenarioSpec, options: ModelOptions): Pr
   const { segments, shards } = parallelism(settings, spec.kind === 'fanout' ? spec.items : 0);
   const main = await simulate(spec.kind, simulated, shards, options);
   const extrapolated = spec.items > simulated;
-  const [from, to] = main.steady ?? [{ done: 0, requests: new Map(), usage: ZERO_USAGE, throttled: 0 }, main];
-  const along = (final: number, atFrom: number, atTo: number): number =>
-    extrapolated ? final + ((spec.items - main.items) * (atTo - atFrom)) / Math.max(1, to.done - from.done) : final;
+  // Counts grow with the items along the line through a one-item run (the fixed part) and the simulated run.
+  const base = extrapolated ? await simulate(spec.kind, 1, shards, options) : main;
+  const along = (final: number, fixed: number): number =>
+    extrapolated ? fixed + ((final - fixed) * (spec.items - 1)) / (main.items - 1) : final;
   const names = [...main.requests.keys()].sort();
   const requests = Object.fromEntries(
-    names.map((name) => [
-      name,
-      Math.round(along(main.requests.get(name)!, from.requests.get(name) ?? 0, to.requests.get(name) ?? 0)),
-    ]),
+    names.map((name) => [name, Math.round(along(main.requests.get(name)!, base.requests.get(name) ?? 0))]),
   );
   const usage = Object.fromEntries(
-    (Object.keys(main.usage) as (keyof Usage)[]).map((key) => [
-      key,
-      along(main.usage[key], from.usage[key], to.usage[key]),
-    ]),
+    (Object.keys(main.usage) as (keyof Usage)[]).map((key) => [key, along(main.usage[key], base.usage[key])]),
   ) as unknown as Usage;
+  // GB-seconds follow time and concurrency rather than items: each remaining item adds what one item added
+  // while the simulated run was in its stride (25 % to 75 % done).
+  const [from, to] = main.steady ?? [base, main];
+  if (extrapolated) {
+    const perItem = (to.usage.gbSeconds - from.usage.gbSeconds) / Math.max(1, to.done - from.done);
+    Object.assign(usage, { gbSeconds: main.usage.gbSeconds + perItem * (spec.items - main.items) });
+  }
   const seconds = extrapolated
     ? main.lastItemSeconds + (spec.items - main.items) / main.steadyRate
     : main.lastItemSeconds;
@@ -200,9 +202,9 @@ export async function runScenario(spec: ScenarioSpec, options: ModelOptions): Pr
     requests,
     readUnits: usage.readUnits,
     writeUnits: usage.writeUnits,
-    throttledRequests: Math.round(along(main.throttled, from.throttled, to.throttled)),
+    throttledRequests: Math.round(along(main.throttled, base.throttled)),
     cost: costOf(usage),
-    everyItemOnce: main.everyItemOnce,
+    everyItemOnce: main.everyItemOnce && base.everyItemOnce,
     functions: main.functions,
     summary: main.summary,
     curve,
@@ -328,15 +330,6 @@ function steadyRateOf(samples: readonly [number, number, number][], total: numbe
   const [t2, n2] = at(0.75);
   return t2 > t1 ? (n2 - n1) / (t2 - t1) : total / Math.max(1e-3, samples[samples.length - 1]![0]);
 }
-
-const ZERO_USAGE: Usage = {
-  readUnits: 0,
-  writeUnits: 0,
-  sqsRequests: 0,
-  lambdaInvocations: 0,
-  gbSeconds: 0,
-  eventBridgeEvents: 0,
-};
 
 export function costOf(usage: Usage): Costs {
   const dynamodb =
