@@ -79,7 +79,10 @@ export function progressChart(results: readonly ScenarioResult[], subtitle: stri
       `<text x="${x0 + panelWidth / 2}" y="${y0 - 12}" text-anchor="middle" font-size="14">${escape(panel.title)}</text>`,
     );
     // Grid and axes.
+    let lastTickX = Number.NEGATIVE_INFINITY;
     for (const [seconds, label] of TIME_TICKS.filter(([t]) => t <= maxSeconds)) {
+      if (sx(seconds) - lastTickX < 44) continue;
+      lastTickX = sx(seconds);
       parts.push(
         `<line x1="${sx(seconds)}" y1="${y0}" x2="${sx(seconds)}" y2="${y0 + panelHeight}" stroke="#eee"/>`,
         `<text x="${sx(seconds)}" y="${y0 + panelHeight + 16}" text-anchor="middle">${label}</text>`,
@@ -110,9 +113,14 @@ export function progressChart(results: readonly ScenarioResult[], subtitle: stri
       const points = simulated.map(([t, share]) => `${sx(t).toFixed(1)},${sy(share).toFixed(1)}`).join(' ');
       parts.push(`<polyline points="${points}" fill="none" stroke="${color}" stroke-width="2"/>`);
       if (result.extrapolated && simulated.length > 0) {
+        // At the steady rate progress is linear in time, which the log scale bends: draw it point by point.
         const [t, share] = simulated[simulated.length - 1]!;
+        const dashed = Array.from({ length: 41 }, (_, k) => {
+          const at = t + ((result.seconds - t) * k) / 40;
+          return `${sx(at).toFixed(1)},${sy(share + ((1 - share) * k) / 40).toFixed(1)}`;
+        }).join(' ');
         parts.push(
-          `<line x1="${sx(t)}" y1="${sy(share)}" x2="${sx(result.seconds)}" y2="${sy(1)}" stroke="${color}" stroke-width="2" stroke-dasharray="6,4"/>`,
+          `<polyline points="${dashed}" fill="none" stroke="${color}" stroke-width="2" stroke-dasharray="6,4"/>`,
         );
       }
       const label =
