@@ -30,7 +30,9 @@
  * - Scale: the tables are computed, not stored; a scenario larger than `--max-simulated` items is simulated
  *   at that size and extrapolated (labelled): time = simulated time + remaining items / the steady rate
  *   (25–75 % done); requests, units and invocations along the line through a one-item run and the simulated
- *   run; GB-s at the steady per-item figure. `--max-simulated 0` simulates everything.
+ *   run; GB-s at the steady per-item figure. `--max-simulated 0` simulates everything. The simulated part
+ *   must reach the steady state (the pollers need about 3.3 min to reach 1,000), or the extrapolation is
+ *   optimistic on GB-s.
  * - Prices: us-east-1 on-demand (see `PRICES` in aws-model.ts).
  */
 import 'reflect-metadata';
