@@ -1,0 +1,285 @@
+import type { QueueDefinition } from '../../src/adapters/aws-resources.js';
+import type { SqsHandler } from '../../src/entrypoints/lambda/handlers.js';
+import { LIMITS, type SimulatedAws } from './aws-model.js';
+import type { VirtualTime } from './virtual-time.js';
+
+interface Message {
+  readonly id: number;
+  readonly body: string;
+  receives: number;
+}
+
+/** A first-in first-out list with O(1) shift. */
+class Deque<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head]!;
+    this.head++;
+    if (this.head > 4096 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
+/** One queue, its event source mapping and the function behind it. */
+export interface FunctionSpec {
+  readonly key: string;
+  readonly queue: QueueDefinition;
+  readonly handler: SqsHandler;
+  readonly memoryMb: number;
+}
+
+interface FunctionState {
+  readonly spec: FunctionSpec;
+  readonly visible: Deque<Message>;
+  /** When messages first waited here: the poller ramp counts from then. */
+  rampStart?: number;
+  running: number;
+  idleEnvironments: number;
+  environments: number;
+  /** Environments still allowed to start in the current 10 s window. */
+  scaleTokens: number;
+  scaleWindowStart: number;
+  peakRunning: number;
+  invocations: number;
+  coldStarts: number;
+  gbSeconds: number;
+  /** Sum of the start times of the running invocations (for the GB-s they have used so far). */
+  beganSum: number;
+  sent: number;
+  deadLettered: number;
+  redelivered: number;
+}
+
+export interface FunctionStats {
+  readonly key: string;
+  readonly invocations: number;
+  readonly coldStarts: number;
+  readonly peakConcurrency: number;
+  readonly gbSeconds: number;
+  readonly messages: number;
+  readonly redelivered: number;
+  readonly deadLettered: number;
+}
+
+/**
+ * SQS queues and their Lambda event sources on the virtual clock: batches of up to the queue's batch size,
+ * pollers that start at 5 concurrent batches and add about 300 a minute while messages wait, each function
+ * adding at most 1,000 environments per 10 s, all under one account concurrency. A record the handler
+ * reports as failed comes back after the visibility time-out; after `maxReceiveCount` receives it goes to
+ * the dead-letter queue.
+ */
+export class LambdaPlatform {
+  private readonly functions = new Map<string, FunctionState>();
+  private nextId = 1;
+  private running = 0;
+  private pumpPending = false;
+  private rampTimerPending = false;
+  private scaleTimerPending = false;
+  peakRunning = 0;
+  /** Virtual time at which the last invocation ended. */
+  lastInvocationEnd = 0;
+  /** Called after each invocation ends (samplers hook in here). */
+  onInvocationEnd?: () => void;
+
+  constructor(
+    private readonly time: VirtualTime,
+    private readonly aws: SimulatedAws,
+    specs: readonly FunctionSpec[],
+    private readonly accountConcurrency: number,
+  ) {
+    for (const spec of specs) {
+      this.functions.set(spec.queue.name, {
+        spec,
+        visible: new Deque(),
+        running: 0,
+        idleEnvironments: 0,
+        environments: 0,
+        scaleTokens: LIMITS.lambdaScaleStep,
+        scaleWindowStart: 0,
+        peakRunning: 0,
+        invocations: 0,
+        coldStarts: 0,
+        gbSeconds: 0,
+        beganSum: 0,
+        sent: 0,
+        deadLettered: 0,
+        redelivered: 0,
+      });
+    }
+  }
+
+  get concurrency(): number {
+    return this.running;
+  }
+
+  /** Lambda invocations so far, and GB-seconds so far including what running invocations have used. */
+  usage(): { invocations: number; gbSeconds: number } {
+    let invocations = 0;
+    let gbSeconds = 0;
+    for (const fn of this.functions.values()) {
+      invocations += fn.invocations;
+      gbSeconds += fn.gbSeconds + (fn.spec.memoryMb / 1024) * ((fn.running * this.time.now - fn.beganSum) / 1000);
+    }
+    return { invocations, gbSeconds };
+  }
+
+  /** Puts a message on a queue (by queue name), visible now or after `delaySeconds`. */
+  send(queueName: string, body: string, delaySeconds = 0): void {
+    const fn = this.functions.get(queueName);
+    if (!fn) throw new Error(`the scale model has no queue "${queueName}"`);
+    fn.sent++;
+    const message: Message = { id: this.nextId++, body, receives: 0 };
+    if (delaySeconds > 0) this.time.after(delaySeconds * 1000, () => this.makeVisible(fn, message));
+    else this.makeVisible(fn, message);
+  }
+
+  /** Messages waiting or in flight on every queue. */
+  get backlog(): number {
+    let n = 0;
+    for (const fn of this.functions.values()) n += fn.visible.length + fn.running;
+    return n;
+  }
+
+  stats(): FunctionStats[] {
+    return [...this.functions.values()].map((fn) => ({
+      key: fn.spec.key,
+      invocations: fn.invocations,
+      coldStarts: fn.coldStarts,
+      peakConcurrency: fn.peakRunning,
+      gbSeconds: fn.gbSeconds,
+      messages: fn.sent,
+      redelivered: fn.redelivered,
+      deadLettered: fn.deadLettered,
+    }));
+  }
+
+  private makeVisible(fn: FunctionState, message: Message): void {
+    fn.visible.push(message);
+    fn.rampStart ??= this.time.now;
+    this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpPending) return;
+    this.pumpPending = true;
+    this.time.after(0, () => {
+      this.pumpPending = false;
+      this.pump();
+    });
+  }
+
+  /** The event sources poll: every queue with visible messages gets invocations while the limits allow. */
+  private pump(): void {
+    const now = this.time.now;
+    let rampBound = false;
+    let scaleBound = false;
+    for (const fn of this.functions.values()) {
+      if (now - fn.scaleWindowStart >= LIMITS.lambdaScaleWindowMs) {
+        fn.scaleWindowStart = now - ((now - fn.scaleWindowStart) % LIMITS.lambdaScaleWindowMs);
+        fn.scaleTokens = LIMITS.lambdaScaleStep;
+      }
+      const pollers =
+        LIMITS.pollersAtStart + Math.floor(((now - (fn.rampStart ?? now)) / 60_000) * LIMITS.pollerRampPerMinute);
+      const allowed = Math.min(this.accountConcurrency, pollers);
+      while (fn.visible.length > 0 && this.running < this.accountConcurrency) {
+        if (fn.running >= allowed) {
+          if (allowed < this.accountConcurrency) rampBound = true;
+          break;
+        }
+        let cold = false;
+        if (fn.idleEnvironments > 0) fn.idleEnvironments--;
+        else if (fn.scaleTokens > 0) {
+          fn.scaleTokens--;
+          fn.environments++;
+          cold = true;
+        } else {
+          scaleBound = true;
+          break;
+        }
+        const batch: Message[] = [];
+        while (batch.length < fn.spec.queue.batchSize && fn.visible.length > 0) batch.push(fn.visible.shift()!);
+        this.aws.countSqs('ReceiveMessage');
+        this.invoke(fn, batch, cold);
+      }
+    }
+    if (rampBound && !this.rampTimerPending) {
+      this.rampTimerPending = true;
+      this.time.after(60_000 / LIMITS.pollerRampPerMinute, () => {
+        this.rampTimerPending = false;
+        this.pump();
+      });
+    }
+    if (scaleBound && !this.scaleTimerPending) {
+      this.scaleTimerPending = true;
+      this.time.after(LIMITS.lambdaScaleWindowMs / 10, () => {
+        this.scaleTimerPending = false;
+        this.pump();
+      });
+    }
+  }
+
+  private invoke(fn: FunctionState, batch: Message[], cold: boolean): void {
+    fn.running++;
+    this.running++;
+    fn.peakRunning = Math.max(fn.peakRunning, fn.running);
+    this.peakRunning = Math.max(this.peakRunning, this.running);
+    fn.invocations++;
+    if (cold) fn.coldStarts++;
+    const startup = LIMITS.invokeOverheadMs + (cold ? LIMITS.coldStartMs : 0);
+    const began = this.time.now;
+    fn.beganSum += began;
+    this.time.after(startup, () => {
+      for (const message of batch) message.receives++;
+      const records = batch.map((message) => ({
+        messageId: String(message.id),
+        body: message.body,
+        attributes: { ApproximateReceiveCount: String(message.receives) },
+      }));
+      fn.spec
+        .handler({ Records: records })
+        .then(
+          (response) => new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier)),
+          () => new Set(records.map((record) => record.messageId)),
+        )
+        .then((failed) => this.finish(fn, batch, failed, began));
+    });
+  }
+
+  private finish(fn: FunctionState, batch: Message[], failed: Set<string>, began: number): void {
+    const now = this.time.now;
+    // Billed: the handler and, on a cold start, the init phase.
+    const billedMs = Math.max(1, now - began - LIMITS.invokeOverheadMs);
+    fn.gbSeconds += (fn.spec.memoryMb / 1024) * (billedMs / 1000);
+    fn.beganSum -= began;
+    fn.running--;
+    this.running--;
+    fn.idleEnvironments++;
+    this.lastInvocationEnd = now;
+    if (failed.size < batch.length) this.aws.countSqs('DeleteMessageBatch');
+    for (const message of batch) {
+      if (!failed.has(String(message.id))) continue;
+      if (message.receives >= fn.spec.queue.maxReceiveCount) {
+        fn.deadLettered++;
+        continue;
+      }
+      fn.redelivered++;
+      this.time.after(fn.spec.queue.visibilityTimeoutSeconds * 1000, () => this.makeVisible(fn, message));
+    }
+    this.onInvocationEnd?.();
+    this.schedulePump();
+  }
+}
