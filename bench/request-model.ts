@@ -1,3 +1,5 @@
+import { DEFAULT_RELAY_SETTINGS } from '../src/application/settings.js';
+
 /**
  * The fewest AWS requests the design of issue 7 allows per unit of work: what the measured counts are held
  * against. The constants are the design's batch sizes (docs: design note "New work messages" and "Run
@@ -5,17 +7,19 @@
  */
 export const DESIGN_BATCHES = {
   /** Feeds per Scan page of a scan-feeds chain (`RelaySettings.feedPageSize`). */
-  feedsPerScanPage: 100,
-  /** FeedWork entries per fetch-feeds message. */
-  feedsPerFetchMessage: 25,
+  feedsPerScanPage: DEFAULT_RELAY_SETTINGS.feedPageSize,
+  /** Feeds per fetch message (`RelaySettings.feedsPerMessage`). */
+  feedsPerFetchMessage: DEFAULT_RELAY_SETTINGS.feedsPerMessage,
   /** Messages per SendMessageBatch (the SQS limit). */
   messagesPerSendBatch: 10,
   /** Step ledger writes per message run as one step: one claim, one complete (both UpdateItem). */
   ledgerWritesPerStep: 2,
   /** Article items per BatchWriteItem (the DynamoDB limit). */
   articlesPerBatchWrite: 25,
-  /** Recipients per deliver message (= `RelaySettings.subscriberPageSize`, one Query page). */
-  recipientsPerDeliverMessage: 100,
+  /** Recipients per deliver message (`RelaySettings.recipientsPerDelivery`). */
+  recipientsPerDeliverMessage: DEFAULT_RELAY_SETTINGS.recipientsPerDelivery,
+  /** Subscribers per Query page of a fan-out (`RelaySettings.subscriberPageSize`). */
+  subscribersPerQueryPage: DEFAULT_RELAY_SETTINGS.subscriberPageSize,
 } as const;
 
 export type OperationCounts = Record<string, number>;
@@ -58,8 +62,8 @@ export function minimumPerChangedFeed(newArticles: number, b = DESIGN_BATCHES): 
 export function minimumPerDelivery(b = DESIGN_BATCHES): OperationCounts {
   const per = b.recipientsPerDeliverMessage;
   const counts: OperationCounts = {};
-  add(counts, 'dynamodb.Query', 1 / per);
-  add(counts, 'sqs.SendMessageBatch', 1 / per);
+  add(counts, 'dynamodb.Query', 1 / b.subscribersPerQueryPage);
+  add(counts, 'sqs.SendMessageBatch', 1 / (per * b.messagesPerSendBatch));
   add(counts, 'dynamodb.BatchGetItem', 1 / per);
   add(counts, 'dynamodb.UpdateItem', b.ledgerWritesPerStep / per);
   return counts;
