@@ -191,7 +191,7 @@ describe('SqsWorkDispatcher', () => {
     const articleIds = Array.from({ length: 150 }, (_, i) => `${i}`.padEnd(2000, 'x'));
 
     await expect(dispatcher.dispatch([aFetchFeedMessage('feed_ok'), aDeliverMessage({ articleIds })])).rejects.toThrow(
-      /deliver msg_test is \d+ bytes/,
+      /deliver evt_test batch 0.0 attempt 1 is \d+ bytes/,
     );
     expect(sendBatchCalls()).toBe(0);
   });
