@@ -3,10 +3,10 @@ module.exports = {
   forbidden: [
     {
       name: 'no-domain-to-outer-layers',
-      comment: 'The domain is pure: it imports nothing but itself.',
+      comment: 'The domain is pure: it imports nothing but itself and the platform\'s SHA-256 (node:crypto).',
       severity: 'error',
       from: { path: '^src/domain' },
-      to: { pathNot: '^src/domain' },
+      to: { pathNot: ['^src/domain', '^crypto$'] },
     },
     {
       name: 'no-application-to-adapters-or-entrypoints',
