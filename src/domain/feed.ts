@@ -91,6 +91,7 @@ export function newFeed(url: string, now: Date, title?: string): Feed {
     errorCount: 0,
     createdAt: now.toISOString(),
     version: 0,
+    subscribers: 0,
   };
 }
 

@@ -81,10 +81,26 @@ export function describeFeedStoreContract(
         },
       };
 
-      expect(await store.commit(feed.id, 0, update)).toBe('committed');
+      expect(await store.commit(feed.id, 0, update)).toEqual({ subscribers: 0, subscriberShards: 1 });
 
       const { lastModified: _dropped, lastError: _cleared, ...kept } = feed;
       expect(await store.get(feed.id)).toEqual({ ...kept, ...update, version: 1 });
+    });
+
+    it('answers a commit with the subscriber count and shards the feed has at that instant', async () => {
+      const store = await makeStore();
+      const feed = aFeed();
+      await store.addNew([feed]);
+      await store.addSubscribers(feed.id, 5, 2);
+
+      const committed = await store.commit(feed.id, 0, {
+        url: feed.url,
+        nextFetchAt: feed.nextFetchAt,
+        status: 'active',
+        errorCount: 0,
+      });
+
+      expect(committed).toEqual({ subscribers: 5, subscriberShards: 4 });
     });
 
     it('refuses a commit at another version, or of a feed that is gone, and writes nothing', async () => {

@@ -23,6 +23,7 @@ export function aFeed(overrides: Partial<Feed> = {}): Feed {
     errorCount: 0,
     createdAt: T0.toISOString(),
     version: 0,
+    subscribers: 0,
     ...overrides,
   };
 }

@@ -106,10 +106,17 @@ export class DynamoDbFeedStore implements FeedRepository, FeedPageReader {
               : '#version = :expected',
           ExpressionAttributeNames: expectedVersion === 0 ? { ...names, '#id': FEED_ID } : names,
           ExpressionAttributeValues: values,
+          // The count and shards as they stand at the commit (no read capacity is spent on returned values).
+          ReturnValues: 'ALL_NEW',
         }),
       ),
     );
-    return result === CONDITION_FAILED ? 'conflict' : 'committed';
+    if (result === CONDITION_FAILED) return 'conflict';
+    const subscribers = result.Attributes?.subscribers;
+    return {
+      ...(typeof subscribers === 'number' ? { subscribers } : {}),
+      subscriberShards: Number(result.Attributes?.subscriberShards ?? 1),
+    };
   }
 
   async remove(feedId: string): Promise<boolean> {

@@ -42,7 +42,10 @@ export class InMemoryFeedStore implements FeedRepository, FeedPageReader {
       else next[attribute] = update[attribute];
     }
     this.feeds.set(feedId, next as unknown as Feed);
-    return 'committed';
+    return {
+      ...(current.subscribers !== undefined ? { subscribers: current.subscribers } : {}),
+      subscriberShards: current.subscriberShards ?? 1,
+    };
   }
 
   /** Puts a feed as it is, whatever is stored (to arrange a test). */

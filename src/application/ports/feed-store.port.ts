@@ -2,8 +2,17 @@ import type { Feed, FeedUpdate } from '../../domain/feed.js';
 import type { PagePosition } from '../../domain/cursor.js';
 import type { Page } from './page.js';
 
-/** What a conditional commit found: the feed at the expected version (now changed), or not. */
-export type CommitResult = 'committed' | 'conflict';
+/**
+ * What a conditional commit found: the feed was at the expected version (now changed), with its subscriber
+ * count and shards as they stood at that instant; or it was not (`conflict`), and nothing was written.
+ */
+export type CommitResult = 'conflict' | CommittedFeed;
+
+export interface CommittedFeed {
+  /** Subscriptions ever stored for the feed; absent for a feed from before counts were kept. */
+  readonly subscribers?: number;
+  readonly subscriberShards: number;
+}
 
 /** The feed table: what the crawler knows of each feed. */
 export interface FeedRepository {

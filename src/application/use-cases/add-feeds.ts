@@ -31,7 +31,7 @@ export class AddFeeds {
         const { lastError: _cleared, ...rest } = existing;
         const revived: Feed = { ...rest, status: 'active', errorCount: 0, nextFetchAt: now.toISOString() };
         // Conditional on the version read: a feed removed or changed meanwhile is left as it is.
-        if ((await this.feeds.commit(existing.id, existing.version, revived)) === 'committed') {
+        if ((await this.feeds.commit(existing.id, existing.version, revived)) !== 'conflict') {
           added.push({ ...revived, version: existing.version + 1 });
         }
       }

@@ -16,7 +16,7 @@ import type { ArticleStore } from '../ports/article-store.port.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { EventPublisher } from '../ports/event-publisher.port.js';
 import type { FeedFetcher, FetchResult } from '../ports/feed-fetcher.port.js';
-import type { FeedRepository } from '../ports/feed-store.port.js';
+import type { CommittedFeed, FeedRepository } from '../ports/feed-store.port.js';
 import type { RelaySettings } from '../settings.js';
 import { fetchStepPrefix } from '../step-ids.js';
 import { StepRunner } from '../step-runner.js';
@@ -104,20 +104,12 @@ export class FetchFeeds {
         ...(announced.length > 0 ? { announced, discoveredAt } : {}),
       },
     });
-    const about: DiscoveredFeed = {
-      id: work.id,
-      url: update.url,
-      ...(update.title !== undefined ? { title: update.title } : {}),
-      ...(work.subscriberShards !== undefined ? { subscriberShards: work.subscriberShards } : {}),
+    if (committed === 'conflict') return this.afterConflict(runId, work);
+    return {
+      outcome: outcome.kind,
+      newArticles: fresh.length,
+      discoveries: this.announce(runId, { id: work.id, ...update }, committed, announced, discoveredAt),
     };
-    if (committed === 'committed') {
-      return {
-        outcome: outcome.kind,
-        newArticles: fresh.length,
-        discoveries: discoveriesOf(runId, about, announced, discoveredAt),
-      };
-    }
-    return this.afterConflict(runId, work, about);
   }
 
   /**
@@ -125,22 +117,48 @@ export class FetchFeeds {
    * earlier attempt of this very work (which crashed or failed before it was done). Only the last is this
    * work's own outcome, and it is replayed as committed.
    */
-  private async afterConflict(runId: string, work: FetchableFeed, about: DiscoveredFeed): Promise<FeedResult> {
+  private async afterConflict(runId: string, work: FetchableFeed): Promise<FeedResult> {
     const current = await this.feeds.get(work.id);
     const own = current?.lastCommit;
-    if (!own || own.runId !== runId || own.fromVersion !== work.version) {
+    if (!current || !own || own.runId !== runId || own.fromVersion !== work.version) {
       return { outcome: 'skipped', newArticles: 0, discoveries: [] };
     }
     return {
       outcome: own.outcome,
       newArticles: own.newArticles,
-      discoveries: discoveriesOf(
+      discoveries: this.announce(
         runId,
-        { ...about, url: current!.url, ...(current!.title !== undefined ? { title: current!.title } : {}) },
+        current,
+        {
+          ...(current.subscribers !== undefined ? { subscribers: current.subscribers } : {}),
+          subscriberShards: current.subscriberShards ?? 1,
+        },
         own.announced ?? [],
-        own.discoveredAt ?? current!.lastFetchedAt ?? '',
+        own.discoveredAt ?? current.lastFetchedAt ?? '',
       ),
     };
+  }
+
+  /**
+   * The discoveries of a commit, for the subscribers the feed had at that instant: none for a feed nobody
+   * follows (a subscription made later is stamped later than the discovery, so it would not want it), and
+   * over the shards (K) the feed had then, so that no subscriber placed by a larger K is missed.
+   */
+  private announce(
+    runId: string,
+    feed: { readonly id: string; readonly url: string; readonly title?: string },
+    at: CommittedFeed,
+    articleIds: readonly string[],
+    discoveredAt: string,
+  ): ArticlesDiscovered[] {
+    if (articleIds.length === 0 || at.subscribers === 0) return [];
+    const about: DiscoveredFeed = {
+      id: feed.id,
+      url: feed.url,
+      ...(feed.title !== undefined ? { title: feed.title } : {}),
+      subscriberShards: at.subscriberShards,
+    };
+    return discoveriesOf(runId, about, articleIds, discoveredAt);
   }
 }
 

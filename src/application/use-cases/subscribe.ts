@@ -90,14 +90,19 @@ export class Subscribe {
       missing.length > 0
         ? (await this.feeds.addSubscribers(feedId, missing.length, this.settings.subscribersPerShard)).subscriberShards
         : (feed.subscriberShards ?? 1);
+    // Stamped after the count: a fetch that committed while the count was still 0 (and so announced nothing)
+    // discovered its articles before this instant, which this subscription does not want.
+    const createdAt = this.clock.now().toISOString();
+    const added = missing.map((subscription) => ({ ...subscription, createdAt }));
+    const revived = renewed.map((placed) => ({ ...placed, subscription: { ...placed.subscription, createdAt } }));
     await this.subscriptions.putMany([
-      ...missing.map((subscription) => ({ subscription, shard: shardOf(subscription.id, shards) })),
-      ...renewed,
+      ...added.map((subscription) => ({ subscription, shard: shardOf(subscription.id, shards) })),
+      ...revived,
     ]);
     const kept = [...existing.values()].flatMap((p) => (p.subscription.status === 'active' ? [p.subscription] : []));
     return {
-      stored: [...kept, ...missing, ...renewed.map((p) => p.subscription)],
-      created: missing.length + renewed.length,
+      stored: [...kept, ...added, ...revived.map((p) => p.subscription)],
+      created: added.length + revived.length,
     };
   }
 }

@@ -1,6 +1,17 @@
+import { Subscribe } from '../../../src/application/use-cases/subscribe.js';
 import { newFeed } from '../../../src/domain/feed.js';
 import { aDocument, anItem, aSubscription, feedUrl } from '../../support/mothers.js';
 import { MemorySystem } from '../../support/memory-system.js';
+
+/** Subscribes as users do (the feed's count and shards follow), subscription `n` of each feed given. */
+async function subscribe(system: MemorySystem, subscriptions: readonly { url: string; n: number }[]): Promise<void> {
+  await system.container.get(Subscribe).execute(
+    subscriptions.map(({ url, n }) => {
+      const { sink, secret } = aSubscription(url, n);
+      return { feedUrl: url, sink, secret };
+    }),
+  );
+}
 
 describe('a crawl in memory, end to end', () => {
   it('fetches each of 10,000 feeds exactly once, in pages of 100, and ends the relay', async () => {
@@ -35,9 +46,10 @@ describe('a crawl in memory, end to end', () => {
     const urls = Array.from({ length: 200 }, (_, i) => feedUrl(i));
     await feeds.addNew(urls.map((url) => newFeed(url, clock.now())));
     urls.forEach((url, i) => fetcher.publish(url, aDocument([anItem(i * 10), anItem(i * 10 + 1)])));
-    for (const url of urls.slice(0, 50)) {
-      for (let s = 0; s < 50; s++) await subscriptions.add(aSubscription(url, s));
-    }
+    await subscribe(
+      system,
+      urls.slice(0, 50).flatMap((url) => Array.from({ length: 50 }, (_, n) => ({ url, n }))),
+    );
 
     // Act
     const first = await system.crawl();
@@ -73,7 +85,10 @@ describe('a crawl in memory, end to end', () => {
     const urls = Array.from({ length: 60 }, (_, i) => feedUrl(i));
     await feeds.addNew(urls.map((url) => newFeed(url, clock.now())));
     urls.forEach((url, i) => fetcher.publish(url, aDocument([anItem(i)])));
-    for (const url of urls.slice(0, 10)) for (let s = 0; s < 10; s++) await subscriptions.add(aSubscription(url, s));
+    await subscribe(
+      system,
+      urls.slice(0, 10).flatMap((url) => Array.from({ length: 10 }, (_, n) => ({ url, n }))),
+    );
     let seed = 7;
     const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
 
@@ -111,7 +126,7 @@ describe('a crawl in memory, end to end', () => {
     const { feeds, fetcher, clock, subscriptions, sink } = system.adapters;
     await feeds.addNew([newFeed(feedUrl(1), clock.now())]);
     fetcher.publish(feedUrl(1), aDocument(Array.from({ length: 250 }, (_, i) => anItem(i))));
-    await subscriptions.add(aSubscription(feedUrl(1), 1));
+    await subscribe(system, [{ url: feedUrl(1), n: 1 }]);
 
     // Act
     const summary = await system.crawl();

@@ -101,9 +101,11 @@ function containerWith(adapters: MemoryAdapters, replace: (container: Container)
   return container;
 }
 
+/** A feed with one subscriber (so that what it finds is announced), publishing `ITEMS`. */
 async function withFeed(adapters: MemoryAdapters, url = URL_A): Promise<Feed> {
   const feed = aFeed(url).build();
   await adapters.feeds.addNew([feed]);
+  await adapters.feeds.addSubscribers(feed.id, 1, 100_000);
   adapters.fetcher.publish(url, aDocument(ITEMS, 'Example feed'));
   return feed;
 }
@@ -142,12 +144,43 @@ describe('FetchFeeds', () => {
     expect(bus.published).toEqual([
       articlesDiscovered(
         'run_1',
-        { id: feed.id, url: URL_A, title: 'Example feed' },
+        { id: feed.id, url: URL_A, title: 'Example feed', subscriberShards: 1 },
         idsOf(),
         clock.now().toISOString(),
       ),
     ]);
     expect(queues.depth('start-fan-out')).toBe(1);
+  });
+
+  it('stores what a feed nobody follows finds, and announces nothing', async () => {
+    // Prepare
+    const system = new MemorySystem();
+    const feed = aFeed(URL_B).build();
+    await system.adapters.feeds.addNew([feed]);
+    system.adapters.fetcher.publish(URL_B, aDocument(ITEMS));
+
+    // Act
+    const result = await system.container.get(FetchFeeds).execute(await workFor(system.adapters, [URL_B], 'run_1'));
+
+    // Assess
+    expect(result).toEqual(tally({ feeds: 1, fetched: 1, newArticles: 3 }));
+    expect(system.adapters.articles.all()).toHaveLength(3);
+    expect(system.adapters.bus.published).toEqual([]);
+  });
+
+  it('announces over the shards the feed has when it commits, not those the scan read', async () => {
+    // Prepare: the scan read K = 1; an import doubles K to 2 before the fetch commits.
+    const system = new MemorySystem();
+    const feed = await withFeed(system.adapters);
+    const message = await workFor(system.adapters, [URL_A], 'run_1');
+    await system.adapters.feeds.addSubscribers(feed.id, 3, 2);
+
+    // Act
+    await system.container.get(FetchFeeds).execute(message);
+
+    // Assess
+    expect(message.feeds[0]!.subscriberShards ?? 1).toBe(1);
+    expect(system.adapters.bus.published).toMatchObject([{ subscriberShards: 2 }]);
   });
 
   it('counts a whole message of feeds in one ledger record', async () => {

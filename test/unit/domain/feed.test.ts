@@ -106,6 +106,7 @@ describe('newFeed', () => {
       errorCount: 0,
       createdAt: T_ZERO.toISOString(),
       version: 0,
+      subscribers: 0,
     });
     expect(isDue(feed, T_ZERO)).toBe(true);
   });
