@@ -21,3 +21,25 @@ export async function mapBounded<T, R>(
   if (failed) throw failed.reason;
   return results;
 }
+
+/**
+ * At most `limit` tasks at once across every caller that shares it: one per Lambda environment (a use case
+ * instance), so that all the messages of an invocation share one bound.
+ */
+export class Limiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}

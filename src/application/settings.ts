@@ -7,7 +7,7 @@ export interface RelaySettings {
   readonly feedPageSize: number;
   /** Feeds one fetch message carries (and one ledger step covers). */
   readonly feedsPerMessage: number;
-  /** Fetches at once within one invocation (over all the feeds of its batch of messages). */
+  /** Fetches at once in one environment (one invocation in Lambda: all the feeds of its batch of messages). */
   readonly fetchConcurrency: number;
   /** Parallel relays over the feed table; 0: derived from the table's size (`feedsPerSegment`). */
   readonly scanSegments: number;
@@ -38,7 +38,7 @@ export interface RelaySettings {
 export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
   feedPageSize: 250,
   feedsPerMessage: 25,
-  fetchConcurrency: 16,
+  fetchConcurrency: 32,
   scanSegments: 0,
   feedsPerSegment: 10_000,
   maxScanSegments: 1_000,

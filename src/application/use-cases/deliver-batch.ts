@@ -7,6 +7,7 @@ import type { DeliveryResult, NotificationSink } from '../ports/notification-sin
 import type { SubscriptionRepository } from '../ports/subscription-store.port.js';
 import type { WorkDispatcher } from '../ports/work-dispatcher.port.js';
 import type { RelaySettings } from '../settings.js';
+import { mapBounded } from '../bounded.js';
 import { deliveryStepId } from '../step-ids.js';
 import { StepRunner } from '../step-runner.js';
 import { TOKENS } from '../tokens.js';
@@ -74,7 +75,7 @@ export class DeliverBatch {
     message: DeliverMessage,
   ): Promise<{ kind: 'attempted'; tally: DeliveryTally; retryInSeconds?: number }> {
     const articles = await this.articles.getMany(message.feed.id, message.articleIds);
-    const outcomes = await mapLimited(message.recipients, this.settings.deliveryConcurrency, (recipient) =>
+    const outcomes = await mapBounded(message.recipients, this.settings.deliveryConcurrency, (recipient) =>
       this.deliverTo(recipient, message, articles),
     );
 
@@ -90,7 +91,7 @@ export class DeliverBatch {
       } else failed++;
     });
     const ended = message.recipients.filter((_, index) => outcomes[index]!.kind === 'ended');
-    await mapLimited(ended, 8, (r) => this.subscriptions.end(message.feed.id, r.subscriptionId));
+    await mapBounded(ended, 8, (r) => this.subscriptions.end(message.feed.id, r.subscriptionId));
 
     let retryInSeconds: number | undefined;
     if (retry.length > 0) {
@@ -152,18 +153,4 @@ export class DeliverBatch {
     const jittered = Math.ceil(base / 2 + Math.random() * (base / 2));
     return Math.max(jittered, Math.ceil(retryAfterSeconds));
   }
-}
-
-/** `work` on every item, at most `concurrency` at a time; the results in the items' order. */
-async function mapLimited<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
 }

@@ -11,7 +11,7 @@ import {
 } from '../../domain/crawl-run.js';
 import { afterFetch, type FetchableFeed, type FetchOutcome } from '../../domain/feed.js';
 import { rememberDocument, unseen } from '../../domain/recent-articles.js';
-import { mapBounded } from '../bounded.js';
+import { Limiter } from '../bounded.js';
 import type { ArticleStore } from '../ports/article-store.port.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { EventPublisher } from '../ports/event-publisher.port.js';
@@ -51,13 +51,18 @@ export class FetchFeeds {
     @inject(StepRunner) private readonly steps: StepRunner,
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.RelaySettings) private readonly settings: RelaySettings,
-  ) {}
+  ) {
+    this.fetches = new Limiter(settings.fetchConcurrency);
+  }
+
+  /** Fetches under way in this environment, over all the messages of its invocation. */
+  private readonly fetches: Limiter;
 
   async execute(message: FetchFeedMessage): Promise<FetchFeedsResult> {
     const segment = message.batch.split('.')[0]!;
     const result = await this.steps.once(`${fetchStepPrefix(message.runId, segment)}${message.batch}`, async () => {
-      const results = await mapBounded(message.feeds, this.settings.fetchConcurrency, (feed) =>
-        this.fetchOne(message.runId, feed),
+      const results = await Promise.all(
+        message.feeds.map((feed) => this.fetches.run(() => this.fetchOne(message.runId, feed))),
       );
       const discoveries = results.flatMap((r) => r.discoveries);
       if (discoveries.length > 0) await this.events.publish(discoveries);

@@ -222,10 +222,23 @@ export class LambdaRuntime {
     const records = messages.map((message) => this.recordOf(queue, url, message));
     const twins = this.faults.duplicate > 0 ? records.filter(() => this.duplicateRandom() < this.faults.duplicate) : [];
     this.counters.duplicated += twins.length;
-    const runs = [this.run(queue, records)];
-    if (twins.length > 0) runs.push(this.run(queue, twins));
+    // In AWS an invocation ends (by its time-out at the latest) long before its batch's visibility runs out
+    // (6 × the time-out). Here nothing stops a slow invocation on a busy machine, so its messages are kept
+    // invisible while it runs, rather than handed to a second invocation mid-way.
+    const keepInvisible = setInterval(
+      () => void this.extendVisibility(url, messages),
+      (this.visibilityTimeoutSeconds * 1000) / 2,
+    );
+    let results: string[][];
+    try {
+      const runs = [this.run(queue, records)];
+      if (twins.length > 0) runs.push(this.run(queue, twins));
+      results = await Promise.all(runs);
+    } finally {
+      clearInterval(keepInvisible);
+    }
     // As with two receipts of one SQS message: whichever invocation succeeds deletes it.
-    const succeeded = new Set((await Promise.all(runs)).flat());
+    const succeeded = new Set(results.flat());
     const done = messages.filter((message) => succeeded.has(message.MessageId!));
     if (done.length === 0) return;
     try {
@@ -287,6 +300,24 @@ export class LambdaRuntime {
       eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${url.slice(url.lastIndexOf('/') + 1) || queue}`,
       awsRegion: 'us-east-1',
     };
+  }
+
+  /** Makes running messages invisible for another visibility time-out. */
+  private async extendVisibility(url: string, messages: readonly Message[]): Promise<void> {
+    for (let at = 0; at < messages.length; at += 10) {
+      await this.options.sqs
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: url,
+            Entries: messages.slice(at, at + 10).map((message, index) => ({
+              Id: `v${index}`,
+              ReceiptHandle: message.ReceiptHandle!,
+              VisibilityTimeout: this.visibilityTimeoutSeconds,
+            })),
+          }),
+        )
+        .catch(() => undefined);
+    }
   }
 
   /** Hands messages received while stopping back to the queue at once. */
