@@ -126,13 +126,13 @@ export async function benchFanOut(options: FanOutBenchOptions): Promise<FanOutBe
     const stored = identifyArticles([
       { guid: 'urn:bench:1', title: 'One new article', link: `${receiver.url}/a/1` },
     ]).map((a) => ({ ...a, feedId: feed.id, firstSeenAt: now.toISOString(), firstSeenRunId: run.id }));
-    await app.container.get(TOKENS.ArticleStore).putMany(feed.id, stored);
     const event = articlesDiscovered(
       run.id,
       feed,
       stored.map((a) => a.id),
       now.toISOString(),
     );
+    await app.container.get(TOKENS.ArticleStore).putDiscovery(feed.id, event.eventId, stored);
 
     app.requests.reset();
     app.runtime.start();

@@ -29,9 +29,10 @@ export const TABLES = {
   articles: {
     name: 'articles',
     partitionKey: 'feedId',
-    sortKey: 'articleId',
+    sortKey: 'part',
     timeToLiveAttribute: 'expiresAt',
-    purpose: 'one item per article, written in batches once the feed commit says it is new; expires (TTL)',
+    purpose:
+      "one item per discovery (`d#<eventId>#<n>`): its articles, written together before the feed's commit; expires (TTL)",
   },
   runs: {
     name: 'runs',

@@ -144,30 +144,49 @@ export interface DiscoveredFeed {
 /** Articles per discovery: what one notification carries, and what keeps a message far below 256 KB. */
 export const ARTICLES_PER_DISCOVERY = 100;
 
+/** The id of the discovery of these articles of this feed: the same for the same articles, in any order. */
+export function discoveryIdOf(feedId: string, articleIds: readonly string[]): string {
+  return digest(['discovered', feedId, ...[...articleIds].sort()], 32);
+}
+
 export function articlesDiscovered(
   runId: string,
   feed: DiscoveredFeed,
   articleIds: readonly string[],
   discoveredAt: string,
 ): ArticlesDiscovered {
-  const sorted = [...articleIds].sort();
   return {
     type: 'ArticlesDiscovered',
-    eventId: digest(['discovered', feed.id, ...sorted], 32),
+    eventId: discoveryIdOf(feed.id, articleIds),
     runId,
     feedId: feed.id,
     feedUrl: feed.url,
     ...(feed.title ? { feedTitle: feed.title } : {}),
     subscriberShards: feed.subscriberShards ?? 1,
-    articleIds: sorted,
+    articleIds: [...articleIds].sort(),
     discoveredAt,
   };
 }
 
 /**
- * The discoveries of one fetch: its new articles in the order given, `ARTICLES_PER_DISCOVERY` to an event.
- * A retry that replays the same committed list cuts it the same way, so every part keeps its event id.
+ * New articles cut into discoveries: in the order given, `ARTICLES_PER_DISCOVERY` to a part, each with its
+ * id. A retry that replays the same committed list cuts it the same way, so every part keeps its id.
  */
+export function discoveryParts(
+  feedId: string,
+  articleIds: readonly string[],
+  perDiscovery = ARTICLES_PER_DISCOVERY,
+): { readonly eventId: string; readonly articleIds: string[] }[] {
+  const ordered = [...new Set(articleIds)];
+  const parts: { eventId: string; articleIds: string[] }[] = [];
+  for (let start = 0; start < ordered.length; start += perDiscovery) {
+    const ids = ordered.slice(start, start + perDiscovery);
+    parts.push({ eventId: discoveryIdOf(feedId, ids), articleIds: ids });
+  }
+  return parts;
+}
+
+/** The discoveries of one fetch, as `discoveryParts` cuts its new articles. */
 export function discoveriesOf(
   runId: string,
   feed: DiscoveredFeed,
@@ -175,12 +194,9 @@ export function discoveriesOf(
   discoveredAt: string,
   perDiscovery = ARTICLES_PER_DISCOVERY,
 ): ArticlesDiscovered[] {
-  const ordered = [...new Set(articleIds)];
-  const events: ArticlesDiscovered[] = [];
-  for (let start = 0; start < ordered.length; start += perDiscovery) {
-    events.push(articlesDiscovered(runId, feed, ordered.slice(start, start + perDiscovery), discoveredAt));
-  }
-  return events;
+  return discoveryParts(feed.id, articleIds, perDiscovery).map((part) =>
+    articlesDiscovered(runId, feed, part.articleIds, discoveredAt),
+  );
 }
 
 /** One notification of one subscription about one discovery: its id is the webhook-id, stable across retries. */

@@ -15,6 +15,7 @@ import { DynamoDbStepLedger, STEP_RETENTION_SECONDS } from '../../src/adapters/d
 import { DynamoDbSubscriptionStore } from '../../src/adapters/dynamodb/dynamodb-subscription-store.js';
 import { createTables, tableNames, type TableNames } from '../../src/adapters/dynamodb/dynamodb-tables.js';
 import { StoreRequestError } from '../../src/adapters/dynamodb/errors.js';
+import { batchGetAll, batchWriteAll } from '../../src/adapters/dynamodb/requests.js';
 import { DEFAULT_RETENTION } from '../../src/adapters/dynamodb/tokens.js';
 import { InvalidCursorError } from '../../src/domain/errors.js';
 import { describeArticleStoreContract } from '../contract/article-store.contract.js';
@@ -129,25 +130,53 @@ describe('DynamoDbSubscriptionStore', () => {
 });
 
 describe('DynamoDbArticleStore', () => {
-  it('writes an expiry time (TTL) on every article: its first sighting plus the retention', async () => {
+  const stored = (feedId: string, n: number) =>
+    Array.from({ length: n }, () => ({
+      ...anArticle(),
+      feedId,
+      firstSeenAt: T0.toISOString(),
+      firstSeenRunId: 'run-1',
+    }));
+
+  it('writes a discovery of 100 articles with one PutItem and reads it with one Query', async () => {
     const names = await freshTables(['articles']);
     const feedId = uniqueId('feed');
-    const article = anArticle();
+    const articles = stored(feedId, 100);
+    const sent: string[] = [];
+    const doc = intercepting(async (command, send) => {
+      sent.push(command.constructor.name);
+      return send(command);
+    });
+    const store = new DynamoDbArticleStore(doc, names, DEFAULT_RETENTION);
+
+    await store.putDiscovery(feedId, 'evt-1', articles);
+    const read = await store.getDiscovery(feedId, 'evt-1');
+
+    expect(sent).toEqual(['PutCommand', 'QueryCommand']);
+    expect(read.map((a) => a.id)).toEqual(articles.map((a) => a.id));
+  });
+
+  it('writes an expiry time (TTL) on a discovery: its first sighting plus the retention', async () => {
+    const names = await freshTables(['articles']);
+    const feedId = uniqueId('feed');
     const store = new DynamoDbArticleStore(dynamo.doc, names, { ...DEFAULT_RETENTION, articleSeconds: 3600 });
 
-    await store.putMany(feedId, [{ ...article, feedId, firstSeenAt: T0.toISOString(), firstSeenRunId: 'run-1' }]);
+    await store.putDiscovery(feedId, 'evt-1', stored(feedId, 1));
 
     const { Item } = await dynamo.doc.send(
-      new GetCommand({ TableName: names.articles, Key: { feedId, articleId: article.id } }),
+      new GetCommand({ TableName: names.articles, Key: { feedId, part: 'd#evt-1#0' } }),
     );
     expect(Item?.expiresAt).toBe(T0.getTime() / 1000 + 3600);
-    expect((await store.getMany(feedId, [article.id]))[0]).not.toHaveProperty('expiresAt');
+    expect((await store.getDiscovery(feedId, 'evt-1'))[0]).not.toHaveProperty('expiresAt');
   });
+});
+
+describe('batched DynamoDB requests', () => {
+  const items = (n: number) => Array.from({ length: n }, () => ({ feedId: 'f', part: uniqueId('item') }));
 
   it('retries the items a batch write left unprocessed', async () => {
     const names = await freshTables(['articles']);
-    const feedId = uniqueId('feed');
-    const articles = Array.from({ length: 60 }, () => anArticle());
+    const written = items(60);
     // Every other batch write leaves the second half of its items unprocessed.
     let writes = 0;
     const doc = intercepting(async (command, send) => {
@@ -159,27 +188,17 @@ describe('DynamoDbArticleStore', () => {
       )) as object;
       return { ...out, UnprocessedItems: { [names.articles]: requests.slice(half) } };
     });
-    const store = new DynamoDbArticleStore(doc, names, DEFAULT_RETENTION);
 
-    await store.putMany(
-      feedId,
-      articles.map((a) => ({ ...a, feedId, firstSeenAt: T0.toISOString(), firstSeenRunId: 'run-1' })),
-    );
+    await batchWriteAll(doc, names.articles, written);
 
-    expect(
-      (
-        await store.getMany(
-          feedId,
-          articles.map((a) => a.id),
-        )
-      ).map((a) => a.id),
-    ).toEqual(articles.map((a) => a.id));
+    const read = await batchGetAll(dynamo.doc, names.articles, written, { consistentRead: true });
+    expect(read.map((item) => item.part).sort()).toEqual(written.map((item) => item.part).sort());
   });
 
   it('retries the keys a batch read left unprocessed', async () => {
     const names = await freshTables(['articles']);
-    const feedId = uniqueId('feed');
-    const articles = Array.from({ length: 150 }, () => anArticle());
+    const written = items(150);
+    await batchWriteAll(dynamo.doc, names.articles, written);
     // Every other batch read answers only the first half of its keys and leaves the rest unprocessed.
     let reads = 0;
     const doc = intercepting(async (command, send) => {
@@ -192,20 +211,11 @@ describe('DynamoDbArticleStore', () => {
       )) as object;
       return { ...out, UnprocessedKeys: { [names.articles]: { ...request, Keys: keys.slice(half) } } };
     });
-    const store = new DynamoDbArticleStore(doc, names, DEFAULT_RETENTION);
-    await store.putMany(
-      feedId,
-      articles.map((a) => ({ ...a, feedId, firstSeenAt: T0.toISOString(), firstSeenRunId: 'run-1' })),
-    );
 
-    const read = await store.getMany(
-      feedId,
-      articles.map((article) => article.id),
-    );
+    const read = await batchGetAll(doc, names.articles, written, { consistentRead: true });
 
-    expect(read.map((article) => article.id)).toEqual(articles.map((article) => article.id));
+    expect(read.map((item) => item.part).sort()).toEqual(written.map((item) => item.part).sort());
   });
-
   it('reports a failed request as a StoreRequestError that keeps the SDK error as its cause', async () => {
     const names = await freshTables(['articles']);
     const throttled = new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
@@ -217,7 +227,7 @@ describe('DynamoDbArticleStore', () => {
       DEFAULT_RETENTION,
     );
 
-    const failure = store.getMany('feed', ['a']);
+    const failure = store.getDiscovery('feed', 'evt');
 
     await expect(failure).rejects.toBeInstanceOf(StoreRequestError);
     await expect(failure).rejects.toMatchObject({ code: 'store_request_failed', cause: throttled });

@@ -1,21 +1,25 @@
-import { type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject, injectable } from 'inversify';
 import type { StoredArticle } from '../../domain/article.js';
 import type { ArticleStore } from '../../application/ports/article-store.port.js';
 import { TABLES } from '../aws-resources.js';
 import type { TableNames } from './dynamodb-tables.js';
-import { batchGetAll, batchWriteAll, distinctBy, type Item } from './requests.js';
+import { queryAll, request } from './requests.js';
 import { DYNAMODB_DOCUMENT_CLIENT, DYNAMODB_TABLE_NAMES, DYNAMODB_RETENTION } from './tokens.js';
 
 const FEED_ID = TABLES.articles.partitionKey;
-const ARTICLE_ID = TABLES.articles.sortKey;
+const ARTICLE_KEY = TABLES.articles.sortKey;
 const EXPIRES_AT = TABLES.articles.timeToLiveAttribute;
 
+/** What one item of a discovery holds at most: below DynamoDB's 400 KB, with room for the key and TTL. */
+const MAX_PART_BYTES = 350_000;
+
 /**
- * Articles in DynamoDB, one item per feed and article id, written 25 to a BatchWriteItem. Which articles
- * are new is decided by the feed's conditional commit, not here, so a replayed write only writes the same
- * article again. Each item expires (TTL) after the retention; the feed's recent-article keys, not these
- * items, say what is new, so an expired article its feed still lists is not new again.
+ * Articles in DynamoDB, kept by discovery: the articles one discovery announces (at most 100) are one item
+ * (`d#<eventId>#0`) in the feed's partition — or a few (`#1`, `#2` …) when their text passes 350 KB — so a
+ * fetch writes a discovery with one PutItem and a delivery reads it with one Query, whatever the number of
+ * articles. Items expire (TTL) after the retention; the feed's recent-article keys, not these items, say what
+ * is new, so an expired article its feed still lists is not new again.
  */
 @injectable()
 export class DynamoDbArticleStore implements ArticleStore {
@@ -29,31 +33,63 @@ export class DynamoDbArticleStore implements ArticleStore {
     this.table = names.articles;
   }
 
-  async putMany(feedId: string, articles: readonly StoredArticle[]): Promise<void> {
-    const items = distinctBy(articles, (a) => a.id).map((article) => ({
-      ...toItem(fitItem({ ...article, feedId })),
-      [EXPIRES_AT]: Math.floor(Date.parse(article.firstSeenAt) / 1000) + this.retention.articleSeconds,
-    }));
-    await batchWriteAll(this.doc, this.table, items);
+  async putDiscovery(feedId: string, eventId: string, articles: readonly StoredArticle[]): Promise<void> {
+    const parts = partsOf(articles.map((article) => fitItem({ ...article, feedId })));
+    const expiresAt =
+      Math.floor(Date.parse(articles[0]?.firstSeenAt ?? new Date().toISOString()) / 1000) +
+      this.retention.articleSeconds;
+    await Promise.all(
+      parts.map((part, index) =>
+        request(`PutItem on ${this.table}`, () =>
+          this.doc.send(
+            new PutCommand({
+              TableName: this.table,
+              Item: {
+                [FEED_ID]: feedId,
+                [ARTICLE_KEY]: `${prefixOf(eventId)}${index}`,
+                articles: part,
+                [EXPIRES_AT]: expiresAt,
+              },
+            }),
+          ),
+        ),
+      ),
+    );
   }
 
-  /** Eventually consistent: articles are written before the discovery that names them is published. */
-  async getMany(feedId: string, articleIds: readonly string[]): Promise<StoredArticle[]> {
-    const keys = [...new Set(articleIds)].map((id) => ({ [FEED_ID]: feedId, [ARTICLE_ID]: id }));
-    const items = await batchGetAll(this.doc, this.table, keys, { consistentRead: false });
-    const byId = new Map(items.map((item) => [String(item[ARTICLE_ID]), fromItem(item)]));
-    return articleIds.flatMap((id) => byId.get(id) ?? []);
+  /** Eventually consistent: a discovery's articles are written before the discovery is published. */
+  async getDiscovery(feedId: string, eventId: string): Promise<StoredArticle[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: '#feed = :feed AND begins_with(#key, :prefix)',
+      ExpressionAttributeNames: { '#feed': FEED_ID, '#key': ARTICLE_KEY },
+      ExpressionAttributeValues: { ':feed': feedId, ':prefix': prefixOf(eventId) },
+    });
+    items.sort((a, b) => partNumber(a[ARTICLE_KEY]) - partNumber(b[ARTICLE_KEY]));
+    return items.flatMap((item) => (item.articles ?? []) as StoredArticle[]);
   }
 }
 
-function toItem(article: StoredArticle): Item {
-  const { id, ...rest } = article;
-  return { ...rest, [ARTICLE_ID]: id };
-}
+const prefixOf = (eventId: string): string => `d#${eventId}#`;
+const partNumber = (key: unknown): number => Number(String(key).slice(String(key).lastIndexOf('#') + 1));
 
-function fromItem(item: Item): StoredArticle {
-  const { [ARTICLE_ID]: id, [EXPIRES_AT]: _expires, ...rest } = item;
-  return { ...rest, id } as unknown as StoredArticle;
+/** The articles cut, in order, into parts of at most `MAX_PART_BYTES` of JSON each. */
+function partsOf(articles: readonly StoredArticle[]): StoredArticle[][] {
+  const parts: StoredArticle[][] = [];
+  let current: StoredArticle[] = [];
+  let bytes = 0;
+  for (const article of articles) {
+    const size = Buffer.byteLength(JSON.stringify(article), 'utf8');
+    if (current.length > 0 && bytes + size > MAX_PART_BYTES) {
+      parts.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(article);
+    bytes += size;
+  }
+  if (current.length > 0) parts.push(current);
+  return parts;
 }
 
 /** DynamoDB refuses items over 400 KB; an article is kept well below that. */

@@ -1,26 +1,25 @@
 import type { StoredArticle } from '../../domain/article.js';
 import type { ArticleStore } from '../../application/ports/article-store.port.js';
 
-/** Articles in memory, keyed by feed and article id. */
+/** Articles in memory, kept by feed and discovery. */
 export class InMemoryArticleStore implements ArticleStore {
-  private readonly articles = new Map<string, StoredArticle>();
-  /** How many times each article was written (a test can see that a replay wrote, not stored twice). */
-  private readonly writes = new Map<string, number>();
+  private readonly discoveries = new Map<string, StoredArticle[]>();
 
-  async putMany(feedId: string, articles: readonly StoredArticle[]): Promise<void> {
-    for (const article of articles) {
-      const key = `${feedId}#${article.id}`;
-      this.articles.set(key, { ...article, feedId });
-      this.writes.set(key, (this.writes.get(key) ?? 0) + 1);
-    }
+  async putDiscovery(feedId: string, eventId: string, articles: readonly StoredArticle[]): Promise<void> {
+    this.discoveries.set(
+      `${feedId}#${eventId}`,
+      articles.map((article) => ({ ...article, feedId })),
+    );
   }
 
-  async getMany(feedId: string, articleIds: readonly string[]): Promise<StoredArticle[]> {
-    return articleIds.flatMap((id) => this.articles.get(`${feedId}#${id}`) ?? []);
+  async getDiscovery(feedId: string, eventId: string): Promise<StoredArticle[]> {
+    return [...(this.discoveries.get(`${feedId}#${eventId}`) ?? [])];
   }
 
-  /** Every stored article (for tests and the simulation). */
+  /** Every stored article, once each (for tests and the simulation). */
   all(): StoredArticle[] {
-    return [...this.articles.values()];
+    const byId = new Map<string, StoredArticle>();
+    for (const articles of this.discoveries.values()) for (const a of articles) byId.set(`${a.feedId}#${a.id}`, a);
+    return [...byId.values()];
   }
 }

@@ -1,4 +1,5 @@
 import { inject, injectable, multiInject } from 'inversify';
+import type { StoredArticle } from '../../domain/article.js';
 import { notificationIdFor } from '../../domain/crawl-run.js';
 import type { Subscription } from '../../domain/subscription.js';
 import type { ArticleStore } from '../ports/article-store.port.js';
@@ -74,7 +75,9 @@ export class DeliverBatch {
   private async attempt(
     message: DeliverMessage,
   ): Promise<{ kind: 'attempted'; tally: DeliveryTally; retryInSeconds?: number }> {
-    const articles = await this.articles.getMany(message.feed.id, message.articleIds);
+    // One read for the whole page of recipients: the discovery's articles, in the order the message names them.
+    const stored = new Map((await this.articles.getDiscovery(message.feed.id, message.eventId)).map((a) => [a.id, a]));
+    const articles = message.articleIds.flatMap((id) => stored.get(id) ?? []);
     const outcomes = await mapBounded(message.recipients, this.settings.deliveryConcurrency, (recipient) =>
       this.deliverTo(recipient, message, articles),
     );
@@ -120,7 +123,7 @@ export class DeliverBatch {
   private async deliverTo(
     recipient: Recipient,
     message: DeliverMessage,
-    articles: Awaited<ReturnType<ArticleStore['getMany']>>,
+    articles: readonly StoredArticle[],
   ): Promise<DeliveryResult> {
     const sink = this.sinks.get(recipient.sink.kind);
     if (!sink) return { kind: 'rejected', reason: `no sink of kind ${recipient.sink.kind}` };

@@ -2,6 +2,7 @@ import { inject, injectable } from 'inversify';
 import { identifyArticles, type Article } from '../../domain/article.js';
 import {
   discoveriesOf,
+  discoveryParts,
   EMPTY_FETCH_TALLY,
   tallyOutcome,
   type ArticlesDiscovered,
@@ -92,12 +93,25 @@ export class FetchFeeds {
     if (!changed) return { outcome: outcome.kind, newArticles: 0, discoveries: [] };
 
     const discoveredAt = now.toISOString();
-    if (fresh.length > 0) {
-      await this.articles.putMany(
+    // Each discovery's articles are stored together before the commit that makes them known.
+    const byId = new Map(fresh.map((article) => [article.id, article]));
+    await Promise.all(
+      discoveryParts(
         work.id,
-        fresh.map((a) => ({ ...a, feedId: work.id, firstSeenAt: discoveredAt, firstSeenRunId: runId })),
-      );
-    }
+        fresh.map((a) => a.id),
+      ).map((part) =>
+        this.articles.putDiscovery(
+          work.id,
+          part.eventId,
+          part.articleIds.map((id) => ({
+            ...byId.get(id)!,
+            feedId: work.id,
+            firstSeenAt: discoveredAt,
+            firstSeenRunId: runId,
+          })),
+        ),
+      ),
+    );
     const announced = fresh.map((a) => a.id);
     const committed = await this.feeds.commit(work.id, work.version, {
       ...update,

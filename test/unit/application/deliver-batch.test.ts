@@ -47,7 +47,7 @@ async function aBatch(
     firstSeenAt: clock.now().toISOString(),
     firstSeenRunId: run.id,
   }));
-  await articles.putMany(feed.id, stored);
+  await articles.putDiscovery(feed.id, EVENT, stored);
   const message = aDeliverMessage({
     runId: run.id,
     eventId: EVENT,
@@ -91,10 +91,10 @@ describe('DeliverBatch', () => {
     // Prepare
     const { system, deliver, message } = await aBatch(20);
     let reads = 0;
-    const getMany = system.adapters.articles.getMany.bind(system.adapters.articles);
-    system.adapters.articles.getMany = (feedId, ids) => {
+    const getDiscovery = system.adapters.articles.getDiscovery.bind(system.adapters.articles);
+    system.adapters.articles.getDiscovery = (feedId, eventId) => {
       reads++;
-      return getMany(feedId, ids);
+      return getDiscovery(feedId, eventId);
     };
 
     // Act

@@ -34,16 +34,14 @@ async function aDiscovery(
     firstSeenAt: discoveredAt.toISOString(),
     firstSeenRunId: RUN,
   }));
-  await system.adapters.articles.putMany(feed.id, stored);
-  return {
+  const event = articlesDiscovered(
+    RUN,
     feed,
-    event: articlesDiscovered(
-      RUN,
-      feed,
-      stored.map((a) => a.id),
-      discoveredAt.toISOString(),
-    ),
-  };
+    stored.map((a) => a.id),
+    discoveredAt.toISOString(),
+  );
+  await system.adapters.articles.putDiscovery(feed.id, event.eventId, stored);
+  return { feed, event };
 }
 
 async function subscribe(
@@ -149,13 +147,13 @@ describe('StartFanOut', () => {
       firstSeenAt: at(60).toISOString(),
       firstSeenRunId: RUN,
     }));
-    await system.adapters.articles.putMany(feed.id, stored);
     const event = articlesDiscovered(
       RUN,
       feed,
       stored.map((a) => a.id),
       at(60).toISOString(),
     );
+    await system.adapters.articles.putDiscovery(feed.id, event.eventId, stored);
 
     // Act
     await system.container.get(StartFanOut).execute(event);

@@ -283,7 +283,7 @@ describe('FetchFeeds', () => {
   it('does not find an article new again that its feed still lists after the article store let it go', async () => {
     // Prepare: the first fetch stored three articles; the store then forgets them (their retention ran out).
     const adapters = createMemoryAdapters();
-    const forgetful = { putMany: async () => undefined, getMany: async () => [] };
+    const forgetful = { putDiscovery: async () => undefined, getDiscovery: async () => [] };
     const container = containerWith(adapters, (c) => c.rebind(TOKENS.ArticleStore).toConstantValue(forgetful));
     await withFeed(adapters);
     const fetchFeeds = container.get(FetchFeeds);
