@@ -42,7 +42,7 @@ describe('a crawl in memory, end to end', () => {
   it('notifies each of 2,500 subscribers exactly once per new article, then nothing on an unchanged second run', async () => {
     // Prepare: 200 feeds, 50 of which have subscribers (50 each) and new articles.
     const system = new MemorySystem({ settings: { subscriberPageSize: 7 } });
-    const { feeds, fetcher, clock, subscriptions, sink } = system.adapters;
+    const { feeds, fetcher, clock, sink } = system.adapters;
     const urls = Array.from({ length: 200 }, (_, i) => feedUrl(i));
     await feeds.addNew(urls.map((url) => newFeed(url, clock.now())));
     urls.forEach((url, i) => fetcher.publish(url, aDocument([anItem(i * 10), anItem(i * 10 + 1)])));
@@ -81,7 +81,7 @@ describe('a crawl in memory, end to end', () => {
   it('stays exact when every message is delivered twice and batches crash after running', async () => {
     // Prepare
     const system = new MemorySystem({ settings: { feedPageSize: 10, subscriberPageSize: 3 } });
-    const { feeds, fetcher, clock, subscriptions, sink, articles } = system.adapters;
+    const { feeds, fetcher, clock, sink, articles } = system.adapters;
     const urls = Array.from({ length: 60 }, (_, i) => feedUrl(i));
     await feeds.addNew(urls.map((url) => newFeed(url, clock.now())));
     urls.forEach((url, i) => fetcher.publish(url, aDocument([anItem(i)])));
@@ -123,7 +123,7 @@ describe('a crawl in memory, end to end', () => {
   it('tells a subscriber of 250 new articles in three notifications of at most 100, each article once', async () => {
     // Prepare
     const system = new MemorySystem();
-    const { feeds, fetcher, clock, subscriptions, sink } = system.adapters;
+    const { feeds, fetcher, clock, sink } = system.adapters;
     await feeds.addNew([newFeed(feedUrl(1), clock.now())]);
     fetcher.publish(feedUrl(1), aDocument(Array.from({ length: 250 }, (_, i) => anItem(i))));
     await subscribe(system, [{ url: feedUrl(1), n: 1 }]);
