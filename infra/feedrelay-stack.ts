@@ -10,13 +10,17 @@ import { RelayQueue } from './constructs/relay-queue.js';
 
 export const DEFAULT_CRAWL_RATE = Duration.minutes(15);
 
-/** Concurrent invocations per consumer: one relay chain needs one at a time; fetches and deliveries fan out. */
+/**
+ * Concurrent invocations per consumer, sized for ten million feeds in five minutes and a discovery to 12.5
+ * million subscribers in two within an account's 1,000 (the arithmetic is in the README, "Sized for scale"):
+ * the fetches take most; each relay chain (a scan segment, a subscriber shard) needs one at a time.
+ */
 export const DEFAULT_MAX_CONCURRENCY: Readonly<Record<QueueKey, number>> = {
-  scanFeeds: 2,
-  fetchFeed: 20,
-  startFanOut: 5,
-  scanSubscribers: 10,
-  deliver: 20,
+  scanFeeds: 100,
+  fetchFeed: 800,
+  startFanOut: 20,
+  scanSubscribers: 150,
+  deliver: 500,
 };
 
 export interface FeedRelayStackProps extends StackProps {
