@@ -23,6 +23,16 @@ export const RELAY_SETTINGS_ENV = {
   subscribersPerShard: 'FEEDRELAY_SUBSCRIBERS_PER_SHARD',
 } as const satisfies Record<keyof RelaySettings, string>;
 
+/** The relay settings the environment sets (each checked as a whole number); the rest keep their defaults. */
+export function relaySettingsFromEnv(env: NodeJS.ProcessEnv): Partial<Record<keyof RelaySettings, number>> {
+  const overrides: Partial<Record<keyof RelaySettings, number>> = {};
+  for (const [setting, name] of Object.entries(RELAY_SETTINGS_ENV) as [keyof RelaySettings, string][]) {
+    const value = wholeNumber(env, name, ZERO_ALLOWED.has(setting) ? 0 : 1);
+    if (value !== undefined) overrides[setting] = value;
+  }
+  return overrides;
+}
+
 /** Settings where 0 means something (auto, every run) rather than nothing. */
 const ZERO_ALLOWED: ReadonlySet<keyof RelaySettings> = new Set(['scanSegments', 'feedIntervalSeconds']);
 
@@ -44,11 +54,7 @@ export interface LambdaSettings {
  * that names its variable. In AWS no internal network is reachable: `allowedNetworks` is always empty.
  */
 export function readLambdaSettings(env: NodeJS.ProcessEnv): LambdaSettings {
-  const overrides: Partial<Record<keyof RelaySettings, number>> = {};
-  for (const [setting, name] of Object.entries(RELAY_SETTINGS_ENV) as [keyof RelaySettings, string][]) {
-    const value = wholeNumber(env, name, ZERO_ALLOWED.has(setting) ? 0 : 1);
-    if (value !== undefined) overrides[setting] = value;
-  }
+  const overrides = relaySettingsFromEnv(env);
   let relay: RelaySettings;
   try {
     relay = relaySettings(overrides);

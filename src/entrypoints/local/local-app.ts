@@ -12,6 +12,7 @@ import { httpModule, parsingModule, systemModule, webhookModule } from '../conta
 import { TOKENS } from '../../application/tokens.js';
 import { SqsWorkDispatcher } from '../../adapters/sqs/sqs-work-dispatcher.js';
 import { createHandlers, type Handlers, type SqsHandler } from '../lambda/handlers.js';
+import { relaySettingsFromEnv } from '../lambda/lambda-settings.js';
 import { createLogger } from '../logger.js';
 import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -69,6 +70,7 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
         // A claimed step is held no longer than a failed message stays invisible, so its retry can take it over.
         leaseSeconds: stack.visibilityTimeoutSeconds,
         deliveryBackoffSeconds: 5,
+        ...relaySettingsFromEnv(process.env),
         ...options.settings,
       }),
       localModule(stack, readRetention(process.env)),
