@@ -30,8 +30,8 @@ describe('the TTL sweep of the embedded stack', () => {
   it('deletes the items whose expiry has passed and keeps the others', async () => {
     // Prepare
     const { articles, runs, feeds } = stack.tableNames;
-    await put(articles, { feedId: 'f1', articleId: 'old', expiresAt: seconds(NOW) - 1 });
-    await put(articles, { feedId: 'f1', articleId: 'fresh', expiresAt: seconds(NOW) + 30 * 86_400 });
+    await put(articles, { feedId: 'f1', part: 'old', expiresAt: seconds(NOW) - 1 });
+    await put(articles, { feedId: 'f1', part: 'fresh', expiresAt: seconds(NOW) + 30 * 86_400 });
     await put(runs, { runId: 'run_old', sk: 'RUN', expiresAt: seconds(NOW) - 60 });
     await put(feeds, { feedId: 'f1', url: 'https://example.com/f', version: 0 });
 
@@ -40,8 +40,8 @@ describe('the TTL sweep of the embedded stack', () => {
 
     // Assess
     expect(swept).toEqual({ articles: 1, runs: 1 });
-    expect(await exists(articles, { feedId: 'f1', articleId: 'old' })).toBe(false);
-    expect(await exists(articles, { feedId: 'f1', articleId: 'fresh' })).toBe(true);
+    expect(await exists(articles, { feedId: 'f1', part: 'old' })).toBe(false);
+    expect(await exists(articles, { feedId: 'f1', part: 'fresh' })).toBe(true);
     expect(await exists(runs, { runId: 'run_old', sk: 'RUN' })).toBe(false);
     expect(await exists(feeds, { feedId: 'f1' })).toBe(true);
   });
@@ -50,7 +50,7 @@ describe('the TTL sweep of the embedded stack', () => {
     // Prepare
     const { articles } = stack.tableNames;
     await sweepIfDue(dataDir, stack.documentClient, stack.tableNames, NOW);
-    await put(articles, { feedId: 'f2', articleId: 'expired', expiresAt: seconds(NOW) - 1 });
+    await put(articles, { feedId: 'f2', part: 'expired', expiresAt: seconds(NOW) - 1 });
 
     // Act
     const soon = await sweepIfDue(dataDir, stack.documentClient, stack.tableNames, new Date(NOW.getTime() + 60_000));
