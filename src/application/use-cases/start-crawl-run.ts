@@ -64,6 +64,6 @@ export class StartCrawlRun {
   private async stillGoing(run: CrawlRun, now: Date): Promise<boolean> {
     if (now.getTime() - Date.parse(run.startedAt) >= this.settings.runLeaseSeconds * 1000) return false;
     // A run's fetches are what another run must not repeat; its deliveries may go on beside the next run.
-    return !(await this.summaries.execute(run.id)).fetchesComplete;
+    return !(await this.summaries.fetchesComplete(run.id));
   }
 }

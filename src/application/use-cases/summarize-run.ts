@@ -22,22 +22,31 @@ export class SummarizeRun {
   ) {}
 
   async execute(runId: string): Promise<CrawlRunSummary> {
+    const [fetching, notifications] = await Promise.all([this.fetching(runId), this.deliveries.of(runId)]);
+    return summarize(runId, fetching.scan, fetching.tallies, notifications);
+  }
+
+  /** Whether the run's scan is complete and every feed it dispatched has been fetched (no delivery is read). */
+  async fetchesComplete(runId: string): Promise<boolean> {
+    const { scan, tallies } = await this.fetching(runId);
+    return summarize(runId, scan, tallies, { delivered: 0, failed: 0, pending: 0 }).fetchesComplete;
+  }
+
+  /** The scan's progress and the fetch tallies, one Query per scan segment for each. */
+  private async fetching(runId: string) {
     const run = await this.runs.get(runId);
     if (!run) throw new NotFoundError(`no crawl run ${runId}`);
     const segments = Array.from({ length: run.segments ?? 1 }, (_, segment) => segment);
-    const [scans, fetches, notifications] = await Promise.all([
+    const [scans, fetches] = await Promise.all([
       Promise.all(segments.map((segment) => this.relay.progress(feedScanChain(runId, segment)))),
       Promise.all(segments.map((segment) => this.ledger.completed(fetchStepPrefix(runId, segment)))),
-      this.deliveries.of(runId),
     ]);
-    return summarize(
-      runId,
-      {
+    return {
+      scan: {
         complete: scans.every((scan) => scan.complete),
         feedsDispatched: scans.reduce((sum, scan) => sum + scan.dispatched, 0),
       },
-      fetches.flat() as unknown as FetchTally[],
-      notifications,
-    );
+      tallies: fetches.flat() as unknown as FetchTally[],
+    };
   }
 }
