@@ -5,7 +5,9 @@
  *
  *   node --import tsx bench/scale-model/run.ts [--json] [--scenarios crawl-1m,crawl-10m,fanout-12.5m,fanout-50m]
  *        [--concurrency 1000] [--max-simulated 250000] [--seed 1] [--svg docs/scale-model.svg]
- *        [--set name=value,…]   (relay settings, e.g. page sizes; scan segments S and shards K once they exist)
+ *        [--set name=value,…]   (relay settings, e.g. feedPageSize, feedsPerMessage, scanSegments, subscribersPerShard)
+ *   node --import tsx bench/scale-model/run.ts --from a.json,b.json [--svg …]
+ *        (tabulates and charts the results of earlier `--json` runs together, without simulating)
  *
  * The model's assumptions:
  * - Code: `createHandlers` and the application module run unchanged; only the adapters are replaced. CPU time
@@ -36,7 +38,7 @@
  * - Prices: us-east-1 on-demand (see `PRICES` in aws-model.ts).
  */
 import 'reflect-metadata';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RelaySettings } from '../../src/application/settings.js';
@@ -53,6 +55,8 @@ const { values } = parseArgs({
     svg: { type: 'string', default: 'docs/scale-model.svg' },
     /** Relay settings to run under, e.g. `--set feedPageSize=500,subscriberPageSize=1000`. */
     set: { type: 'string', default: '' },
+    /** Results of earlier `--json` runs (comma-separated files) to tabulate and chart instead of simulating. */
+    from: { type: 'string', default: '' },
   },
 });
 
@@ -85,14 +89,26 @@ if (unknown.length > 0) {
 }
 
 const results: ScenarioResult[] = [];
-for (const spec of SCENARIOS.filter((s) => wanted.includes(s.name))) {
+const files = values.from.split(',').filter((file) => file.trim() !== '');
+for (const file of files) {
+  const earlier = JSON.parse(await readFile(file.trim(), 'utf8')) as { concurrency: number; results: ScenarioResult[] };
+  if (earlier.concurrency !== concurrency) {
+    throw new Error(`${file} was simulated at concurrency ${earlier.concurrency}, not ${concurrency}`);
+  }
+  results.push(...earlier.results.filter((r) => wanted.includes(r.name)));
+}
+for (const spec of files.length > 0 ? [] : SCENARIOS.filter((s) => wanted.includes(s.name))) {
   if (!values.json) process.stderr.write(`simulating ${spec.name}…\n`);
   results.push(await runScenario(spec, { concurrency, seed, maxSimulated, settings }));
 }
 
+const millions = (n: number) => `${(n / 1e6).toLocaleString('en-US')} M`;
+const extrapolated = results.filter((r) => r.extrapolated);
 const subtitle =
   `account concurrency ${concurrency}; real handlers and use cases on a simulated AWS; ` +
-  `scenarios over ${maxSimulated > 0 ? maxSimulated.toLocaleString('en-US') : 'no limit of'} items extrapolated`;
+  (extrapolated.length === 0
+    ? 'every item simulated'
+    : `extrapolated: ${extrapolated.map((r) => `${r.name} from ${millions(r.simulatedItems)}`).join(', ')}`);
 await mkdir(dirname(values.svg), { recursive: true });
 await writeFile(values.svg, progressChart(results, subtitle));
 
@@ -126,7 +142,9 @@ function table(rows: readonly ScenarioResult[]): string {
     return [
       r.name,
       r.extrapolated ? `${n(r.simulatedItems)} (extrapolated)` : `${n(r.simulatedItems)} (all)`,
-      `${r.segments}/${r.shards}`,
+      r.kind === 'crawl'
+        ? `S ${n(r.segments)}${r.simulatedSegments !== r.segments ? ` (sim ${n(r.simulatedSegments)})` : ''}`
+        : `K ${n(r.shards)}`,
       duration(r.seconds),
       n(r.steadyRate),
       n(r.lambdaInvocations),
