@@ -6,6 +6,7 @@
  *   node --import tsx bench/scale-model/run.ts [--json] [--scenarios crawl-1m,crawl-10m,fanout-12.5m,fanout-50m]
  *        [--concurrency 1000] [--max-simulated 250000] [--seed 1] [--svg docs/scale-model.svg]
  *        [--set name=value,…]   (relay settings, e.g. feedPageSize, feedsPerMessage, scanSegments, subscribersPerShard)
+ *        [--pollers 5,300]      (SQS event source scaling: concurrent batches at start, added a minute)
  *   node --import tsx bench/scale-model/run.ts --from a.json,b.json [--svg …]
  *        (tabulates and charts the results of earlier `--json` runs together, without simulating)
  *
@@ -42,6 +43,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RelaySettings } from '../../src/application/settings.js';
+import { STANDARD_POLLERS } from './lambda-platform.js';
 import { SCENARIOS, runScenario, type ScenarioResult } from './scenario.js';
 import { duration, progressChart } from './svg.js';
 
@@ -55,6 +57,8 @@ const { values } = parseArgs({
     svg: { type: 'string', default: 'docs/scale-model.svg' },
     /** Relay settings to run under, e.g. `--set feedPageSize=500,subscriberPageSize=1000`. */
     set: { type: 'string', default: '' },
+    /** The SQS event sources' scaling, `<at start>,<added a minute>`: `5,300` standard mode; e.g. `5,1000`. */
+    pollers: { type: 'string', default: `${STANDARD_POLLERS.atStart},${STANDARD_POLLERS.rampPerMinute}` },
     /** Results of earlier `--json` runs (comma-separated files) to tabulate and chart instead of simulating. */
     from: { type: 'string', default: '' },
   },
@@ -70,6 +74,11 @@ for (const [name, value] of [
 ] as const) {
   if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a whole number, got ${value}`);
 }
+const [atStart, rampPerMinute] = values.pollers.split(',').map(Number);
+if (!Number.isSafeInteger(atStart) || !Number.isSafeInteger(rampPerMinute) || atStart! < 1 || rampPerMinute! < 1) {
+  throw new Error(`--pollers takes <at start>,<added a minute>, got ${JSON.stringify(values.pollers)}`);
+}
+const pollers = { atStart: atStart!, rampPerMinute: rampPerMinute! };
 const settings = Object.fromEntries(
   values.set
     .split(',')
@@ -99,13 +108,16 @@ for (const file of files) {
 }
 for (const spec of files.length > 0 ? [] : SCENARIOS.filter((s) => wanted.includes(s.name))) {
   if (!values.json) process.stderr.write(`simulating ${spec.name}…\n`);
-  results.push(await runScenario(spec, { concurrency, seed, maxSimulated, settings }));
+  results.push(await runScenario(spec, { concurrency, seed, maxSimulated, settings, pollers }));
 }
 
 const millions = (n: number) => `${(n / 1e6).toLocaleString('en-US')} M`;
 const extrapolated = results.filter((r) => r.extrapolated);
 const subtitle =
   `account concurrency ${concurrency}; real handlers and use cases on a simulated AWS; ` +
+  (files.length === 0 && values.pollers !== `${STANDARD_POLLERS.atStart},${STANDARD_POLLERS.rampPerMinute}`
+    ? `pollers ${pollers.atStart} + ${pollers.rampPerMinute}/min; `
+    : '') +
   (extrapolated.length === 0
     ? 'every item simulated'
     : `extrapolated: ${extrapolated.map((r) => `${r.name} from ${millions(r.simulatedItems)}`).join(', ')}`);
@@ -113,7 +125,7 @@ await mkdir(dirname(values.svg), { recursive: true });
 await writeFile(values.svg, progressChart(results, subtitle));
 
 if (values.json) {
-  process.stdout.write(JSON.stringify({ concurrency, maxSimulated, seed, settings, results }, null, 2) + '\n');
+  process.stdout.write(JSON.stringify({ concurrency, maxSimulated, seed, settings, pollers, results }, null, 2) + '\n');
 } else {
   process.stdout.write(table(results) + `\nchart: ${values.svg}\n`);
 }

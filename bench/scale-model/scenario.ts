@@ -11,7 +11,7 @@ import { applicationModule } from '../../src/entrypoints/container/application.m
 import { compose } from '../../src/entrypoints/container/compose.js';
 import { createHandlers, type SqsHandler } from '../../src/entrypoints/lambda/handlers.js';
 import { PRICES, SimulatedAws } from './aws-model.js';
-import { LambdaPlatform, type FunctionStats } from './lambda-platform.js';
+import { LambdaPlatform, type FunctionStats, type PollerScaling } from './lambda-platform.js';
 import {
   MeteredArticleStore,
   MeteredFeedStore,
@@ -57,6 +57,8 @@ export interface ModelOptions {
   /** Simulate at most this many items; a larger scenario is simulated at this size and extrapolated. */
   readonly maxSimulated: number;
   readonly settings?: Partial<RelaySettings>;
+  /** The event sources' scaling; default standard mode (5 concurrent batches, +300 a minute). */
+  readonly pollers?: PollerScaling;
   /** Share of feeds that changed since the last crawl; default 5 %. */
   readonly changedShare?: number;
   /** New items in a changed feed; default 5. */
@@ -269,7 +271,7 @@ async function simulate(kind: ScenarioKind, items: number, shards: number, optio
     memoryMb: memoryMbOf(key),
     handler: (event: Parameters<SqsHandler>[0]) => handlerOf[key]!(event),
   }));
-  const platform = new LambdaPlatform(time, aws, specs, options.concurrency);
+  const platform = new LambdaPlatform(time, aws, specs, options.concurrency, options.pollers);
   progress.concurrency = () => platform.concurrency;
   const tally = (): Tally => {
     const lambda = platform.usage();
