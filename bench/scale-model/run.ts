@@ -14,28 +14,36 @@
  * - Code: `createHandlers` and the application module run unchanged; only the adapters are replaced. CPU time
  *   of the code is not modelled (an invocation lasts as long as its awaited I/O); nothing fails or is
  *   duplicated, so every message is handled once.
- * - Lambda: each SQS event source starts with 5 concurrent batches and adds 300 a minute while messages
- *   wait, up to the account concurrency (`--concurrency`, also each source's maximum concurrency); a function
- *   adds at most 1,000 environments per 10 s; a cold start costs 300 ms, a poll-to-invoke 20 ms; batch sizes,
- *   visibility time-outs and receive counts come from `QUEUES`. Billing: per request plus GB-s of the handler
- *   and init time at each function's memory (fetch 1 GB, others 512 MB), arm64.
+ * - Lambda: each SQS event source starts with 5 concurrent batches and adds 300 a minute (`--pollers`) while
+ *   messages wait, up to the account concurrency (`--concurrency`, also each source's maximum concurrency); a
+ *   function adds at most 1,000 environments per 10 s; a cold start costs 300 ms, a poll-to-invoke 20 ms; batch
+ *   sizes, visibility time-outs and receive counts come from `QUEUES`. Billing: per request plus GB-s of the
+ *   handler and init time at each function's memory (fetch 1 GB, others 512 MB), arm64.
  * - SQS: 10 ms a request; SendMessageBatch of ≤ 10 entries, 4 at a time; the event source's ReceiveMessage
  *   and DeleteMessageBatch are counted per batch (empty polls are not).
- * - DynamoDB: 5 ms a request; each port call is the request(s) the DynamoDB adapter sends; a Scan/Query page
- *   holds min(Limit, 1 MB / item size) items; capacity units from approximate item sizes; one partition key
- *   serves 3,000 RRU/1,000 WRU a second and a table 40,000 of each (token buckets with 1 s of burst); a
- *   request over the rate waits its turn (the SDK's retries, modelled as a queue). Adaptive capacity's
- *   split-for-heat is not modelled.
+ * - DynamoDB: 5 ms a request; each port call is the request(s) the DynamoDB adapter sends (a feed commit one
+ *   conditional UpdateItem on the feed's key; articles BatchWriteItems of 25 and eventually consistent
+ *   BatchGetItems of 100 on the feed's key; a scan page one Scan of its segment, spread over the table; a
+ *   subscriber page one consistent Query of `<feedId>#<shard>`; a ledger claim or completion one UpdateItem on
+ *   the step's chain, e.g. `fetch#<runId>.<segment>` or `deliver#<runId>.<bucket>`; a run's start an UpdateItem
+ *   of the lock and a PutItem; the table's size one DescribeTable); a Scan/Query page holds min(Limit, 1 MB /
+ *   item size) items; capacity units from approximate item sizes; one partition key serves 3,000 RRU/1,000 WRU
+ *   a second and a table 40,000 of each (token buckets with 1 s of burst); a request over the rate waits its
+ *   turn (the SDK's retries, modelled as a queue). Adaptive capacity's split-for-heat is not modelled.
  * - EventBridge: 20 ms a PutEvents of ≤ 10 entries; the rule delivers to the fan-out queue at once.
  * - The web: feed servers answer after a lognormal latency (median 300 ms, p99 3 s, time-out 10 s); 5 % of
  *   feeds changed and answer 200 with 5 new items, the rest 304. Webhook receivers answer 2xx after median
  *   200 ms, p99 2 s. A fan-out scenario is a crawl of its one feed, which has one new article.
+ * - Parallelism: start-crawl sizes the scan from the table's count (S = ⌈feeds / feedsPerSegment⌉, at most
+ *   maxScanSegments) and the fan-out's feed has K = the power of two that `grownShardCount` reaches for its
+ *   subscribers; a crawl simulated smaller than its scenario keeps the segment length (its S is that of the
+ *   simulated table), a fan-out keeps the scenario's K.
  * - Scale: the tables are computed, not stored; a scenario larger than `--max-simulated` items is simulated
  *   at that size and extrapolated (labelled): time = simulated time + remaining items / the steady rate
  *   (25–75 % done); requests, units and invocations along the line through a one-item run and the simulated
  *   run; GB-s at the steady per-item figure. `--max-simulated 0` simulates everything. The simulated part
  *   must reach the steady state (the pollers need about 3.3 min to reach 1,000), or the extrapolation is
- *   optimistic on GB-s.
+ *   optimistic on GB-s and pessimistic on time.
  * - Prices: us-east-1 on-demand (see `PRICES` in aws-model.ts).
  */
 import 'reflect-metadata';
