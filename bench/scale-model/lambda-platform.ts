@@ -34,6 +34,18 @@ class Deque<T> {
   }
 }
 
+/** How fast an SQS event source adds concurrent batches while messages wait. */
+export interface PollerScaling {
+  readonly atStart: number;
+  readonly rampPerMinute: number;
+}
+
+/** Standard mode: 5 concurrent batches, 300 more a minute. */
+export const STANDARD_POLLERS: PollerScaling = {
+  atStart: LIMITS.pollersAtStart,
+  rampPerMinute: LIMITS.pollerRampPerMinute,
+};
+
 /** One queue, its event source mapping and the function behind it. */
 export interface FunctionSpec {
   readonly key: string;
@@ -100,6 +112,8 @@ export class LambdaPlatform {
     private readonly aws: SimulatedAws,
     specs: readonly FunctionSpec[],
     private readonly accountConcurrency: number,
+    /** The event sources' scaling: standard mode (5 batches, +300 a minute) unless told otherwise. */
+    private readonly pollers: PollerScaling = STANDARD_POLLERS,
   ) {
     for (const spec of specs) {
       this.functions.set(spec.queue.name, {
@@ -193,7 +207,7 @@ export class LambdaPlatform {
         fn.scaleTokens = LIMITS.lambdaScaleStep;
       }
       const pollers =
-        LIMITS.pollersAtStart + Math.floor(((now - (fn.rampStart ?? now)) / 60_000) * LIMITS.pollerRampPerMinute);
+        this.pollers.atStart + Math.floor(((now - (fn.rampStart ?? now)) / 60_000) * this.pollers.rampPerMinute);
       const allowed = Math.min(this.accountConcurrency, pollers);
       while (fn.visible.length > 0 && this.running < this.accountConcurrency) {
         if (fn.running >= allowed) {
@@ -218,7 +232,7 @@ export class LambdaPlatform {
     }
     if (rampBound && !this.rampTimerPending) {
       this.rampTimerPending = true;
-      this.time.after(60_000 / LIMITS.pollerRampPerMinute, () => {
+      this.time.after(60_000 / this.pollers.rampPerMinute, () => {
         this.rampTimerPending = false;
         this.pump();
       });

@@ -1,17 +1,23 @@
 import { QUEUES, QUEUE_FOR_MESSAGE, DISCOVERY_RULE } from '../../src/adapters/aws-resources.js';
 import { envelopeOf } from '../../src/adapters/eventbridge/envelope.js';
-import type { Article, StoredArticle } from '../../src/domain/article.js';
-import type { ArticlesDiscovered, CrawlRun, DeliveryState, FeedRunOutcome } from '../../src/domain/crawl-run.js';
+import type { StoredArticle } from '../../src/domain/article.js';
+import type { ArticlesDiscovered, CrawlRun } from '../../src/domain/crawl-run.js';
 import type { PagePosition } from '../../src/domain/cursor.js';
-import type { Feed } from '../../src/domain/feed.js';
-import type { Subscription } from '../../src/domain/subscription.js';
+import type { Feed, FeedUpdate } from '../../src/domain/feed.js';
+import { candidateShards, shardOf, type Subscription } from '../../src/domain/subscription.js';
 import type { ArticleStore } from '../../src/application/ports/article-store.port.js';
 import type { EventPublisher } from '../../src/application/ports/event-publisher.port.js';
-import type { FeedPageReader, FeedRepository } from '../../src/application/ports/feed-store.port.js';
+import type {
+  CommitResult,
+  FeedPageReader,
+  FeedRepository,
+  ScanSegment,
+} from '../../src/application/ports/feed-store.port.js';
 import type { Page } from '../../src/application/ports/page.js';
 import type { RunStore } from '../../src/application/ports/run-store.port.js';
 import type { ClaimResult, StepLedger, StepRecord } from '../../src/application/ports/step-ledger.port.js';
 import type {
+  PlacedSubscription,
   SubscriberPageReader,
   SubscriptionRepository,
 } from '../../src/application/ports/subscription-store.port.js';
@@ -19,11 +25,12 @@ import type { WorkDispatcher } from '../../src/application/ports/work-dispatcher
 import type { WorkMessage } from '../../src/application/work-messages.js';
 import { ITEM_BYTES, readUnitsOf, writeUnitsOf, type SimulatedAws } from './aws-model.js';
 import type { LambdaPlatform } from './lambda-platform.js';
+import { chainOf } from './synthetic-adapters.js';
 
 /*
  * Delaying, counting decorators: each port call becomes the DynamoDB, SQS or EventBridge requests the AWS
- * adapter would send for it (the same operations `crawl --json` counts), each waiting its virtual latency and,
- * for DynamoDB, its partition's throughput.
+ * adapter sends for it (src/adapters/dynamodb, sqs, eventbridge), each waiting its virtual latency and, for
+ * DynamoDB, the throughput of the partition key it lands on and of its table.
  */
 
 /** Runs `work` over `items` with at most `limit` at a time (as the AWS adapters do). */
@@ -38,6 +45,17 @@ async function concurrently<T>(items: readonly T[], limit: number, work: (item: 
 const chunks = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
+/** DynamoDB's limits on one BatchWriteItem and one BatchGetItem. */
+const BATCH_WRITE_ITEMS = 25;
+const BATCH_GET_KEYS = 100;
+
+/** The subscriptions table's partition of one shard of one feed (`feedShardKey` of the DynamoDB adapter). */
+const feedShard = (feedId: string, shard: number): string => `${feedId}#${shard}`;
+
+/**
+ * The feed table as `DynamoDbFeedStore` uses it: a commit is one conditional UpdateItem on the feed's key,
+ * a page one (segment) Scan, eventually consistent, spread over the table; the count one DescribeTable.
+ */
 export class MeteredFeedStore implements FeedRepository, FeedPageReader {
   constructor(
     private readonly inner: FeedRepository & FeedPageReader,
@@ -45,110 +63,179 @@ export class MeteredFeedStore implements FeedRepository, FeedPageReader {
   ) {}
 
   async get(feedId: string): Promise<Feed | undefined> {
-    await this.aws.dynamodb({ table: 'feeds', operation: 'GetItem', partition: feedId, readUnits: 1 });
+    const readUnits = readUnitsOf(ITEM_BYTES.feed);
+    await this.aws.dynamodb({ table: 'feeds', operation: 'GetItem', partition: feedId, readUnits });
     return this.inner.get(feedId);
   }
 
   async addNew(feeds: readonly Feed[]): Promise<Feed[]> {
-    for (const feed of feeds) {
-      await this.aws.dynamodb({ table: 'feeds', operation: 'PutItem', partition: feed.id, writeUnits: 1 });
-    }
+    const writeUnits = writeUnitsOf(ITEM_BYTES.feed);
+    await concurrently(feeds, 10, (feed) =>
+      this.aws.dynamodb({ table: 'feeds', operation: 'PutItem', partition: feed.id, writeUnits }),
+    );
     return this.inner.addNew(feeds);
   }
 
-  async save(feed: Feed): Promise<void> {
+  async commit(feedId: string, expectedVersion: number, update: FeedUpdate): Promise<CommitResult> {
     const writeUnits = writeUnitsOf(ITEM_BYTES.feed);
-    await this.aws.dynamodb({ table: 'feeds', operation: 'PutItem', partition: feed.id, writeUnits });
-    return this.inner.save(feed);
+    await this.aws.dynamodb({ table: 'feeds', operation: 'UpdateItem', partition: feedId, writeUnits });
+    return this.inner.commit(feedId, expectedVersion, update);
   }
 
   async remove(feedId: string): Promise<boolean> {
-    await this.aws.dynamodb({ table: 'feeds', operation: 'DeleteItem', partition: feedId, writeUnits: 1 });
+    const writeUnits = writeUnitsOf(ITEM_BYTES.feed);
+    await this.aws.dynamodb({ table: 'feeds', operation: 'DeleteItem', partition: feedId, writeUnits });
     return this.inner.remove(feedId);
   }
 
-  async readPage(after: PagePosition | undefined, limit: number): Promise<Page<Feed>> {
-    const page = await this.inner.readPage(after, limit);
+  async addSubscribers(
+    feedId: string,
+    added: number,
+    perShard: number,
+  ): Promise<{ readonly subscribers: number; readonly subscriberShards: number }> {
+    const writeUnits = writeUnitsOf(ITEM_BYTES.feed);
+    await this.aws.dynamodb({ table: 'feeds', operation: 'UpdateItem', partition: feedId, writeUnits });
+    return this.inner.addSubscribers(feedId, added, perShard);
+  }
+
+  async readPage(after: PagePosition | undefined, limit: number, segment?: ScanSegment): Promise<Page<Feed>> {
+    const page = await this.inner.readPage(after, limit, segment);
     const readUnits = readUnitsOf(Math.max(1, page.items.length) * ITEM_BYTES.feed, false);
     await this.aws.dynamodb({ table: 'feeds', operation: 'Scan', readUnits });
     return page;
   }
+
+  async approximateCount(): Promise<number | undefined> {
+    await this.aws.dynamodb({ table: 'feeds', operation: 'DescribeTable' });
+    return this.inner.approximateCount();
+  }
 }
 
+/**
+ * The subscriptions table as `DynamoDbSubscriptionStore` uses it: one partition per feed shard
+ * (`<feedId>#<shard>`); a page is one consistent Query of one shard; lookups are BatchGetItems of every
+ * shard a subscription may be in, writes BatchWriteItems of 25.
+ */
 export class MeteredSubscriptions implements SubscriptionRepository, SubscriberPageReader {
   constructor(
     private readonly inner: SubscriptionRepository & SubscriberPageReader,
     private readonly aws: SimulatedAws,
   ) {}
 
-  async add(subscription: Subscription): Promise<Subscription> {
-    const partition = subscription.feedId;
-    await this.aws.dynamodb({ table: 'subscriptions', operation: 'PutItem', partition, writeUnits: 1 });
-    return this.inner.add(subscription);
+  private async batchGet(feedId: string, subscriptionIds: readonly string[], shards?: number): Promise<void> {
+    const keys = [...new Set(subscriptionIds)].flatMap((id) =>
+      candidateShards(id, shards).map((shard) => feedShard(feedId, shard)),
+    );
+    await concurrently(chunks(keys, BATCH_GET_KEYS), 8, (batch) =>
+      this.aws.dynamodb({
+        table: 'subscriptions',
+        operation: 'BatchGetItem',
+        partition: batch[0],
+        readUnits: batch.length * readUnitsOf(ITEM_BYTES.subscription),
+      }),
+    );
+  }
+
+  async add(subscription: Subscription, shards = 1): Promise<Subscription> {
+    await this.batchGet(subscription.feedId, [subscription.id], shards);
+    await this.aws.dynamodb({
+      table: 'subscriptions',
+      operation: 'PutItem',
+      partition: feedShard(subscription.feedId, shardOf(subscription.id, shards)),
+      writeUnits: writeUnitsOf(ITEM_BYTES.subscription),
+    });
+    return this.inner.add(subscription, shards);
   }
 
   async get(feedId: string, subscriptionId: string): Promise<Subscription | undefined> {
-    await this.aws.dynamodb({ table: 'subscriptions', operation: 'GetItem', partition: feedId, readUnits: 1 });
+    await this.batchGet(feedId, [subscriptionId]);
     return this.inner.get(feedId, subscriptionId);
   }
 
+  async findMany(feedId: string, subscriptionIds: readonly string[], shards?: number): Promise<PlacedSubscription[]> {
+    await this.batchGet(feedId, subscriptionIds, shards);
+    return this.inner.findMany(feedId, subscriptionIds, shards);
+  }
+
+  async putMany(placed: readonly PlacedSubscription[]): Promise<void> {
+    await concurrently(chunks(placed, BATCH_WRITE_ITEMS), 8, (batch) =>
+      this.aws.dynamodb({
+        table: 'subscriptions',
+        operation: 'BatchWriteItem',
+        partition: feedShard(batch[0]!.subscription.feedId, batch[0]!.shard),
+        writeUnits: batch.length * writeUnitsOf(ITEM_BYTES.subscription),
+      }),
+    );
+    return this.inner.putMany(placed);
+  }
+
   async end(feedId: string, subscriptionId: string): Promise<void> {
-    await this.aws.dynamodb({ table: 'subscriptions', operation: 'UpdateItem', partition: feedId, writeUnits: 1 });
+    const [found] = await this.findMany(feedId, [subscriptionId]);
+    if (!found) return;
+    await this.aws.dynamodb({
+      table: 'subscriptions',
+      operation: 'UpdateItem',
+      partition: feedShard(feedId, found.shard),
+      writeUnits: writeUnitsOf(ITEM_BYTES.subscription),
+    });
     return this.inner.end(feedId, subscriptionId);
   }
 
-  async readPage(feedId: string, after: PagePosition | undefined, limit: number): Promise<Page<Subscription>> {
-    const page = await this.inner.readPage(feedId, after, limit);
+  async readPage(
+    feedId: string,
+    shard: number,
+    after: PagePosition | undefined,
+    limit: number,
+  ): Promise<Page<Subscription>> {
+    const page = await this.inner.readPage(feedId, shard, after, limit);
     const readUnits = readUnitsOf(Math.max(1, page.items.length) * ITEM_BYTES.subscription, true);
-    await this.aws.dynamodb({ table: 'subscriptions', operation: 'Query', partition: feedId, readUnits });
+    const partition = feedShard(feedId, shard);
+    await this.aws.dynamodb({ table: 'subscriptions', operation: 'Query', partition, readUnits });
     return page;
   }
 }
 
+/**
+ * The articles table as `DynamoDbArticleStore` uses it, partitioned by feed: BatchWriteItems of 25 (8 at a
+ * time), eventually consistent BatchGetItems of 100 (one at a time).
+ */
 export class MeteredArticleStore implements ArticleStore {
   constructor(
     private readonly inner: ArticleStore,
     private readonly aws: SimulatedAws,
   ) {}
 
-  async storeFirstSeen(
-    feedId: string,
-    runId: string,
-    articles: readonly Article[],
-    now: Date,
-  ): Promise<StoredArticle[]> {
-    for (const batch of chunks(articles, 100)) {
-      await this.aws.dynamodb({
+  async putMany(feedId: string, articles: readonly StoredArticle[]): Promise<void> {
+    const distinct = [...new Map(articles.map((a) => [a.id, a])).values()];
+    await concurrently(chunks(distinct, BATCH_WRITE_ITEMS), 8, (batch) =>
+      this.aws.dynamodb({
         table: 'articles',
-        operation: 'BatchGetItem',
+        operation: 'BatchWriteItem',
         partition: feedId,
-        readUnits: batch.length * 0.5,
-      });
-    }
-    const stored = await this.inner.storeFirstSeen(feedId, runId, articles, now);
-    const writeUnits = writeUnitsOf(ITEM_BYTES.article);
-    await concurrently(stored, 8, () =>
-      this.aws.dynamodb({ table: 'articles', operation: 'PutItem', partition: feedId, writeUnits }),
+        writeUnits: batch.length * writeUnitsOf(ITEM_BYTES.article),
+      }),
     );
-    return stored;
+    return this.inner.putMany(feedId, articles);
   }
 
   async getMany(feedId: string, articleIds: readonly string[]): Promise<StoredArticle[]> {
-    for (const batch of chunks(articleIds, 100)) {
+    for (const batch of chunks([...new Set(articleIds)], BATCH_GET_KEYS)) {
       await this.aws.dynamodb({
         table: 'articles',
         operation: 'BatchGetItem',
         partition: feedId,
-        readUnits: batch.length,
+        readUnits: batch.length * readUnitsOf(ITEM_BYTES.article, false),
       });
     }
     return this.inner.getMany(feedId, articleIds);
   }
 }
 
-/** The ledger's partition: a step id `a#b#c` is item `c` of chain `a#b`, as in the DynamoDB ledger. */
-const chainOf = (stepId: string): string => stepId.slice(0, Math.max(0, stepId.lastIndexOf('#')));
-
+/**
+ * The ledger as `DynamoDbStepLedger` uses it: a claim is a conditional UpdateItem (and a GetItem when it is
+ * refused), a completion an UpdateItem, both on the step's chain (`fetch#<runId>.<segment>`,
+ * `deliver#<runId>.<bucket>`, `relay#<chain>`); the completed steps of a chain are Query pages of 1 MB.
+ */
 export class MeteredStepLedger implements StepLedger {
   constructor(
     private readonly inner: StepLedger,
@@ -168,7 +255,8 @@ export class MeteredStepLedger implements StepLedger {
 
   async complete(stepId: string, owner: string, record?: StepRecord): Promise<void> {
     const partition = chainOf(stepId);
-    await this.aws.dynamodb({ table: 'steps', operation: 'UpdateItem', partition, writeUnits: 1 });
+    const writeUnits = writeUnitsOf(ITEM_BYTES.step);
+    await this.aws.dynamodb({ table: 'steps', operation: 'UpdateItem', partition, writeUnits });
     return this.inner.complete(stepId, owner, record);
   }
 
@@ -180,67 +268,47 @@ export class MeteredStepLedger implements StepLedger {
 
   async completed(prefix: string): Promise<StepRecord[]> {
     const records = await this.inner.completed(prefix);
-    const pages = Math.max(1, Math.ceil((records.length * ITEM_BYTES.step) / (1024 * 1024)));
+    const bytes = records.length * ITEM_BYTES.step;
+    const pages = Math.max(1, Math.ceil(bytes / (1024 * 1024)));
     for (let page = 0; page < pages; page++) {
       await this.aws.dynamodb({
         table: 'steps',
         operation: 'Query',
         partition: chainOf(prefix),
-        readUnits: readUnitsOf(Math.min(records.length * ITEM_BYTES.step, 1024 * 1024) || 1),
+        readUnits: readUnitsOf(Math.min(bytes - page * 1024 * 1024, 1024 * 1024) || 1),
       });
     }
     return records;
   }
 }
 
+/** The runs table as `DynamoDbRunStore` uses it: a lock item naming the active run, one item per run. */
 export class MeteredRunStore implements RunStore {
   constructor(
     private readonly inner: RunStore,
     private readonly aws: SimulatedAws,
   ) {}
 
-  private write(runId: string, operation = 'PutItem'): Promise<void> {
-    return this.aws.dynamodb({ table: 'runs', operation, partition: runId, writeUnits: 1 });
+  async begin(run: CrawlRun, replacing: string | undefined): Promise<boolean> {
+    await this.aws.dynamodb({ table: 'runs', operation: 'UpdateItem', partition: '#active', writeUnits: 1 });
+    const begun = await this.inner.begin(run, replacing);
+    if (begun) await this.aws.dynamodb({ table: 'runs', operation: 'PutItem', partition: run.id, writeUnits: 1 });
+    return begun;
   }
 
-  private async query(runId: string, items: number): Promise<void> {
-    const bytes = Math.max(1, items) * ITEM_BYTES.outcome;
-    for (let done = 0; done < bytes; done += 1024 * 1024) {
-      const readUnits = readUnitsOf(Math.min(1024 * 1024, bytes - done));
-      await this.aws.dynamodb({ table: 'runs', operation: 'Query', partition: runId, readUnits });
-    }
+  async active(): Promise<string | undefined> {
+    await this.aws.dynamodb({ table: 'runs', operation: 'GetItem', partition: '#active', readUnits: 1 });
+    return this.inner.active();
   }
 
-  async create(run: CrawlRun): Promise<void> {
-    await this.write(run.id);
-    return this.inner.create(run);
+  async abandonActive(): Promise<void> {
+    await this.aws.dynamodb({ table: 'runs', operation: 'DeleteItem', partition: '#active', writeUnits: 1 });
+    return this.inner.abandonActive();
   }
 
   async get(runId: string): Promise<CrawlRun | undefined> {
     await this.aws.dynamodb({ table: 'runs', operation: 'GetItem', partition: runId, readUnits: 1 });
     return this.inner.get(runId);
-  }
-
-  async recordFeedOutcome(runId: string, feedId: string, outcome: FeedRunOutcome, newArticles: number): Promise<void> {
-    await this.write(runId);
-    return this.inner.recordFeedOutcome(runId, feedId, outcome, newArticles);
-  }
-
-  async recordDelivery(runId: string, notificationId: string, state: DeliveryState): Promise<void> {
-    await this.write(runId);
-    return this.inner.recordDelivery(runId, notificationId, state);
-  }
-
-  async feedOutcomes(runId: string): Promise<{ outcome: FeedRunOutcome; newArticles: number }[]> {
-    const outcomes = await this.inner.feedOutcomes(runId);
-    await this.query(runId, outcomes.length);
-    return outcomes;
-  }
-
-  async deliveries(runId: string): Promise<DeliveryState[]> {
-    const states = await this.inner.deliveries(runId);
-    await this.query(runId, states.length);
-    return states;
   }
 }
 

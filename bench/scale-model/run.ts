@@ -5,41 +5,53 @@
  *
  *   node --import tsx bench/scale-model/run.ts [--json] [--scenarios crawl-1m,crawl-10m,fanout-12.5m,fanout-50m]
  *        [--concurrency 1000] [--max-simulated 250000] [--seed 1] [--svg docs/scale-model.svg]
- *        [--set name=value,…]   (relay settings, e.g. page sizes; scan segments S and shards K once they exist)
+ *        [--set name=value,…]   (relay settings, e.g. feedPageSize, feedsPerMessage, scanSegments, subscribersPerShard)
+ *        [--pollers 5,300]      (SQS event source scaling: concurrent batches at start, added a minute)
+ *   node --import tsx bench/scale-model/run.ts --from a.json,b.json [--svg …]
+ *        (tabulates and charts the results of earlier `--json` runs together, without simulating)
  *
  * The model's assumptions:
  * - Code: `createHandlers` and the application module run unchanged; only the adapters are replaced. CPU time
  *   of the code is not modelled (an invocation lasts as long as its awaited I/O); nothing fails or is
  *   duplicated, so every message is handled once.
- * - Lambda: each SQS event source starts with 5 concurrent batches and adds 300 a minute while messages
- *   wait, up to the account concurrency (`--concurrency`, also each source's maximum concurrency); a function
- *   adds at most 1,000 environments per 10 s; a cold start costs 300 ms, a poll-to-invoke 20 ms; batch sizes,
- *   visibility time-outs and receive counts come from `QUEUES`. Billing: per request plus GB-s of the handler
- *   and init time at each function's memory (fetch 1 GB, others 512 MB), arm64.
+ * - Lambda: each SQS event source starts with 5 concurrent batches and adds 300 a minute (`--pollers`) while
+ *   messages wait, up to the account concurrency (`--concurrency`, also each source's maximum concurrency); a
+ *   function adds at most 1,000 environments per 10 s; a cold start costs 300 ms, a poll-to-invoke 20 ms; batch
+ *   sizes, visibility time-outs and receive counts come from `QUEUES`. Billing: per request plus GB-s of the
+ *   handler and init time at each function's memory (fetch 1 GB, others 512 MB), arm64.
  * - SQS: 10 ms a request; SendMessageBatch of ≤ 10 entries, 4 at a time; the event source's ReceiveMessage
  *   and DeleteMessageBatch are counted per batch (empty polls are not).
- * - DynamoDB: 5 ms a request; each port call is the request(s) the DynamoDB adapter sends; a Scan/Query page
- *   holds min(Limit, 1 MB / item size) items; capacity units from approximate item sizes; one partition key
- *   serves 3,000 RRU/1,000 WRU a second and a table 40,000 of each (token buckets with 1 s of burst); a
- *   request over the rate waits its turn (the SDK's retries, modelled as a queue). Adaptive capacity's
- *   split-for-heat is not modelled.
+ * - DynamoDB: 5 ms a request; each port call is the request(s) the DynamoDB adapter sends (a feed commit one
+ *   conditional UpdateItem on the feed's key; articles BatchWriteItems of 25 and eventually consistent
+ *   BatchGetItems of 100 on the feed's key; a scan page one Scan of its segment, spread over the table; a
+ *   subscriber page one consistent Query of `<feedId>#<shard>`; a ledger claim or completion one UpdateItem on
+ *   the step's chain, e.g. `fetch#<runId>.<segment>` or `deliver#<runId>.<bucket>`; a run's start an UpdateItem
+ *   of the lock and a PutItem; the table's size one DescribeTable); a Scan/Query page holds min(Limit, 1 MB /
+ *   item size) items; capacity units from approximate item sizes; one partition key serves 3,000 RRU/1,000 WRU
+ *   a second and a table 40,000 of each (token buckets with 1 s of burst); a request over the rate waits its
+ *   turn (the SDK's retries, modelled as a queue). Adaptive capacity's split-for-heat is not modelled.
  * - EventBridge: 20 ms a PutEvents of ≤ 10 entries; the rule delivers to the fan-out queue at once.
  * - The web: feed servers answer after a lognormal latency (median 300 ms, p99 3 s, time-out 10 s); 5 % of
  *   feeds changed and answer 200 with 5 new items, the rest 304. Webhook receivers answer 2xx after median
  *   200 ms, p99 2 s. A fan-out scenario is a crawl of its one feed, which has one new article.
+ * - Parallelism: start-crawl sizes the scan from the table's count (S = ⌈feeds / feedsPerSegment⌉, at most
+ *   maxScanSegments) and the fan-out's feed has K = the power of two that `grownShardCount` reaches for its
+ *   subscribers; a crawl simulated smaller than its scenario keeps the segment length (its S is that of the
+ *   simulated table), a fan-out keeps the scenario's K.
  * - Scale: the tables are computed, not stored; a scenario larger than `--max-simulated` items is simulated
  *   at that size and extrapolated (labelled): time = simulated time + remaining items / the steady rate
  *   (25–75 % done); requests, units and invocations along the line through a one-item run and the simulated
  *   run; GB-s at the steady per-item figure. `--max-simulated 0` simulates everything. The simulated part
  *   must reach the steady state (the pollers need about 3.3 min to reach 1,000), or the extrapolation is
- *   optimistic on GB-s.
+ *   optimistic on GB-s and pessimistic on time.
  * - Prices: us-east-1 on-demand (see `PRICES` in aws-model.ts).
  */
 import 'reflect-metadata';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RelaySettings } from '../../src/application/settings.js';
+import { STANDARD_POLLERS } from './lambda-platform.js';
 import { SCENARIOS, runScenario, type ScenarioResult } from './scenario.js';
 import { duration, progressChart } from './svg.js';
 
@@ -53,6 +65,10 @@ const { values } = parseArgs({
     svg: { type: 'string', default: 'docs/scale-model.svg' },
     /** Relay settings to run under, e.g. `--set feedPageSize=500,subscriberPageSize=1000`. */
     set: { type: 'string', default: '' },
+    /** The SQS event sources' scaling, `<at start>,<added a minute>`: `5,300` standard mode; e.g. `5,1000`. */
+    pollers: { type: 'string', default: `${STANDARD_POLLERS.atStart},${STANDARD_POLLERS.rampPerMinute}` },
+    /** Results of earlier `--json` runs (comma-separated files) to tabulate and chart instead of simulating. */
+    from: { type: 'string', default: '' },
   },
 });
 
@@ -66,6 +82,11 @@ for (const [name, value] of [
 ] as const) {
   if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a whole number, got ${value}`);
 }
+const [atStart, rampPerMinute] = values.pollers.split(',').map(Number);
+if (!Number.isSafeInteger(atStart) || !Number.isSafeInteger(rampPerMinute) || atStart! < 1 || rampPerMinute! < 1) {
+  throw new Error(`--pollers takes <at start>,<added a minute>, got ${JSON.stringify(values.pollers)}`);
+}
+const pollers = { atStart: atStart!, rampPerMinute: rampPerMinute! };
 const settings = Object.fromEntries(
   values.set
     .split(',')
@@ -85,19 +106,34 @@ if (unknown.length > 0) {
 }
 
 const results: ScenarioResult[] = [];
-for (const spec of SCENARIOS.filter((s) => wanted.includes(s.name))) {
+const files = values.from.split(',').filter((file) => file.trim() !== '');
+for (const file of files) {
+  const earlier = JSON.parse(await readFile(file.trim(), 'utf8')) as { concurrency: number; results: ScenarioResult[] };
+  if (earlier.concurrency !== concurrency) {
+    throw new Error(`${file} was simulated at concurrency ${earlier.concurrency}, not ${concurrency}`);
+  }
+  results.push(...earlier.results.filter((r) => wanted.includes(r.name)));
+}
+for (const spec of files.length > 0 ? [] : SCENARIOS.filter((s) => wanted.includes(s.name))) {
   if (!values.json) process.stderr.write(`simulating ${spec.name}…\n`);
-  results.push(await runScenario(spec, { concurrency, seed, maxSimulated, settings }));
+  results.push(await runScenario(spec, { concurrency, seed, maxSimulated, settings, pollers }));
 }
 
+const millions = (n: number) => `${(n / 1e6).toLocaleString('en-US')} M`;
+const extrapolated = results.filter((r) => r.extrapolated);
 const subtitle =
   `account concurrency ${concurrency}; real handlers and use cases on a simulated AWS; ` +
-  `scenarios over ${maxSimulated > 0 ? maxSimulated.toLocaleString('en-US') : 'no limit of'} items extrapolated`;
+  (files.length === 0 && values.pollers !== `${STANDARD_POLLERS.atStart},${STANDARD_POLLERS.rampPerMinute}`
+    ? `pollers ${pollers.atStart} + ${pollers.rampPerMinute}/min; `
+    : '') +
+  (extrapolated.length === 0
+    ? 'every item simulated'
+    : `extrapolated: ${extrapolated.map((r) => `${r.name} from ${millions(r.simulatedItems)}`).join(', ')}`);
 await mkdir(dirname(values.svg), { recursive: true });
 await writeFile(values.svg, progressChart(results, subtitle));
 
 if (values.json) {
-  process.stdout.write(JSON.stringify({ concurrency, maxSimulated, seed, settings, results }, null, 2) + '\n');
+  process.stdout.write(JSON.stringify({ concurrency, maxSimulated, seed, settings, pollers, results }, null, 2) + '\n');
 } else {
   process.stdout.write(table(results) + `\nchart: ${values.svg}\n`);
 }
@@ -126,7 +162,9 @@ function table(rows: readonly ScenarioResult[]): string {
     return [
       r.name,
       r.extrapolated ? `${n(r.simulatedItems)} (extrapolated)` : `${n(r.simulatedItems)} (all)`,
-      `${r.segments}/${r.shards}`,
+      r.kind === 'crawl'
+        ? `S ${n(r.segments)}${r.simulatedSegments !== r.segments ? ` (sim ${n(r.simulatedSegments)})` : ''}`
+        : `K ${n(r.shards)}`,
       duration(r.seconds),
       n(r.steadyRate),
       n(r.lambdaInvocations),

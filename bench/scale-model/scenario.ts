@@ -2,15 +2,16 @@ import { ContainerModule } from 'inversify';
 import { pino } from 'pino';
 import { QUEUES } from '../../src/adapters/aws-resources.js';
 import { SequentialIdGenerator } from '../../src/adapters/memory/fixed-clock.js';
-import { relaySettings, type RelaySettings } from '../../src/application/settings.js';
+import { relaySettings, segmentsFor, type RelaySettings } from '../../src/application/settings.js';
 import { TOKENS } from '../../src/application/tokens.js';
 import { SummarizeRun } from '../../src/application/use-cases/summarize-run.js';
 import type { CrawlRunSummary } from '../../src/domain/crawl-run.js';
+import { grownShardCount } from '../../src/domain/subscription.js';
 import { applicationModule } from '../../src/entrypoints/container/application.module.js';
 import { compose } from '../../src/entrypoints/container/compose.js';
 import { createHandlers, type SqsHandler } from '../../src/entrypoints/lambda/handlers.js';
 import { PRICES, SimulatedAws } from './aws-model.js';
-import { LambdaPlatform, type FunctionStats } from './lambda-platform.js';
+import { LambdaPlatform, type FunctionStats, type PollerScaling } from './lambda-platform.js';
 import {
   MeteredArticleStore,
   MeteredFeedStore,
@@ -56,6 +57,8 @@ export interface ModelOptions {
   /** Simulate at most this many items; a larger scenario is simulated at this size and extrapolated. */
   readonly maxSimulated: number;
   readonly settings?: Partial<RelaySettings>;
+  /** The event sources' scaling; default standard mode (5 concurrent batches, +300 a minute). */
+  readonly pollers?: PollerScaling;
   /** Share of feeds that changed since the last crawl; default 5 %. */
   readonly changedShare?: number;
   /** New items in a changed feed; default 5. */
@@ -83,7 +86,10 @@ export interface ScenarioResult {
   readonly simulatedSeconds: number;
   /** Items a second in the steady middle of the simulated run (25 % to 75 % done). */
   readonly steadyRate: number;
+  /** Scan segments S of the full scenario, and of its simulated part (derived from the simulated table's size). */
   readonly segments: number;
+  readonly simulatedSegments: number;
+  /** Subscriber shards K of the fan-out's feed (the simulation keeps the full scenario's K). */
   readonly shards: number;
   readonly lambdaInvocations: number;
   readonly gbSeconds: number;
@@ -106,13 +112,21 @@ export interface ScenarioResult {
 /** Memory of each function as the CDK app deploys it (the fetch function has 1 GB). */
 const memoryMbOf = (key: string): number => (key.startsWith('fetch') ? 1024 : 512);
 
-/** The scan segments S and subscriber shards K, from the settings when the application has them. */
-export function parallelism(settings: RelaySettings, subscribers: number): { segments: number; shards: number } {
-  const raw = settings as unknown as Record<string, unknown>;
-  const segments = Number(raw.scanSegments ?? raw.feedScanSegments ?? raw.segments ?? 1);
-  const perShard = Number(raw.subscribersPerShard ?? Number.POSITIVE_INFINITY);
-  const shards = Number.isFinite(perShard) && subscribers > 0 ? Math.max(1, Math.ceil(subscribers / perShard)) : 1;
-  return { segments: Number.isInteger(segments) && segments > 0 ? segments : 1, shards };
+/**
+ * The scan segments S of a crawl of `feeds` feeds and the subscriber shards K of a feed of `subscribers`
+ * subscribers, as the application derives them: S from the settings (`scanSegments`, or one segment per
+ * `feedsPerSegment` feeds of the table's approximate count, at most `maxScanSegments`), K by doubling from 1
+ * while the subscribers exceed K × `subscribersPerShard` (`grownShardCount`, as `addSubscribers` grows it).
+ */
+export function parallelism(
+  settings: RelaySettings,
+  feeds: number,
+  subscribers: number,
+): { segments: number; shards: number } {
+  return {
+    segments: segmentsFor(settings, feeds),
+    shards: grownShardCount(1, subscribers, settings.subscribersPerShard),
+  };
 }
 
 /** Requests and usage counted up to one instant, with the items done by then. */
@@ -158,8 +172,15 @@ export async function runScenario(spec: ScenarioSpec, options: ModelOptions): Pr
   const wallStart = performance.now();
   const simulated = Math.min(spec.items, options.maxSimulated > 0 ? options.maxSimulated : spec.items);
   const settings = relaySettings(options.settings);
-  // Shards follow the scenario's full subscriber count, so a smaller simulation keeps the full parallelism.
-  const { segments, shards } = parallelism(settings, spec.kind === 'fanout' ? spec.items : 0);
+  // S and K of the full scenario. The simulation keeps K (shards follow the feed's full subscriber count, so
+  // a smaller simulation keeps the fan-out's full parallelism) but derives S from the simulated table, as
+  // start-crawl does from DescribeTable: a smaller simulation keeps the length of each segment's relay.
+  const { segments, shards } = parallelism(
+    settings,
+    spec.kind === 'crawl' ? spec.items : 1,
+    spec.kind === 'fanout' ? spec.items : 0,
+  );
+  const simulatedSegments = parallelism(settings, spec.kind === 'crawl' ? simulated : 1, 0).segments;
   const main = await simulate(spec.kind, simulated, shards, options);
   const extrapolated = spec.items > simulated;
   // Counts grow with the items along the line through a one-item run (the fixed part) and the simulated run.
@@ -195,6 +216,7 @@ export async function runScenario(spec: ScenarioSpec, options: ModelOptions): Pr
     simulatedSeconds: main.drainedSeconds,
     steadyRate: main.steadyRate,
     segments,
+    simulatedSegments,
     shards,
     lambdaInvocations: Math.round(usage.lambdaInvocations),
     gbSeconds: usage.gbSeconds,
@@ -249,7 +271,7 @@ async function simulate(kind: ScenarioKind, items: number, shards: number, optio
     memoryMb: memoryMbOf(key),
     handler: (event: Parameters<SqsHandler>[0]) => handlerOf[key]!(event),
   }));
-  const platform = new LambdaPlatform(time, aws, specs, options.concurrency);
+  const platform = new LambdaPlatform(time, aws, specs, options.concurrency, options.pollers);
   progress.concurrency = () => platform.concurrency;
   const tally = (): Tally => {
     const lambda = platform.usage();

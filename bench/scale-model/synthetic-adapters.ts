@@ -1,12 +1,17 @@
-import type { Article, ParsedItem, StoredArticle } from '../../src/domain/article.js';
-import type { CrawlRun, DeliveryState, FeedRunOutcome } from '../../src/domain/crawl-run.js';
+import type { ParsedItem, StoredArticle } from '../../src/domain/article.js';
+import type { CrawlRun } from '../../src/domain/crawl-run.js';
 import type { PagePosition } from '../../src/domain/cursor.js';
-import type { Feed } from '../../src/domain/feed.js';
+import type { Feed, FeedUpdate } from '../../src/domain/feed.js';
 import type { Subscription } from '../../src/domain/subscription.js';
 import type { ArticleStore } from '../../src/application/ports/article-store.port.js';
 import type { Clock } from '../../src/application/ports/clock.port.js';
 import type { FeedFetcher, FetchRequest, FetchResult } from '../../src/application/ports/feed-fetcher.port.js';
-import type { FeedPageReader, FeedRepository } from '../../src/application/ports/feed-store.port.js';
+import type {
+  CommitResult,
+  FeedPageReader,
+  FeedRepository,
+  ScanSegment,
+} from '../../src/application/ports/feed-store.port.js';
 import type {
   DeliveryResult,
   Notification,
@@ -16,6 +21,7 @@ import type { Page } from '../../src/application/ports/page.js';
 import type { RunStore } from '../../src/application/ports/run-store.port.js';
 import type { ClaimResult, StepLedger, StepRecord } from '../../src/application/ports/step-ledger.port.js';
 import type {
+  PlacedSubscription,
   SubscriberPageReader,
   SubscriptionRepository,
 } from '../../src/application/ports/subscription-store.port.js';
@@ -56,16 +62,22 @@ export class VirtualClock implements Clock {
 
 /**
  * A feed table of `count` feeds, computed from the position: feed i is `feed-<i>` at
- * `https://feeds.example/<i>.xml`, active, due, with an ETag from an earlier crawl. Saves are accepted
- * and dropped (a run reads each feed once); the table itself is fixed.
+ * `https://feeds.example/<i>.xml`, active, due, at version 0, with an ETag from an earlier crawl. A commit
+ * moves the feed to its next version (one byte a feed: a run commits each feed at most once); nothing else
+ * of the table changes.
  */
 export class SyntheticFeedTable implements FeedRepository, FeedPageReader {
+  private readonly versions: Uint8Array;
+  commits = 0;
+
   constructor(
     readonly count: number,
     private readonly epoch: number,
-    /** Extra attributes every feed item carries (e.g. `subscriberShards` once feeds have shards). */
+    /** Extra attributes every feed item carries (e.g. `subscriberShards`). */
     private readonly extra: Readonly<Record<string, unknown>> = {},
-  ) {}
+  ) {
+    this.versions = new Uint8Array(count);
+  }
 
   feedAt(index: number): Feed {
     const past = new Date(this.epoch - 3_600_000).toISOString();
@@ -80,6 +92,7 @@ export class SyntheticFeedTable implements FeedRepository, FeedPageReader {
       errorCount: 0,
       lastFetchedAt: past,
       createdAt: past,
+      version: this.versions[index]!,
     } as Feed;
   }
 
@@ -92,14 +105,29 @@ export class SyntheticFeedTable implements FeedRepository, FeedPageReader {
     throw new Error('the synthetic feed table is fixed');
   }
 
-  async save(): Promise<void> {}
+  async commit(feedId: string, expectedVersion: number, _update: FeedUpdate): Promise<CommitResult> {
+    const index = feedIndexOf(feedId);
+    if (index < 0 || index >= this.count || this.versions[index] !== expectedVersion) return 'conflict';
+    this.versions[index] = Math.min(255, expectedVersion + 1);
+    this.commits++;
+    return 'committed';
+  }
 
   async remove(): Promise<boolean> {
     return false;
   }
 
-  async readPage(after: PagePosition | undefined, limit: number): Promise<Page<Feed>> {
-    return this.readSegment(0, 1, after, limit);
+  async addSubscribers(): Promise<{ subscribers: number; subscriberShards: number }> {
+    throw new Error('the synthetic feed table is fixed');
+  }
+
+  async readPage(after: PagePosition | undefined, limit: number, segment?: ScanSegment): Promise<Page<Feed>> {
+    return this.readSegment(segment?.segment ?? 0, segment?.segments ?? 1, after, limit);
+  }
+
+  /** The table's own size, as DescribeTable would tell it: what the crawl's segment count S derives from. */
+  async approximateCount(): Promise<number> {
+    return this.count;
   }
 
   /**
@@ -125,8 +153,8 @@ export class SyntheticFeedTable implements FeedRepository, FeedPageReader {
 
 /**
  * The subscriptions table: feed 0 (the fan-out's feed) has `count` subscribers `sub-<j>`, every webhook
- * at its own URL; other feeds have none. With K shards, shard k of the feed (`<feedId>#<k>`) holds the
- * subscribers with j modulo K = k.
+ * at its own URL; other feeds have none. With K shards, shard k of the feed (partition `<feedId>#<k>`) holds
+ * the subscribers with j modulo K = k. The table is fixed: nothing is added or written.
  */
 export class SyntheticSubscriptionTable implements SubscriptionRepository, SubscriberPageReader {
   ended = 0;
@@ -134,7 +162,7 @@ export class SyntheticSubscriptionTable implements SubscriptionRepository, Subsc
   constructor(
     readonly count: number,
     private readonly epoch: number,
-    private readonly shards = 1,
+    readonly shards = 1,
   ) {}
 
   subscriptionAt(index: number): Subscription {
@@ -154,18 +182,35 @@ export class SyntheticSubscriptionTable implements SubscriptionRepository, Subsc
   }
 
   async get(feedId: string, subscriptionId: string): Promise<Subscription | undefined> {
-    const index = indexOf(subscriptionId, 'sub-');
-    return feedIndexOf(feedId) === 0 && index >= 0 && index < this.count ? this.subscriptionAt(index) : undefined;
+    return (await this.findMany(feedId, [subscriptionId]))[0]?.subscription;
+  }
+
+  async findMany(feedId: string, subscriptionIds: readonly string[]): Promise<PlacedSubscription[]> {
+    if (feedIndexOf(feedId) !== 0) return [];
+    return [...new Set(subscriptionIds)].flatMap((id) => {
+      const index = indexOf(id, 'sub-');
+      return index >= 0 && index < this.count
+        ? [{ subscription: this.subscriptionAt(index), shard: index % this.shards }]
+        : [];
+    });
+  }
+
+  async putMany(): Promise<void> {
+    throw new Error('the synthetic subscription table is fixed');
   }
 
   async end(): Promise<void> {
     this.ended++;
   }
 
-  async readPage(feedId: string, after: PagePosition | undefined, limit: number): Promise<Page<Subscription>> {
-    if (feedIndexOf(feedId) !== 0) return { items: [] };
-    const shard = feedId.includes('#') ? Number(feedId.split('#')[1]) : 0;
-    const shards = feedId.includes('#') ? this.shards : 1;
+  async readPage(
+    feedId: string,
+    shard: number,
+    after: PagePosition | undefined,
+    limit: number,
+  ): Promise<Page<Subscription>> {
+    if (feedIndexOf(feedId) !== 0 || shard >= this.shards) return { items: [] };
+    const shards = this.shards;
     const first = after === undefined ? shard : indexOf(String(after.id), 'sub-') + shards;
     const size = pageItems(limit, ITEM_BYTES.subscription);
     const items: Subscription[] = [];
@@ -178,24 +223,13 @@ export class SyntheticSubscriptionTable implements SubscriptionRepository, Subsc
 
 /**
  * Articles without keeping them: every article a synthetic feed serves in a 200 is new (its guid is unique
- * per fetch), so each is a first sighting; reading articles back rebuilds them from their ids.
+ * per fetch); reading articles back rebuilds them from their ids.
  */
 export class SyntheticArticleStore implements ArticleStore {
   stored = 0;
 
-  async storeFirstSeen(
-    feedId: string,
-    runId: string,
-    articles: readonly Article[],
-    now: Date,
-  ): Promise<StoredArticle[]> {
+  async putMany(_feedId: string, articles: readonly StoredArticle[]): Promise<void> {
     this.stored += articles.length;
-    return articles.map((article) => ({
-      ...article,
-      feedId,
-      firstSeenAt: now.toISOString(),
-      firstSeenRunId: runId,
-    }));
   }
 
   async getMany(feedId: string, articleIds: readonly string[]): Promise<StoredArticle[]> {
@@ -367,18 +401,24 @@ class ShardedMap<V> {
   }
 }
 
+/** The ledger's partition: a step id `a#b#c` is item `c` of chain `a#b`, as in the DynamoDB ledger. */
+export const chainOf = (stepId: string): string => stepId.slice(0, Math.max(0, stepId.lastIndexOf('#')));
+
 /**
  * The step ledger with the in-memory ledger's claim rules, kept small: steps in progress by id, completed
- * steps with a record by id (relay pages, tallies), completed steps without a record as a 53-bit hash only.
- * `completed(prefix)` therefore lists the completed steps that carry a record.
+ * steps with a record by chain (relay pages, fetch and delivery tallies), completed steps without a record
+ * as a 53-bit hash only. `completed(prefix)` reads the prefix's chain, as the DynamoDB ledger's Query does,
+ * and therefore lists the completed steps that carry a record.
  */
 export class CompactStepLedger implements StepLedger {
   private readonly held = new Map<string, { owner: string; leaseUntil: number }>();
-  private readonly records = new Map<string, StepRecord>();
+  private readonly records = new Map<string, Map<string, StepRecord>>();
   private readonly doneWithoutRecord = new ShardedMap<true>();
 
   private isDone(stepId: string): boolean {
-    return this.records.has(stepId) || this.doneWithoutRecord.get(hash53(stepId)) === true;
+    return (
+      this.records.get(chainOf(stepId))?.has(stepId) === true || this.doneWithoutRecord.get(hash53(stepId)) === true
+    );
   }
 
   async claim(stepId: string, owner: string, leaseSeconds: number, now: Date): Promise<ClaimResult> {
@@ -393,8 +433,12 @@ export class CompactStepLedger implements StepLedger {
     const step = this.held.get(stepId);
     if (!step || step.owner !== owner) return;
     this.held.delete(stepId);
-    if (record) this.records.set(stepId, record);
-    else this.doneWithoutRecord.set(hash53(stepId), true);
+    if (record) {
+      const chain = chainOf(stepId);
+      let steps = this.records.get(chain);
+      if (!steps) this.records.set(chain, (steps = new Map()));
+      steps.set(stepId, record);
+    } else this.doneWithoutRecord.set(hash53(stepId), true);
   }
 
   async release(stepId: string, owner: string): Promise<void> {
@@ -403,57 +447,32 @@ export class CompactStepLedger implements StepLedger {
 
   async completed(prefix: string): Promise<StepRecord[]> {
     const found: StepRecord[] = [];
-    for (const [id, record] of this.records) if (id.startsWith(prefix)) found.push(record);
+    for (const [id, record] of this.records.get(chainOf(prefix)) ?? []) if (id.startsWith(prefix)) found.push(record);
     return found;
   }
 }
 
-const OUTCOMES: readonly FeedRunOutcome[] = ['fetched', 'notModified', 'failed', 'gone', 'skipped'];
-const STATES: readonly DeliveryState[] = ['delivered', 'failed', 'pending'];
-
-/**
- * Runs and their outcome records, with the in-memory run store's rules (idempotent per feed; a final delivery
- * state never turns back into pending), keyed by a 53-bit hash of the feed or notification id.
- */
+/** Runs and the active one, with the in-memory run store's rules (at most one active run). */
 export class CompactRunStore implements RunStore {
   private readonly runs = new Map<string, CrawlRun>();
-  private readonly outcomes = new Map<string, ShardedMap<number>>();
-  private readonly states = new Map<string, ShardedMap<number>>();
+  private activeRun: string | undefined;
 
-  async create(run: CrawlRun): Promise<void> {
+  async begin(run: CrawlRun, replacing: string | undefined): Promise<boolean> {
+    if (this.activeRun !== replacing) return false;
+    this.activeRun = run.id;
     if (!this.runs.has(run.id)) this.runs.set(run.id, run);
+    return true;
+  }
+
+  async active(): Promise<string | undefined> {
+    return this.activeRun;
+  }
+
+  async abandonActive(): Promise<void> {
+    this.activeRun = undefined;
   }
 
   async get(runId: string): Promise<CrawlRun | undefined> {
     return this.runs.get(runId);
   }
-
-  async recordFeedOutcome(runId: string, feedId: string, outcome: FeedRunOutcome, newArticles: number): Promise<void> {
-    child(this.outcomes, runId).set(hash53(feedId), newArticles * 8 + OUTCOMES.indexOf(outcome));
-  }
-
-  async recordDelivery(runId: string, notificationId: string, state: DeliveryState): Promise<void> {
-    const states = child(this.states, runId);
-    const key = hash53(notificationId);
-    const current = states.get(key);
-    if (current !== undefined && STATES[current] !== 'pending') return;
-    states.set(key, STATES.indexOf(state));
-  }
-
-  async feedOutcomes(runId: string): Promise<{ outcome: FeedRunOutcome; newArticles: number }[]> {
-    return [...(this.outcomes.get(runId)?.values() ?? [])].map((code) => ({
-      outcome: OUTCOMES[code % 8]!,
-      newArticles: Math.floor(code / 8),
-    }));
-  }
-
-  async deliveries(runId: string): Promise<DeliveryState[]> {
-    return [...(this.states.get(runId)?.values() ?? [])].map((code) => STATES[code]!);
-  }
-}
-
-function child<V>(parent: Map<string, ShardedMap<V>>, runId: string): ShardedMap<V> {
-  let found = parent.get(runId);
-  if (!found) parent.set(runId, (found = new ShardedMap()));
-  return found;
 }

@@ -1,21 +1,27 @@
 import { describe, expect, it } from '@jest/globals';
 import { SimulatedAws, ThroughputLimiter } from '../../bench/scale-model/aws-model.js';
-import { runScenario } from '../../bench/scale-model/scenario.js';
-import { Progress, SyntheticFeedFetcher, SyntheticFeedTable } from '../../bench/scale-model/synthetic-adapters.js';
+import { parallelism, runScenario } from '../../bench/scale-model/scenario.js';
+import {
+  feedIdAt,
+  Progress,
+  SyntheticFeedFetcher,
+  SyntheticFeedTable,
+} from '../../bench/scale-model/synthetic-adapters.js';
+import { relaySettings } from '../../src/application/settings.js';
 import { VirtualTime } from '../../bench/scale-model/virtual-time.js';
 
 const model = { concurrency: 1000, seed: 7, maxSimulated: 0 };
 
-/** Feeds the synthetic web says changed, among the first `count`. */
-function changedFeeds(count: number): number {
+/** Feeds the synthetic web says changed, among feeds `from` (inclusive) to `to` (exclusive). */
+function changedIn(from: number, to: number): number {
   const time = new VirtualTime();
   const fetcher = new SyntheticFeedFetcher(
     time,
     Math.random,
     { changedShare: 0.05, newItems: 5, medianMs: 300, p99Ms: 3000, timeoutMs: 10_000 },
-    new Progress(count, time),
+    new Progress(to, time),
   );
-  return Array.from({ length: count }, (_, i) => i).filter((i) => fetcher.changed(i)).length;
+  return Array.from({ length: to - from }, (_, i) => from + i).filter((i) => fetcher.changed(i)).length;
 }
 
 describe('VirtualTime', () => {
@@ -79,15 +85,56 @@ describe('SyntheticFeedTable', () => {
     expect(seen).toHaveLength(250);
     expect(new Set(seen).size).toBe(250);
   });
+
+  it('splits the feeds over disjoint scan segments', async () => {
+    const table = new SyntheticFeedTable(1000, Date.parse('2026-01-01T00:00:00Z'));
+    const seen: string[] = [];
+    for (let segment = 0; segment < 3; segment++) {
+      let page = await table.readPage(undefined, 100, { segment, segments: 3 });
+      seen.push(...page.items.map((f) => f.id));
+      while (page.next) {
+        page = await table.readPage(page.next, 100, { segment, segments: 3 });
+        seen.push(...page.items.map((f) => f.id));
+      }
+    }
+
+    expect(new Set(seen).size).toBe(1000);
+    expect(seen).toHaveLength(1000);
+  });
+
+  it('commits a feed once at the version the scan read', async () => {
+    const table = new SyntheticFeedTable(10, Date.parse('2026-01-01T00:00:00Z'));
+    const feed = (await table.get(feedIdAt(3)))!;
+    const update = { url: feed.url, nextFetchAt: feed.nextFetchAt, status: 'active', errorCount: 0 } as const;
+
+    expect(await table.commit(feed.id, feed.version, update)).toBe('committed');
+    expect(await table.commit(feed.id, feed.version, update)).toBe('conflict');
+    expect((await table.get(feed.id))?.version).toBe(1);
+  });
+});
+
+describe('parallelism', () => {
+  it('derives S from the feed count and K by doubling, as the application does', () => {
+    const settings = relaySettings();
+
+    expect(parallelism(settings, 1_000_000, 0)).toEqual({ segments: 100, shards: 1 });
+    expect(parallelism(settings, 10_000_000, 0).segments).toBe(1000);
+    expect(parallelism(settings, 1, 12_500_000).shards).toBe(128);
+    expect(parallelism(settings, 1, 50_000_000).shards).toBe(512);
+    expect(parallelism(relaySettings({ scanSegments: 7 }), 10_000_000, 0).segments).toBe(7);
+  });
 });
 
 describe('the scale model', () => {
   it('crawls 1,000 feeds with the real handlers: every feed fetched once, the summary exact', async () => {
     const result = await runScenario({ name: 'crawl-1k', kind: 'crawl', items: 1000 }, model);
 
-    const changed = changedFeeds(1000);
+    const changed = changedIn(0, 1000);
+    // One fetch message per 25 consecutive feeds; a discovery per changed feed, 10 to a PutEvents.
+    const messages = Array.from({ length: 40 }, (_, m) => changedIn(m * 25, (m + 1) * 25));
     expect(result.extrapolated).toBe(false);
     expect(result.everyItemOnce).toBe(true);
+    expect(result.segments).toBe(1);
     expect(result.summary).toMatchObject({
       feeds: 1000,
       fetched: changed,
@@ -97,18 +144,51 @@ describe('the scale model', () => {
       scanComplete: true,
       complete: true,
     });
-    expect(result.requests['dynamodb.GetItem']).toBe(1000);
-    // Ten full pages of 100, then the empty page after the last key.
-    expect(result.requests['dynamodb.Scan']).toBe(11);
-    expect(result.requests['eventbridge.PutEvents']).toBe(changed);
-    expect(result.functions.find((f) => f.key === 'fetchFeed')?.messages).toBe(1000);
+    expect(result.requests).toEqual({
+      // The count that sizes the scan, the active run's lock, the new run.
+      'dynamodb.DescribeTable': 1,
+      'dynamodb.GetItem': 1,
+      'dynamodb.PutItem': 1,
+      // Four full pages of 250, then the empty page after the last key.
+      'dynamodb.Scan': 5,
+      // The run's lock; claim and completion of 5 scan pages and 40 fetch messages; one commit per changed
+      // feed (a 304 writes nothing).
+      'dynamodb.UpdateItem': 1 + 2 * 5 + 2 * 40 + changed,
+      // The 5 new articles of each changed feed: one batch.
+      'dynamodb.BatchWriteItem': changed,
+      // Each discovery's fan-out reads the first page of the feed's one shard (empty) in start-fan-out.
+      'dynamodb.Query': changed,
+      'eventbridge.PutEvents': messages.filter((n) => n > 0).reduce((sum, n) => sum + Math.ceil(n / 10), 0),
+      // The first scan step; then each full page: its 10 fetch messages, and the relay.
+      'sqs.SendMessageBatch': 1 + 2 * 4,
+      'sqs.ReceiveMessage': expect.any(Number),
+      'sqs.DeleteMessageBatch': expect.any(Number),
+    });
+    expect(result.functions.find((f) => f.key === 'fetchFeed')?.messages).toBe(40);
+    expect(result.functions.find((f) => f.key === 'startFanOut')?.messages).toBe(changed);
     expect(result.seconds).toBeGreaterThan(0);
   });
 
-  it('fans one article out to 10 subscribers: every subscriber delivered once', async () => {
+  it('scans S segments in parallel relays, each to its own empty last page', async () => {
+    const result = await runScenario(
+      { name: 'crawl-1k-s4', kind: 'crawl', items: 1000 },
+      { ...model, settings: { feedsPerSegment: 250 } },
+    );
+
+    expect(result.segments).toBe(4);
+    expect(result.everyItemOnce).toBe(true);
+    expect(result.summary).toMatchObject({ feeds: 1000, failed: 0, complete: true });
+    // Each segment: one full page of 250, then an empty one.
+    expect(result.requests['dynamodb.Scan']).toBe(8);
+    expect(result.functions.find((f) => f.key === 'scanFeeds')?.messages).toBe(8);
+    expect(result.functions.find((f) => f.key === 'fetchFeed')?.messages).toBe(40);
+  });
+
+  it('fans one article out to 10 subscribers: every subscriber delivered once, in one deliver message', async () => {
     const result = await runScenario({ name: 'fanout-10', kind: 'fanout', items: 10 }, model);
 
     expect(result.everyItemOnce).toBe(true);
+    expect(result.shards).toBe(1);
     expect(result.summary).toMatchObject({
       feeds: 1,
       fetched: 1,
@@ -117,7 +197,29 @@ describe('the scale model', () => {
       complete: true,
     });
     expect(result.requests['eventbridge.PutEvents']).toBe(1);
-    expect(result.functions.find((f) => f.key === 'deliver')?.messages).toBe(10);
+    // Start-fan-out scans the one shard's first page itself: no scan-subscribers message.
+    expect(result.requests['dynamodb.Query']).toBe(1);
+    expect(result.functions.find((f) => f.key === 'scanSubscribers')?.messages).toBe(0);
+    expect(result.functions.find((f) => f.key === 'deliver')?.messages).toBe(1);
+    // The articles of the delivery, read once for its 10 recipients.
+    expect(result.requests['dynamodb.BatchGetItem']).toBe(1);
+  });
+
+  it('fans out over K shards: one relay per shard, 100 recipients to a deliver message', async () => {
+    const result = await runScenario(
+      { name: 'fanout-1k', kind: 'fanout', items: 1000 },
+      { ...model, settings: { subscribersPerShard: 100 } },
+    );
+
+    // 1,000 subscribers over at most K × 100: K doubles from 1 to 16.
+    expect(result.shards).toBe(16);
+    expect(result.everyItemOnce).toBe(true);
+    expect(result.summary).toMatchObject({ notifications: { delivered: 1000, failed: 0, pending: 0 } });
+    // More shards than start-fan-out scans inline: 16 first steps as messages, each shard one page of 62 or 63.
+    expect(result.functions.find((f) => f.key === 'scanSubscribers')?.messages).toBe(16);
+    expect(result.requests['dynamodb.Query']).toBe(16);
+    expect(result.functions.find((f) => f.key === 'deliver')?.messages).toBe(16);
+    expect(result.requests['dynamodb.BatchGetItem']).toBe(16);
   });
 
   it('extrapolates a larger scenario along the line through a one-item run and the simulated run', async () => {
@@ -128,8 +230,10 @@ describe('the scale model', () => {
 
     expect(result.extrapolated).toBe(true);
     expect(result.simulatedItems).toBe(1000);
-    // One GetItem per feed; the run's single Scan of its last, empty page is not multiplied.
-    expect(result.requests['dynamodb.GetItem']).toBe(2000);
+    // The fixed part stays fixed: one DescribeTable sizes the scan whatever the table holds.
+    expect(result.requests['dynamodb.DescribeTable']).toBe(1);
+    // 80 fetch-message steps and 10 scan-page steps claimed and completed at 2,000 feeds, plus the run's lock.
+    expect(result.requests['dynamodb.UpdateItem']).toBeGreaterThan(1 + 2 * 80 + 2 * 8);
     expect(result.requests['dynamodb.Scan']).toBeLessThan(25);
     expect(result.curve[result.curve.length - 1]).toEqual([result.seconds, 1, expect.any(Number)]);
   });
