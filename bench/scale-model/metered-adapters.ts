@@ -196,8 +196,8 @@ export class MeteredSubscriptions implements SubscriptionRepository, SubscriberP
 }
 
 /**
- * The articles table as `DynamoDbArticleStore` uses it, partitioned by feed: BatchWriteItems of 25 (8 at a
- * time), eventually consistent BatchGetItems of 100 (one at a time).
+ * The articles table as `DynamoDbArticleStore` uses it, partitioned by feed: one PutItem per discovery (its
+ * articles together) and one eventually consistent Query to read a discovery back.
  */
 export class MeteredArticleStore implements ArticleStore {
   constructor(
@@ -205,29 +205,25 @@ export class MeteredArticleStore implements ArticleStore {
     private readonly aws: SimulatedAws,
   ) {}
 
-  async putMany(feedId: string, articles: readonly StoredArticle[]): Promise<void> {
-    const distinct = [...new Map(articles.map((a) => [a.id, a])).values()];
-    await concurrently(chunks(distinct, BATCH_WRITE_ITEMS), 8, (batch) =>
-      this.aws.dynamodb({
-        table: 'articles',
-        operation: 'BatchWriteItem',
-        partition: feedId,
-        writeUnits: batch.length * writeUnitsOf(ITEM_BYTES.article),
-      }),
-    );
-    return this.inner.putMany(feedId, articles);
+  async putDiscovery(feedId: string, eventId: string, articles: readonly StoredArticle[]): Promise<void> {
+    await this.aws.dynamodb({
+      table: 'articles',
+      operation: 'PutItem',
+      partition: feedId,
+      writeUnits: writeUnitsOf(articles.length * ITEM_BYTES.article),
+    });
+    return this.inner.putDiscovery(feedId, eventId, articles);
   }
 
-  async getMany(feedId: string, articleIds: readonly string[]): Promise<StoredArticle[]> {
-    for (const batch of chunks([...new Set(articleIds)], BATCH_GET_KEYS)) {
-      await this.aws.dynamodb({
-        table: 'articles',
-        operation: 'BatchGetItem',
-        partition: feedId,
-        readUnits: batch.length * readUnitsOf(ITEM_BYTES.article, false),
-      });
-    }
-    return this.inner.getMany(feedId, articleIds);
+  async getDiscovery(feedId: string, eventId: string): Promise<StoredArticle[]> {
+    const articles = await this.inner.getDiscovery(feedId, eventId);
+    await this.aws.dynamodb({
+      table: 'articles',
+      operation: 'Query',
+      partition: feedId,
+      readUnits: readUnitsOf(Math.max(1, articles.length) * ITEM_BYTES.article, false),
+    });
+    return articles;
   }
 }
 

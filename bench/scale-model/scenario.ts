@@ -243,7 +243,8 @@ async function simulate(kind: ScenarioKind, items: number, shards: number, optio
   const feeds = new SyntheticFeedTable(
     kind === 'crawl' ? items : 1,
     time.epoch,
-    shards > 1 ? { subscriberShards: shards } : {},
+    // A crawl's feeds have no subscribers (their discoveries go nowhere); the fan-out feed has them all.
+    kind === 'fanout' ? { subscribers, subscriberShards: shards } : { subscribers: 0 },
   );
   const subscriptions = new SyntheticSubscriptionTable(subscribers, time.epoch, shards);
   const fetched = new Progress(feeds.count, time);

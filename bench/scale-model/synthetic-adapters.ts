@@ -110,7 +110,11 @@ export class SyntheticFeedTable implements FeedRepository, FeedPageReader {
     if (index < 0 || index >= this.count || this.versions[index] !== expectedVersion) return 'conflict';
     this.versions[index] = Math.min(255, expectedVersion + 1);
     this.commits++;
-    return 'committed';
+    const feed = this.feedAt(index);
+    return {
+      ...(feed.subscribers !== undefined ? { subscribers: feed.subscribers } : {}),
+      subscriberShards: feed.subscriberShards ?? 1,
+    };
   }
 
   async remove(): Promise<boolean> {
@@ -228,11 +232,19 @@ export class SyntheticSubscriptionTable implements SubscriptionRepository, Subsc
 export class SyntheticArticleStore implements ArticleStore {
   stored = 0;
 
-  async putMany(_feedId: string, articles: readonly StoredArticle[]): Promise<void> {
+  private readonly discoveries = new Map<string, readonly string[]>();
+
+  async putDiscovery(feedId: string, eventId: string, articles: readonly StoredArticle[]): Promise<void> {
     this.stored += articles.length;
+    this.discoveries.set(
+      `${feedId}#${eventId}`,
+      articles.map((a) => a.id),
+    );
   }
 
-  async getMany(feedId: string, articleIds: readonly string[]): Promise<StoredArticle[]> {
+  /** The discovery's articles, rebuilt from their ids (a discovery no fetch stored here reads as one article). */
+  async getDiscovery(feedId: string, eventId: string): Promise<StoredArticle[]> {
+    const articleIds = this.discoveries.get(`${feedId}#${eventId}`) ?? [eventId];
     return articleIds.map((id) => ({
       id,
       feedId,
