@@ -3,7 +3,7 @@ module.exports = {
   forbidden: [
     {
       name: 'no-domain-to-outer-layers',
-      comment: 'The domain is pure: it imports nothing but itself and the platform\'s SHA-256 (node:crypto).',
+      comment: "The domain is pure: it imports nothing but itself and the platform's SHA-256 (node:crypto).",
       severity: 'error',
       from: { path: '^src/domain' },
       to: { pathNot: ['^src/domain', '^crypto$'] },
