@@ -1,3 +1,4 @@
+import { InMemoryRunStore } from '../../src/adapters/memory/in-memory-run-store.js';
 import { ContainerModule } from 'inversify';
 import { pino } from 'pino';
 import { QUEUES } from '../../src/adapters/aws-resources.js';
@@ -22,7 +23,6 @@ import {
   SimulatedWorkDispatcher,
 } from './metered-adapters.js';
 import {
-  CompactRunStore,
   CompactStepLedger,
   Progress,
   SyntheticArticleStore,
@@ -304,7 +304,7 @@ async function simulate(kind: ScenarioKind, items: number, shards: number, optio
     bind(TOKENS.SubscriberPageReader).toConstantValue(subscriptionStore);
     bind(TOKENS.ArticleStore).toConstantValue(new MeteredArticleStore(new SyntheticArticleStore(), aws));
     bind(TOKENS.StepLedger).toConstantValue(new MeteredStepLedger(new CompactStepLedger(), aws));
-    bind(TOKENS.RunStore).toConstantValue(new MeteredRunStore(new CompactRunStore(), aws));
+    bind(TOKENS.RunStore).toConstantValue(new MeteredRunStore(new InMemoryRunStore(), aws));
     bind(TOKENS.WorkDispatcher).toConstantValue(new SimulatedWorkDispatcher(platform, aws));
     bind(TOKENS.EventPublisher).toConstantValue(bus);
     bind(TOKENS.FeedFetcher).toConstantValue(fetcher);

@@ -1,5 +1,4 @@
 import type { ParsedItem, StoredArticle } from '../../src/domain/article.js';
-import type { CrawlRun } from '../../src/domain/crawl-run.js';
 import type { PagePosition } from '../../src/domain/cursor.js';
 import type { Feed, FeedUpdate } from '../../src/domain/feed.js';
 import type { Subscription } from '../../src/domain/subscription.js';
@@ -18,7 +17,6 @@ import type {
   NotificationSink,
 } from '../../src/application/ports/notification-sink.port.js';
 import type { Page } from '../../src/application/ports/page.js';
-import type { RunStore } from '../../src/application/ports/run-store.port.js';
 import type { ClaimResult, StepLedger, StepRecord } from '../../src/application/ports/step-ledger.port.js';
 import type {
   PlacedSubscription,
@@ -461,30 +459,5 @@ export class CompactStepLedger implements StepLedger {
     const found: StepRecord[] = [];
     for (const [id, record] of this.records.get(chainOf(prefix)) ?? []) if (id.startsWith(prefix)) found.push(record);
     return found;
-  }
-}
-
-/** Runs and the active one, with the in-memory run store's rules (at most one active run). */
-export class CompactRunStore implements RunStore {
-  private readonly runs = new Map<string, CrawlRun>();
-  private activeRun: string | undefined;
-
-  async begin(run: CrawlRun, replacing: string | undefined): Promise<boolean> {
-    if (this.activeRun !== replacing) return false;
-    this.activeRun = run.id;
-    if (!this.runs.has(run.id)) this.runs.set(run.id, run);
-    return true;
-  }
-
-  async active(): Promise<string | undefined> {
-    return this.activeRun;
-  }
-
-  async abandonActive(): Promise<void> {
-    this.activeRun = undefined;
-  }
-
-  async get(runId: string): Promise<CrawlRun | undefined> {
-    return this.runs.get(runId);
   }
 }
