@@ -312,7 +312,13 @@ async function simulate(kind: ScenarioKind, items: number, shards: number, optio
     bind(TOKENS.Clock).toConstantValue(new VirtualClock(time));
     bind(TOKENS.IdGenerator).toConstantValue(new SequentialIdGenerator());
   });
-  const container = compose(applicationModule(options.settings), modelModule);
+  // One container stands for every execution environment, so the bound that each environment puts on its
+  // own fetches (`fetchConcurrency`) is given for all of them together.
+  const perEnvironment = relaySettings(options.settings).fetchConcurrency;
+  const container = compose(
+    applicationModule({ ...options.settings, fetchConcurrency: perEnvironment * options.concurrency }),
+    modelModule,
+  );
   const handlers = createHandlers(container, pino({ level: 'silent' }));
   for (const key of Object.keys(QUEUES)) {
     const handler = (handlers as unknown as Record<string, SqsHandler | undefined>)[key];
