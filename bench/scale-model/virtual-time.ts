@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../src/adapters/aws-faults.js';
 /**
  * A discrete-event scheduler: a virtual clock and a priority queue of timers. Between two instants the
  * microtasks and immediates of the application code settle (one `setImmediate` per instant), so `await`ed
@@ -103,17 +104,8 @@ function pop(heap: Timer[]): Timer | undefined {
   return top;
 }
 
-/** A seeded pseudo-random generator (mulberry32): the same seed gives the same run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded pseudo-random generator: the same seed gives the same run (the fault injection's mulberry32). */
+export const seededRandom = (seed: number): (() => number) => mulberry32(seed);
 
 /** A lognormal sampler given its median and 99th percentile (milliseconds). */
 export function lognormal(random: () => number, medianMs: number, p99Ms: number): () => number {
