@@ -30,14 +30,7 @@ export class MemorySystem {
   }
 
   get queueHandlers(): Record<string, QueueHandler> {
-    const h = this.handlers;
-    return {
-      'scan-feeds': (records) => h.scanFeeds({ Records: records }),
-      'fetch-feed': (records) => h.fetchFeed({ Records: records }),
-      'start-fan-out': (records) => h.startFanOut({ Records: records }),
-      'scan-subscribers': (records) => h.scanSubscribers({ Records: records }),
-      deliver: (records) => h.deliver({ Records: records }),
-    };
+    return queueHandlersOf(this.handlers);
   }
 
   /** Starts a run and drives every queue until nothing is left to do; returns the run's summary. */
@@ -54,4 +47,15 @@ export class MemorySystem {
   summary(runId: string): Promise<CrawlRunSummary> {
     return this.container.get(SummarizeRun).execute(runId);
   }
+}
+
+/** The Lambda handlers by the in-memory queue each one reads, as the SQS event sources would drive them. */
+export function queueHandlersOf(h: Handlers): Record<string, QueueHandler> {
+  return {
+    'scan-feeds': (records) => h.scanFeeds({ Records: records }),
+    'fetch-feed': (records) => h.fetchFeed({ Records: records }),
+    'start-fan-out': (records) => h.startFanOut({ Records: records }),
+    'scan-subscribers': (records) => h.scanSubscribers({ Records: records }),
+    deliver: (records) => h.deliver({ Records: records }),
+  };
 }

@@ -1,6 +1,5 @@
 import type { Container } from 'inversify';
 import { pino } from 'pino';
-import type { QueueHandler } from '../../../src/adapters/memory/in-memory-queues.js';
 import type { InMemoryFeedFetcher } from '../../../src/adapters/memory/in-memory-feed-fetcher.js';
 import type { EventPublisher } from '../../../src/application/ports/event-publisher.port.js';
 import type { FeedFetcher, FetchRequest, FetchResult } from '../../../src/application/ports/feed-fetcher.port.js';
@@ -19,7 +18,7 @@ import {
   type MemoryAdapters,
 } from '../../../src/entrypoints/container/memory.module.js';
 import { createHandlers } from '../../../src/entrypoints/lambda/handlers.js';
-import { MemorySystem } from '../../support/memory-system.js';
+import { MemorySystem, queueHandlersOf } from '../../support/memory-system.js';
 import { aDocument, aFeed, aFetchFeedMessage, anItem, aSubscription } from '../../support/mothers.js';
 
 const URL_A = 'https://example.com/feed.xml';
@@ -82,17 +81,6 @@ class PermanentMove implements FeedFetcher {
     const result = await this.web.fetch({ ...request, url: to });
     return result.kind === 'failed' ? result : { ...result, url: to, permanentRedirect: to };
   }
-}
-
-function queueHandlersOf(container: Container): Record<string, QueueHandler> {
-  const h = createHandlers(container, pino({ level: 'silent' }));
-  return {
-    'scan-feeds': (records) => h.scanFeeds({ Records: records }),
-    'fetch-feed': (records) => h.fetchFeed({ Records: records }),
-    'start-fan-out': (records) => h.startFanOut({ Records: records }),
-    'scan-subscribers': (records) => h.scanSubscribers({ Records: records }),
-    deliver: (records) => h.deliver({ Records: records }),
-  };
 }
 
 function containerWith(adapters: MemoryAdapters, replace: (container: Container) => void): Container {
@@ -408,7 +396,7 @@ describe('FetchFeeds', () => {
       await adapters.bus.publish([...adapters.bus.published]); // and once more, as a duplicated event would be
 
       // Act
-      await adapters.queues.drain(queueHandlersOf(container));
+      await adapters.queues.drain(queueHandlersOf(createHandlers(container, pino({ level: 'silent' }))));
 
       // Assess
       expect(adapters.sink.received).toHaveLength(1);
