@@ -14,7 +14,7 @@ import type {
   ScanSegment,
 } from '../../src/application/ports/feed-store.port.js';
 import type { Page } from '../../src/application/ports/page.js';
-import type { RunStore } from '../../src/application/ports/run-store.port.js';
+import type { ListedRun, RunStore } from '../../src/application/ports/run-store.port.js';
 import type { ClaimResult, StepLedger, StepRecord } from '../../src/application/ports/step-ledger.port.js';
 import type {
   PlacedSubscription,
@@ -288,7 +288,12 @@ export class MeteredRunStore implements RunStore {
   async begin(run: CrawlRun, replacing: string | undefined): Promise<boolean> {
     await this.aws.dynamodb({ table: 'runs', operation: 'UpdateItem', partition: '#active', writeUnits: 1 });
     const begun = await this.inner.begin(run, replacing);
-    if (begun) await this.aws.dynamodb({ table: 'runs', operation: 'PutItem', partition: run.id, writeUnits: 1 });
+    if (begun) {
+      await Promise.all([
+        this.aws.dynamodb({ table: 'runs', operation: 'PutItem', partition: run.id, writeUnits: 1 }),
+        this.aws.dynamodb({ table: 'runs', operation: 'PutItem', partition: '#runs', writeUnits: 1 }),
+      ]);
+    }
     return begun;
   }
 
@@ -305,6 +310,16 @@ export class MeteredRunStore implements RunStore {
   async get(runId: string): Promise<CrawlRun | undefined> {
     await this.aws.dynamodb({ table: 'runs', operation: 'GetItem', partition: runId, readUnits: 1 });
     return this.inner.get(runId);
+  }
+
+  async list(limit: number): Promise<ListedRun[]> {
+    await this.aws.dynamodb({ table: 'runs', operation: 'Query', partition: '#runs', readUnits: 1 });
+    return this.inner.list(limit);
+  }
+
+  async markFinished(runId: string): Promise<void> {
+    await this.aws.dynamodb({ table: 'runs', operation: 'UpdateItem', partition: '#runs', writeUnits: 1 });
+    return this.inner.markFinished(runId);
   }
 }
 

@@ -85,6 +85,11 @@ export interface DeliverMessage {
   readonly recipients: readonly Recipient[];
   /** Not to be attempted before this instant (a Retry-After longer than one queue delay). */
   readonly notBefore?: string;
+  /**
+   * How many of the previous attempt's pending recipients this retry takes over (absent: all it carries). A
+   * resumed retry may carry fewer: a subscription removed meanwhile is counted failed.
+   */
+  readonly carried?: number;
 }
 
 /** The version each message type is read in. */
@@ -177,6 +182,7 @@ const SCHEMAS: Record<WorkMessageType, Record<string, Check>> = {
     attempt: positive,
     recipients: (v) => Array.isArray(v) && v.length > 0 && v.length <= MAX_RECIPIENTS && v.every(recipient),
     notBefore: (v) => v === undefined || instant(v),
+    carried: (v) => v === undefined || count(v),
   },
 };
 

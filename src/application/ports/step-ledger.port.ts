@@ -6,7 +6,7 @@
  */
 export interface StepLedger {
   claim(stepId: string, owner: string, leaseSeconds: number, now: Date): Promise<ClaimResult>;
-  /** Marks the step done, with a few numbers to remember (a page's item count, whether it was the last). */
+  /** Marks the step done, with what to remember (a page's item count and cursors, whether it was the last). */
   complete(stepId: string, owner: string, record?: StepRecord): Promise<void>;
   /** Gives up a claim after a failure, so that a retry need not wait for the lease to run out. */
   release(stepId: string, owner: string): Promise<void>;
@@ -16,4 +16,8 @@ export interface StepLedger {
 
 export type ClaimResult = 'claimed' | 'done' | 'busy';
 
-export type StepRecord = Readonly<Record<string, number | boolean>>;
+/**
+ * What a completed step remembers: its tally, and what a resume needs to redo lost work (a page's cursors,
+ * the batches it dispatched). Small: a few hundred bytes, a few KB at most.
+ */
+export type StepRecord = Readonly<Record<string, number | boolean | string>>;

@@ -1,7 +1,7 @@
 import { inject, injectable } from 'inversify';
-import { fetchableOf, isDue, type Feed } from '../../domain/feed.js';
+import { fetchableOf, isDue, type Feed, type FetchableFeed } from '../../domain/feed.js';
 import { PageRelay, type RelayStepResult } from '../page-relay.js';
-import { feedScanChain } from '../step-ids.js';
+import { feedScanSteps } from '../step-ids.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { FeedPageReader } from '../ports/feed-store.port.js';
 import type { WorkDispatcher } from '../ports/work-dispatcher.port.js';
@@ -28,32 +28,50 @@ export class ScanFeedsPage {
 
   execute(message: ScanFeedsPageMessage): Promise<RelayStepResult> {
     const { runId, force, segment, segments, page } = message;
-    const chainId = feedScanChain(runId, segment);
     return this.relay.step<Feed>(
-      { chainId, scope: feedsScope(segment, segments), page, cursor: message.cursor },
+      { steps: feedScanSteps(runId, segment), scope: feedsScope(segment, segments), page, cursor: message.cursor },
       {
         pageSize: this.settings.feedPageSize,
         read: (after, limit) => this.feeds.readPage(after, limit, { segment, segments }),
         dispatchPage: async (feeds) => {
           const now = this.clock.now();
           const due = feeds.filter((feed) => feed.status === 'active' && (force || isDue(feed, now)));
-          const per = this.settings.feedsPerMessage;
-          const messages: FetchFeedMessage[] = [];
-          for (let start = 0; start < due.length; start += per) {
-            messages.push({
-              v: 2,
-              type: 'fetch-feed',
-              runId,
-              force,
-              batch: `${segment}.${page}.${start / per}`,
-              feeds: due.slice(start, start + per).map(fetchableOf),
-            });
+          if (due.length > 0) {
+            await this.work.dispatch(fetchMessagesOf(message, due.map(fetchableOf), this.settings.feedsPerMessage));
           }
-          await this.work.dispatch(messages);
-          return due.length;
+          // The page's record names its due feeds in order: a resume rebuilds exactly the batches that were lost.
+          return {
+            dispatched: due.length,
+            record: { per: this.settings.feedsPerMessage, due: due.map((f) => f.id).join(' ') },
+          };
         },
         relay: (next) => this.work.dispatch([{ v: 2, type: 'scan-feeds', runId, force, segment, segments, ...next }]),
       },
     );
   }
+}
+
+/**
+ * The fetch messages of one scan page: its due feeds in order, `per` to a message, named
+ * `<segment>.<page>.<n>`. `only` keeps the batches of those numbers (a resume sends again the lost ones).
+ */
+export function fetchMessagesOf(
+  step: Pick<ScanFeedsPageMessage, 'runId' | 'force' | 'segment' | 'page'>,
+  due: readonly FetchableFeed[],
+  per: number,
+  only?: ReadonlySet<number>,
+): FetchFeedMessage[] {
+  const messages: FetchFeedMessage[] = [];
+  for (let start = 0, n = 0; start < due.length; start += per, n++) {
+    if (only && !only.has(n)) continue;
+    messages.push({
+      v: 2,
+      type: 'fetch-feed',
+      runId: step.runId,
+      force: step.force,
+      batch: `${step.segment}.${step.page}.${n}`,
+      feeds: due.slice(start, start + per),
+    });
+  }
+  return messages;
 }

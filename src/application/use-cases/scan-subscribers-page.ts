@@ -4,14 +4,12 @@ import { PageRelay, type RelayStepResult } from '../page-relay.js';
 import type { SubscriberPageReader } from '../ports/subscription-store.port.js';
 import type { WorkDispatcher } from '../ports/work-dispatcher.port.js';
 import type { RelaySettings } from '../settings.js';
+import { fanOutSteps } from '../step-ids.js';
 import { TOKENS } from '../tokens.js';
 import type { DeliverMessage, Recipient, ScanSubscribersPageMessage } from '../work-messages.js';
 
 /** What a subscriber cursor belongs to: one shard of one feed. */
 export const subscribersScope = (feedId: string, shard: number): string => `subscribers:${feedId}#${shard}`;
-
-/** The relay chain of one discovery over one shard. */
-export const fanOutChainId = (eventId: string, shard: number): string => `${eventId}.${shard}`;
 
 /** A deliver message stays well below SQS's 256 KiB: recipients beyond this many bytes go to another part. */
 const MAX_RECIPIENT_BYTES = 200 * 1024;
@@ -37,32 +35,28 @@ export class ScanSubscribersPage {
     const { runId, eventId, feed, articleIds, discoveredAt, shard, page } = message;
     return this.relay.step<Subscription>(
       {
-        chainId: fanOutChainId(eventId, shard),
+        steps: fanOutSteps(runId, eventId, shard),
         scope: subscribersScope(feed.id, shard),
         page,
         cursor: message.cursor,
       },
       {
         pageSize: this.settings.subscriberPageSize,
-        // Most discoveries of a feed nobody follows end on one empty page: no step to record for them.
-        tracksProgress: false,
         read: (after, limit) => this.subscribers.readPage(feed.id, shard, after, limit),
         dispatchPage: async (subscriptions) => {
-          const recipients = subscriptions.filter((s) => wantsArticlesStoredAt(s, discoveredAt)).map(recipientOf);
-          const parts = split(recipients, this.settings.recipientsPerDelivery);
-          const messages = parts.map((part, index): DeliverMessage => ({
-            v: 2,
-            type: 'deliver',
-            runId,
-            eventId,
-            feed,
-            articleIds,
-            batch: parts.length === 1 ? `${shard}.${page}` : `${shard}.${page}.${index}`,
-            attempt: 1,
-            recipients: part,
-          }));
+          const parts = deliveryParts(subscriptions, discoveredAt, this.settings.recipientsPerDelivery);
+          const messages = deliverMessagesOf(message, parts);
           if (messages.length > 0) await this.work.dispatch(messages);
-          return recipients.length;
+          // The record names where each part begins: a resume rebuilds exactly the parts that were lost.
+          return {
+            dispatched: parts.reduce((sum, part) => sum + part.length, 0),
+            record: {
+              eventId,
+              shard,
+              parts: parts.length,
+              ...(parts.length > 0 ? { firsts: parts.map((part) => part[0]!.subscriptionId).join(' ') } : {}),
+            },
+          };
         },
         relay: (next) => this.work.dispatch([{ ...message, ...next }]),
       },
@@ -70,7 +64,48 @@ export class ScanSubscribersPage {
   }
 }
 
-function recipientOf(subscription: Subscription): Recipient {
+/** The page's subscribers that want this discovery, cut into the parts that become deliver messages. */
+export function deliveryParts(
+  subscriptions: readonly Subscription[],
+  discoveredAt: string,
+  perMessage: number,
+): Recipient[][] {
+  return split(subscriptions.filter((s) => wantsArticlesStoredAt(s, discoveredAt)).map(recipientOf), perMessage);
+}
+
+/**
+ * The deliver messages of one fan-out page: one per part, named `<shard>.<page>` (`.<part>` appended when the
+ * page needed more than one). `only` keeps the parts of those numbers.
+ */
+export function deliverMessagesOf(
+  step: ScanSubscribersPageMessage,
+  parts: readonly (readonly Recipient[])[],
+  only?: ReadonlySet<number>,
+): DeliverMessage[] {
+  const { runId, eventId, feed, articleIds, shard, page } = step;
+  return parts.flatMap((part, index): DeliverMessage[] =>
+    only && !only.has(index)
+      ? []
+      : [
+          {
+            v: 2,
+            type: 'deliver',
+            runId,
+            eventId,
+            feed,
+            articleIds,
+            batch: deliveryBatchKey(shard, page, index, parts.length),
+            attempt: 1,
+            recipients: part,
+          },
+        ],
+  );
+}
+
+export const deliveryBatchKey = (shard: number, page: number, part: number, parts: number): string =>
+  parts === 1 ? `${shard}.${page}` : `${shard}.${page}.${part}`;
+
+export function recipientOf(subscription: Subscription): Recipient {
   return {
     subscriptionId: subscription.id,
     sink: subscription.sink,
