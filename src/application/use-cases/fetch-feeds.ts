@@ -74,6 +74,7 @@ export class FetchFeeds {
   }
 
   private async fetchOne(runId: string, work: FetchableFeed): Promise<FeedResult> {
+    if (work.committed) return this.afterConflict(runId, work);
     const result = await this.fetcher.fetch({ url: work.url, etag: work.etag, lastModified: work.lastModified });
     const now = this.clock.now();
     let fresh: Article[] = [];

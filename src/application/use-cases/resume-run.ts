@@ -154,7 +154,9 @@ export class ResumeRun {
       const feed = await this.feeds.get(id);
       if (!feed) return PLACEHOLDER;
       const work = fetchableOf(feed);
-      return feed.lastCommit?.runId === runId ? { ...work, version: feed.lastCommit.fromVersion } : work;
+      return feed.lastCommit?.runId === runId
+        ? { ...work, version: feed.lastCommit.fromVersion, committed: true }
+        : work;
     });
     return { list };
   }

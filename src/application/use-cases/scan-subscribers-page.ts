@@ -32,7 +32,7 @@ export class ScanSubscribersPage {
   ) {}
 
   execute(message: ScanSubscribersPageMessage): Promise<RelayStepResult> {
-    const { runId, eventId, feed, articleIds, discoveredAt, shard, page } = message;
+    const { runId, eventId, feed, discoveredAt, shard, page } = message;
     return this.relay.step<Subscription>(
       {
         steps: fanOutSteps(runId, eventId, shard),

@@ -367,7 +367,10 @@ describe('PageRelay', () => {
     await relay.step({ steps: 'relay#chain#', scope: 'letters', page: 0 }, leg);
     const midway = await relay.progress('relay#chain#');
     for (let i = 0; i < relayed.length; i++) {
-      await relay.step({ steps: 'relay#chain#', scope: 'letters', page: relayed[i]!.page, cursor: relayed[i]!.cursor }, leg);
+      await relay.step(
+        { steps: 'relay#chain#', scope: 'letters', page: relayed[i]!.page, cursor: relayed[i]!.cursor },
+        leg,
+      );
     }
 
     // Assess
