@@ -251,7 +251,8 @@ export class MeteredStepLedger implements StepLedger {
 
   async complete(stepId: string, owner: string, record?: StepRecord): Promise<void> {
     const partition = chainOf(stepId);
-    const writeUnits = writeUnitsOf(ITEM_BYTES.step);
+    // A page step's record names its due feeds or its parts: the write is priced by the item's size.
+    const writeUnits = writeUnitsOf(ITEM_BYTES.step + (record ? JSON.stringify(record).length : 0));
     await this.aws.dynamodb({ table: 'steps', operation: 'UpdateItem', partition, writeUnits });
     return this.inner.complete(stepId, owner, record);
   }
@@ -264,7 +265,7 @@ export class MeteredStepLedger implements StepLedger {
 
   async completed(prefix: string): Promise<StepRecord[]> {
     const records = await this.inner.completed(prefix);
-    const bytes = records.length * ITEM_BYTES.step;
+    const bytes = records.reduce((sum, record) => sum + ITEM_BYTES.step + JSON.stringify(record).length, 0);
     const pages = Math.max(1, Math.ceil(bytes / (1024 * 1024)));
     for (let page = 0; page < pages; page++) {
       await this.aws.dynamodb({
@@ -275,6 +276,11 @@ export class MeteredStepLedger implements StepLedger {
       });
     }
     return records;
+  }
+
+  async abandonClaims(prefix: string): Promise<number> {
+    await this.aws.dynamodb({ table: 'steps', operation: 'Query', partition: chainOf(prefix), readUnits: 1 });
+    return this.inner.abandonClaims(prefix);
   }
 }
 

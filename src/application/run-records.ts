@@ -45,18 +45,46 @@ export class RunRecordsReader {
   ) {}
 
   async read(runId: string, what: { readonly fanOut: boolean } = { fanOut: true }): Promise<RunRecords> {
+    const run = await this.get(runId);
+    const { scans, fetches, fanOutPages, deliveries } = prefixesOf(run, what);
+    const [scanRecords, fetchRecords, fanOutRecords, deliveryRecords] = await Promise.all(
+      [scans, fetches, fanOutPages, deliveries].map((prefixes) =>
+        Promise.all(prefixes.map((prefix) => this.ledger.completed(prefix))),
+      ),
+    );
+    return {
+      run,
+      scans: scanRecords!.map(chainProgress),
+      fetches: fetchRecords!,
+      fanOutPages: fanOutRecords!.flat(),
+      deliveries: deliveryRecords!.flat(),
+    };
+  }
+
+  /** Drops every claim held on the run's steps: their holders are known to be gone (see `StepLedger`). */
+  async abandonClaims(runId: string): Promise<number> {
+    const prefixes = Object.values(prefixesOf(await this.get(runId), { fanOut: true })).flat();
+    const counts = await Promise.all(prefixes.map((prefix) => this.ledger.abandonClaims(prefix)));
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
+  private async get(runId: string): Promise<CrawlRun> {
     const run = await this.runs.get(runId);
     if (!run) throw new NotFoundError(`no crawl run ${runId}`);
-    const segments = Array.from({ length: run.segments ?? 1 }, (_, segment) => segment);
-    const buckets = what.fanOut ? Array.from({ length: DELIVERY_BUCKETS }, (_, bucket) => bucket) : [];
-    const [scans, fetches, fanOutPages, deliveries] = await Promise.all([
-      Promise.all(segments.map(async (s) => chainProgress(await this.ledger.completed(feedScanSteps(runId, s))))),
-      Promise.all(segments.map((segment) => this.ledger.completed(fetchStepPrefix(runId, segment)))),
-      Promise.all(buckets.map((bucket) => this.ledger.completed(fanOutChainPrefix(runId, bucket)))),
-      Promise.all(buckets.map((bucket) => this.ledger.completed(deliveryChainPrefix(runId, bucket)))),
-    ]);
-    return { run, scans, fetches, fanOutPages: fanOutPages.flat(), deliveries: deliveries.flat() };
+    return run;
   }
+}
+
+/** The ledger partitions of a run's steps, by kind: one per scan segment, one per bucket for the fan-outs. */
+function prefixesOf(run: CrawlRun, what: { readonly fanOut: boolean }) {
+  const segments = Array.from({ length: run.segments ?? 1 }, (_, segment) => segment);
+  const buckets = what.fanOut ? Array.from({ length: DELIVERY_BUCKETS }, (_, bucket) => bucket) : [];
+  return {
+    scans: segments.map((segment) => feedScanSteps(run.id, segment)),
+    fetches: segments.map((segment) => fetchStepPrefix(run.id, segment)),
+    fanOutPages: buckets.map((bucket) => fanOutChainPrefix(run.id, bucket)),
+    deliveries: buckets.map((bucket) => deliveryChainPrefix(run.id, bucket)),
+  };
 }
 
 /** Where the scan stands, from its pages' records. */

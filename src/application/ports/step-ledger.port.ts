@@ -12,6 +12,12 @@ export interface StepLedger {
   release(stepId: string, owner: string): Promise<void>;
   /** The completed steps whose id starts with `prefix`, with their records. */
   completed(prefix: string): Promise<StepRecord[]>;
+  /**
+   * Drops the unfinished claims of the steps whose id starts with `prefix`, as their holders would release
+   * them; returns how many. Only for holders known to be dead (the one process that could hold them has gone),
+   * so that their work can be taken up again without waiting for the leases to run out.
+   */
+  abandonClaims(prefix: string): Promise<number>;
 }
 
 export type ClaimResult = 'claimed' | 'done' | 'busy';

@@ -73,9 +73,15 @@ export class ResumeRun {
 
   /**
    * Resumes the run unless it is complete (then it is marked finished) or, with `startedBefore`, younger than
-   * that: a run still within its normal time is left alone.
+   * that: a run still within its normal time is left alone. With `holdersGone`, the claims held on its steps
+   * are dropped first (only where no one else can be working on them).
    */
-  async execute(runId: string, options: { readonly startedBefore?: Date } = {}): Promise<ResumeReport> {
+  async execute(
+    runId: string,
+    options: { readonly startedBefore?: Date; readonly holdersGone?: boolean } = {},
+  ): Promise<ResumeReport> {
+    // The embedded stack knows when the process that held the run's steps has died: their work need not wait.
+    if (options.holdersGone) await this.records.abandonClaims(runId);
     const records = await this.records.read(runId);
     const nothing = { runId, scanSteps: 0, fetches: 0, fanOutSteps: 0, deliveries: 0, retries: 0 };
     if (summaryOf(records).complete) {

@@ -18,6 +18,7 @@ import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
 import { StartFanOut } from '../../application/use-cases/start-fan-out.js';
 import { SummarizeRun } from '../../application/use-cases/summarize-run.js';
 import { ResumeRun } from '../../application/use-cases/resume-run.js';
+import { ListRuns } from '../../application/use-cases/list-runs.js';
 
 /** The use cases and the relay, with the settings they run under. */
 export function applicationModule(settings: Partial<RelaySettings> = {}): ContainerModule {
@@ -36,6 +37,7 @@ export function applicationModule(settings: Partial<RelaySettings> = {}): Contai
     bind(RunRecordsReader).toSelf().inSingletonScope();
     bind(SummarizeRun).toSelf().inSingletonScope();
     bind(ResumeRun).toSelf().inSingletonScope();
+    bind(ListRuns).toSelf().inSingletonScope();
     bind(AddFeeds).toSelf().inSingletonScope();
     bind(RemoveFeeds).toSelf().inSingletonScope();
     bind(ListFeeds).toSelf().inSingletonScope();
