@@ -197,3 +197,43 @@ describe('ResumeRun', () => {
     expect(toWaiting.map((n) => n.id)).toEqual([notificationIdFor(subscriptionId, retried!.eventId)]);
   });
 });
+
+describe('the fault matrix, in memory', () => {
+  const RATES = [
+    { duplicateRate: 0.2, crashRate: 0.05, lossRate: 0 },
+    { duplicateRate: 0.3, crashRate: 0.1, lossRate: 0.05 },
+    { duplicateRate: 0.5, crashRate: 0.2, lossRate: 0.2 },
+  ];
+  const cases = RATES.flatMap((rates) => [1, 2, 3, 4].map((seed) => [rates, seed] as const));
+
+  it.each(cases)('%o, seed %i: exact after at most three resumes', async (rates, seed) => {
+    // Prepare
+    const { system, expected } = await aSystemWithSubscribers();
+    const random = seededRandom(seed);
+    const { runId } = await system.handlers.startCrawl({});
+
+    // Act: the run under faults; then resumes (their work under the same duplicates and crashes, nothing lost).
+    await system.drain({ ...rates, random });
+    let summary = await system.summary(runId);
+    for (let round = 0; round < 3 && !summary.complete; round++) {
+      await system.container.get(ResumeRun).execute(runId);
+      await system.drain({ ...rates, lossRate: 0, random });
+      summary = await system.summary(runId);
+    }
+
+    // Assess
+    expect(summary).toMatchObject({
+      feeds: 24,
+      fetched: 24,
+      newArticles: 48,
+      notifications: { delivered: 56, failed: 0, pending: 0 },
+      complete: true,
+    });
+    const bySubscription = received(system);
+    expect(new Set(bySubscription.keys())).toEqual(expected);
+    for (const entry of bySubscription.values()) {
+      expect(entry.ids.size).toBe(1);
+      expect(new Set(entry.articles).size).toBe(2);
+    }
+  });
+});
