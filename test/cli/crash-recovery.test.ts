@@ -116,7 +116,7 @@ describe('feedrelay after kill -9', () => {
 
       const killed = await feedrelayUntil(cli, ['crawl', '--json'], reached);
       const deliveredBefore = deliveredTo(hooks);
-      const next = await cli(["crawl", "--json"]);
+      const next = await cli(['crawl', '--json']);
 
       expect(killed.signal).toBe('SIGKILL');
       expect(deliveredBefore).toBeLessThan(EXPECTED);
@@ -142,7 +142,7 @@ describe('feedrelay after kill -9', () => {
       ['serve', '--schedule', '* * * * * *', '--port', '0'],
       () => deliveredTo(hooks) >= 50,
     );
-    const next = await cli(["crawl", "--json"]);
+    const next = await cli(['crawl', '--json']);
 
     expect(killed.signal).toBe('SIGKILL');
     expectExit(next, 0);

@@ -23,15 +23,15 @@ import type { RelaySettings } from '../settings.js';
 import { deliveryStepId, fetchStepPrefix } from '../step-ids.js';
 import { StepRunner } from '../step-runner.js';
 import { TOKENS } from '../tokens.js';
-import type { DeliverMessage, Recipient, ScanSubscribersPageMessage, WorkMessage } from '../work-messages.js';
-import { fetchMessagesOf } from './scan-feeds-page.js';
 import {
   deliverMessagesOf,
   deliveryBatchKey,
   deliveryParts,
+  fetchMessagesOf,
   recipientOf,
   subscribersScope,
-} from './scan-subscribers-page.js';
+} from '../work-plans.js';
+import type { DeliverMessage, Recipient, ScanSubscribersPageMessage, WorkMessage } from '../work-messages.js';
 import { summaryOf } from './summarize-run.js';
 
 /** What a resume sent again, by kind of work. */

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import { fetchableOf, isDue, type Feed, type FetchableFeed } from '../../domain/feed.js';
+import { fetchableOf, isDue, type Feed } from '../../domain/feed.js';
 import { PageRelay, type RelayStepResult } from '../page-relay.js';
 import { feedScanSteps } from '../step-ids.js';
 import type { Clock } from '../ports/clock.port.js';
@@ -7,10 +7,8 @@ import type { FeedPageReader } from '../ports/feed-store.port.js';
 import type { WorkDispatcher } from '../ports/work-dispatcher.port.js';
 import type { RelaySettings } from '../settings.js';
 import { TOKENS } from '../tokens.js';
-import type { FetchFeedMessage, ScanFeedsPageMessage } from '../work-messages.js';
-
-/** The scan's cursor scope: a cursor of one segment is refused by another. */
-export const feedsScope = (segment: number, segments: number): string => `feeds:${segment}/${segments}`;
+import { feedsScope, fetchMessagesOf } from '../work-plans.js';
+import type { ScanFeedsPageMessage } from '../work-messages.js';
 
 /**
  * One step of one segment of the feed scan: the page's due feeds become fetch work, `feedsPerMessage` to a
@@ -49,29 +47,4 @@ export class ScanFeedsPage {
       },
     );
   }
-}
-
-/**
- * The fetch messages of one scan page: its due feeds in order, `per` to a message, named
- * `<segment>.<page>.<n>`. `only` keeps the batches of those numbers (a resume sends again the lost ones).
- */
-export function fetchMessagesOf(
-  step: Pick<ScanFeedsPageMessage, 'runId' | 'force' | 'segment' | 'page'>,
-  due: readonly FetchableFeed[],
-  per: number,
-  only?: ReadonlySet<number>,
-): FetchFeedMessage[] {
-  const messages: FetchFeedMessage[] = [];
-  for (let start = 0, n = 0; start < due.length; start += per, n++) {
-    if (only && !only.has(n)) continue;
-    messages.push({
-      v: 2,
-      type: 'fetch-feed',
-      runId: step.runId,
-      force: step.force,
-      batch: `${step.segment}.${step.page}.${n}`,
-      feeds: due.slice(start, start + per),
-    });
-  }
-  return messages;
 }

@@ -1,6 +1,7 @@
 import { PageRelay } from '../../../src/application/page-relay.js';
 import { fanOutSteps } from '../../../src/application/step-ids.js';
-import { ScanSubscribersPage, subscribersScope } from '../../../src/application/use-cases/scan-subscribers-page.js';
+import { ScanSubscribersPage } from '../../../src/application/use-cases/scan-subscribers-page.js';
+import { subscribersScope } from '../../../src/application/work-plans.js';
 import { StartFanOut } from '../../../src/application/use-cases/start-fan-out.js';
 import { Subscribe } from '../../../src/application/use-cases/subscribe.js';
 import { identifyArticles } from '../../../src/domain/article.js';
