@@ -88,6 +88,10 @@ describe('feedrelay after kill -9', () => {
     return { cli, hooks };
   }
 
+  /** How many (subscriber, article) pairs have arrived. */
+  const pairsOf = (hooks: readonly string[]) =>
+    hooks.reduce((sum, hook) => sum + articlesByWebhookId(receiver.received, hook).size, 0);
+
   /** Every (subscriber, article) pair has arrived, each under exactly one webhook-id. */
   function expectEachOnce(hooks: readonly string[]): void {
     let pairs = 0;
@@ -147,6 +151,24 @@ describe('feedrelay after kill -9', () => {
     expect(killed.signal).toBe('SIGKILL');
     expectExit(next, 0);
     if (!killed.stderr.includes('crawl run started')) throw new Error(`serve started no run: ${describeRun(killed)}`);
+    expectEachOnce(hooks);
+  }, 180_000);
+
+  it('a crawl killed in the middle of its fan-out: a restarted serve delivers what it had stored, each once', async () => {
+    const { cli, hooks } = await prepared('restart');
+
+    const killed = await feedrelayUntil(cli, ['crawl', '--json'], () => deliveredTo(hooks) >= 100);
+    const deliveredBefore = pairsOf(hooks);
+    // A schedule that never comes within the test: what the restarted serve delivers is the resumed run's.
+    const restarted = await feedrelayUntil(
+      cli,
+      ['serve', '--schedule', '0 0 1 1 *', '--port', '0'],
+      () => pairsOf(hooks) >= EXPECTED,
+    );
+
+    expect(killed.signal).toBe('SIGKILL');
+    expect(deliveredBefore).toBeLessThan(EXPECTED);
+    if (pairsOf(hooks) < EXPECTED) throw new Error(`serve did not finish the run: ${describeRun(restarted)}`);
     expectEachOnce(hooks);
   }, 180_000);
 });
