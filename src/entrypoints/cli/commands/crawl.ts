@@ -2,7 +2,7 @@ import { ListFeeds } from '../../../application/use-cases/list-feeds.js';
 import { SummarizeRun } from '../../../application/use-cases/summarize-run.js';
 import type { CrawlRunCounters, CrawlRunSummary } from '../../../domain/crawl-run.js';
 import type { LocalApp } from '../../local/local-app.js';
-import { intFlag, parseCommandArgs } from '../args.js';
+import { intFlag, parseCommandArgs, rejectStray } from '../args.js';
 import type { Output } from '../output.js';
 import { Progress } from '../progress.js';
 import { openFromFlags } from './local.js';
@@ -16,10 +16,11 @@ export interface CrawlReport extends CrawlRunCounters {
 
 /** `feedrelay crawl [--force] [--concurrency N]`: one complete run on the embedded stack. */
 export async function crawlCommand(args: readonly string[], output: Output): Promise<void> {
-  const { values } = parseCommandArgs('crawl', args, {
+  const { values, positionals } = parseCommandArgs('crawl', args, {
     force: { type: 'boolean' },
     concurrency: { type: 'string' },
   });
+  rejectStray('crawl', positionals, 'feedrelay crawl [--force] [--concurrency N] [--json]');
   const concurrency = intFlag('concurrency', values.concurrency, 5, 1, 1000);
   const app = await openFromFlags(values, { concurrency });
   try {

@@ -4,7 +4,7 @@ import { AddFeeds } from '../../../application/use-cases/add-feeds.js';
 import { ListFeeds } from '../../../application/use-cases/list-feeds.js';
 import { SummarizeRun } from '../../../application/use-cases/summarize-run.js';
 import type { Feed } from '../../../domain/feed.js';
-import { intFlag, parseCommandArgs } from '../args.js';
+import { intFlag, parseCommandArgs, rejectStray } from '../args.js';
 import { UsageError } from '../cli-errors.js';
 import type { Output } from '../output.js';
 import { describeFeed } from './feeds.js';
@@ -17,11 +17,12 @@ import { openFromFlags } from './local.js';
  * `GET /feeds`, `POST /feeds {"url"}`, `POST /runs {"force"}` (start a run), `GET /runs/:id` (its summary).
  */
 export async function serveCommand(args: readonly string[], output: Output): Promise<void> {
-  const { values } = parseCommandArgs('serve', args, {
+  const { values, positionals } = parseCommandArgs('serve', args, {
     schedule: { type: 'string' },
     port: { type: 'string' },
     concurrency: { type: 'string' },
   });
+  rejectStray('serve', positionals, 'feedrelay serve [--schedule CRON] [--port N] [--concurrency N]');
   const schedule = typeof values.schedule === 'string' ? values.schedule : '*/15 * * * *';
   const port = intFlag('port', values.port, 8787, 0, 65535);
   const concurrency = intFlag('concurrency', values.concurrency, 5, 1, 1000);

@@ -5,12 +5,13 @@ import { Subscribe, type SubscribeInput } from '../../../application/use-cases/s
 import { DomainError } from '../../../domain/errors.js';
 import { normalizeFeedUrl } from '../../../domain/feed.js';
 import { checkSubscriptionInput, type Subscription } from '../../../domain/subscription.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, rejectStray } from '../args.js';
 import { UsageError } from '../cli-errors.js';
 import type { Output } from '../output.js';
 import { withLocalApp } from './local.js';
 
 const USAGE = 'feedrelay subscriptions import FILE.jsonl | list [--feed URL] [--json]';
+const SUBSCRIBE_USAGE = 'feedrelay subscribe FEED_URL --webhook URL [--secret whsec_…]';
 
 /** A fresh Standard Webhooks secret. */
 export const newSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
@@ -20,7 +21,10 @@ export async function subscriptionsCommand(args: readonly string[], output: Outp
   const { values, positionals } = parseCommandArgs('subscriptions', args, { feed: { type: 'string' } });
   const [action, ...rest] = positionals;
   if (action === 'import') {
+    rejectStray('subscriptions import', rest.slice(1), USAGE);
     if (rest.length !== 1) throw new UsageError(`subscriptions import: expected one JSONL file, usage: ${USAGE}`);
+    if (values.feed !== undefined)
+      throw new UsageError(`subscriptions import: --feed is for list only; usage: ${USAGE}`);
     const inputs = await readJsonl(rest[0]!);
     const result = await withLocalApp(values, (app) => app.container.get(Subscribe).execute(inputs));
     output.result(
@@ -30,6 +34,7 @@ export async function subscriptionsCommand(args: readonly string[], output: Outp
     return;
   }
   if (action === 'list') {
+    rejectStray('subscriptions list', rest, USAGE);
     const feed = values.feed as string | undefined;
     if (feed !== undefined) checkUrl('--feed', feed);
     const list = await withLocalApp(values, async (app) => {
@@ -54,8 +59,9 @@ export async function subscribeCommand(args: readonly string[], output: Output):
     webhook: { type: 'string' },
     secret: { type: 'string' },
   });
+  rejectStray('subscribe', positionals.slice(1), SUBSCRIBE_USAGE);
   if (positionals.length !== 1 || typeof values.webhook !== 'string') {
-    throw new UsageError('subscribe: usage: feedrelay subscribe FEED_URL --webhook URL [--secret whsec_…]');
+    throw new UsageError(`subscribe: usage: ${SUBSCRIBE_USAGE}`);
   }
   const input: SubscribeInput = {
     feedUrl: positionals[0]!,
