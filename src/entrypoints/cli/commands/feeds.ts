@@ -4,7 +4,7 @@ import { ListFeeds } from '../../../application/use-cases/list-feeds.js';
 import { RemoveFeeds } from '../../../application/use-cases/remove-feeds.js';
 import type { Feed } from '../../../domain/feed.js';
 import { InvalidFeedUrlError } from '../../../domain/errors.js';
-import { OpmlError, parseOpml, writeOpml } from '../../../adapters/opml/opml.js';
+import { OpmlError, parseOpmlBytes, writeOpml } from '../../../adapters/opml/opml.js';
 import { parseCommandArgs, rejectStray } from '../args.js';
 import { UsageError } from '../cli-errors.js';
 import type { Output } from '../output.js';
@@ -94,14 +94,14 @@ export async function feedsCommand(args: readonly string[], output: Output): Pro
 }
 
 async function readOpml(file: string): Promise<{ url: string; title?: string }[]> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (error) {
     throw new UsageError(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   try {
-    return parseOpml(text);
+    return parseOpmlBytes(bytes);
   } catch (error) {
     if (error instanceof OpmlError) throw new UsageError(`${file}: ${error.message}`);
     throw error;
