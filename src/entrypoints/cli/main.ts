@@ -1,5 +1,6 @@
-import { OperationError, UsageError } from './cli-errors.js';
+import { InterruptedError, OperationError, UsageError } from './cli-errors.js';
 import { Output } from './output.js';
+import { stopSignalReceived } from './stop-signals.js';
 import { FETCH_USAGE, PARSE_USAGE } from './usage.js';
 
 export const USAGE = `feedrelay — crawl feeds on a schedule, keep what is new, tell every subscriber
@@ -32,8 +33,21 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.js')).serveCommand,
 };
 
-/** Runs one command line; returns the exit status. */
+/** How long a process that was told to stop may take to end on its own once its command returned. */
+const EXIT_AFTER_STOP_MS = 1000;
+
+/**
+ * Runs one command line; returns the exit status. After a stop signal the command has closed what it owns;
+ * anything it had to cut off (an invocation still running) must not keep the process alive, so it then ends
+ * within `EXIT_AFTER_STOP_MS` whatever is left.
+ */
 export async function main(argv: readonly string[]): Promise<number> {
+  const status = await run(argv);
+  if (stopSignalReceived()) setTimeout(() => process.exit(status), EXIT_AFTER_STOP_MS).unref();
+  return status;
+}
+
+async function run(argv: readonly string[]): Promise<number> {
   const output = new Output(argv.includes('--json'));
   const [name, ...args] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
@@ -60,6 +74,11 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 function report(error: unknown, output: Output): number {
+  if (error instanceof InterruptedError) {
+    output.note(`feedrelay: ${error.code}: ${error.message}`);
+    if (output.json) output.raw(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
+    return error.exitStatus;
+  }
   if (error instanceof UsageError) {
     output.note(`feedrelay: ${error.message}`);
     if (output.json) output.raw(`${JSON.stringify({ error: { code: 'usage', message: error.message } })}\n`);

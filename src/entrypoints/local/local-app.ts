@@ -45,8 +45,16 @@ export interface LocalApp {
   readonly runtime: LambdaRuntime;
   readonly requests: AwsRequestCounter;
   readonly logger: Logger;
-  close(): Promise<void>;
+  /**
+   * Stops the runtime (no new work; invocations in flight may finish, for at most `graceMs` when given), then
+   * the stack, and releases the data directory. Invocations cut off are logged; their messages are lost with
+   * the in-memory queues (what they had recorded stays).
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
+
+/** How long a stopping process waits, by default, for the handler invocations in flight to finish. */
+export const DEFAULT_STOP_GRACE_MS = 10_000;
 
 /** The time one fetch or delivery may take: 80 % of the lease. */
 function stepTimeoutMs(stack: EmbeddedStack): number {
@@ -132,8 +140,14 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
       runtime,
       requests: stack.counter,
       logger,
-      async close() {
-        await runtime.stop();
+      async close(closing: { graceMs?: number } = {}) {
+        const { abandoned } = await runtime.stop(closing);
+        if (abandoned > 0) {
+          logger.warn(
+            { abandoned },
+            `${abandoned} invocation(s) still running after ${closing.graceMs} ms were cut off`,
+          );
+        }
         await stack.stop();
         await unlock();
       },
