@@ -12,12 +12,12 @@ Usage:
   feedrelay feeds import FILE.opml | add URL… | list [--json] | remove URL… | export
   feedrelay subscriptions import FILE.jsonl | list [--feed URL] [--json]
   feedrelay subscribe FEED_URL --webhook URL [--secret whsec_…]
-  feedrelay crawl [--force] [--concurrency N] [--json]
-  feedrelay serve [--schedule CRON] [--port N]
+  feedrelay crawl [--force] [--concurrency N] [--stop-grace-ms N] [--json]
+  feedrelay serve [--schedule CRON] [--port N] [--concurrency N] [--stop-grace-ms N]
 
 Every command: --json (one JSON document on stdout), --data-dir DIR (default .feedrelay),
 --allow-network CIDR (repeatable; also FEEDRELAY_ALLOW_NETWORKS=cidr,cidr).
-Exit status: 0 success, 1 the operation failed, 2 bad usage or bad input.`;
+Exit status: 0 success, 1 the operation failed, 2 bad usage or bad input; crawl stopped by a signal: 128 + its number.`;
 
 type Command = (args: readonly string[], output: Output) => Promise<void>;
 
