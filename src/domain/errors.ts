@@ -8,6 +8,12 @@ export abstract class DomainError extends Error {
   }
 }
 
+/** A piece of user input quoted in a message: at most `max` characters of it, so that a message stays one line. */
+export function excerpt(text: string, max = 80): string {
+  const clean = text.replace(/[\r\n]+/g, ' ');
+  return JSON.stringify(clean.length > max ? `${clean.slice(0, max)}…` : clean);
+}
+
 export class InvalidCursorError extends DomainError {
   readonly code = 'invalid_cursor';
 }

@@ -1,5 +1,5 @@
 import { digest } from './hash.js';
-import { InvalidFeedUrlError } from './errors.js';
+import { excerpt, InvalidFeedUrlError } from './errors.js';
 
 /** What the crawler remembers of one feed between fetches. */
 export interface Feed {
@@ -51,19 +51,54 @@ export interface FeedCommitRecord {
 /** `gone` feeds answered 410 and are never fetched again until re-added. */
 export type FeedStatus = 'active' | 'gone';
 
+/**
+ * The longest feed or webhook URL accepted from input, in characters of its normalized (ASCII) form: what
+ * browsers, CDNs and servers reliably handle, and far inside what one stored item may hold.
+ */
+export const MAX_URL_LENGTH = 2048;
+
+/** The longest feed title kept from an import; a longer one is cut (the feed's own title replaces it on fetch). */
+export const MAX_TITLE_LENGTH = 1024;
+
 /** The normalized form of a feed URL: a valid absolute http(s) URL, without its fragment. */
 export function normalizeFeedUrl(raw: string): string {
   let url: URL;
   try {
     url = new URL(raw.trim());
   } catch (cause) {
-    throw new InvalidFeedUrlError(`not an absolute URL: ${JSON.stringify(raw)}`, { cause });
+    throw new InvalidFeedUrlError(`not an absolute URL: ${excerpt(raw)}`, { cause });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidFeedUrlError(`only http and https feeds are supported, not ${url.protocol} (${raw})`);
+    throw new InvalidFeedUrlError(`only http and https feeds are supported, not ${url.protocol} (${excerpt(raw)})`);
   }
   url.hash = '';
   return url.toString();
+}
+
+/**
+ * A feed URL as given by a user (import, add, subscribe): normalized, and refused when longer than
+ * `MAX_URL_LENGTH`, so that a bad line fails the check before anything is written rather than the write.
+ */
+export function acceptFeedUrl(raw: string): string {
+  if (raw.length > MAX_URL_LENGTH * 4) throw tooLong('feed URL', raw.length, raw);
+  const url = normalizeFeedUrl(raw);
+  if (url.length > MAX_URL_LENGTH) throw tooLong('feed URL', url.length, raw);
+  return url;
+}
+
+function tooLong(what: string, length: number, raw: string): InvalidFeedUrlError {
+  return new InvalidFeedUrlError(
+    `the ${what} is ${length} characters long, at most ${MAX_URL_LENGTH} are accepted (${excerpt(raw, 40)})`,
+  );
+}
+
+/** A title as stored: trimmed, at most `MAX_TITLE_LENGTH` characters (never cutting a surrogate pair), or none. */
+export function boundedTitle(title: string | undefined): string | undefined {
+  const trimmed = title?.trim();
+  if (!trimmed) return undefined;
+  if (trimmed.length <= MAX_TITLE_LENGTH) return trimmed;
+  const end = /[\uD800-\uDBFF]/.test(trimmed[MAX_TITLE_LENGTH - 1]!) ? MAX_TITLE_LENGTH - 1 : MAX_TITLE_LENGTH;
+  return trimmed.slice(0, end);
 }
 
 const feedIds = new Map<string, string>();
@@ -80,12 +115,14 @@ export function feedIdFor(url: string): string {
   return id;
 }
 
+/** A feed added by a user: its URL is checked as `acceptFeedUrl` does, its title bounded. */
 export function newFeed(url: string, now: Date, title?: string): Feed {
-  const normalized = normalizeFeedUrl(url);
+  const normalized = acceptFeedUrl(url);
+  const kept = boundedTitle(title);
   return {
     id: feedIdFor(normalized),
     url: normalized,
-    ...(title ? { title } : {}),
+    ...(kept ? { title: kept } : {}),
     nextFetchAt: now.toISOString(),
     status: 'active',
     errorCount: 0,

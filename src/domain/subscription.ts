@@ -1,6 +1,6 @@
 import { digest } from './hash.js';
-import { InvalidSubscriptionError } from './errors.js';
-import { feedIdFor } from './feed.js';
+import { excerpt, InvalidSubscriptionError } from './errors.js';
+import { feedIdFor, MAX_URL_LENGTH } from './feed.js';
 
 /** Where and how a subscriber is told: a sink kind plus what that sink needs. New sinks add a kind. */
 export type SinkDescriptor = { readonly kind: 'webhook'; readonly url: string };
@@ -18,6 +18,8 @@ export interface Subscription {
 }
 
 const SECRET = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
+/** The longest signing secret accepted: `whsec_` and the base64 of a 256-byte key (Standard Webhooks: 24–64). */
+export const MAX_SECRET_LENGTH = 6 + 344;
 
 export function subscriptionIdFor(feedId: string, sink: SinkDescriptor): string {
   return digest(['subscription', feedId, sink.kind, sink.url], 24);
@@ -31,21 +33,33 @@ export interface SubscriptionInput {
 
 /** Checks what a subscription is made of (secret, sink URL) and returns the sink as it will be stored. */
 export function checkSubscriptionInput(input: SubscriptionInput): SinkDescriptor {
+  if (input.secret.length > MAX_SECRET_LENGTH) {
+    throw new InvalidSubscriptionError(
+      `the secret is ${input.secret.length} characters long, at most ${MAX_SECRET_LENGTH} are accepted`,
+    );
+  }
   if (!SECRET.test(input.secret)) {
     throw new InvalidSubscriptionError('the secret must be "whsec_" followed by base64');
   }
+  const tooLong = (length: number) =>
+    new InvalidSubscriptionError(
+      `the webhook URL is ${length} characters long, at most ${MAX_URL_LENGTH} are accepted (${excerpt(input.sink.url, 40)})`,
+    );
+  if (input.sink.url.length > MAX_URL_LENGTH * 4) throw tooLong(input.sink.url.length);
   let sinkUrl: URL;
   try {
     sinkUrl = new URL(input.sink.url);
   } catch (cause) {
-    throw new InvalidSubscriptionError(`the webhook is not an absolute URL: ${JSON.stringify(input.sink.url)}`, {
+    throw new InvalidSubscriptionError(`the webhook is not an absolute URL: ${excerpt(input.sink.url)}`, {
       cause,
     });
   }
   if (sinkUrl.protocol !== 'http:' && sinkUrl.protocol !== 'https:') {
     throw new InvalidSubscriptionError(`the webhook must be http or https, not ${sinkUrl.protocol}`);
   }
-  return { ...input.sink, url: sinkUrl.toString() };
+  const url = sinkUrl.toString();
+  if (url.length > MAX_URL_LENGTH) throw tooLong(url.length);
+  return { ...input.sink, url };
 }
 
 export function newSubscription(input: SubscriptionInput & { now: Date }): Subscription {

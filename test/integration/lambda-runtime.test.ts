@@ -177,6 +177,54 @@ describe('LambdaRuntime', () => {
     expect(await running.idle()).toBe(true);
   });
 
+  it('on stop, takes no new work and lets the invocation in flight finish', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let began!: () => void;
+    const begun = new Promise<void>((resolve) => (began = resolve));
+    const finished: string[] = [];
+    const { handler, seen } = recordingHandler();
+    const running = start(async (event) => {
+      began();
+      await gate;
+      const response = await handler(event);
+      finished.push(...event.Records.map((r) => r.messageId));
+      return response;
+    });
+    await dispatcher.dispatch([aFetchFeedMessage('feed_in_flight')]);
+    await begun;
+
+    const stopping = running.stop({ graceMs: 60_000 });
+    await dispatcher.dispatch([aFetchFeedMessage('feed_after_stop')]);
+    release();
+    const { abandoned } = await stopping;
+    runtime = undefined;
+
+    expect(abandoned).toBe(0);
+    expect(finished).toHaveLength(1);
+    expect([...seen.keys()]).toEqual(['feed_in_flight']);
+  });
+
+  it('on stop, waits for an invocation in flight at most graceMs and tells how many it cut off', async () => {
+    let began!: () => void;
+    const begun = new Promise<void>((resolve) => (began = resolve));
+    let release!: () => void;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    const running = start(async () => {
+      began();
+      await stuck; // ends only when the test is over
+      return { batchItemFailures: [] };
+    });
+    await dispatcher.dispatch([aFetchFeedMessage('feed_stuck')]);
+    await begun;
+
+    const { abandoned } = await running.stop({ graceMs: 50 });
+    release();
+    runtime = undefined;
+
+    expect(abandoned).toBe(1);
+  });
+
   it('stops its pollers promptly', async () => {
     const { handler } = recordingHandler();
     const running = start(handler);

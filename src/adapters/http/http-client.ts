@@ -47,7 +47,8 @@ export interface HttpRequestOptions {
   readonly agents?: HttpAgents;
   /**
    * Whether the body is read (default true). When false, the status and headers are the answer: the body is
-   * drained (up to `DRAIN_LIMIT_BYTES`, so that the connection can be reused) or the connection dropped.
+   * drained (up to `DRAIN_LIMIT_BYTES` within `DRAIN_TIMEOUT_MS`, so that the connection can be reused) or the
+   * connection dropped.
    */
   readonly readBody?: boolean;
 }
@@ -65,7 +66,9 @@ export function keepAliveAgents(maxSockets: number): HttpAgents {
 }
 
 /** The most bytes of an unread body drained so that its connection can be reused; a longer body drops it. */
-export const DRAIN_LIMIT_BYTES = 64 * 1024;
+export const DRAIN_LIMIT_BYTES = 4 * 1024;
+/** How long an unread body may take to end before its connection is dropped (a slow body never holds one). */
+export const DRAIN_TIMEOUT_MS = 1000;
 
 /** One redirect that was followed. */
 export interface RedirectHop {
@@ -181,14 +184,24 @@ function exchange(
       response?.destroy();
       request.destroy();
     };
-    /** Hands a pooled connection back once the rest of the body is drained (or drops it, past the limit). */
+    /**
+     * Hands a pooled connection back once the rest of the body is drained, or drops it when the body is longer
+     * than `DRAIN_LIMIT_BYTES` or does not end within `DRAIN_TIMEOUT_MS`.
+     */
     const release = (res: IncomingMessage): void => {
       signal.removeEventListener('abort', onAbort);
       let drained = 0;
+      const drop = (): void => {
+        clearTimeout(deadline);
+        res.destroy();
+      };
+      const deadline = setTimeout(drop, DRAIN_TIMEOUT_MS);
+      deadline.unref();
       res.on('data', (chunk: Buffer) => {
         drained += chunk.length;
-        if (drained > DRAIN_LIMIT_BYTES) res.destroy();
+        if (drained > DRAIN_LIMIT_BYTES) drop();
       });
+      res.on('close', () => clearTimeout(deadline));
       res.on('error', () => undefined);
       res.resume();
     };

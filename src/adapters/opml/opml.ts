@@ -1,5 +1,12 @@
 import sax from 'sax';
-import { normalizeFeedUrl } from '../../domain/feed.js';
+import { excerpt } from '../../domain/errors.js';
+import { acceptFeedUrl } from '../../domain/feed.js';
+import {
+  decodeStrictly,
+  UndecodableTextError,
+  UnsupportedEncodingError,
+  xmlEncodingOf,
+} from '../text/strict-decode.js';
 
 export interface OpmlFeed {
   readonly url: string;
@@ -18,6 +25,28 @@ export class OpmlError extends Error {
     super(`line ${line}, column ${column}: ${reason}`);
     this.name = 'OpmlError';
   }
+}
+
+/**
+ * Reads the feeds of an OPML file's bytes: decoded by its byte order mark or XML declaration (UTF-8 when it
+ * declares nothing), refusing bytes that are not valid text in that encoding, then as `parseOpml` does.
+ */
+export function parseOpmlBytes(bytes: Uint8Array): OpmlFeed[] {
+  let text: string;
+  try {
+    text = decodeStrictly(bytes, xmlEncodingOf(bytes));
+  } catch (error) {
+    if (error instanceof UndecodableTextError) {
+      throw new OpmlError(
+        error.line,
+        error.column,
+        `bytes that are not valid ${error.encoding} text (byte ${error.byteOffset}); expected the encoding its XML declaration names (UTF-8 when it names none)`,
+      );
+    }
+    if (error instanceof UnsupportedEncodingError) throw new OpmlError(1, 1, error.message);
+    throw error;
+  }
+  return parseOpml(text);
 }
 
 /**
@@ -53,14 +82,14 @@ export function parseOpml(text: string): OpmlFeed[] {
       const xmlUrl = attributes.xmlUrl ?? attributes.xmlurl;
       if (xmlUrl !== undefined) {
         try {
-          const url = normalizeFeedUrl(xmlUrl);
+          const url = acceptFeedUrl(xmlUrl);
           const title = (attributes.title ?? attributes.text)?.trim();
           if (!seen.has(url)) {
             seen.add(url);
             feeds.push({ url, ...(title ? { title } : {}) });
           }
         } catch (error) {
-          fail(`outline xmlUrl ${JSON.stringify(xmlUrl)} is not a feed URL: ${(error as Error).message}`);
+          fail(`outline xmlUrl ${excerpt(xmlUrl, 60)} is not a feed URL: ${(error as Error).message}`);
         }
       }
     }

@@ -113,7 +113,8 @@ const WINDOWS_1252_HIGH = [
 /** Node 20's TextDecoder decodes windows-1252 as ISO-8859-1 (C1 controls instead of “ ” €); detect that once. */
 const nativeWindows1252 = new TextDecoder('windows-1252').decode(Uint8Array.of(0x80)) === '\u20ac';
 
-function decodeWindows1252(bytes: Uint8Array): string {
+/** windows-1252 bytes as text, right also on Node versions whose own decoder does not map 0x80–0x9F. */
+export function decodeWindows1252(bytes: Uint8Array): string {
   const parts: string[] = [];
   const chunk = 8192;
   for (let start = 0; start < bytes.length; start += chunk) {

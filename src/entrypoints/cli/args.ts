@@ -30,6 +30,18 @@ export function parseCommandArgs<O extends Options>(
   }
 }
 
+/**
+ * Refuses arguments a command does not take (`feedrelay crawl now`, `feeds list extra`): a `UsageError` naming
+ * the first stray one and the command's usage, rather than a silently ignored word.
+ */
+export function rejectStray(command: string, stray: readonly string[], usage: string): void {
+  if (stray.length === 0) return;
+  const [first] = stray;
+  throw new UsageError(
+    `${command}: unexpected argument ${JSON.stringify(first)}${stray.length > 1 ? ` (and ${stray.length - 1} more)` : ''}; usage: ${usage}`,
+  );
+}
+
 /** A flag that must be a whole number within bounds. */
 export function intFlag(name: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;

@@ -19,3 +19,16 @@ export class OperationError extends Error {
     this.name = 'OperationError';
   }
 }
+
+/** The command was stopped by a signal before it was done: exit status 128 + the signal's number. */
+export class InterruptedError extends Error {
+  readonly code = 'interrupted';
+
+  constructor(
+    readonly signal: NodeJS.Signals,
+    readonly exitStatus: number,
+  ) {
+    super(`stopped by ${signal} before it was done`);
+    this.name = 'InterruptedError';
+  }
+}

@@ -1,5 +1,6 @@
-import { OperationError, UsageError } from './cli-errors.js';
+import { InterruptedError, OperationError, UsageError } from './cli-errors.js';
 import { Output } from './output.js';
+import { stopSignalReceived } from './stop-signals.js';
 import { FETCH_USAGE, PARSE_USAGE, RUNS_USAGE } from './usage.js';
 
 export const USAGE = `feedrelay — crawl feeds on a schedule, keep what is new, tell every subscriber
@@ -11,13 +12,13 @@ Usage:
   feedrelay feeds import FILE.opml | add URL… | list [--json] | remove URL… | export
   feedrelay subscriptions import FILE.jsonl | list [--feed URL] [--json]
   feedrelay subscribe FEED_URL --webhook URL [--secret whsec_…]
-  feedrelay crawl [--force] [--concurrency N] [--json]
-  feedrelay serve [--schedule CRON] [--port N]
+  feedrelay crawl [--force] [--concurrency N] [--stop-grace-ms N] [--json]
+  feedrelay serve [--schedule CRON] [--port N] [--concurrency N] [--stop-grace-ms N]
   ${RUNS_USAGE}
 
 Every command: --json (one JSON document on stdout), --data-dir DIR (default .feedrelay),
 --allow-network CIDR (repeatable; also FEEDRELAY_ALLOW_NETWORKS=cidr,cidr).
-Exit status: 0 success, 1 the operation failed, 2 bad usage or bad input.`;
+Exit status: 0 success, 1 the operation failed, 2 bad usage or bad input; crawl stopped by a signal: 128 + its number.`;
 
 type Command = (args: readonly string[], output: Output) => Promise<void>;
 
@@ -34,8 +35,21 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   runs: async () => (await import('./commands/runs.js')).runsCommand,
 };
 
-/** Runs one command line; returns the exit status. */
+/** How long a process that was told to stop may take to end on its own once its command returned. */
+const EXIT_AFTER_STOP_MS = 1000;
+
+/**
+ * Runs one command line; returns the exit status. After a stop signal the command has closed what it owns;
+ * anything it had to cut off (an invocation still running) must not keep the process alive, so it then ends
+ * within `EXIT_AFTER_STOP_MS` whatever is left.
+ */
 export async function main(argv: readonly string[]): Promise<number> {
+  const status = await run(argv);
+  if (stopSignalReceived()) setTimeout(() => process.exit(status), EXIT_AFTER_STOP_MS).unref();
+  return status;
+}
+
+async function run(argv: readonly string[]): Promise<number> {
   const output = new Output(argv.includes('--json'));
   const [name, ...args] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
@@ -62,6 +76,11 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 function report(error: unknown, output: Output): number {
+  if (error instanceof InterruptedError) {
+    output.note(`feedrelay: ${error.code}: ${error.message}`);
+    if (output.json) output.raw(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
+    return error.exitStatus;
+  }
   if (error instanceof UsageError) {
     output.note(`feedrelay: ${error.message}`);
     if (output.json) output.raw(`${JSON.stringify({ error: { code: 'usage', message: error.message } })}\n`);

@@ -7,16 +7,51 @@ import { Worker } from 'node:worker_threads';
  */
 const SCRIPT = `
 const { parentPort, workerData } = require('node:worker_threads');
+const { createRequire } = require('node:module');
 const dynalite = require(workerData.module);
-const server = dynalite(workerData.options);
-server.on('error', (error) => parentPort.postMessage({ error: String(error && error.message || error) }));
-server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
-parentPort.on('message', (message) => {
-  if (message !== 'close') return;
-  server.close(() => parentPort.postMessage({ closed: true }));
-  server.closeIdleConnections();
-});
+const start = () => {
+  const server = dynalite(workerData.options);
+  server.on('error', (error) => parentPort.postMessage({ error: String(error && error.message || error) }));
+  server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+  parentPort.on('message', (message) => {
+    if (message !== 'close') return;
+    server.close(() => parentPort.postMessage({ closed: true }));
+    server.closeIdleConnections();
+  });
+};
+if (!workerData.options.path) start();
+else {
+  // dynalite opens its LevelDB store lazily and a failure then ends this thread: open it once first, so that
+  // a corrupt or locked store is reported as such rather than as a refused connection.
+  const { Level } = createRequire(workerData.module)('level');
+  const store = new Level(workerData.options.path, { valueEncoding: 'json' });
+  store.open().then(
+    () => store.close().then(start),
+    (error) => {
+      const cause = error && error.cause ? error.cause : error;
+      parentPort.postMessage({ storeError: String(cause && cause.message || cause) });
+    },
+  );
+}
 `;
+
+/** The LevelDB store under dynalite cannot be opened: corrupt, unreadable, or held by another process. */
+export class DynamoStoreError extends Error {
+  readonly code = 'dynamodb_store_error';
+
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`the DynamoDB store ${path} cannot be opened: ${reason}`);
+    this.name = 'DynamoStoreError';
+  }
+
+  /** LevelDB's own lock: another process has the store open. */
+  get locked(): boolean {
+    return /\bLOCK\b.*(temporarily unavailable|already held)/i.test(this.reason);
+  }
+}
 
 export interface DynaliteThread {
   readonly port: number;
@@ -33,9 +68,13 @@ export async function startDynaliteThread(options: Record<string, unknown>): Pro
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`the DynamoDB thread exited with code ${code}`)));
-    worker.once('message', (message: { port?: number; error?: string }) =>
-      message.port ? resolve(message.port) : reject(new Error(`DynamoDB did not start: ${message.error}`)),
-    );
+    worker.once('message', (message: { port?: number; error?: string; storeError?: string }) => {
+      if (message.port) resolve(message.port);
+      else if (message.storeError !== undefined) {
+        void worker.terminate();
+        reject(new DynamoStoreError(String(options.path), message.storeError));
+      } else reject(new Error(`DynamoDB did not start: ${message.error}`));
+    });
   });
   worker.removeAllListeners('exit');
   worker.removeAllListeners('error');

@@ -5,7 +5,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
-import { startDynaliteThread } from './dynalite-thread.js';
+import { DataDirBusyError, DataDirUnusableError, fileSystemReason } from './data-dir-lock.js';
+import { DynamoStoreError, startDynaliteThread, type DynaliteThread } from './dynalite-thread.js';
 import { faultRandom, injectAwsFaults, NO_FAULTS, type FaultSettings } from '../../adapters/aws-faults.js';
 import { AwsRequestCounter, countRequests } from '../../adapters/aws-request-counter.js';
 import { deadLetterQueueName, QUEUES, type QueueKey } from '../../adapters/aws-resources.js';
@@ -80,13 +81,12 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
   };
   try {
     const dynamoPath = options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb');
-    if (dynamoPath !== undefined) await mkdir(dynamoPath, { recursive: true });
-    const dynamo = await startDynaliteThread({
-      ...(dynamoPath ? { path: dynamoPath } : {}),
-      createTableMs: 0,
-      deleteTableMs: 0,
-      updateTableMs: 0,
-    });
+    if (dynamoPath !== undefined) {
+      await mkdir(dynamoPath, { recursive: true }).catch((error: unknown) => {
+        throw new DataDirUnusableError(options.dataDir!, fileSystemReason(error, dynamoPath), { cause: error });
+      });
+    }
+    const dynamo = await startDynamo(options.dataDir, dynamoPath);
     const dynamoPort = dynamo.port;
     stops.push(() => dynamo.close());
 
@@ -143,6 +143,26 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** Starts dynalite; a store that cannot be opened is the data directory's problem, and said so. */
+async function startDynamo(dataDir: string | undefined, path: string | undefined): Promise<DynaliteThread> {
+  try {
+    return await startDynaliteThread({
+      ...(path ? { path } : {}),
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+    });
+  } catch (error) {
+    if (!(error instanceof DynamoStoreError) || dataDir === undefined) throw error;
+    if (error.locked) throw new DataDirBusyError(dataDir, `another process (LevelDB's lock on ${path})`);
+    throw new DataDirUnusableError(
+      dataDir,
+      `its DynamoDB store ${path} cannot be opened (${error.reason}); move that directory aside to start with empty tables`,
+      { cause: error },
+    );
   }
 }
 

@@ -140,12 +140,17 @@ export class LambdaRuntime {
     return this.invocations.size === 0 && depths.every((depth) => depth === 0);
   }
 
-  /** Resolves once `idle()` holds twice in a row (a message may be between two queues at the first look). */
-  async waitForIdle(options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<void> {
-    const { timeoutMs = 300_000, intervalMs = 50 } = options;
+  /**
+   * Resolves once `idle()` holds twice in a row (a message may be between two queues at the first look).
+   * With `signal`, stops looking once it aborts and rejects with its reason.
+   */
+  async waitForIdle(options: { timeoutMs?: number; intervalMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    const { timeoutMs = 300_000, intervalMs = 50, signal } = options;
     const deadline = Date.now() + timeoutMs;
     for (let quiet = 0; quiet < 2;) {
+      signal?.throwIfAborted();
       quiet = (await this.idle()) ? quiet + 1 : 0;
+      signal?.throwIfAborted();
       if (quiet === 2) return;
       if (Date.now() > deadline) throw new Error(`the queues did not become idle within ${timeoutMs} ms`);
       await sleep(intervalMs);
@@ -167,12 +172,28 @@ export class LambdaRuntime {
     return counts;
   }
 
-  /** Stops polling (within the long-poll wait) and lets the running invocations finish. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking work: the pollers stop (within the long-poll wait) and hand back what they receive meanwhile.
+   * Then waits for the running invocations to finish — at most `graceMs` when given — and answers how many
+   * were still running when it stopped waiting (their messages come back after the visibility time-out, as
+   * after a Lambda time-out).
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<{ abandoned: number }> {
     this.stopping = true;
     for (const wake of this.slotWaiters.values()) wake();
     await Promise.all(this.pollers);
-    await Promise.allSettled([...this.invocations]);
+    const finished = Promise.allSettled([...this.invocations]).then(() => true);
+    if (options.graceMs === undefined) {
+      await finished;
+      return { abandoned: 0 };
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      finished,
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), options.graceMs))),
+    ]);
+    clearTimeout(timer);
+    return { abandoned: done ? 0 : this.invocations.size };
   }
 
   private async poll(queue: QueueKey): Promise<void> {

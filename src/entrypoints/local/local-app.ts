@@ -54,8 +54,16 @@ export interface LocalApp {
    * work again, to be done once the runtime runs. Returns the runs it resumed.
    */
   recover(): Promise<ResumeReport[]>;
-  close(): Promise<void>;
+  /**
+   * Stops the runtime (no new work; invocations in flight may finish, for at most `graceMs` when given), then
+   * the stack, and releases the data directory. Invocations cut off are logged; their messages are lost with
+   * the in-memory queues (what they had recorded stays).
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
+
+/** How long a stopping process waits, by default, for the handler invocations in flight to finish. */
+export const DEFAULT_STOP_GRACE_MS = 10_000;
 
 /** The time one fetch or delivery may take: 80 % of the lease. */
 function stepTimeoutMs(stack: EmbeddedStack): number {
@@ -155,8 +163,14 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
         }
         return reports;
       },
-      async close() {
-        await runtime.stop();
+      async close(closing: { graceMs?: number } = {}) {
+        const { abandoned } = await runtime.stop(closing);
+        if (abandoned > 0) {
+          logger.warn(
+            { abandoned },
+            `${abandoned} invocation(s) still running after ${closing.graceMs} ms were cut off`,
+          );
+        }
         await stack.stop();
         await unlock();
       },

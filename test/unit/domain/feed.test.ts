@@ -1,8 +1,11 @@
 import fc from 'fast-check';
 import { InvalidFeedUrlError } from '../../../src/domain/errors.js';
 import {
+  acceptFeedUrl,
   afterFetch,
   backoffSeconds,
+  MAX_TITLE_LENGTH,
+  MAX_URL_LENGTH,
   feedIdFor,
   isDue,
   newFeed,
@@ -349,5 +352,44 @@ describe('afterFetch', () => {
       const next = applied(feed, { kind: 'failed', code: 'rate_limited', message: '429', retryAfterSeconds: 5 });
       expect(next.nextFetchAt).toBe(new Date(now.getTime() + backoffSeconds(3) * 1000).toISOString());
     });
+  });
+});
+
+describe('acceptFeedUrl (a feed URL from input)', () => {
+  it('accepts a URL of exactly the limit and refuses one character more, before anything is written', () => {
+    const base = 'https://a.example/';
+    const atLimit = `${base}${'x'.repeat(MAX_URL_LENGTH - base.length)}`;
+    expect(acceptFeedUrl(atLimit)).toBe(atLimit);
+    expect(() => acceptFeedUrl(`${atLimit}x`)).toThrow(InvalidFeedUrlError);
+    expect(() => newFeed(`${atLimit}x`, T_ZERO)).toThrow(/2049 characters long, at most 2048/);
+  });
+
+  it('counts the normalized form: characters that percent-encode count as their encoding', () => {
+    const base = 'https://a.example/';
+    const accents = `${base}${'é'.repeat(Math.ceil((MAX_URL_LENGTH - base.length) / 6) + 1)}`;
+    expect(accents.length).toBeLessThan(MAX_URL_LENGTH);
+    expect(() => acceptFeedUrl(accents)).toThrow(/characters long, at most 2048/);
+  });
+
+  it('quotes at most a short excerpt of a huge URL in its message', () => {
+    const huge = `https://a.example/${'y'.repeat(500_000)}`;
+    expect(() => acceptFeedUrl(huge)).toThrow(InvalidFeedUrlError);
+    try {
+      acceptFeedUrl(huge);
+    } catch (error) {
+      expect((error as Error).message.length).toBeLessThan(200);
+    }
+  });
+});
+
+describe('newFeed titles', () => {
+  it('keeps a title trimmed and cuts a longer one at the limit, never inside a surrogate pair', () => {
+    expect(newFeed('https://a.example/', T_ZERO, '  News  ').title).toBe('News');
+    expect(newFeed('https://a.example/', T_ZERO, '   ').title).toBeUndefined();
+    expect(newFeed('https://a.example/', T_ZERO, 'n'.repeat(MAX_TITLE_LENGTH + 5)).title).toHaveLength(
+      MAX_TITLE_LENGTH,
+    );
+    const emoji = `${'n'.repeat(MAX_TITLE_LENGTH - 1)}😀😀`;
+    expect(newFeed('https://a.example/', T_ZERO, emoji).title).toBe('n'.repeat(MAX_TITLE_LENGTH - 1));
   });
 });

@@ -1,6 +1,7 @@
 import { InvalidFeedUrlError, InvalidSubscriptionError } from '../../../src/domain/errors.js';
 import { feedIdFor } from '../../../src/domain/feed.js';
 import {
+  MAX_SECRET_LENGTH,
   newSubscription,
   subscriptionIdFor,
   wantsArticlesStoredAt,
@@ -125,5 +126,19 @@ describe('wantsArticlesStoredAt', () => {
   it('wants nothing once ended', () => {
     const ended: Subscription = { ...subscription, status: 'ended' };
     expect(wantsArticlesStoredAt(ended, at(7200).toISOString())).toBe(false);
+  });
+});
+
+describe('subscription input bounds', () => {
+  it('refuses a webhook URL longer than 2048 characters, quoting only an excerpt', () => {
+    const long = `https://hooks.example/${'h'.repeat(3000)}`;
+    expect(() => subscribe({ webhook: long })).toThrow(InvalidSubscriptionError);
+    expect(() => subscribe({ webhook: long })).toThrow(/webhook URL is 3022 characters long, at most 2048/);
+  });
+
+  it('refuses a secret longer than the bound', () => {
+    expect(() => subscribe({ secret: `whsec_${'A'.repeat(MAX_SECRET_LENGTH)}` })).toThrow(
+      /secret is \d+ characters long/,
+    );
   });
 });

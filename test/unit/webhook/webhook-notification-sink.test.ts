@@ -129,6 +129,82 @@ describe('WebhookNotificationSink', () => {
     }
   });
 
+  describe('a 2xx whose body does not end', () => {
+    /** Answers 200 and streams a body; resolves, per answer, how many bytes went out before the client hung up. */
+    async function streaming(write: (res: http.ServerResponse) => void) {
+      const hungUp: Promise<{ written: number; finished: boolean }>[] = [];
+      const endpoint = await subscriber((res) => {
+        let written = 0;
+        const originalWrite = res.write.bind(res) as (chunk: Buffer) => boolean;
+        res.write = ((chunk: Buffer) => {
+          written += chunk.length;
+          return originalWrite(chunk);
+        }) as typeof res.write;
+        hungUp.push(
+          new Promise((resolve) => res.on('close', () => resolve({ written, finished: res.writableFinished }))),
+        );
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        write(res);
+      });
+      return { endpoint, hungUp };
+    }
+
+    it('is delivered at its headers when the body trickles for 30 s; the connection is dropped soon after', async () => {
+      // Prepare
+      const { endpoint, hungUp } = await streaming((res) => {
+        const chunk = Buffer.alloc(100, 0x61);
+        const timer = setInterval(() => res.write(chunk), 50);
+        const stop = setTimeout(() => res.end(), 30_000);
+        res.on('close', () => {
+          clearInterval(timer);
+          clearTimeout(stop);
+        });
+      });
+      try {
+        // Act
+        const result = await sink(20_000).deliver(aNotification(endpoint.url));
+
+        // Assess: one POST, delivered, and the client hung up long before the 30 s body was over.
+        expect(result).toEqual({ kind: 'delivered' });
+        const [answer] = await Promise.all(hungUp);
+        expect(answer!.finished).toBe(false);
+        expect(endpoint.received).toHaveLength(1);
+      } finally {
+        await endpoint.close();
+      }
+    }, 10_000);
+
+    it('is delivered when the body is 50 MB, of which only a small prefix is read', async () => {
+      // Prepare
+      const total = 50 * 1024 * 1024;
+      const { endpoint, hungUp } = await streaming((res) => {
+        const chunk = Buffer.alloc(64 * 1024, 0x62);
+        let sent = 0;
+        const pump = () => {
+          while (sent < total && !res.destroyed) {
+            sent += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          if (!res.destroyed) res.end();
+        };
+        pump();
+      });
+      try {
+        // Act
+        const result = await sink().deliver(aNotification(endpoint.url));
+
+        // Assess
+        expect(result).toEqual({ kind: 'delivered' });
+        const [answer] = await Promise.all(hungUp);
+        expect(answer!.finished).toBe(false);
+        expect(answer!.written).toBeLessThan(total);
+        expect(endpoint.received).toHaveLength(1);
+      } finally {
+        await endpoint.close();
+      }
+    }, 10_000);
+  });
+
   it('keeps the webhook-id across attempts', async () => {
     const endpoint = await subscriber((res) => res.writeHead(200).end());
     try {

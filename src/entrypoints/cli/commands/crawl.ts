@@ -1,10 +1,11 @@
 import { ListFeeds } from '../../../application/use-cases/list-feeds.js';
 import { SummarizeRun } from '../../../application/use-cases/summarize-run.js';
 import type { CrawlRunCounters, CrawlRunSummary } from '../../../domain/crawl-run.js';
-import type { LocalApp } from '../../local/local-app.js';
-import { intFlag, parseCommandArgs } from '../args.js';
+import { DEFAULT_STOP_GRACE_MS, type LocalApp } from '../../local/local-app.js';
+import { intFlag, parseCommandArgs, rejectStray } from '../args.js';
 import type { Output } from '../output.js';
 import { Progress } from '../progress.js';
+import { StopSignals } from '../stop-signals.js';
 import { openFromFlags } from './local.js';
 
 /** The crawl summary of the contract: the run's counters, its wall time and the AWS requests it sent. */
@@ -16,17 +17,25 @@ export interface CrawlReport extends CrawlRunCounters {
 
 /** `feedrelay crawl [--force] [--concurrency N]`: one complete run on the embedded stack. */
 export async function crawlCommand(args: readonly string[], output: Output): Promise<void> {
-  const { values } = parseCommandArgs('crawl', args, {
+  const { values, positionals } = parseCommandArgs('crawl', args, {
     force: { type: 'boolean' },
     concurrency: { type: 'string' },
+    'stop-grace-ms': { type: 'string' },
   });
+  rejectStray('crawl', positionals, 'feedrelay crawl [--force] [--concurrency N] [--stop-grace-ms N] [--json]');
   const concurrency = intFlag('concurrency', values.concurrency, 5, 1, 1000);
+  const graceMs = intFlag('stop-grace-ms', values['stop-grace-ms'], DEFAULT_STOP_GRACE_MS, 0, 600_000);
   const app = await openFromFlags(values, { concurrency });
+  // SIGTERM/SIGINT: stop taking work, let what runs finish (for at most graceMs), close, exit 128 + signal.
+  const stop = new StopSignals((signal) =>
+    output.note(`feedrelay crawl: ${signal}: stopping, waiting up to ${graceMs} ms for the work in flight`),
+  );
   try {
-    const report = await runCrawl(app, { force: values.force === true, output });
+    const report = await runCrawl(app, { force: values.force === true, output, signal: stop.signal });
     output.result(report, renderReport);
   } finally {
-    await app.close();
+    await app.close({ graceMs });
+    stop.dispose();
   }
 }
 
@@ -34,7 +43,10 @@ export async function crawlCommand(args: readonly string[], output: Output): Pro
  * Starts a run, lets the runtime work the queues until nothing is left but parked retries, and reports.
  * The AWS request tally covers the run itself, not the summary's own reads.
  */
-export async function runCrawl(app: LocalApp, options: { force: boolean; output?: Output }): Promise<CrawlReport> {
+export async function runCrawl(
+  app: LocalApp,
+  options: { force: boolean; output?: Output; signal?: AbortSignal },
+): Promise<CrawlReport> {
   const total = options.output ? await countFeeds(app) : 0;
   const started = Date.now();
   app.requests.reset();
@@ -53,7 +65,10 @@ export async function runCrawl(app: LocalApp, options: { force: boolean; output?
       }, 250)
     : undefined;
   try {
-    await app.runtime.waitForIdle({ timeoutMs: 24 * 60 * 60 * 1000 });
+    await app.runtime.waitForIdle({
+      timeoutMs: 24 * 60 * 60 * 1000,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   } finally {
     if (ticker) clearInterval(ticker);
     progress?.done();

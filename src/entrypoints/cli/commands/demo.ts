@@ -5,7 +5,7 @@ import { AddFeeds } from '../../../application/use-cases/add-feeds.js';
 import { Subscribe } from '../../../application/use-cases/subscribe.js';
 import { SampleFeedServer, type SampleFeed } from '../../local/sample-feeds.js';
 import { WebhookReceiver } from '../../local/webhook-receiver.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, rejectStray } from '../args.js';
 import type { Output } from '../output.js';
 import { renderReport, runCrawl, type CrawlReport } from './crawl.js';
 import { openFromFlags } from './local.js';
@@ -25,7 +25,8 @@ const SAMPLES: SampleFeed[] = [
  * a third crawl delivers just that.
  */
 export async function demoCommand(args: readonly string[], output: Output): Promise<void> {
-  const { values } = parseCommandArgs('demo', args, {});
+  const { values, positionals } = parseCommandArgs('demo', args, {});
+  rejectStray('demo', positionals, 'feedrelay demo [--json] [--data-dir DIR]');
   const scratch = typeof values['data-dir'] === 'string' ? undefined : await mkdtemp(join(tmpdir(), 'feedrelay-demo-'));
   const feeds = new SampleFeedServer(SAMPLES.map((s) => ({ ...s })));
   const receiver = new WebhookReceiver();

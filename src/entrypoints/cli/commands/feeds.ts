@@ -4,8 +4,8 @@ import { ListFeeds } from '../../../application/use-cases/list-feeds.js';
 import { RemoveFeeds } from '../../../application/use-cases/remove-feeds.js';
 import type { Feed } from '../../../domain/feed.js';
 import { InvalidFeedUrlError } from '../../../domain/errors.js';
-import { OpmlError, parseOpml, writeOpml } from '../../../adapters/opml/opml.js';
-import { parseCommandArgs } from '../args.js';
+import { OpmlError, parseOpmlBytes, writeOpml } from '../../../adapters/opml/opml.js';
+import { parseCommandArgs, rejectStray } from '../args.js';
 import { UsageError } from '../cli-errors.js';
 import type { Output } from '../output.js';
 import { withLocalApp } from './local.js';
@@ -18,6 +18,7 @@ export async function feedsCommand(args: readonly string[], output: Output): Pro
   const [action, ...rest] = positionals;
   switch (action) {
     case 'import': {
+      rejectStray('feeds import', rest.slice(1), USAGE);
       if (rest.length !== 1) throw new UsageError(`feeds import: expected one OPML file, usage: ${USAGE}`);
       const file = rest[0]!;
       const feeds = await readOpml(file);
@@ -44,6 +45,7 @@ export async function feedsCommand(args: readonly string[], output: Output): Pro
       return;
     }
     case 'list': {
+      rejectStray('feeds list', rest, USAGE);
       const feeds = await withLocalApp(values, async (app) => {
         const list: Feed[] = [];
         for await (const feed of app.container.get(ListFeeds).execute()) list.push(feed);
@@ -75,6 +77,7 @@ export async function feedsCommand(args: readonly string[], output: Output): Pro
       return;
     }
     case 'export': {
+      rejectStray('feeds export', rest, USAGE);
       const feeds = await withLocalApp(values, async (app) => {
         const list: Feed[] = [];
         for await (const feed of app.container.get(ListFeeds).execute()) list.push(feed);
@@ -91,14 +94,14 @@ export async function feedsCommand(args: readonly string[], output: Output): Pro
 }
 
 async function readOpml(file: string): Promise<{ url: string; title?: string }[]> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (error) {
     throw new UsageError(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   try {
-    return parseOpml(text);
+    return parseOpmlBytes(bytes);
   } catch (error) {
     if (error instanceof OpmlError) throw new UsageError(`${file}: ${error.message}`);
     throw error;

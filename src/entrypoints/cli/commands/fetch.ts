@@ -1,7 +1,7 @@
 import { toFeedDocument } from '../../../domain/article.js';
 import { HttpFeedFetcher } from '../../../adapters/http/http-feed-fetcher.js';
 import { createFeedParser } from '../../../adapters/parsing/sniffing-feed-parser.js';
-import { allowedNetworks, intFlag, parseCommandArgs } from '../args.js';
+import { allowedNetworks, intFlag, parseCommandArgs, rejectStray } from '../args.js';
 import { OperationError, UsageError } from '../cli-errors.js';
 import type { Output } from '../output.js';
 import { FETCH_USAGE } from '../usage.js';
@@ -16,6 +16,7 @@ export async function fetchCommand(args: readonly string[], output: Output): Pro
     etag: { type: 'string' },
     'last-modified': { type: 'string' },
   });
+  rejectStray('fetch', positionals.slice(1), FETCH_USAGE);
   if (positionals.length !== 1) throw new UsageError(`fetch: expected one URL, usage: ${FETCH_USAGE}`);
   let fetcher: HttpFeedFetcher;
   try {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { toFeedDocument, type FeedDocument } from '../../../domain/article.js';
 import { createFeedParser } from '../../../adapters/parsing/sniffing-feed-parser.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, rejectStray } from '../args.js';
 import { OperationError, UsageError } from '../cli-errors.js';
 import type { Output } from '../output.js';
 import { PARSE_USAGE } from '../usage.js';
@@ -10,6 +10,7 @@ import { renderDocument } from './render.js';
 /** `feedrelay parse FILE|-`: one feed document, no network, printed normalized. */
 export async function parseCommand(args: readonly string[], output: Output): Promise<void> {
   const { positionals } = parseCommandArgs('parse', args, {});
+  rejectStray('parse', positionals.slice(1), PARSE_USAGE);
   if (positionals.length !== 1) throw new UsageError(`parse: expected one FILE or "-", usage: ${PARSE_USAGE}`);
   const file = positionals[0]!;
   let bytes: Buffer;

@@ -5,12 +5,14 @@ import { ListFeeds } from '../../../application/use-cases/list-feeds.js';
 import { SummarizeRun } from '../../../application/use-cases/summarize-run.js';
 import { ListRuns } from '../../../application/use-cases/list-runs.js';
 import type { Feed } from '../../../domain/feed.js';
-import { intFlag, parseCommandArgs } from '../args.js';
+import { intFlag, parseCommandArgs, rejectStray } from '../args.js';
 import { UsageError } from '../cli-errors.js';
 import type { Output } from '../output.js';
 import { describeFeed } from './feeds.js';
 import { createLogger } from '../../logger.js';
 import { openFromFlags } from './local.js';
+import { DEFAULT_STOP_GRACE_MS } from '../../local/local-app.js';
+import { StopSignals } from '../stop-signals.js';
 
 /**
  * `feedrelay serve`: long-running on the embedded stack — the workers drive the queues, a cron schedule starts
@@ -18,11 +20,18 @@ import { openFromFlags } from './local.js';
  * `GET /feeds`, `POST /feeds {"url"}`, `POST /runs {"force"}` (start a run), `GET /runs/:id` (its summary).
  */
 export async function serveCommand(args: readonly string[], output: Output): Promise<void> {
-  const { values } = parseCommandArgs('serve', args, {
+  const { values, positionals } = parseCommandArgs('serve', args, {
     schedule: { type: 'string' },
     port: { type: 'string' },
     concurrency: { type: 'string' },
+    'stop-grace-ms': { type: 'string' },
   });
+  rejectStray(
+    'serve',
+    positionals,
+    'feedrelay serve [--schedule CRON] [--port N] [--concurrency N] [--stop-grace-ms N]',
+  );
+  const graceMs = intFlag('stop-grace-ms', values['stop-grace-ms'], DEFAULT_STOP_GRACE_MS, 0, 600_000);
   const schedule = typeof values.schedule === 'string' ? values.schedule : '*/15 * * * *';
   const port = intFlag('port', values.port, 8787, 0, 65535);
   const concurrency = intFlag('concurrency', values.concurrency, 5, 1, 1000);
@@ -90,16 +99,18 @@ export async function serveCommand(args: readonly string[], output: Output): Pro
     `feedrelay serve: schedule "${schedule}", next run ${job.nextRun()?.toISOString() ?? 'never'}; API on http://127.0.0.1:${address.port}`,
   );
 
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  output.note('feedrelay serve: stopping');
+  // SIGTERM/SIGINT is how a service is stopped: no new runs, no API, no new work; what runs may finish (for
+  // at most graceMs); then the stack closes, the data directory is released and the process exits 0.
+  const stop = new StopSignals();
+  const signal = await stop.stopped;
+  output.note(`feedrelay serve: ${signal}: stopping, waiting up to ${graceMs} ms for the work in flight`);
   job.stop();
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await app.close();
+  await closed;
+  await app.close({ graceMs });
+  stop.dispose();
+  output.note('feedrelay serve: stopped');
 }
 
 /** Runs `GET /runs` lists, newest first. */
