@@ -16,6 +16,7 @@ import { ScanSubscribersPage } from '../../application/use-cases/scan-subscriber
 import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
 import { StartFanOut } from '../../application/use-cases/start-fan-out.js';
 import { SummarizeRun } from '../../application/use-cases/summarize-run.js';
+import { ListDeadLetters, RedriveDeadLetters } from '../../application/use-cases/dead-letter-reports.js';
 
 /** The use cases and the relay, with the settings they run under. */
 export function applicationModule(settings: Partial<RelaySettings> = {}): ContainerModule {
@@ -37,5 +38,7 @@ export function applicationModule(settings: Partial<RelaySettings> = {}): Contai
     bind(ListFeeds).toSelf().inSingletonScope();
     bind(Subscribe).toSelf().inSingletonScope();
     bind(ListSubscriptions).toSelf().inSingletonScope();
+    bind(ListDeadLetters).toSelf().inSingletonScope();
+    bind(RedriveDeadLetters).toSelf().inSingletonScope();
   });
 }

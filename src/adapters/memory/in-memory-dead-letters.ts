@@ -1,0 +1,24 @@
+import type { DeadLetter, DeadLetters } from '../../application/ports/dead-letters.port.js';
+import type { InMemoryQueues } from './in-memory-queues.js';
+
+/** Dead letters in memory: parked in order, redriven onto the in-memory queue they came from. */
+export class InMemoryDeadLetters implements DeadLetters {
+  private letters: DeadLetter[] = [];
+
+  constructor(private readonly queues: InMemoryQueues) {}
+
+  async park(letter: DeadLetter): Promise<void> {
+    this.letters.push({ ...letter });
+  }
+
+  async list(queue?: string): Promise<DeadLetter[]> {
+    return this.letters.filter((letter) => queue === undefined || letter.queue === queue).map((l) => ({ ...l }));
+  }
+
+  async redrive(queue?: string): Promise<DeadLetter[]> {
+    const chosen = await this.list(queue);
+    this.letters = this.letters.filter((letter) => queue !== undefined && letter.queue !== queue);
+    for (const letter of chosen) this.queues.send(letter.queue, letter.body);
+    return chosen;
+  }
+}
