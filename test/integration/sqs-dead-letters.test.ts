@@ -4,10 +4,13 @@ import { InMemoryDeadLetters } from '../../src/adapters/memory/in-memory-dead-le
 import { InMemoryQueues } from '../../src/adapters/memory/in-memory-queues.js';
 import { DeadLetterQueueUnknownError } from '../../src/adapters/sqs/errors.js';
 import { SqsDeadLetters } from '../../src/adapters/sqs/sqs-dead-letters.js';
-import { startEmbeddedStack, type EmbeddedStack } from '../../src/entrypoints/local/embedded-stack.js';
+import { QUEUES, type QueueKey } from '../../src/adapters/aws-resources.js';
+import { createQueues, startEmbeddedStack, type EmbeddedStack } from '../../src/entrypoints/local/embedded-stack.js';
+import { describeDeadLettersContract } from '../contract/dead-letters.contract.js';
 
 let stack: EmbeddedStack;
 let deadLetters: SqsDeadLetters;
+let queueSets = 0;
 
 beforeAll(async () => {
   // One receive without a delete sends a message to its dead-letter queue.
@@ -33,6 +36,18 @@ const aLetter = (overrides: Partial<DeadLetter> = {}): DeadLetter => ({
   reason: 'invalid_message: unsupported message version 9',
   firstSeenAt: '2026-01-01T00:00:00.000Z',
   ...overrides,
+});
+
+describeDeadLettersContract('SqsDeadLetters', async () => {
+  // A fresh set of queues with their dead-letter queues, under a prefix of their own.
+  const { queueUrls, deadLetterQueueUrls } = await createQueues(stack.platformSqs, {
+    prefix: `contract${++queueSets}-`,
+  });
+  const keyOf = (name: string): QueueKey => (Object.keys(QUEUES) as QueueKey[]).find((k) => QUEUES[k].name === name)!;
+  return {
+    deadLetters: new SqsDeadLetters(stack.platformSqs, queueUrls, deadLetterQueueUrls, { waitTimeSeconds: 0 }),
+    queued: (queue) => bodiesIn(queueUrls[keyOf(queue)]),
+  };
 });
 
 /** The bodies a queue holds now (received, so hidden for a minute). */

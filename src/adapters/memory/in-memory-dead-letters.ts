@@ -12,7 +12,10 @@ export class InMemoryDeadLetters implements DeadLetters {
   }
 
   async list(queue?: string): Promise<DeadLetter[]> {
-    return this.letters.filter((letter) => queue === undefined || letter.queue === queue).map((l) => ({ ...l }));
+    return this.letters
+      .filter((letter) => queue === undefined || letter.queue === queue)
+      .map((letter) => ({ ...letter }))
+      .sort((a, b) => a.firstSeenAt.localeCompare(b.firstSeenAt));
   }
 
   async redrive(queue?: string): Promise<DeadLetter[]> {
