@@ -38,6 +38,18 @@ export function describeDeadLettersContract(name: string, makeHarness: () => Pro
       expect(await deadLetters.list()).toEqual(expected);
     });
 
+    it('lists a message parked twice (its invocation crashed after parking it) once', async () => {
+      // Prepare
+      const { deadLetters } = await makeHarness();
+
+      // Act
+      await deadLetters.park(aDeadLetter(1));
+      await deadLetters.park(aDeadLetter(1));
+
+      // Assess
+      expect(await deadLetters.list()).toEqual([aDeadLetter(1)]);
+    });
+
     it('lists the letters of one queue when it is named', async () => {
       // Prepare
       const { deadLetters } = await makeHarness();

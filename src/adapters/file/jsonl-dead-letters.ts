@@ -21,7 +21,8 @@ export class DeadLetterFileError extends Error {
  * hands the bodies to `requeue` and then rewrites the file without them (a temporary file renamed over it),
  * so a crash in between can at worst send a letter twice, which the step ledger makes harmless. A last line
  * cut short by a crash mid-append is ignored; any other line that is not a dead letter is an error naming
- * the file and the line. Operations of one instance run one after the other.
+ * the file and the line. A message parked twice (same queue and message id) is kept once. Operations of one
+ * instance run one after the other.
  */
 export class JsonlDeadLetters implements DeadLetters {
   private queue: Promise<unknown> = Promise.resolve();
@@ -34,6 +35,9 @@ export class JsonlDeadLetters implements DeadLetters {
   park(letter: DeadLetter): Promise<void> {
     return this.serially(async () => {
       await mkdir(dirname(this.path), { recursive: true });
+      // A message parked again (its invocation crashed after parking it) is kept once.
+      const known = await this.read();
+      if (known.some((l) => l.queue === letter.queue && l.messageId === letter.messageId)) return;
       // After a torn last line, start a new one: the torn one stays alone and is skipped.
       const prefix = (await this.endsMidLine()) ? '\n' : '';
       await appendFile(this.path, `${prefix}${JSON.stringify(letter)}\n`, { encoding: 'utf8', mode: 0o600 });

@@ -8,6 +8,7 @@ export class InMemoryDeadLetters implements DeadLetters {
   constructor(private readonly queues: InMemoryQueues) {}
 
   async park(letter: DeadLetter): Promise<void> {
+    if (this.letters.some((l) => l.queue === letter.queue && l.messageId === letter.messageId)) return;
     this.letters.push({ ...letter });
   }
 

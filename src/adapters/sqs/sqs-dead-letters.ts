@@ -43,7 +43,7 @@ const keyOfName = new Map<string, QueueKey>((Object.keys(QUEUES) as QueueKey[]).
  * the original message id and the first-seen time as message attributes (SendMessage). `list` reads every
  * message of the dead-letter queues (ReceiveMessage, long polling) and hands them back at once (visibility
  * 0); a message the queue's redrive policy moved there has no attributes, so its reason says so and its
- * first-seen time is its `SentTimestamp`. `redrive` sends them to their source queue (SendMessageBatch) and
+ * first-seen time is its `SentTimestamp`; a message parked twice is listed once. `redrive` sends them to their source queue (SendMessageBatch) and
  * deletes what was sent (DeleteMessageBatch); a message parked after the redrive began is left for the next.
  */
 @injectable()
@@ -86,7 +86,11 @@ export class SqsDeadLetters implements DeadLetters {
       const url = this.deadLetterUrl(key);
       const messages = await this.receiveAll(url);
       await this.handBack(url, messages);
-      letters.push(...messages.map((message) => this.letterOf(key, message)));
+      // A message parked twice (its invocation crashed after parking it) is listed once.
+      const byId = new Map(
+        messages.map((message) => [attribute(message, DEAD_LETTER_ATTRIBUTES.messageId) ?? message.MessageId, message]),
+      );
+      letters.push(...[...byId.values()].map((message) => this.letterOf(key, message)));
     }
     return letters.sort((a, b) => a.firstSeenAt.localeCompare(b.firstSeenAt));
   }
@@ -193,13 +197,11 @@ export class SqsDeadLetters implements DeadLetters {
       await this.sqs.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: url,
-          Entries: messages
-            .slice(at, at + BATCH)
-            .map((message, index) => ({
-              Id: `v${index}`,
-              ReceiptHandle: message.ReceiptHandle!,
-              VisibilityTimeout: 0,
-            })),
+          Entries: messages.slice(at, at + BATCH).map((message, index) => ({
+            Id: `v${index}`,
+            ReceiptHandle: message.ReceiptHandle!,
+            VisibilityTimeout: 0,
+          })),
         }),
       );
     }
