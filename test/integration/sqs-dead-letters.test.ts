@@ -142,7 +142,7 @@ describe('SqsDeadLetters', () => {
     const moved = await deadLetters.moveTo(target);
 
     // Assess
-    expect(moved).toBe(1);
+    expect(moved).toEqual([aLetter()]);
     expect(await target.list()).toEqual([aLetter()]);
     expect(await deadLetters.list()).toEqual([]);
   });

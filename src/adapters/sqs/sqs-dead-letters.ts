@@ -127,16 +127,19 @@ export class SqsDeadLetters implements DeadLetters {
 
   /**
    * Moves every message of the dead-letter queues into `target` (park, then delete here): how the embedded
-   * stack keeps what its in-memory queues dead-letter on disk. Answers how many were moved.
+   * stack keeps what its in-memory queues dead-letter on disk. Answers the letters moved.
    */
-  async moveTo(target: DeadLetters): Promise<number> {
-    let moved = 0;
+  async moveTo(target: DeadLetters): Promise<DeadLetter[]> {
+    const moved: DeadLetter[] = [];
     for (const key of this.keysFor(undefined)) {
       const url = this.deadLetterUrl(key);
       const messages = await this.receiveAll(url);
-      for (const message of messages) await target.park(this.letterOf(key, message));
+      for (const message of messages) {
+        const letter = this.letterOf(key, message);
+        await target.park(letter);
+        moved.push(letter);
+      }
       await this.remove(url, messages);
-      moved += messages.length;
     }
     return moved;
   }

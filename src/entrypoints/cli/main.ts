@@ -1,6 +1,6 @@
 import { OperationError, UsageError } from './cli-errors.js';
 import { Output } from './output.js';
-import { FETCH_USAGE, PARSE_USAGE } from './usage.js';
+import { DLQ_USAGE, FETCH_USAGE, PARSE_USAGE } from './usage.js';
 
 export const USAGE = `feedrelay — crawl feeds on a schedule, keep what is new, tell every subscriber
 
@@ -13,6 +13,7 @@ Usage:
   feedrelay subscribe FEED_URL --webhook URL [--secret whsec_…]
   feedrelay crawl [--force] [--concurrency N] [--json]
   feedrelay serve [--schedule CRON] [--port N]
+  ${DLQ_USAGE}
 
 Every command: --json (one JSON document on stdout), --data-dir DIR (default .feedrelay),
 --allow-network CIDR (repeatable; also FEEDRELAY_ALLOW_NETWORKS=cidr,cidr).
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   subscribe: async () => (await import('./commands/subscriptions.js')).subscribeCommand,
   crawl: async () => (await import('./commands/crawl.js')).crawlCommand,
   serve: async () => (await import('./commands/serve.js')).serveCommand,
+  dlq: async () => (await import('./commands/dlq.js')).dlqCommand,
 };
 
 /** Runs one command line; returns the exit status. */
