@@ -3,7 +3,6 @@ import {
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
-  SendMessageCommand,
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -11,7 +10,7 @@ import { inject, injectable, optional } from 'inversify';
 import type { DeadLetter, DeadLetters } from '../../application/ports/dead-letters.port.js';
 import { QUEUES, type QueueKey } from '../aws-resources.js';
 import { byteLength, chunkBySize } from './chunk-by-size.js';
-import { DeadLetterQueueUnknownError } from './errors.js';
+import { DEAD_LETTER_ATTRIBUTES, deadLetterQueueUrlOf, queueKeyOf, SqsDeadLetterSink } from './sqs-dead-letter-sink.js';
 import {
   DEAD_LETTER_QUEUE_URLS,
   QUEUE_URLS,
@@ -22,33 +21,23 @@ import {
   type SqsDeadLetterOptions,
 } from './tokens.js';
 
-/** The message attributes a parked message carries: why, and what it was before it was parked. */
-export const DEAD_LETTER_ATTRIBUTES = {
-  reason: 'feedrelay-reason',
-  messageId: 'feedrelay-message-id',
-  firstSeenAt: 'feedrelay-first-seen-at',
-  deadLetteredAt: 'feedrelay-dead-lettered-at',
-} as const;
-
 /** SQS takes at most 10 entries per batch request, of 256 KiB together. */
 const BATCH = 10;
 const MAX_BATCH_BYTES = 256 * 1024;
-/** A reason longer than this is cut: message attributes count against the 256 KiB a message may have. */
-const MAX_REASON_CHARACTERS = 1024;
-
-const keyOfName = new Map<string, QueueKey>((Object.keys(QUEUES) as QueueKey[]).map((key) => [QUEUES[key].name, key]));
 
 /**
- * The dead-letter queues in SQS. `park` sends the message to its queue's dead-letter queue with the reason,
- * the original message id and the first-seen time as message attributes (SendMessage). `list` reads every
- * message of the dead-letter queues (ReceiveMessage, long polling) and hands them back at once (visibility
- * 0); a message the queue's redrive policy moved there has no attributes, so its reason says so and its
- * first-seen time is its `SentTimestamp`; a message parked twice is listed once. `redrive` sends them to their source queue (SendMessageBatch) and
- * deletes what was sent (DeleteMessageBatch); a message parked after the redrive began is left for the next.
+ * The dead-letter queues in SQS. `park` is `SqsDeadLetterSink`'s (SendMessage, the reason and the original
+ * message id and first-seen time as message attributes). `list` reads every message of the dead-letter
+ * queues (ReceiveMessage, long polling) and hands them back at once (visibility 0); a message the queue's
+ * redrive policy moved there has no attributes, so its reason says so and its first-seen time is its
+ * `SentTimestamp`; a message parked twice is listed once. `redrive` sends them to their source queue
+ * (SendMessageBatch) and deletes what was sent (DeleteMessageBatch); a message parked after the redrive
+ * began is left for the next one.
  */
 @injectable()
 export class SqsDeadLetters implements DeadLetters {
   private readonly options: Required<SqsDeadLetterOptions>;
+  private readonly sink: SqsDeadLetterSink;
 
   constructor(
     @inject(SQS_CLIENT) private readonly sqs: SQSClient,
@@ -61,23 +50,11 @@ export class SqsDeadLetters implements DeadLetters {
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
       maxMessages: options.maxMessages ?? 10_000,
     };
+    this.sink = new SqsDeadLetterSink(sqs, deadLetterQueueUrls);
   }
 
-  async park(letter: DeadLetter): Promise<void> {
-    const key = this.keyOf(letter.queue);
-    const text = (value: string) => ({ DataType: 'String', StringValue: value });
-    await this.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: this.deadLetterUrl(key),
-        MessageBody: letter.body,
-        MessageAttributes: {
-          [DEAD_LETTER_ATTRIBUTES.reason]: text(letter.reason.slice(0, MAX_REASON_CHARACTERS) || 'unknown'),
-          [DEAD_LETTER_ATTRIBUTES.messageId]: text(letter.messageId),
-          [DEAD_LETTER_ATTRIBUTES.firstSeenAt]: text(letter.firstSeenAt),
-          [DEAD_LETTER_ATTRIBUTES.deadLetteredAt]: text(new Date().toISOString()),
-        },
-      }),
-    );
+  park(letter: DeadLetter): Promise<void> {
+    return this.sink.park(letter);
   }
 
   async list(queue?: string): Promise<DeadLetter[]> {
@@ -210,27 +187,13 @@ export class SqsDeadLetters implements DeadLetters {
     }
   }
 
-  private keyOf(queue: string): QueueKey {
-    const key = keyOfName.get(queue);
-    if (key === undefined) {
-      throw new DeadLetterQueueUnknownError(
-        `no queue is named "${queue}" (queues: ${[...keyOfName.keys()].join(', ')})`,
-      );
-    }
-    return key;
-  }
-
   private keysFor(queue: string | undefined): QueueKey[] {
-    if (queue !== undefined) return [this.keyOf(queue)];
+    if (queue !== undefined) return [queueKeyOf(queue)];
     return (Object.keys(QUEUES) as QueueKey[]).filter((key) => this.deadLetterQueueUrls[key] !== undefined);
   }
 
   private deadLetterUrl(key: QueueKey): string {
-    const url = this.deadLetterQueueUrls[key];
-    if (url === undefined) {
-      throw new DeadLetterQueueUnknownError(`no dead-letter queue is configured for "${QUEUES[key].name}"`);
-    }
-    return url;
+    return deadLetterQueueUrlOf(this.deadLetterQueueUrls, key);
   }
 }
 

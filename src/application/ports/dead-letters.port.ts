@@ -14,13 +14,16 @@ export interface DeadLetter {
 }
 
 /**
- * The dead-letter queues as the handlers and an operator need them: a message that can never succeed as it
- * is (bad JSON, an unknown version, a failed check) is parked at once instead of being retried until the
- * queue gives up on it; parked messages can be listed, and put back on their source queue after a fix.
+ * Where a queue handler parks a message that can never succeed as it is (bad JSON, an unknown version, a
+ * failed check): at once, instead of retrying it until the queue gives up on it.
  */
-export interface DeadLetters {
+export interface DeadLetterSink {
   /** Keeps `letter` until it is redriven. Throws when it cannot (the caller then lets the message fail). */
   park(letter: DeadLetter): Promise<void>;
+}
+
+/** The dead-letter queues as an operator needs them too: parked messages listed, and put back after a fix. */
+export interface DeadLetters extends DeadLetterSink {
   /** The dead letters of `queue` (every queue when omitted), oldest first. Reading removes nothing. */
   list(queue?: string): Promise<DeadLetter[]>;
   /** Puts the dead letters of `queue` (every queue when omitted) back on their source queue; answers them. */

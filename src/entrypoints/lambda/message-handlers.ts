@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { InvalidMessageError } from '../../application/errors.js';
-import type { DeadLetters } from '../../application/ports/dead-letters.port.js';
+import type { DeadLetterSink } from '../../application/ports/dead-letters.port.js';
 import type { DeliverBatch } from '../../application/use-cases/deliver-batch.js';
 import type { FetchFeeds } from '../../application/use-cases/fetch-feeds.js';
 import type { ScanFeedsPage } from '../../application/use-cases/scan-feeds-page.js';
@@ -26,7 +26,7 @@ import { sqsBatchHandler, type DeadLetterPolicy, type SqsBatchResponse, type Sqs
 export type SqsHandler = (event: SqsEvent) => Promise<SqsBatchResponse>;
 
 /** The dead-letter policy of `queue`'s handler: park in `deadLetters`, giving up on the queue's last receive. */
-const policyFor = (queue: QueueKey, deadLetters: DeadLetters | undefined): DeadLetterPolicy | undefined =>
+const policyFor = (queue: QueueKey, deadLetters: DeadLetterSink | undefined): DeadLetterPolicy | undefined =>
   deadLetters && { deadLetters, maxReceiveCount: QUEUES[queue].maxReceiveCount };
 
 export type StartCrawlHandler = (event?: { force?: boolean }) => Promise<{ runId: string; started: boolean }>;
@@ -40,7 +40,7 @@ export function startCrawlHandler(startCrawl: StartCrawlRun, logger: Logger): St
   };
 }
 
-export function scanFeedsHandler(scanFeeds: ScanFeedsPage, logger: Logger, deadLetters?: DeadLetters): SqsHandler {
+export function scanFeedsHandler(scanFeeds: ScanFeedsPage, logger: Logger, deadLetters?: DeadLetterSink): SqsHandler {
   return sqsBatchHandler(
     'scan-feeds',
     logger,
@@ -49,7 +49,7 @@ export function scanFeedsHandler(scanFeeds: ScanFeedsPage, logger: Logger, deadL
   );
 }
 
-export function fetchFeedHandler(fetchFeed: FetchFeeds, logger: Logger, deadLetters?: DeadLetters): SqsHandler {
+export function fetchFeedHandler(fetchFeed: FetchFeeds, logger: Logger, deadLetters?: DeadLetterSink): SqsHandler {
   return sqsBatchHandler(
     'fetch-feed',
     logger,
@@ -58,7 +58,7 @@ export function fetchFeedHandler(fetchFeed: FetchFeeds, logger: Logger, deadLett
   );
 }
 
-export function startFanOutHandler(startFanOut: StartFanOut, logger: Logger, deadLetters?: DeadLetters): SqsHandler {
+export function startFanOutHandler(startFanOut: StartFanOut, logger: Logger, deadLetters?: DeadLetterSink): SqsHandler {
   return sqsBatchHandler(
     'start-fan-out',
     logger,
@@ -70,7 +70,7 @@ export function startFanOutHandler(startFanOut: StartFanOut, logger: Logger, dea
 export function scanSubscribersHandler(
   scanSubscribers: ScanSubscribersPage,
   logger: Logger,
-  deadLetters?: DeadLetters,
+  deadLetters?: DeadLetterSink,
 ): SqsHandler {
   return sqsBatchHandler(
     'scan-subscribers',
@@ -80,7 +80,7 @@ export function scanSubscribersHandler(
   );
 }
 
-export function deliverHandler(deliver: DeliverBatch, logger: Logger, deadLetters?: DeadLetters): SqsHandler {
+export function deliverHandler(deliver: DeliverBatch, logger: Logger, deadLetters?: DeadLetterSink): SqsHandler {
   return sqsBatchHandler(
     'deliver',
     logger,

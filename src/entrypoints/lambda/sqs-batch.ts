@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { ApplicationError } from '../../application/errors.js';
-import type { DeadLetters } from '../../application/ports/dead-letters.port.js';
+import type { DeadLetterSink } from '../../application/ports/dead-letters.port.js';
 import { DomainError } from '../../domain/errors.js';
 
 /** The parts of Lambda's SQS event that feedrelay reads. */
@@ -18,7 +18,7 @@ export interface SqsBatchResponse {
 
 /** Where a handler parks the messages it gives up on, and when it gives up. */
 export interface DeadLetterPolicy {
-  readonly deadLetters: DeadLetters;
+  readonly deadLetters: DeadLetterSink;
   /**
    * The queue's `maxReceiveCount`: a message that fails on its last receive is parked with the error as its
    * reason rather than left for the queue's redrive policy, which would move it with no reason at all.

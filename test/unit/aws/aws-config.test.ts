@@ -29,6 +29,27 @@ describe('readAwsConfig', () => {
     },
   );
 
+  it('reads the dead-letter queues it is told of, each optional', () => {
+    // Act
+    const none = readAwsConfig(env);
+    const one = readAwsConfig({
+      ...env,
+      FEEDRELAY_DLQ_URL_FETCH_FEED: 'https://sqs.eu-west-1.amazonaws.com/123456789012/fetch-dlq',
+    });
+
+    // Assess
+    expect(none.deadLetterQueueUrls).toEqual({});
+    expect(one.deadLetterQueueUrls).toEqual({
+      fetchFeed: 'https://sqs.eu-west-1.amazonaws.com/123456789012/fetch-dlq',
+    });
+  });
+
+  it('names a dead-letter queue variable that is not a queue URL', () => {
+    expect(() => readAwsConfig({ ...env, FEEDRELAY_DLQ_URL_DELIVER: 'deliver-dlq' })).toThrow(
+      'environment variable FEEDRELAY_DLQ_URL_DELIVER is not a queue URL: "deliver-dlq"',
+    );
+  });
+
   it('keeps articles 90 days and run records 30 unless told otherwise, in whole days', () => {
     expect(readAwsConfig(env).retention).toEqual({ articleSeconds: 90 * 86_400, runSeconds: 30 * 86_400 });
     expect(
