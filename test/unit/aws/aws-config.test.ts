@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../../../src/application/errors.js';
 import { EventBridgeEventPublisher } from '../../../src/adapters/eventbridge/eventbridge-event-publisher.js';
+import { SqsDeadLetters } from '../../../src/adapters/sqs/sqs-dead-letters.js';
 import { SqsWorkDispatcher } from '../../../src/adapters/sqs/sqs-work-dispatcher.js';
 import { TOKENS } from '../../../src/application/tokens.js';
 import { awsModule, QUEUE_URL_ENV, readAwsConfig } from '../../../src/entrypoints/container/aws.module.js';
@@ -66,10 +67,11 @@ describe('readAwsConfig', () => {
     );
   });
 
-  it('binds the SQS dispatcher and the EventBridge publisher', () => {
+  it('binds the SQS dispatcher and dead letters, and the EventBridge publisher', () => {
     const container = compose(awsModule(readAwsConfig(env)));
 
     expect(container.get(TOKENS.WorkDispatcher)).toBeInstanceOf(SqsWorkDispatcher);
+    expect(container.get(TOKENS.DeadLetters)).toBeInstanceOf(SqsDeadLetters);
     expect(container.get(TOKENS.EventPublisher)).toBeInstanceOf(EventBridgeEventPublisher);
   });
 });
