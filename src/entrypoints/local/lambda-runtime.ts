@@ -129,7 +129,10 @@ export class LambdaRuntime {
     if (this.stopping) throw new Error('the runtime runs once: create a new one');
     if (this.pollers.length > 0) return this;
     this.pollers = this.queues.map((queue) => this.poll(queue));
-    if (this.options.keepDeadLetters) this.sweeper = setInterval(() => void this.sweepDeadLetters(), 1000);
+    if (this.options.keepDeadLetters) {
+      this.sweeper = setInterval(() => void this.sweepDeadLetters(), 1000);
+      this.sweeper.unref();
+    }
     return this;
   }
 
