@@ -89,6 +89,12 @@ describe('feedrelay dlq', () => {
     expectUsage(run, /--queue must be one of scan-feeds, fetch-feed, start-fan-out, scan-subscribers, deliver/);
   });
 
+  it('is in the help', async () => {
+    const run = await feedrelay(['help']);
+    expectExit(run, 0);
+    expect(run.stdout).toContain('feedrelay dlq list [--queue NAME] [--json] | redrive [--queue NAME] [--json]');
+  });
+
   it('refuses an action it does not know', async () => {
     const run = await feedrelay(['dlq', 'purge', '--data-dir', dir]);
     expectUsage(run, /dlq: unknown action "purge"/);

@@ -13,7 +13,9 @@ import { applicationModule } from '../../../src/entrypoints/container/applicatio
 import { compose } from '../../../src/entrypoints/container/compose.js';
 import { createMemoryAdapters, memoryModule } from '../../../src/entrypoints/container/memory.module.js';
 import { createHandlers } from '../../../src/entrypoints/lambda/handlers.js';
-import type { SqsRecord } from '../../../src/entrypoints/lambda/sqs-batch.js';
+import { sqsBatchHandler, type SqsRecord } from '../../../src/entrypoints/lambda/sqs-batch.js';
+import { InMemoryDeadLetters } from '../../../src/adapters/memory/in-memory-dead-letters.js';
+import { InMemoryQueues } from '../../../src/adapters/memory/in-memory-queues.js';
 import { MemorySystem, queueHandlersOf } from '../../support/memory-system.js';
 import { aDocument, aFetchFeedMessage, anItem, feedUrl } from '../../support/mothers.js';
 
@@ -165,6 +167,26 @@ describe('dead letters, as the queue handlers park them', () => {
         msg: expect.stringContaining('could not be dead-lettered (the dead-letter queue is not reachable)'),
       }),
     ]);
+  });
+});
+
+describe('sqsBatchHandler with a dead-letter policy', () => {
+  it('does not park a copy whose step another invocation holds, even on its last receive', async () => {
+    // Prepare
+    const kept = new InMemoryDeadLetters(new InMemoryQueues());
+    const handler = sqsBatchHandler(
+      'scan-feeds',
+      pino({ level: 'silent' }),
+      async () => ({ kind: 'skipped', reason: 'busy' }),
+      { deadLetters: kept, maxReceiveCount: 5 },
+    );
+
+    // Act
+    const response = await handler({ Records: [record('m-1', '{}', 5)] });
+
+    // Assess: it comes back, and finds the step done or free then.
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+    expect(await kept.list()).toEqual([]);
   });
 });
 
