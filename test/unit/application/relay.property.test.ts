@@ -12,6 +12,8 @@ import {
 } from '../../../src/application/work-messages.js';
 import { newFeed } from '../../../src/domain/feed.js';
 import { sqsBatchHandler, type SqsEvent } from '../../../src/entrypoints/lambda/sqs-batch.js';
+import type { InMemoryStepLedger } from '../../../src/adapters/memory/in-memory-step-ledger.js';
+import { TOKENS } from '../../../src/application/tokens.js';
 import { MemorySystem } from '../../support/memory-system.js';
 import { aDocument, anItem, aSubscription, feedUrl } from '../../support/mothers.js';
 import { takeHeld, type QueueName } from './held-messages.js';
@@ -36,11 +38,38 @@ interface Move {
   readonly alongside?: number;
   /** The message is handed over but stays in the queue: a duplicate delivery, or a crash after the work. */
   readonly keep: boolean;
+  /**
+   * The invocation dies after its work, before it marks its step done (so it releases nothing either): the
+   * message comes back once its visibility time-out, and with it the step's lease, has run out.
+   */
+  readonly crash?: boolean;
 }
 const anyMove: fc.Arbitrary<Move> = fc.record(
   { pick: fc.nat(), alongside: fc.nat(), keep: fc.boolean() },
   { requiredKeys: ['pick', 'keep'] },
 );
+const anyMoveOrCrash: fc.Arbitrary<Move> = fc.record(
+  { pick: fc.nat(), alongside: fc.nat(), keep: fc.boolean(), crash: fc.boolean() },
+  { requiredKeys: ['pick', 'keep'] },
+);
+
+/**
+ * Lets the test kill an invocation between its work and its step's completion: while `dying` is set, marking a
+ * step done fails and nothing is released, as when the process dies there.
+ */
+function mortal(ledger: InMemoryStepLedger): { dying: boolean } {
+  const state = { dying: false };
+  const complete = ledger.complete.bind(ledger);
+  const release = ledger.release.bind(ledger);
+  ledger.complete = async (...args) => {
+    if (state.dying) throw new Error('the invocation died before marking its step done');
+    return complete(...args);
+  };
+  ledger.release = async (...args) => {
+    if (!state.dying) await release(...args);
+  };
+  return state;
+}
 
 /** The system under test: feeds, each with its subscribers, and the handlers with page counters. */
 async function aSystem(options: {
@@ -107,14 +136,16 @@ async function aSystem(options: {
 
 /**
  * Plays the platform: takes what the queues hold into one pool and hands the messages over in the order
- * (and with the copies) that `moves` say; once the moves are used up, first come first served. A message
- * whose handler reports it failed (its step is held by the other copy) stays in the pool.
+ * (and with the copies and deaths) that `moves` say; once the moves are used up, first come first served. A
+ * message whose handler reports it failed (its step is held by the other copy) stays in the pool.
  */
 async function deliverInAnyOrder(
   system: MemorySystem,
   handlers: Record<QueueName, (event: SqsEvent) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>>,
   moves: readonly Move[],
 ): Promise<number> {
+  const death = mortal(system.adapters.ledger);
+  const leaseSeconds = system.container.get(TOKENS.RelaySettings).leaseSeconds;
   const pool: Message[] = [];
   let sequence = 0;
   const collect = async (): Promise<void> => {
@@ -134,6 +165,14 @@ async function deliverInAnyOrder(
     if (steps > 10_000) throw new Error('the relay did not come to an end');
     const move: Move = moves[steps] ?? { pick: 0, keep: false };
     const first = pool.splice(move.pick % pool.length, 1)[0]!;
+    if (move.crash) {
+      death.dying = true;
+      await invoke(first).finally(() => (death.dying = false));
+      pool.push(first);
+      system.adapters.clock.advance(leaseSeconds + 1);
+      await collect();
+      continue;
+    }
     const second =
       move.alongside !== undefined && pool.length > 0 ? pool.splice(move.alongside % pool.length, 1)[0] : undefined;
     const taken = second ? [first, second] : [first];
@@ -197,6 +236,53 @@ describe('the page relay, under any order and any duplication of its messages', 
         },
       ),
       { numRuns: 40 },
+    );
+  });
+});
+
+describe('the page relay, when invocations also die between their work and marking it done', () => {
+  it('completes every page once, stores every article once and tells every subscriber of it under one id', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          feeds: fc.integer({ min: 0, max: 6 }),
+          subscribers: fc.integer({ min: 0, max: 4 }),
+          feedPageSize: fc.integer({ min: 1, max: 3 }),
+          subscriberPageSize: fc.integer({ min: 1, max: 3 }),
+          segments: fc.integer({ min: 1, max: 2 }),
+          moves: fc.array(anyMoveOrCrash, { maxLength: 80 }),
+        }),
+        async ({ moves, ...shape }) => {
+          // Prepare
+          const { system, urls, handlers, completedPages } = await aSystem(shape);
+          const { runId } = await system.handlers.startCrawl();
+
+          // Act
+          await deliverInAnyOrder(system, handlers, moves);
+
+          // Assess: a page redone after a death is completed once; a feed may be fetched again, its articles
+          // are stored once; a subscriber may be sent a notification again, under the same webhook-id only.
+          expect([...completedPages.values()].every((n) => n === 1)).toBe(true);
+          const { fetcher, sink } = system.adapters;
+          expect([...fetcher.fetches.keys()].sort()).toEqual([...urls].sort());
+          const idsByPair = new Map<string, Set<string>>();
+          for (const notification of sink.received) {
+            for (const article of notification.articles) {
+              const pair = `${notification.subscription.id} ${article.id}`;
+              idsByPair.set(pair, (idsByPair.get(pair) ?? new Set()).add(notification.id));
+            }
+          }
+          expect(idsByPair.size).toBe(shape.feeds * shape.subscribers);
+          expect([...idsByPair.values()].every((ids) => ids.size === 1)).toBe(true);
+          expect(await system.summary(runId)).toMatchObject({
+            feeds: shape.feeds,
+            fetched: shape.feeds,
+            newArticles: shape.feeds,
+            complete: true,
+          });
+        },
+      ),
+      { numRuns: 30 },
     );
   });
 });
