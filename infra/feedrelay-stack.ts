@@ -153,6 +153,7 @@ export class FeedRelayStack extends Stack {
       new CfnOutput(this, `${pascalCase(table.key)}TableName`, { value: table.tableName });
     for (const queue of Object.values(queues)) {
       new CfnOutput(this, `${pascalCase(queue.key)}QueueUrl`, { value: queue.queue.queueUrl });
+      new CfnOutput(this, `${pascalCase(queue.key)}DeadLetterQueueUrl`, { value: queue.deadLetterQueue.queueUrl });
     }
   }
 }

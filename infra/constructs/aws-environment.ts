@@ -15,3 +15,7 @@ export const queueUrlVariable = (key: QueueKey): string =>
 
 /** The name of the event bus that discoveries are published to. */
 export const EVENT_BUS_VARIABLE = 'FEEDRELAY_EVENT_BUS_NAME';
+
+/** `FEEDRELAY_DLQ_URL_FETCH_FEED`: the URL of the dead-letter queue of a queue of `QUEUES`. */
+export const deadLetterQueueUrlVariable = (key: QueueKey): string =>
+  `FEEDRELAY_DLQ_URL_${QUEUES[key].name.toUpperCase().replace(/-/g, '_')}`;

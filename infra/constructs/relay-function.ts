@@ -6,7 +6,12 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { RELAY_SETTINGS_ENV } from '../../src/entrypoints/lambda/lambda-settings.js';
-import { EVENT_BUS_VARIABLE, queueUrlVariable, TABLE_PREFIX_VARIABLE } from './aws-environment.js';
+import {
+  deadLetterQueueUrlVariable,
+  EVENT_BUS_VARIABLE,
+  queueUrlVariable,
+  TABLE_PREFIX_VARIABLE,
+} from './aws-environment.js';
 import type { RelayTable, TableAccess } from './feedrelay-tables.js';
 import { PROJECT_ROOT, relayBundling, relayEntry, type RelayHandler } from './relay-bundling.js';
 import type { RelayQueue } from './relay-queue.js';
@@ -100,7 +105,9 @@ export class RelayFunction extends NodejsFunction {
 
   /**
    * `send`: grants SendMessage and tells the function the queue's URL. `consume`: the queue's event source
-   * (which grants receiving and deleting); only the queue the function was sized for in `consumes`.
+   * (which grants receiving and deleting); only the queue the function was sized for in `consumes`. A
+   * consumer may also send to its queue's dead-letter queue and is told its URL: it parks there at once
+   * what can never succeed, with the reason.
    */
   bindQueue(queue: RelayQueue, mode: 'send' | 'consume'): this {
     if (mode === 'consume') {
@@ -108,6 +115,8 @@ export class RelayFunction extends NodejsFunction {
         throw new Error(`${this.node.id} consumes only the queue its time-out was sized for`);
       }
       queue.addConsumer(this, { maxConcurrency: this.maxConcurrency });
+      queue.deadLetterQueue.grantSendMessages(this);
+      this.addEnvironment(deadLetterQueueUrlVariable(queue.key), queue.deadLetterQueue.queueUrl);
       return this;
     }
     if (queue === this.consumes && !queue.definition.recursive) {

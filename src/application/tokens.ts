@@ -1,6 +1,7 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { ArticleStore } from './ports/article-store.port.js';
 import type { Clock, IdGenerator } from './ports/clock.port.js';
+import type { DeadLetters } from './ports/dead-letters.port.js';
 import type { EventPublisher } from './ports/event-publisher.port.js';
 import type { FeedFetcher } from './ports/feed-fetcher.port.js';
 import type { FeedPageReader, FeedRepository } from './ports/feed-store.port.js';
@@ -27,4 +28,5 @@ export const TOKENS = {
   Clock: Symbol.for('Clock') as ServiceIdentifier<Clock>,
   IdGenerator: Symbol.for('IdGenerator') as ServiceIdentifier<IdGenerator>,
   RelaySettings: Symbol.for('RelaySettings') as ServiceIdentifier<RelaySettings>,
+  DeadLetters: Symbol.for('DeadLetters') as ServiceIdentifier<DeadLetters>,
 } as const;

@@ -250,7 +250,13 @@ describe('least privilege', () => {
           key,
           receives: consumerOf(key) === path,
         });
-        expect([...actionsOn(statements, logicalIdOf(stack, `${queuePath(key)}/DeadLetterQueue`))]).toEqual([]);
+        // A consumer parks what can never succeed in its own queue's dead-letter queue; it reads none.
+        const deadLetterActions = actionsOn(statements, logicalIdOf(stack, `${queuePath(key)}/DeadLetterQueue`));
+        expect({ key, parks: deadLetterActions.has('sqs:SendMessage') }).toEqual({
+          key,
+          parks: consumerOf(key) === path,
+        });
+        expect(deadLetterActions.has('sqs:ReceiveMessage')).toBe(false);
       }
     });
 
@@ -288,7 +294,7 @@ describe('function environment', () => {
       Object.entries(variables).map(([name, value]) => {
         if (typeof value === 'string') return [name, value];
         const ref = (value as { Ref: string }).Ref;
-        return [name, name.includes('QUEUE_URL') ? `https://sqs.eu-west-1.amazonaws.com/123456789012/${ref}` : ref];
+        return [name, /QUEUE_URL|DLQ_URL/.test(name) ? `https://sqs.eu-west-1.amazonaws.com/123456789012/${ref}` : ref];
       }),
     );
   }
@@ -305,6 +311,16 @@ describe('function environment', () => {
         `https://sqs.eu-west-1.amazonaws.com/123456789012/${logicalIdOf(stack, `${queuePath(key)}/Queue`)}`,
       );
     }
+    // A consumer knows its own queue's dead-letter queue, and no other.
+    const consumed = QUEUE_KEYS.filter((key) => consumerOf(key) === path);
+    expect(config.deadLetterQueueUrls).toEqual(
+      Object.fromEntries(
+        consumed.map((key) => [
+          key,
+          `https://sqs.eu-west-1.amazonaws.com/123456789012/${logicalIdOf(stack, `${queuePath(key)}/DeadLetterQueue`)}`,
+        ]),
+      ),
+    );
   });
 });
 

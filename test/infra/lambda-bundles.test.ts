@@ -20,7 +20,13 @@ const USE_CASES: Record<RelayHandler, string[]> = {
 const SDK_IMPORTS: Record<RelayHandler, string[]> = {
   'start-crawl': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
   'scan-feeds': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
-  'fetch-feed': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-eventbridge', '@aws-sdk/lib-dynamodb'],
+  // The SQS client only when a message is dead-lettered (a dynamic import, not loaded at cold start).
+  'fetch-feed': [
+    '@aws-sdk/client-dynamodb',
+    '@aws-sdk/client-eventbridge',
+    '@aws-sdk/client-sqs',
+    '@aws-sdk/lib-dynamodb',
+  ],
   'start-fan-out': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
   'scan-subscribers': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
   deliver: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],

@@ -1,6 +1,8 @@
 import { PurgeQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { pino } from 'pino';
 import { NO_FAULTS, type FaultSettings } from '../../src/adapters/aws-faults.js';
+import { InMemoryDeadLetters } from '../../src/adapters/memory/in-memory-dead-letters.js';
+import { InMemoryQueues } from '../../src/adapters/memory/in-memory-queues.js';
 import { SqsWorkDispatcher } from '../../src/adapters/sqs/sqs-work-dispatcher.js';
 import { parseWorkMessage, type FetchFeedMessage } from '../../src/application/work-messages.js';
 import type { SqsHandler } from '../../src/entrypoints/lambda/handlers.js';
@@ -138,6 +140,34 @@ describe('LambdaRuntime', () => {
 
     expect(Object.fromEntries(seen)).toEqual({ feed_1: MAX_RECEIVE_COUNT, feed_2: MAX_RECEIVE_COUNT });
     expect((await running.listDeadLetters()).fetchFeed).toBe(2);
+  });
+
+  it('keeps what a redrive policy dead-letters in the given dead letters, with a reason that says so', async () => {
+    // Prepare: every invocation crashes, so no handler ever gets to park the messages itself.
+    const { handler } = recordingHandler();
+    const kept = new InMemoryDeadLetters(new InMemoryQueues());
+    runtime = createLambdaRuntime(
+      stack,
+      { fetchFeed: handler },
+      { faults: { ...NO_FAULTS, crash: 1, seed: 1 }, logger: silent, keepDeadLetters: kept },
+    ).start();
+
+    // Act
+    await dispatcher.dispatch([aFetchFeedMessage('feed_1')]);
+    await runtime.waitForIdle({ timeoutMs: 20_000 });
+    await runtime.stop();
+
+    // Assess
+    const letters = await kept.list();
+    expect(letters.map((letter) => [letter.queue, feedIdOf(JSON.parse(letter.body) as FetchFeedMessage)])).toEqual([
+      ['fetch-feed', 'feed_1'],
+    ]);
+    expect(letters[0]!.reason).toMatch(/^moved by the queue's redrive policy/);
+    expect((await runtime.listDeadLetters()).fetchFeed).toBe(1);
+    const { Messages = [] } = await stack.platformSqs.send(
+      new ReceiveMessageCommand({ QueueUrl: stack.deadLetterQueueUrls.fetchFeed, MaxNumberOfMessages: 10 }),
+    );
+    expect(Messages).toEqual([]);
   });
 
   it('runs up to `concurrency` invocations of one queue at once', async () => {

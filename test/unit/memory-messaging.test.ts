@@ -1,6 +1,8 @@
+import { InMemoryDeadLetters } from '../../src/adapters/memory/in-memory-dead-letters.js';
 import { InMemoryEventBus } from '../../src/adapters/memory/in-memory-event-bus.js';
 import { InMemoryQueues } from '../../src/adapters/memory/in-memory-queues.js';
 import { InMemoryWorkDispatcher } from '../../src/adapters/memory/in-memory-work-dispatcher.js';
+import { describeDeadLettersContract } from '../contract/dead-letters.contract.js';
 import { describeEventPublisherContract } from '../contract/event-publisher.contract.js';
 import { ALL_QUEUES, describeWorkDispatcherContract, type QueueName } from '../contract/work-dispatcher.contract.js';
 
@@ -46,4 +48,13 @@ describeWorkDispatcherContract('InMemoryWorkDispatcher', async () => {
 describeEventPublisherContract('InMemoryEventBus', async () => {
   const queues = new InMemoryQueues();
   return { publisher: new InMemoryEventBus(queues), ...probing(queues) };
+});
+
+describeDeadLettersContract('InMemoryDeadLetters', async () => {
+  const queues = new InMemoryQueues();
+  const probe = probing(queues);
+  return {
+    deadLetters: new InMemoryDeadLetters(queues),
+    queued: async (queue) => (await probe.received(queue as QueueName)).sort(),
+  };
 });

@@ -31,3 +31,8 @@ export class SendFailedError extends SqsAdapterError {
     super(message, options);
   }
 }
+
+/** A dead letter names a queue that feedrelay does not have, or one whose dead-letter queue is not configured. */
+export class DeadLetterQueueUnknownError extends SqsAdapterError {
+  readonly code = 'dead_letter_queue_unknown';
+}

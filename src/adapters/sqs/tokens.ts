@@ -18,3 +18,19 @@ export interface SqsDispatchOptions {
 export const SQS_CLIENT = Symbol.for('SQSClient') as ServiceIdentifier<SQSClient>;
 export const QUEUE_URLS = Symbol.for('QueueUrls') as ServiceIdentifier<QueueUrls>;
 export const SQS_DISPATCH_OPTIONS = Symbol.for('SqsDispatchOptions') as ServiceIdentifier<SqsDispatchOptions>;
+
+/** The URL of each queue's dead-letter queue; a queue without one cannot park messages (see `SqsDeadLetters`). */
+export type DeadLetterQueueUrls = Readonly<Partial<Record<QueueKey, string>>>;
+
+/** How `SqsDeadLetters` reads a dead-letter queue; every field has a default. */
+export interface SqsDeadLetterOptions {
+  /** Long-poll wait of each ReceiveMessage while listing or redriving. Default 1 s (a short poll may miss messages). */
+  readonly waitTimeSeconds?: number;
+  /** How long a message read by a listing stays hidden before it is handed back. Default 30 s. */
+  readonly visibilityTimeoutSeconds?: number;
+  /** The most messages one listing or redrive reads per queue. Default 10,000. */
+  readonly maxMessages?: number;
+}
+
+export const DEAD_LETTER_QUEUE_URLS = Symbol.for('DeadLetterQueueUrls') as ServiceIdentifier<DeadLetterQueueUrls>;
+export const SQS_DEAD_LETTER_OPTIONS = Symbol.for('SqsDeadLetterOptions') as ServiceIdentifier<SqsDeadLetterOptions>;

@@ -19,6 +19,7 @@ import { StartFanOut } from '../../application/use-cases/start-fan-out.js';
 import { SummarizeRun } from '../../application/use-cases/summarize-run.js';
 import { ResumeRun } from '../../application/use-cases/resume-run.js';
 import { ListRuns } from '../../application/use-cases/list-runs.js';
+import { ListDeadLetters, RedriveDeadLetters } from '../../application/use-cases/dead-letter-reports.js';
 
 /** The use cases and the relay, with the settings they run under. */
 export function applicationModule(settings: Partial<RelaySettings> = {}): ContainerModule {
@@ -43,5 +44,7 @@ export function applicationModule(settings: Partial<RelaySettings> = {}): Contai
     bind(ListFeeds).toSelf().inSingletonScope();
     bind(Subscribe).toSelf().inSingletonScope();
     bind(ListSubscriptions).toSelf().inSingletonScope();
+    bind(ListDeadLetters).toSelf().inSingletonScope();
+    bind(RedriveDeadLetters).toSelf().inSingletonScope();
   });
 }

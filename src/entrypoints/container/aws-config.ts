@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../../application/errors.js';
 import { QUEUES, type QueueKey } from '../../adapters/aws-resources.js';
 import { DEFAULT_RETENTION, type Retention } from '../../adapters/dynamodb/tokens.js';
-import type { QueueUrls } from '../../adapters/sqs/tokens.js';
+import type { DeadLetterQueueUrls, QueueUrls } from '../../adapters/sqs/tokens.js';
 
 /*
  * Where a function's AWS resources are, read from its environment. Kept apart from the modules that bind the
@@ -24,10 +24,23 @@ export const QUEUE_URL_ENV: Readonly<Record<QueueKey, string>> = Object.fromEntr
   ]),
 ) as Record<QueueKey, string>;
 
+/**
+ * `FEEDRELAY_DLQ_URL_<QUEUE NAME>`, e.g. `FEEDRELAY_DLQ_URL_FETCH_FEED`: the dead-letter queue of a queue. Optional:
+ * a consumer told its own parks what can never succeed there at once; without it the redrive policy moves it.
+ */
+export const DEAD_LETTER_QUEUE_URL_ENV: Readonly<Record<QueueKey, string>> = Object.fromEntries(
+  (Object.keys(QUEUES) as QueueKey[]).map((key) => [
+    key,
+    `FEEDRELAY_DLQ_URL_${QUEUES[key].name.toUpperCase().replace(/-/g, '_')}`,
+  ]),
+) as Record<QueueKey, string>;
+
 export interface AwsConfig {
   /** Physical table name = prefix + logical name (see `TABLES`). */
   readonly tablePrefix: string;
   readonly queueUrls: QueueUrls;
+  /** The dead-letter queues the environment names (each optional). */
+  readonly deadLetterQueueUrls: DeadLetterQueueUrls;
   readonly eventBusName: string;
   /** How long articles and run records are kept (DynamoDB TTL). */
   readonly retention: Retention;
@@ -61,18 +74,23 @@ export function readAwsConfig(env: Readonly<Record<string, string | undefined>>)
     }
     return value.trim();
   };
-  const queueUrls = {} as Record<QueueKey, string>;
-  for (const key of Object.keys(QUEUES) as QueueKey[]) {
-    const name = QUEUE_URL_ENV[key];
-    const value = required(name);
+  const queueUrl = (name: string, value: string): string => {
     if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
       throw new ConfigurationError(`environment variable ${name} is not a queue URL: ${JSON.stringify(value)}`);
     }
-    queueUrls[key] = value;
+    return value;
+  };
+  const queueUrls = {} as Record<QueueKey, string>;
+  const deadLetterQueueUrls: Partial<Record<QueueKey, string>> = {};
+  for (const key of Object.keys(QUEUES) as QueueKey[]) {
+    queueUrls[key] = queueUrl(QUEUE_URL_ENV[key], required(QUEUE_URL_ENV[key]));
+    const deadLetters = env[DEAD_LETTER_QUEUE_URL_ENV[key]]?.trim();
+    if (deadLetters) deadLetterQueueUrls[key] = queueUrl(DEAD_LETTER_QUEUE_URL_ENV[key], deadLetters);
   }
   return {
     tablePrefix: required(AWS_ENV.tablePrefix, true),
     queueUrls,
+    deadLetterQueueUrls,
     eventBusName: required(AWS_ENV.eventBusName),
     retention: readRetention(env),
   };

@@ -10,7 +10,7 @@ import type { EmbeddedStack } from '../local/embedded-stack.js';
 import type { AwsConfig } from './aws-config.js';
 import { bindDynamoDbStores } from './dynamodb.module.js';
 import { bindEventBridgePublisher } from './eventbridge.module.js';
-import { bindSqsQueues } from './sqs.module.js';
+import { bindSqsDeadLetters, bindSqsQueues } from './sqs.module.js';
 
 export { AWS_ENV, QUEUE_URL_ENV, readAwsConfig, readRetention, type AwsConfig } from './aws-config.js';
 
@@ -22,7 +22,7 @@ export interface AwsClients {
 }
 
 /**
- * Every AWS adapter at once: the stores, the work queues and the event bus. A Lambda function loads only the
+ * Every AWS adapter at once: the stores, the work queues and their dead letters, and the event bus. A Lambda function loads only the
  * families its handler needs (`dynamoDbModule`, `sqsModule`, `eventBridgeModule`; see `src/entrypoints/lambda`).
  */
 export function awsModule(config: AwsConfig, clients: AwsClients = {}): ContainerModule {
@@ -32,6 +32,7 @@ export function awsModule(config: AwsConfig, clients: AwsClients = {}): Containe
   return new ContainerModule((options) => {
     bindDynamoDbStores(options, documentClient, tableNames(config.tablePrefix), config.retention);
     bindSqsQueues(options, sqs, config.queueUrls);
+    bindSqsDeadLetters(options, config.deadLetterQueueUrls);
     bindEventBridgePublisher(options, eventBridge, config.eventBusName);
   });
 }

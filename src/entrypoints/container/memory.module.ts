@@ -1,6 +1,7 @@
 import { ContainerModule } from 'inversify';
 import { TOKENS } from '../../application/tokens.js';
 import { FixedClock, SequentialIdGenerator } from '../../adapters/memory/fixed-clock.js';
+import { InMemoryDeadLetters } from '../../adapters/memory/in-memory-dead-letters.js';
 import { InMemoryArticleStore } from '../../adapters/memory/in-memory-article-store.js';
 import { InMemoryEventBus } from '../../adapters/memory/in-memory-event-bus.js';
 import { InMemoryFeedFetcher } from '../../adapters/memory/in-memory-feed-fetcher.js';
@@ -24,6 +25,7 @@ export interface MemoryAdapters {
   readonly ledger: InMemoryStepLedger;
   readonly runs: InMemoryRunStore;
   readonly queues: InMemoryQueues;
+  readonly deadLetters: InMemoryDeadLetters;
   readonly bus: InMemoryEventBus;
   readonly fetcher: InMemoryFeedFetcher;
   readonly sink: InMemoryNotificationSink;
@@ -41,6 +43,7 @@ export function createMemoryAdapters(options: { pageBudget?: PageBudget } = {}):
     ledger: new InMemoryStepLedger(),
     runs: new InMemoryRunStore(),
     queues,
+    deadLetters: new InMemoryDeadLetters(queues),
     bus: new InMemoryEventBus(queues),
     fetcher: new InMemoryFeedFetcher(),
     sink: new InMemoryNotificationSink(),
@@ -59,6 +62,7 @@ export function memoryModule(adapters: MemoryAdapters): ContainerModule {
     bind(TOKENS.StepLedger).toConstantValue(adapters.ledger);
     bind(TOKENS.RunStore).toConstantValue(adapters.runs);
     bind(TOKENS.WorkDispatcher).toConstantValue(new InMemoryWorkDispatcher(adapters.queues));
+    bind(TOKENS.DeadLetters).toConstantValue(adapters.deadLetters);
     bind(TOKENS.EventPublisher).toConstantValue(adapters.bus);
     bind(TOKENS.FeedFetcher).toConstantValue(adapters.fetcher);
     bind(TOKENS.NotificationSink).toConstantValue(adapters.sink);

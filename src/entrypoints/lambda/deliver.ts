@@ -8,6 +8,7 @@ import { systemModule } from '../container/system.module.js';
 import { webhookModule } from '../container/webhook.module.js';
 import { useCasesModule } from '../container/use-cases.module.js';
 import { onColdStart, type LambdaEnvironment } from './cold-start.js';
+import { lambdaDeadLetterSink } from './dead-letters.js';
 import { deliverHandler } from './message-handlers.js';
 
 /** Signed webhooks, the stores in DynamoDB, retries to SQS. */
@@ -23,5 +24,9 @@ export function composeDeliver({ settings, aws }: LambdaEnvironment): Container 
 
 /** The deliver queue's consumer: one page of recipients per message, POSTed concurrently; retries carry only who needs one. */
 export const handler = onColdStart((environment) =>
-  deliverHandler(composeDeliver(environment).get(DeliverBatch), environment.logger),
+  deliverHandler(
+    composeDeliver(environment).get(DeliverBatch),
+    environment.logger,
+    lambdaDeadLetterSink(environment.aws),
+  ),
 );

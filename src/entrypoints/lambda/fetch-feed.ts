@@ -9,6 +9,7 @@ import { parsingModule } from '../container/parsing.module.js';
 import { systemModule } from '../container/system.module.js';
 import { useCasesModule } from '../container/use-cases.module.js';
 import { onColdStart, type LambdaEnvironment } from './cold-start.js';
+import { lambdaDeadLetterSink } from './dead-letters.js';
 import { fetchFeedHandler } from './message-handlers.js';
 
 /** HTTP and the feed parsers, the stores in DynamoDB, discoveries to EventBridge. */
@@ -25,5 +26,9 @@ export function composeFetchFeed({ settings, aws }: LambdaEnvironment): Containe
 
 /** The fetch-feed queue's consumer: fetches a batch of feeds, stores what is new, publishes the discoveries. */
 export const handler = onColdStart((environment) =>
-  fetchFeedHandler(composeFetchFeed(environment).get(FetchFeeds), environment.logger),
+  fetchFeedHandler(
+    composeFetchFeed(environment).get(FetchFeeds),
+    environment.logger,
+    lambdaDeadLetterSink(environment.aws),
+  ),
 );

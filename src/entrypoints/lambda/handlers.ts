@@ -6,6 +6,7 @@ import { ScanFeedsPage } from '../../application/use-cases/scan-feeds-page.js';
 import { ScanSubscribersPage } from '../../application/use-cases/scan-subscribers-page.js';
 import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
 import { StartFanOut } from '../../application/use-cases/start-fan-out.js';
+import { TOKENS } from '../../application/tokens.js';
 import {
   deliverHandler,
   fetchFeedHandler,
@@ -33,14 +34,16 @@ export interface Handlers {
 /**
  * Every handler from one container that binds every use case: for the embedded stack and the tests. A Lambda
  * entry builds only its own (see `scan-feeds.ts` and its siblings), so that its bundle holds nothing else.
+ * When the container binds the dead letters, the queue handlers park what can never succeed there at once.
  */
 export function createHandlers(container: Container, logger: Logger): Handlers {
+  const deadLetters = container.isBound(TOKENS.DeadLetters) ? container.get(TOKENS.DeadLetters) : undefined;
   return {
     startCrawl: startCrawlHandler(container.get(StartCrawlRun), logger),
-    scanFeeds: scanFeedsHandler(container.get(ScanFeedsPage), logger),
-    fetchFeed: fetchFeedHandler(container.get(FetchFeeds), logger),
-    startFanOut: startFanOutHandler(container.get(StartFanOut), logger),
-    scanSubscribers: scanSubscribersHandler(container.get(ScanSubscribersPage), logger),
-    deliver: deliverHandler(container.get(DeliverBatch), logger),
+    scanFeeds: scanFeedsHandler(container.get(ScanFeedsPage), logger, deadLetters),
+    fetchFeed: fetchFeedHandler(container.get(FetchFeeds), logger, deadLetters),
+    startFanOut: startFanOutHandler(container.get(StartFanOut), logger, deadLetters),
+    scanSubscribers: scanSubscribersHandler(container.get(ScanSubscribersPage), logger, deadLetters),
+    deliver: deliverHandler(container.get(DeliverBatch), logger, deadLetters),
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { InvalidMessageError } from '../../application/errors.js';
+import type { DeadLetterSink } from '../../application/ports/dead-letters.port.js';
 import type { DeliverBatch } from '../../application/use-cases/deliver-batch.js';
 import type { FetchFeeds } from '../../application/use-cases/fetch-feeds.js';
 import type { ScanFeedsPage } from '../../application/use-cases/scan-feeds-page.js';
@@ -14,7 +15,8 @@ import {
   type ScanSubscribersPageMessage,
 } from '../../application/work-messages.js';
 import type { ArticlesDiscovered } from '../../domain/crawl-run.js';
-import { sqsBatchHandler, type SqsBatchResponse, type SqsEvent } from './sqs-batch.js';
+import { QUEUES, type QueueKey } from '../../adapters/aws-resources.js';
+import { sqsBatchHandler, type DeadLetterPolicy, type SqsBatchResponse, type SqsEvent } from './sqs-batch.js';
 
 /*
  * One handler per message type, each given its use case. The use cases are imported as types only, so that a
@@ -22,6 +24,11 @@ import { sqsBatchHandler, type SqsBatchResponse, type SqsEvent } from './sqs-bat
  */
 
 export type SqsHandler = (event: SqsEvent) => Promise<SqsBatchResponse>;
+
+/** The dead-letter policy of `queue`'s handler: park in `deadLetters`, giving up on the queue's last receive. */
+const policyFor = (queue: QueueKey, deadLetters: DeadLetterSink | undefined): DeadLetterPolicy | undefined =>
+  deadLetters && { deadLetters, maxReceiveCount: QUEUES[queue].maxReceiveCount };
+
 export type StartCrawlHandler = (event?: { force?: boolean }) => Promise<{ runId: string; started: boolean }>;
 
 export function startCrawlHandler(startCrawl: StartCrawlRun, logger: Logger): StartCrawlHandler {
@@ -33,31 +40,52 @@ export function startCrawlHandler(startCrawl: StartCrawlRun, logger: Logger): St
   };
 }
 
-export function scanFeedsHandler(scanFeeds: ScanFeedsPage, logger: Logger): SqsHandler {
-  return sqsBatchHandler('scan-feeds', logger, async (body) =>
-    scanFeeds.execute(parseWorkMessage(body, 'scan-feeds') as ScanFeedsPageMessage),
+export function scanFeedsHandler(scanFeeds: ScanFeedsPage, logger: Logger, deadLetters?: DeadLetterSink): SqsHandler {
+  return sqsBatchHandler(
+    'scan-feeds',
+    logger,
+    async (body) => scanFeeds.execute(parseWorkMessage(body, 'scan-feeds') as ScanFeedsPageMessage),
+    policyFor('scanFeeds', deadLetters),
   );
 }
 
-export function fetchFeedHandler(fetchFeed: FetchFeeds, logger: Logger): SqsHandler {
-  return sqsBatchHandler('fetch-feed', logger, async (body) =>
-    fetchFeed.execute(parseWorkMessage(body, 'fetch-feed') as FetchFeedMessage),
+export function fetchFeedHandler(fetchFeed: FetchFeeds, logger: Logger, deadLetters?: DeadLetterSink): SqsHandler {
+  return sqsBatchHandler(
+    'fetch-feed',
+    logger,
+    async (body) => fetchFeed.execute(parseWorkMessage(body, 'fetch-feed') as FetchFeedMessage),
+    policyFor('fetchFeed', deadLetters),
   );
 }
 
-export function startFanOutHandler(startFanOut: StartFanOut, logger: Logger): SqsHandler {
-  return sqsBatchHandler('start-fan-out', logger, async (body) => startFanOut.execute(parseDiscoveryEnvelope(body)));
-}
-
-export function scanSubscribersHandler(scanSubscribers: ScanSubscribersPage, logger: Logger): SqsHandler {
-  return sqsBatchHandler('scan-subscribers', logger, async (body) =>
-    scanSubscribers.execute(parseWorkMessage(body, 'scan-subscribers') as ScanSubscribersPageMessage),
+export function startFanOutHandler(startFanOut: StartFanOut, logger: Logger, deadLetters?: DeadLetterSink): SqsHandler {
+  return sqsBatchHandler(
+    'start-fan-out',
+    logger,
+    async (body) => startFanOut.execute(parseDiscoveryEnvelope(body)),
+    policyFor('startFanOut', deadLetters),
   );
 }
 
-export function deliverHandler(deliver: DeliverBatch, logger: Logger): SqsHandler {
-  return sqsBatchHandler('deliver', logger, async (body) =>
-    deliver.execute(parseWorkMessage(body, 'deliver') as DeliverMessage),
+export function scanSubscribersHandler(
+  scanSubscribers: ScanSubscribersPage,
+  logger: Logger,
+  deadLetters?: DeadLetterSink,
+): SqsHandler {
+  return sqsBatchHandler(
+    'scan-subscribers',
+    logger,
+    async (body) => scanSubscribers.execute(parseWorkMessage(body, 'scan-subscribers') as ScanSubscribersPageMessage),
+    policyFor('scanSubscribers', deadLetters),
+  );
+}
+
+export function deliverHandler(deliver: DeliverBatch, logger: Logger, deadLetters?: DeadLetterSink): SqsHandler {
+  return sqsBatchHandler(
+    'deliver',
+    logger,
+    async (body) => deliver.execute(parseWorkMessage(body, 'deliver') as DeliverMessage),
+    policyFor('deliver', deadLetters),
   );
 }
 

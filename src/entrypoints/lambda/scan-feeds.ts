@@ -7,6 +7,7 @@ import { sqsModule } from '../container/sqs.module.js';
 import { systemModule } from '../container/system.module.js';
 import { useCasesModule } from '../container/use-cases.module.js';
 import { onColdStart, type LambdaEnvironment } from './cold-start.js';
+import { lambdaDeadLetterSink } from './dead-letters.js';
 import { scanFeedsHandler } from './message-handlers.js';
 
 /** Feeds and steps in DynamoDB, work to SQS: no parsing, no HTTP, no event bus. */
@@ -21,5 +22,9 @@ export function composeScanFeeds({ settings, aws }: LambdaEnvironment): Containe
 
 /** The scan-feeds queue's consumer: one page of the feed scan, relayed to the next. */
 export const handler = onColdStart((environment) =>
-  scanFeedsHandler(composeScanFeeds(environment).get(ScanFeedsPage), environment.logger),
+  scanFeedsHandler(
+    composeScanFeeds(environment).get(ScanFeedsPage),
+    environment.logger,
+    lambdaDeadLetterSink(environment.aws),
+  ),
 );

@@ -7,6 +7,7 @@ import { sqsModule } from '../container/sqs.module.js';
 import { systemModule } from '../container/system.module.js';
 import { useCasesModule } from '../container/use-cases.module.js';
 import { onColdStart, type LambdaEnvironment } from './cold-start.js';
+import { lambdaDeadLetterSink } from './dead-letters.js';
 import { scanSubscribersHandler } from './message-handlers.js';
 
 /** Subscriptions and steps in DynamoDB, deliveries to SQS. */
@@ -21,5 +22,9 @@ export function composeScanSubscribers({ settings, aws }: LambdaEnvironment): Co
 
 /** The scan-subscribers queue's consumer: one page of a feed's subscribers, relayed to the next. */
 export const handler = onColdStart((environment) =>
-  scanSubscribersHandler(composeScanSubscribers(environment).get(ScanSubscribersPage), environment.logger),
+  scanSubscribersHandler(
+    composeScanSubscribers(environment).get(ScanSubscribersPage),
+    environment.logger,
+    lambdaDeadLetterSink(environment.aws),
+  ),
 );

@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import { ApplicationError } from '../../application/errors.js';
+import type { DeadLetterSink } from '../../application/ports/dead-letters.port.js';
 import { DomainError } from '../../domain/errors.js';
 
 /** The parts of Lambda's SQS event that feedrelay reads. */
 export interface SqsRecord {
   readonly messageId: string;
   readonly body: string;
-  readonly attributes?: { readonly ApproximateReceiveCount?: string };
+  readonly attributes?: { readonly ApproximateReceiveCount?: string; readonly SentTimestamp?: string };
 }
 export interface SqsEvent {
   readonly Records: readonly SqsRecord[];
@@ -15,15 +16,31 @@ export interface SqsBatchResponse {
   readonly batchItemFailures: { readonly itemIdentifier: string }[];
 }
 
+/** Where a handler parks the messages it gives up on, and when it gives up. */
+export interface DeadLetterPolicy {
+  readonly deadLetters: DeadLetterSink;
+  /**
+   * The queue's `maxReceiveCount`: a message that fails on its last receive is parked with the error as its
+   * reason rather than left for the queue's redrive policy, which would move it with no reason at all.
+   */
+  readonly maxReceiveCount: number;
+}
+
 /**
  * Runs one record at a time through `process`, all records of the batch concurrently, and reports the ones
- * that failed as partial batch failures: a bad record fails alone and comes back (and, in the end, goes to
- * the dead-letter queue); its batch-mates are done.
+ * that failed as partial batch failures: a bad record fails alone; its batch-mates are done.
+ *
+ * With a dead-letter policy, a record that can never succeed (an `ApplicationError` or `DomainError`: bad
+ * JSON, an unknown version, a failed check, a relay past its bound) is parked in the dead-letter queue at
+ * once, with its reason, and acknowledged; so is a record that fails on its last receive. Each is one log
+ * line at error level naming handler, queue, message id and reason. Should parking fail, the record fails
+ * as before and the queue's redrive policy moves it after `maxReceiveCount` receives.
  */
 export function sqsBatchHandler(
   name: string,
   logger: Logger,
   process: (body: string) => Promise<unknown>,
+  policy?: DeadLetterPolicy,
 ): (event: SqsEvent) => Promise<SqsBatchResponse> {
   return async (event) => {
     const results = await Promise.allSettled(
@@ -35,33 +52,78 @@ export function sqsBatchHandler(
         return result;
       }),
     );
-    const batchItemFailures: { itemIdentifier: string }[] = [];
-    results.forEach((result, index) => {
-      if (result.status === 'fulfilled') return;
-      const record = event.Records[index]!;
-      const error = result.reason as unknown;
-      batchItemFailures.push({ itemIdentifier: record.messageId });
-      if (error instanceof StepHeldElsewhere) {
-        logger.debug(
-          { handler: name, messageId: record.messageId },
-          `${name}: step held by another invocation, will look again`,
-        );
-        return;
-      }
-      const permanent = error instanceof ApplicationError || error instanceof DomainError;
-      logger[permanent ? 'error' : 'warn'](
-        {
-          handler: name,
-          messageId: record.messageId,
-          receiveCount: record.attributes?.ApproximateReceiveCount,
-          err: error,
-          ...(permanent ? { code: (error as { code: string }).code } : {}),
-        },
-        permanent ? `${name}: message rejected: ${(error as Error).message}` : `${name}: message failed, will retry`,
-      );
-    });
-    return { batchItemFailures };
+    const failures = await Promise.all(
+      results.map(async (result, index) => {
+        if (result.status === 'fulfilled') return undefined;
+        const record = event.Records[index]!;
+        return (await failed(name, logger, record, result.reason, policy)) ? record.messageId : undefined;
+      }),
+    );
+    return {
+      batchItemFailures: failures.filter((id) => id !== undefined).map((itemIdentifier) => ({ itemIdentifier })),
+    };
   };
+}
+
+/** Logs a failed record and parks it when the policy says so; answers whether it is to come back. */
+async function failed(
+  name: string,
+  logger: Logger,
+  record: SqsRecord,
+  error: unknown,
+  policy: DeadLetterPolicy | undefined,
+): Promise<boolean> {
+  const messageId = record.messageId;
+  if (error instanceof StepHeldElsewhere) {
+    logger.debug({ handler: name, messageId }, `${name}: step held by another invocation, will look again`);
+    return true;
+  }
+  const permanent = error instanceof ApplicationError || error instanceof DomainError;
+  const receives = Number(record.attributes?.ApproximateReceiveCount ?? '1');
+  const code = permanent ? (error as { code: string }).code : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  const lastReceive = policy !== undefined && receives >= policy.maxReceiveCount;
+  if (policy && (permanent || lastReceive)) {
+    const reason = permanent ? `${code}: ${message}` : `failed ${receives} times, last: ${message}`;
+    try {
+      await policy.deadLetters.park({
+        queue: name,
+        messageId,
+        body: record.body,
+        reason,
+        firstSeenAt: firstSeenAt(record),
+      });
+      logger.error(
+        { handler: name, queue: name, messageId, reason, receiveCount: receives, ...(code ? { code } : {}) },
+        `${name}: message ${messageId} dead-lettered: ${reason}`,
+      );
+      return false;
+    } catch (parkError) {
+      logger.error(
+        { handler: name, queue: name, messageId, reason, err: parkError },
+        `${name}: message ${messageId} could not be dead-lettered (${(parkError as Error).message}); it fails and comes back`,
+      );
+      return true;
+    }
+  }
+  logger[permanent ? 'error' : 'warn'](
+    {
+      handler: name,
+      queue: name,
+      messageId,
+      receiveCount: record.attributes?.ApproximateReceiveCount,
+      err: error,
+      ...(code ? { code } : {}),
+    },
+    permanent ? `${name}: message rejected: ${message}` : `${name}: message failed, will retry`,
+  );
+  return true;
+}
+
+/** When the message was first sent, from the record's `SentTimestamp` (epoch ms); now when it has none. */
+function firstSeenAt(record: SqsRecord): string {
+  const sent = Number(record.attributes?.SentTimestamp);
+  return new Date(Number.isFinite(sent) && sent > 0 ? sent : Date.now()).toISOString();
 }
 
 class StepHeldElsewhere extends Error {

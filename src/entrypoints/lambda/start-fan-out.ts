@@ -8,6 +8,7 @@ import { sqsModule } from '../container/sqs.module.js';
 import { systemModule } from '../container/system.module.js';
 import { useCasesModule } from '../container/use-cases.module.js';
 import { onColdStart, type LambdaEnvironment } from './cold-start.js';
+import { lambdaDeadLetterSink } from './dead-letters.js';
 import { startFanOutHandler } from './message-handlers.js';
 
 /** Each discovery scans the first page of every subscriber shard itself: subscriptions and steps in DynamoDB, work to SQS. */
@@ -22,5 +23,9 @@ export function composeStartFanOut({ settings, aws }: LambdaEnvironment): Contai
 
 /** The start-fan-out queue's consumer: each ArticlesDiscovered event starts the subscriber relay. */
 export const handler = onColdStart((environment) =>
-  startFanOutHandler(composeStartFanOut(environment).get(StartFanOut), environment.logger),
+  startFanOutHandler(
+    composeStartFanOut(environment).get(StartFanOut),
+    environment.logger,
+    lambdaDeadLetterSink(environment.aws),
+  ),
 );

@@ -9,6 +9,8 @@ import {
 import { pino, type Logger } from 'pino';
 import { faultRandom, NO_FAULTS, type FaultSettings } from '../../adapters/aws-faults.js';
 import { QUEUES, type QueueKey } from '../../adapters/aws-resources.js';
+import { SqsDeadLetters } from '../../adapters/sqs/sqs-dead-letters.js';
+import type { DeadLetters } from '../../application/ports/dead-letters.port.js';
 import type { QueueUrls } from '../../adapters/sqs/tokens.js';
 import type { SqsHandler } from '../lambda/handlers.js';
 import type { SqsRecord } from '../lambda/sqs-batch.js';
@@ -32,6 +34,12 @@ export interface LambdaRuntimeOptions {
   /** `duplicate` and `crash` are applied here (`aws` by the stack's clients). */
   readonly faults?: FaultSettings;
   readonly logger?: Logger;
+  /**
+   * Where dead letters are kept for good (the embedded stack's file). What a queue's redrive policy moves to
+   * its in-memory dead-letter queue is moved on there every second and once more by `stop()`, with one log
+   * line each; `listDeadLetters()` counts what it holds too.
+   */
+  readonly keepDeadLetters?: DeadLetters;
 }
 
 /** What the runtime did, for logs and tests. */
@@ -95,6 +103,9 @@ export class LambdaRuntime {
   };
   private pollers: Promise<void>[] = [];
   private stopping = false;
+  private readonly deadLetterQueues: SqsDeadLetters;
+  private sweeper: ReturnType<typeof setInterval> | undefined;
+  private sweeping: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: LambdaRuntimeOptions) {
     this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
@@ -108,14 +119,20 @@ export class LambdaRuntime {
     this.duplicateRandom = faultRandom(this.faults, 'duplicate');
     this.crashRandom = faultRandom(this.faults, 'crash');
     this.queues = (Object.keys(QUEUES) as QueueKey[]).filter((key) => options.handlers[key] !== undefined);
+    this.deadLetterQueues = new SqsDeadLetters(options.sqs, options.queueUrls, options.deadLetterQueueUrls, {
+      waitTimeSeconds: 0,
+    });
   }
 
-  /** Starts one poller per queue that has a handler. */
-  /** Starts the pollers; a runtime that is already running stays as it is. */
+  /** Starts one poller per queue that has a handler; a runtime that is already running stays as it is. */
   start(): this {
     if (this.stopping) throw new Error('the runtime runs once: create a new one');
     if (this.pollers.length > 0) return this;
     this.pollers = this.queues.map((queue) => this.poll(queue));
+    if (this.options.keepDeadLetters) {
+      this.sweeper = setInterval(() => void this.sweepDeadLetters(), 1000);
+      this.sweeper.unref();
+    }
     return this;
   }
 
@@ -157,16 +174,18 @@ export class LambdaRuntime {
     }
   }
 
-  /** Messages held in each dead-letter queue. */
+  /** Messages held in each dead-letter queue, and in the dead letters kept for good (if any). */
   async listDeadLetters(): Promise<Record<QueueKey, number>> {
     const counts = {} as Record<QueueKey, number>;
+    const kept = (await this.options.keepDeadLetters?.list()) ?? [];
     await Promise.all(
       (Object.keys(QUEUES) as QueueKey[]).map(async (queue) => {
-        counts[queue] = await this.attributes(this.options.deadLetterQueueUrls[queue], [
-          'ApproximateNumberOfMessages',
-          'ApproximateNumberOfMessagesNotVisible',
-          'ApproximateNumberOfMessagesDelayed',
-        ]);
+        counts[queue] =
+          (await this.attributes(this.options.deadLetterQueueUrls[queue], [
+            'ApproximateNumberOfMessages',
+            'ApproximateNumberOfMessagesNotVisible',
+            'ApproximateNumberOfMessagesDelayed',
+          ])) + kept.filter((letter) => letter.queue === QUEUES[queue].name).length;
       }),
     );
     return counts;
@@ -174,26 +193,47 @@ export class LambdaRuntime {
 
   /**
    * Stops taking work: the pollers stop (within the long-poll wait) and hand back what they receive meanwhile.
-   * Then waits for the running invocations to finish — at most `graceMs` when given — and answers how many
-   * were still running when it stopped waiting (their messages come back after the visibility time-out, as
-   * after a Lambda time-out).
+   * Then waits for the running invocations to finish — at most `graceMs` when given — keeps the dead letters,
+   * and answers how many invocations were still running when it stopped waiting (their messages come back
+   * after the visibility time-out, as after a Lambda time-out).
    */
   async stop(options: { graceMs?: number } = {}): Promise<{ abandoned: number }> {
     this.stopping = true;
+    if (this.sweeper) clearInterval(this.sweeper);
     for (const wake of this.slotWaiters.values()) wake();
     await Promise.all(this.pollers);
     const finished = Promise.allSettled([...this.invocations]).then(() => true);
-    if (options.graceMs === undefined) {
-      await finished;
-      return { abandoned: 0 };
+    let done = true;
+    if (options.graceMs === undefined) await finished;
+    else {
+      let timer: NodeJS.Timeout | undefined;
+      done = await Promise.race([
+        finished,
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), options.graceMs))),
+      ]);
+      clearTimeout(timer);
     }
-    let timer: NodeJS.Timeout | undefined;
-    const done = await Promise.race([
-      finished,
-      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), options.graceMs))),
-    ]);
-    clearTimeout(timer);
+    if (this.options.keepDeadLetters) await this.sweepDeadLetters();
     return { abandoned: done ? 0 : this.invocations.size };
+  }
+
+  /** Moves what the redrive policies dead-lettered to the dead letters kept for good; one sweep at a time. */
+  private sweepDeadLetters(): Promise<void> {
+    const keep = this.options.keepDeadLetters;
+    if (!keep) return Promise.resolve();
+    this.sweeping = this.sweeping.then(async () => {
+      try {
+        for (const letter of await this.deadLetterQueues.moveTo(keep)) {
+          this.logger.error(
+            { queue: letter.queue, messageId: letter.messageId, reason: letter.reason },
+            `${letter.queue}: message ${letter.messageId} dead-lettered: ${letter.reason}`,
+          );
+        }
+      } catch (error) {
+        this.logger.warn({ err: error }, 'moving dead letters to the data directory failed; trying again');
+      }
+    });
+    return this.sweeping;
   }
 
   private async poll(queue: QueueKey): Promise<void> {
@@ -374,7 +414,7 @@ export class LambdaRuntime {
 export function createLambdaRuntime(
   stack: EmbeddedStack,
   handlers: Partial<Record<QueueKey, SqsHandler>>,
-  options: Pick<LambdaRuntimeOptions, 'concurrency' | 'waitTimeSeconds' | 'logger' | 'faults'> = {},
+  options: Pick<LambdaRuntimeOptions, 'concurrency' | 'waitTimeSeconds' | 'logger' | 'faults' | 'keepDeadLetters'> = {},
 ): LambdaRuntime {
   return new LambdaRuntime({
     sqs: stack.platformSqs,

@@ -18,6 +18,7 @@ import { createLogger } from '../logger.js';
 import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createLambdaRuntime, type LambdaRuntime } from './lambda-runtime.js';
+import { localDeadLetters } from './dead-letter-file.js';
 import { ParkingLot, ParkingWorkDispatcher } from './parking-lot.js';
 import { sweepIfDue } from './ttl-sweep.js';
 
@@ -82,6 +83,9 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
   }
   try {
     const parking = new ParkingLot(join(options.dataDir, 'parked'));
+    // Dead letters are kept in the data directory: the handlers park there, and what the queues' redrive
+    // policies dead-letter in memory is moved there by the runtime.
+    const deadLetters = localDeadLetters(options.dataDir, stack);
     const container = compose(
       applicationModule({
         // A claimed step is held no longer than a failed message stays invisible, so its retry can take it over.
@@ -96,6 +100,7 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
         rebind(TOKENS.WorkDispatcher)
           .toResolvedValue((sqs: SqsWorkDispatcher) => new ParkingWorkDispatcher(sqs, parking), [SqsWorkDispatcher])
           .inSingletonScope();
+        bind(TOKENS.DeadLetters).toConstantValue(deadLetters);
       }),
       parsingModule(),
       // A fetch or a delivery ends well inside its step's lease (the visibility time-out), so that a
@@ -130,7 +135,7 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
         scanSubscribers: handlers.scanSubscribers,
         deliver: releasing(handlers.deliver),
       },
-      { concurrency: options.concurrency, logger },
+      { concurrency: options.concurrency, logger, keepDeadLetters: deadLetters },
     );
     // The embedded stack's queues live in this process: a run left active by an earlier one has lost its work
     // (`recover` sends it again), and must not keep the next run from starting.

@@ -222,9 +222,11 @@ describe('ScanFeedsPage', () => {
     // Assess
     expect(system.adapters.fetcher.fetches.size).toBe(6);
     expect(summary).toMatchObject({ feeds: 6, fetched: 6, scanComplete: false, complete: false });
-    expect(system.adapters.queues.deadLetters.map((d) => JSON.parse(d.body) as unknown)).toEqual([
+    const deadLetters = await system.adapters.deadLetters.list();
+    expect(deadLetters.map((d) => JSON.parse(d.body) as unknown)).toEqual([
       expect.objectContaining({ type: 'scan-feeds', page: 3 }),
     ]);
+    expect(deadLetters[0]!.reason).toMatch(/^relay_bound_exceeded: /);
   });
 
   it('skips feeds that are not due yet', async () => {

@@ -53,7 +53,7 @@ class BrokenAddress implements FeedFetcher {
 }
 
 describe('sqsBatchHandler, as createHandlers uses it', () => {
-  it('fails a malformed message alone: its batch-mates are done', async () => {
+  it('dead-letters a malformed message at once, with its reason: its batch-mates are done', async () => {
     // Prepare
     const system = new MemorySystem();
     const [a, b] = await feedsIn(system.adapters, 2);
@@ -66,11 +66,23 @@ describe('sqsBatchHandler, as createHandlers uses it', () => {
     // Act
     const response = await system.handlers.fetchFeed({ Records: [good1, notJson, good2, missingField, otherType] });
 
-    // Assess
-    expect(response.batchItemFailures).toEqual([
-      { itemIdentifier: notJson.messageId },
-      { itemIdentifier: missingField.messageId },
-      { itemIdentifier: otherType.messageId },
+    // Assess: nothing comes back to be retried; the three are in the dead letters, each with why.
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await system.adapters.deadLetters.list()).toEqual([
+      expect.objectContaining({
+        queue: 'fetch-feed',
+        messageId: notJson.messageId,
+        body: notJson.body,
+        reason: 'invalid_message: message body is not JSON',
+      }),
+      expect.objectContaining({
+        messageId: missingField.messageId,
+        reason: 'invalid_message: "fetch-feed" message has a missing or malformed "feeds"',
+      }),
+      expect.objectContaining({
+        messageId: otherType.messageId,
+        reason: 'invalid_message: expected a "fetch-feed" message, got "deliver"',
+      }),
     ]);
     expect(system.adapters.fetcher.fetches.get(a!.url)).toBe(1);
     expect(system.adapters.fetcher.fetches.get(b!.url)).toBe(1);
@@ -144,7 +156,13 @@ describe('sqsBatchHandler, as createHandlers uses it', () => {
     const response = await system.handlers.deliver({ Records: [deliveries[0]!, zeroAttempt, deliveries[1]!] });
 
     // Assess
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: zeroAttempt.messageId }]);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await system.adapters.deadLetters.list('deliver')).toEqual([
+      expect.objectContaining({
+        messageId: zeroAttempt.messageId,
+        reason: 'invalid_message: "deliver" message has a missing or malformed "attempt"',
+      }),
+    ]);
     expect(system.adapters.sink.received.map((n) => n.subscription.id).sort()).toEqual(
       subscriptions.map((s) => s.id).sort(),
     );
@@ -173,9 +191,10 @@ describe('sqsBatchHandler, as createHandlers uses it', () => {
     const response = await system.handlers.startFanOut({ Records: [noDetail, good, noIds] });
 
     // Assess
-    expect(response.batchItemFailures).toEqual([
-      { itemIdentifier: noDetail.messageId },
-      { itemIdentifier: noIds.messageId },
+    expect(response.batchItemFailures).toEqual([]);
+    expect((await system.adapters.deadLetters.list('start-fan-out')).map((d) => d.messageId)).toEqual([
+      noDetail.messageId,
+      noIds.messageId,
     ]);
     expect(system.adapters.queues.bodies('deliver').map((b) => JSON.parse(b) as unknown)).toEqual([
       expect.objectContaining({
@@ -186,19 +205,25 @@ describe('sqsBatchHandler, as createHandlers uses it', () => {
     ]);
   });
 
-  it('sends a malformed message to the dead-letter list after its receives, while the rest of the crawl is exact', async () => {
+  it('dead-letters a malformed message on its first receive, while the rest of the crawl is exact', async () => {
     // Prepare
     const system = new MemorySystem();
     await feedsIn(system.adapters, 3);
-    system.adapters.queues.send('fetch-feed', JSON.stringify({ v: 1, type: 'fetch-feed', runId: 'run_x' }));
+    const body = JSON.stringify({ v: 1, type: 'fetch-feed', runId: 'run_x' });
+    system.adapters.queues.send('fetch-feed', body);
 
     // Act
     const summary = await system.crawl({ maxReceiveCount: 3 });
 
     // Assess
     expect(summary).toMatchObject({ feeds: 3, fetched: 3, complete: true });
-    expect(system.adapters.queues.deadLetters).toEqual([
-      { queue: 'fetch-feed', body: JSON.stringify({ v: 1, type: 'fetch-feed', runId: 'run_x' }) },
+    expect(system.adapters.queues.deadLetters).toEqual([]);
+    expect(await system.adapters.deadLetters.list()).toEqual([
+      expect.objectContaining({
+        queue: 'fetch-feed',
+        body,
+        reason: 'invalid_message: unsupported message version 1 for "fetch-feed"',
+      }),
     ]);
   });
 });

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../../../src/application/errors.js';
 import { EventBridgeEventPublisher } from '../../../src/adapters/eventbridge/eventbridge-event-publisher.js';
+import { SqsDeadLetters } from '../../../src/adapters/sqs/sqs-dead-letters.js';
 import { SqsWorkDispatcher } from '../../../src/adapters/sqs/sqs-work-dispatcher.js';
 import { TOKENS } from '../../../src/application/tokens.js';
 import { awsModule, QUEUE_URL_ENV, readAwsConfig } from '../../../src/entrypoints/container/aws.module.js';
@@ -29,6 +30,27 @@ describe('readAwsConfig', () => {
     },
   );
 
+  it('reads the dead-letter queues it is told of, each optional', () => {
+    // Act
+    const none = readAwsConfig(env);
+    const one = readAwsConfig({
+      ...env,
+      FEEDRELAY_DLQ_URL_FETCH_FEED: 'https://sqs.eu-west-1.amazonaws.com/123456789012/fetch-dlq',
+    });
+
+    // Assess
+    expect(none.deadLetterQueueUrls).toEqual({});
+    expect(one.deadLetterQueueUrls).toEqual({
+      fetchFeed: 'https://sqs.eu-west-1.amazonaws.com/123456789012/fetch-dlq',
+    });
+  });
+
+  it('names a dead-letter queue variable that is not a queue URL', () => {
+    expect(() => readAwsConfig({ ...env, FEEDRELAY_DLQ_URL_DELIVER: 'deliver-dlq' })).toThrow(
+      'environment variable FEEDRELAY_DLQ_URL_DELIVER is not a queue URL: "deliver-dlq"',
+    );
+  });
+
   it('keeps articles 90 days and run records 30 unless told otherwise, in whole days', () => {
     expect(readAwsConfig(env).retention).toEqual({ articleSeconds: 90 * 86_400, runSeconds: 30 * 86_400 });
     expect(
@@ -45,10 +67,11 @@ describe('readAwsConfig', () => {
     );
   });
 
-  it('binds the SQS dispatcher and the EventBridge publisher', () => {
+  it('binds the SQS dispatcher and dead letters, and the EventBridge publisher', () => {
     const container = compose(awsModule(readAwsConfig(env)));
 
     expect(container.get(TOKENS.WorkDispatcher)).toBeInstanceOf(SqsWorkDispatcher);
+    expect(container.get(TOKENS.DeadLetters)).toBeInstanceOf(SqsDeadLetters);
     expect(container.get(TOKENS.EventPublisher)).toBeInstanceOf(EventBridgeEventPublisher);
   });
 });
