@@ -151,7 +151,10 @@ describe('ResumeRun', () => {
     };
     await system.drain();
     // Every fetch message that found something to announce failed after its commits, until it was dead-lettered.
-    const deadLettered = queues.deadLetters.filter((letter) => letter.queue === 'fetch-feed');
+    const deadLettered = [
+      ...queues.deadLetters.filter((letter) => letter.queue === 'fetch-feed'),
+      ...(await system.adapters.deadLetters.list()).filter((letter) => letter.queue.includes('fetch')),
+    ];
     dying = false;
 
     // Act
