@@ -14,7 +14,7 @@ import type {
   ScanSegment,
 } from '../../src/application/ports/feed-store.port.js';
 import type { Page } from '../../src/application/ports/page.js';
-import type { RunStore } from '../../src/application/ports/run-store.port.js';
+import type { ListedRun, RunStore } from '../../src/application/ports/run-store.port.js';
 import type { ClaimResult, StepLedger, StepRecord } from '../../src/application/ports/step-ledger.port.js';
 import type {
   PlacedSubscription,
@@ -251,7 +251,8 @@ export class MeteredStepLedger implements StepLedger {
 
   async complete(stepId: string, owner: string, record?: StepRecord): Promise<void> {
     const partition = chainOf(stepId);
-    const writeUnits = writeUnitsOf(ITEM_BYTES.step);
+    // A page step's record names its due feeds or its parts: the write is priced by the item's size.
+    const writeUnits = writeUnitsOf(ITEM_BYTES.step + (record ? JSON.stringify(record).length : 0));
     await this.aws.dynamodb({ table: 'steps', operation: 'UpdateItem', partition, writeUnits });
     return this.inner.complete(stepId, owner, record);
   }
@@ -264,7 +265,7 @@ export class MeteredStepLedger implements StepLedger {
 
   async completed(prefix: string): Promise<StepRecord[]> {
     const records = await this.inner.completed(prefix);
-    const bytes = records.length * ITEM_BYTES.step;
+    const bytes = records.reduce((sum, record) => sum + ITEM_BYTES.step + JSON.stringify(record).length, 0);
     const pages = Math.max(1, Math.ceil(bytes / (1024 * 1024)));
     for (let page = 0; page < pages; page++) {
       await this.aws.dynamodb({
@@ -275,6 +276,11 @@ export class MeteredStepLedger implements StepLedger {
       });
     }
     return records;
+  }
+
+  async abandonClaims(prefix: string): Promise<number> {
+    await this.aws.dynamodb({ table: 'steps', operation: 'Query', partition: chainOf(prefix), readUnits: 1 });
+    return this.inner.abandonClaims(prefix);
   }
 }
 
@@ -288,7 +294,12 @@ export class MeteredRunStore implements RunStore {
   async begin(run: CrawlRun, replacing: string | undefined): Promise<boolean> {
     await this.aws.dynamodb({ table: 'runs', operation: 'UpdateItem', partition: '#active', writeUnits: 1 });
     const begun = await this.inner.begin(run, replacing);
-    if (begun) await this.aws.dynamodb({ table: 'runs', operation: 'PutItem', partition: run.id, writeUnits: 1 });
+    if (begun) {
+      await Promise.all([
+        this.aws.dynamodb({ table: 'runs', operation: 'PutItem', partition: run.id, writeUnits: 1 }),
+        this.aws.dynamodb({ table: 'runs', operation: 'PutItem', partition: '#runs', writeUnits: 1 }),
+      ]);
+    }
     return begun;
   }
 
@@ -305,6 +316,16 @@ export class MeteredRunStore implements RunStore {
   async get(runId: string): Promise<CrawlRun | undefined> {
     await this.aws.dynamodb({ table: 'runs', operation: 'GetItem', partition: runId, readUnits: 1 });
     return this.inner.get(runId);
+  }
+
+  async list(limit: number): Promise<ListedRun[]> {
+    await this.aws.dynamodb({ table: 'runs', operation: 'Query', partition: '#runs', readUnits: 1 });
+    return this.inner.list(limit);
+  }
+
+  async markFinished(runId: string): Promise<void> {
+    await this.aws.dynamodb({ table: 'runs', operation: 'UpdateItem', partition: '#runs', writeUnits: 1 });
+    return this.inner.markFinished(runId);
   }
 }
 

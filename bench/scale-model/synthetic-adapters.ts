@@ -460,4 +460,10 @@ export class CompactStepLedger implements StepLedger {
     for (const [id, record] of this.records.get(chainOf(prefix)) ?? []) if (id.startsWith(prefix)) found.push(record);
     return found;
   }
+
+  async abandonClaims(prefix: string): Promise<number> {
+    const abandoned = [...this.held.keys()].filter((id) => id.startsWith(prefix));
+    for (const id of abandoned) this.held.delete(id);
+    return abandoned.length;
+  }
 }

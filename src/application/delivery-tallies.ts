@@ -1,6 +1,6 @@
 import { inject, injectable } from 'inversify';
 import type { NotificationTallies } from '../domain/crawl-run.js';
-import type { StepLedger } from './ports/step-ledger.port.js';
+import type { StepLedger, StepRecord } from './ports/step-ledger.port.js';
 import { TOKENS } from './tokens.js';
 import { DELIVERY_BUCKETS, deliveryChainPrefix } from './step-ids.js';
 
@@ -19,14 +19,19 @@ export class DeliveryTallies {
         this.ledger.completed(deliveryChainPrefix(runId, bucket)),
       ),
     );
-    let delivered = 0;
-    let failed = 0;
-    let pending = 0;
-    for (const record of buckets.flat()) {
-      delivered += Number(record.delivered ?? 0);
-      failed += Number(record.failed ?? 0);
-      pending += Number(record.pending ?? 0) - Number(record.carried ?? 0);
-    }
-    return { delivered, failed, pending: Math.max(0, pending) };
+    return talliesOf(buckets.flat());
   }
+}
+
+/** The notification counts of a run's completed deliver attempts. */
+export function talliesOf(records: readonly StepRecord[]): NotificationTallies {
+  let delivered = 0;
+  let failed = 0;
+  let pending = 0;
+  for (const record of records) {
+    delivered += Number(record.delivered ?? 0);
+    failed += Number(record.failed ?? 0);
+    pending += Number(record.pending ?? 0) - Number(record.carried ?? 0);
+  }
+  return { delivered, failed, pending: Math.max(0, pending) };
 }

@@ -3,14 +3,17 @@ import { decodeCursor, encodeCursor, type PagePosition } from '../domain/cursor.
 import { RelayBoundExceededError } from './errors.js';
 import { StepRunner } from './step-runner.js';
 import type { Page } from './ports/page.js';
-import type { StepLedger } from './ports/step-ledger.port.js';
+import type { StepLedger, StepRecord } from './ports/step-ledger.port.js';
 import type { RelaySettings } from './settings.js';
 import { TOKENS } from './tokens.js';
 
 /** Where one relay step stands: which chain, which scan, which page, from which cursor. */
 export interface RelayPosition {
-  /** One chain per scan: the run for the feed scan, the discovery for a fan-out. */
-  readonly chainId: string;
+  /**
+   * Where the chain's page steps live in the ledger: step ids are this prefix and the page number. One chain
+   * per scan segment of a run, one per shard of a discovery's fan-out.
+   */
+  readonly steps: string;
   /** What is scanned (`feeds`, `subscribers:<feedId>`); a cursor of another scope is refused. */
   readonly scope: string;
   readonly page: number;
@@ -21,15 +24,35 @@ export interface RelayPosition {
 export interface RelayLeg<T> {
   read(after: PagePosition | undefined, limit: number): Promise<Page<T>>;
   readonly pageSize: number;
-  /** Sends the page's work on; returns how many items became work. */
-  dispatchPage(items: readonly T[]): Promise<number>;
+  /**
+   * Sends the page's work on; returns how many items became work, and what the page's record must keep for a
+   * resume to send again the part of that work that was lost.
+   */
+  dispatchPage(items: readonly T[]): Promise<{ readonly dispatched: number; readonly record?: StepRecord }>;
   /** Sends the message that continues the scan at `next` in a fresh invocation. */
   relay(next: { readonly page: number; readonly cursor: string }): Promise<void>;
-  /**
-   * Whether the chain's progress is read back (`progress()`); default true. An untracked leg reads an empty
-   * last page without touching the ledger: such a page has no effect to make happen once.
-   */
-  readonly tracksProgress?: boolean;
+}
+
+/** A page step's record: its tally, and the cursors a resume needs to read the page again or go on after it. */
+export interface PageRecord {
+  readonly page: number;
+  readonly items: number;
+  readonly dispatched: number;
+  readonly last: boolean;
+  /** The cursor the page was read from (absent: the first page). */
+  readonly cursor?: string;
+  /** The cursor of the page after it (absent: the last page). */
+  readonly next?: string;
+  /** What the leg kept about the work it dispatched. */
+  readonly extra: StepRecord;
+}
+
+/** How far a chain has got. */
+export interface ChainProgress {
+  readonly pages: readonly PageRecord[];
+  readonly dispatched: number;
+  /** Its last page and every page before it are done. */
+  readonly complete: boolean;
 }
 
 export type RelayStepResult =
@@ -49,54 +72,72 @@ export class PageRelay {
     @inject(TOKENS.RelaySettings) private readonly settings: RelaySettings,
   ) {}
 
-  static stepPrefix(chainId: string): string {
-    return `relay#${chainId}#`;
-  }
-
   async step<T>(position: RelayPosition, leg: RelayLeg<T>): Promise<RelayStepResult> {
     if (position.page >= this.settings.maxRelayPages) {
       throw new RelayBoundExceededError(
-        `relay ${position.chainId} (${position.scope}) reached its bound of ${this.settings.maxRelayPages} pages`,
+        `relay ${position.steps} (${position.scope}) reached its bound of ${this.settings.maxRelayPages} pages`,
       );
     }
     // A malformed or foreign cursor is refused before anything is claimed.
     const after = position.cursor === undefined ? undefined : decodeCursor(position.cursor, position.scope).position;
 
-    let early: Page<T> | undefined;
-    if (leg.tracksProgress === false) {
-      early = await leg.read(after, leg.pageSize);
-      if (early.items.length === 0 && early.next === undefined) {
-        return { kind: 'scanned', items: 0, dispatched: 0, last: true };
-      }
-    }
-
-    const stepId = `${PageRelay.stepPrefix(position.chainId)}${String(position.page).padStart(9, '0')}`;
+    const stepId = pageStepId(position.steps, position.page);
     const result = await this.steps.once(stepId, async () => {
-      const page = early ?? (await leg.read(after, leg.pageSize));
-      const dispatched = page.items.length > 0 ? await leg.dispatchPage(page.items) : 0;
+      const page = await leg.read(after, leg.pageSize);
+      const work = await leg.dispatchPage(page.items);
       const last = page.next === undefined;
+      let next: string | undefined;
       if (page.next !== undefined) {
-        const cursor = encodeCursor({ scope: position.scope, position: page.next });
-        await leg.relay({ page: position.page + 1, cursor });
+        next = encodeCursor({ scope: position.scope, position: page.next });
+        await leg.relay({ page: position.page + 1, cursor: next });
       }
       return {
-        value: { items: page.items.length, dispatched, last },
-        record: { page: position.page, items: page.items.length, dispatched, last },
+        value: { items: page.items.length, dispatched: work.dispatched, last },
+        record: {
+          ...work.record,
+          page: position.page,
+          items: page.items.length,
+          dispatched: work.dispatched,
+          last,
+          ...(position.cursor !== undefined ? { cursor: position.cursor } : {}),
+          ...(next !== undefined ? { next } : {}),
+        },
       };
     });
     return result.ran ? { kind: 'scanned', ...result.value } : { kind: 'skipped', reason: result.reason };
   }
 
-  /** How far a chain has got: pages done, items dispatched, and whether its last page is done. */
-  async progress(chainId: string): Promise<{ pages: number; dispatched: number; complete: boolean }> {
-    const records = await this.ledger.completed(PageRelay.stepPrefix(chainId));
-    let dispatched = 0;
-    let lastPage: number | undefined;
-    for (const record of records) {
-      dispatched += Number(record.dispatched ?? 0);
-      if (record.last === true) lastPage = Number(record.page);
-    }
-    // Complete when the last page and every page before it are done.
-    return { pages: records.length, dispatched, complete: lastPage !== undefined && records.length === lastPage + 1 };
+  /** How far a chain has got: its pages done (in order), the items they dispatched, and whether it ended. */
+  async progress(steps: string): Promise<ChainProgress> {
+    return chainProgress(await this.ledger.completed(steps));
   }
+}
+
+/** The ledger id of one page step of a chain: the page number, zero-padded so that ids sort by page. */
+export const pageStepId = (steps: string, page: number): string => `${steps}${String(page).padStart(9, '0')}`;
+
+const PAGE_FIELDS = new Set(['page', 'items', 'dispatched', 'last', 'cursor', 'next']);
+
+/** Reads the records of one chain's completed page steps back. */
+export function chainProgress(records: readonly StepRecord[]): ChainProgress {
+  const pages = records
+    .map((record): PageRecord => {
+      const extra = Object.fromEntries(Object.entries(record).filter(([name]) => !PAGE_FIELDS.has(name)));
+      return {
+        page: Number(record.page),
+        items: Number(record.items ?? 0),
+        dispatched: Number(record.dispatched ?? 0),
+        last: record.last === true,
+        ...(typeof record.cursor === 'string' ? { cursor: record.cursor } : {}),
+        ...(typeof record.next === 'string' ? { next: record.next } : {}),
+        extra,
+      };
+    })
+    .sort((a, b) => a.page - b.page);
+  const lastPage = pages.find((page) => page.last)?.page;
+  return {
+    pages,
+    dispatched: pages.reduce((sum, page) => sum + page.dispatched, 0),
+    complete: lastPage !== undefined && pages.length === lastPage + 1,
+  };
 }

@@ -18,6 +18,12 @@ export interface RelaySettings {
   readonly feedIntervalSeconds: number;
   /** A run still unfinished this long after its start no longer keeps the next one from starting. */
   readonly runLeaseSeconds: number;
+  /**
+   * A start resumes an earlier run still unfinished this long after it started: sends again the work of it
+   * that was lost (a message dead-lettered or expired, an environment that died). Resuming work that was only
+   * slow does nothing twice; it only costs reads.
+   */
+  readonly resumeAfterSeconds: number;
   /** Subscribers read per fan-out page (one Query, one relay hop). */
   readonly subscriberPageSize: number;
   /** Recipients per deliver message: a page of more subscribers is sent as several messages. */
@@ -44,6 +50,7 @@ export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
   maxScanSegments: 1_000,
   feedIntervalSeconds: 0,
   runLeaseSeconds: 4 * 60 * 60,
+  resumeAfterSeconds: 15 * 60,
   subscriberPageSize: 1000,
   recipientsPerDelivery: 100,
   maxRelayPages: 1_000_000,
@@ -63,7 +70,7 @@ export function segmentsFor(settings: RelaySettings, feeds: number | undefined):
 
 export function relaySettings(overrides: Partial<RelaySettings> = {}): RelaySettings {
   const settings = { ...DEFAULT_RELAY_SETTINGS, ...overrides };
-  const mayBeZero = new Set(['scanSegments', 'feedIntervalSeconds']);
+  const mayBeZero = new Set(['scanSegments', 'feedIntervalSeconds', 'resumeAfterSeconds']);
   for (const [name, value] of Object.entries(settings)) {
     if (!Number.isFinite(value) || value < 0 || (value === 0 && !mayBeZero.has(name))) {
       throw new ConfigurationError(`setting ${name} must be a positive number, got ${JSON.stringify(value)}`);

@@ -6,8 +6,8 @@ import { digest } from '../domain/hash.js';
  * so that no write pattern puts a whole run under one partition key.
  */
 
-/** The relay chain of one segment of a run's feed scan. */
-export const feedScanChain = (runId: string, segment: number): string => `${runId}.${segment}`;
+/** The page steps of one segment of a run's feed scan: one chain, one partition. */
+export const feedScanSteps = (runId: string, segment: number): string => `relay#${runId}.${segment}#`;
 
 /** The ledger chain of the fetch messages of one segment of a run. */
 export const fetchStepPrefix = (runId: string, segment: number | string): string => `fetch#${runId}.${segment}#`;
@@ -17,6 +17,17 @@ export const DELIVERY_BUCKETS = 16;
 
 /** The ledger chain that holds one bucket of a run's delivery tallies. */
 export const deliveryChainPrefix = (runId: string, bucket: number): string => `deliver#${runId}.${bucket}#`;
+
+/** The bucket of one shard of a discovery's fan-out: a run's fan-out pages are spread over the delivery buckets. */
+const fanOutBucket = (eventId: string, shard: number): number =>
+  parseInt(digest(['fan-out', eventId, String(shard)], 8), 16) % DELIVERY_BUCKETS;
+
+/** The ledger partition that holds one bucket of a run's fan-out pages. */
+export const fanOutChainPrefix = (runId: string, bucket: number): string => `fanout#${runId}.${bucket}#`;
+
+/** The page steps of the fan-out of one discovery over one subscriber shard. */
+export const fanOutSteps = (runId: string, eventId: string, shard: number): string =>
+  `${fanOutChainPrefix(runId, fanOutBucket(eventId, shard))}${eventId}.${shard}.`;
 
 /** The ledger step of one attempt at one batch: the bucket depends on the discovery and batch, not the attempt. */
 export function deliveryStepId(message: {

@@ -85,6 +85,11 @@ export interface DeliverMessage {
   readonly recipients: readonly Recipient[];
   /** Not to be attempted before this instant (a Retry-After longer than one queue delay). */
   readonly notBefore?: string;
+  /**
+   * How many of the previous attempt's pending recipients this retry takes over (absent: all it carries). A
+   * resumed retry may carry fewer: a subscription removed meanwhile is counted failed.
+   */
+  readonly carried?: number;
 }
 
 /** The version each message type is read in. */
@@ -132,6 +137,7 @@ const fetchableFeed = object({
   version: count,
   seen: optLongStr,
   subscriberShards: (v) => v === undefined || positive(v),
+  committed: (v) => v === undefined || v === true,
 });
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const fanOutFeed: Check = (v) => isRecord(v) && str(v.id) && str(v.url) && optStr(v.title);
@@ -177,6 +183,7 @@ const SCHEMAS: Record<WorkMessageType, Record<string, Check>> = {
     attempt: positive,
     recipients: (v) => Array.isArray(v) && v.length > 0 && v.length <= MAX_RECIPIENTS && v.every(recipient),
     notBefore: (v) => v === undefined || instant(v),
+    carried: (v) => v === undefined || count(v),
   },
 };
 

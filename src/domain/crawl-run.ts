@@ -30,14 +30,62 @@ export interface CrawlRunCounters {
   readonly notifications: NotificationTallies;
 }
 
+/**
+ * Where a run stands, step by step: what its scan, fetches and fan-outs have done against what they started.
+ * What was started and is not done is in flight, or lost (a resume sends it again).
+ */
+export interface RunProgress {
+  readonly scan: { readonly segments: number; readonly segmentsDone: number; readonly pages: number };
+  /** Fetch messages the scan dispatched, and how many of them are done. */
+  readonly fetches: { readonly batches: number; readonly done: number };
+  /** Discoveries announced, the fan-out chains they start (one per subscriber shard), and how many have ended. */
+  readonly fanOut: { readonly discoveries: number; readonly chains: number; readonly chainsDone: number };
+  /** Deliver messages the fan-outs dispatched (first attempts), and how many of them are done. */
+  readonly deliveries: { readonly batches: number; readonly done: number; readonly recipients: number };
+}
+
+/** What a run's fan-outs have done so far (see `RunProgress`). */
+export interface FanOutProgress {
+  readonly discoveries: number;
+  readonly chains: number;
+  readonly chainsDone: number;
+  readonly deliveryBatches: number;
+  readonly deliveryBatchesDone: number;
+  readonly recipients: number;
+}
+
+const NO_FAN_OUT: FanOutProgress = {
+  discoveries: 0,
+  chains: 0,
+  chainsDone: 0,
+  deliveryBatches: 0,
+  deliveryBatchesDone: 0,
+  recipients: 0,
+};
+
+/** Where a run's scan stands: its segments, those that reached their last page, the pages done, and the fetches. */
+export interface ScanProgress {
+  readonly complete: boolean;
+  readonly feedsDispatched: number;
+  readonly segments?: number;
+  readonly segmentsDone?: number;
+  readonly pages?: number;
+  /** Fetch messages the scan's pages dispatched. */
+  readonly batches?: number;
+}
+
 export interface CrawlRunSummary extends CrawlRunCounters {
   readonly runId: string;
   /** The scan reached its last page. */
   readonly scanComplete: boolean;
   /** The scan is complete and every feed it dispatched has been fetched (deliveries may still go on). */
   readonly fetchesComplete: boolean;
-  /** Every dispatched feed has an outcome and no notification is still in flight. */
+  /**
+   * Every dispatched feed has an outcome, every announced discovery's fan-out has ended, every deliver message
+   * it sent is done and no notification waits for a retry.
+   */
   readonly complete: boolean;
+  readonly progress: RunProgress;
 }
 
 export function newCrawlRun(now: Date, force: boolean, nonce: string, segments = 1): CrawlRun {
@@ -94,12 +142,21 @@ export function addTallies(a: FetchTally, b: FetchTally): FetchTally {
 /** Counters are sums of per-message tallies, so redelivery cannot inflate them. */
 export function summarize(
   runId: string,
-  scan: { readonly complete: boolean; readonly feedsDispatched: number },
+  scan: ScanProgress,
   fetches: Iterable<FetchTally>,
   notifications: CrawlRunCounters['notifications'],
+  fanOut: FanOutProgress = NO_FAN_OUT,
 ): CrawlRunSummary {
   let total = EMPTY_FETCH_TALLY;
-  for (const tally of fetches) total = addTallies(total, tally);
+  let done = 0;
+  for (const tally of fetches) {
+    total = addTallies(total, tally);
+    done++;
+  }
+  // A scan that does not count its fetch messages (a record of an older version) is judged by its feeds.
+  const fetchesComplete =
+    scan.complete && (scan.batches !== undefined ? done >= scan.batches : total.feeds >= scan.feedsDispatched);
+  const fanOutsComplete = fanOut.chainsDone >= fanOut.chains && fanOut.deliveryBatchesDone >= fanOut.deliveryBatches;
   return {
     runId,
     feeds: scan.feedsDispatched,
@@ -109,8 +166,22 @@ export function summarize(
     newArticles: total.newArticles,
     notifications: { ...notifications },
     scanComplete: scan.complete,
-    fetchesComplete: scan.complete && total.feeds >= scan.feedsDispatched,
-    complete: scan.complete && total.feeds >= scan.feedsDispatched && notifications.pending === 0,
+    fetchesComplete,
+    complete: fetchesComplete && fanOutsComplete && notifications.pending === 0,
+    progress: {
+      scan: {
+        segments: scan.segments ?? 1,
+        segmentsDone: scan.segmentsDone ?? (scan.complete ? 1 : 0),
+        pages: scan.pages ?? 0,
+      },
+      fetches: { batches: scan.batches ?? done, done },
+      fanOut: { discoveries: fanOut.discoveries, chains: fanOut.chains, chainsDone: fanOut.chainsDone },
+      deliveries: {
+        batches: fanOut.deliveryBatches,
+        done: fanOut.deliveryBatchesDone,
+        recipients: fanOut.recipients,
+      },
+    },
   };
 }
 

@@ -172,7 +172,13 @@ export type FetchableFeed = Pick<
   | 'version'
   | 'seen'
   | 'subscriberShards'
->;
+> & {
+  /**
+   * Set by a resume on a feed this run already committed (its work was lost after the commit): the fetch is not
+   * made again, the commit's announcement is replayed.
+   */
+  readonly committed?: true;
+};
 
 export function fetchableOf(feed: Feed): FetchableFeed {
   const { id, url, title, etag, lastModified, nextFetchAt, errorCount, version, seen, subscriberShards } = feed;

@@ -33,6 +33,8 @@ export interface RunOptions {
   readonly input?: string;
   readonly timeoutMs?: number;
   readonly cwd?: string;
+  /** Checked every 10 ms while the command runs: once it holds, the command is killed (SIGKILL, as `kill -9`). */
+  readonly killWhen?: () => boolean;
 }
 
 /** Runs `node bin/feedrelay.js ...args` and resolves when it exits (or is killed at the time-out). */
@@ -54,12 +56,16 @@ export function feedrelay(args: readonly string[], options: RunOptions = {}): Pr
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    const { killWhen } = options;
+    const watch = killWhen ? setInterval(() => killWhen() && child.kill('SIGKILL'), 10) : undefined;
     child.on('error', (error) => {
       clearTimeout(timer);
+      clearInterval(watch);
       reject(error);
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      clearInterval(watch);
       resolve({ code, signal, stdout, stderr, elapsedMs: Date.now() - started });
     });
     child.stdin.on('error', () => undefined);
@@ -181,18 +187,27 @@ export class RecordingReceiver {
       } catch {
         body = {};
       }
-      this.received.push({
-        path: pathname,
-        webhookId: id,
-        timestamp,
-        verified: check === undefined,
-        ...(check ? { reason: check } : {}),
-        contentType: header('content-type'),
-        body,
-      });
-      response.writeHead(check === undefined ? 204 : 401).end();
+      const record = () =>
+        this.received.push({
+          path: pathname,
+          webhookId: id,
+          timestamp,
+          verified: check === undefined,
+          ...(check ? { reason: check } : {}),
+          contentType: header('content-type'),
+          body,
+        });
+      const answer = () => {
+        record();
+        response.writeHead(check === undefined ? 204 : 401).end();
+      };
+      if (this.delayMs > 0) setTimeout(answer, this.delayMs);
+      else answer();
     });
   });
+
+  /** `delayMs`: how long each answer takes (a delivery counts as received when it is answered). */
+  constructor(private readonly delayMs = 0) {}
 
   start(): Promise<string> {
     return this.server.start();

@@ -56,5 +56,23 @@ export function describeRunStoreContract(
       expect(await store.get(run.id)).toEqual(run);
       expect(await store.begin(aRun(), undefined)).toBe(true);
     });
+
+    it('lists the runs newest first, each with whether it was seen finished', async () => {
+      const store = await makeStore();
+      const older = aRun({ id: 'run_20261201T080000000Z_a' });
+      const newer = aRun({ id: 'run_20261201T090000000Z_b' });
+      await store.begin(older, undefined);
+      await store.begin(newer, older.id);
+
+      await store.markFinished(older.id);
+      const listed = await store.list(10);
+
+      expect(listed.map((run) => [run.id, run.finished])).toEqual([
+        [newer.id, false],
+        [older.id, true],
+      ]);
+      expect(listed[1]).toEqual({ ...older, finished: true });
+      expect((await store.list(1)).map((run) => run.id)).toEqual([newer.id]);
+    });
   });
 }

@@ -138,5 +138,21 @@ export function describeStepLedgerContract(name: string, makeLedger: () => Promi
       expect(records).toEqual(expect.arrayContaining([{ page: 0, items: 3, last: false }, {}]));
       expect(await ledger.completed(`relay#${uniqueId('chain')}#`)).toEqual([]);
     });
+
+    it('drops the claims under a prefix when their holders are gone, and keeps what is done', async () => {
+      const ledger = await makeLedger();
+      const chain = `relay#${uniqueId('chain')}#`;
+      const [held, done, elsewhere] = [`${chain}000000000`, `${chain}000000001`, aStep()];
+      await Promise.all([held, done, elsewhere].map((step) => ledger.claim(step, 'dead-owner', LEASE, at(0))));
+      await ledger.complete(done, 'dead-owner', { page: 1, items: 1, last: true });
+
+      const abandoned = await ledger.abandonClaims(chain);
+
+      expect(abandoned).toBe(1);
+      expect(await ledger.claim(held, 'next-owner', LEASE, at(1))).toBe('claimed');
+      expect(await ledger.claim(done, 'next-owner', LEASE, at(1))).toBe('done');
+      expect(await ledger.claim(elsewhere, 'next-owner', LEASE, at(1))).toBe('busy');
+      expect(await ledger.completed(chain)).toEqual([{ page: 1, items: 1, last: true }]);
+    });
   });
 }

@@ -6,8 +6,8 @@ const MAX_BUNDLE_BYTES = 400 * 1024;
 
 /** The use cases each handler runs: its bundle holds those and no other. */
 const USE_CASES: Record<RelayHandler, string[]> = {
-  // A start that finds the last run still going reads that run's summary.
-  'start-crawl': ['start-crawl-run', 'summarize-run'],
+  // A start reads the summaries of the latest unfinished runs, and resumes those whose work was lost.
+  'start-crawl': ['resume-run', 'start-crawl-run', 'summarize-run'],
   'scan-feeds': ['scan-feeds-page'],
   'fetch-feed': ['fetch-feeds'],
   // The start scans the first page of each shard itself.

@@ -19,8 +19,22 @@ import {
 
 const FEEDS = 40;
 const SUBSCRIBED_FEEDS = 5;
-/** Seed 11 by default; `CRAWL_FAULTS_SEED=N npm test -- test/integration/crawl-faults` tries another fault pattern. */
-const FAULTS = { aws: 0.05, duplicate: 0.3, crash: 0.1, seed: Number(process.env.CRAWL_FAULTS_SEED ?? 11) };
+/**
+ * Seed 11 by default; `CRAWL_FAULTS_SEED=N npm test -- test/integration/crawl-faults` tries another fault pattern,
+ * and `CRAWL_FAULTS="aws=0.1,duplicate=0.5,crash=0.2"` other rates (the fault matrix of the README).
+ */
+const FAULTS = {
+  aws: 0.05,
+  duplicate: 0.3,
+  crash: 0.1,
+  ...Object.fromEntries(
+    (process.env.CRAWL_FAULTS ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => pair.split('=').map((part, i) => (i === 0 ? part : Number(part)))),
+  ),
+  seed: Number(process.env.CRAWL_FAULTS_SEED ?? 11),
+};
 
 describe('a crawl with injected faults', () => {
   // 1 to 4 items per feed, so that a miscount cannot hide behind a uniform number.

@@ -4,6 +4,7 @@
  */
 import { PageRelay } from '../../src/application/page-relay.js';
 import { TOKENS } from '../../src/application/tokens.js';
+import { feedScanSteps } from '../../src/application/step-ids.js';
 import { AddFeeds } from '../../src/application/use-cases/add-feeds.js';
 import { aFetchFeedMessage, aScanFeedsMessage } from '../support/mothers.js';
 import { SummarizeRun } from '../../src/application/use-cases/summarize-run.js';
@@ -37,15 +38,14 @@ describe('the feed-scan relay with a tiny page size', () => {
   });
 
   it('relays page after page over the whole table; a duplicated page-0 message fetches nothing again', async () => {
-    const started = Date.now();
     const report = await runCrawl(app!, { force: false });
-    const firstMs = Date.now() - started;
     expect(report).toMatchObject({ feeds: FEEDS, fetched: FEEDS, failed: 0, newArticles: 2 * FEEDS });
     for (const feed of feeds) expect([feed.path, server.requestsOf(feed.path)]).toEqual([feed.path, 1]);
 
     const relay = app!.container.get(PageRelay);
-    const progress = await relay.progress(`${report.runId}.0`);
-    expect(progress).toEqual({ pages: Math.ceil(FEEDS / PAGE_SIZE), dispatched: FEEDS, complete: true });
+    const progress = await relay.progress(feedScanSteps(report.runId, 0));
+    expect(progress).toMatchObject({ dispatched: FEEDS, complete: true });
+    expect(progress.pages).toHaveLength(Math.ceil(FEEDS / PAGE_SIZE));
     const summary = await app!.container.get(SummarizeRun).execute(report.runId);
     const stats = app!.runtime.stats();
 
@@ -65,7 +65,7 @@ describe('the feed-scan relay with a tiny page size', () => {
     expect(after.failedRecords).toBe(stats.failedRecords);
     // …and did nothing: no page scanned again, no feed fetched again, the summary as it was.
     expect(server.totals()).toEqual({ ok: FEEDS, notModified: 0 });
-    expect(await relay.progress(`${report.runId}.0`)).toEqual(progress);
+    expect(await relay.progress(feedScanSteps(report.runId, 0))).toEqual(progress);
     expect(await app!.container.get(SummarizeRun).execute(report.runId)).toEqual(summary);
     expect(await app!.runtime.listDeadLetters()).toEqual({
       scanFeeds: 0,
@@ -74,6 +74,5 @@ describe('the feed-scan relay with a tiny page size', () => {
       scanSubscribers: 0,
       deliver: 0,
     });
-    console.log(`crawl-relay: first crawl ${firstMs} ms over ${progress.pages} pages`);
   }, 60_000);
 });

@@ -143,10 +143,13 @@ describe('the scale model', () => {
       complete: true,
     });
     expect(result.requests).toEqual({
-      // The count that sizes the scan, the active run's lock; the new run, and one discovery per changed feed.
+      // The count that sizes the scan, the active run's lock; the new run and its entry in the list of runs, and
+      // one discovery per changed feed.
       'dynamodb.DescribeTable': 1,
       'dynamodb.GetItem': 1,
-      'dynamodb.PutItem': 1 + changed,
+      'dynamodb.PutItem': 2 + changed,
+      // The list of the latest runs, which the start looks after.
+      'dynamodb.Query': 1,
       // Four full pages of 250, then the empty page after the last key.
       'dynamodb.Scan': 5,
       // The run's lock; claim and completion of 5 scan pages and 40 fetch messages; one commit per changed
@@ -191,9 +194,9 @@ describe('the scale model', () => {
       complete: true,
     });
     expect(result.requests['eventbridge.PutEvents']).toBe(1);
-    // Two Queries: start-fan-out scans the one shard's first page itself (no scan-subscribers message), and
-    // the delivery reads its discovery's articles once for its 10 recipients.
-    expect(result.requests['dynamodb.Query']).toBe(2);
+    // Three Queries: the start's list of the latest runs; start-fan-out scans the one shard's first page itself
+    // (no scan-subscribers message), and the delivery reads its discovery's articles once for its 10 recipients.
+    expect(result.requests['dynamodb.Query']).toBe(3);
     expect(result.functions.find((f) => f.key === 'scanSubscribers')?.messages).toBe(0);
     expect(result.functions.find((f) => f.key === 'deliver')?.messages).toBe(1);
   });
@@ -210,8 +213,8 @@ describe('the scale model', () => {
     expect(result.summary).toMatchObject({ notifications: { delivered: 1000, failed: 0, pending: 0 } });
     // More shards than start-fan-out scans inline: 16 first steps as messages, each shard one page of 62 or 63.
     expect(result.functions.find((f) => f.key === 'scanSubscribers')?.messages).toBe(16);
-    // Per shard: its page, and its delivery's one read of the discovery's articles.
-    expect(result.requests['dynamodb.Query']).toBe(16 + 16);
+    // The start's list of runs; per shard: its page, and its delivery's one read of the discovery's articles.
+    expect(result.requests['dynamodb.Query']).toBe(1 + 16 + 16);
     expect(result.functions.find((f) => f.key === 'deliver')?.messages).toBe(16);
   });
 

@@ -2,12 +2,13 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { inject, injectable } from 'inversify';
 import type { CrawlRun } from '../../domain/crawl-run.js';
-import type { RunStore } from '../../application/ports/run-store.port.js';
+import type { ListedRun, RunStore } from '../../application/ports/run-store.port.js';
 import { TABLES } from '../aws-resources.js';
 import type { TableNames } from './dynamodb-tables.js';
 import { conditional, request, CONDITION_FAILED } from './requests.js';
@@ -18,6 +19,8 @@ const SK = TABLES.runs.sortKey;
 const EXPIRES_AT = TABLES.runs.timeToLiveAttribute;
 
 const RUN_SK = 'RUN';
+/** The partition that lists the runs, one small item each, sorted by id (ids begin with the start time). */
+const INDEX = '#runs';
 /** The one item that names the active run. */
 const ACTIVE_KEY = { [RUN_ID]: '#active', [SK]: 'LOCK' };
 
@@ -55,14 +58,25 @@ export class DynamoDbRunStore implements RunStore {
     );
     if (swapped === CONDITION_FAILED) return false;
     const { id, ...rest } = run;
-    await request(`PutItem on ${this.table}`, () =>
-      this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...rest, [RUN_ID]: id, [SK]: RUN_SK, [EXPIRES_AT]: this.expiresAt() },
-        }),
+    const expiresAt = this.expiresAt();
+    await Promise.all([
+      request(`PutItem on ${this.table}`, () =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...rest, [RUN_ID]: id, [SK]: RUN_SK, [EXPIRES_AT]: expiresAt },
+          }),
+        ),
       ),
-    );
+      request(`PutItem on ${this.table}`, () =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...rest, [RUN_ID]: INDEX, [SK]: id, [EXPIRES_AT]: expiresAt },
+          }),
+        ),
+      ),
+    ]);
     return true;
   }
 
@@ -89,6 +103,41 @@ export class DynamoDbRunStore implements RunStore {
     if (!out.Item) return undefined;
     const { [RUN_ID]: id, [SK]: _sk, [EXPIRES_AT]: _expires, ...rest } = out.Item;
     return { segments: 1, ...rest, id } as unknown as CrawlRun;
+  }
+
+  async list(limit: number): Promise<ListedRun[]> {
+    const out = await request(`Query on ${this.table}`, () =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#run = :index',
+          ExpressionAttributeNames: { '#run': RUN_ID },
+          ExpressionAttributeValues: { ':index': INDEX },
+          ScanIndexForward: false,
+          Limit: limit,
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return (out.Items ?? []).map((item) => {
+      const { [RUN_ID]: _index, [SK]: id, [EXPIRES_AT]: _expires, finished, ...rest } = item;
+      return { segments: 1, ...rest, id, finished: finished === true } as unknown as ListedRun;
+    });
+  }
+
+  async markFinished(runId: string): Promise<void> {
+    await conditional(`UpdateItem on ${this.table}`, () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [RUN_ID]: INDEX, [SK]: runId },
+          UpdateExpression: 'SET #finished = :true',
+          ConditionExpression: 'attribute_exists(#sk)',
+          ExpressionAttributeNames: { '#finished': 'finished', '#sk': SK },
+          ExpressionAttributeValues: { ':true': true },
+        }),
+      ),
+    );
   }
 
   private expiresAt(): number {

@@ -144,6 +144,40 @@ export class DynamoDbStepLedger implements StepLedger {
       .filter((item) => String(item.stepId).startsWith(prefix))
       .map((item) => (item.record ?? {}) as StepRecord);
   }
+
+  async abandonClaims(prefix: string): Promise<number> {
+    const at = prefix.lastIndexOf('#');
+    const chain = at < 0 ? prefix : prefix.slice(0, at);
+    const stepPrefix = at < 0 ? '' : prefix.slice(at + 1);
+    const claimed = await queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: stepPrefix ? '#chain = :chain AND begins_with(#step, :step)' : '#chain = :chain',
+      FilterExpression: '#state = :claimed',
+      ProjectionExpression: '#chain, #step, #stepId',
+      ExpressionAttributeNames: { '#chain': CHAIN, '#step': STEP, '#state': 'state', '#stepId': 'stepId' },
+      ExpressionAttributeValues: {
+        ':chain': chain,
+        ':claimed': 'claimed',
+        ...(stepPrefix ? { ':step': stepPrefix } : {}),
+      },
+      ConsistentRead: true,
+    });
+    const mine = claimed.filter((item) => String(item.stepId).startsWith(prefix));
+    for (const item of mine) {
+      await conditional(`DeleteItem on ${this.table}`, () =>
+        this.doc.send(
+          new DeleteCommand({
+            TableName: this.table,
+            Key: { [CHAIN]: item[CHAIN], [STEP]: item[STEP] },
+            ConditionExpression: '#state = :claimed',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':claimed': 'claimed' },
+          }),
+        ),
+      );
+    }
+    return mine.length;
+  }
 }
 
 /** `a#b#c` → chain `a#b`, step `c`: the id's last `#` separates them, and neither part may be empty. */

@@ -27,6 +27,11 @@ export interface DrainOptions {
   readonly duplicateRate?: number;
   /** Share of batches whose outcome is thrown away after they ran, as after a crash: all of it comes back. */
   readonly crashRate?: number;
+  /**
+   * Share of messages lost before any handler sees them, as a message that expires, is dead-lettered, or dies
+   * with the process that held it: only a resume brings their work back.
+   */
+  readonly lossRate?: number;
   /** Also run the messages sent with a delay (retries); otherwise they stay parked. */
   readonly runDelayed?: boolean;
   readonly maxReceiveCount?: number;
@@ -40,6 +45,8 @@ export interface DrainOptions {
 export class InMemoryQueues {
   private readonly queues = new Map<string, Held[]>();
   readonly deadLetters: { queue: string; body: string }[] = [];
+  /** The messages `lossRate` threw away. */
+  readonly lost: { queue: string; body: string }[] = [];
   readonly sentCount = new Map<string, number>();
 
   send(queue: string, body: string, delaySeconds = 0): void {
@@ -57,7 +64,8 @@ export class InMemoryQueues {
 
   /** Runs the handlers until every queue is empty (or holds only parked, delayed messages). */
   async drain(handlers: Readonly<Record<string, QueueHandler>>, options: DrainOptions = {}): Promise<void> {
-    const { batchSize = 10, duplicateRate = 0, crashRate = 0, maxReceiveCount = 5, random = Math.random } = options;
+    const { batchSize = 10, duplicateRate = 0, crashRate = 0, lossRate = 0, maxReceiveCount = 5 } = options;
+    const random = options.random ?? Math.random;
     for (;;) {
       const name = [...this.queues.keys()].find((q) =>
         this.queues.get(q)!.some((m) => options.runDelayed || !m.delayed),
@@ -70,10 +78,12 @@ export class InMemoryQueues {
       for (let i = 0; i < queue.length && batch.length < batchSize;) {
         const message = queue[i]!;
         if (options.runDelayed || !message.delayed) {
-          batch.push(message);
           queue.splice(i, 1);
+          if (random() >= lossRate) batch.push(message);
+          else this.lost.push({ queue: name, body: message.body });
         } else i++;
       }
+      if (batch.length === 0) continue;
       const records: QueueRecord[] = [];
       for (const message of batch) {
         message.receives++;

@@ -37,4 +37,15 @@ export class InMemoryStepLedger implements StepLedger {
     }
     return records;
   }
+
+  async abandonClaims(prefix: string): Promise<number> {
+    let count = 0;
+    for (const [id, step] of this.steps) {
+      if (id.startsWith(prefix) && step.state === 'claimed') {
+        this.steps.delete(id);
+        count++;
+      }
+    }
+    return count;
+  }
 }

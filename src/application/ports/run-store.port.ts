@@ -16,4 +16,12 @@ export interface RunStore {
   /** Forgets the active run without starting another (its work is known to be gone). */
   abandonActive(): Promise<void>;
   get(runId: string): Promise<CrawlRun | undefined>;
+  /** The latest runs, newest first, each with whether it was seen finished. */
+  list(limit: number): Promise<ListedRun[]>;
+  /** Remembers that everything the run started is done, so that starts no longer look at it. */
+  markFinished(runId: string): Promise<void>;
+}
+
+export interface ListedRun extends CrawlRun {
+  readonly finished: boolean;
 }

@@ -6,14 +6,24 @@
  */
 export interface StepLedger {
   claim(stepId: string, owner: string, leaseSeconds: number, now: Date): Promise<ClaimResult>;
-  /** Marks the step done, with a few numbers to remember (a page's item count, whether it was the last). */
+  /** Marks the step done, with what to remember (a page's item count and cursors, whether it was the last). */
   complete(stepId: string, owner: string, record?: StepRecord): Promise<void>;
   /** Gives up a claim after a failure, so that a retry need not wait for the lease to run out. */
   release(stepId: string, owner: string): Promise<void>;
   /** The completed steps whose id starts with `prefix`, with their records. */
   completed(prefix: string): Promise<StepRecord[]>;
+  /**
+   * Drops the unfinished claims of the steps whose id starts with `prefix`, as their holders would release
+   * them; returns how many. Only for holders known to be dead (the one process that could hold them has gone),
+   * so that their work can be taken up again without waiting for the leases to run out.
+   */
+  abandonClaims(prefix: string): Promise<number>;
 }
 
 export type ClaimResult = 'claimed' | 'done' | 'busy';
 
-export type StepRecord = Readonly<Record<string, number | boolean>>;
+/**
+ * What a completed step remembers: its tally, and what a resume needs to redo lost work (a page's cursors,
+ * the batches it dispatched). Small: a few hundred bytes, a few KB at most.
+ */
+export type StepRecord = Readonly<Record<string, number | boolean | string>>;

@@ -67,14 +67,22 @@ export class DeliverBatch {
     }
     const result = await this.steps.once(deliveryStepId(message), async () => {
       const value = await this.attempt(message);
-      return { value, record: { ...value.tally } };
+      const retrying: Record<string, string> = {};
+      if (value.retry.length > 0) {
+        retrying.retry = value.retry.join(' ');
+        retrying.retryAt = new Date(this.clock.now().getTime() + (value.retryInSeconds ?? 0) * 1000).toISOString();
+      }
+      // The record is the attempt's tally, and what a resume needs if the retry it sent is lost.
+      const record = { ...value.tally, eventId: message.eventId, batch: message.batch, attempt: message.attempt };
+      const { retry: _ids, ...outcome } = value;
+      return { value: outcome, record: { ...record, ...retrying } };
     });
     return result.ran ? result.value : { kind: 'skipped', reason: result.reason };
   }
 
   private async attempt(
     message: DeliverMessage,
-  ): Promise<{ kind: 'attempted'; tally: DeliveryTally; retryInSeconds?: number }> {
+  ): Promise<{ kind: 'attempted'; tally: DeliveryTally; retryInSeconds?: number; retry: string[] }> {
     // One read for the whole page of recipients: the discovery's articles, in the order the message names them.
     const stored = new Map((await this.articles.getDiscovery(message.feed.id, message.eventId)).map((a) => [a.id, a]));
     const articles = message.articleIds.flatMap((id) => stored.get(id) ?? []);
@@ -99,7 +107,7 @@ export class DeliverBatch {
     let retryInSeconds: number | undefined;
     if (retry.length > 0) {
       retryInSeconds = this.backoffSeconds(message.attempt, retryAfter);
-      const { notBefore: _previous, ...rest } = message;
+      const { notBefore: _previous, carried: _carried, ...rest } = message;
       const next: DeliverMessage = {
         ...rest,
         attempt: message.attempt + 1,
@@ -110,14 +118,21 @@ export class DeliverBatch {
       };
       await this.work.dispatch([next], { delaySeconds: Math.min(MAX_DELAY_SECONDS, retryInSeconds) });
     }
+    // A resumed retry may carry fewer recipients than were pending: the missing ones were removed meanwhile.
+    const carried = message.attempt > 1 ? (message.carried ?? message.recipients.length) : 0;
     const tally: DeliveryTally = {
       recipients: message.recipients.length,
       delivered,
-      failed,
+      failed: failed + Math.max(0, carried - message.recipients.length),
       pending: retry.length,
-      carried: message.attempt > 1 ? message.recipients.length : 0,
+      carried,
     };
-    return { kind: 'attempted', tally, ...(retryInSeconds !== undefined ? { retryInSeconds } : {}) };
+    return {
+      kind: 'attempted',
+      tally,
+      ...(retryInSeconds !== undefined ? { retryInSeconds } : {}),
+      retry: retry.map((r) => r.subscriptionId),
+    };
   }
 
   private async deliverTo(

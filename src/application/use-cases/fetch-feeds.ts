@@ -68,12 +68,13 @@ export class FetchFeeds {
       const discoveries = results.flatMap((r) => r.discoveries);
       if (discoveries.length > 0) await this.events.publish(discoveries);
       const tally = results.reduce((t, r) => tallyOutcome(t, r.outcome, r.newArticles), EMPTY_FETCH_TALLY);
-      return { value: tally, record: { ...tally } };
+      return { value: tally, record: { ...tally, batch: message.batch, ...announcedRecord(discoveries) } };
     });
     return result.ran ? { kind: 'fetched', ...result.value } : { kind: 'skipped', reason: result.reason };
   }
 
   private async fetchOne(runId: string, work: FetchableFeed): Promise<FeedResult> {
+    if (work.committed) return this.afterConflict(runId, work);
     const result = await this.fetcher.fetch({ url: work.url, etag: work.etag, lastModified: work.lastModified });
     const now = this.clock.now();
     let fresh: Article[] = [];
@@ -179,6 +180,18 @@ export class FetchFeeds {
     };
     return discoveriesOf(runId, about, articleIds, discoveredAt);
   }
+}
+
+/**
+ * What a fetch step's record keeps of its announcements, so that a resume finds every discovery of a run and
+ * can tell whether its fan-out started: `<feedId>/<eventId>/<K>` each, and the number of fan-out chains (Σ K).
+ */
+function announcedRecord(discoveries: readonly ArticlesDiscovered[]): { announced?: string; chains?: number } {
+  if (discoveries.length === 0) return {};
+  return {
+    announced: discoveries.map((d) => `${d.feedId}/${d.eventId}/${d.subscriberShards}`).join(' '),
+    chains: discoveries.reduce((sum, d) => sum + d.subscriberShards, 0),
+  };
 }
 
 function toOutcome(result: FetchResult): FetchOutcome {

@@ -1,16 +1,14 @@
 import { inject, injectable } from 'inversify';
 import { fetchableOf, isDue, type Feed } from '../../domain/feed.js';
 import { PageRelay, type RelayStepResult } from '../page-relay.js';
-import { feedScanChain } from '../step-ids.js';
+import { feedScanSteps } from '../step-ids.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { FeedPageReader } from '../ports/feed-store.port.js';
 import type { WorkDispatcher } from '../ports/work-dispatcher.port.js';
 import type { RelaySettings } from '../settings.js';
 import { TOKENS } from '../tokens.js';
-import type { FetchFeedMessage, ScanFeedsPageMessage } from '../work-messages.js';
-
-/** The scan's cursor scope: a cursor of one segment is refused by another. */
-export const feedsScope = (segment: number, segments: number): string => `feeds:${segment}/${segments}`;
+import { feedsScope, fetchMessagesOf } from '../work-plans.js';
+import type { ScanFeedsPageMessage } from '../work-messages.js';
 
 /**
  * One step of one segment of the feed scan: the page's due feeds become fetch work, `feedsPerMessage` to a
@@ -28,29 +26,22 @@ export class ScanFeedsPage {
 
   execute(message: ScanFeedsPageMessage): Promise<RelayStepResult> {
     const { runId, force, segment, segments, page } = message;
-    const chainId = feedScanChain(runId, segment);
     return this.relay.step<Feed>(
-      { chainId, scope: feedsScope(segment, segments), page, cursor: message.cursor },
+      { steps: feedScanSteps(runId, segment), scope: feedsScope(segment, segments), page, cursor: message.cursor },
       {
         pageSize: this.settings.feedPageSize,
         read: (after, limit) => this.feeds.readPage(after, limit, { segment, segments }),
         dispatchPage: async (feeds) => {
           const now = this.clock.now();
           const due = feeds.filter((feed) => feed.status === 'active' && (force || isDue(feed, now)));
-          const per = this.settings.feedsPerMessage;
-          const messages: FetchFeedMessage[] = [];
-          for (let start = 0; start < due.length; start += per) {
-            messages.push({
-              v: 2,
-              type: 'fetch-feed',
-              runId,
-              force,
-              batch: `${segment}.${page}.${start / per}`,
-              feeds: due.slice(start, start + per).map(fetchableOf),
-            });
+          if (due.length > 0) {
+            await this.work.dispatch(fetchMessagesOf(message, due.map(fetchableOf), this.settings.feedsPerMessage));
           }
-          await this.work.dispatch(messages);
-          return due.length;
+          // The page's record names its due feeds in order: a resume rebuilds exactly the batches that were lost.
+          return {
+            dispatched: due.length,
+            record: { per: this.settings.feedsPerMessage, due: due.map((f) => f.id).join(' ') },
+          };
         },
         relay: (next) => this.work.dispatch([{ v: 2, type: 'scan-feeds', runId, force, segment, segments, ...next }]),
       },

@@ -1,20 +1,13 @@
 import { inject, injectable } from 'inversify';
-import { wantsArticlesStoredAt, type Subscription } from '../../domain/subscription.js';
+import type { Subscription } from '../../domain/subscription.js';
 import { PageRelay, type RelayStepResult } from '../page-relay.js';
 import type { SubscriberPageReader } from '../ports/subscription-store.port.js';
 import type { WorkDispatcher } from '../ports/work-dispatcher.port.js';
 import type { RelaySettings } from '../settings.js';
+import { fanOutSteps } from '../step-ids.js';
 import { TOKENS } from '../tokens.js';
-import type { DeliverMessage, Recipient, ScanSubscribersPageMessage } from '../work-messages.js';
-
-/** What a subscriber cursor belongs to: one shard of one feed. */
-export const subscribersScope = (feedId: string, shard: number): string => `subscribers:${feedId}#${shard}`;
-
-/** The relay chain of one discovery over one shard. */
-export const fanOutChainId = (eventId: string, shard: number): string => `${eventId}.${shard}`;
-
-/** A deliver message stays well below SQS's 256 KiB: recipients beyond this many bytes go to another part. */
-const MAX_RECIPIENT_BYTES = 200 * 1024;
+import { deliverMessagesOf, deliveryParts, subscribersScope } from '../work-plans.js';
+import type { ScanSubscribersPageMessage } from '../work-messages.js';
 
 /**
  * One step of the update fan-out over one subscriber shard: the page's subscribers that want this discovery
@@ -34,66 +27,34 @@ export class ScanSubscribersPage {
   ) {}
 
   execute(message: ScanSubscribersPageMessage): Promise<RelayStepResult> {
-    const { runId, eventId, feed, articleIds, discoveredAt, shard, page } = message;
+    const { runId, eventId, feed, discoveredAt, shard, page } = message;
     return this.relay.step<Subscription>(
       {
-        chainId: fanOutChainId(eventId, shard),
+        steps: fanOutSteps(runId, eventId, shard),
         scope: subscribersScope(feed.id, shard),
         page,
         cursor: message.cursor,
       },
       {
         pageSize: this.settings.subscriberPageSize,
-        // Most discoveries of a feed nobody follows end on one empty page: no step to record for them.
-        tracksProgress: false,
         read: (after, limit) => this.subscribers.readPage(feed.id, shard, after, limit),
         dispatchPage: async (subscriptions) => {
-          const recipients = subscriptions.filter((s) => wantsArticlesStoredAt(s, discoveredAt)).map(recipientOf);
-          const parts = split(recipients, this.settings.recipientsPerDelivery);
-          const messages = parts.map((part, index): DeliverMessage => ({
-            v: 2,
-            type: 'deliver',
-            runId,
-            eventId,
-            feed,
-            articleIds,
-            batch: parts.length === 1 ? `${shard}.${page}` : `${shard}.${page}.${index}`,
-            attempt: 1,
-            recipients: part,
-          }));
+          const parts = deliveryParts(subscriptions, discoveredAt, this.settings.recipientsPerDelivery);
+          const messages = deliverMessagesOf(message, parts);
           if (messages.length > 0) await this.work.dispatch(messages);
-          return recipients.length;
+          // The record names where each part begins: a resume rebuilds exactly the parts that were lost.
+          return {
+            dispatched: parts.reduce((sum, part) => sum + part.length, 0),
+            record: {
+              eventId,
+              shard,
+              parts: parts.length,
+              ...(parts.length > 0 ? { firsts: parts.map((part) => part[0]!.subscriptionId).join(' ') } : {}),
+            },
+          };
         },
         relay: (next) => this.work.dispatch([{ ...message, ...next }]),
       },
     );
   }
-}
-
-function recipientOf(subscription: Subscription): Recipient {
-  return {
-    subscriptionId: subscription.id,
-    sink: subscription.sink,
-    secret: subscription.secret,
-    createdAt: subscription.createdAt,
-  };
-}
-
-/** Consecutive parts of at most `count` recipients and `MAX_RECIPIENT_BYTES` of them. */
-function split(recipients: readonly Recipient[], count: number): Recipient[][] {
-  const parts: Recipient[][] = [];
-  let current: Recipient[] = [];
-  let bytes = 0;
-  for (const recipient of recipients) {
-    const size = JSON.stringify(recipient).length + 1;
-    if (current.length > 0 && (current.length === count || bytes + size > MAX_RECIPIENT_BYTES)) {
-      parts.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(recipient);
-    bytes += size;
-  }
-  if (current.length > 0) parts.push(current);
-  return parts;
 }

@@ -7,7 +7,11 @@ import type { WorkDispatcher } from '../ports/work-dispatcher.port.js';
 import { segmentsFor, type RelaySettings } from '../settings.js';
 import { TOKENS } from '../tokens.js';
 import type { ScanFeedsPageMessage } from '../work-messages.js';
+import { ResumeRun } from './resume-run.js';
 import { SummarizeRun } from './summarize-run.js';
+
+/** A start looks after this many of the latest runs. */
+const RUNS_LOOKED_AFTER = 20;
 
 export interface StartedRun {
   readonly run: CrawlRun;
@@ -27,6 +31,7 @@ export class StartCrawlRun {
     @inject(TOKENS.FeedPageReader) private readonly feeds: FeedPageReader,
     @inject(TOKENS.WorkDispatcher) private readonly work: WorkDispatcher,
     @inject(SummarizeRun) private readonly summaries: SummarizeRun,
+    @inject(ResumeRun) private readonly resume: ResumeRun,
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.IdGenerator) private readonly ids: IdGenerator,
     @inject(TOKENS.RelaySettings) private readonly settings: RelaySettings,
@@ -34,6 +39,7 @@ export class StartCrawlRun {
 
   async execute(input: { force: boolean }): Promise<StartedRun> {
     const now = this.clock.now();
+    await this.lookAfterEarlierRuns(now);
     const activeId = await this.runs.active();
     if (activeId !== undefined) {
       const active = await this.runs.get(activeId);
@@ -59,6 +65,19 @@ export class StartCrawlRun {
     }));
     await this.work.dispatch(first);
     return { run, started: true };
+  }
+
+  /**
+   * The latest runs not yet seen finished: each found complete is marked finished, each unfinished past
+   * `resumeAfterSeconds` is resumed, so that nothing an earlier run stored goes unannounced for long.
+   */
+  private async lookAfterEarlierRuns(now: Date): Promise<void> {
+    const startedBefore = new Date(now.getTime() - this.settings.resumeAfterSeconds * 1000);
+    const oldest = now.getTime() - this.settings.runLeaseSeconds * 1000;
+    const unfinished = (await this.runs.list(RUNS_LOOKED_AFTER)).filter(
+      (run) => !run.finished && Date.parse(run.startedAt) >= oldest,
+    );
+    for (const run of unfinished) await this.resume.execute(run.id, { startedBefore });
   }
 
   private async stillGoing(run: CrawlRun, now: Date): Promise<boolean> {

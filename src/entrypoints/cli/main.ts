@@ -1,7 +1,7 @@
 import { InterruptedError, OperationError, UsageError } from './cli-errors.js';
 import { Output } from './output.js';
 import { stopSignalReceived } from './stop-signals.js';
-import { FETCH_USAGE, PARSE_USAGE } from './usage.js';
+import { FETCH_USAGE, PARSE_USAGE, RUNS_USAGE } from './usage.js';
 
 export const USAGE = `feedrelay — crawl feeds on a schedule, keep what is new, tell every subscriber
 
@@ -14,6 +14,7 @@ Usage:
   feedrelay subscribe FEED_URL --webhook URL [--secret whsec_…]
   feedrelay crawl [--force] [--concurrency N] [--stop-grace-ms N] [--json]
   feedrelay serve [--schedule CRON] [--port N] [--concurrency N] [--stop-grace-ms N]
+  ${RUNS_USAGE}
 
 Every command: --json (one JSON document on stdout), --data-dir DIR (default .feedrelay),
 --allow-network CIDR (repeatable; also FEEDRELAY_ALLOW_NETWORKS=cidr,cidr).
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   subscribe: async () => (await import('./commands/subscriptions.js')).subscribeCommand,
   crawl: async () => (await import('./commands/crawl.js')).crawlCommand,
   serve: async () => (await import('./commands/serve.js')).serveCommand,
+  runs: async () => (await import('./commands/runs.js')).runsCommand,
 };
 
 /** How long a process that was told to stop may take to end on its own once its command returned. */

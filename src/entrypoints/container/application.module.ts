@@ -1,6 +1,7 @@
 import { ContainerModule } from 'inversify';
 import { DeliveryTallies } from '../../application/delivery-tallies.js';
 import { PageRelay } from '../../application/page-relay.js';
+import { RunRecordsReader } from '../../application/run-records.js';
 import { StepRunner } from '../../application/step-runner.js';
 import { relaySettings, type RelaySettings } from '../../application/settings.js';
 import { TOKENS } from '../../application/tokens.js';
@@ -16,6 +17,8 @@ import { ScanSubscribersPage } from '../../application/use-cases/scan-subscriber
 import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
 import { StartFanOut } from '../../application/use-cases/start-fan-out.js';
 import { SummarizeRun } from '../../application/use-cases/summarize-run.js';
+import { ResumeRun } from '../../application/use-cases/resume-run.js';
+import { ListRuns } from '../../application/use-cases/list-runs.js';
 
 /** The use cases and the relay, with the settings they run under. */
 export function applicationModule(settings: Partial<RelaySettings> = {}): ContainerModule {
@@ -31,7 +34,10 @@ export function applicationModule(settings: Partial<RelaySettings> = {}): Contai
     bind(ScanSubscribersPage).toSelf().inSingletonScope();
     bind(DeliverBatch).toSelf().inSingletonScope();
     bind(DeliveryTallies).toSelf().inSingletonScope();
+    bind(RunRecordsReader).toSelf().inSingletonScope();
     bind(SummarizeRun).toSelf().inSingletonScope();
+    bind(ResumeRun).toSelf().inSingletonScope();
+    bind(ListRuns).toSelf().inSingletonScope();
     bind(AddFeeds).toSelf().inSingletonScope();
     bind(RemoveFeeds).toSelf().inSingletonScope();
     bind(ListFeeds).toSelf().inSingletonScope();

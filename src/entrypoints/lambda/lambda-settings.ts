@@ -19,6 +19,7 @@ export const RELAY_SETTINGS_ENV = {
   maxScanSegments: 'FEEDRELAY_MAX_SCAN_SEGMENTS',
   feedIntervalSeconds: 'FEEDRELAY_FEED_INTERVAL_SECONDS',
   runLeaseSeconds: 'FEEDRELAY_RUN_LEASE_SECONDS',
+  resumeAfterSeconds: 'FEEDRELAY_RESUME_AFTER_SECONDS',
   deliveryConcurrency: 'FEEDRELAY_DELIVERY_CONCURRENCY',
   subscribersPerShard: 'FEEDRELAY_SUBSCRIBERS_PER_SHARD',
 } as const satisfies Record<keyof RelaySettings, string>;
@@ -34,7 +35,11 @@ export function relaySettingsFromEnv(env: NodeJS.ProcessEnv): Partial<Record<key
 }
 
 /** Settings where 0 means something (auto, every run) rather than nothing. */
-const ZERO_ALLOWED: ReadonlySet<keyof RelaySettings> = new Set(['scanSegments', 'feedIntervalSeconds']);
+const ZERO_ALLOWED: ReadonlySet<keyof RelaySettings> = new Set([
+  'scanSegments',
+  'feedIntervalSeconds',
+  'resumeAfterSeconds',
+]);
 
 export const FETCH_TIMEOUT_ENV = 'FEEDRELAY_FETCH_TIMEOUT_MS';
 export const FETCH_MAX_BYTES_ENV = 'FEEDRELAY_FETCH_MAX_BYTES';

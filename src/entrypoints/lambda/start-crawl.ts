@@ -2,7 +2,8 @@ import 'reflect-metadata/lite';
 import type { Container } from 'inversify';
 import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
 import { SummarizeRun } from '../../application/use-cases/summarize-run.js';
-import { DeliveryTallies } from '../../application/delivery-tallies.js';
+import { RunRecordsReader } from '../../application/run-records.js';
+import { ResumeRun } from '../../application/use-cases/resume-run.js';
 import { compose } from '../container/compose.js';
 import { dynamoDbModule } from '../container/dynamodb.module.js';
 import { sqsModule } from '../container/sqs.module.js';
@@ -11,10 +12,10 @@ import { useCasesModule } from '../container/use-cases.module.js';
 import { onColdStart, type LambdaEnvironment } from './cold-start.js';
 import { startCrawlHandler } from './message-handlers.js';
 
-/** Runs in DynamoDB, the first scan page to SQS. */
+/** Runs in DynamoDB, the first scan page to SQS; what earlier runs lost goes to SQS again (`ResumeRun`). */
 export function composeStartCrawl({ settings, aws }: LambdaEnvironment): Container {
   return compose(
-    useCasesModule(settings.relay, [StartCrawlRun, SummarizeRun, DeliveryTallies]),
+    useCasesModule(settings.relay, [StartCrawlRun, SummarizeRun, RunRecordsReader, ResumeRun]),
     dynamoDbModule(aws),
     sqsModule(aws.queueUrls),
     systemModule(),

@@ -10,6 +10,7 @@ import { localModule, readRetention } from '../container/aws.module.js';
 import { compose } from '../container/compose.js';
 import { httpModule, parsingModule, systemModule, webhookModule } from '../container/runtime.module.js';
 import { TOKENS } from '../../application/tokens.js';
+import { ResumeRun, type ResumeReport } from '../../application/use-cases/resume-run.js';
 import { SqsWorkDispatcher } from '../../adapters/sqs/sqs-work-dispatcher.js';
 import { createHandlers, type Handlers, type SqsHandler } from '../lambda/handlers.js';
 import { relaySettingsFromEnv } from '../lambda/lambda-settings.js';
@@ -19,6 +20,9 @@ import { lockDataDir } from './data-dir-lock.js';
 import { createLambdaRuntime, type LambdaRuntime } from './lambda-runtime.js';
 import { ParkingLot, ParkingWorkDispatcher } from './parking-lot.js';
 import { sweepIfDue } from './ttl-sweep.js';
+
+/** How many of the latest runs a start of the embedded stack looks after. */
+const RUNS_RECOVERED = 20;
 
 export interface LocalAppOptions {
   /** Where the embedded stack keeps its tables. */
@@ -45,6 +49,11 @@ export interface LocalApp {
   readonly runtime: LambdaRuntime;
   readonly requests: AwsRequestCounter;
   readonly logger: Logger;
+  /**
+   * Resumes the runs an earlier process left unfinished (it died with the work in its queues): sends their lost
+   * work again, to be done once the runtime runs. Returns the runs it resumed.
+   */
+  recover(): Promise<ResumeReport[]>;
   /**
    * Stops the runtime (no new work; invocations in flight may finish, for at most `graceMs` when given), then
    * the stack, and releases the data directory. Invocations cut off are logged; their messages are lost with
@@ -123,7 +132,8 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
       },
       { concurrency: options.concurrency, logger },
     );
-    // The embedded stack's queues live in this process: a run left active by an earlier one has lost its work.
+    // The embedded stack's queues live in this process: a run left active by an earlier one has lost its work
+    // (`recover` sends it again), and must not keep the next run from starting.
     await container.get(TOKENS.RunStore).abandonActive();
     // dynalite has no TTL: expired articles and run records are swept here, once a day at most.
     const swept = await sweepIfDue(options.dataDir, stack.documentClient, stack.tableNames, new Date()).catch(
@@ -140,6 +150,19 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
       runtime,
       requests: stack.counter,
       logger,
+      async recover() {
+        const runs = await container.get(TOKENS.RunStore).list(RUNS_RECOVERED);
+        const reports: ResumeReport[] = [];
+        for (const run of runs.filter((r) => !r.finished)) {
+          // This process holds the data directory: whoever held the run's steps has died with its queues.
+          const report = await container.get(ResumeRun).execute(run.id, { holdersGone: true });
+          if (report.resumed) {
+            logger.info({ ...report }, `run ${run.id} was left unfinished: its lost work is sent again`);
+            reports.push(report);
+          }
+        }
+        return reports;
+      },
       async close(closing: { graceMs?: number } = {}) {
         const { abandoned } = await runtime.stop(closing);
         if (abandoned > 0) {

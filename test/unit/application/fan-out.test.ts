@@ -1,9 +1,7 @@
 import { PageRelay } from '../../../src/application/page-relay.js';
-import {
-  fanOutChainId,
-  ScanSubscribersPage,
-  subscribersScope,
-} from '../../../src/application/use-cases/scan-subscribers-page.js';
+import { fanOutSteps } from '../../../src/application/step-ids.js';
+import { ScanSubscribersPage } from '../../../src/application/use-cases/scan-subscribers-page.js';
+import { subscribersScope } from '../../../src/application/work-plans.js';
 import { StartFanOut } from '../../../src/application/use-cases/start-fan-out.js';
 import { Subscribe } from '../../../src/application/use-cases/subscribe.js';
 import { identifyArticles } from '../../../src/domain/article.js';
@@ -105,9 +103,9 @@ describe('StartFanOut', () => {
     );
     expect(reached(system)).toEqual(all.sort());
     const chains = await Promise.all(
-      firstSteps.map((m) => system.container.get(PageRelay).progress(fanOutChainId(event.eventId, m.shard))),
+      firstSteps.map((m) => system.container.get(PageRelay).progress(fanOutSteps(event.runId, event.eventId, m.shard))),
     );
-    expect(chains.every((chain) => chain.pages >= 1)).toBe(true);
+    expect(chains.every((chain) => chain.pages.length >= 1)).toBe(true);
     expect(chains.reduce((sum, chain) => sum + chain.dispatched, 0)).toBe(40);
   });
 
@@ -326,8 +324,8 @@ describe('ScanSubscribersPage', () => {
   });
 });
 
-describe('ScanSubscribersPage over a feed nobody follows', () => {
-  it('ends on its one empty page without writing a step to the ledger', async () => {
+describe('ScanSubscribersPage over a shard nobody is in', () => {
+  it('records its one empty page, so that the run knows the chain has ended', async () => {
     // Prepare
     const system = new MemorySystem();
     const { event } = await aDiscovery(system);
@@ -338,8 +336,8 @@ describe('ScanSubscribersPage over a feed nobody follows', () => {
 
     // Assess
     expect(result).toEqual({ kind: 'scanned', items: 0, dispatched: 0, last: true });
-    const chain = fanOutChainId(event.eventId, 0);
-    expect(await system.adapters.ledger.completed(`relay#${chain}#`)).toEqual([]);
-    expect(await system.adapters.ledger.claim(`relay#${chain}#000000000`, 'probe', 60, at(0))).toBe('claimed');
+    const chain = await system.container.get(PageRelay).progress(fanOutSteps(event.runId, event.eventId, 0));
+    expect(chain).toMatchObject({ complete: true, dispatched: 0 });
+    expect(chain.pages.map((page) => page.extra)).toEqual([{ eventId: event.eventId, shard: 0, parts: 0 }]);
   });
 });

@@ -182,9 +182,16 @@ describe('FetchFeeds', () => {
     await system.container.get(FetchFeeds).execute(await workFor(system.adapters, [URL_A, URL_B], 'run_1', '0.4.1'));
 
     // Assess
-    expect(await system.adapters.ledger.completed('fetch#run_1.0#')).toEqual([
-      { ...EMPTY_FETCH_TALLY, feeds: 2, fetched: 1, failed: 1, newArticles: 3 },
-    ]);
+    const [record, ...others] = await system.adapters.ledger.completed('fetch#run_1.0#');
+    expect(others).toEqual([]);
+    expect(record).toMatchObject({ ...EMPTY_FETCH_TALLY, feeds: 2, fetched: 1, failed: 1, newArticles: 3 });
+    // It also names the message and what it announced, for a resume: one discovery, one fan-out chain.
+    const [discovery] = system.adapters.bus.published;
+    expect(record).toMatchObject({
+      batch: '0.4.1',
+      announced: `${discovery!.feedId}/${discovery!.eventId}/1`,
+      chains: 1,
+    });
   });
 
   it('commits the validators, title and recent articles under the next version', async () => {

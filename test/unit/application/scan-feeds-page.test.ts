@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { RelayBoundExceededError } from '../../../src/application/errors.js';
 import { PageRelay, type RelayLeg } from '../../../src/application/page-relay.js';
-import { feedsScope, ScanFeedsPage } from '../../../src/application/use-cases/scan-feeds-page.js';
+import { ScanFeedsPage } from '../../../src/application/use-cases/scan-feeds-page.js';
+import { feedsScope } from '../../../src/application/work-plans.js';
 import { parseWorkMessage, type ScanFeedsPageMessage } from '../../../src/application/work-messages.js';
 import type { PagePosition } from '../../../src/domain/cursor.js';
 import { decodeCursor, encodeCursor } from '../../../src/domain/cursor.js';
@@ -205,7 +206,7 @@ describe('ScanFeedsPage', () => {
 
     // Assess
     await expect(beyond).rejects.toThrow(RelayBoundExceededError);
-    await expect(beyond).rejects.toThrow(`relay ${RUN}.0 (feeds:0/1) reached its bound of 3 pages`);
+    await expect(beyond).rejects.toThrow(`relay relay#${RUN}.0# (feeds:0/1) reached its bound of 3 pages`);
     const held = await takeHeld(system.adapters.queues);
     expect(held['fetch-feed']).toEqual([]);
     expect(held['scan-feeds']).toEqual([]);
@@ -348,7 +349,7 @@ describe('PageRelay', () => {
       },
       async dispatchPage(page) {
         dispatched.push(...page);
-        return page.length;
+        return { dispatched: page.length };
       },
       async relay(next) {
         relayed.push(next);
@@ -364,17 +365,30 @@ describe('PageRelay', () => {
     const { leg, dispatched, relayed } = listLeg(['a', 'b', 'c', 'd', 'e'], 2);
 
     // Act
-    await relay.step({ chainId: 'chain', scope: 'letters', page: 0 }, leg);
-    const midway = await relay.progress('chain');
+    await relay.step({ steps: 'relay#chain#', scope: 'letters', page: 0 }, leg);
+    const midway = await relay.progress('relay#chain#');
     for (let i = 0; i < relayed.length; i++) {
-      await relay.step({ chainId: 'chain', scope: 'letters', page: relayed[i]!.page, cursor: relayed[i]!.cursor }, leg);
+      await relay.step(
+        { steps: 'relay#chain#', scope: 'letters', page: relayed[i]!.page, cursor: relayed[i]!.cursor },
+        leg,
+      );
     }
 
     // Assess
-    expect(midway).toEqual({ pages: 1, dispatched: 2, complete: false });
-    expect(await relay.progress('chain')).toEqual({ pages: 3, dispatched: 5, complete: true });
+    expect(midway).toMatchObject({ dispatched: 2, complete: false });
+    expect(midway.pages.map((p) => p.page)).toEqual([0]);
+    const done = await relay.progress('relay#chain#');
+    expect(done).toMatchObject({ dispatched: 5, complete: true });
+    expect(done.pages.map((p) => [p.page, p.items, p.last])).toEqual([
+      [0, 2, false],
+      [1, 2, false],
+      [2, 1, true],
+    ]);
+    // Each page's record keeps the cursor it was read from and the one it relayed: what a resume needs.
+    expect(done.pages.map((p) => p.cursor)).toEqual([undefined, relayed[0]!.cursor, relayed[1]!.cursor]);
+    expect(done.pages.map((p) => p.next)).toEqual([relayed[0]!.cursor, relayed[1]!.cursor, undefined]);
     expect(dispatched).toEqual(['a', 'b', 'c', 'd', 'e']);
-    expect(await relay.progress('another chain')).toEqual({ pages: 0, dispatched: 0, complete: false });
+    expect(await relay.progress('relay#another chain#')).toEqual({ pages: [], dispatched: 0, complete: false });
   });
 
   it('keeps the chains of different runs apart', async () => {
@@ -385,8 +399,8 @@ describe('PageRelay', () => {
     const second = listLeg(['a', 'b'], 5);
 
     // Act
-    const one = await relay.step({ chainId: 'run_1', scope: 'letters', page: 0 }, first.leg);
-    const two = await relay.step({ chainId: 'run_2', scope: 'letters', page: 0 }, second.leg);
+    const one = await relay.step({ steps: 'relay#run_1#', scope: 'letters', page: 0 }, first.leg);
+    const two = await relay.step({ steps: 'relay#run_2#', scope: 'letters', page: 0 }, second.leg);
 
     // Assess
     expect([one.kind, two.kind]).toEqual(['scanned', 'scanned']);

@@ -84,4 +84,31 @@ describe('StartCrawlRun', () => {
     expect(after.started).toBe(true);
     expect(await system.adapters.runs.active()).toBe(after.run.id);
   });
+
+  it('resumes a run whose work was lost once it is older than resumeAfterSeconds, and then lets it finish', async () => {
+    // Prepare: the first run's first messages are lost.
+    const system = await systemWithFeeds(4, { resumeAfterSeconds: 300, feedPageSize: 2 });
+    const start = system.container.get(StartCrawlRun);
+    const lost = await start.execute({ force: false });
+    await takeHeld(system.adapters.queues);
+
+    // Act
+    await start.execute({ force: false });
+    const early = await takeHeld(system.adapters.queues);
+    system.adapters.clock.advance(301);
+    const later = await start.execute({ force: false });
+    await system.drain();
+    const next = await start.execute({ force: false });
+
+    // Assess: too early, nothing is sent again; later, the scan starts over from its first page, and only once.
+    expect(early['scan-feeds']).toEqual([]);
+    expect(later).toEqual({ run: lost.run, started: false });
+    expect(await system.summary(lost.run.id)).toMatchObject({ feeds: 4, fetched: 4, complete: true });
+    expect([...system.adapters.fetcher.fetches.values()]).toEqual([1, 1, 1, 1]);
+    expect(next.started).toBe(true);
+    expect((await system.adapters.runs.list(5)).map((run) => [run.id, run.finished])).toEqual([
+      [next.run.id, false],
+      [lost.run.id, true],
+    ]);
+  });
 });

@@ -50,6 +50,9 @@ export async function runCrawl(
   const total = options.output ? await countFeeds(app) : 0;
   const started = Date.now();
   app.requests.reset();
+  // What an earlier process left unfinished is sent again first (before the runtime takes any work), and done
+  // before this run returns.
+  await app.recover();
   app.runtime.start();
   const before = app.runtime.stats().completed;
   const { runId } = await app.handlers.startCrawl({ force: options.force });

@@ -3,6 +3,7 @@ import { Cron } from 'croner';
 import { AddFeeds } from '../../../application/use-cases/add-feeds.js';
 import { ListFeeds } from '../../../application/use-cases/list-feeds.js';
 import { SummarizeRun } from '../../../application/use-cases/summarize-run.js';
+import { ListRuns } from '../../../application/use-cases/list-runs.js';
 import type { Feed } from '../../../domain/feed.js';
 import { intFlag, parseCommandArgs, rejectStray } from '../args.js';
 import { UsageError } from '../cli-errors.js';
@@ -42,6 +43,8 @@ export async function serveCommand(args: readonly string[], output: Output): Pro
 
   // A long-running service logs what it does (JSON lines on stderr); one-shot commands only warnings.
   const app = await openFromFlags(values, { concurrency, logger: createLogger(process.env.LOG_LEVEL ?? 'info') });
+  // What an earlier process left unfinished is sent again before the runtime takes any work.
+  await app.recover();
   app.runtime.start();
   const startRun = async (force: boolean) => {
     const { runId } = await app.handlers.startCrawl({ force });
@@ -82,6 +85,9 @@ export async function serveCommand(args: readonly string[], output: Output): Pro
       const body = (await readJson(request)) as { force?: unknown };
       return { status: 202, body: { runId: await startRun(body.force === true) } };
     }
+    if (request.method === 'GET' && url.pathname === '/runs') {
+      return { status: 200, body: { runs: await app.container.get(ListRuns).execute(RUNS_LISTED) } };
+    }
     const run = /^\/runs\/([\w-]+)$/.exec(url.pathname);
     if (request.method === 'GET' && run)
       return { status: 200, body: await app.container.get(SummarizeRun).execute(run[1]!) };
@@ -106,6 +112,9 @@ export async function serveCommand(args: readonly string[], output: Output): Pro
   stop.dispose();
   output.note('feedrelay serve: stopped');
 }
+
+/** Runs `GET /runs` lists, newest first. */
+const RUNS_LISTED = 20;
 
 async function readJson(request: http.IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];

@@ -1,0 +1,239 @@
+import { ResumeRun } from '../../../src/application/use-cases/resume-run.js';
+import { Subscribe } from '../../../src/application/use-cases/subscribe.js';
+import { notificationIdFor, type CrawlRunSummary } from '../../../src/domain/crawl-run.js';
+import { newFeed } from '../../../src/domain/feed.js';
+import type { DeliverMessage } from '../../../src/application/work-messages.js';
+import { MemorySystem } from '../../support/memory-system.js';
+import { takeHeld } from './held-messages.js';
+
+const QUEUES = ['scan-feeds', 'fetch-feed', 'start-fan-out', 'scan-subscribers', 'deliver'];
+import { aDocument, anItem, aSubscription, feedUrl, seededRandom } from '../../support/mothers.js';
+
+/** Small pages everywhere, so that a few feeds and subscribers make many messages of every kind. */
+const SMALL = {
+  feedPageSize: 4,
+  feedsPerMessage: 2,
+  scanSegments: 2,
+  subscriberPageSize: 3,
+  recipientsPerDelivery: 2,
+  leaseSeconds: 30,
+};
+
+/** 24 feeds with two new articles each; the first 8 have 7 subscribers each (56 notifications expected). */
+async function aSystemWithSubscribers(): Promise<{ system: MemorySystem; expected: Set<string> }> {
+  const system = new MemorySystem({ settings: SMALL });
+  const { feeds, fetcher, clock } = system.adapters;
+  const urls = Array.from({ length: 24 }, (_, i) => feedUrl(i));
+  await feeds.addNew(urls.map((url) => newFeed(url, clock.now())));
+  urls.forEach((url, i) => fetcher.publish(url, aDocument([anItem(i * 10), anItem(i * 10 + 1)])));
+  const { subscriptions } = await system.container.get(Subscribe).execute(
+    urls.slice(0, 8).flatMap((url) =>
+      Array.from({ length: 7 }, (_, n) => {
+        const { sink, secret } = aSubscription(url, n);
+        return { feedUrl: url, sink, secret };
+      }),
+    ),
+  );
+  clock.advance(1);
+  return { system, expected: new Set(subscriptions.map((s) => s.id)) };
+}
+
+/** Each subscription's notifications: how many arrived, under which webhook-ids, with which articles. */
+function received(system: MemorySystem) {
+  const bySubscription = new Map<string, { ids: Set<string>; articles: string[] }>();
+  for (const n of system.adapters.sink.received) {
+    const entry = bySubscription.get(n.subscription.id) ?? { ids: new Set<string>(), articles: [] };
+    entry.ids.add(n.id);
+    entry.articles.push(...n.articles.map((a) => a.guid ?? a.id));
+    bySubscription.set(n.subscription.id, entry);
+  }
+  return bySubscription;
+}
+
+async function resumeAndDrain(system: MemorySystem, runId: string): Promise<CrawlRunSummary> {
+  await system.container.get(ResumeRun).execute(runId);
+  await system.drain();
+  return system.summary(runId);
+}
+
+describe('ResumeRun', () => {
+  it.each([1, 2, 3, 4, 5, 6])(
+    'brings back whatever messages were lost (seed %i): every subscriber hears of every article once',
+    async (seed) => {
+      // Prepare
+      const { system, expected } = await aSystemWithSubscribers();
+      const { runId } = await system.handlers.startCrawl({});
+
+      // Act: a fifth of all messages, of every kind, are lost; then one resume, and the queues are drained.
+      await system.drain({ lossRate: 0.2, random: seededRandom(seed) });
+      const before = await system.summary(runId);
+      const after = await resumeAndDrain(system, runId);
+
+      // Assess
+      expect(system.adapters.queues.lost.length).toBeGreaterThan(0);
+      expect(before.complete).toBe(false);
+      expect(after).toMatchObject({
+        feeds: 24,
+        fetched: 24,
+        newArticles: 48,
+        notifications: { delivered: 56, failed: 0, pending: 0 },
+        complete: true,
+      });
+      const bySubscription = received(system);
+      expect(new Set(bySubscription.keys())).toEqual(expected);
+      for (const entry of bySubscription.values()) {
+        // One notification of both articles, under one webhook-id: nothing doubled.
+        expect(entry.ids.size).toBe(1);
+        expect(entry.articles).toHaveLength(2);
+      }
+      expect(system.adapters.sink.received).toHaveLength(56);
+    },
+  );
+
+  it('says where a run stands while work is missing, and marks it finished once it is complete', async () => {
+    // Prepare
+    const { system } = await aSystemWithSubscribers();
+    const { runId } = await system.handlers.startCrawl({});
+    await system.drain({ lossRate: 0.3, random: seededRandom(11) });
+    const resume = system.container.get(ResumeRun);
+
+    // Act
+    const stalled = await system.summary(runId);
+    const first = await resume.execute(runId);
+    await system.drain();
+    const second = await resume.execute(runId);
+
+    // Assess
+    expect(stalled.complete).toBe(false);
+    const { progress } = stalled;
+    const missing =
+      progress.scan.segments -
+      progress.scan.segmentsDone +
+      progress.fetches.batches -
+      progress.fetches.done +
+      progress.fanOut.chains -
+      progress.fanOut.chainsDone +
+      progress.deliveries.batches -
+      progress.deliveries.done;
+    expect(missing).toBeGreaterThan(0);
+    expect(first).toMatchObject({ resumed: true, complete: false });
+    expect(first.scanSteps + first.fetches + first.fanOutSteps + first.deliveries).toBeGreaterThan(0);
+    expect(second).toMatchObject({ resumed: false, complete: true, scanSteps: 0, fetches: 0, deliveries: 0 });
+    expect((await system.adapters.runs.list(5)).find((run) => run.id === runId)?.finished).toBe(true);
+  });
+
+  it('leaves a run younger than the given instant alone', async () => {
+    // Prepare
+    const { system } = await aSystemWithSubscribers();
+    const { runId } = await system.handlers.startCrawl({});
+    await system.drain({ lossRate: 0.5, random: seededRandom(3) });
+
+    // Act
+    const report = await system.container
+      .get(ResumeRun)
+      .execute(runId, { startedBefore: new Date(system.adapters.clock.now().getTime() - 60_000) });
+
+    // Assess
+    expect(report).toMatchObject({ resumed: false, complete: false, scanSteps: 0, fetches: 0 });
+    expect(QUEUES.map((queue) => system.adapters.queues.depth(queue))).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('announces what a fetch committed before its message was lost, under the same event', async () => {
+    // Prepare: the fetch commits, then its environment dies before the announcement and the step's completion.
+    const { system, expected } = await aSystemWithSubscribers();
+    const { bus, queues } = system.adapters;
+    const { runId } = await system.handlers.startCrawl({});
+    const original = bus.publish.bind(bus);
+    let dying = true;
+    bus.publish = async (events) => {
+      if (dying) throw new Error('the environment died');
+      return original(events);
+    };
+    await system.drain();
+    // Every fetch message that found something to announce failed after its commits, until it was dead-lettered.
+    const deadLettered = queues.deadLetters.filter((letter) => letter.queue === 'fetch-feed');
+    dying = false;
+
+    // Act
+    const after = await resumeAndDrain(system, runId);
+
+    // Assess
+    expect(deadLettered.length).toBeGreaterThan(0);
+    expect(after).toMatchObject({
+      newArticles: 48,
+      notifications: { delivered: 56, failed: 0, pending: 0 },
+      complete: true,
+    });
+    expect(new Set(received(system).keys())).toEqual(expected);
+    expect(bus.published.map((e) => e.eventId).length).toBe(new Set(bus.published.map((e) => e.eventId)).size);
+  });
+
+  it('sends again a retry that never came, once it is overdue, to the recipients still waiting for it', async () => {
+    // Prepare: one subscriber of the first feed asks for a retry; its retry message is then lost.
+    const { system } = await aSystemWithSubscribers();
+    const { sink, queues, clock } = system.adapters;
+    sink.answer(aSubscription(feedUrl(0), 3).sink.url, { kind: 'retry', reason: 'HTTP 503' });
+    const { runId } = await system.handlers.startCrawl({});
+    await system.drain();
+    const lostRetries = (await takeHeld(queues, { runDelayed: true })).deliver;
+    const stalled = await system.summary(runId);
+
+    // Act
+    const early = await system.container.get(ResumeRun).execute(runId);
+    clock.advance(2 * 3600);
+    const late = await system.container.get(ResumeRun).execute(runId);
+    await system.drain({ runDelayed: true });
+
+    // Assess
+    expect(lostRetries).toHaveLength(1);
+    expect(stalled).toMatchObject({ notifications: { delivered: 55, pending: 1 }, complete: false });
+    expect(early.retries).toBe(0);
+    expect(late.retries).toBe(1);
+    const summary = await system.summary(runId);
+    expect(summary).toMatchObject({ notifications: { delivered: 56, failed: 0, pending: 0 }, complete: true });
+    const [retried] = lostRetries as unknown as DeliverMessage[];
+    const subscriptionId = retried!.recipients[0]!.subscriptionId;
+    const toWaiting = sink.received.filter((n) => n.subscription.id === subscriptionId);
+    expect(toWaiting.map((n) => n.id)).toEqual([notificationIdFor(subscriptionId, retried!.eventId)]);
+  });
+});
+
+describe('the fault matrix, in memory', () => {
+  const RATES = [
+    { duplicateRate: 0.2, crashRate: 0.05, lossRate: 0 },
+    { duplicateRate: 0.3, crashRate: 0.1, lossRate: 0.05 },
+    { duplicateRate: 0.5, crashRate: 0.2, lossRate: 0.2 },
+  ];
+  const cases = RATES.flatMap((rates) => [1, 2, 3, 4].map((seed) => [rates, seed] as const));
+
+  it.each(cases)('%o, seed %i: exact after at most three resumes', async (rates, seed) => {
+    // Prepare
+    const { system, expected } = await aSystemWithSubscribers();
+    const random = seededRandom(seed);
+    const { runId } = await system.handlers.startCrawl({});
+
+    // Act: the run under faults; then resumes (their work under the same duplicates and crashes, nothing lost).
+    await system.drain({ ...rates, random });
+    let summary = await system.summary(runId);
+    for (let round = 0; round < 3 && !summary.complete; round++) {
+      await system.container.get(ResumeRun).execute(runId);
+      await system.drain({ ...rates, lossRate: 0, random });
+      summary = await system.summary(runId);
+    }
+
+    // Assess
+    expect(summary).toMatchObject({
+      feeds: 24,
+      fetched: 24,
+      newArticles: 48,
+      notifications: { delivered: 56, failed: 0, pending: 0 },
+      complete: true,
+    });
+    const bySubscription = received(system);
+    expect(new Set(bySubscription.keys())).toEqual(expected);
+    for (const entry of bySubscription.values()) {
+      expect(entry.ids.size).toBe(1);
+      expect(new Set(entry.articles).size).toBe(2);
+    }
+  });
+});
