@@ -19,6 +19,8 @@ const STRAY: Record<string, string[]> = {
   subscribe: ['subscribe', 'https://a.example/feed', 'now', '--webhook', 'https://hooks.example/in'],
   parse: ['parse', 'a.xml', 'now'],
   fetch: ['fetch', 'https://a.example/feed', 'now'],
+  'runs list': ['runs', 'list', 'now'],
+  'runs show': ['runs', 'show', 'run_1', 'now'],
 };
 
 describe('stray arguments', () => {

@@ -69,10 +69,14 @@ function locateBadByte(bytes: Uint8Array, encoding: string): UndecodableTextErro
     if (decodes(middle)) good = middle;
     else bad = middle;
   }
-  const before = new TextDecoder(encoding).decode(bytes.subarray(0, good), { stream: true });
+  const textOf = (length: number) => new TextDecoder(encoding).decode(bytes.subarray(0, length), { stream: true });
+  const before = textOf(good);
+  // The bad sequence starts where the bytes still pending (an unfinished character) begin.
+  let start = good;
+  while (start > 0 && good - start < 4 && textOf(start - 1) === before) start--;
   const lines = before.split('\n');
   const last = lines[lines.length - 1]!.replace(/^\uFEFF/, '');
-  return new UndecodableTextError(encoding, lines.length, last.length + 1, Math.min(good, bytes.length - 1));
+  return new UndecodableTextError(encoding, lines.length, last.length + 1, Math.min(start, bytes.length - 1));
 }
 
 /**

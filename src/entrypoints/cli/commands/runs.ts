@@ -2,7 +2,7 @@ import { ListRuns, type ListedRunSummary } from '../../../application/use-cases/
 import { ResumeRun, type ResumeReport } from '../../../application/use-cases/resume-run.js';
 import { SummarizeRun } from '../../../application/use-cases/summarize-run.js';
 import type { CrawlRunSummary } from '../../../domain/crawl-run.js';
-import { intFlag, parseCommandArgs } from '../args.js';
+import { intFlag, parseCommandArgs, rejectStray } from '../args.js';
 import { UsageError } from '../cli-errors.js';
 import { RUNS_USAGE } from '../usage.js';
 import type { Output } from '../output.js';
@@ -15,6 +15,9 @@ import { withLocalApp } from './local.js';
 export async function runsCommand(args: readonly string[], output: Output): Promise<void> {
   const { values, positionals } = parseCommandArgs('runs', args, { limit: { type: 'string' } });
   const [action, ...rest] = positionals;
+  if (action === 'list' || action === 'show' || action === 'resume') {
+    rejectStray(`runs ${action}`, rest.slice(action === 'list' ? 0 : 1), RUNS_USAGE);
+  }
   if (action === 'list' && rest.length === 0) {
     const limit = intFlag('limit', values.limit, 20, 1, 1000);
     const runs = await withLocalApp(values, (app) => app.container.get(ListRuns).execute(limit));
