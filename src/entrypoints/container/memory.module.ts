@@ -5,6 +5,7 @@ import { InMemoryArticleStore } from '../../adapters/memory/in-memory-article-st
 import { InMemoryEventBus } from '../../adapters/memory/in-memory-event-bus.js';
 import { InMemoryFeedFetcher } from '../../adapters/memory/in-memory-feed-fetcher.js';
 import { InMemoryFeedStore } from '../../adapters/memory/in-memory-feed-store.js';
+import { InMemoryHostPoliteness } from '../../adapters/memory/in-memory-host-politeness.js';
 import { InMemoryNotificationSink } from '../../adapters/memory/in-memory-notification-sink.js';
 import { InMemoryQueues } from '../../adapters/memory/in-memory-queues.js';
 import { InMemoryRunStore } from '../../adapters/memory/in-memory-run-store.js';
@@ -26,6 +27,7 @@ export interface MemoryAdapters {
   readonly queues: InMemoryQueues;
   readonly bus: InMemoryEventBus;
   readonly fetcher: InMemoryFeedFetcher;
+  readonly hosts: InMemoryHostPoliteness;
   readonly sink: InMemoryNotificationSink;
   readonly clock: FixedClock;
   readonly ids: SequentialIdGenerator;
@@ -43,6 +45,7 @@ export function createMemoryAdapters(options: { pageBudget?: PageBudget } = {}):
     queues,
     bus: new InMemoryEventBus(queues),
     fetcher: new InMemoryFeedFetcher(),
+    hosts: new InMemoryHostPoliteness(),
     sink: new InMemoryNotificationSink(),
     clock: new FixedClock(),
     ids: new SequentialIdGenerator(),
@@ -61,6 +64,7 @@ export function memoryModule(adapters: MemoryAdapters): ContainerModule {
     bind(TOKENS.WorkDispatcher).toConstantValue(new InMemoryWorkDispatcher(adapters.queues));
     bind(TOKENS.EventPublisher).toConstantValue(adapters.bus);
     bind(TOKENS.FeedFetcher).toConstantValue(adapters.fetcher);
+    bind(TOKENS.HostPoliteness).toConstantValue(adapters.hosts);
     bind(TOKENS.NotificationSink).toConstantValue(adapters.sink);
     bind(TOKENS.Clock).toConstantValue(adapters.clock);
     bind(TOKENS.IdGenerator).toConstantValue(adapters.ids);

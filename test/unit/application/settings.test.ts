@@ -12,9 +12,13 @@ function refusal(overrides: Partial<RelaySettings>): ConfigurationError {
 }
 
 /** Settings where 0 has a meaning (derive from size, due at every run). */
-const ZERO_MEANS_SOMETHING = new Set<keyof RelaySettings>(['scanSegments', 'feedIntervalSeconds']);
+const ZERO_MEANS_SOMETHING = new Set<keyof RelaySettings>([
+  'scanSegments',
+  'feedIntervalSeconds',
+  'feedHintFloorSeconds',
+]);
 const NAMES = (Object.keys(DEFAULT_RELAY_SETTINGS) as (keyof RelaySettings)[]).filter(
-  (name) => !ZERO_MEANS_SOMETHING.has(name),
+  (name) => !ZERO_MEANS_SOMETHING.has(name) && name !== 'hostLimits',
 );
 
 describe('relaySettings', () => {

@@ -1,0 +1,108 @@
+import { ConfigurationError } from './errors.js';
+import { Limiter } from './bounded.js';
+
+/**
+ * A host's own limit: at most `concurrency` fetches at once and, with `perSeconds`, at most `concurrency`
+ * fetches started in any `perSeconds` (spread evenly). Hosts without one have no limit beyond the
+ * environment's `fetchConcurrency`.
+ */
+export interface HostLimit {
+  /** Lower-case host name, with `:port` when the feeds name one. */
+  readonly host: string;
+  readonly concurrency: number;
+  readonly perSeconds?: number;
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const UNIT_SECONDS: Readonly<Record<string, number>> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+
+/**
+ * Reads `host=N` (N at once) and `host=N/DURATION` (N at once and N per DURATION: `500ms`, `1s`, `2m`, `1h`),
+ * comma-separated: `FEEDRELAY_HOST_LIMITS="example.com=2/1s,feeds.example.org:8443=1/5s"`. A malformed entry
+ * is an error naming it.
+ */
+export function parseHostLimits(text: string | undefined, source = 'FEEDRELAY_HOST_LIMITS'): HostLimit[] {
+  if (text === undefined || text.trim() === '') return [];
+  const limits = new Map<string, HostLimit>();
+  for (const raw of text.split(',')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const bad = (why: string): ConfigurationError =>
+      new ConfigurationError(
+        `${source}: ${JSON.stringify(entry)} ${why} (expected host=N or host=N/DURATION, e.g. example.com=2/1s)`,
+      );
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw bad('names no host');
+    const host = entry.slice(0, eq).trim().toLowerCase();
+    if (!/^[a-z0-9.-]+(:\d+)?$|^\[[0-9a-f:.]+\](:\d+)?$/.test(host)) throw bad('is not a host name');
+    const [count, duration, ...extra] = entry
+      .slice(eq + 1)
+      .trim()
+      .split('/');
+    if (extra.length > 0) throw bad('has more than one "/"');
+    const concurrency = Number(count);
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw bad('needs a whole number of requests from 1');
+    let perSeconds: number | undefined;
+    if (duration !== undefined) {
+      const match = DURATION.exec(duration.trim());
+      if (!match) throw bad('has a duration that is not like 500ms, 1s, 2m or 1h');
+      perSeconds = Number(match[1]) * UNIT_SECONDS[match[2]!]!;
+      if (!(perSeconds > 0)) throw bad('needs a duration above zero');
+    }
+    if (limits.has(host)) throw bad('repeats a host');
+    limits.set(host, { host, concurrency, ...(perSeconds !== undefined ? { perSeconds } : {}) });
+  }
+  return [...limits.values()];
+}
+
+/** When a rate-limited host's next fetch may start: evenly spaced, never before `now`. */
+export function nextSlot(previous: number | undefined, now: number, limit: HostLimit): number {
+  if (limit.perSeconds === undefined) return now;
+  const spacing = (limit.perSeconds * 1000) / limit.concurrency;
+  return previous === undefined ? now : Math.max(now, previous + spacing);
+}
+
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The configured host limits in one environment: a limited host's fetches queue for its concurrency and
+ * wait for their slot of its rate. A fetch whose slot is more than `maxWaitMs` away is not made (`deferred`):
+ * its feed stays due for a later run rather than holding the invocation.
+ */
+export class HostGate {
+  private readonly limits: ReadonlyMap<string, HostLimit>;
+  private readonly limiters = new Map<string, Limiter>();
+  private readonly lastSlot = new Map<string, number>();
+
+  constructor(
+    limits: readonly HostLimit[],
+    private readonly now: () => number,
+    private readonly maxWaitMs: number,
+    private readonly sleep: (ms: number) => Promise<void> = realSleep,
+  ) {
+    this.limits = new Map(limits.map((limit) => [limit.host, limit]));
+  }
+
+  /** The limit that applies to `host` (`name:port` first, then `name`). */
+  limitOf(host: string): HostLimit | undefined {
+    return this.limits.get(host) ?? this.limits.get(host.replace(/:\d+$/, ''));
+  }
+
+  async run<T>(host: string, task: () => Promise<T>): Promise<T | 'deferred'> {
+    const limit = this.limitOf(host);
+    if (limit === undefined) return task();
+    let limiter = this.limiters.get(limit.host);
+    if (limiter === undefined) {
+      limiter = new Limiter(limit.concurrency);
+      this.limiters.set(limit.host, limiter);
+    }
+    return limiter.run(async () => {
+      const now = this.now();
+      const slot = nextSlot(this.lastSlot.get(limit.host), now, limit);
+      if (slot - now > this.maxWaitMs) return 'deferred' as const;
+      this.lastSlot.set(limit.host, slot);
+      if (slot > now) await this.sleep(slot - now);
+      return task();
+    });
+  }
+}
