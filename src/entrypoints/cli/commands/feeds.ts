@@ -50,10 +50,9 @@ export async function feedsCommand(args: readonly string[], output: Output): Pro
         return list;
       });
       output.result({ feeds: feeds.map(describeFeed), count: feeds.length }, (r) =>
-        [
-          ...r.feeds.map((f) => `${f.url}${f.title ? `  ${f.title}` : ''}${feedNotes(f)}`),
-          `${r.count} feed(s)`,
-        ].join('\n'),
+        [...r.feeds.map((f) => `${f.url}${f.title ? `  ${f.title}` : ''}${feedNotes(f)}`), `${r.count} feed(s)`].join(
+          '\n',
+        ),
       );
       return;
     }
