@@ -64,23 +64,45 @@ export function nextSlot(previous: number | undefined, now: number, limit: HostL
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Takes a turn of a rate shared by every worker (`HostPoliteness.takeTurn`). */
+export type SharedTurns = (
+  host: string,
+  starts: number,
+  perSeconds: number,
+  at: Date,
+  until: Date,
+) => Promise<Date | undefined>;
+
+export interface HostGateOptions {
+  readonly now: () => number;
+  /** A fetch whose turn is further away than this is not made: its feed stays due for a later run. */
+  readonly maxWaitMs: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Where the turns of a rate are counted for every worker; without it, each environment spaces its own. */
+  readonly turns?: SharedTurns;
+}
+
 /**
- * The configured host limits in one environment: a limited host's fetches queue for its concurrency and
- * wait for their slot of its rate. A fetch whose slot is more than `maxWaitMs` away is not made (`deferred`):
- * its feed stays due for a later run rather than holding the invocation.
+ * The configured host limits: a limited host's fetches queue for its concurrency (in this environment) and
+ * wait for their turn of its rate (shared by every worker when `turns` is given). A fetch whose turn is more
+ * than `maxWaitMs` away is not made (`deferred`): its feed stays due for a later run rather than holding the
+ * invocation.
  */
 export class HostGate {
   private readonly limits: ReadonlyMap<string, HostLimit>;
   private readonly limiters = new Map<string, Limiter>();
   private readonly lastSlot = new Map<string, number>();
+  private readonly now: () => number;
+  private readonly maxWaitMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly turns: SharedTurns | undefined;
 
-  constructor(
-    limits: readonly HostLimit[],
-    private readonly now: () => number,
-    private readonly maxWaitMs: number,
-    private readonly sleep: (ms: number) => Promise<void> = realSleep,
-  ) {
+  constructor(limits: readonly HostLimit[], options: HostGateOptions) {
     this.limits = new Map(limits.map((limit) => [limit.host, limit]));
+    this.now = options.now;
+    this.maxWaitMs = options.maxWaitMs;
+    this.sleep = options.sleep ?? realSleep;
+    this.turns = options.turns;
   }
 
   /** The limit that applies to `host` (`name:port` first, then `name`). */
@@ -98,11 +120,29 @@ export class HostGate {
     }
     return limiter.run(async () => {
       const now = this.now();
-      const slot = nextSlot(this.lastSlot.get(limit.host), now, limit);
-      if (slot - now > this.maxWaitMs) return 'deferred' as const;
-      this.lastSlot.set(limit.host, slot);
-      if (slot > now) await this.sleep(slot - now);
+      const start = await this.turnOf(limit, now);
+      if (start === undefined) return 'deferred' as const;
+      if (start > now) await this.sleep(start - now);
       return task();
     });
+  }
+
+  /** When a fetch of a limited host may start (epoch ms), or undefined when not within `maxWaitMs`. */
+  private async turnOf(limit: HostLimit, now: number): Promise<number | undefined> {
+    if (limit.perSeconds === undefined) return now;
+    if (this.turns !== undefined) {
+      const at = await this.turns(
+        limit.host,
+        limit.concurrency,
+        limit.perSeconds,
+        new Date(now),
+        new Date(now + this.maxWaitMs),
+      );
+      return at?.getTime();
+    }
+    const slot = nextSlot(this.lastSlot.get(limit.host), now, limit);
+    if (slot - now > this.maxWaitMs) return undefined;
+    this.lastSlot.set(limit.host, slot);
+    return slot;
   }
 }

@@ -53,6 +53,29 @@ export function describeHostPolitenessContract(name: string, makeStore: () => Pr
       expect(holds.get('b.example')?.reason).toBe('second, longer');
     });
 
+    it('gives as many turns of a window as the rate allows, then turns of the next window, to every caller', async () => {
+      const store = await makeStore();
+      const window = (n: number) => at(n * 10);
+
+      const turns = await Promise.all(
+        Array.from({ length: 6 }, () => store.takeTurn('a.example', 2, 10, at(3), at(25))),
+      );
+
+      expect(turns.map((turn) => turn?.toISOString()).sort()).toEqual(
+        [at(3), at(3), window(1), window(1), window(2), window(2)].map((d) => d.toISOString()).sort(),
+      );
+      expect(await store.takeTurn('a.example', 2, 10, at(3), at(25))).toBeUndefined();
+      expect(await store.takeTurn('b.example', 2, 10, at(3), at(25))).toEqual(at(3));
+    });
+
+    it('gives no turn when every window before the deadline is full', async () => {
+      const store = await makeStore();
+      await store.takeTurn('a.example', 1, 60, at(0), at(20));
+
+      expect(await store.takeTurn('a.example', 1, 60, at(1), at(20))).toBeUndefined();
+      expect(await store.takeTurn('a.example', 1, 60, at(1), at(61))).toEqual(at(60));
+    });
+
     it('reads the holds of a hundred hosts at once', async () => {
       const store = await makeStore();
       const hosts = Array.from({ length: 100 }, (_, i) => `h${i}.example`);

@@ -1,10 +1,10 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject, injectable } from 'inversify';
 import { isHeld, type HostHold } from '../../domain/host.js';
-import type { HostPoliteness } from '../../application/ports/host-politeness.port.js';
+import { turnWindows, type HostPoliteness } from '../../application/ports/host-politeness.port.js';
 import { TABLES } from '../aws-resources.js';
 import type { TableNames } from './dynamodb-tables.js';
-import { batchGetAll, conditional, distinctBy, type Item } from './requests.js';
+import { batchGetAll, conditional, distinctBy, CONDITION_FAILED, type Item } from './requests.js';
 import { DYNAMODB_DOCUMENT_CLIENT, DYNAMODB_TABLE_NAMES } from './tokens.js';
 
 const CHAIN = TABLES.steps.partitionKey;
@@ -22,7 +22,8 @@ const KEPT_AFTER_SECONDS = 24 * 60 * 60;
  * Host holds in the steps table (`chain` = `host#<host>`, `step` = `hold`), beside the ledger and with its TTL:
  * one BatchGetItem reads the holds of a fetch message's hosts (eventually consistent: a hold recorded a moment
  * ago by another worker may be missed once, which costs one more polite request); one conditional UpdateItem
- * records a hold unless a longer one is there.
+ * records a hold unless a longer one is there. A rate-limited host's turns are counted per window
+ * (`host#<host>`/`turns#<seconds>#<window>`), one conditional ADD per turn taken.
  */
 @injectable()
 export class DynamoDbHostPoliteness implements HostPoliteness {
@@ -76,7 +77,34 @@ export class DynamoDbHostPoliteness implements HostPoliteness {
       ),
     );
   }
+
+  async takeTurn(host: string, starts: number, perSeconds: number, at: Date, until: Date): Promise<Date | undefined> {
+    for (const window of turnWindows(perSeconds, at, until)) {
+      const opens = window * perSeconds * 1000;
+      const taken = await conditional(`UpdateItem on ${this.table}`, () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { [CHAIN]: hostChain(host), [STEP]: `turns#${perSeconds}#${window}` },
+            UpdateExpression: 'ADD #starts :one SET #expires = :expires',
+            ConditionExpression: 'attribute_not_exists(#starts) OR #starts < :limit',
+            ExpressionAttributeNames: { '#starts': 'starts', '#expires': EXPIRES_AT },
+            ExpressionAttributeValues: {
+              ':one': 1,
+              ':limit': starts,
+              ':expires': Math.floor((opens + perSeconds * 1000) / 1000) + TURNS_KEPT_SECONDS,
+            },
+          }),
+        ),
+      );
+      if (taken !== CONDITION_FAILED) return new Date(Math.max(at.getTime(), opens));
+    }
+    return undefined;
+  }
 }
+
+/** A window's count is kept an hour past its end, then DynamoDB deletes it. */
+const TURNS_KEPT_SECONDS = 60 * 60;
 
 function holdOf(item: Item): HostHold | undefined {
   const { host, holdUntil, reason } = item;

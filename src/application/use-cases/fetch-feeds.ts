@@ -68,7 +68,12 @@ export class FetchFeeds {
     @inject(TOKENS.HostPoliteness) @optional() private readonly hosts?: HostPoliteness,
   ) {
     this.fetches = new Limiter(settings.fetchConcurrency);
-    this.gate = new HostGate(settings.hostLimits, () => this.clock.now().getTime(), MAX_HOST_WAIT_MS);
+    const shared = this.hosts;
+    this.gate = new HostGate(settings.hostLimits, {
+      now: () => this.clock.now().getTime(),
+      maxWaitMs: MAX_HOST_WAIT_MS,
+      ...(shared ? { turns: shared.takeTurn.bind(shared) } : {}),
+    });
   }
 
   /** Fetches under way in this environment, over all the messages of its invocation. */

@@ -205,6 +205,7 @@ describe('FetchFeeds, polite per host', () => {
     const hosts = adapters.hosts;
     const recording = {
       holdsOn: hosts.holdsOn.bind(hosts),
+      takeTurn: hosts.takeTurn.bind(hosts),
       hold: (h: Parameters<typeof hosts.hold>[0]) => (holds.push(h.host), hosts.hold(h)),
     };
     const worker = compose(applicationModule(), memoryModule(adapters));

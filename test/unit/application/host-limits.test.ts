@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../../../src/application/errors.js';
+import { InMemoryHostPoliteness } from '../../../src/adapters/memory/in-memory-host-politeness.js';
 import { HostGate, nextSlot, parseHostLimits } from '../../../src/application/host-limits.js';
 
 describe('parseHostLimits', () => {
@@ -62,15 +63,14 @@ describe('HostGate', () => {
     // Prepare: a clock that moves only when the gate sleeps.
     let now = 0;
     const slept: number[] = [];
-    const gate = new HostGate(
-      [{ host: 'a.example', concurrency: 1, perSeconds: 2 }],
-      () => now,
-      10_000,
-      async (ms) => {
+    const gate = new HostGate([{ host: 'a.example', concurrency: 1, perSeconds: 2 }], {
+      now: () => now,
+      maxWaitMs: 10_000,
+      sleep: async (ms) => {
         slept.push(ms);
         now += ms;
       },
-    );
+    });
 
     // Act
     const started: string[] = [];
@@ -86,14 +86,38 @@ describe('HostGate', () => {
     expect(slept).toEqual([2000, 2000]);
   });
 
+  it('shares a rate between workers through the store: together they start no more than it allows per window', async () => {
+    // Prepare: two workers (environments) of one clock, one turn store; 2 starts per 10 s.
+    let now = 0;
+    const store = new InMemoryHostPoliteness();
+    const worker = () =>
+      new HostGate([{ host: 'a.example', concurrency: 2, perSeconds: 10 }], {
+        now: () => now,
+        maxWaitMs: 15_000,
+        sleep: async () => undefined,
+        turns: store.takeTurn.bind(store),
+      });
+    const [one, two] = [worker(), worker()];
+
+    // Act: three fetches each, at once.
+    const results = await Promise.all(
+      [one, one, one, two, two, two].map((gate) => gate.run('a.example', async () => 'fetched')),
+    );
+
+    // Assess: two in the first window, two in the next, the rest left for a later run.
+    expect(results.filter((r) => r === 'fetched')).toHaveLength(4);
+    expect(results.filter((r) => r === 'deferred')).toHaveLength(2);
+    now = 20_000;
+    expect(await one.run('a.example', async () => 'fetched')).toBe('fetched');
+  });
+
   it('applies a host name limit to every port of that host, and a host:port limit to that port only', () => {
     const gate = new HostGate(
       [
         { host: 'a.example', concurrency: 1 },
         { host: 'b.example:8443', concurrency: 2 },
       ],
-      () => 0,
-      1000,
+      { now: () => 0, maxWaitMs: 1000 },
     );
     expect(gate.limitOf('a.example:8080')?.host).toBe('a.example');
     expect(gate.limitOf('b.example:8443')?.concurrency).toBe(2);
