@@ -31,9 +31,15 @@ export function concernsHost(outcome: FetchOutcome): outcome is Extract<FetchOut
 }
 
 /**
+ * The longest a host is held without a `Retry-After`: one failing feed on a large shared host must not keep
+ * all the others waiting for hours. The failing feed's own back-off decides how often it probes the host again.
+ */
+export const MAX_HOST_HOLD_SECONDS = 15 * 60;
+
+/**
  * How long a host is left alone after it asked to slow down or stopped answering: what its `Retry-After`
- * says, else the back-off of the failure count of the feed that found out (so a host that keeps failing waits
- * longer each time), within the policy's cap.
+ * says (within the policy's back-off cap), else the back-off of the failure count of the feed that found out
+ * (so a host that keeps failing waits longer each time), at most `MAX_HOST_HOLD_SECONDS`.
  */
 export function hostHoldAfter(
   host: string,
@@ -45,7 +51,7 @@ export function hostHoldAfter(
   const seconds =
     outcome.retryAfterSeconds !== undefined
       ? Math.min(Math.ceil(outcome.retryAfterSeconds), policy.maxBackoffSeconds)
-      : retryDelaySeconds(host, errorCount, undefined, policy);
+      : Math.min(retryDelaySeconds(host, errorCount, undefined, policy), MAX_HOST_HOLD_SECONDS);
   return {
     host,
     until: new Date(now.getTime() + Math.max(1, seconds) * 1000).toISOString(),

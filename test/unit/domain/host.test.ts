@@ -1,4 +1,4 @@
-import { concernsHost, hostHoldAfter, hostOf, isHeld } from '../../../src/domain/host.js';
+import { concernsHost, hostHoldAfter, hostOf, isHeld, MAX_HOST_HOLD_SECONDS } from '../../../src/domain/host.js';
 import type { FetchOutcome } from '../../../src/domain/feed.js';
 
 const NOW = new Date('2026-01-05T10:00:00Z');
@@ -49,6 +49,11 @@ describe('hostHoldAfter', () => {
     const fifth = hostHoldAfter('a.example', failure('timeout'), 5, NOW, POLICY);
     expect(Date.parse(first.until) - NOW.getTime()).toBeGreaterThanOrEqual(45_000);
     expect(Date.parse(fifth.until)).toBeGreaterThan(Date.parse(first.until));
+  });
+
+  it('holds a host without Retry-After for a quarter of an hour at most, however long its feed has failed', () => {
+    const hold = hostHoldAfter('a.example', failure('timeout'), 40, NOW, POLICY);
+    expect(Date.parse(hold.until) - NOW.getTime()).toBe(MAX_HOST_HOLD_SECONDS * 1000);
   });
 
   it('never holds a host longer than the cap, whatever it asks', () => {
