@@ -1,4 +1,4 @@
-import { inject, injectable, optional } from 'inversify';
+import { inject, injectable } from 'inversify';
 import { identifyArticles, type Article } from '../../domain/article.js';
 import {
   discoveriesOf,
@@ -11,18 +11,16 @@ import {
   type FetchTally,
 } from '../../domain/crawl-run.js';
 import { afterFetch, confirmsMove, feedIdFor, type FetchableFeed, type FetchOutcome } from '../../domain/feed.js';
-import { concernsHost, hostHoldAfter, hostOf, isHeld, type HostHold } from '../../domain/host.js';
 import { rememberDocument, unseen } from '../../domain/recent-articles.js';
 import { Limiter } from '../bounded.js';
-import { HostGate } from '../host-limits.js';
 import type { ArticleStore } from '../ports/article-store.port.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { EventPublisher } from '../ports/event-publisher.port.js';
 import type { FeedFetcher, FetchResult } from '../ports/feed-fetcher.port.js';
 import type { CommittedFeed, FeedRepository } from '../ports/feed-store.port.js';
-import type { HostPoliteness } from '../ports/host-politeness.port.js';
 import { schedulePolicyOf, type RelaySettings } from '../settings.js';
 import { fetchStepPrefix } from '../step-ids.js';
+import { PoliteHosts, type ReportOutcome } from '../polite-hosts.js';
 import { StepRunner } from '../step-runner.js';
 import { TOKENS } from '../tokens.js';
 import type { FetchFeedMessage } from '../work-messages.js';
@@ -39,9 +37,6 @@ interface FeedResult {
 /** A feed not fetched because its host asked to be left alone: not a failure, it stays due for a later run. */
 const DEFERRED: FeedResult = { outcome: 'skipped', newArticles: 0, discoveries: [] };
 
-/** The longest a fetch waits for its slot of a host's configured rate before its feed is left for a later run. */
-const MAX_HOST_WAIT_MS = 20_000;
-
 /**
  * Fetches the feeds of one message, stores what they list that they had not listed lately, and announces
  * it. The message is one step of the ledger, whose record is its tally: one claim and one completion per
@@ -51,9 +46,8 @@ const MAX_HOST_WAIT_MS = 20_000;
  * did not hold; the commit also records what it announced, so a retry that finds its own commit announces
  * exactly that again, under the same event ids.
  *
- * Politeness: the holds on the message's hosts are read once per message (one request for all of them); a
- * feed on a held host is not fetched and stays due (`skipped`). A host that asks to slow down (429, 503) or
- * stops answering is held for every worker, with one write. Hosts with a configured limit wait for their turn.
+ * Politeness (`PoliteHosts`): a feed whose host asked to be left alone is not fetched and stays due
+ * (`skipped`); what a fetch finds may hold its host for every worker.
  */
 @injectable()
 export class FetchFeeds {
@@ -65,31 +59,27 @@ export class FetchFeeds {
     @inject(StepRunner) private readonly steps: StepRunner,
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.RelaySettings) private readonly settings: RelaySettings,
-    @inject(TOKENS.HostPoliteness) @optional() private readonly hosts?: HostPoliteness,
+    @inject(PoliteHosts) private readonly politeness: PoliteHosts,
   ) {
     this.fetches = new Limiter(settings.fetchConcurrency);
-    const shared = this.hosts;
-    this.gate = new HostGate(settings.hostLimits, {
-      now: () => this.clock.now().getTime(),
-      maxWaitMs: MAX_HOST_WAIT_MS,
-      ...(shared ? { turns: shared.takeTurn.bind(shared) } : {}),
-    });
   }
 
   /** Fetches under way in this environment, over all the messages of its invocation. */
   private readonly fetches: Limiter;
-  /** The configured per-host limits, in this environment. */
-  private readonly gate: HostGate;
-  /** Holds this environment knows of (read or made), so that its later messages need not learn them again. */
-  private readonly knownHolds = new Map<string, HostHold>();
-  private readonly policy = () => schedulePolicyOf(this.settings);
 
   async execute(message: FetchFeedMessage): Promise<FetchFeedsResult> {
     const segment = message.batch.split('.')[0]!;
     const result = await this.steps.once(`${fetchStepPrefix(message.runId, segment)}${message.batch}`, async () => {
-      const holds = await this.holdsOn(message.feeds);
+      const hosts = await this.politeness.forMessage(message.feeds.map((feed) => feed.url));
       const results = await Promise.all(
-        message.feeds.map((feed) => this.fetches.run(() => this.fetchPolitely(message.runId, feed, holds))),
+        message.feeds.map((feed) =>
+          this.fetches.run(async () => {
+            const result = await hosts.visit(feed.url, feed.errorCount, (report) =>
+              this.fetchOne(message.runId, feed, report),
+            );
+            return result === 'deferred' ? DEFERRED : result;
+          }),
+        ),
       );
       const discoveries = results.flatMap((r) => r.discoveries);
       if (discoveries.length > 0) await this.events.publish(discoveries);
@@ -97,53 +87,6 @@ export class FetchFeeds {
       return { value: tally, record: { ...tally } };
     });
     return result.ran ? { kind: 'fetched', ...result.value } : { kind: 'skipped', reason: result.reason };
-  }
-
-  /** The holds in force on the hosts of a message's feeds: one read for all of them, merged with those known here. */
-  private async holdsOn(feeds: readonly FetchableFeed[]): Promise<Map<string, HostHold>> {
-    const now = this.clock.now();
-    const hosts = [...new Set(feeds.map((feed) => hostOf(feed.url)))];
-    const holds = new Map<string, HostHold>();
-    for (const host of hosts) {
-      const known = this.knownHolds.get(host);
-      if (known !== undefined && isHeld(known, now)) holds.set(host, known);
-      else this.knownHolds.delete(host);
-    }
-    const unknown = hosts.filter((host) => !holds.has(host));
-    const stored =
-      this.hosts && unknown.length > 0 ? await this.hosts.holdsOn(unknown, now) : new Map<string, HostHold>();
-    for (const [host, hold] of stored) {
-      holds.set(host, hold);
-      this.knownHolds.set(host, hold);
-    }
-    return holds;
-  }
-
-  /** Fetches a feed unless its host is held (then it stays due), within its host's limit, and holds the host if it misbehaves. */
-  private async fetchPolitely(runId: string, work: FetchableFeed, holds: Map<string, HostHold>): Promise<FeedResult> {
-    const host = hostOf(work.url);
-    if (isHeld(holds.get(host), this.clock.now())) return DEFERRED;
-    const result = await this.gate.run(host, async () => {
-      // A hold made while this fetch waited for its turn applies to it too.
-      if (isHeld(holds.get(host), this.clock.now())) return DEFERRED;
-      return this.fetchOne(runId, work, (outcome, now) => this.holdHost(host, outcome, work, now, holds));
-    });
-    return result === 'deferred' ? DEFERRED : result;
-  }
-
-  /** Records that a host asked to slow down or stopped answering, once per hold, for every worker. */
-  private async holdHost(
-    host: string,
-    outcome: FetchOutcome,
-    work: FetchableFeed,
-    now: Date,
-    holds: Map<string, HostHold>,
-  ): Promise<void> {
-    if (!concernsHost(outcome) || isHeld(holds.get(host), now)) return;
-    const hold = hostHoldAfter(host, outcome, work.errorCount + 1, now, this.policy());
-    holds.set(host, hold);
-    this.knownHolds.set(host, hold);
-    await this.hosts?.hold(hold);
   }
 
   /** Why a confirmed move to `to` cannot be made: another feed already lives there. */
@@ -159,11 +102,7 @@ export class FetchFeeds {
     return other === undefined ? undefined : `another feed (${otherId}) already has the URL ${to}`;
   }
 
-  private async fetchOne(
-    runId: string,
-    work: FetchableFeed,
-    misbehaved: (outcome: FetchOutcome, now: Date) => Promise<void>,
-  ): Promise<FeedResult> {
+  private async fetchOne(runId: string, work: FetchableFeed, report: ReportOutcome): Promise<FeedResult> {
     const result = await this.fetcher.fetch({ url: work.url, etag: work.etag, lastModified: work.lastModified });
     const now = this.clock.now();
     let fresh: Article[] = [];
@@ -176,12 +115,12 @@ export class FetchFeeds {
       seen = rememberDocument(work.seen, ids);
     }
     const outcome = toOutcome(result);
-    await misbehaved(outcome, now);
+    await report(outcome, now);
     const movedTo = outcome.kind === 'fetched' || outcome.kind === 'notModified' ? outcome.movedTo : undefined;
     const moveRefused = confirmsMove(work, movedTo) ? await this.moveRefused(work, movedTo) : undefined;
     const { update, changed } = afterFetch(work, outcome, now, {
       seen,
-      policy: this.policy(),
+      policy: schedulePolicyOf(this.settings),
       ...(moveRefused !== undefined ? { moveRefused } : {}),
     });
     if (!changed) return { outcome: outcome.kind, newArticles: 0, discoveries: [] };
