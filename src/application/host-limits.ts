@@ -131,13 +131,18 @@ export class HostGate {
   private async turnOf(limit: HostLimit, now: number): Promise<number | undefined> {
     if (limit.perSeconds === undefined) return now;
     if (this.turns !== undefined) {
+      // Windows before the last turn taken here were full: look from there, and not at all while they are.
+      const from = Math.max(now, this.lastSlot.get(limit.host) ?? now);
+      if (from - now > this.maxWaitMs) return undefined;
       const at = await this.turns(
         limit.host,
         limit.concurrency,
         limit.perSeconds,
-        new Date(now),
+        new Date(from),
         new Date(now + this.maxWaitMs),
       );
+      const reached = at?.getTime() ?? now + this.maxWaitMs + 1;
+      this.lastSlot.set(limit.host, Math.max(reached, this.lastSlot.get(limit.host) ?? reached));
       return at?.getTime();
     }
     const slot = nextSlot(this.lastSlot.get(limit.host), now, limit);

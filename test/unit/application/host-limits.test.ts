@@ -111,6 +111,28 @@ describe('HostGate', () => {
     expect(await one.run('a.example', async () => 'fetched')).toBe('fetched');
   });
 
+  it('asks the store no more while the windows it found full are still to come', async () => {
+    // Prepare: 1 start per minute, the clock standing still; the store counts the turns asked for.
+    const store = new InMemoryHostPoliteness();
+    let asked = 0;
+    const gate = new HostGate([{ host: 'a.example', concurrency: 1, perSeconds: 60 }], {
+      now: () => 0,
+      maxWaitMs: 20_000,
+      turns: (...args) => {
+        asked++;
+        return store.takeTurn(...args);
+      },
+    });
+
+    // Act
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push(await gate.run('a.example', async () => 'fetched'));
+
+    // Assess: one turn taken, one refused, then no more questions.
+    expect(results).toEqual(['fetched', 'deferred', 'deferred', 'deferred', 'deferred']);
+    expect(asked).toBe(2);
+  });
+
   it('applies a host name limit to every port of that host, and a host:port limit to that port only', () => {
     const gate = new HostGate(
       [
