@@ -1,4 +1,6 @@
+import type { SchedulePolicy } from '../domain/schedule.js';
 import { ConfigurationError } from './errors.js';
+import type { HostLimit } from './host-limits.js';
 import { MAX_RECIPIENTS } from './work-messages.js';
 
 /** How the relays and deliveries behave; read once at start, validated, bound as a constant. */
@@ -14,8 +16,22 @@ export interface RelaySettings {
   /** With `scanSegments` 0: one segment for about this many feeds (at most `maxScanSegments`). */
   readonly feedsPerSegment: number;
   readonly maxScanSegments: number;
-  /** How long a healthy feed waits before it is due again; 0: at every run. */
+  /**
+   * The shortest wait before a healthy feed is due again, whatever its hints ask for; 0: at every run (unless
+   * its server or document asks for longer).
+   */
   readonly feedIntervalSeconds: number;
+  /** The longest wait before a healthy feed is due again, whatever its `Cache-Control`, `Expires` or `ttl`. */
+  readonly maxFeedIntervalSeconds: number;
+  /**
+   * Hints (`max-age`, `Expires`, `ttl`) asking for a shorter wait than this are not worth a write: the feed stays
+   * due at the next run, which the schedule (every 15 minutes) makes no sooner anyway.
+   */
+  readonly feedHintFloorSeconds: number;
+  /** The longest back-off of a failing feed (and of a host that asked to slow down): it is retried at least this often. */
+  readonly maxFeedBackoffSeconds: number;
+  /** Hosts with a limit of their own (concurrency and rate); every other host has none. */
+  readonly hostLimits: readonly HostLimit[];
   /** A run still unfinished this long after its start no longer keeps the next one from starting. */
   readonly runLeaseSeconds: number;
   /**
@@ -41,6 +57,9 @@ export interface RelaySettings {
   readonly subscribersPerShard: number;
 }
 
+/** The settings that are numbers (all of them but `hostLimits`). */
+export type NumericRelaySetting = Exclude<keyof RelaySettings, 'hostLimits'>;
+
 export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
   feedPageSize: 250,
   feedsPerMessage: 25,
@@ -49,6 +68,10 @@ export const DEFAULT_RELAY_SETTINGS: RelaySettings = {
   feedsPerSegment: 10_000,
   maxScanSegments: 1_000,
   feedIntervalSeconds: 0,
+  maxFeedIntervalSeconds: 24 * 60 * 60,
+  feedHintFloorSeconds: 15 * 60,
+  maxFeedBackoffSeconds: 24 * 60 * 60,
+  hostLimits: [],
   runLeaseSeconds: 4 * 60 * 60,
   resumeAfterSeconds: 15 * 60,
   subscriberPageSize: 1000,
@@ -70,9 +93,13 @@ export function segmentsFor(settings: RelaySettings, feeds: number | undefined):
 
 export function relaySettings(overrides: Partial<RelaySettings> = {}): RelaySettings {
   const settings = { ...DEFAULT_RELAY_SETTINGS, ...overrides };
-  const mayBeZero = new Set(['scanSegments', 'feedIntervalSeconds', 'resumeAfterSeconds']);
+  const mayBeZero = new Set(['scanSegments', 'feedIntervalSeconds', 'feedHintFloorSeconds', 'resumeAfterSeconds']);
   for (const [name, value] of Object.entries(settings)) {
-    if (!Number.isFinite(value) || value < 0 || (value === 0 && !mayBeZero.has(name))) {
+    if (name === 'hostLimits') {
+      if (!Array.isArray(value)) throw new ConfigurationError('setting hostLimits must be a list of host limits');
+      continue;
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (value === 0 && !mayBeZero.has(name))) {
       throw new ConfigurationError(`setting ${name} must be a positive number, got ${JSON.stringify(value)}`);
     }
   }
@@ -102,8 +129,23 @@ export function relaySettings(overrides: Partial<RelaySettings> = {}): RelaySett
   if (settings.scanSegments > 1_000_000 || settings.maxScanSegments > 1_000_000) {
     throw new ConfigurationError('DynamoDB allows at most 1,000,000 scan segments');
   }
+  if (settings.feedIntervalSeconds > settings.maxFeedIntervalSeconds) {
+    throw new ConfigurationError(
+      `setting feedIntervalSeconds (${settings.feedIntervalSeconds}) must not exceed maxFeedIntervalSeconds (${settings.maxFeedIntervalSeconds})`,
+    );
+  }
   if (settings.recipientsPerDelivery > MAX_RECIPIENTS) {
     throw new ConfigurationError(`setting recipientsPerDelivery must be at most ${MAX_RECIPIENTS}`);
   }
   return settings;
+}
+
+/** The schedule bounds of the settings, as the domain's rules take them. */
+export function schedulePolicyOf(settings: RelaySettings): SchedulePolicy {
+  return {
+    minIntervalSeconds: settings.feedIntervalSeconds,
+    maxIntervalSeconds: settings.maxFeedIntervalSeconds,
+    hintFloorSeconds: settings.feedHintFloorSeconds,
+    maxBackoffSeconds: settings.maxFeedBackoffSeconds,
+  };
 }

@@ -5,6 +5,7 @@ import type { DeadLetters } from './ports/dead-letters.port.js';
 import type { EventPublisher } from './ports/event-publisher.port.js';
 import type { FeedFetcher } from './ports/feed-fetcher.port.js';
 import type { FeedPageReader, FeedRepository } from './ports/feed-store.port.js';
+import type { HostPoliteness } from './ports/host-politeness.port.js';
 import type { NotificationSink } from './ports/notification-sink.port.js';
 import type { RunStore } from './ports/run-store.port.js';
 import type { StepLedger } from './ports/step-ledger.port.js';
@@ -24,6 +25,7 @@ export const TOKENS = {
   WorkDispatcher: Symbol.for('WorkDispatcher') as ServiceIdentifier<WorkDispatcher>,
   EventPublisher: Symbol.for('EventPublisher') as ServiceIdentifier<EventPublisher>,
   FeedFetcher: Symbol.for('FeedFetcher') as ServiceIdentifier<FeedFetcher>,
+  HostPoliteness: Symbol.for('HostPoliteness') as ServiceIdentifier<HostPoliteness>,
   NotificationSink: Symbol.for('NotificationSink') as ServiceIdentifier<NotificationSink>,
   Clock: Symbol.for('Clock') as ServiceIdentifier<Clock>,
   IdGenerator: Symbol.for('IdGenerator') as ServiceIdentifier<IdGenerator>,

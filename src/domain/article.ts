@@ -1,4 +1,5 @@
 import { digest } from './hash.js';
+import type { PublisherSchedule } from './schedule.js';
 
 export interface Author {
   readonly name?: string;
@@ -38,6 +39,8 @@ export interface FeedMetadata {
 export interface ParsedFeed {
   readonly feed: FeedMetadata;
   readonly items: readonly ParsedItem[];
+  /** What the document says about its own schedule (RSS `ttl`, `skipHours`, `skipDays`); absent: nothing. */
+  readonly schedule?: PublisherSchedule;
 }
 
 /** An item with its stable identity. */

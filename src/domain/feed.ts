@@ -1,5 +1,8 @@
 import { digest } from './hash.js';
 import { excerpt, InvalidFeedUrlError } from './errors.js';
+import { nextFetchAfterSuccess, retryDelaySeconds, type PublisherSchedule, type SchedulePolicy } from './schedule.js';
+
+export { backoffSeconds } from './schedule.js';
 
 /** What the crawler remembers of one feed between fetches. */
 export interface Feed {
@@ -15,6 +18,12 @@ export interface Feed {
   /** Consecutive failed fetches; drives the back-off. */
   readonly errorCount: number;
   readonly lastError?: { readonly code: string; readonly message: string; readonly at: string };
+  /** When the current streak of failures began (ISO-8601); absent while the feed is healthy. */
+  readonly failingSince?: string;
+  /** A permanent redirect seen and not yet followed: it moves the feed once a second fetch confirms it. */
+  readonly redirect?: PendingRedirect;
+  /** What the feed's document declared about its schedule (RSS `ttl`, `skipHours`, `skipDays`). */
+  readonly publisherSchedule?: PublisherSchedule;
   readonly lastFetchedAt?: string;
   readonly createdAt: string;
   /**
@@ -46,6 +55,17 @@ export interface FeedCommitRecord {
   /** The article ids announced, in the order they were cut into discoveries. */
   readonly announced?: readonly string[];
   readonly discoveredAt?: string;
+}
+
+/**
+ * A 301/308 to `to`, first seen at `since`. The next fetch that is again moved permanently to the same URL
+ * moves the feed there (its id and subscriptions stay); a fetch that is not moved forgets it. `refused` says
+ * why a confirmed move was not made (another feed already has that URL).
+ */
+export interface PendingRedirect {
+  readonly to: string;
+  readonly since: string;
+  readonly refused?: string;
 }
 
 /** `gone` feeds answered 410 and are never fetched again until re-added. */
@@ -136,11 +156,6 @@ export function isDue(feed: Feed, now: Date): boolean {
   return feed.status === 'active' && Date.parse(feed.nextFetchAt) <= now.getTime();
 }
 
-/** The back-off after `errorCount` consecutive failures: 1, 2, 4 … minutes, at most a day. */
-export function backoffSeconds(errorCount: number): number {
-  return Math.min(60 * 2 ** Math.max(0, errorCount - 1), 24 * 60 * 60);
-}
-
 /** The result of one fetch, as the domain sees it (the HTTP details stay in the adapter). */
 export type FetchOutcome =
   | {
@@ -148,15 +163,28 @@ export type FetchOutcome =
       readonly etag?: string;
       readonly lastModified?: string;
       readonly title?: string;
+      /** Where a 301/308 said the feed now lives. */
       readonly movedTo?: string;
+      /** How long the answer may be reused (`Cache-Control: max-age`, `Expires`), in seconds. */
+      readonly freshForSeconds?: number;
+      /** What the document declared about its schedule; absent: nothing. */
+      readonly publisherSchedule?: PublisherSchedule;
     }
-  | { readonly kind: 'notModified'; readonly etag?: string; readonly lastModified?: string; readonly movedTo?: string }
-  | { readonly kind: 'gone' }
+  | {
+      readonly kind: 'notModified';
+      readonly etag?: string;
+      readonly lastModified?: string;
+      readonly movedTo?: string;
+      readonly freshForSeconds?: number;
+    }
+  | { readonly kind: 'gone'; readonly message?: string }
   | {
       readonly kind: 'failed';
       readonly code: string;
       readonly message: string;
       readonly retryAfterSeconds?: number;
+      /** The host as a whole asked to slow down or did not answer: every feed on it should wait. */
+      readonly hostWide?: boolean;
     };
 
 /** The part of a feed that a fetch reads: what its work message carries, so that a 304 needs no read. */
@@ -172,6 +200,9 @@ export type FetchableFeed = Pick<
   | 'version'
   | 'seen'
   | 'subscriberShards'
+  | 'failingSince'
+  | 'redirect'
+  | 'publisherSchedule'
 > & {
   /**
    * Set by a resume on a feed this run already committed (its work was lost after the commit): the fetch is not
@@ -182,6 +213,7 @@ export type FetchableFeed = Pick<
 
 export function fetchableOf(feed: Feed): FetchableFeed {
   const { id, url, title, etag, lastModified, nextFetchAt, errorCount, version, seen, subscriberShards } = feed;
+  const { failingSince, redirect, publisherSchedule } = feed;
   return {
     id,
     url,
@@ -193,6 +225,9 @@ export function fetchableOf(feed: Feed): FetchableFeed {
     ...(lastModified !== undefined ? { lastModified } : {}),
     ...(seen !== undefined ? { seen } : {}),
     ...(subscriberShards !== undefined ? { subscriberShards } : {}),
+    ...(failingSince !== undefined ? { failingSince } : {}),
+    ...(redirect !== undefined ? { redirect } : {}),
+    ...(publisherSchedule !== undefined ? { publisherSchedule } : {}),
   };
 }
 
@@ -207,6 +242,9 @@ export interface FeedUpdate {
   readonly status: FeedStatus;
   readonly errorCount: number;
   readonly lastError?: Feed['lastError'];
+  readonly failingSince?: string;
+  readonly redirect?: PendingRedirect;
+  readonly publisherSchedule?: PublisherSchedule;
   readonly lastFetchedAt?: string;
   readonly lastCommit?: FeedCommitRecord;
 }
@@ -222,6 +260,9 @@ export const FEED_UPDATE_ATTRIBUTES: readonly (keyof FeedUpdate)[] = [
   'status',
   'errorCount',
   'lastError',
+  'failingSince',
+  'redirect',
+  'publisherSchedule',
   'lastFetchedAt',
   'lastCommit',
 ];
@@ -230,14 +271,45 @@ export const FEED_UPDATE_ATTRIBUTES: readonly (keyof FeedUpdate)[] = [
 export interface FetchChanges {
   /** The recent-article keys after this fetch (only when the document was read). */
   readonly seen?: string;
-  /** How long a healthy feed waits before it is due again; 0: at the next run. */
-  readonly intervalSeconds?: number;
+  /** The operator's bounds on the schedule; absent: due at every run, back-off capped at a day. */
+  readonly policy?: SchedulePolicy;
+  /** Why a move this fetch confirms cannot be made (another feed already has the URL); absent: it can. */
+  readonly moveRefused?: string;
 }
 
+/** Due at every run unless hints ask for longer; back-off of at most a day. */
+export const DEFAULT_SCHEDULE_POLICY: SchedulePolicy = {
+  minIntervalSeconds: 0,
+  maxIntervalSeconds: 24 * 60 * 60,
+  hintFloorSeconds: 0,
+  maxBackoffSeconds: 24 * 60 * 60,
+};
+
+/** Whether a permanent redirect to `to` confirms the one the feed remembers, so that this fetch moves it. */
+export function confirmsMove(feed: Pick<FetchableFeed, 'redirect'>, to: string | undefined): to is string {
+  return to !== undefined && feed.redirect?.to === to && feed.redirect.refused === undefined;
+}
+
+/** Where the feed lives after a fetch that ended at `movedTo` (or was not moved), and what it remembers. */
+function followRedirect(
+  feed: FetchableFeed,
+  movedTo: string | undefined,
+  at: string,
+  refused: string | undefined,
+): { url: string; redirect?: PendingRedirect } {
+  if (movedTo === undefined || movedTo === feed.url) return { url: feed.url };
+  if (feed.redirect?.to !== movedTo) return { url: feed.url, redirect: { to: movedTo, since: at } };
+  if (feed.redirect.refused !== undefined) return { url: feed.url, redirect: feed.redirect };
+  if (refused !== undefined) return { url: feed.url, redirect: { ...feed.redirect, refused } };
+  return { url: movedTo };
+}
+
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
 /**
- * The feed after a fetch: validators kept, schedule and error state moved on, a permanent move followed.
- * `changed` is false when the fetch leaves nothing worth a write: a 304 of a healthy feed that is due at
- * every run changes nothing the crawler reads, so it costs no request.
+ * The feed after a fetch: validators kept, schedule and error state moved on, a permanent move followed
+ * once confirmed. `changed` is false when the fetch leaves nothing worth a write: a 304 of a healthy feed
+ * that is due at every run changes nothing the crawler reads, so it costs no request.
  */
 export function afterFetch(
   feed: FetchableFeed,
@@ -246,37 +318,48 @@ export function afterFetch(
   changes: FetchChanges = {},
 ): { update: FeedUpdate; changed: boolean } {
   const at = now.toISOString();
-  const interval = changes.intervalSeconds ?? 0;
+  const policy = changes.policy ?? DEFAULT_SCHEDULE_POLICY;
   const kept = {
     url: feed.url,
     ...(feed.title !== undefined ? { title: feed.title } : {}),
     ...(feed.etag !== undefined ? { etag: feed.etag } : {}),
     ...(feed.lastModified !== undefined ? { lastModified: feed.lastModified } : {}),
     ...(feed.seen !== undefined ? { seen: feed.seen } : {}),
+    ...(feed.redirect !== undefined ? { redirect: feed.redirect } : {}),
+    ...(feed.publisherSchedule !== undefined ? { publisherSchedule: feed.publisherSchedule } : {}),
   };
   switch (outcome.kind) {
     case 'fetched':
     case 'notModified': {
+      const publisherSchedule = outcome.kind === 'fetched' ? outcome.publisherSchedule : feed.publisherSchedule;
+      const next = nextFetchAfterSuccess(now, { freshForSeconds: outcome.freshForSeconds }, publisherSchedule, policy);
+      const { url, redirect } = followRedirect(feed, outcome.movedTo, at, changes.moveRefused);
+      const { redirect: _pending, publisherSchedule: _declared, ...rest } = kept;
       const update: FeedUpdate = {
-        ...kept,
-        url: outcome.movedTo ?? feed.url,
+        ...rest,
+        url,
+        ...(redirect !== undefined ? { redirect } : {}),
+        ...(publisherSchedule !== undefined ? { publisherSchedule } : {}),
         ...(outcome.kind === 'fetched' && outcome.title ? { title: outcome.title } : {}),
         ...(outcome.etag !== undefined ? { etag: outcome.etag } : {}),
         ...(outcome.lastModified !== undefined ? { lastModified: outcome.lastModified } : {}),
         ...(changes.seen !== undefined ? { seen: changes.seen } : {}),
         status: 'active',
         errorCount: 0,
-        nextFetchAt: interval > 0 ? new Date(now.getTime() + interval * 1000).toISOString() : feed.nextFetchAt,
+        nextFetchAt: next !== undefined ? next.toISOString() : feed.nextFetchAt,
         lastFetchedAt: at,
       };
       const changed =
-        interval > 0 ||
+        next !== undefined ||
         update.seen !== feed.seen ||
         update.title !== feed.title ||
         feed.errorCount !== 0 ||
+        feed.failingSince !== undefined ||
         update.url !== feed.url ||
         update.etag !== feed.etag ||
-        update.lastModified !== feed.lastModified;
+        update.lastModified !== feed.lastModified ||
+        !sameJson(update.redirect, feed.redirect) ||
+        !sameJson(update.publisherSchedule, feed.publisherSchedule);
       return { update, changed };
     }
     case 'gone':
@@ -286,19 +369,21 @@ export function afterFetch(
           nextFetchAt: feed.nextFetchAt,
           status: 'gone',
           errorCount: feed.errorCount,
+          lastError: { code: 'gone', message: outcome.message ?? 'the server answered 410 Gone', at },
           lastFetchedAt: at,
         },
         changed: true,
       };
     case 'failed': {
       const errorCount = feed.errorCount + 1;
-      const wait = Math.max(outcome.retryAfterSeconds ?? 0, backoffSeconds(errorCount));
+      const wait = retryDelaySeconds(feed.id, errorCount, outcome.retryAfterSeconds, policy);
       return {
         update: {
           ...kept,
           status: 'active',
           errorCount,
           lastError: { code: outcome.code, message: outcome.message, at },
+          failingSince: feed.failingSince ?? at,
           nextFetchAt: new Date(now.getTime() + wait * 1000).toISOString(),
           lastFetchedAt: at,
         },

@@ -87,6 +87,30 @@ export function describeFeedStoreContract(
       expect(await store.get(feed.id)).toEqual({ ...kept, ...update, version: 1 });
     });
 
+    it('keeps what a failing, moving feed remembers, and drops it once a commit leaves it out', async () => {
+      const store = await makeStore();
+      const feed = aFeed();
+      await store.addNew([feed]);
+      const failing = {
+        url: feed.url,
+        nextFetchAt: '2026-01-01T00:05:00.000Z',
+        status: 'active' as const,
+        errorCount: 1,
+        lastError: { code: 'rate_limited', message: 'slow down', at: '2026-01-01T00:00:00.000Z' },
+        failingSince: '2026-01-01T00:00:00.000Z',
+        redirect: { to: 'https://moved.example.com/feed.xml', since: '2026-01-01T00:00:00.000Z', refused: 'taken' },
+        publisherSchedule: { ttlMinutes: 60, skipHours: [0, 1], skipDays: [6] },
+      };
+
+      await store.commit(feed.id, 0, failing);
+      const remembered = await store.get(feed.id);
+      await store.commit(feed.id, 1, { url: feed.url, nextFetchAt: feed.nextFetchAt, status: 'active', errorCount: 0 });
+      const healed = await store.get(feed.id);
+
+      expect(remembered).toEqual({ ...feed, ...failing, version: 1 });
+      expect(healed).toEqual({ ...feed, version: 2 });
+    });
+
     it('answers a commit with the subscriber count and shards the feed has at that instant', async () => {
       const store = await makeStore();
       const feed = aFeed();

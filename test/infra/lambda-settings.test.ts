@@ -34,4 +34,37 @@ describe('readLambdaSettings', () => {
   it('refuses a value the relay settings refuse', () => {
     expect(() => readLambdaSettings({ FEEDRELAY_FEED_PAGE_SIZE: '5000' })).toThrow('page sizes must be at most 1000');
   });
+
+  it('takes the schedule bounds and the host limits from their variables', () => {
+    const settings = readLambdaSettings({
+      FEEDRELAY_FEED_INTERVAL_SECONDS: '600',
+      FEEDRELAY_MAX_FEED_INTERVAL_SECONDS: '21600',
+      FEEDRELAY_FEED_HINT_FLOOR_SECONDS: '0',
+      FEEDRELAY_MAX_FEED_BACKOFF_SECONDS: '7200',
+      FEEDRELAY_HOST_LIMITS: 'example.com=2/1s, slow.example=1',
+    });
+
+    expect(settings.relay).toMatchObject({
+      feedIntervalSeconds: 600,
+      maxFeedIntervalSeconds: 21_600,
+      feedHintFloorSeconds: 0,
+      maxFeedBackoffSeconds: 7200,
+      hostLimits: [
+        { host: 'example.com', concurrency: 2, perSeconds: 1 },
+        { host: 'slow.example', concurrency: 1 },
+      ],
+    });
+  });
+
+  it('refuses malformed host limits, naming the variable and the entry', () => {
+    expect(() => readLambdaSettings({ FEEDRELAY_HOST_LIMITS: 'example.com=fast' })).toThrow(
+      /FEEDRELAY_HOST_LIMITS: "example.com=fast"/,
+    );
+  });
+
+  it('refuses a minimum interval above the maximum', () => {
+    expect(() =>
+      readLambdaSettings({ FEEDRELAY_FEED_INTERVAL_SECONDS: '7200', FEEDRELAY_MAX_FEED_INTERVAL_SECONDS: '3600' }),
+    ).toThrow('must not exceed maxFeedIntervalSeconds');
+  });
 });

@@ -10,6 +10,7 @@ import {
 import { TABLES, type TableName } from '../../src/adapters/aws-resources.js';
 import { DynamoDbArticleStore } from '../../src/adapters/dynamodb/dynamodb-article-store.js';
 import { DynamoDbFeedStore } from '../../src/adapters/dynamodb/dynamodb-feed-store.js';
+import { DynamoDbHostPoliteness } from '../../src/adapters/dynamodb/dynamodb-host-politeness.js';
 import { DynamoDbRunStore } from '../../src/adapters/dynamodb/dynamodb-run-store.js';
 import { DynamoDbStepLedger, STEP_RETENTION_SECONDS } from '../../src/adapters/dynamodb/dynamodb-step-ledger.js';
 import { DynamoDbSubscriptionStore } from '../../src/adapters/dynamodb/dynamodb-subscription-store.js';
@@ -20,6 +21,7 @@ import { DEFAULT_RETENTION } from '../../src/adapters/dynamodb/tokens.js';
 import { InvalidCursorError } from '../../src/domain/errors.js';
 import { describeArticleStoreContract } from '../contract/article-store.contract.js';
 import { describeFeedStoreContract } from '../contract/feed-store.contract.js';
+import { describeHostPolitenessContract } from '../contract/host-politeness.contract.js';
 import { anArticle, aFeed, aSubscription, T0, uniqueId } from '../contract/mothers.js';
 import { describeRunStoreContract } from '../contract/run-store.contract.js';
 import { describeStepLedgerContract } from '../contract/step-ledger.contract.js';
@@ -76,6 +78,11 @@ describeRunStoreContract(
   'DynamoDbRunStore',
   async () => new DynamoDbRunStore(dynamo.doc, await freshTables(['runs']), DEFAULT_RETENTION),
   options,
+);
+
+describeHostPolitenessContract(
+  'DynamoDbHostPoliteness',
+  async () => new DynamoDbHostPoliteness(dynamo.doc, await freshTables(['steps'])),
 );
 
 describe('createTables', () => {

@@ -1,11 +1,13 @@
 import { InMemoryArticleStore } from '../../src/adapters/memory/in-memory-article-store.js';
 import { InMemoryFeedStore } from '../../src/adapters/memory/in-memory-feed-store.js';
+import { InMemoryHostPoliteness } from '../../src/adapters/memory/in-memory-host-politeness.js';
 import { InMemoryRunStore } from '../../src/adapters/memory/in-memory-run-store.js';
 import { InMemoryStepLedger } from '../../src/adapters/memory/in-memory-step-ledger.js';
 import { InMemorySubscriptionStore } from '../../src/adapters/memory/in-memory-subscription-store.js';
 import type { PageBudget } from '../../src/adapters/memory/paginate.js';
 import { describeArticleStoreContract } from '../contract/article-store.contract.js';
 import { describeFeedStoreContract } from '../contract/feed-store.contract.js';
+import { describeHostPolitenessContract } from '../contract/host-politeness.contract.js';
 import { describeRunStoreContract } from '../contract/run-store.contract.js';
 import { describeStepLedgerContract } from '../contract/step-ledger.contract.js';
 import { describeSubscriptionStoreContract } from '../contract/subscription-store.contract.js';
@@ -26,3 +28,4 @@ describeSubscriptionStoreContract(
 describeArticleStoreContract('InMemoryArticleStore', async () => new InMemoryArticleStore());
 describeStepLedgerContract('InMemoryStepLedger', async () => new InMemoryStepLedger());
 describeRunStoreContract('InMemoryRunStore', async () => new InMemoryRunStore());
+describeHostPolitenessContract('InMemoryHostPoliteness', async () => new InMemoryHostPoliteness());

@@ -37,6 +37,34 @@ function permanentTarget(redirects: readonly RedirectHop[], requested: string): 
   return hop && hop.to !== requested ? hop.to : undefined;
 }
 
+/**
+ * How long an answer may be reused, in seconds: `Cache-Control` `s-maxage` or `max-age` (0 for `no-cache` and
+ * `no-store`), else `Expires` less the answer's `Date` (an unreadable `Expires` is already expired); undefined
+ * when the answer says nothing.
+ */
+export function freshnessOf(response: Pick<HttpResponse, 'headers'>, receivedAt = Date.now()): number | undefined {
+  const cacheControl = header(response, 'cache-control');
+  if (cacheControl !== undefined) {
+    const directives = new Map(
+      cacheControl.split(',').map((part) => {
+        const [name = '', value] = part.trim().split('=', 2);
+        return [name.trim().toLowerCase(), value?.trim().replace(/^"|"$/g, '')] as const;
+      }),
+    );
+    if (directives.has('no-store') || directives.has('no-cache')) return 0;
+    for (const name of ['s-maxage', 'max-age']) {
+      const seconds = Number(directives.get(name));
+      if (directives.has(name) && Number.isFinite(seconds)) return Math.max(0, Math.floor(seconds));
+    }
+  }
+  const expires = header(response, 'expires');
+  if (expires === undefined) return undefined;
+  const until = Date.parse(expires);
+  if (Number.isNaN(until)) return 0;
+  const date = Date.parse(header(response, 'date') ?? '');
+  return Math.max(0, Math.floor((until - (Number.isNaN(date) ? receivedAt : date)) / 1000));
+}
+
 function failed(error: FetchFailure): FetchResult {
   return { kind: 'failed', error };
 }
@@ -113,10 +141,12 @@ export class HttpFeedFetcher implements FeedFetcher {
     permanentRedirect: string | undefined,
   ): FetchResult | { readonly kind: 'discovered'; readonly alternate: string } {
     const { status } = response;
+    const freshForSeconds = freshnessOf(response);
     const common = {
       status,
       url: response.url,
       ...(permanentRedirect === undefined ? {} : { permanentRedirect }),
+      ...(freshForSeconds === undefined ? {} : { freshForSeconds }),
     };
     if (status === 304) {
       const etag = header(response, 'etag') ?? request.etag;
@@ -145,18 +175,33 @@ export class HttpFeedFetcher implements FeedFetcher {
         code: 'rate_limited',
         message: `${response.url} asks to slow down`,
         status,
+        hostWide: true,
         ...defined({ retryAfterSeconds }),
       });
     }
-    return failed({ code: 'http_error', message: `${response.url} answered with status ${status}`, status });
+    return failed({
+      code: 'http_error',
+      message: `${response.url} answered with status ${status}`,
+      status,
+      // A 503 is the server as a whole being unavailable, not this feed.
+      ...(status === 503 ? { hostWide: true } : {}),
+    });
   }
 }
 
+/** Failures of the host as a whole: it did not answer in time, or refused the connection. */
+const HOST_WIDE_FAILURES: ReadonlySet<string> = new Set(['timeout', 'connect_error']);
+
 function toFailure(error: unknown): FetchFailure {
   if (error instanceof HttpRequestError) {
-    return { code: error.code, message: error.message, ...defined({ status: error.status }) };
+    return {
+      code: error.code,
+      message: error.message,
+      ...defined({ status: error.status }),
+      ...(HOST_WIDE_FAILURES.has(error.code) ? { hostWide: true } : {}),
+    };
   }
-  return { code: 'connect_error', message: error instanceof Error ? error.message : String(error) };
+  return { code: 'connect_error', message: error instanceof Error ? error.message : String(error), hostWide: true };
 }
 
 function defined<T extends Record<string, unknown>>(record: T): Partial<T> {

@@ -2,6 +2,7 @@ import { injectable } from 'inversify';
 import Parser from 'rss-parser';
 import type { FeedSource } from '../../application/ports/feed-parser.port.js';
 import type { Author, Enclosure, FeedMetadata, ParsedFeed, ParsedItem } from '../../domain/article.js';
+import type { PublisherSchedule } from '../../domain/schedule.js';
 import { toIsoDate } from './dates.js';
 import { rootElementOf } from './markup-sniffing.js';
 import {
@@ -61,6 +62,9 @@ const FEED_ELEMENTS = [
   'modified',
   ...atom('updated'),
   'author',
+  'ttl',
+  'skipHours',
+  'skipDays',
 ];
 
 /** Elements kept as raw xml2js lists for items and entries. */
@@ -305,6 +309,35 @@ function rssItem(item: RssParserRecord, feedBase: string | undefined): ParsedIte
   });
 }
 
+const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+
+/** RSS 2.0 `ttl` (minutes), `skipHours` (`<hour>` 0–23, GMT; 24 read as 0) and `skipDays` (`<day>` names). */
+function rssSchedule(channel: RssParserRecord): PublisherSchedule | undefined {
+  const ttl = Number(firstText(channel, 'ttl'));
+  const listed = (name: string, child: string): string[] =>
+    nodes(channel, name)
+      .flatMap((node) => childNodes(node, child))
+      .map((node) => textOf(node)?.toLowerCase())
+      .filter((text): text is string => text !== undefined);
+  const hours = [
+    ...new Set(
+      listed('skipHours', 'hour')
+        .map(Number)
+        .filter((hour) => Number.isInteger(hour) && hour >= 0 && hour <= 24)
+        .map((hour) => hour % 24),
+    ),
+  ].sort((a, b) => a - b);
+  const days = [...new Set(listed('skipDays', 'day').map((day) => DAYS.indexOf(day)))]
+    .filter((day) => day >= 0)
+    .sort((a, b) => a - b);
+  const schedule: PublisherSchedule = {
+    ...(Number.isInteger(ttl) && ttl > 0 ? { ttlMinutes: ttl } : {}),
+    ...(hours.length > 0 ? { skipHours: hours } : {}),
+    ...(days.length > 0 ? { skipDays: days } : {}),
+  };
+  return Object.keys(schedule).length > 0 ? schedule : undefined;
+}
+
 function rssFeed(channel: RssParserRecord, documentUrl: string | undefined): ParsedFeed {
   const base = nestedBase(documentUrl, rootAttribute(channel, 'xml:base'));
   const feed = withoutEmpty<FeedMetadata>({
@@ -314,7 +347,12 @@ function rssFeed(channel: RssParserRecord, documentUrl: string | undefined): Par
     language: firstText(channel, 'language', 'dc:language'),
     updated: firstDate(channel, 'lastBuildDate', 'dc:date', ...atom('updated')),
   });
-  return { feed, items: (channel.items ?? []).map((item) => rssItem(item, base)) };
+  const schedule = rssSchedule(channel);
+  return {
+    feed,
+    items: (channel.items ?? []).map((item) => rssItem(item, base)),
+    ...(schedule !== undefined ? { schedule } : {}),
+  };
 }
 
 function atomEntry(

@@ -29,6 +29,8 @@ export interface FetchFailure {
   readonly message: string;
   readonly status?: number;
   readonly retryAfterSeconds?: number;
+  /** The host as a whole asked to slow down or did not answer (429, 503, time-out, refused connection). */
+  readonly hostWide?: boolean;
 }
 
 interface FetchedCommon {
@@ -39,6 +41,8 @@ interface FetchedCommon {
   readonly permanentRedirect?: string;
   readonly etag?: string;
   readonly lastModified?: string;
+  /** How long the answer may be reused: `Cache-Control: max-age` (or `s-maxage`), else `Expires` − `Date`. */
+  readonly freshForSeconds?: number;
 }
 
 export type FetchResult =

@@ -10,7 +10,7 @@ import {
   type FeedRunOutcome,
   type FetchTally,
 } from '../../domain/crawl-run.js';
-import { afterFetch, type FetchableFeed, type FetchOutcome } from '../../domain/feed.js';
+import { afterFetch, confirmsMove, feedIdFor, type FetchableFeed, type FetchOutcome } from '../../domain/feed.js';
 import { rememberDocument, unseen } from '../../domain/recent-articles.js';
 import { Limiter } from '../bounded.js';
 import type { ArticleStore } from '../ports/article-store.port.js';
@@ -18,8 +18,9 @@ import type { Clock } from '../ports/clock.port.js';
 import type { EventPublisher } from '../ports/event-publisher.port.js';
 import type { FeedFetcher, FetchResult } from '../ports/feed-fetcher.port.js';
 import type { CommittedFeed, FeedRepository } from '../ports/feed-store.port.js';
-import type { RelaySettings } from '../settings.js';
+import { schedulePolicyOf, type RelaySettings } from '../settings.js';
 import { fetchStepPrefix } from '../step-ids.js';
+import { PoliteHosts, type ReportOutcome } from '../polite-hosts.js';
 import { StepRunner } from '../step-runner.js';
 import { TOKENS } from '../tokens.js';
 import type { FetchFeedMessage } from '../work-messages.js';
@@ -33,6 +34,9 @@ interface FeedResult {
   readonly discoveries: readonly ArticlesDiscovered[];
 }
 
+/** A feed not fetched because its host asked to be left alone: not a failure, it stays due for a later run. */
+const DEFERRED: FeedResult = { outcome: 'skipped', newArticles: 0, discoveries: [] };
+
 /**
  * Fetches the feeds of one message, stores what they list that they had not listed lately, and announces
  * it. The message is one step of the ledger, whose record is its tally: one claim and one completion per
@@ -41,6 +45,9 @@ interface FeedResult {
  * back and a stale copy of the work commits nothing. What is new is what the committed recent-article set
  * did not hold; the commit also records what it announced, so a retry that finds its own commit announces
  * exactly that again, under the same event ids.
+ *
+ * Politeness (`PoliteHosts`): a feed whose host asked to be left alone is not fetched and stays due
+ * (`skipped`); what a fetch finds may hold its host for every worker.
  */
 @injectable()
 export class FetchFeeds {
@@ -52,6 +59,7 @@ export class FetchFeeds {
     @inject(StepRunner) private readonly steps: StepRunner,
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.RelaySettings) private readonly settings: RelaySettings,
+    @inject(PoliteHosts) private readonly politeness: PoliteHosts,
   ) {
     this.fetches = new Limiter(settings.fetchConcurrency);
   }
@@ -62,8 +70,16 @@ export class FetchFeeds {
   async execute(message: FetchFeedMessage): Promise<FetchFeedsResult> {
     const segment = message.batch.split('.')[0]!;
     const result = await this.steps.once(`${fetchStepPrefix(message.runId, segment)}${message.batch}`, async () => {
+      const hosts = await this.politeness.forMessage(message.feeds.map((feed) => feed.url));
       const results = await Promise.all(
-        message.feeds.map((feed) => this.fetches.run(() => this.fetchOne(message.runId, feed))),
+        message.feeds.map((feed) =>
+          this.fetches.run(async () => {
+            const result = await hosts.visit(feed.url, feed.errorCount, (report) =>
+              this.fetchOne(message.runId, feed, report),
+            );
+            return result === 'deferred' ? DEFERRED : result;
+          }),
+        ),
       );
       const discoveries = results.flatMap((r) => r.discoveries);
       if (discoveries.length > 0) await this.events.publish(discoveries);
@@ -73,7 +89,20 @@ export class FetchFeeds {
     return result.ran ? { kind: 'fetched', ...result.value } : { kind: 'skipped', reason: result.reason };
   }
 
-  private async fetchOne(runId: string, work: FetchableFeed): Promise<FeedResult> {
+  /** Why a confirmed move to `to` cannot be made: another feed already lives there. */
+  private async moveRefused(work: FetchableFeed, to: string): Promise<string | undefined> {
+    let otherId: string;
+    try {
+      otherId = feedIdFor(to);
+    } catch {
+      return `${to} is not a feed URL`;
+    }
+    if (otherId === work.id) return undefined;
+    const other = await this.feeds.get(otherId);
+    return other === undefined ? undefined : `another feed (${otherId}) already has the URL ${to}`;
+  }
+
+  private async fetchOne(runId: string, work: FetchableFeed, report: ReportOutcome): Promise<FeedResult> {
     if (work.committed) return this.afterConflict(runId, work);
     const result = await this.fetcher.fetch({ url: work.url, etag: work.etag, lastModified: work.lastModified });
     const now = this.clock.now();
@@ -87,9 +116,13 @@ export class FetchFeeds {
       seen = rememberDocument(work.seen, ids);
     }
     const outcome = toOutcome(result);
+    await report(outcome, now);
+    const movedTo = outcome.kind === 'fetched' || outcome.kind === 'notModified' ? outcome.movedTo : undefined;
+    const moveRefused = confirmsMove(work, movedTo) ? await this.moveRefused(work, movedTo) : undefined;
     const { update, changed } = afterFetch(work, outcome, now, {
       seen,
-      intervalSeconds: this.settings.feedIntervalSeconds,
+      policy: schedulePolicyOf(this.settings),
+      ...(moveRefused !== undefined ? { moveRefused } : {}),
     });
     if (!changed) return { outcome: outcome.kind, newArticles: 0, discoveries: [] };
 
@@ -203,6 +236,8 @@ function toOutcome(result: FetchResult): FetchOutcome {
         lastModified: result.lastModified,
         title: result.document.feed.title,
         movedTo: result.permanentRedirect,
+        freshForSeconds: result.freshForSeconds,
+        publisherSchedule: result.document.schedule,
       };
     case 'notModified':
       return {
@@ -210,14 +245,16 @@ function toOutcome(result: FetchResult): FetchOutcome {
         etag: result.etag,
         lastModified: result.lastModified,
         movedTo: result.permanentRedirect,
+        freshForSeconds: result.freshForSeconds,
       };
     case 'failed':
-      if (result.error.code === 'gone') return { kind: 'gone' };
+      if (result.error.code === 'gone') return { kind: 'gone', message: result.error.message };
       return {
         kind: 'failed',
         code: result.error.code,
         message: result.error.message,
         retryAfterSeconds: result.error.retryAfterSeconds,
+        hostWide: result.error.hostWide,
       };
   }
 }

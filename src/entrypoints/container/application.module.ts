@@ -2,6 +2,7 @@ import { ContainerModule } from 'inversify';
 import { DeliveryTallies } from '../../application/delivery-tallies.js';
 import { PageRelay } from '../../application/page-relay.js';
 import { RunRecordsReader } from '../../application/run-records.js';
+import { PoliteHosts } from '../../application/polite-hosts.js';
 import { StepRunner } from '../../application/step-runner.js';
 import { relaySettings, type RelaySettings } from '../../application/settings.js';
 import { TOKENS } from '../../application/tokens.js';
@@ -30,6 +31,7 @@ export function applicationModule(settings: Partial<RelaySettings> = {}): Contai
     bind(PageRelay).toSelf().inSingletonScope();
     bind(StartCrawlRun).toSelf().inSingletonScope();
     bind(ScanFeedsPage).toSelf().inSingletonScope();
+    bind(PoliteHosts).toSelf().inSingletonScope();
     bind(FetchFeeds).toSelf().inSingletonScope();
     bind(StartFanOut).toSelf().inSingletonScope();
     bind(ScanSubscribersPage).toSelf().inSingletonScope();

@@ -4,6 +4,7 @@ import { ContainerModule, type ContainerModuleLoadOptions } from 'inversify';
 import { TOKENS } from '../../application/tokens.js';
 import { DynamoDbArticleStore } from '../../adapters/dynamodb/dynamodb-article-store.js';
 import { DynamoDbFeedStore } from '../../adapters/dynamodb/dynamodb-feed-store.js';
+import { DynamoDbHostPoliteness } from '../../adapters/dynamodb/dynamodb-host-politeness.js';
 import { DynamoDbRunStore } from '../../adapters/dynamodb/dynamodb-run-store.js';
 import { DynamoDbStepLedger } from '../../adapters/dynamodb/dynamodb-step-ledger.js';
 import { DynamoDbSubscriptionStore } from '../../adapters/dynamodb/dynamodb-subscription-store.js';
@@ -44,4 +45,5 @@ export function bindDynamoDbStores(
   bind(TOKENS.ArticleStore).to(DynamoDbArticleStore).inSingletonScope();
   bind(TOKENS.StepLedger).to(DynamoDbStepLedger).inSingletonScope();
   bind(TOKENS.RunStore).to(DynamoDbRunStore).inSingletonScope();
+  bind(TOKENS.HostPoliteness).to(DynamoDbHostPoliteness).inSingletonScope();
 }

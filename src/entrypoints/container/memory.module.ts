@@ -6,6 +6,7 @@ import { InMemoryArticleStore } from '../../adapters/memory/in-memory-article-st
 import { InMemoryEventBus } from '../../adapters/memory/in-memory-event-bus.js';
 import { InMemoryFeedFetcher } from '../../adapters/memory/in-memory-feed-fetcher.js';
 import { InMemoryFeedStore } from '../../adapters/memory/in-memory-feed-store.js';
+import { InMemoryHostPoliteness } from '../../adapters/memory/in-memory-host-politeness.js';
 import { InMemoryNotificationSink } from '../../adapters/memory/in-memory-notification-sink.js';
 import { InMemoryQueues } from '../../adapters/memory/in-memory-queues.js';
 import { InMemoryRunStore } from '../../adapters/memory/in-memory-run-store.js';
@@ -28,6 +29,7 @@ export interface MemoryAdapters {
   readonly deadLetters: InMemoryDeadLetters;
   readonly bus: InMemoryEventBus;
   readonly fetcher: InMemoryFeedFetcher;
+  readonly hosts: InMemoryHostPoliteness;
   readonly sink: InMemoryNotificationSink;
   readonly clock: FixedClock;
   readonly ids: SequentialIdGenerator;
@@ -46,6 +48,7 @@ export function createMemoryAdapters(options: { pageBudget?: PageBudget } = {}):
     deadLetters: new InMemoryDeadLetters(queues),
     bus: new InMemoryEventBus(queues),
     fetcher: new InMemoryFeedFetcher(),
+    hosts: new InMemoryHostPoliteness(),
     sink: new InMemoryNotificationSink(),
     clock: new FixedClock(),
     ids: new SequentialIdGenerator(),
@@ -65,6 +68,7 @@ export function memoryModule(adapters: MemoryAdapters): ContainerModule {
     bind(TOKENS.DeadLetters).toConstantValue(adapters.deadLetters);
     bind(TOKENS.EventPublisher).toConstantValue(adapters.bus);
     bind(TOKENS.FeedFetcher).toConstantValue(adapters.fetcher);
+    bind(TOKENS.HostPoliteness).toConstantValue(adapters.hosts);
     bind(TOKENS.NotificationSink).toConstantValue(adapters.sink);
     bind(TOKENS.Clock).toConstantValue(adapters.clock);
     bind(TOKENS.IdGenerator).toConstantValue(adapters.ids);

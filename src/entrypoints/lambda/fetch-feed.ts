@@ -1,5 +1,6 @@
 import 'reflect-metadata/lite';
 import type { Container } from 'inversify';
+import { PoliteHosts } from '../../application/polite-hosts.js';
 import { FetchFeeds } from '../../application/use-cases/fetch-feeds.js';
 import { compose } from '../container/compose.js';
 import { dynamoDbModule } from '../container/dynamodb.module.js';
@@ -15,7 +16,7 @@ import { fetchFeedHandler } from './message-handlers.js';
 /** HTTP and the feed parsers, the stores in DynamoDB, discoveries to EventBridge. */
 export function composeFetchFeed({ settings, aws }: LambdaEnvironment): Container {
   return compose(
-    useCasesModule(settings.relay, [FetchFeeds]),
+    useCasesModule(settings.relay, [FetchFeeds, PoliteHosts]),
     dynamoDbModule(aws),
     eventBridgeModule(aws.eventBusName),
     httpModule(settings.fetch),

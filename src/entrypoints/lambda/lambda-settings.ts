@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../../application/errors.js';
-import { relaySettings, type RelaySettings } from '../../application/settings.js';
+import { parseHostLimits } from '../../application/host-limits.js';
+import { relaySettings, type NumericRelaySetting, type RelaySettings } from '../../application/settings.js';
 import type { HttpFetchOptions } from '../../adapters/http/tokens.js';
 import type { WebhookOptions } from '../../adapters/webhook/webhook-notification-sink.js';
 
@@ -18,26 +19,37 @@ export const RELAY_SETTINGS_ENV = {
   feedsPerSegment: 'FEEDRELAY_FEEDS_PER_SEGMENT',
   maxScanSegments: 'FEEDRELAY_MAX_SCAN_SEGMENTS',
   feedIntervalSeconds: 'FEEDRELAY_FEED_INTERVAL_SECONDS',
+  maxFeedIntervalSeconds: 'FEEDRELAY_MAX_FEED_INTERVAL_SECONDS',
+  feedHintFloorSeconds: 'FEEDRELAY_FEED_HINT_FLOOR_SECONDS',
+  maxFeedBackoffSeconds: 'FEEDRELAY_MAX_FEED_BACKOFF_SECONDS',
   runLeaseSeconds: 'FEEDRELAY_RUN_LEASE_SECONDS',
   resumeAfterSeconds: 'FEEDRELAY_RESUME_AFTER_SECONDS',
   deliveryConcurrency: 'FEEDRELAY_DELIVERY_CONCURRENCY',
   subscribersPerShard: 'FEEDRELAY_SUBSCRIBERS_PER_SHARD',
-} as const satisfies Record<keyof RelaySettings, string>;
+} as const satisfies Record<NumericRelaySetting, string>;
 
-/** The relay settings the environment sets (each checked as a whole number); the rest keep their defaults. */
-export function relaySettingsFromEnv(env: NodeJS.ProcessEnv): Partial<Record<keyof RelaySettings, number>> {
-  const overrides: Partial<Record<keyof RelaySettings, number>> = {};
-  for (const [setting, name] of Object.entries(RELAY_SETTINGS_ENV) as [keyof RelaySettings, string][]) {
+/** Hosts with a limit of their own: `host=N` (N at once) or `host=N/DURATION` (and N per DURATION), comma-separated. */
+export const HOST_LIMITS_ENV = 'FEEDRELAY_HOST_LIMITS';
+
+/**
+ * The relay settings the environment sets (each number checked as a whole number, the host limits as
+ * `host=N/DURATION`); the rest keep their defaults.
+ */
+export function relaySettingsFromEnv(env: NodeJS.ProcessEnv): Partial<RelaySettings> {
+  const overrides: Partial<Record<NumericRelaySetting, number>> = {};
+  for (const [setting, name] of Object.entries(RELAY_SETTINGS_ENV) as [NumericRelaySetting, string][]) {
     const value = wholeNumber(env, name, ZERO_ALLOWED.has(setting) ? 0 : 1);
     if (value !== undefined) overrides[setting] = value;
   }
-  return overrides;
+  const hostLimits = env[HOST_LIMITS_ENV]?.trim() ? parseHostLimits(env[HOST_LIMITS_ENV], HOST_LIMITS_ENV) : undefined;
+  return { ...overrides, ...(hostLimits !== undefined ? { hostLimits } : {}) };
 }
 
-/** Settings where 0 means something (auto, every run) rather than nothing. */
-const ZERO_ALLOWED: ReadonlySet<keyof RelaySettings> = new Set([
+/** Settings where 0 means something (auto, every run, every hint, at once) rather than nothing. */
+const ZERO_ALLOWED: ReadonlySet<NumericRelaySetting> = new Set([
   'scanSegments',
   'feedIntervalSeconds',
+  'feedHintFloorSeconds',
   'resumeAfterSeconds',
 ]);
 

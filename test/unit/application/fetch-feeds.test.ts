@@ -4,12 +4,14 @@ import type { InMemoryFeedFetcher } from '../../../src/adapters/memory/in-memory
 import type { EventPublisher } from '../../../src/application/ports/event-publisher.port.js';
 import type { FeedFetcher, FetchRequest, FetchResult } from '../../../src/application/ports/feed-fetcher.port.js';
 import type { CommitResult, FeedRepository } from '../../../src/application/ports/feed-store.port.js';
+import { relaySettings, schedulePolicyOf } from '../../../src/application/settings.js';
 import { TOKENS } from '../../../src/application/tokens.js';
 import { AddFeeds } from '../../../src/application/use-cases/add-feeds.js';
 import { FetchFeeds } from '../../../src/application/use-cases/fetch-feeds.js';
 import { identifyArticles } from '../../../src/domain/article.js';
 import { articlesDiscovered, EMPTY_FETCH_TALLY, type ArticlesDiscovered } from '../../../src/domain/crawl-run.js';
 import type { Feed, FeedUpdate } from '../../../src/domain/feed.js';
+import { retryDelaySeconds } from '../../../src/domain/schedule.js';
 import { applicationModule } from '../../../src/entrypoints/container/application.module.js';
 import { compose } from '../../../src/entrypoints/container/compose.js';
 import {
@@ -467,7 +469,10 @@ describe('FetchFeeds', () => {
         status: 'active',
         errorCount: 1,
         lastError: { code: 'http_error', message: 'HTTP 500', at: clock.now().toISOString() },
-        nextFetchAt: new Date(clock.now().getTime() + 60_000).toISOString(),
+        failingSince: clock.now().toISOString(),
+        nextFetchAt: new Date(
+          clock.now().getTime() + retryDelaySeconds(feed.id, 1, undefined, schedulePolicyOf(relaySettings())) * 1000,
+        ).toISOString(),
       });
       expect(bus.published).toEqual([]);
     });
@@ -525,7 +530,7 @@ describe('FetchFeeds', () => {
     expect(fetcher.fetches.get(URL_A)).toBe(1);
   });
 
-  it('follows a permanent redirect: the feed keeps its id and is fetched at its new URL from then on', async () => {
+  it('follows a permanent redirect once a second fetch confirms it: the feed keeps its id and is fetched at its new URL from then on', async () => {
     // Prepare
     const adapters = createMemoryAdapters();
     const moved = 'https://feeds.example.org/moved.xml';
@@ -538,14 +543,21 @@ describe('FetchFeeds', () => {
 
     // Act
     const first = await fetchFeeds.execute(await workFor(adapters, [URL_A], 'run_1'));
+    const afterFirst = await adapters.feeds.get(feed.id);
+    adapters.clock.advance(60);
+    const second = await fetchFeeds.execute(await workFor(adapters, [URL_A], 'run_2'));
     web.moves.delete(URL_A); // the old address stops answering (404)
     adapters.clock.advance(60);
-    const second = await fetchFeeds.execute(await workFor(adapters, [moved], 'run_2'));
+    const third = await fetchFeeds.execute(await workFor(adapters, [moved], 'run_3'));
 
     // Assess
     expect(first).toEqual(tally({ feeds: 1, fetched: 1, newArticles: 3 }));
+    expect(afterFirst).toMatchObject({ url: URL_A, redirect: { to: moved } });
     expect(second).toEqual(tally({ feeds: 1, notModified: 1 }));
-    expect(await adapters.feeds.get(feed.id)).toMatchObject({ id: feed.id, url: moved, errorCount: 0 });
+    expect(third).toEqual(tally({ feeds: 1, notModified: 1 }));
+    const now = await adapters.feeds.get(feed.id);
+    expect(now).toMatchObject({ id: feed.id, url: moved, errorCount: 0 });
+    expect(now?.redirect).toBeUndefined();
   });
 
   it('sets the next fetch from the feed interval when one is configured', async () => {

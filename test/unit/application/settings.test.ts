@@ -16,9 +16,10 @@ const ZERO_MEANS_SOMETHING = new Set<keyof RelaySettings>([
   'scanSegments',
   'feedIntervalSeconds',
   'resumeAfterSeconds',
+  'feedHintFloorSeconds',
 ]);
 const NAMES = (Object.keys(DEFAULT_RELAY_SETTINGS) as (keyof RelaySettings)[]).filter(
-  (name) => !ZERO_MEANS_SOMETHING.has(name),
+  (name) => !ZERO_MEANS_SOMETHING.has(name) && name !== 'hostLimits',
 );
 
 describe('relaySettings', () => {

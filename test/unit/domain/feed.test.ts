@@ -4,6 +4,7 @@ import {
   acceptFeedUrl,
   afterFetch,
   backoffSeconds,
+  DEFAULT_SCHEDULE_POLICY,
   MAX_TITLE_LENGTH,
   MAX_URL_LENGTH,
   feedIdFor,
@@ -14,7 +15,13 @@ import {
   type FetchChanges,
   type FetchOutcome,
 } from '../../../src/domain/feed.js';
+import { retryDelaySeconds, type SchedulePolicy } from '../../../src/domain/schedule.js';
 import { aFeed, at, T_ZERO } from '../../support/mothers.js';
+
+const policyWith = (overrides: Partial<SchedulePolicy>): SchedulePolicy => ({
+  ...DEFAULT_SCHEDULE_POLICY,
+  ...overrides,
+});
 
 function refusal(raw: string): InvalidFeedUrlError {
   try {
@@ -177,9 +184,14 @@ describe('afterFetch', () => {
     it.each<[string, Feed, FetchOutcome, FetchChanges]>([
       ['a new etag', aFeed().withEtag('"v1"').build(), { kind: 'notModified', etag: '"v2"' }, {}],
       ['errors to clear', aFeed().withErrors(2).build(), { kind: 'notModified' }, {}],
-      ['a permanent move', aFeed().build(), { kind: 'notModified', movedTo: 'https://b.example/f' }, {}],
+      ['a permanent move to remember', aFeed().build(), { kind: 'notModified', movedTo: 'https://b.example/f' }, {}],
       ['new recent articles', aFeed().build(), { kind: 'fetched' }, { seen: 'bbbbbbbbbbbb' }],
-      ['a crawl interval to keep', aFeed().build(), { kind: 'notModified' }, { intervalSeconds: 3600 }],
+      [
+        'a crawl interval to keep',
+        aFeed().build(),
+        { kind: 'notModified' },
+        { policy: policyWith({ minIntervalSeconds: 3600 }) },
+      ],
       ['a failure', aFeed().build(), { kind: 'failed', code: 'timeout', message: 'slow' }, {}],
       ['a 410', aFeed().build(), { kind: 'gone' }, {}],
     ])('writes when there is %s', (_what, feed, outcome, changes) => {
@@ -235,9 +247,12 @@ describe('afterFetch', () => {
       expect(next.status).toBe('active');
     });
 
-    it('follows a permanent move to the new URL and keeps the feed id', () => {
+    it('follows a permanent move to the new URL once confirmed, and keeps the feed id', () => {
       // Prepare
-      const feed = aFeed('https://old.example.com/feed.xml').build();
+      const feed = {
+        ...aFeed('https://old.example.com/feed.xml').build(),
+        redirect: { to: 'https://new.example.com/feed.xml', since: at(0).toISOString() },
+      };
 
       // Act
       const next = applied(feed, { kind: 'fetched', movedTo: 'https://new.example.com/feed.xml' });
@@ -249,7 +264,7 @@ describe('afterFetch', () => {
 
     it('is due again after the crawl interval when one is set', () => {
       const feed = aFeed().build();
-      const next = applied(feed, { kind: 'fetched' }, { intervalSeconds: 900 });
+      const next = applied(feed, { kind: 'fetched' }, { policy: policyWith({ minIntervalSeconds: 900 }) });
       expect(next.nextFetchAt).toBe(new Date(now.getTime() + 900_000).toISOString());
       expect(isDue(next, now)).toBe(false);
     });
@@ -286,8 +301,11 @@ describe('afterFetch', () => {
       expect(next.lastError).toBeUndefined();
     });
 
-    it('follows a permanent move', () => {
-      const feed = aFeed('https://old.example.com/feed.xml').build();
+    it('follows a confirmed permanent move', () => {
+      const feed = {
+        ...aFeed('https://old.example.com/feed.xml').build(),
+        redirect: { to: 'https://new.example.com/feed.xml', since: at(0).toISOString() },
+      };
       const next = applied(feed, { kind: 'notModified', movedTo: 'https://new.example.com/feed.xml' });
       expect(next.url).toBe('https://new.example.com/feed.xml');
       expect(next.id).toBe(feed.id);
@@ -321,7 +339,10 @@ describe('afterFetch', () => {
       expect(next).toMatchObject({
         errorCount: 1,
         lastError: { code: 'timeout', message: 'timed out after 10 s', at: now.toISOString() },
-        nextFetchAt: new Date(now.getTime() + 60_000).toISOString(),
+        failingSince: now.toISOString(),
+        nextFetchAt: new Date(
+          now.getTime() + retryDelaySeconds(feed.id, 1, undefined, DEFAULT_SCHEDULE_POLICY) * 1000,
+        ).toISOString(),
         lastFetchedAt: now.toISOString(),
         etag: '"v1"',
         status: 'active',
@@ -338,7 +359,12 @@ describe('afterFetch', () => {
 
       // Assess
       expect(next.errorCount).toBe(4);
-      expect(next.nextFetchAt).toBe(new Date(now.getTime() + backoffSeconds(4) * 1000).toISOString());
+      expect(next.nextFetchAt).toBe(
+        new Date(
+          now.getTime() + retryDelaySeconds(feed.id, 4, undefined, DEFAULT_SCHEDULE_POLICY) * 1000,
+        ).toISOString(),
+      );
+      expect(Date.parse(next.nextFetchAt) - now.getTime()).toBeGreaterThan(backoffSeconds(3) * 1000);
     });
 
     it('honours a Retry-After longer than its own back-off', () => {
@@ -350,8 +376,147 @@ describe('afterFetch', () => {
     it('keeps its own back-off when Retry-After asks for less', () => {
       const feed = aFeed().withErrors(2).build();
       const next = applied(feed, { kind: 'failed', code: 'rate_limited', message: '429', retryAfterSeconds: 5 });
-      expect(next.nextFetchAt).toBe(new Date(now.getTime() + backoffSeconds(3) * 1000).toISOString());
+      expect(next.nextFetchAt).toBe(
+        new Date(
+          now.getTime() + retryDelaySeconds(feed.id, 3, undefined, DEFAULT_SCHEDULE_POLICY) * 1000,
+        ).toISOString(),
+      );
+      expect(Date.parse(next.nextFetchAt) - now.getTime()).toBeGreaterThan(5_000);
     });
+  });
+});
+
+describe('afterFetch, healing', () => {
+  const now = at(600);
+  const OLD = 'https://old.example.com/feed.xml';
+  const NEW = 'https://new.example.com/feed.xml';
+  const applied = (feed: Feed, outcome: FetchOutcome, changes: FetchChanges = {}): Feed => {
+    const { lastError: _replaced, failingSince: _since, redirect: _redirect, ...rest } = feed;
+    return { ...rest, ...afterFetch(feed, outcome, now, changes).update };
+  };
+
+  describe('a permanent redirect', () => {
+    it('is remembered on its first sighting, and the feed stays where it is', () => {
+      const feed = aFeed(OLD).build();
+
+      const next = applied(feed, { kind: 'fetched', movedTo: NEW });
+
+      expect(next.url).toBe(OLD);
+      expect(next.redirect).toEqual({ to: NEW, since: now.toISOString() });
+    });
+
+    it('moves the feed when the next fetch is moved to the same URL, keeping its id', () => {
+      const once = applied(aFeed(OLD).build(), { kind: 'fetched', movedTo: NEW });
+
+      const twice = applied(once, { kind: 'notModified', movedTo: NEW });
+
+      expect(twice.url).toBe(NEW);
+      expect(twice.id).toBe(once.id);
+      expect(twice.redirect).toBeUndefined();
+    });
+
+    it('is forgotten when the next fetch is not moved (a temporary redirect moves nothing)', () => {
+      const once = applied(aFeed(OLD).build(), { kind: 'fetched', movedTo: NEW });
+
+      const next = applied(once, { kind: 'fetched' });
+
+      expect(next.url).toBe(OLD);
+      expect(next.redirect).toBeUndefined();
+    });
+
+    it('starts over when the next fetch is moved somewhere else', () => {
+      const once = applied(aFeed(OLD).build(), { kind: 'fetched', movedTo: NEW });
+
+      const next = applied(once, { kind: 'fetched', movedTo: 'https://third.example.com/feed.xml' });
+
+      expect(next.url).toBe(OLD);
+      expect(next.redirect?.to).toBe('https://third.example.com/feed.xml');
+    });
+
+    it('is kept, with the reason, when the move is refused; and the same answer then writes nothing', () => {
+      const once = applied(aFeed(OLD).build(), { kind: 'fetched', movedTo: NEW });
+
+      const refused = applied(once, { kind: 'fetched', movedTo: NEW }, { moveRefused: 'another feed has it' });
+      const again = afterFetch(refused, { kind: 'notModified', movedTo: NEW }, now);
+
+      expect(refused.url).toBe(OLD);
+      expect(refused.redirect).toEqual({ to: NEW, since: now.toISOString(), refused: 'another feed has it' });
+      expect(again.changed).toBe(false);
+      expect(again.update.url).toBe(OLD);
+    });
+
+    it('survives a failure in between', () => {
+      const once = applied(aFeed(OLD).build(), { kind: 'fetched', movedTo: NEW });
+
+      const failed = applied(once, { kind: 'failed', code: 'timeout', message: 'slow' });
+
+      expect(failed.redirect).toEqual(once.redirect);
+    });
+  });
+
+  describe('a streak of failures', () => {
+    it('starts when the first failure comes and is kept by the next ones', () => {
+      const first = applied(aFeed().build(), { kind: 'failed', code: 'http_error', message: 'HTTP 500' });
+      const later = {
+        ...first,
+        ...afterFetch(first, { kind: 'failed', code: 'timeout', message: 'slow' }, at(9999)).update,
+      };
+
+      expect(first.failingSince).toBe(now.toISOString());
+      expect(later.failingSince).toBe(now.toISOString());
+      expect(later.errorCount).toBe(2);
+      expect(later.lastError).toMatchObject({ code: 'timeout', message: 'slow' });
+    });
+
+    it('ends with the first success', () => {
+      const failing = applied(aFeed().build(), { kind: 'failed', code: 'http_error', message: 'HTTP 500' });
+
+      const healed = afterFetch(failing, { kind: 'notModified' }, now);
+
+      expect(healed.changed).toBe(true);
+      expect(healed.update.failingSince).toBeUndefined();
+      expect(healed.update.lastError).toBeUndefined();
+    });
+
+    it('backs off no longer than the policy allows, however long it lasts', () => {
+      const feed = aFeed().withErrors(50).build();
+      const next = applied(
+        feed,
+        { kind: 'failed', code: 'timeout', message: 'slow' },
+        {
+          policy: policyWith({ maxBackoffSeconds: 3600 }),
+        },
+      );
+      expect(Date.parse(next.nextFetchAt) - now.getTime()).toBeLessThanOrEqual(3_600_000);
+      expect(next.status).toBe('active');
+    });
+  });
+
+  describe('the schedule the publisher declares', () => {
+    it('is taken from a 200 and kept through 304s, which schedule by it too', () => {
+      const policy = policyWith({ hintFloorSeconds: 900 });
+      const fetched = applied(aFeed().build(), { kind: 'fetched', publisherSchedule: { ttlMinutes: 60 } }, { policy });
+
+      const unchanged = afterFetch(fetched, { kind: 'notModified' }, at(5000), { policy });
+
+      expect(fetched.publisherSchedule).toEqual({ ttlMinutes: 60 });
+      expect(fetched.nextFetchAt).toBe(new Date(now.getTime() + 3_600_000).toISOString());
+      expect(unchanged.update.publisherSchedule).toEqual({ ttlMinutes: 60 });
+      expect(unchanged.update.nextFetchAt).toBe(at(5000 + 3600).toISOString());
+    });
+
+    it('is dropped when a later document no longer declares it', () => {
+      const feed = { ...aFeed().build(), publisherSchedule: { ttlMinutes: 60 } };
+      const next = afterFetch(feed, { kind: 'fetched' }, now);
+      expect(next.update.publisherSchedule).toBeUndefined();
+      expect(next.changed).toBe(true);
+    });
+  });
+
+  it('records why a feed is gone', () => {
+    const next = applied(aFeed().build(), { kind: 'gone', message: 'https://example.com/feed.xml is gone' });
+    expect(next.status).toBe('gone');
+    expect(next.lastError).toMatchObject({ code: 'gone', message: 'https://example.com/feed.xml is gone' });
   });
 });
 

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
-import type { FetchRequest, FetchResult } from '../../../src/application/ports/feed-fetcher.port.js';
+import type { FetchFailure, FetchRequest, FetchResult } from '../../../src/application/ports/feed-fetcher.port.js';
 import type { FeedParser } from '../../../src/application/ports/feed-parser.port.js';
 import { Container } from 'inversify';
 import { HttpFeedFetcher } from '../../../src/adapters/http/http-feed-fetcher.js';
@@ -53,7 +53,7 @@ async function timed(fetching: Promise<FetchResult>): Promise<{ result: FetchRes
   return { result, elapsedMs: Date.now() - started };
 }
 
-function failure(result: FetchResult): { code: string; status?: number; retryAfterSeconds?: number } {
+function failure(result: FetchResult): FetchFailure {
   if (result.kind !== 'failed') throw new Error(`expected a failure, got ${JSON.stringify(result)}`);
   return result.error;
 }
@@ -346,6 +346,7 @@ describe('HttpFeedFetcher', () => {
         message: expect.any(String),
         status: 429,
         retryAfterSeconds: 120,
+        hostWide: true,
       });
     });
 
@@ -376,6 +377,40 @@ describe('HttpFeedFetcher', () => {
       expect(limitedError).toMatchObject({ code: 'rate_limited', status: 429 });
       expect(limitedError).not.toHaveProperty('retryAfterSeconds');
       expect(failure(await fetcher().fetch({ url: down }))).toMatchObject({ code: 'http_error', status: 503 });
+    });
+
+    it('says a 429 or a 503 concerns the whole host, and another error status only its feed', async () => {
+      const limited = route('/limited', (_req, res) => res.writeHead(429).end());
+      const down = route('/down', (_req, res) => res.writeHead(503).end());
+      const missing = route('/missing', (_req, res) => res.writeHead(404).end());
+
+      expect(failure(await fetcher().fetch({ url: limited })).hostWide).toBe(true);
+      expect(failure(await fetcher().fetch({ url: down })).hostWide).toBe(true);
+      expect(failure(await fetcher().fetch({ url: missing })).hostWide).toBeUndefined();
+    });
+
+    it('says a refused connection concerns the whole host', async () => {
+      const closed = route('/closed', (req) => req.socket.destroy());
+
+      const error = failure(await fetcher().fetch({ url: closed }));
+
+      expect(error).toMatchObject({ code: 'connect_error', hostWide: true });
+    });
+
+    it.each<[string, Record<string, string>, number | undefined]>([
+      ['Cache-Control max-age', { 'cache-control': 'public, max-age=3600' }, 3600],
+      ['Cache-Control s-maxage over max-age', { 'cache-control': 'max-age=60, s-maxage=1800' }, 1800],
+      ['Cache-Control no-cache', { 'cache-control': 'no-cache, max-age=3600' }, 0],
+      ['Expires less Date', { date: 'Mon, 05 Jan 2026 10:00:00 GMT', expires: 'Mon, 05 Jan 2026 12:00:00 GMT' }, 7200],
+      ['an unreadable Expires (already expired)', { expires: '0' }, 0],
+      ['nothing', {}, undefined],
+    ])('reports how long the answer stays fresh by %s', async (_what, headers, expected) => {
+      const url = route('/fresh.xml', feed(rss('Fresh', 'one'), headers));
+
+      const result = await fetcher().fetch({ url });
+
+      expect(result.kind).toBe('fetched');
+      expect(result.kind !== 'failed' ? result.freshForSeconds : 'failed').toBe(expected);
     });
 
     it('reports 410 as gone', async () => {

@@ -98,6 +98,27 @@ describe('RssParserFeedSource', () => {
     expect(parsed.items[0]?.authors).toEqual([author]);
   });
 
+  it('reads the schedule an RSS 2.0 channel declares: ttl, skipHours and skipDays', () => {
+    // Prepare
+    const xml = rss2(
+      '<item><title>a</title></item>',
+      `<ttl>60</ttl>
+       <skipHours><hour>23</hour><hour>0</hour><hour>24</hour><hour>nine</hour><hour>1</hour></skipHours>
+       <skipDays><day>Saturday</day><day>sunday</day><day>Caturday</day></skipDays>`,
+    );
+
+    // Act
+    const parsed = source.parse(xml);
+
+    // Assess
+    expect(parsed.schedule).toEqual({ ttlMinutes: 60, skipHours: [0, 1, 23], skipDays: [0, 6] });
+  });
+
+  it('declares no schedule for a channel without ttl and skips, or with unreadable ones', () => {
+    expect(source.parse(rss2('<item><title>a</title></item>')).schedule).toBeUndefined();
+    expect(source.parse(rss2('', '<ttl>soon</ttl><skipHours/>')).schedule).toBeUndefined();
+  });
+
   it('falls back to dc:creator, dc:date and dc:subject', () => {
     // Prepare
     const xml = rss2(

@@ -52,13 +52,9 @@ export async function feedsCommand(args: readonly string[], output: Output): Pro
         return list;
       });
       output.result({ feeds: feeds.map(describeFeed), count: feeds.length }, (r) =>
-        [
-          ...r.feeds.map(
-            (f) =>
-              `${f.url}${f.title ? `  ${f.title}` : ''}${f.status !== 'active' ? `  [${f.status}]` : ''}${f.lastError ? `  [${f.lastError.code}]` : ''}`,
-          ),
-          `${r.count} feed(s)`,
-        ].join('\n'),
+        [...r.feeds.map((f) => `${f.url}${f.title ? `  ${f.title}` : ''}${feedNotes(f)}`), `${r.count} feed(s)`].join(
+          '\n',
+        ),
       );
       return;
     }
@@ -108,6 +104,19 @@ async function readOpml(file: string): Promise<{ url: string; title?: string }[]
   }
 }
 
+/** What a line of `feeds list` says besides URL and title: gone, failing since when and why, moving. */
+function feedNotes(f: ReturnType<typeof describeFeed>): string {
+  const notes: string[] = [];
+  if (f.status !== 'active') notes.push(f.lastError ? `${f.status}: ${f.lastError.message}` : f.status);
+  else if (f.lastError) {
+    const since = f.failingSince ? ` since ${f.failingSince}` : '';
+    notes.push(`failing${since}, ${f.errorCount} time(s): ${f.lastError.code}: ${f.lastError.message}`);
+  }
+  if (f.redirect?.refused) notes.push(`not moved to ${f.redirect.to}: ${f.redirect.refused}`);
+  else if (f.redirect) notes.push(`moved permanently to ${f.redirect.to} (once; moves when confirmed)`);
+  return notes.map((note) => `  [${note}]`).join('');
+}
+
 /** A feed as commands show it. */
 export function describeFeed(feed: Feed) {
   return {
@@ -121,5 +130,7 @@ export function describeFeed(feed: Feed) {
     nextFetchAt: feed.nextFetchAt,
     errorCount: feed.errorCount,
     ...(feed.lastError ? { lastError: feed.lastError } : {}),
+    ...(feed.failingSince ? { failingSince: feed.failingSince } : {}),
+    ...(feed.redirect ? { redirect: feed.redirect } : {}),
   };
 }
