@@ -231,6 +231,25 @@ export function fetchableOf(feed: Feed): FetchableFeed {
   };
 }
 
+/**
+ * What a fetch of the feed in run `runId` needs. A feed this run has already committed (a page scanned twice
+ * after a crash, a resume) carries the version that commit started from and `committed`: its fetch is not made
+ * again, and the commit's announcement is replayed, whichever copy of the work gets there first.
+ */
+export function fetchableIn(runId: string, feed: Feed): FetchableFeed {
+  const work = fetchableOf(feed);
+  return feed.lastCommit?.runId === runId ? { ...work, version: feed.lastCommit.fromVersion, committed: true } : work;
+}
+
+/**
+ * Whether run `runId` fetches the feed: an active feed that is due (or any active feed when forced), and always
+ * one the run has already committed, so that a page scanned again cuts its work the same way.
+ */
+export function isDueIn(runId: string, feed: Feed, now: Date, force: boolean): boolean {
+  if (feed.status !== 'active') return feed.lastCommit?.runId === runId;
+  return force || isDue(feed, now) || feed.lastCommit?.runId === runId;
+}
+
 /** The state a fetch commits: every attribute a fetch may change; `lastError` absent means cleared. */
 export interface FeedUpdate {
   readonly url: string;

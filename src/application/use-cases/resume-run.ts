@@ -1,7 +1,7 @@
 import { inject, injectable } from 'inversify';
 import { decodeCursor } from '../../domain/cursor.js';
 import { EMPTY_FETCH_TALLY } from '../../domain/crawl-run.js';
-import { fetchableOf, type FetchableFeed } from '../../domain/feed.js';
+import { fetchableIn, type FetchableFeed } from '../../domain/feed.js';
 import { mapBounded } from '../bounded.js';
 import type { PageRecord } from '../page-relay.js';
 import type { ArticleStore } from '../ports/article-store.port.js';
@@ -159,10 +159,7 @@ export class ResumeRun {
       if (!lost.has(Math.floor(index / per))) return PLACEHOLDER;
       const feed = await this.feeds.get(id);
       if (!feed) return PLACEHOLDER;
-      const work = fetchableOf(feed);
-      return feed.lastCommit?.runId === runId
-        ? { ...work, version: feed.lastCommit.fromVersion, committed: true }
-        : work;
+      return fetchableIn(runId, feed);
     });
     return { list };
   }

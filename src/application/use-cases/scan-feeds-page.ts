@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import { fetchableOf, isDue, type Feed } from '../../domain/feed.js';
+import { fetchableIn, isDueIn, type Feed } from '../../domain/feed.js';
 import { PageRelay, type RelayStepResult } from '../page-relay.js';
 import { feedScanSteps } from '../step-ids.js';
 import type { Clock } from '../ports/clock.port.js';
@@ -33,9 +33,15 @@ export class ScanFeedsPage {
         read: (after, limit) => this.feeds.readPage(after, limit, { segment, segments }),
         dispatchPage: async (feeds) => {
           const now = this.clock.now();
-          const due = feeds.filter((feed) => feed.status === 'active' && (force || isDue(feed, now)));
+          const due = feeds.filter((feed) => isDueIn(runId, feed, now, force));
           if (due.length > 0) {
-            await this.work.dispatch(fetchMessagesOf(message, due.map(fetchableOf), this.settings.feedsPerMessage));
+            await this.work.dispatch(
+              fetchMessagesOf(
+                message,
+                due.map((feed) => fetchableIn(runId, feed)),
+                this.settings.feedsPerMessage,
+              ),
+            );
           }
           // The page's record names its due feeds in order: a resume rebuilds exactly the batches that were lost.
           return {

@@ -282,7 +282,8 @@ describe('the page relay, when invocations also die between their work and marki
           });
         },
       ),
-      { numRuns: 30 },
+      // This seed kills a feed-scan page after it dispatched, and the fetch its first copy sent after its commit.
+      { numRuns: 30, seed: -715360956 },
     );
   });
 });
