@@ -165,11 +165,9 @@ async function deliverInAnyOrder(
     if (steps > 10_000) throw new Error('the relay did not come to an end');
     const move: Move = moves[steps] ?? { pick: 0, keep: false };
     const first = pool.splice(move.pick % pool.length, 1)[0]!;
-    // Not modelled: a feed-scan page dying after it dispatched. Its retry reads the feeds as they are by then and
-    // sends a fetch message under the same batch (step) id with newer validators; if the first fetch of that batch
-    // committed and then died too, the second takes the step, gets a 304 and records nothing new, so the run
-    // counts those articles as not new (and announces nothing should the first have died before announcing).
-    if (move.crash && first.queue !== 'scan-feeds') {
+    // A feed-scan page that dies after it dispatched is read again: a feed its first fetch committed is sent as
+    // that commit's replay (`fetchableIn`), whichever copy of the fetch gets there first.
+    if (move.crash) {
       death.dying = true;
       await invoke(first).finally(() => (death.dying = false));
       pool.push(first);
