@@ -29,6 +29,14 @@ export const relayEntry = (handler: RelayHandler): string => join(LAMBDA_ENTRIES
  */
 export const RUNTIME_PROVIDED_MODULES: readonly string[] = ['@aws-sdk/*'];
 
+/**
+ * Modules bundled as a stand-in: xml2js (under rss-parser) requires xmlbuilder for writing XML, which feedrelay
+ * never does (`infra/stubs/xmlbuilder-unused.cjs`).
+ */
+const STAND_INS: Readonly<Record<string, string>> = {
+  xmlbuilder: join(PROJECT_ROOT, 'infra', 'stubs', 'xmlbuilder-unused.cjs'),
+};
+
 /** Lets the CommonJS dependencies bundled into the ES module `require` Node's built-ins. */
 const CREATE_REQUIRE_BANNER =
   "import { createRequire as __feedrelayCreateRequire } from 'node:module'; const require = __feedrelayCreateRequire(import.meta.url);";
@@ -50,6 +58,7 @@ export function relayBundling(): BundlingOptions {
     externalModules: [...RUNTIME_PROVIDED_MODULES],
     tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
     define: { 'process.env.FEEDRELAY_VERSION': JSON.stringify(packageVersion()) },
+    esbuildArgs: Object.fromEntries(Object.entries(STAND_INS).map(([name, path]) => [`--alias:${name}`, path])),
   };
 }
 
@@ -79,6 +88,11 @@ export function esbuildOptionsOf(handler: RelayHandler, bundling: BundlingOption
     external: [...(bundling.externalModules ?? [])],
     tsconfig: bundling.tsconfig,
     define: bundling.define,
+    alias: Object.fromEntries(
+      Object.entries(bundling.esbuildArgs ?? {}).flatMap(([flag, value]) =>
+        flag.startsWith('--alias:') && typeof value === 'string' ? [[flag.slice('--alias:'.length), value]] : [],
+      ),
+    ),
   };
 }
 
