@@ -23,6 +23,21 @@ export const RELAY_SETTINGS_ENV = {
   subscribersPerShard: 'FEEDRELAY_SUBSCRIBERS_PER_SHARD',
 } as const satisfies Record<keyof RelaySettings, string>;
 
+/**
+ * Where a Lambda's defaults differ from the embedded stack's (`DEFAULT_RELAY_SETTINGS`): an invocation of the
+ * fetch function takes a batch of 40 messages (`QUEUES`), 1,000 feeds, and fetches 200 of them at a time,
+ * five rounds of at most the fetch time-out (10 s) within its 60 s; at most 200 bodies of up to 5 MiB, 1,000
+ * MiB, held at once in its 2,048 MB. The embedded stack runs every invocation in one process, under 32.
+ */
+export const LAMBDA_RELAY_DEFAULTS: Partial<RelaySettings> = {
+  fetchConcurrency: 200,
+};
+
+/** The relay settings a Lambda runs under: its defaults (`LAMBDA_RELAY_DEFAULTS`), then `overrides`, validated. */
+export function lambdaRelaySettings(overrides: Partial<RelaySettings> = {}): RelaySettings {
+  return relaySettings({ ...LAMBDA_RELAY_DEFAULTS, ...overrides });
+}
+
 /** The relay settings the environment sets (each checked as a whole number); the rest keep their defaults. */
 export function relaySettingsFromEnv(env: NodeJS.ProcessEnv): Partial<Record<keyof RelaySettings, number>> {
   const overrides: Partial<Record<keyof RelaySettings, number>> = {};
@@ -57,7 +72,7 @@ export function readLambdaSettings(env: NodeJS.ProcessEnv): LambdaSettings {
   const overrides = relaySettingsFromEnv(env);
   let relay: RelaySettings;
   try {
-    relay = relaySettings(overrides);
+    relay = lambdaRelaySettings(overrides);
   } catch (cause) {
     throw new ConfigurationError(`relay settings from the environment: ${(cause as Error).message}`, { cause });
   }
