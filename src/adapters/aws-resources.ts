@@ -133,7 +133,8 @@ const queue = (
 export const QUEUES = {
   scanFeeds: queue('scan-feeds', 'scan-feeds', { timeout: 60, batchSize: 1, maxConcurrency: 100, recursive: true }),
   fetchFeed: queue('fetch-feed', 'fetch-feed', {
-    timeout: 60,
+    // Five rounds of `fetchConcurrency` fetches of at most 10 s each, and the commits.
+    timeout: 90,
     batchSize: 40,
     batchingWindow: 1,
     maxConcurrency: 800,
@@ -148,11 +149,13 @@ export const QUEUES = {
     recursive: true,
   }),
   deliver: queue('deliver', 'deliver', {
-    timeout: 60,
-    batchSize: 20,
+    // Ten rounds of `deliveryConcurrency` POSTs of at most 10 s each (see `LAMBDA_RELAY_DEFAULTS`).
+    timeout: 120,
+    batchSize: 32,
     batchingWindow: 1,
     maxConcurrency: 800,
-    memoryMb: 1024,
+    // One full vCPU: 8,000 signed POSTs an invocation, 800 at a time, most of them a TLS handshake.
+    memoryMb: 1769,
     recursive: true,
   }),
 } as const satisfies Record<string, QueueDefinition>;
