@@ -52,7 +52,7 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
 ];
 
 export interface ModelOptions {
-  /** Account concurrency (also each event source's maximum concurrency). */
+  /** Account concurrency (each event source is also held to its own maximum concurrency, from `QUEUES`). */
   readonly concurrency: number;
   readonly seed: number;
   /** Simulate at most this many items; a larger scenario is simulated at this size and extrapolated. */
