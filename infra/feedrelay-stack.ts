@@ -11,17 +11,13 @@ import { RelayQueue } from './constructs/relay-queue.js';
 export const DEFAULT_CRAWL_RATE = Duration.minutes(15);
 
 /**
- * Concurrent invocations per consumer, sized for ten million feeds in five minutes and a discovery to 12.5
- * million subscribers in two within an account's 1,000 (the arithmetic is in the README, "Sized for scale"):
- * the fetches take most; each relay chain (a scan segment, a subscriber shard) needs one at a time.
+ * Concurrent invocations per consumer, as `QUEUES` sizes them (the arithmetic is in the README, "Sized for
+ * scale"): the fetches and deliveries take most of an account's 1,000; each relay chain (a scan segment, a
+ * subscriber shard) needs one at a time.
  */
-export const DEFAULT_MAX_CONCURRENCY: Readonly<Record<QueueKey, number>> = {
-  scanFeeds: 100,
-  fetchFeed: 800,
-  startFanOut: 20,
-  scanSubscribers: 150,
-  deliver: 500,
-};
+export const DEFAULT_MAX_CONCURRENCY: Readonly<Record<QueueKey, number>> = Object.fromEntries(
+  (Object.keys(QUEUES) as QueueKey[]).map((key) => [key, QUEUES[key].maxConcurrency]),
+) as Record<QueueKey, number>;
 
 export interface FeedRelayStackProps extends StackProps {
   /** How often the schedule starts a crawl run. Default 15 minutes. */
@@ -83,8 +79,6 @@ export class FeedRelayStack extends Stack {
       description: 'Fetches a batch of feeds, stores their new articles and publishes the discoveries',
       consumes: queues.fetchFeed,
       maxConcurrency: maxConcurrency.fetchFeed,
-      // Parsing a feed of up to 5 MiB.
-      memorySize: 1024,
       ...code,
     })
       .bindTable(feeds, 'read-write')

@@ -7,7 +7,12 @@ interface Message {
   readonly id: number;
   readonly body: string;
   receives: number;
+  /** Virtual time at which it last became visible. */
+  visibleAt: number;
 }
+
+/** Lambda's limit on one invocation's payload (synchronous invocation): an event source's batch stays within it. */
+const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 /** A first-in first-out list with O(1) shift. */
 class Deque<T> {
@@ -20,6 +25,10 @@ class Deque<T> {
 
   push(item: T): void {
     this.items.push(item);
+  }
+
+  peek(): T | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
   }
 
   shift(): T | undefined {
@@ -46,12 +55,18 @@ export const STANDARD_POLLERS: PollerScaling = {
   rampPerMinute: LIMITS.pollerRampPerMinute,
 };
 
-/** One queue, its event source mapping and the function behind it. */
+/**
+ * One invocation's handler, given the execution environment it runs in (numbered per function from 1): what
+ * one environment keeps between invocations (its container, e.g. the bound on its fetches) is that
+ * environment's own.
+ */
+export type EnvironmentHandler = (event: Parameters<SqsHandler>[0], environment: number) => ReturnType<SqsHandler>;
+
+/** One queue, its event source mapping and the function behind it, as `QUEUES` defines them. */
 export interface FunctionSpec {
   readonly key: string;
   readonly queue: QueueDefinition;
-  readonly handler: SqsHandler;
-  readonly memoryMb: number;
+  readonly handler: EnvironmentHandler;
 }
 
 interface FunctionState {
@@ -60,7 +75,8 @@ interface FunctionState {
   /** When messages first waited here: the poller ramp counts from then. */
   rampStart?: number;
   running: number;
-  idleEnvironments: number;
+  /** Warm environments waiting for an invocation, by number. */
+  idleEnvironments: number[];
   environments: number;
   /** Environments still allowed to start in the current 10 s window. */
   scaleTokens: number;
@@ -88,9 +104,10 @@ export interface FunctionStats {
 }
 
 /**
- * SQS queues and their Lambda event sources on the virtual clock: batches of up to the queue's batch size,
- * pollers that start at 5 concurrent batches and add about 300 a minute while messages wait, each function
- * adding at most 1,000 environments per 10 s, all under one account concurrency. A record the handler
+ * SQS queues and their Lambda event sources on the virtual clock, as `QUEUES` deploys them: batches of up to
+ * the queue's batch size and 6 MB (filled for up to its batching window), pollers that start at 5 concurrent
+ * batches and add about 300 a minute while messages wait, up to the event source's maximum concurrency, each
+ * function adding at most 1,000 environments per 10 s, all under one account concurrency. A record the handler
  * reports as failed comes back after the visibility time-out; after `maxReceiveCount` receives it goes to
  * the dead-letter queue.
  */
@@ -101,6 +118,8 @@ export class LambdaPlatform {
   private pumpPending = false;
   private rampTimerPending = false;
   private scaleTimerPending = false;
+  /** When the pump is due again for a batch waiting out its batching window (Infinity: not due). */
+  private windowTimerAt = Infinity;
   peakRunning = 0;
   /** Virtual time at which the last invocation ended. */
   lastInvocationEnd = 0;
@@ -120,7 +139,7 @@ export class LambdaPlatform {
         spec,
         visible: new Deque(),
         running: 0,
-        idleEnvironments: 0,
+        idleEnvironments: [],
         environments: 0,
         scaleTokens: LIMITS.lambdaScaleStep,
         scaleWindowStart: 0,
@@ -146,7 +165,7 @@ export class LambdaPlatform {
     let gbSeconds = 0;
     for (const fn of this.functions.values()) {
       invocations += fn.invocations;
-      gbSeconds += fn.gbSeconds + (fn.spec.memoryMb / 1024) * ((fn.running * this.time.now - fn.beganSum) / 1000);
+      gbSeconds += fn.gbSeconds + (fn.spec.queue.memoryMb / 1024) * ((fn.running * this.time.now - fn.beganSum) / 1000);
     }
     return { invocations, gbSeconds };
   }
@@ -156,7 +175,7 @@ export class LambdaPlatform {
     const fn = this.functions.get(queueName);
     if (!fn) throw new Error(`the scale model has no queue "${queueName}"`);
     fn.sent++;
-    const message: Message = { id: this.nextId++, body, receives: 0 };
+    const message: Message = { id: this.nextId++, body, receives: 0, visibleAt: 0 };
     if (delaySeconds > 0) this.time.after(delaySeconds * 1000, () => this.makeVisible(fn, message));
     else this.makeVisible(fn, message);
   }
@@ -182,6 +201,7 @@ export class LambdaPlatform {
   }
 
   private makeVisible(fn: FunctionState, message: Message): void {
+    message.visibleAt = this.time.now;
     fn.visible.push(message);
     fn.rampStart ??= this.time.now;
     this.schedulePump();
@@ -196,11 +216,17 @@ export class LambdaPlatform {
     });
   }
 
-  /** The event sources poll: every queue with visible messages gets invocations while the limits allow. */
+  /**
+   * The event sources poll: every queue with visible messages gets invocations while the limits allow (the
+   * poller ramp, the event source's maximum concurrency, the account's concurrency, the function's scaling).
+   * A batch holds up to the batch size and 6 MB; with a batching window, a partial batch waits until the
+   * oldest of its messages has waited the window.
+   */
   private pump(): void {
     const now = this.time.now;
     let rampBound = false;
     let scaleBound = false;
+    let windowEnds = Infinity;
     for (const fn of this.functions.values()) {
       if (now - fn.scaleWindowStart >= LIMITS.lambdaScaleWindowMs) {
         fn.scaleWindowStart = now - ((now - fn.scaleWindowStart) % LIMITS.lambdaScaleWindowMs);
@@ -208,27 +234,47 @@ export class LambdaPlatform {
       }
       const pollers =
         this.pollers.atStart + Math.floor(((now - (fn.rampStart ?? now)) / 60_000) * this.pollers.rampPerMinute);
-      const allowed = Math.min(this.accountConcurrency, pollers);
+      const ceiling = Math.min(this.accountConcurrency, fn.spec.queue.maxConcurrency);
+      const allowed = Math.min(ceiling, pollers);
+      const windowMs = fn.spec.queue.maxBatchingWindowSeconds * 1000;
       while (fn.visible.length > 0 && this.running < this.accountConcurrency) {
         if (fn.running >= allowed) {
-          if (allowed < this.accountConcurrency) rampBound = true;
+          if (allowed < ceiling) rampBound = true;
           break;
         }
+        if (fn.visible.length < fn.spec.queue.batchSize && now < fn.visible.peek()!.visibleAt + windowMs) {
+          windowEnds = Math.min(windowEnds, fn.visible.peek()!.visibleAt + windowMs);
+          break;
+        }
+        let environment: number;
         let cold = false;
-        if (fn.idleEnvironments > 0) fn.idleEnvironments--;
+        if (fn.idleEnvironments.length > 0) environment = fn.idleEnvironments.pop()!;
         else if (fn.scaleTokens > 0) {
           fn.scaleTokens--;
-          fn.environments++;
+          environment = ++fn.environments;
           cold = true;
         } else {
           scaleBound = true;
           break;
         }
         const batch: Message[] = [];
-        while (batch.length < fn.spec.queue.batchSize && fn.visible.length > 0) batch.push(fn.visible.shift()!);
+        let bytes = 0;
+        while (batch.length < fn.spec.queue.batchSize && fn.visible.length > 0) {
+          const size = fn.visible.peek()!.body.length;
+          if (batch.length > 0 && bytes + size > MAX_PAYLOAD_BYTES) break;
+          bytes += size;
+          batch.push(fn.visible.shift()!);
+        }
         this.aws.countSqs('ReceiveMessage');
-        this.invoke(fn, batch, cold);
+        this.invoke(fn, batch, environment, cold);
       }
+    }
+    if (windowEnds < this.windowTimerAt) {
+      this.windowTimerAt = windowEnds;
+      this.time.after(windowEnds - now, () => {
+        this.windowTimerAt = Infinity;
+        this.pump();
+      });
     }
     if (rampBound && !this.rampTimerPending) {
       this.rampTimerPending = true;
@@ -246,7 +292,7 @@ export class LambdaPlatform {
     }
   }
 
-  private invoke(fn: FunctionState, batch: Message[], cold: boolean): void {
+  private invoke(fn: FunctionState, batch: Message[], environment: number, cold: boolean): void {
     fn.running++;
     this.running++;
     fn.peakRunning = Math.max(fn.peakRunning, fn.running);
@@ -264,24 +310,24 @@ export class LambdaPlatform {
         attributes: { ApproximateReceiveCount: String(message.receives) },
       }));
       fn.spec
-        .handler({ Records: records })
+        .handler({ Records: records }, environment)
         .then(
           (response) => new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier)),
           () => new Set(records.map((record) => record.messageId)),
         )
-        .then((failed) => this.finish(fn, batch, failed, began));
+        .then((failed) => this.finish(fn, batch, failed, began, environment));
     });
   }
 
-  private finish(fn: FunctionState, batch: Message[], failed: Set<string>, began: number): void {
+  private finish(fn: FunctionState, batch: Message[], failed: Set<string>, began: number, environment: number): void {
     const now = this.time.now;
     // Billed: the handler and, on a cold start, the init phase.
     const billedMs = Math.max(1, now - began - LIMITS.invokeOverheadMs);
-    fn.gbSeconds += (fn.spec.memoryMb / 1024) * (billedMs / 1000);
+    fn.gbSeconds += (fn.spec.queue.memoryMb / 1024) * (billedMs / 1000);
     fn.beganSum -= began;
     fn.running--;
     this.running--;
-    fn.idleEnvironments++;
+    fn.idleEnvironments.push(environment);
     this.lastInvocationEnd = now;
     if (failed.size < batch.length) this.aws.countSqs('DeleteMessageBatch');
     for (const message of batch) {

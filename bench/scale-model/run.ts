@@ -5,20 +5,24 @@
  *
  *   node --import tsx bench/scale-model/run.ts [--json] [--scenarios crawl-1m,crawl-10m,fanout-12.5m,fanout-50m]
  *        [--concurrency 1000] [--max-simulated 250000] [--seed 1] [--svg docs/scale-model.svg]
- *        [--set name=value,…]   (relay settings, e.g. feedPageSize, feedsPerMessage, scanSegments, subscribersPerShard)
+ *        [--set name=value,…]   (relay settings over the Lambda defaults, e.g. fetchConcurrency, scanSegments)
  *        [--pollers 5,300]      (SQS event source scaling: concurrent batches at start, added a minute)
  *   node --import tsx bench/scale-model/run.ts --from a.json,b.json [--svg …]
  *        (tabulates and charts the results of earlier `--json` runs together, without simulating)
  *
  * The model's assumptions:
- * - Code: `createHandlers` and the application module run unchanged; only the adapters are replaced. CPU time
- *   of the code is not modelled (an invocation lasts as long as its awaited I/O); nothing fails or is
- *   duplicated, so every message is handled once.
+ * - Code: `createHandlers` and the application module run unchanged, under the settings a Lambda reads
+ *   (`lambdaRelaySettings`: the Lambda defaults, then `--set`); only the adapters are replaced. Each execution
+ *   environment composes its own container, as a cold start does, so what an environment bounds for itself
+ *   (`fetchConcurrency`) is bounded per environment. CPU time of the code is not modelled (an invocation lasts
+ *   as long as its awaited I/O), nor file descriptors; nothing fails or is duplicated, so every message is
+ *   handled once.
  * - Lambda: each SQS event source starts with 5 concurrent batches and adds 300 a minute (`--pollers`) while
- *   messages wait, up to the account concurrency (`--concurrency`, also each source's maximum concurrency); a
- *   function adds at most 1,000 environments per 10 s; a cold start costs 300 ms, a poll-to-invoke 20 ms; batch
- *   sizes, visibility time-outs and receive counts come from `QUEUES`. Billing: per request plus GB-s of the
- *   handler and init time at each function's memory (fetch 1 GB, others 512 MB), arm64.
+ *   messages wait, up to its maximum concurrency and the account concurrency (`--concurrency`); a function adds
+ *   at most 1,000 environments per 10 s; a cold start costs 300 ms, a poll-to-invoke 20 ms; a batch holds up to
+ *   the batch size and 6 MB, and a partial batch waits out the batching window. Batch sizes, batching windows,
+ *   maximum concurrency, memory, visibility time-outs and receive counts are those the CDK app deploys
+ *   (`QUEUES`). Billing: per request plus GB-s of the handler and init time at each function's memory, arm64.
  * - SQS: 10 ms a request; SendMessageBatch of ≤ 10 entries, 4 at a time; the event source's ReceiveMessage
  *   and DeleteMessageBatch are counted per batch (empty polls are not).
  * - DynamoDB: 5 ms a request; each port call is the request(s) the DynamoDB adapter sends (a feed commit one

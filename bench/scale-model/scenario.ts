@@ -3,14 +3,15 @@ import { ContainerModule } from 'inversify';
 import { pino } from 'pino';
 import { QUEUES } from '../../src/adapters/aws-resources.js';
 import { SequentialIdGenerator } from '../../src/adapters/memory/fixed-clock.js';
-import { relaySettings, segmentsFor, type RelaySettings } from '../../src/application/settings.js';
+import { segmentsFor, type RelaySettings } from '../../src/application/settings.js';
 import { TOKENS } from '../../src/application/tokens.js';
 import { SummarizeRun } from '../../src/application/use-cases/summarize-run.js';
 import type { CrawlRunSummary } from '../../src/domain/crawl-run.js';
 import { grownShardCount } from '../../src/domain/subscription.js';
 import { applicationModule } from '../../src/entrypoints/container/application.module.js';
 import { compose } from '../../src/entrypoints/container/compose.js';
-import { createHandlers, type SqsHandler } from '../../src/entrypoints/lambda/handlers.js';
+import { createHandlers, type Handlers, type SqsHandler } from '../../src/entrypoints/lambda/handlers.js';
+import { lambdaRelaySettings } from '../../src/entrypoints/lambda/lambda-settings.js';
 import { PRICES, SimulatedAws } from './aws-model.js';
 import { LambdaPlatform, type FunctionStats, type PollerScaling } from './lambda-platform.js';
 import {
@@ -51,11 +52,12 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
 ];
 
 export interface ModelOptions {
-  /** Account concurrency (also each event source's maximum concurrency). */
+  /** Account concurrency (each event source is also held to its own maximum concurrency, from `QUEUES`). */
   readonly concurrency: number;
   readonly seed: number;
   /** Simulate at most this many items; a larger scenario is simulated at this size and extrapolated. */
   readonly maxSimulated: number;
+  /** Relay settings over the deployed ones (`lambdaRelaySettings`: the Lambda defaults). */
   readonly settings?: Partial<RelaySettings>;
   /** The event sources' scaling; default standard mode (5 concurrent batches, +300 a minute). */
   readonly pollers?: PollerScaling;
@@ -109,8 +111,8 @@ export interface ScenarioResult {
   readonly wallSeconds: number;
 }
 
-/** Memory of each function as the CDK app deploys it (the fetch function has 1 GB). */
-const memoryMbOf = (key: string): number => (key.startsWith('fetch') ? 1024 : 512);
+/** Memory of the start-crawl function, which consumes no queue (the CDK app's default). */
+const START_CRAWL_MEMORY_MB = 512;
 
 /**
  * The scan segments S of a crawl of `feeds` feeds and the subscriber shards K of a feed of `subscribers`
@@ -171,7 +173,7 @@ interface Usage {
 export async function runScenario(spec: ScenarioSpec, options: ModelOptions): Promise<ScenarioResult> {
   const wallStart = performance.now();
   const simulated = Math.min(spec.items, options.maxSimulated > 0 ? options.maxSimulated : spec.items);
-  const settings = relaySettings(options.settings);
+  const settings = lambdaRelaySettings(options.settings);
   // S and K of the full scenario. The simulation keeps K (shards follow the feed's full subscriber count, so
   // a smaller simulation keeps the fan-out's full parallelism) but derives S from the simulated table, as
   // start-crawl does from DescribeTable: a smaller simulation keeps the length of each segment's relay.
@@ -264,13 +266,19 @@ async function simulate(kind: ScenarioKind, items: number, shards: number, optio
   );
   const sink = new SyntheticWebhookSink(time, random, { medianMs: 200, p99Ms: 2000 }, delivered);
 
-  // The platform needs the handlers and the dispatcher needs the platform: the handlers are looked up late.
-  const handlerOf: Record<string, SqsHandler> = {};
+  // The platform needs the handlers and the dispatcher needs the platform: the handlers are made late, one
+  // set per execution environment (a cold start composes its own container, as a Lambda does).
+  const environments = new Map<string, Handlers>();
   const specs = Object.entries(QUEUES).map(([key, queue]) => ({
     key,
     queue,
-    memoryMb: memoryMbOf(key),
-    handler: (event: Parameters<SqsHandler>[0]) => handlerOf[key]!(event),
+    handler: (event: Parameters<SqsHandler>[0], environment: number) => {
+      let handlers = environments.get(`${key}/${environment}`);
+      if (!handlers) environments.set(`${key}/${environment}`, (handlers = newEnvironment()));
+      const handler = (handlers as unknown as Record<string, SqsHandler | undefined>)[key];
+      if (!handler) throw new Error(`the handlers have no function for queue ${key}`);
+      return handler(event);
+    },
   }));
   const platform = new LambdaPlatform(time, aws, specs, options.concurrency, options.pollers);
   progress.concurrency = () => platform.concurrency;
@@ -285,7 +293,7 @@ async function simulate(kind: ScenarioKind, items: number, shards: number, optio
         sqsRequests: aws.meter.total('sqs'),
         // The start-crawl invocation: one request and about 50 ms.
         lambdaInvocations: lambda.invocations + 1,
-        gbSeconds: lambda.gbSeconds + (memoryMbOf('startCrawl') / 1024) * 0.05,
+        gbSeconds: lambda.gbSeconds + (START_CRAWL_MEMORY_MB / 1024) * 0.05,
         eventBridgeEvents: aws.meter.eventBridgeEvents,
       },
       throttled: aws.meter.throttled,
@@ -297,34 +305,39 @@ async function simulate(kind: ScenarioKind, items: number, shards: number, optio
 
   const feedStore = new MeteredFeedStore(feeds, aws);
   const subscriptionStore = new MeteredSubscriptions(subscriptions, aws);
+  // The tables, queues, the bus and the web: one of each, shared by every execution environment.
+  const shared = {
+    articles: new MeteredArticleStore(new SyntheticArticleStore(), aws),
+    steps: new MeteredStepLedger(new CompactStepLedger(), aws),
+    runs: new MeteredRunStore(new InMemoryRunStore(), aws),
+    work: new SimulatedWorkDispatcher(platform, aws),
+    clock: new VirtualClock(time),
+    ids: new SequentialIdGenerator(),
+  };
   const modelModule = new ContainerModule(({ bind }) => {
     bind(TOKENS.FeedRepository).toConstantValue(feedStore);
     bind(TOKENS.FeedPageReader).toConstantValue(feedStore);
     bind(TOKENS.SubscriptionRepository).toConstantValue(subscriptionStore);
     bind(TOKENS.SubscriberPageReader).toConstantValue(subscriptionStore);
-    bind(TOKENS.ArticleStore).toConstantValue(new MeteredArticleStore(new SyntheticArticleStore(), aws));
-    bind(TOKENS.StepLedger).toConstantValue(new MeteredStepLedger(new CompactStepLedger(), aws));
-    bind(TOKENS.RunStore).toConstantValue(new MeteredRunStore(new InMemoryRunStore(), aws));
-    bind(TOKENS.WorkDispatcher).toConstantValue(new SimulatedWorkDispatcher(platform, aws));
+    bind(TOKENS.ArticleStore).toConstantValue(shared.articles);
+    bind(TOKENS.StepLedger).toConstantValue(shared.steps);
+    bind(TOKENS.RunStore).toConstantValue(shared.runs);
+    bind(TOKENS.WorkDispatcher).toConstantValue(shared.work);
     bind(TOKENS.EventPublisher).toConstantValue(bus);
     bind(TOKENS.FeedFetcher).toConstantValue(fetcher);
     bind(TOKENS.NotificationSink).toConstantValue(sink);
-    bind(TOKENS.Clock).toConstantValue(new VirtualClock(time));
-    bind(TOKENS.IdGenerator).toConstantValue(new SequentialIdGenerator());
+    bind(TOKENS.Clock).toConstantValue(shared.clock);
+    bind(TOKENS.IdGenerator).toConstantValue(shared.ids);
   });
-  // One container stands for every execution environment, so the bound that each environment puts on its
-  // own fetches (`fetchConcurrency`) is given for all of them together.
-  const perEnvironment = relaySettings(options.settings).fetchConcurrency;
-  const container = compose(
-    applicationModule({ ...options.settings, fetchConcurrency: perEnvironment * options.concurrency }),
-    modelModule,
-  );
-  const handlers = createHandlers(container, pino({ level: 'silent' }));
-  for (const key of Object.keys(QUEUES)) {
-    const handler = (handlers as unknown as Record<string, SqsHandler | undefined>)[key];
-    if (!handler) throw new Error(`the handlers have no function for queue ${key}`);
-    handlerOf[key] = handler;
-  }
+  // Each execution environment has its own container under the deployed settings, as in Lambda: what it
+  // keeps between invocations (the bound on its own fetches, `fetchConcurrency`) is its own; the tables,
+  // queues and the web are shared.
+  const settings = lambdaRelaySettings(options.settings);
+  const logger = pino({ level: 'silent' });
+  const newContainer = () => compose(applicationModule(settings), modelModule);
+  const newEnvironment = () => createHandlers(newContainer(), logger);
+  const container = newContainer();
+  const handlers = createHandlers(container, logger);
 
   // The schedule invokes start-crawl directly (one short invocation); then the queues take over.
   const started = handlers.startCrawl({ force: false });

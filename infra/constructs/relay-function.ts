@@ -38,7 +38,7 @@ export interface RelayFunctionProps {
   readonly maxConcurrency?: number;
   /** Only for a function that consumes no queue. Default 30 s. */
   readonly timeout?: Duration;
-  /** Default 512 MB (arm64: the memory also sets the CPU share). */
+  /** Default: that of the queue it consumes (`QUEUES`), else 512 MB (arm64: the memory also sets the CPU share). */
   readonly memorySize?: number;
   /** Default one month. */
   readonly logRetention?: RetentionDays;
@@ -69,7 +69,7 @@ export class RelayFunction extends NodejsFunction {
       description: props.description,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
+      memorySize: props.memorySize ?? queue?.memoryMb ?? 512,
       timeout:
         queue !== undefined ? Duration.seconds(queue.functionTimeoutSeconds) : (props.timeout ?? Duration.seconds(30)),
       // Lambda stops a loop through SQS after about 16 hops; a relay runs for as many pages as there are and

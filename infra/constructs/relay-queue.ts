@@ -52,13 +52,17 @@ export class RelayQueue extends Construct {
   }
 
   /**
-   * Makes `fn` the consumer: batches of the definition's size, failures reported per record (the handlers
-   * return `batchItemFailures`), at most `maxConcurrency` concurrent invocations (2 to 1000).
+   * Makes `fn` the consumer: batches of the definition's size (filled for up to its batching window),
+   * failures reported per record (the handlers return `batchItemFailures`), at most `maxConcurrency`
+   * concurrent invocations (2 to 1000).
    */
   addConsumer(fn: IFunction, options: { readonly maxConcurrency: number }): void {
     fn.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: this.definition.batchSize,
+        ...(this.definition.maxBatchingWindowSeconds > 0
+          ? { maxBatchingWindow: Duration.seconds(this.definition.maxBatchingWindowSeconds) }
+          : {}),
         reportBatchItemFailures: true,
         maxConcurrency: options.maxConcurrency,
       }),

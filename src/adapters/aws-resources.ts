@@ -58,34 +58,106 @@ export interface QueueDefinition {
   readonly carries: string;
   /** The handler's time-out in AWS. */
   readonly functionTimeoutSeconds: number;
-  /** Six times the function time-out, as AWS advises for SQS event sources. */
+  /**
+   * Six times the function time-out, as AWS advises for SQS event sources, plus the batching window (the
+   * messages of a batch are already received, and invisible, while the event source waits to fill it).
+   */
   readonly visibilityTimeoutSeconds: number;
+  /**
+   * Messages per invocation as deployed (the event source's batch size, 1 to 10,000; the invocation's
+   * payload stays within Lambda's 6 MB, fewer messages if they are large). The embedded stack receives at
+   * most 10 at a time, SQS's limit for one ReceiveMessage.
+   */
   readonly batchSize: number;
+  /** How long the event source may wait to fill a batch; Lambda requires more than 0 for a batch over 10. */
+  readonly maxBatchingWindowSeconds: number;
+  /** At most this many concurrent invocations from the queue (the event source's maximum concurrency, 2 to 1,000). */
+  readonly maxConcurrency: number;
+  /** Memory of the consuming function in AWS (MB; on arm64 the memory also sets the CPU share). */
+  readonly memoryMb: number;
   readonly maxReceiveCount: number;
   /** The handler may send messages to its own queue (a relay). */
   readonly recursive: boolean;
 }
 
+/** The most messages one SQS ReceiveMessage returns (the embedded stack's batches). */
+export const SQS_RECEIVE_MAX = 10;
+
 const queue = (
   name: string,
   carries: string,
-  options: { timeout: number; batchSize: number; recursive?: boolean },
-): QueueDefinition => ({
-  name,
-  carries,
-  functionTimeoutSeconds: options.timeout,
-  visibilityTimeoutSeconds: options.timeout * 6,
-  batchSize: options.batchSize,
-  maxReceiveCount: 5,
-  recursive: options.recursive ?? false,
-});
+  options: {
+    timeout: number;
+    batchSize: number;
+    batchingWindow?: number;
+    maxConcurrency: number;
+    memoryMb?: number;
+    recursive?: boolean;
+  },
+): QueueDefinition => {
+  const batchingWindow = options.batchingWindow ?? 0;
+  if (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > 10_000) {
+    throw new RangeError(`queue ${name}: an SQS event source takes batches of 1 to 10,000, got ${options.batchSize}`);
+  }
+  if (options.batchSize > SQS_RECEIVE_MAX && !(batchingWindow > 0)) {
+    throw new RangeError(`queue ${name}: a batch size over ${SQS_RECEIVE_MAX} needs a batching window over 0 s`);
+  }
+  if (!Number.isInteger(batchingWindow) || batchingWindow < 0 || batchingWindow > 300) {
+    throw new RangeError(`queue ${name}: the batching window is 0 to 300 whole seconds, got ${batchingWindow}`);
+  }
+  if (!Number.isInteger(options.maxConcurrency) || options.maxConcurrency < 2 || options.maxConcurrency > 1000) {
+    throw new RangeError(`queue ${name}: maximum concurrency is 2 to 1,000, got ${options.maxConcurrency}`);
+  }
+  return {
+    name,
+    carries,
+    functionTimeoutSeconds: options.timeout,
+    visibilityTimeoutSeconds: options.timeout * 6 + batchingWindow,
+    batchSize: options.batchSize,
+    maxBatchingWindowSeconds: batchingWindow,
+    maxConcurrency: options.maxConcurrency,
+    memoryMb: options.memoryMb ?? 512,
+    maxReceiveCount: 5,
+    recursive: options.recursive ?? false,
+  };
+};
 
+/**
+ * The queues, and each one's consumer as deployed, sized for ten million feeds in five minutes and a
+ * discovery to 12.5 million subscribers in two within an account's 1,000 concurrent executions (the
+ * arithmetic is in the README, "Sized for scale"): the fetches and the deliveries take most of the
+ * concurrency, and each does as much work per invocation as its time-out, memory and file descriptors
+ * allow, because the SQS event sources add concurrency slowly (about 300 a minute); each relay chain (a scan
+ * segment, a subscriber shard) needs one invocation at a time.
+ */
 export const QUEUES = {
-  scanFeeds: queue('scan-feeds', 'scan-feeds', { timeout: 60, batchSize: 1, recursive: true }),
-  fetchFeed: queue('fetch-feed', 'fetch-feed', { timeout: 60, batchSize: 10 }),
-  startFanOut: queue('start-fan-out', 'ArticlesDiscovered', { timeout: 30, batchSize: 10 }),
-  scanSubscribers: queue('scan-subscribers', 'scan-subscribers', { timeout: 60, batchSize: 1, recursive: true }),
-  deliver: queue('deliver', 'deliver', { timeout: 60, batchSize: 10, recursive: true }),
+  scanFeeds: queue('scan-feeds', 'scan-feeds', { timeout: 60, batchSize: 1, maxConcurrency: 100, recursive: true }),
+  fetchFeed: queue('fetch-feed', 'fetch-feed', {
+    // Five rounds of `fetchConcurrency` fetches of at most 10 s each, and the commits.
+    timeout: 90,
+    batchSize: 40,
+    batchingWindow: 1,
+    maxConcurrency: 800,
+    // Up to `fetchConcurrency` bodies of up to 5 MiB at once (see `LAMBDA_RELAY_DEFAULTS`).
+    memoryMb: 2048,
+  }),
+  startFanOut: queue('start-fan-out', 'ArticlesDiscovered', { timeout: 30, batchSize: 10, maxConcurrency: 20 }),
+  scanSubscribers: queue('scan-subscribers', 'scan-subscribers', {
+    timeout: 60,
+    batchSize: 1,
+    maxConcurrency: 150,
+    recursive: true,
+  }),
+  deliver: queue('deliver', 'deliver', {
+    // Ten rounds of `deliveryConcurrency` POSTs of at most 10 s each (see `LAMBDA_RELAY_DEFAULTS`).
+    timeout: 120,
+    batchSize: 32,
+    batchingWindow: 1,
+    maxConcurrency: 800,
+    // One full vCPU: 8,000 signed POSTs an invocation, 800 at a time, most of them a TLS handshake.
+    memoryMb: 1769,
+    recursive: true,
+  }),
 } as const satisfies Record<string, QueueDefinition>;
 
 export type QueueKey = keyof typeof QUEUES;

@@ -178,20 +178,48 @@ describe('consumers', () => {
         BatchSize: QUEUES[key].batchSize,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         ScalingConfig: { MaximumConcurrency: DEFAULT_MAX_CONCURRENCY[key] },
+        ...(QUEUES[key].maxBatchingWindowSeconds > 0
+          ? { MaximumBatchingWindowInSeconds: QUEUES[key].maxBatchingWindowSeconds }
+          : {}),
       });
     },
   );
+
+  it('sizes the fetches and the deliveries for scale: batches over 10 messages, filled for at most a second', () => {
+    for (const key of ['fetchFeed', 'deliver'] as const) {
+      expect(QUEUES[key].batchSize).toBeGreaterThan(10);
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: logicalIdOf(stack, consumerOf(key)) },
+        BatchSize: QUEUES[key].batchSize,
+        MaximumBatchingWindowInSeconds: 1,
+      });
+    }
+  });
+
+  it('takes each maximum concurrency from QUEUES, the fetches and deliveries most of an account’s 1,000', () => {
+    expect(DEFAULT_MAX_CONCURRENCY).toEqual({
+      scanFeeds: 100,
+      fetchFeed: 800,
+      startFanOut: 20,
+      scanSubscribers: 150,
+      deliver: 800,
+    });
+  });
 
   it.each(QUEUE_KEYS)('sizes the %s consumer to its queue: time-out and step lease', (key) => {
     const definition = QUEUES[key];
     const properties = propertiesOf(consumerOf(key)) as {
       Timeout: number;
+      MemorySize: number;
       Environment: { Variables: Record<string, unknown> };
     };
 
     expect(properties.Timeout).toBe(definition.functionTimeoutSeconds);
+    expect(properties.MemorySize).toBe(definition.memoryMb);
     expect(properties.Environment.Variables.FEEDRELAY_LEASE_SECONDS).toBe(String(definition.functionTimeoutSeconds));
-    expect(definition.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * definition.functionTimeoutSeconds);
+    expect(definition.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(
+      6 * definition.functionTimeoutSeconds + definition.maxBatchingWindowSeconds,
+    );
   });
 });
 

@@ -1,13 +1,21 @@
 import { ConfigurationError } from '../../src/application/errors.js';
+import { QUEUES } from '../../src/adapters/aws-resources.js';
+import { DEFAULT_HTTP_FETCH_OPTIONS } from '../../src/adapters/http/http-feed-fetcher.js';
 import { DEFAULT_RELAY_SETTINGS } from '../../src/application/settings.js';
-import { readLambdaSettings, RELAY_SETTINGS_ENV } from '../../src/entrypoints/lambda/lambda-settings.js';
+import {
+  LAMBDA_RELAY_DEFAULTS,
+  readLambdaSettings,
+  RELAY_SETTINGS_ENV,
+} from '../../src/entrypoints/lambda/lambda-settings.js';
+
+const MIB = 1024 * 1024;
 
 describe('readLambdaSettings', () => {
   it('gives the defaults for an environment that sets nothing, and reaches no internal network', () => {
     const settings = readLambdaSettings({});
 
     expect(settings).toEqual({
-      relay: DEFAULT_RELAY_SETTINGS,
+      relay: { ...DEFAULT_RELAY_SETTINGS, ...LAMBDA_RELAY_DEFAULTS },
       fetch: { allowedNetworks: [] },
       webhook: { timeoutMs: 10_000, allowedNetworks: [] },
     });
@@ -21,7 +29,12 @@ describe('readLambdaSettings', () => {
       FEEDRELAY_WEBHOOK_TIMEOUT_MS: '3000',
     });
 
-    expect(settings.relay).toEqual({ ...DEFAULT_RELAY_SETTINGS, leaseSeconds: 90, feedPageSize: 25 });
+    expect(settings.relay).toEqual({
+      ...DEFAULT_RELAY_SETTINGS,
+      ...LAMBDA_RELAY_DEFAULTS,
+      leaseSeconds: 90,
+      feedPageSize: 25,
+    });
     expect(settings.fetch.timeoutMs).toBe(5000);
     expect(settings.webhook.timeoutMs).toBe(3000);
   });
@@ -66,5 +79,40 @@ describe('readLambdaSettings', () => {
     expect(() =>
       readLambdaSettings({ FEEDRELAY_FEED_INTERVAL_SECONDS: '7200', FEEDRELAY_MAX_FEED_INTERVAL_SECONDS: '3600' }),
     ).toThrow('must not exceed maxFeedIntervalSeconds');
+  });
+});
+
+describe('the Lambda defaults', () => {
+  const relay = readLambdaSettings({}).relay;
+  const feedsPerInvocation = QUEUES.fetchFeed.batchSize * relay.feedsPerMessage;
+
+  it('fetch 200 feeds at a time in a Lambda environment, and 32 on the embedded stack', () => {
+    expect(relay.fetchConcurrency).toBe(200);
+    expect(DEFAULT_RELAY_SETTINGS.fetchConcurrency).toBe(32);
+  });
+
+  it('hold the bodies of every fetch under way, each at its largest, in half the fetch function’s memory', () => {
+    const bodies = relay.fetchConcurrency * DEFAULT_HTTP_FETCH_OPTIONS.maxBytes;
+
+    expect(bodies).toBeLessThanOrEqual((QUEUES.fetchFeed.memoryMb * MIB) / 2);
+  });
+
+  it('fetch an invocation’s feeds in rounds that end within its time-out, however slow every server is', () => {
+    const rounds = Math.ceil(feedsPerInvocation / relay.fetchConcurrency);
+
+    expect(feedsPerInvocation).toBe(1000);
+    expect(rounds * DEFAULT_HTTP_FETCH_OPTIONS.timeoutMs).toBeLessThan(QUEUES.fetchFeed.functionTimeoutSeconds * 1000);
+  });
+
+  it('deliver a message’s recipients in rounds that end within the deliver time-out, however slow every webhook is', () => {
+    const settings = readLambdaSettings({});
+    const rounds = Math.ceil(relay.recipientsPerDelivery / relay.deliveryConcurrency);
+
+    expect(rounds * settings.webhook.timeoutMs).toBeLessThan(QUEUES.deliver.functionTimeoutSeconds * 1000);
+  });
+
+  it('keep an invocation’s connections under Lambda’s 1,024 file descriptors, with room for the SDK’s', () => {
+    expect(relay.fetchConcurrency).toBeLessThanOrEqual(800);
+    expect(QUEUES.deliver.batchSize * relay.deliveryConcurrency).toBeLessThanOrEqual(800);
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { SimulatedAws, ThroughputLimiter } from '../../bench/scale-model/aws-model.js';
+import { LambdaPlatform, type EnvironmentHandler } from '../../bench/scale-model/lambda-platform.js';
+import { QUEUES, type QueueDefinition } from '../../src/adapters/aws-resources.js';
 import { parallelism, runScenario } from '../../bench/scale-model/scenario.js';
 import {
   feedIdAt,
@@ -68,6 +70,68 @@ describe('ThroughputLimiter', () => {
     expect(aws.meter.requests.get('dynamodb.PutItem')).toBe(2000);
     expect(aws.meter.throttled).toBe(999);
     expect(time.now).toBeGreaterThanOrEqual(1000);
+  });
+});
+
+describe('LambdaPlatform', () => {
+  /** One queue with `definition`, whose handler takes `handlerMs` of virtual time; what each invocation got. */
+  function platformWith(definition: QueueDefinition, handlerMs: number, pollers = { atStart: 5, rampPerMinute: 300 }) {
+    const time = new VirtualTime();
+    const invocations: { at: number; records: number; environment: number }[] = [];
+    const handler: EnvironmentHandler = async (event, environment) => {
+      invocations.push({ at: time.now, records: event.Records.length, environment });
+      await time.sleep(handlerMs);
+      return { batchItemFailures: [] };
+    };
+    const platform = new LambdaPlatform(
+      time,
+      new SimulatedAws(time),
+      [{ key: 'q', queue: definition, handler }],
+      1000,
+      pollers,
+    );
+    return { time, platform, invocations };
+  }
+
+  it('hands a partial batch over once its batching window has passed, a full one at once', async () => {
+    const { time, platform, invocations } = platformWith({ ...QUEUES.deliver, batchSize: 20 }, 10);
+
+    for (let i = 0; i < 5; i++) platform.send(QUEUES.deliver.name, `{"n":${i}}`);
+    await time.run();
+    for (let i = 0; i < 20; i++) platform.send(QUEUES.deliver.name, `{"n":${i}}`);
+    const fullSentAt = time.now;
+    await time.run();
+
+    expect(QUEUES.deliver.maxBatchingWindowSeconds).toBe(1);
+    // The partial batch: after the 1 s window, a cold start and the poll-to-invoke.
+    expect(invocations[0]).toEqual({ at: 1000 + 300 + 20, records: 5, environment: 1 });
+    // The full batch: at once, in the warm environment.
+    expect(invocations[1]).toEqual({ at: fullSentAt + 20, records: 20, environment: 1 });
+  });
+
+  it('holds an event source to its maximum concurrency, however far the pollers have ramped', async () => {
+    const { time, platform, invocations } = platformWith({ ...QUEUES.scanFeeds, maxConcurrency: 3 }, 100, {
+      atStart: 50,
+      rampPerMinute: 300,
+    });
+
+    for (let i = 0; i < 30; i++) platform.send(QUEUES.scanFeeds.name, `{"n":${i}}`);
+    await time.run();
+
+    expect(invocations).toHaveLength(30);
+    expect(platform.peakRunning).toBe(3);
+    expect(new Set(invocations.map((i) => i.environment))).toEqual(new Set([1, 2, 3]));
+  });
+
+  it('keeps a batch within Lambda’s 6 MB payload, fewer messages when they are large', async () => {
+    const { time, platform, invocations } = platformWith({ ...QUEUES.fetchFeed, maxConcurrency: 2 }, 10);
+    const large = JSON.stringify({ pad: 'x'.repeat(250 * 1024) });
+
+    for (let i = 0; i < 40; i++) platform.send(QUEUES.fetchFeed.name, large);
+    await time.run();
+
+    // 24 messages of 250 KiB fit in 6 MiB; the other 16 go to a second invocation.
+    expect(invocations.map((i) => i.records)).toEqual([24, 16]);
   });
 });
 
@@ -201,7 +265,7 @@ describe('the scale model', () => {
     expect(result.functions.find((f) => f.key === 'deliver')?.messages).toBe(1);
   });
 
-  it('fans out over K shards: one relay per shard, 100 recipients to a deliver message', async () => {
+  it('fans out over K shards: one relay per shard, up to 250 recipients (the Lambda default) to a deliver message', async () => {
     const result = await runScenario(
       { name: 'fanout-1k', kind: 'fanout', items: 1000 },
       { ...model, settings: { subscribersPerShard: 100 } },
@@ -216,6 +280,21 @@ describe('the scale model', () => {
     // The start's list of runs; per shard: its page, and its delivery's one read of the discovery's articles.
     expect(result.requests['dynamodb.Query']).toBe(1 + 16 + 16);
     expect(result.functions.find((f) => f.key === 'deliver')?.messages).toBe(16);
+  });
+
+  it('bounds each execution environment’s fetches on its own: one invocation of 1,000 feeds, one at a time', async () => {
+    const oneAtATime = await runScenario(
+      { name: 'crawl-1k-serial', kind: 'crawl', items: 1000 },
+      { ...model, settings: { fetchConcurrency: 1 } },
+    );
+    const deployed = await runScenario({ name: 'crawl-1k', kind: 'crawl', items: 1000 }, model);
+
+    // 40 messages of 25 feeds: one batch, one invocation, in one environment.
+    expect(oneAtATime.functions.find((f) => f.key === 'fetchFeed')?.invocations).toBe(1);
+    expect(oneAtATime.everyItemOnce).toBe(true);
+    // 1,000 fetches one after another (median 300 ms each) against 200 at a time.
+    expect(oneAtATime.seconds).toBeGreaterThan(300);
+    expect(deployed.seconds).toBeLessThan(30);
   });
 
   it('extrapolates a larger scenario along the line through a one-item run and the simulated run', async () => {

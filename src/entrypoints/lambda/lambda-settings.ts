@@ -28,6 +28,26 @@ export const RELAY_SETTINGS_ENV = {
   subscribersPerShard: 'FEEDRELAY_SUBSCRIBERS_PER_SHARD',
 } as const satisfies Record<NumericRelaySetting, string>;
 
+/**
+ * Where a Lambda's defaults differ from the embedded stack's (`DEFAULT_RELAY_SETTINGS`, which runs every
+ * invocation in one process): an invocation does as much as its time-out, memory and 1,024 file descriptors
+ * allow, because the SQS event sources add concurrency slowly (README, "Sized for scale").
+ * - fetch: a batch of 40 messages (`QUEUES`), 1,000 feeds, 200 fetched at a time: five rounds of at most the
+ *   fetch time-out (10 s) within 90 s; at most 200 bodies of up to 5 MiB (1,000 MiB) in 2,048 MB.
+ * - deliver: a batch of 32 messages of 250 recipients, 8,000, each message 25 POSTs at a time (800 at once):
+ *   ten rounds of at most the webhook time-out (10 s) within 120 s.
+ */
+export const LAMBDA_RELAY_DEFAULTS: Partial<RelaySettings> = {
+  fetchConcurrency: 200,
+  recipientsPerDelivery: 250,
+  deliveryConcurrency: 25,
+};
+
+/** The relay settings a Lambda runs under: its defaults (`LAMBDA_RELAY_DEFAULTS`), then `overrides`, validated. */
+export function lambdaRelaySettings(overrides: Partial<RelaySettings> = {}): RelaySettings {
+  return relaySettings({ ...LAMBDA_RELAY_DEFAULTS, ...overrides });
+}
+
 /** Hosts with a limit of their own: `host=N` (N at once) or `host=N/DURATION` (and N per DURATION), comma-separated. */
 export const HOST_LIMITS_ENV = 'FEEDRELAY_HOST_LIMITS';
 
@@ -74,7 +94,7 @@ export function readLambdaSettings(env: NodeJS.ProcessEnv): LambdaSettings {
   const overrides = relaySettingsFromEnv(env);
   let relay: RelaySettings;
   try {
-    relay = relaySettings(overrides);
+    relay = lambdaRelaySettings(overrides);
   } catch (cause) {
     throw new ConfigurationError(`relay settings from the environment: ${(cause as Error).message}`, { cause });
   }

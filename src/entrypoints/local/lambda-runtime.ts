@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { pino, type Logger } from 'pino';
 import { faultRandom, NO_FAULTS, type FaultSettings } from '../../adapters/aws-faults.js';
-import { QUEUES, type QueueKey } from '../../adapters/aws-resources.js';
+import { QUEUES, SQS_RECEIVE_MAX, type QueueKey } from '../../adapters/aws-resources.js';
 import { SqsDeadLetters } from '../../adapters/sqs/sqs-dead-letters.js';
 import type { DeadLetters } from '../../application/ports/dead-letters.port.js';
 import type { QueueUrls } from '../../adapters/sqs/tokens.js';
@@ -74,9 +74,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /**
  * Drives the queues of the embedded stack as Lambda's SQS event source does: per queue a long-polling poller
- * that starts up to `concurrency` invocations, each with one batch (the queue's batch size); it deletes what
- * succeeded, leaves what failed to come back after the visibility time-out, and lets the queue's redrive
- * policy move a message to its dead-letter queue after `maxReceiveCount` receives. A handler that throws fails
+ * that starts up to `concurrency` invocations, each with one batch (the queue's batch size, at most the 10 of
+ * one ReceiveMessage); it deletes what succeeded, leaves what failed to come back after the visibility
+ * time-out, and lets the queue's redrive policy move a message to its dead-letter queue after
+ * `maxReceiveCount` receives. A handler that throws fails
  * its whole batch. With faults, some messages are handed over twice and some invocations are discarded.
  */
 export class LambdaRuntime {
@@ -248,7 +249,7 @@ export class LambdaRuntime {
         const response = await this.options.sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: url,
-            MaxNumberOfMessages: QUEUES[queue].batchSize,
+            MaxNumberOfMessages: Math.min(QUEUES[queue].batchSize, SQS_RECEIVE_MAX),
             WaitTimeSeconds: this.waitTimeSeconds,
             VisibilityTimeout: this.visibilityTimeoutSeconds,
             MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
