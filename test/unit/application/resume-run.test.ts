@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { ResumeRun } from '../../../src/application/use-cases/resume-run.js';
 import { Subscribe } from '../../../src/application/use-cases/subscribe.js';
 import { notificationIdFor, type CrawlRunSummary } from '../../../src/domain/crawl-run.js';
@@ -238,5 +239,43 @@ describe('the fault matrix, in memory', () => {
       expect(entry.ids.size).toBe(1);
       expect(new Set(entry.articles).size).toBe(2);
     }
+  });
+});
+
+describe('loss and resume, as a property', () => {
+  it('whatever share of messages is lost, and however often the resumed work is lost again, resumes end it exactly', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer(),
+        fc.double({ min: 0, max: 0.6, noNaN: true }),
+        fc.double({ min: 0, max: 0.3, noNaN: true }),
+        async (seed, lossRate, lossAfterResume) => {
+          // Prepare
+          const { system, expected } = await aSystemWithSubscribers();
+          const random = seededRandom(seed);
+          const { runId } = await system.handlers.startCrawl({});
+
+          // Act: resumes until the run is complete; the first few lose messages too.
+          await system.drain({ lossRate, duplicateRate: 0.2, random });
+          let summary = await system.summary(runId);
+          for (let round = 0; !summary.complete; round++) {
+            if (round > 10) throw new Error('ten resumes did not complete the run');
+            await system.container.get(ResumeRun).execute(runId);
+            await system.drain({ lossRate: round < 3 ? lossAfterResume : 0, duplicateRate: 0.2, random });
+            summary = await system.summary(runId);
+          }
+
+          // Assess
+          expect(summary).toMatchObject({ newArticles: 48, notifications: { delivered: 56, pending: 0 } });
+          const bySubscription = received(system);
+          expect(new Set(bySubscription.keys())).toEqual(expected);
+          for (const entry of bySubscription.values()) {
+            expect(entry.ids.size).toBe(1);
+            expect(new Set(entry.articles).size).toBe(2);
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 });
