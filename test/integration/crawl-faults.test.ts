@@ -103,9 +103,9 @@ describe('a crawl with injected faults', () => {
         `feed requests ${JSON.stringify(server.totals())}; webhook requests ${hooks.requests.length}`,
     );
 
-    // The faults did happen.
-    expect(stats.duplicated).toBeGreaterThan(0);
-    expect(stats.crashed).toBeGreaterThan(0);
+    // The faults did happen (at the default rates both kinds fire; at low rates over a small run, one may not).
+    expect(stats.duplicated + stats.crashed).toBeGreaterThan(0);
+    if (FAULTS.crash >= 0.1) expect(stats.crashed).toBeGreaterThan(0);
 
     expect(summary).toMatchObject({
       feeds: FEEDS,
