@@ -116,54 +116,14 @@ export class DynamoDbStepLedger implements StepLedger {
     );
   }
 
-  /**
-   * One consistent Query of the chain the prefix names: `relay#run1#` reads chain `relay#run1`, and
-   * `relay#run1#00` its steps that begin with `00`. Steps of deeper chains (`relay#run1#x#y`) live in other
-   * partitions and are not found, unlike the in-memory ledger's plain prefix match.
-   */
   async completed(prefix: string): Promise<StepRecord[]> {
-    const at = prefix.lastIndexOf('#');
-    const chain = at < 0 ? prefix : prefix.slice(0, at);
-    const stepPrefix = at < 0 ? '' : prefix.slice(at + 1);
-    const items = await queryAll(this.doc, {
-      TableName: this.table,
-      KeyConditionExpression: stepPrefix ? '#chain = :chain AND begins_with(#step, :step)' : '#chain = :chain',
-      FilterExpression: '#state = :done',
-      ProjectionExpression: '#stepId, #record',
-      ExpressionAttributeNames: {
-        '#chain': CHAIN,
-        '#state': 'state',
-        '#stepId': 'stepId',
-        '#record': 'record',
-        ...(stepPrefix ? { '#step': STEP } : {}),
-      },
-      ExpressionAttributeValues: { ':chain': chain, ':done': 'done', ...(stepPrefix ? { ':step': stepPrefix } : {}) },
-      ConsistentRead: true,
-    });
-    return items
-      .filter((item) => String(item.stepId).startsWith(prefix))
-      .map((item) => (item.record ?? {}) as StepRecord);
+    const items = await this.stepsIn(prefix, 'done', ['#record']);
+    return items.map((item) => (item.record ?? {}) as StepRecord);
   }
 
   async abandonClaims(prefix: string): Promise<number> {
-    const at = prefix.lastIndexOf('#');
-    const chain = at < 0 ? prefix : prefix.slice(0, at);
-    const stepPrefix = at < 0 ? '' : prefix.slice(at + 1);
-    const claimed = await queryAll(this.doc, {
-      TableName: this.table,
-      KeyConditionExpression: stepPrefix ? '#chain = :chain AND begins_with(#step, :step)' : '#chain = :chain',
-      FilterExpression: '#state = :claimed',
-      ProjectionExpression: '#chain, #step, #stepId',
-      ExpressionAttributeNames: { '#chain': CHAIN, '#step': STEP, '#state': 'state', '#stepId': 'stepId' },
-      ExpressionAttributeValues: {
-        ':chain': chain,
-        ':claimed': 'claimed',
-        ...(stepPrefix ? { ':step': stepPrefix } : {}),
-      },
-      ConsistentRead: true,
-    });
-    const mine = claimed.filter((item) => String(item.stepId).startsWith(prefix));
-    for (const item of mine) {
+    const claimed = await this.stepsIn(prefix, 'claimed', ['#chain', '#step']);
+    for (const item of claimed) {
       await conditional(`DeleteItem on ${this.table}`, () =>
         this.doc.send(
           new DeleteCommand({
@@ -176,9 +136,44 @@ export class DynamoDbStepLedger implements StepLedger {
         ),
       );
     }
-    return mine.length;
+    return claimed.length;
+  }
+
+  /**
+   * One consistent Query of the chain the prefix names, for the steps in one state: `relay#run1#` reads chain
+   * `relay#run1`, and `relay#run1#00` its steps that begin with `00`. Steps of deeper chains (`relay#run1#x#y`)
+   * live in other partitions and are not found, unlike the in-memory ledger's plain prefix match.
+   */
+  private async stepsIn(prefix: string, state: 'done' | 'claimed', attributes: readonly string[]) {
+    const at = prefix.lastIndexOf('#');
+    const chain = at < 0 ? prefix : prefix.slice(0, at);
+    const stepPrefix = at < 0 ? '' : prefix.slice(at + 1);
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: stepPrefix ? '#chain = :chain AND begins_with(#step, :step)' : '#chain = :chain',
+      FilterExpression: '#state = :state',
+      ProjectionExpression: ['#stepId', ...attributes].join(', '),
+      // DynamoDB refuses a name no expression uses: only those of the key condition and the projection.
+      ExpressionAttributeNames: Object.fromEntries(
+        Object.entries(QUERY_NAMES).filter(
+          ([name]) => ['#chain', '#state', '#stepId', ...attributes].includes(name) || (name === '#step' && stepPrefix),
+        ),
+      ),
+      ExpressionAttributeValues: { ':chain': chain, ':state': state, ...(stepPrefix ? { ':step': stepPrefix } : {}) },
+      ConsistentRead: true,
+    });
+    return items.filter((item) => String(item.stepId).startsWith(prefix));
   }
 }
+
+/** The attribute names a Query of the ledger may use. */
+const QUERY_NAMES: Readonly<Record<string, string>> = {
+  '#chain': CHAIN,
+  '#step': STEP,
+  '#state': 'state',
+  '#stepId': 'stepId',
+  '#record': 'record',
+};
 
 /** `a#b#c` → chain `a#b`, step `c`: the id's last `#` separates them, and neither part may be empty. */
 function keyOf(stepId: string): Record<string, string> {

@@ -51,6 +51,23 @@ function received(system: MemorySystem) {
   return bySubscription;
 }
 
+/** The run is complete and exact: every subscriber heard of both articles of its feed once, under one webhook-id. */
+function expectExact(system: MemorySystem, summary: CrawlRunSummary, expected: ReadonlySet<string>): void {
+  expect(summary).toMatchObject({
+    feeds: 24,
+    fetched: 24,
+    newArticles: 48,
+    notifications: { delivered: 56, failed: 0, pending: 0 },
+    complete: true,
+  });
+  const bySubscription = received(system);
+  expect(new Set(bySubscription.keys())).toEqual(expected);
+  for (const entry of bySubscription.values()) {
+    expect(entry.ids.size).toBe(1);
+    expect(new Set(entry.articles).size).toBe(2);
+  }
+}
+
 async function resumeAndDrain(system: MemorySystem, runId: string): Promise<CrawlRunSummary> {
   await system.container.get(ResumeRun).execute(runId);
   await system.drain();
@@ -73,20 +90,8 @@ describe('ResumeRun', () => {
       // Assess
       expect(system.adapters.queues.lost.length).toBeGreaterThan(0);
       expect(before.complete).toBe(false);
-      expect(after).toMatchObject({
-        feeds: 24,
-        fetched: 24,
-        newArticles: 48,
-        notifications: { delivered: 56, failed: 0, pending: 0 },
-        complete: true,
-      });
-      const bySubscription = received(system);
-      expect(new Set(bySubscription.keys())).toEqual(expected);
-      for (const entry of bySubscription.values()) {
-        // One notification of both articles, under one webhook-id: nothing doubled.
-        expect(entry.ids.size).toBe(1);
-        expect(entry.articles).toHaveLength(2);
-      }
+      expectExact(system, after, expected);
+      // Nothing doubled: one notification per subscriber.
       expect(system.adapters.sink.received).toHaveLength(56);
     },
   );
@@ -226,19 +231,7 @@ describe('the fault matrix, in memory', () => {
     }
 
     // Assess
-    expect(summary).toMatchObject({
-      feeds: 24,
-      fetched: 24,
-      newArticles: 48,
-      notifications: { delivered: 56, failed: 0, pending: 0 },
-      complete: true,
-    });
-    const bySubscription = received(system);
-    expect(new Set(bySubscription.keys())).toEqual(expected);
-    for (const entry of bySubscription.values()) {
-      expect(entry.ids.size).toBe(1);
-      expect(new Set(entry.articles).size).toBe(2);
-    }
+    expectExact(system, summary, expected);
   });
 });
 
@@ -266,13 +259,7 @@ describe('loss and resume, as a property', () => {
           }
 
           // Assess
-          expect(summary).toMatchObject({ newArticles: 48, notifications: { delivered: 56, pending: 0 } });
-          const bySubscription = received(system);
-          expect(new Set(bySubscription.keys())).toEqual(expected);
-          for (const entry of bySubscription.values()) {
-            expect(entry.ids.size).toBe(1);
-            expect(new Set(entry.articles).size).toBe(2);
-          }
+          expectExact(system, summary, expected);
         },
       ),
       { numRuns: 25 },
