@@ -1,4 +1,5 @@
 import { ListFeeds } from '../../../application/use-cases/list-feeds.js';
+import { TOKENS } from '../../../application/tokens.js';
 import { SummarizeRun } from '../../../application/use-cases/summarize-run.js';
 import type { CrawlRunCounters, CrawlRunSummary } from '../../../domain/crawl-run.js';
 import { DEFAULT_STOP_GRACE_MS, type LocalApp } from '../../local/local-app.js';
@@ -76,6 +77,8 @@ export async function runCrawl(
   const durationMs = Date.now() - started;
   const awsRequests = app.requests.snapshot();
   const summary: CrawlRunSummary = await app.container.get(SummarizeRun).execute(runId);
+  // Seen complete: the next start need not read this run's records again to find out.
+  if (summary.complete) await app.container.get(TOKENS.RunStore).markFinished(runId);
   return {
     runId,
     feeds: summary.feeds,
