@@ -22,6 +22,9 @@ export const subscribersScope = (feedId: string, shard: number): string => `subs
 /** A deliver message stays well below SQS's 256 KiB: recipients beyond this many bytes go to another part. */
 const MAX_RECIPIENT_BYTES = 200 * 1024;
 
+/** The name of the `n`th fetch message of a scan page, unique within its run. */
+export const fetchBatchName = (segment: number, page: number, n: number): string => `${segment}.${page}.${n}`;
+
 /**
  * The fetch messages of one scan page: its due feeds in order, `per` to a message, named
  * `<segment>.<page>.<n>`. `only` keeps the batches of those numbers (a resume sends again the lost ones).
@@ -40,7 +43,7 @@ export function fetchMessagesOf(
       type: 'fetch-feed',
       runId: step.runId,
       force: step.force,
-      batch: `${step.segment}.${step.page}.${n}`,
+      batch: fetchBatchName(step.segment, step.page, n),
       feeds: due.slice(start, start + per),
     });
   }

@@ -27,6 +27,7 @@ import {
   deliverMessagesOf,
   deliveryBatchKey,
   deliveryParts,
+  fetchBatchName,
   fetchMessagesOf,
   recipientOf,
   subscribersScope,
@@ -118,14 +119,14 @@ export class ResumeRun {
         const per = Number(page.extra.per ?? this.settings.feedsPerMessage);
         const batches = batchesOf(page.dispatched, per);
         const lost = new Set(
-          Array.from({ length: batches }, (_, n) => n).filter((n) => !done.has(`${segment}.${page.page}.${n}`)),
+          Array.from({ length: batches }, (_, n) => n).filter((n) => !done.has(fetchBatchName(segment, page.page, n))),
         );
         if (lost.size === 0) continue;
         const due = String(page.extra.due ?? '')
           .split(' ')
           .filter(Boolean);
         const feeds = await this.dueFeeds(run.id, due, per, lost);
-        const messages = fetchMessagesOf({ ...base, page: page.page }, feeds.list, per, lost).map((message) => ({
+        const messages = fetchMessagesOf({ ...base, page: page.page }, feeds, per, lost).map((message) => ({
           ...message,
           feeds: message.feeds.filter((feed) => feed.id !== REMOVED),
         }));
@@ -154,14 +155,12 @@ export class ResumeRun {
     due: readonly string[],
     per: number,
     lost: ReadonlySet<number>,
-  ): Promise<{ list: FetchableFeed[] }> {
-    const list = await mapBounded(due, 16, async (id, index): Promise<FetchableFeed> => {
+  ): Promise<FetchableFeed[]> {
+    return mapBounded(due, 16, async (id, index): Promise<FetchableFeed> => {
       if (!lost.has(Math.floor(index / per))) return PLACEHOLDER;
       const feed = await this.feeds.get(id);
-      if (!feed) return PLACEHOLDER;
-      return fetchableIn(runId, feed);
+      return feed ? fetchableIn(runId, feed) : PLACEHOLDER;
     });
-    return { list };
   }
 
   /** The fan-outs of the run's discoveries: chains that stopped, deliveries lost, retries that never came. */
