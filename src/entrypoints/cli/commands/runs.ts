@@ -6,7 +6,9 @@ import { intFlag, parseCommandArgs, rejectStray } from '../args.js';
 import { UsageError } from '../cli-errors.js';
 import { RUNS_USAGE } from '../usage.js';
 import type { Output } from '../output.js';
-import { withLocalApp } from './local.js';
+import { DEFAULT_STOP_GRACE_MS } from '../../local/local-app.js';
+import { StopSignals } from '../stop-signals.js';
+import { openFromFlags, withLocalApp } from './local.js';
 
 /**
  * `feedrelay runs …`: where each run stands (`list`, `show`), and `resume`, which sends again whatever work
@@ -31,13 +33,20 @@ export async function runsCommand(args: readonly string[], output: Output): Prom
   }
   if (action === 'resume' && rest.length === 1) {
     const runId = rest[0]!;
-    const result = await withLocalApp(values, async (app) => {
+    const app = await openFromFlags(values);
+    // SIGTERM/SIGINT stop it as they stop a crawl: no new work, what runs may finish, then it closes.
+    const stop = new StopSignals((signal) => output.note(`feedrelay runs resume: ${signal}: stopping`));
+    let result: { resumed: ResumeReport; summary: CrawlRunSummary };
+    try {
       // This process holds the data directory: no one else is working on the run's steps.
       const resumed = await app.container.get(ResumeRun).execute(runId, { holdersGone: true });
       app.runtime.start();
-      await app.runtime.waitForIdle({ timeoutMs: 24 * 60 * 60 * 1000 });
-      return { resumed, summary: await app.container.get(SummarizeRun).execute(runId) };
-    });
+      await app.runtime.waitForIdle({ timeoutMs: 24 * 60 * 60 * 1000, signal: stop.signal });
+      result = { resumed, summary: await app.container.get(SummarizeRun).execute(runId) };
+    } finally {
+      await app.close({ graceMs: DEFAULT_STOP_GRACE_MS });
+      stop.dispose();
+    }
     output.result({ ...result.summary, resumed: resentOf(result.resumed) }, (r) =>
       [renderResumed(result.resumed), renderSummary(r)].join('\n'),
     );
