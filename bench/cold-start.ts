@@ -30,9 +30,9 @@ export const COLD_START_BUDGET = { maxBytes: 400 * 1024, maxInitOverHelloMs: 150
 
 export interface HandlerColdStart {
   readonly handler: RelayHandler;
-  /** `index.mjs` as RelayFunction deploys it (the source map apart). */
+  /** `index.js` as RelayFunction deploys it (the source map apart). */
   readonly bytes: number;
-  /** Median wall time of `await import(bundle)` in a fresh process. */
+  /** Median wall time of loading the bundle in a fresh process, as the Lambda runtime loads it (`require`). */
   readonly initMs: number;
   /** `initMs` minus the hello-world module's. */
   readonly initOverHelloMs: number;
@@ -88,11 +88,16 @@ function lambdaEnvironment(): NodeJS.ProcessEnv {
   };
 }
 
-/** Runs in the fresh process: imports the module, then (optionally) hands the handler an empty SQS batch. */
+/**
+ * Runs in the fresh process: loads the module as the Lambda runtime does (`require` for CommonJS, `import` for an
+ * ES module), then (optionally) hands the handler an empty SQS batch.
+ */
 const PROBE = `
+import { createRequire } from 'node:module';
 const cpu = process.cpuUsage();
 const started = performance.now();
-const module = await import(process.argv[1]);
+const file = process.argv[1];
+const module = file.endsWith('.mjs') ? await import(file) : createRequire(import.meta.url)(file);
 const initMs = performance.now() - started;
 const { user, system } = process.cpuUsage(cpu);
 const initCpuMs = (user + system) / 1000;
@@ -106,7 +111,8 @@ if (process.argv[2] === 'event') {
 process.stdout.write(JSON.stringify({ initMs, initCpuMs, firstEventMs }));
 `;
 
-const HELLO_WORLD = 'export const handler = async () => ({ statusCode: 200, body: "hello" });\n';
+/** The hello-world handler in the handlers' own module format (CommonJS). */
+const HELLO_WORLD = 'exports.handler = async () => ({ statusCode: 200, body: "hello" });\n';
 
 const run = promisify(execFile);
 
@@ -117,7 +123,7 @@ interface Probe {
 }
 
 async function probe(file: string, withEvent: boolean): Promise<Probe> {
-  const args = ['--input-type=module', '-e', PROBE, pathToFileURL(file).href, withEvent ? 'event' : 'import'];
+  const args = ['--input-type=module', '-e', PROBE, file, withEvent ? 'event' : 'import'];
   const { stdout } = await run(process.execPath, args, { env: lambdaEnvironment(), cwd: PROJECT_ROOT });
   return JSON.parse(stdout) as Probe;
 }
@@ -142,13 +148,14 @@ export async function measureColdStarts(options: ColdStartOptions = {}): Promise
   mkdirSync(cache, { recursive: true });
   const dir = await mkdtemp(join(cache, 'feedrelay-cold-start-'));
   try {
-    const hello = join(dir, 'hello-world', 'index.mjs');
+    const hello = join(dir, 'hello-world', 'index.cjs');
     mkdirSync(join(dir, 'hello-world'));
     await writeFile(hello, HELLO_WORLD);
 
     const bundles = new Map<RelayHandler, { file: string; bytes: number }>();
     for (const handler of RELAY_HANDLERS) {
-      const file = join(dir, handler, 'index.mjs');
+      // `.cjs`: the folder is inside this repository, whose package.json says `"type": "module"`.
+      const file = join(dir, handler, 'index.cjs');
       const result = await build({
         ...esbuildOptionsOf(handler),
         ...(sdk === 'bundled' ? { external: [] } : {}),

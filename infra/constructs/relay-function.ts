@@ -47,7 +47,7 @@ export interface RelayFunctionProps {
 }
 
 /**
- * A feedrelay handler on Lambda: Node.js 22 on arm64, bundled by esbuild into one minified ES module with
+ * A feedrelay handler on Lambda: Node.js 22 on arm64, bundled by esbuild into one minified CommonJS module with
  * source maps and without the AWS SDK (the runtime's, see `relayBundling`), its own log group, and the
  * time-out and step lease of the queue it consumes. `bindTable`, `bindQueue` and `bindEventBus` grant the
  * least the handler needs and set the variable that tells it where the resource is.

@@ -1,7 +1,7 @@
 import { buildSync, stop, type Metafile } from 'esbuild';
 import { esbuildOptionsOf, RELAY_HANDLERS, type RelayHandler } from '../../infra/constructs/relay-bundling.js';
 
-/** The budget of one handler's bundle (`index.mjs`, source map apart). */
+/** The budget of one handler's bundle (`index.js`, source map apart). */
 const MAX_BUNDLE_BYTES = 400 * 1024;
 
 /** The use cases each handler runs: its bundle holds those and no other. */

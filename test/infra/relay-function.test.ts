@@ -19,7 +19,7 @@ describe('RelayFunction bundling', () => {
   });
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-  it('bundles its handler with the local esbuild into one ES module that Node loads', () => {
+  it('bundles its handler with the local esbuild into one CommonJS module that Node requires, as Lambda does', () => {
     // Prepare
     const app = new App({ outdir, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Bundled');
@@ -33,18 +33,16 @@ describe('RelayFunction bundling', () => {
       Properties: { Code: { S3Key: string }; Handler: string; Environment: { Variables: Record<string, string> } };
     }[];
     const assetDir = join(assembly.directory, `asset.${fn!.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
-    const bundle = join(assetDir, 'index.mjs');
+    const bundle = join(assetDir, 'index.js');
     expect(fn!.Properties.Handler).toBe('index.handler');
     expect(fn!.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
     expect(existsSync(`${bundle}.map`)).toBe(true);
-    expect(readFileSync(bundle, 'utf8')).toMatch(/^import \{ createRequire as __feedrelayCreateRequire \}/);
+    // The asset says it is CommonJS, so that no package.json around it (this repository's says "module") decides.
+    expect(JSON.parse(readFileSync(join(assetDir, 'package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
+    expect(readFileSync(bundle, 'utf8')).not.toMatch(/^\s*(import|export)\b/m);
     const load = spawnSync(
       process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `const m = await import(${JSON.stringify(bundle)}); console.log(typeof m.handler);`,
-      ],
+      ['-e', `const m = require(${JSON.stringify(bundle)}); console.log(typeof m.handler);`],
       { encoding: 'utf8' },
     );
     expect({ status: load.status, stdout: load.stdout.trim(), stderr: load.stderr }).toMatchObject({
