@@ -196,8 +196,10 @@ export class MeteredSubscriptions implements SubscriptionRepository, SubscriberP
 }
 
 /**
- * The articles table as `DynamoDbArticleStore` uses it, partitioned by feed: one PutItem per discovery (its
- * articles together) and one eventually consistent Query to read a discovery back.
+ * The articles table as `DynamoDbArticleStore` uses it, partitioned by feed: one write per discovery (its
+ * articles together) and one eventually consistent Query to read a discovery back. The store coalesces the
+ * discoveries written at the same time into BatchWriteItems of 25; this model counts one request for each
+ * discovery, an upper bound on requests (write units are the same either way).
  */
 export class MeteredArticleStore implements ArticleStore {
   constructor(

@@ -145,7 +145,7 @@ describe('DynamoDbArticleStore', () => {
       firstSeenRunId: 'run-1',
     }));
 
-  it('writes a discovery of 100 articles with one PutItem and reads it with one Query', async () => {
+  it('writes a discovery of 100 articles with one request and reads it with one Query', async () => {
     const names = await freshTables(['articles']);
     const feedId = uniqueId('feed');
     const articles = stored(feedId, 100);
@@ -159,8 +159,24 @@ describe('DynamoDbArticleStore', () => {
     await store.putDiscovery(feedId, 'evt-1', articles);
     const read = await store.getDiscovery(feedId, 'evt-1');
 
-    expect(sent).toEqual(['PutCommand', 'QueryCommand']);
+    expect(sent).toEqual(['BatchWriteCommand', 'QueryCommand']);
     expect(read.map((a) => a.id)).toEqual(articles.map((a) => a.id));
+  });
+
+  it('writes the discoveries stored at the same time, of any feeds, with one request between them', async () => {
+    const names = await freshTables(['articles']);
+    const feeds = Array.from({ length: 10 }, () => uniqueId('feed'));
+    const sent: string[] = [];
+    const doc = intercepting(async (command, send) => {
+      sent.push(command.constructor.name);
+      return send(command);
+    });
+    const store = new DynamoDbArticleStore(doc, names, DEFAULT_RETENTION);
+
+    await Promise.all(feeds.map((feedId) => store.putDiscovery(feedId, 'evt-1', stored(feedId, 20))));
+
+    expect(sent).toEqual(['BatchWriteCommand']);
+    for (const feedId of feeds) expect(await store.getDiscovery(feedId, 'evt-1')).toHaveLength(20);
   });
 
   it('writes an expiry time (TTL) on a discovery: its first sighting plus the retention', async () => {

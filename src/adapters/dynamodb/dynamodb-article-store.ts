@@ -1,10 +1,11 @@
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject, injectable } from 'inversify';
 import type { StoredArticle } from '../../domain/article.js';
 import type { ArticleStore } from '../../application/ports/article-store.port.js';
 import { TABLES } from '../aws-resources.js';
 import type { TableNames } from './dynamodb-tables.js';
-import { queryAll, request } from './requests.js';
+import { CoalescedPuts } from './coalesced-puts.js';
+import { queryAll } from './requests.js';
 import { DYNAMODB_DOCUMENT_CLIENT, DYNAMODB_TABLE_NAMES, DYNAMODB_RETENTION } from './tokens.js';
 
 const FEED_ID = TABLES.articles.partitionKey;
@@ -17,13 +18,14 @@ const MAX_PART_BYTES = 350_000;
 /**
  * Articles in DynamoDB, kept by discovery: the articles one discovery announces (at most 100) are one item
  * (`d#<eventId>#0`) in the feed's partition — or a few (`#1`, `#2` …) when their text passes 350 KB — so a
- * fetch writes a discovery with one PutItem and a delivery reads it with one Query, whatever the number of
- * articles. Items expire (TTL) after the retention; the feed's recent-article keys, not these items, say what
+ * delivery reads a discovery with one Query, whatever the number of articles. The discoveries stored within a
+ * few milliseconds of each other (the feeds of one fetch message) share one BatchWriteItem (`CoalescedPuts`). Items expire (TTL) after the retention; the feed's recent-article keys, not these items, say what
  * is new, so an expired article its feed still lists is not new again.
  */
 @injectable()
 export class DynamoDbArticleStore implements ArticleStore {
   private readonly table: string;
+  private readonly puts: CoalescedPuts;
 
   constructor(
     @inject(DYNAMODB_DOCUMENT_CLIENT) private readonly doc: DynamoDBDocumentClient,
@@ -31,28 +33,22 @@ export class DynamoDbArticleStore implements ArticleStore {
     @inject(DYNAMODB_RETENTION) private readonly retention: { readonly articleSeconds: number },
   ) {
     this.table = names.articles;
+    this.puts = new CoalescedPuts(doc, this.table, (item) => `${String(item[FEED_ID])}\n${String(item[ARTICLE_KEY])}`);
   }
 
   async putDiscovery(feedId: string, eventId: string, articles: readonly StoredArticle[]): Promise<void> {
-    const parts = partsOf(articles.map((article) => fitItem({ ...article, feedId })));
+    const parts = partsOf(articles.map((article) => fitted({ ...article, feedId })));
     const expiresAt =
       Math.floor(Date.parse(articles[0]?.firstSeenAt ?? new Date().toISOString()) / 1000) +
       this.retention.articleSeconds;
     await Promise.all(
       parts.map((part, index) =>
-        request(`PutItem on ${this.table}`, () =>
-          this.doc.send(
-            new PutCommand({
-              TableName: this.table,
-              Item: {
-                [FEED_ID]: feedId,
-                [ARTICLE_KEY]: `${prefixOf(eventId)}${index}`,
-                articles: part,
-                [EXPIRES_AT]: expiresAt,
-              },
-            }),
-          ),
-        ),
+        this.puts.put({
+          [FEED_ID]: feedId,
+          [ARTICLE_KEY]: `${prefixOf(eventId)}${index}`,
+          articles: part,
+          [EXPIRES_AT]: expiresAt,
+        }),
       ),
     );
   }
@@ -73,13 +69,12 @@ export class DynamoDbArticleStore implements ArticleStore {
 const prefixOf = (eventId: string): string => `d#${eventId}#`;
 const partNumber = (key: unknown): number => Number(String(key).slice(String(key).lastIndexOf('#') + 1));
 
-/** The articles cut, in order, into parts of at most `MAX_PART_BYTES` of JSON each. */
-function partsOf(articles: readonly StoredArticle[]): StoredArticle[][] {
+/** The articles (with their JSON size) cut, in order, into parts of at most `MAX_PART_BYTES` of JSON each. */
+function partsOf(articles: readonly Sized[]): StoredArticle[][] {
   const parts: StoredArticle[][] = [];
   let current: StoredArticle[] = [];
   let bytes = 0;
-  for (const article of articles) {
-    const size = Buffer.byteLength(JSON.stringify(article), 'utf8');
+  for (const { article, size } of articles) {
     if (current.length > 0 && bytes + size > MAX_PART_BYTES) {
       parts.push(current);
       current = [];
@@ -95,12 +90,27 @@ function partsOf(articles: readonly StoredArticle[]): StoredArticle[][] {
 /** DynamoDB refuses items over 400 KB; an article is kept well below that. */
 const MAX_ARTICLE_BYTES = 300_000;
 
+interface Sized {
+  readonly article: StoredArticle;
+  /** Bytes of its JSON. */
+  readonly size: number;
+}
+
+const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value), 'utf8');
+
 /**
  * Shortens the longest texts of an article (content, then summary) until the item fits, so that one huge
  * article is stored cut rather than failing its whole feed on every crawl.
  */
 export function fitItem(article: StoredArticle): StoredArticle {
-  const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');
+  return fitted(article).article;
+}
+
+/** `fitItem`, with the JSON size of what it returns (measured once for an article that fits as it is). */
+function fitted(article: StoredArticle): Sized {
+  const size = jsonBytes(article);
+  if (size <= MAX_ARTICLE_BYTES) return { article, size };
+  const bytes = jsonBytes;
   let fitted = article;
   // The longer text first; each cut aims below the limit, a few rounds absorb multi-byte characters.
   const fields = (['content', 'summary'] as const)
@@ -116,5 +126,5 @@ export function fitItem(article: StoredArticle): StoredArticle {
       fitted = { ...fitted, [field]: keep > 0 ? `${text.slice(0, keep)}…` : undefined };
     }
   }
-  return fitted;
+  return { article: fitted, size: bytes(fitted) };
 }
