@@ -1,169 +1,104 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import { isIP, type LookupFunction } from 'node:net';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { BlockedAddressError, InvalidNetworkError } from './errors.js';
 
-/** An IP address as a number: 32 bits for IPv4, 128 bits for IPv6. */
-export interface IpAddress {
-  readonly family: 4 | 6;
-  readonly value: bigint;
-}
+type Family = 'ipv4' | 'ipv6';
 
-/** A CIDR range: the network address (host bits cleared) and the prefix length. */
-export interface Cidr {
-  readonly family: 4 | 6;
-  readonly network: bigint;
+/** A range of addresses as `net.BlockList.addSubnet` takes it (host bits may be set: the prefix decides). */
+export interface Subnet {
+  readonly network: string;
   readonly prefix: number;
+  readonly family: Family;
 }
 
-const BITS = { 4: 32, 6: 128 } as const;
+const BITS: Record<Family, number> = { ipv4: 32, ipv6: 128 };
 
-function maskOf(family: 4 | 6, prefix: number): bigint {
-  const bits = BITS[family];
-  return prefix === 0 ? 0n : ((1n << BigInt(prefix)) - 1n) << BigInt(bits - prefix);
+const familyOf = (address: string): Family | undefined => ({ 4: 'ipv4' as const, 6: 'ipv6' as const })[isIP(address)];
+
+function blockListOf(subnets: readonly Subnet[]): BlockList {
+  const list = new BlockList();
+  for (const { network, prefix, family } of subnets) list.addSubnet(network, prefix, family);
+  return list;
 }
 
-function contains(cidr: Cidr, ip: IpAddress): boolean {
-  return cidr.family === ip.family && (ip.value & maskOf(cidr.family, cidr.prefix)) === cidr.network;
-}
-
-function parseIpv4Dotted(text: string): bigint {
-  return text.split('.').reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
-}
-
-function parseIpv6(text: string): bigint {
-  let head = text;
-  const tail: number[] = [];
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(head);
-  if (dotted) {
-    const v4 = Number(parseIpv4Dotted(dotted[1]!));
-    tail.push(v4 >>> 16, v4 & 0xffff);
-    head = head.slice(0, -dotted[1]!.length);
-    if (head.endsWith(':') && !head.endsWith('::')) head = head.slice(0, -1);
-  }
-  const groups = (part: string): number[] => (part === '' ? [] : part.split(':').map((g) => parseInt(g, 16)));
-  const [left = '', right] = head.split('::');
-  const leftGroups = groups(left);
-  const rightGroups = right === undefined ? [] : groups(right);
-  const fill = 8 - tail.length - leftGroups.length - rightGroups.length;
-  const all = [...leftGroups, ...new Array<number>(right === undefined ? 0 : fill).fill(0), ...rightGroups, ...tail];
-  return all.reduce((acc, group) => (acc << 16n) | BigInt(group), 0n);
-}
-
-/**
- * Parses an IPv4 or IPv6 address as Node and URLs spell it (`127.0.0.1`, `::1`, `[::1]`, `fe80::1%eth0`).
- * Returns undefined for anything that is not an IP address.
- */
-export function parseIp(address: string): IpAddress | undefined {
-  let text = address.trim();
-  if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
-  const zone = text.indexOf('%');
-  if (zone >= 0) text = text.slice(0, zone);
-  const family = isIP(text);
-  if (family === 4) return { family: 4, value: parseIpv4Dotted(text) };
-  if (family === 6) return { family: 6, value: parseIpv6(text.toLowerCase()) };
-  return undefined;
-}
-
-/** Formats an IPv4 address held as a number in dotted-decimal form. */
-function formatIpv4(value: bigint): string {
-  return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join('.');
-}
-
-/**
- * Reads a host the way the WHATWG URL standard reads an IPv4 host: one to four dot-separated parts, each decimal,
- * `0x` hexadecimal or `0`-prefixed octal, the last part filling the remaining bytes (`2130706433`, `0x7f000001`,
- * `0177.0.0.1`, `127.1`). Returns the dotted-decimal address, or undefined when the host is not numeric.
- */
-export function parseNumericIpv4(host: string): string | undefined {
-  const parts = host.split('.');
-  if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
-  if (parts.length === 0 || parts.length > 4) return undefined;
-  const numbers: bigint[] = [];
-  for (const part of parts) {
-    let digits = part;
-    let radix = 10;
-    if (/^0x/i.test(digits)) {
-      digits = digits.slice(2);
-      radix = 16;
-    } else if (digits.length > 1 && digits.startsWith('0')) {
-      digits = digits.slice(1);
-      radix = 8;
-    }
-    const pattern = radix === 16 ? /^[0-9a-f]*$/i : radix === 8 ? /^[0-7]+$/ : /^[0-9]+$/;
-    if (!pattern.test(digits) || (radix === 10 && digits === '')) return undefined;
-    numbers.push(digits === '' ? 0n : BigInt((radix === 16 ? '0x' : radix === 8 ? '0o' : '') + digits));
-  }
-  const last = numbers.pop()!;
-  if (numbers.some((n) => n > 255n)) return undefined;
-  if (last >= 256n ** BigInt(5 - parts.length)) return undefined;
-  const value = numbers.reduce((acc, n, index) => acc + (n << BigInt(8 * (3 - index))), last);
-  return formatIpv4(value);
-}
-
-function cidr(text: string): Cidr {
-  const [address = '', prefix = ''] = text.split('/');
-  const ip = parseIp(address)!;
-  const length = Number(prefix);
-  return { family: ip.family, network: ip.value & maskOf(ip.family, length), prefix: length };
+/** `10.0.0.0/8` as a `Subnet`, for the ranges written below (known to be well formed). */
+function subnet(cidr: string): Subnet {
+  const [network = '', prefix = ''] = cidr.split('/');
+  return { network, prefix: Number(prefix), family: familyOf(network)! };
 }
 
 /** Addresses that are not public: loopback, private, link-local, CGNAT, multicast, reserved and documentation. */
-const SPECIAL_V4: readonly Cidr[] = [
-  '0.0.0.0/8', // "this network", unspecified
-  '10.0.0.0/8',
-  '100.64.0.0/10', // CGNAT
-  '127.0.0.0/8',
-  '169.254.0.0/16', // link-local, cloud metadata
-  '172.16.0.0/12',
-  '192.0.0.0/24', // IETF protocol assignments
-  '192.0.2.0/24', // documentation
-  '192.88.99.0/24', // 6to4 relay anycast
-  '192.168.0.0/16',
-  '198.18.0.0/15', // benchmarking
-  '198.51.100.0/24',
-  '203.0.113.0/24',
-  '224.0.0.0/4', // multicast
-  '240.0.0.0/4', // reserved, broadcast
-].map(cidr);
+const SPECIAL = blockListOf(
+  [
+    '0.0.0.0/8', // "this network", unspecified
+    '10.0.0.0/8',
+    '100.64.0.0/10', // CGNAT
+    '127.0.0.0/8',
+    '169.254.0.0/16', // link-local, cloud metadata
+    '172.16.0.0/12',
+    '192.0.0.0/24', // IETF protocol assignments
+    '192.0.2.0/24', // documentation
+    '192.88.99.0/24', // 6to4 relay anycast
+    '192.168.0.0/16',
+    '198.18.0.0/15', // benchmarking
+    '198.51.100.0/24',
+    '203.0.113.0/24',
+    '224.0.0.0/4', // multicast
+    '240.0.0.0/4', // reserved, broadcast
+    '::/128',
+    '::1/128',
+    '64:ff9b:1::/48', // local-use NAT64
+    '100::/64', // discard-only
+    '2001::/32', // Teredo: the client address is obfuscated, so the whole range is refused
+    '2001:db8::/32', // documentation
+    'fc00::/7', // unique local
+    'fe80::/10', // link-local
+    'fec0::/10', // site-local (deprecated)
+    'ff00::/8', // multicast
+  ].map(subnet),
+);
 
-const SPECIAL_V6: readonly Cidr[] = [
-  '::/128',
-  '::1/128',
-  '64:ff9b:1::/48', // local-use NAT64
-  '100::/64', // discard-only
-  '2001::/32', // Teredo: the client address is obfuscated, so the whole range is refused
-  '2001:db8::/32', // documentation
-  'fc00::/7', // unique local
-  'fe80::/10', // link-local
-  'fec0::/10', // site-local (deprecated)
-  'ff00::/8', // multicast
-].map(cidr);
+/** `::` and `::1`, which lie inside the v4-compatible range but are IPv6's own unspecified and loopback. */
+const UNSPECIFIED_OR_LOOPBACK_V6 = blockListOf([subnet('::/127')]);
 
-/** IPv6 ranges that carry an IPv4 address: the embedded address decides. */
-const EMBEDDING_V6: readonly { readonly range: Cidr; readonly shift: bigint }[] = [
-  { range: cidr('::ffff:0:0/96'), shift: 0n }, // v4-mapped
-  { range: cidr('::ffff:0:0:0/96'), shift: 0n }, // v4-translated (SIIT)
-  { range: cidr('::/96'), shift: 0n }, // v4-compatible (deprecated)
-  { range: cidr('64:ff9b::/96'), shift: 0n }, // NAT64 well-known prefix
-  { range: cidr('2002::/16'), shift: 80n }, // 6to4
+/** IPv6 ranges that carry an IPv4 address, and where in the eight 16-bit groups it sits: that address decides. */
+const EMBEDDING_V6: readonly { readonly range: BlockList; readonly groups: readonly [number, number] }[] = [
+  { range: blockListOf([subnet('::ffff:0:0/96')]), groups: [6, 7] }, // v4-mapped
+  { range: blockListOf([subnet('::ffff:0:0:0/96')]), groups: [6, 7] }, // v4-translated (SIIT)
+  { range: blockListOf([subnet('::/96')]), groups: [6, 7] }, // v4-compatible (deprecated)
+  { range: blockListOf([subnet('64:ff9b::/96')]), groups: [6, 7] }, // NAT64 well-known prefix
+  { range: blockListOf([subnet('2002::/16')]), groups: [1, 2] }, // 6to4
 ];
+
+/** The eight 16-bit groups of an IPv6 address; the URL parser first spells it canonically (hex, `::` once). */
+function groupsOf(ipv6: string): number[] {
+  const canonical = new URL(`http://[${ipv6}]/`).hostname.slice(1, -1);
+  const [head = '', tail] = canonical.split('::');
+  const hex = (part: string | undefined) => (part ? part.split(':').map((group) => parseInt(group, 16)) : []);
+  const left = hex(head);
+  const right = hex(tail);
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+/** The IPv4 address held in two 16-bit groups, dotted. */
+const ipv4Of = (high: number, low: number): string => `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
 
 /**
  * Parses the allowed-networks setting: each entry a CIDR range (`127.0.0.0/8`, `fd00::/8`) or a single address.
  * Throws an `InvalidNetworkError` naming the first entry that is neither.
  */
-export function parseAllowedNetworks(list: readonly string[]): Cidr[] {
+export function parseAllowedNetworks(list: readonly string[]): Subnet[] {
   return list.map((raw) => {
     const entry = raw.trim();
     if (entry === '') throw new InvalidNetworkError(raw, 'empty entry');
     const slash = entry.indexOf('/');
-    const address = slash < 0 ? entry : entry.slice(0, slash);
-    const ip = parseIp(address);
-    if (!ip || address.includes('%') || address.startsWith('[')) {
-      throw new InvalidNetworkError(raw, `${JSON.stringify(address)} is not an IPv4 or IPv6 address`);
+    const network = slash < 0 ? entry : entry.slice(0, slash);
+    const family = familyOf(network);
+    if (family === undefined || network.includes('%')) {
+      throw new InvalidNetworkError(raw, `${JSON.stringify(network)} is not an IPv4 or IPv6 address`);
     }
-    const bits = BITS[ip.family];
-    let prefix: number = bits;
+    const bits = BITS[family];
+    let prefix = bits;
     if (slash >= 0) {
       const text = entry.slice(slash + 1);
       if (!/^\d{1,3}$/.test(text) || Number(text) > bits) {
@@ -171,7 +106,7 @@ export function parseAllowedNetworks(list: readonly string[]): Cidr[] {
       }
       prefix = Number(text);
     }
-    return { family: ip.family, network: ip.value & maskOf(ip.family, prefix), prefix };
+    return { network, prefix, family };
   });
 }
 
@@ -181,10 +116,10 @@ export function parseAllowedNetworks(list: readonly string[]): Cidr[] {
  * through `lookup`; IP literals, which Node connects to without a lookup, through `assertHostAllowed`.
  */
 export class NetworkGuard {
-  private readonly allowed: readonly Cidr[];
+  private readonly allowed: BlockList;
 
-  constructor(allowed: readonly Cidr[] = []) {
-    this.allowed = allowed;
+  constructor(allowed: readonly Subnet[] = []) {
+    this.allowed = blockListOf(allowed);
   }
 
   /** A guard from the allowed-networks setting (see `parseAllowedNetworks`). */
@@ -194,18 +129,21 @@ export class NetworkGuard {
 
   /** Whether a connection to this IP address must be refused. Anything that is not an IP address is. */
   isBlocked(address: string): boolean {
-    const ip = parseIp(address);
-    return ip === undefined || this.isBlockedIp(ip);
-  }
-
-  private isBlockedIp(ip: IpAddress): boolean {
-    if (this.allowed.some((range) => contains(range, ip))) return false;
-    if (ip.family === 4) return SPECIAL_V4.some((range) => contains(range, ip));
-    if (ip.value <= 1n) return true; // :: and ::1, also inside the v4-compatible range
-    for (const { range, shift } of EMBEDDING_V6) {
-      if (contains(range, ip)) return this.isBlockedIp({ family: 4, value: (ip.value >> shift) & 0xffffffffn });
+    let text = address.trim();
+    if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
+    const zone = text.indexOf('%');
+    if (zone >= 0) text = text.slice(0, zone);
+    const family = familyOf(text);
+    if (family === undefined) return true;
+    if (this.allowed.check(text, family)) return false;
+    if (family === 'ipv6' && !UNSPECIFIED_OR_LOOPBACK_V6.check(text, family)) {
+      const embedding = EMBEDDING_V6.find(({ range }) => range.check(text, 'ipv6'));
+      if (embedding !== undefined) {
+        const groups = groupsOf(text);
+        return this.isBlocked(ipv4Of(groups[embedding.groups[0]]!, groups[embedding.groups[1]]!));
+      }
     }
-    return SPECIAL_V6.some((range) => contains(range, ip));
+    return SPECIAL.check(text, family);
   }
 
   /**
@@ -241,9 +179,19 @@ export class NetworkGuard {
   };
 }
 
-/** The IP address a URL host denotes without any lookup (`[::1]`, `127.0.0.1`, `2130706433`), if it is one. */
+/**
+ * The IP address a URL host denotes without any lookup (`[::1]`, `127.0.0.1`), if it is one. A numeric IPv4
+ * host in any spelling the WHATWG URL standard reads (`2130706433`, `0x7f000001`, `0177.0.0.1`, `127.1`) is
+ * read by the platform's URL parser, as `fetch` and `http.request` would read it.
+ */
 export function literalAddress(hostname: string): string | undefined {
-  const ip = parseIp(hostname);
-  if (ip) return hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
-  return parseNumericIpv4(hostname);
+  const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+  if (isIP(bare) !== 0) return bare;
+  let parsed: string;
+  try {
+    parsed = new URL(`http://${hostname}/`).hostname;
+  } catch {
+    return undefined;
+  }
+  return isIP(parsed) === 4 ? parsed : undefined;
 }
