@@ -1,5 +1,6 @@
 import { ConfigurationError } from './errors.js';
 import { Limiter } from './bounded.js';
+import { sleep } from './retry.js';
 
 /**
  * A host's own limit: at most `concurrency` fetches at once and, with `perSeconds`, at most `concurrency`
@@ -62,8 +63,6 @@ export function nextSlot(previous: number | undefined, now: number, limit: HostL
   return previous === undefined ? now : Math.max(now, previous + spacing);
 }
 
-const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Takes a turn of a rate shared by every worker (`HostPoliteness.takeTurn`). */
 export type SharedTurns = (
   host: string,
@@ -101,7 +100,7 @@ export class HostGate {
     this.limits = new Map(limits.map((limit) => [limit.host, limit]));
     this.now = options.now;
     this.maxWaitMs = options.maxWaitMs;
-    this.sleep = options.sleep ?? realSleep;
+    this.sleep = options.sleep ?? sleep;
     this.turns = options.turns;
   }
 

@@ -8,6 +8,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { inject, injectable } from 'inversify';
+import { mapBounded } from '../../application/bounded.js';
 import type { PagePosition } from '../../domain/cursor.js';
 import { FEED_UPDATE_ATTRIBUTES, type Feed, type FeedUpdate } from '../../domain/feed.js';
 import { grownShardCount } from '../../domain/subscription.js';
@@ -23,7 +24,6 @@ import type { TableNames } from './dynamodb-tables.js';
 import {
   conditional,
   distinctBy,
-  forEachLimited,
   pageLimit,
   positionOf,
   request,
@@ -62,7 +62,7 @@ export class DynamoDbFeedStore implements FeedRepository, FeedPageReader {
   async addNew(feeds: readonly Feed[]): Promise<Feed[]> {
     const firstOfEachId = distinctBy(feeds, (feed) => feed.id);
     const added = new Set<Feed>();
-    await forEachLimited(firstOfEachId, 10, async (feed) => {
+    await mapBounded(firstOfEachId, 10, async (feed) => {
       const result = await conditional(`PutItem on ${this.table}`, () =>
         this.doc.send(
           new PutCommand({

@@ -8,6 +8,7 @@ import {
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { sleep } from '../../application/retry.js';
 import { TABLES, type TableDefinition, type TableName } from '../aws-resources.js';
 
 /** The physical name of each table: a prefix (one per stack or test) plus the logical name. */
@@ -79,6 +80,6 @@ async function waitUntilActive(client: DynamoDBClient, tableName: string, timeou
     }
     if (Date.now() + delay > deadline)
       throw new Error(`table ${tableName} did not become ACTIVE within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    await sleep(delay);
   }
 }

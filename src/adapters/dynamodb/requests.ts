@@ -6,6 +6,8 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { mapBounded } from '../../application/bounded.js';
+import { sendWithRetries, type BackoffPolicy } from '../../application/retry.js';
 import { InvalidCursorError } from '../../domain/errors.js';
 import type { PagePosition } from '../../domain/cursor.js';
 import { StoreRequestError, StoreThrottledError } from './errors.js';
@@ -49,7 +51,9 @@ export async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandI
 }
 
 const BATCH_GET_LIMIT = 100;
-const MAX_BATCH_ATTEMPTS = 8;
+
+/** Unprocessed keys and items are sent again up to 8 times in all, waiting 100 ms, 200 ms … at most 2 s. */
+const BATCH_RETRIES: BackoffPolicy = { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 2_000 };
 
 /**
  * Reads the items with the given (distinct) keys, 100 keys per BatchGetItem, retrying unprocessed keys with
@@ -66,22 +70,20 @@ export async function batchGetAll(
   for (let offset = 0; offset < keys.length; offset += BATCH_GET_LIMIT) {
     chunks.push(keys.slice(offset, offset + BATCH_GET_LIMIT));
   }
-  await forEachLimited(chunks, options.concurrency ?? 1, async (chunk) => {
-    let pending: Item[] = chunk;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > MAX_BATCH_ATTEMPTS) {
-        throw new StoreThrottledError(`DynamoDB BatchGetItem on ${tableName} left ${pending.length} keys unprocessed`);
-      }
-      if (attempt > 1) await sleep(backoffMs(attempt));
+  await mapBounded(chunks, options.concurrency ?? 1, async (chunk) => {
+    const left = await sendWithRetries(chunk, BATCH_RETRIES, async (pending) => {
       const out = await request(`BatchGetItem on ${tableName}`, () =>
         doc.send(
           new BatchGetCommand({
-            RequestItems: { [tableName]: { Keys: pending, ConsistentRead: options.consistentRead } },
+            RequestItems: { [tableName]: { Keys: [...pending], ConsistentRead: options.consistentRead } },
           }),
         ),
       );
       items.push(...(out.Responses?.[tableName] ?? []));
-      pending = out.UnprocessedKeys?.[tableName]?.Keys ?? [];
+      return out.UnprocessedKeys?.[tableName]?.Keys ?? [];
+    });
+    if (left.length > 0) {
+      throw new StoreThrottledError(`DynamoDB BatchGetItem on ${tableName} left ${left.length} keys unprocessed`);
     }
   });
   return items;
@@ -103,36 +105,21 @@ export async function batchWriteAll(
   for (let offset = 0; offset < items.length; offset += BATCH_WRITE_LIMIT) {
     chunks.push(items.slice(offset, offset + BATCH_WRITE_LIMIT));
   }
-  await forEachLimited(chunks, options.concurrency ?? 8, async (chunk) => {
-    let pending = chunk.map((item) => ({ PutRequest: { Item: item } }));
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > MAX_BATCH_ATTEMPTS) {
-        throw new StoreThrottledError(
-          `DynamoDB BatchWriteItem on ${tableName} left ${pending.length} items unprocessed`,
-        );
-      }
-      if (attempt > 1) await sleep(backoffMs(attempt));
+  await mapBounded(chunks, options.concurrency ?? 8, async (chunk) => {
+    const left = await sendWithRetries(chunk, BATCH_RETRIES, async (pending) => {
       const out = await request(`BatchWriteItem on ${tableName}`, () =>
-        doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } })),
+        doc.send(
+          new BatchWriteCommand({ RequestItems: { [tableName]: pending.map((Item) => ({ PutRequest: { Item } })) } }),
+        ),
       );
-      pending = (out.UnprocessedItems?.[tableName] ?? []).flatMap((entry) =>
-        entry.PutRequest?.Item ? [{ PutRequest: { Item: entry.PutRequest.Item } }] : [],
+      return (out.UnprocessedItems?.[tableName] ?? []).flatMap((entry) =>
+        entry.PutRequest?.Item ? [entry.PutRequest.Item] : [],
       );
+    });
+    if (left.length > 0) {
+      throw new StoreThrottledError(`DynamoDB BatchWriteItem on ${tableName} left ${left.length} items unprocessed`);
     }
   });
-}
-
-/** Runs `work` on every item, at most `concurrency` at a time. */
-export async function forEachLimited<T>(
-  items: readonly T[],
-  concurrency: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 /** The first item of each key, in input order (a later duplicate is ignored, as in the in-memory stores). */
@@ -178,15 +165,6 @@ export function pageLimit(limit: number): number {
   if (!Number.isInteger(limit) || limit < 1)
     throw new RangeError(`page limit must be a positive integer, not ${limit}`);
   return limit;
-}
-
-function backoffMs(attempt: number): number {
-  const cap = Math.min(25 * 2 ** attempt, 2_000);
-  return cap / 2 + Math.random() * (cap / 2);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function messageOf(error: unknown): string {

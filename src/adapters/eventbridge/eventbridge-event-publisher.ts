@@ -1,5 +1,6 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { inject, injectable } from 'inversify';
+import { sendWithRetries, type BackoffPolicy } from '../../application/retry.js';
 import type { EventPublisher } from '../../application/ports/event-publisher.port.js';
 import type { ArticlesDiscovered } from '../../domain/crawl-run.js';
 import { DISCOVERY_RULE } from '../aws-resources.js';
@@ -10,8 +11,8 @@ import { EVENT_BUS_NAME, EVENTBRIDGE_CLIENT } from './tokens.js';
 /** PutEvents takes at most 10 entries and 256 KiB per call. */
 const MAX_ENTRIES = 10;
 const MAX_BYTES = 256 * 1024;
-const MAX_ATTEMPTS = 3;
-const RETRY_DELAY_MS = 100;
+/** Entries EventBridge fails are published again twice, after about 100 ms and 200 ms. */
+const RETRIES: BackoffPolicy = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 2_000 };
 
 /** The size EventBridge counts for an entry: source, detail-type, detail, resources and 14 bytes for a time. */
 function entrySize(entry: PutEventsRequestEntry): number {
@@ -57,10 +58,8 @@ export class EventBridgeEventPublisher implements EventPublisher {
   }
 
   private async put(chunk: readonly { eventId: string; entry: PutEventsRequestEntry }[]): Promise<void> {
-    let pending = chunk;
     let failures: string[] = [];
-    for (let attempt = 1; pending.length > 0 && attempt <= MAX_ATTEMPTS; attempt++) {
-      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * 2 ** (attempt - 2)));
+    const left = await sendWithRetries(chunk, RETRIES, async (pending) => {
       let results;
       try {
         results =
@@ -72,19 +71,17 @@ export class EventBridgeEventPublisher implements EventPublisher {
         });
       }
       // Result entries line up with the request's: one without an ErrorCode was published.
-      const retry: (typeof pending)[number][] = [];
       failures = [];
-      pending.forEach((p, index) => {
+      return pending.filter((p, index) => {
         const result = results[index];
-        if (result && !result.ErrorCode && result.EventId) return;
-        retry.push(p);
+        if (result && !result.ErrorCode && result.EventId) return false;
         failures.push(`${p.eventId} (${result?.ErrorCode ?? 'no result'}: ${result?.ErrorMessage ?? 'no message'})`);
+        return true;
       });
-      pending = retry;
-    }
-    if (pending.length > 0) {
+    });
+    if (left.length > 0) {
       throw new PublishFailedError(
-        `${pending.length} of ${chunk.length} event(s) could not be published after ${MAX_ATTEMPTS} attempts: ${failures.join('; ')}`,
+        `${left.length} of ${chunk.length} event(s) could not be published after ${RETRIES.maxAttempts} attempts: ${failures.join('; ')}`,
         failures,
       );
     }

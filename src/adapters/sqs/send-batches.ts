@@ -1,4 +1,5 @@
 import { SendMessageBatchCommand, type BatchResultErrorEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import { sendWithRetries } from '../../application/retry.js';
 import { SendFailedError } from './errors.js';
 
 export { byteLength, chunkBySize } from './chunk-by-size.js';
@@ -17,6 +18,7 @@ export interface OutgoingMessage {
 
 export interface SendBatchOptions {
   readonly maxAttempts: number;
+  /** The wait before the second attempt; it doubles each time (jittered, at most 2 s). */
   readonly retryDelayMs: number;
   /** Applied to each SendMessageBatch command before it is sent (e.g. to count it under another name). */
   readonly decorate?: (command: SendMessageBatchCommand, attempt: number) => SendMessageBatchCommand;
@@ -33,11 +35,11 @@ export async function sendBatch(
   messages: readonly OutgoingMessage[],
   options: SendBatchOptions,
 ): Promise<void> {
-  let pending = messages.map((message, index) => ({ id: `m${index}`, message }));
   const refused: string[] = [];
   let lastFailures: string[] = [];
-  for (let attempt = 1; pending.length > 0 && attempt <= options.maxAttempts; attempt++) {
-    if (attempt > 1) await sleep(options.retryDelayMs * 2 ** (attempt - 2));
+  const policy = { maxAttempts: options.maxAttempts, baseDelayMs: options.retryDelayMs, maxDelayMs: 2_000 };
+  const entries = messages.map((message, index) => ({ id: `m${index}`, message }));
+  await sendWithRetries(entries, policy, async (pending, attempt) => {
     let command = new SendMessageBatchCommand({
       QueueUrl: queueUrl,
       Entries: pending.map(({ id, message }) => ({
@@ -59,7 +61,7 @@ export async function sendBatch(
       );
     }
     const byId = new Map(pending.map((entry) => [entry.id, entry]));
-    const retry: typeof pending = [];
+    const retry: (typeof entries)[number][] = [];
     lastFailures = [];
     for (const failure of failed) {
       const entry = byId.get(failure.Id ?? '');
@@ -71,8 +73,8 @@ export async function sendBatch(
         lastFailures.push(reason);
       }
     }
-    pending = retry;
-  }
+    return retry;
+  });
   const failures = [...refused, ...lastFailures];
   if (failures.length > 0) {
     throw new SendFailedError(
@@ -83,28 +85,4 @@ export async function sendBatch(
   }
 }
 
-/** Runs `task` over `items` with at most `limit` running at once; the first failure is thrown after all settle. */
-export async function forEachConcurrently<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const errors: unknown[] = [];
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      try {
-        await task(item);
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (errors.length > 0) throw errors[0];
-}
-
 const queueName = (url: string): string => url.slice(url.lastIndexOf('/') + 1);
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

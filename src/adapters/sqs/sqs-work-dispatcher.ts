@@ -1,5 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { inject, injectable, optional } from 'inversify';
+import { mapBounded } from '../../application/bounded.js';
 import type { WorkDispatcher } from '../../application/ports/work-dispatcher.port.js';
 import type { WorkMessage } from '../../application/work-messages.js';
 import { QUEUE_FOR_MESSAGE, type QueueKey } from '../aws-resources.js';
@@ -7,7 +8,6 @@ import { UnroutableMessageError } from './errors.js';
 import {
   byteLength,
   chunkBySize,
-  forEachConcurrently,
   MAX_BATCH_BYTES,
   MAX_BATCH_ENTRIES,
   sendBatch,
@@ -62,7 +62,7 @@ export class SqsWorkDispatcher implements WorkDispatcher {
       );
       for (const chunk of chunks) batches.push({ url, messages: chunk });
     }
-    await forEachConcurrently(batches, CONCURRENT_BATCHES, (batch) =>
+    await mapBounded(batches, CONCURRENT_BATCHES, (batch) =>
       sendBatch(this.sqs, batch.url, batch.messages, this.options),
     );
   }

@@ -11,6 +11,7 @@ import { faultRandom, NO_FAULTS, type FaultSettings } from '../../adapters/aws-f
 import { QUEUES, SQS_RECEIVE_MAX, type QueueKey } from '../../adapters/aws-resources.js';
 import { SqsDeadLetters } from '../../adapters/sqs/sqs-dead-letters.js';
 import type { DeadLetters } from '../../application/ports/dead-letters.port.js';
+import { sleep } from '../../application/retry.js';
 import type { QueueUrls } from '../../adapters/sqs/tokens.js';
 import type { SqsHandler } from '../lambda/handlers.js';
 import type { SqsRecord } from '../lambda/sqs-batch.js';
@@ -69,8 +70,6 @@ interface LambdaSqsRecord extends SqsRecord {
   readonly eventSourceARN: string;
   readonly awsRegion: string;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Drives the queues of the embedded stack as Lambda's SQS event source does: per queue a long-polling poller
