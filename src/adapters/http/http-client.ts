@@ -1,25 +1,13 @@
-import { readFileSync } from 'node:fs';
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Transform as ZlibStream } from 'node:stream';
 import zlib from 'node:zlib';
+import { VERSION } from '../package-version.js';
 import { BlockedAddressError, HttpRequestError } from './errors.js';
 import type { NetworkGuard } from './network-guard.js';
 
-function readVersion(): string {
-  // A Lambda bundle has no package.json beside it: the bundler defines the version instead.
-  if (process.env.FEEDRELAY_VERSION) return process.env.FEEDRELAY_VERSION;
-  try {
-    const text = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
-    const version = (JSON.parse(text) as { version?: unknown }).version;
-    return typeof version === 'string' ? version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
-/** `feedrelay/<version> (+https://github.com/feedrelay/feedrelay)`, the version read once from package.json. */
-export const USER_AGENT = `feedrelay/${readVersion()} (+https://github.com/feedrelay/feedrelay)`;
+/** `feedrelay/<version> (+https://github.com/feedrelay/feedrelay)`. */
+export const USER_AGENT = `feedrelay/${VERSION} (+https://github.com/feedrelay/feedrelay)`;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 

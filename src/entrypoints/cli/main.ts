@@ -17,6 +17,8 @@ Usage:
   ${RUNS_USAGE}
   ${DLQ_USAGE}
 
+  feedrelay --version                              the version (--json: {"version"})
+
 Every command: --json (one JSON document on stdout), --data-dir DIR (default .feedrelay),
 --allow-network CIDR (repeatable; also FEEDRELAY_ALLOW_NETWORKS=cidr,cidr).
 Exit status: 0 success, 1 the operation failed, 2 bad usage or bad input; crawl stopped by a signal: 128 + its number.`;
@@ -58,8 +60,9 @@ async function run(argv: readonly string[]): Promise<number> {
     (name === undefined ? process.stderr : process.stdout).write(`${USAGE}\n`);
     return name === undefined ? 2 : 0;
   }
-  if (name === '--version') {
-    process.stdout.write('feedrelay\n');
+  if (name === '--version' || name === 'version') {
+    const { VERSION } = await import('../../adapters/package-version.js');
+    process.stdout.write(output.json ? `${JSON.stringify({ version: VERSION })}\n` : `feedrelay ${VERSION}\n`);
     return 0;
   }
   const load = COMMANDS[name];
