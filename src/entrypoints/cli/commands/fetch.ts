@@ -1,6 +1,9 @@
 import { toFeedDocument } from '../../../domain/article.js';
-import { HttpFeedFetcher } from '../../../adapters/http/http-feed-fetcher.js';
-import { createFeedParser } from '../../../adapters/parsing/sniffing-feed-parser.js';
+import type { FeedFetcher } from '../../../application/ports/feed-fetcher.port.js';
+import { TOKENS } from '../../../application/tokens.js';
+import { compose } from '../../container/compose.js';
+import { httpModule } from '../../container/http.module.js';
+import { parsingModule } from '../../container/parsing.module.js';
 import { allowedNetworks, intFlag, parseCommandArgs, rejectStray } from '../args.js';
 import { OperationError, UsageError } from '../cli-errors.js';
 import type { Output } from '../output.js';
@@ -18,17 +21,15 @@ export async function fetchCommand(args: readonly string[], output: Output): Pro
   });
   rejectStray('fetch', positionals.slice(1), FETCH_USAGE);
   if (positionals.length !== 1) throw new UsageError(`fetch: expected one URL, usage: ${FETCH_USAGE}`);
-  let fetcher: HttpFeedFetcher;
+  let fetcher: FeedFetcher;
   try {
-    fetcher = new HttpFeedFetcher(
-      {
-        timeoutMs: intFlag('timeout-ms', values['timeout-ms'], 10_000, 1, 600_000),
-        maxBytes: intFlag('max-bytes', values['max-bytes'], 5 * 1024 * 1024, 1, 1024 * 1024 * 1024),
-        maxRedirects: intFlag('max-redirects', values['max-redirects'], 5, 0, 50),
-        allowedNetworks: allowedNetworks(values),
-      },
-      createFeedParser(),
-    );
+    const options = {
+      timeoutMs: intFlag('timeout-ms', values['timeout-ms'], 10_000, 1, 600_000),
+      maxBytes: intFlag('max-bytes', values['max-bytes'], 5 * 1024 * 1024, 1, 1024 * 1024 * 1024),
+      maxRedirects: intFlag('max-redirects', values['max-redirects'], 5, 0, 50),
+      allowedNetworks: allowedNetworks(values),
+    };
+    fetcher = compose(parsingModule(), httpModule(options)).get(TOKENS.FeedFetcher);
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`fetch: ${(error as Error).message}`);

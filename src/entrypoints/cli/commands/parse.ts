@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { toFeedDocument, type FeedDocument } from '../../../domain/article.js';
-import { createFeedParser } from '../../../adapters/parsing/sniffing-feed-parser.js';
+import { FEED_PARSER } from '../../../adapters/http/tokens.js';
+import { compose } from '../../container/compose.js';
+import { parsingModule } from '../../container/parsing.module.js';
 import { parseCommandArgs, rejectStray } from '../args.js';
 import { OperationError, UsageError } from '../cli-errors.js';
 import type { Output } from '../output.js';
@@ -21,7 +23,7 @@ export async function parseCommand(args: readonly string[], output: Output): Pro
       `parse: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
-  const result = createFeedParser().parse({ bytes });
+  const result = compose(parsingModule()).get(FEED_PARSER).parse({ bytes });
   if (!result.ok) throw new OperationError(result.code, result.message);
   const document: FeedDocument = toFeedDocument(result.feed);
   output.result(document, renderDocument);
