@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { QUEUES, type QueueKey } from '../src/adapters/aws-resources.js';
-import { runCrawl, type CrawlReport } from '../src/entrypoints/cli/commands/crawl.js';
+import { runCrawl, type CrawlReport } from '../src/entrypoints/local/run-crawl.js';
 import type { SqsHandler } from '../src/entrypoints/lambda/handlers.js';
 import { createLambdaRuntime } from '../src/entrypoints/local/lambda-runtime.js';
 import { openLocalApp, type LocalApp, type LocalAppOptions } from '../src/entrypoints/local/local-app.js';

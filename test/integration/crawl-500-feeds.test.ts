@@ -5,7 +5,7 @@
  */
 import { AddFeeds } from '../../src/application/use-cases/add-feeds.js';
 import { ListFeeds } from '../../src/application/use-cases/list-feeds.js';
-import { runCrawl, type CrawlReport } from '../../src/entrypoints/cli/commands/crawl.js';
+import { runCrawl, type CrawlReport } from '../../src/entrypoints/local/run-crawl.js';
 import type { LocalApp } from '../../src/entrypoints/local/local-app.js';
 import { CountingFeedServer, openApp, removeDir, tempDir, type TestFeed } from './crawl-support.js';
 

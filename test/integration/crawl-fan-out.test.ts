@@ -7,7 +7,7 @@ import { AddFeeds } from '../../src/application/use-cases/add-feeds.js';
 import { ListSubscriptions } from '../../src/application/use-cases/list-subscriptions.js';
 import { Subscribe } from '../../src/application/use-cases/subscribe.js';
 import type { Subscription } from '../../src/domain/subscription.js';
-import { runCrawl, type CrawlReport } from '../../src/entrypoints/cli/commands/crawl.js';
+import { runCrawl, type CrawlReport } from '../../src/entrypoints/local/run-crawl.js';
 import type { LocalApp } from '../../src/entrypoints/local/local-app.js';
 import { WebhookReceiver } from '../../src/entrypoints/local/webhook-receiver.js';
 import {

@@ -4,7 +4,7 @@
  */
 import { AddFeeds } from '../../src/application/use-cases/add-feeds.js';
 import { Subscribe } from '../../src/application/use-cases/subscribe.js';
-import { runCrawl } from '../../src/entrypoints/cli/commands/crawl.js';
+import { runCrawl } from '../../src/entrypoints/local/run-crawl.js';
 import type { LocalApp } from '../../src/entrypoints/local/local-app.js';
 import {
   CountingFeedServer,

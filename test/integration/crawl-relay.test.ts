@@ -8,7 +8,7 @@ import { feedScanSteps } from '../../src/application/step-ids.js';
 import { AddFeeds } from '../../src/application/use-cases/add-feeds.js';
 import { aFetchFeedMessage, aScanFeedsMessage } from '../support/mothers.js';
 import { SummarizeRun } from '../../src/application/use-cases/summarize-run.js';
-import { runCrawl } from '../../src/entrypoints/cli/commands/crawl.js';
+import { runCrawl } from '../../src/entrypoints/local/run-crawl.js';
 import type { LocalApp } from '../../src/entrypoints/local/local-app.js';
 import { CountingFeedServer, openApp, removeDir, tempDir, type TestFeed } from './crawl-support.js';
 

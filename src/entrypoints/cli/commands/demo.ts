@@ -7,7 +7,8 @@ import { SampleFeedServer, type SampleFeed } from '../../local/sample-feeds.js';
 import { WebhookReceiver } from '../../local/webhook-receiver.js';
 import { parseCommandArgs, rejectStray } from '../args.js';
 import type { Output } from '../output.js';
-import { renderReport, runCrawl, type CrawlReport } from './crawl.js';
+import { runCrawl, type CrawlReport } from '../../local/run-crawl.js';
+import { renderReport } from './crawl.js';
 import { openFromFlags } from './local.js';
 import { newSecret } from './subscriptions.js';
 
