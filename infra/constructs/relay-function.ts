@@ -6,12 +6,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { RELAY_SETTINGS_ENV } from '../../src/entrypoints/lambda/lambda-settings.js';
-import {
-  deadLetterQueueUrlVariable,
-  EVENT_BUS_VARIABLE,
-  queueUrlVariable,
-  TABLE_PREFIX_VARIABLE,
-} from './aws-environment.js';
+import { AWS_ENV, DEAD_LETTER_QUEUE_URL_ENV, QUEUE_URL_ENV } from '../../src/entrypoints/container/aws-config.js';
 import type { RelayTable, TableAccess } from './feedrelay-tables.js';
 import { PROJECT_ROOT, relayBundling, relayEntry, type RelayHandler } from './relay-bundling.js';
 import type { RelayQueue } from './relay-queue.js';
@@ -99,7 +94,7 @@ export class RelayFunction extends NodejsFunction {
   /** Grants `access` to the table and tells the function its name (the tables' common prefix). */
   bindTable(table: RelayTable, access: TableAccess): this {
     table.grantAccess(this, access);
-    this.addEnvironment(TABLE_PREFIX_VARIABLE, table.prefix);
+    this.addEnvironment(AWS_ENV.tablePrefix, table.prefix);
     return this;
   }
 
@@ -116,21 +111,21 @@ export class RelayFunction extends NodejsFunction {
       }
       queue.addConsumer(this, { maxConcurrency: this.maxConcurrency });
       queue.deadLetterQueue.grantSendMessages(this);
-      this.addEnvironment(deadLetterQueueUrlVariable(queue.key), queue.deadLetterQueue.queueUrl);
+      this.addEnvironment(DEAD_LETTER_QUEUE_URL_ENV[queue.key], queue.deadLetterQueue.queueUrl);
       return this;
     }
     if (queue === this.consumes && !queue.definition.recursive) {
       throw new Error(`${queue.definition.name} is not declared recursive: its consumer may not send to it`);
     }
     queue.queue.grantSendMessages(this);
-    this.addEnvironment(queueUrlVariable(queue.key), queue.queue.queueUrl);
+    this.addEnvironment(QUEUE_URL_ENV[queue.key], queue.queue.queueUrl);
     return this;
   }
 
   /** Grants PutEvents on the bus and tells the function its name. */
   bindEventBus(bus: IEventBus): this {
     bus.grantPutEventsTo(this);
-    this.addEnvironment(EVENT_BUS_VARIABLE, bus.eventBusName);
+    this.addEnvironment(AWS_ENV.eventBusName, bus.eventBusName);
     return this;
   }
 
@@ -139,9 +134,9 @@ export class RelayFunction extends NodejsFunction {
    * function whose composition uses few. The values are those the bindings set.
    */
   addResourceLocations(locations: ResourceLocations): this {
-    this.addEnvironment(TABLE_PREFIX_VARIABLE, locations.tablePrefix);
-    for (const queue of locations.queues) this.addEnvironment(queueUrlVariable(queue.key), queue.queue.queueUrl);
-    this.addEnvironment(EVENT_BUS_VARIABLE, locations.eventBus.eventBusName);
+    this.addEnvironment(AWS_ENV.tablePrefix, locations.tablePrefix);
+    for (const queue of locations.queues) this.addEnvironment(QUEUE_URL_ENV[queue.key], queue.queue.queueUrl);
+    this.addEnvironment(AWS_ENV.eventBusName, locations.eventBus.eventBusName);
     return this;
   }
 }

@@ -5,7 +5,8 @@ import type { DeadLetterQueueUrls, QueueUrls } from '../../adapters/sqs/tokens.j
 
 /*
  * Where a function's AWS resources are, read from its environment. Kept apart from the modules that bind the
- * adapters so that reading the settings loads no SDK client.
+ * adapters so that reading the settings loads no SDK client, and the CDK app sets the variables by these
+ * same names (infra/constructs/relay-function.ts).
  */
 
 /** The environment variables a Lambda function reads its AWS settings from (set by the CDK app). */
