@@ -1,12 +1,16 @@
 import { inject, injectable } from 'inversify';
 import { newFeed, type Feed } from '../../domain/feed.js';
 import { newSubscription, shardOf, type SinkDescriptor, type Subscription } from '../../domain/subscription.js';
+import { mapBounded } from '../bounded.js';
 import { NotFoundError } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { FeedRepository } from '../ports/feed-store.port.js';
 import type { PlacedSubscription, SubscriptionRepository } from '../ports/subscription-store.port.js';
 import type { RelaySettings } from '../settings.js';
 import { TOKENS } from '../tokens.js';
+
+/** Feeds of one import subscribed to at once. */
+const FEEDS_AT_ONCE = 8;
 
 export interface SubscribeInput {
   readonly feedUrl: string;
@@ -55,11 +59,12 @@ export class Subscribe {
     }
     const stored = new Map<string, Subscription>();
     let created = 0;
-    for (const [feedId, wanted] of byFeed) {
+    // Feeds are independent of each other: a few at once, so that the round trips of one overlap another's.
+    await mapBounded([...byFeed], FEEDS_AT_ONCE, async ([feedId, wanted]) => {
       const result = await this.subscribeToFeed(feedId, wanted, added.has(feedId));
       created += result.created;
       for (const subscription of result.stored) stored.set(subscription.id, subscription);
-    }
+    });
     return { subscriptions: planned.map((s) => stored.get(s.id) ?? s), created };
   }
 
