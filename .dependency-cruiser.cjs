@@ -23,6 +23,22 @@ module.exports = {
       to: { path: '^src/entrypoints' },
     },
     {
+      name: 'no-lambda-to-local',
+      comment:
+        'The Lambda composition holds the product only: the embedded stack, fault injection and the CLI stay out of it.',
+      severity: 'error',
+      from: { path: '^src/entrypoints/(lambda|container|api)' },
+      to: { path: '^src/entrypoints/(local|cli)' },
+    },
+    {
+      name: 'no-product-to-tests',
+      comment:
+        'Test support (fixed clocks, in-memory queues, object mothers) and the benchmark are not part of the product.',
+      severity: 'error',
+      from: { path: '^src' },
+      to: { path: '^(test|bench)/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -2,7 +2,7 @@ import { InMemoryRunStore } from '../../src/adapters/memory/in-memory-run-store.
 import { ContainerModule } from 'inversify';
 import { pino } from 'pino';
 import { QUEUES } from '../../src/adapters/aws-resources.js';
-import { SequentialIdGenerator } from '../../src/adapters/memory/fixed-clock.js';
+import { SequentialIdGenerator } from '../../test/support/memory/fixed-clock.js';
 import { segmentsFor, type RelaySettings } from '../../src/application/settings.js';
 import { TOKENS } from '../../src/application/tokens.js';
 import { SummarizeRun } from '../../src/application/use-cases/summarize-run.js';

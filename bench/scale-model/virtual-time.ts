@@ -1,4 +1,4 @@
-import { mulberry32 } from '../../src/adapters/aws-faults.js';
+import { mulberry32 } from '../../src/entrypoints/local/aws-faults.js';
 /**
  * A discrete-event scheduler: a virtual clock and a priority queue of timers. Between two instants the
  * microtasks and immediates of the application code settle (one `setImmediate` per instant), so `await`ed

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import type { FaultSettings } from '../../src/adapters/aws-faults.js';
+import type { FaultSettings } from '../../src/entrypoints/local/aws-faults.js';
 import type { RelaySettings } from '../../src/application/settings.js';
 import type { CrawlRunSummary } from '../../src/domain/crawl-run.js';
 import { SummarizeRun } from '../../src/application/use-cases/summarize-run.js';

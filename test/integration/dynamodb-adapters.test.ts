@@ -14,7 +14,8 @@ import { DynamoDbHostPoliteness } from '../../src/adapters/dynamodb/dynamodb-hos
 import { DynamoDbRunStore } from '../../src/adapters/dynamodb/dynamodb-run-store.js';
 import { DynamoDbStepLedger, STEP_RETENTION_SECONDS } from '../../src/adapters/dynamodb/dynamodb-step-ledger.js';
 import { DynamoDbSubscriptionStore } from '../../src/adapters/dynamodb/dynamodb-subscription-store.js';
-import { createTables, tableNames, type TableNames } from '../../src/adapters/dynamodb/dynamodb-tables.js';
+import { tableNames, type TableNames } from '../../src/adapters/dynamodb/dynamodb-tables.js';
+import { createTables } from '../../src/entrypoints/local/create-tables.js';
 import { StoreRequestError } from '../../src/adapters/dynamodb/errors.js';
 import { batchGetAll, batchWriteAll } from '../../src/adapters/dynamodb/requests.js';
 import { DEFAULT_RETENTION } from '../../src/adapters/dynamodb/tokens.js';

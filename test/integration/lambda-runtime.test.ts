@@ -1,8 +1,8 @@
 import { PurgeQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { pino } from 'pino';
-import { NO_FAULTS, type FaultSettings } from '../../src/adapters/aws-faults.js';
-import { InMemoryDeadLetters } from '../../src/adapters/memory/in-memory-dead-letters.js';
-import { InMemoryQueues } from '../../src/adapters/memory/in-memory-queues.js';
+import { NO_FAULTS, type FaultSettings } from '../../src/entrypoints/local/aws-faults.js';
+import { InMemoryDeadLetters } from '../support/memory/in-memory-dead-letters.js';
+import { InMemoryQueues } from '../support/memory/in-memory-queues.js';
 import { SqsWorkDispatcher } from '../../src/adapters/sqs/sqs-work-dispatcher.js';
 import { parseWorkMessage, type FetchFeedMessage } from '../../src/application/work-messages.js';
 import type { SqsHandler } from '../../src/entrypoints/lambda/handlers.js';

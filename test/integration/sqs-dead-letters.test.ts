@@ -1,7 +1,7 @@
 import { PurgeQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { DeadLetter } from '../../src/application/ports/dead-letters.port.js';
-import { InMemoryDeadLetters } from '../../src/adapters/memory/in-memory-dead-letters.js';
-import { InMemoryQueues } from '../../src/adapters/memory/in-memory-queues.js';
+import { InMemoryDeadLetters } from '../support/memory/in-memory-dead-letters.js';
+import { InMemoryQueues } from '../support/memory/in-memory-queues.js';
 import { DeadLetterQueueUnknownError } from '../../src/adapters/sqs/errors.js';
 import { SqsDeadLetters } from '../../src/adapters/sqs/sqs-dead-letters.js';
 import { QUEUES, type QueueKey } from '../../src/adapters/aws-resources.js';

@@ -1,6 +1,6 @@
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { QUEUES, type QueueKey } from '../../src/adapters/aws-resources.js';
-import { InProcessEventBus } from '../../src/adapters/eventbridge/in-process-event-bus.js';
+import { InProcessEventBus } from '../../src/entrypoints/local/in-process-event-bus.js';
 import { SqsWorkDispatcher } from '../../src/adapters/sqs/sqs-work-dispatcher.js';
 import type { QueueUrls } from '../../src/adapters/sqs/tokens.js';
 import { createQueues, startEmbeddedStack, type EmbeddedStack } from '../../src/entrypoints/local/embedded-stack.js';

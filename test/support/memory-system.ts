@@ -5,13 +5,9 @@ import type { RelaySettings } from '../../src/application/settings.js';
 import type { CrawlRunSummary } from '../../src/domain/crawl-run.js';
 import { applicationModule } from '../../src/entrypoints/container/application.module.js';
 import { compose } from '../../src/entrypoints/container/compose.js';
-import {
-  createMemoryAdapters,
-  memoryModule,
-  type MemoryAdapters,
-} from '../../src/entrypoints/container/memory.module.js';
+import { createMemoryAdapters, memoryModule, type MemoryAdapters } from './memory/memory-module.js';
 import { createHandlers, type Handlers } from '../../src/entrypoints/lambda/handlers.js';
-import type { DrainOptions, QueueHandler } from '../../src/adapters/memory/in-memory-queues.js';
+import type { DrainOptions, QueueHandler } from './memory/in-memory-queues.js';
 import type { PageBudget } from '../../src/adapters/memory/paginate.js';
 
 /**

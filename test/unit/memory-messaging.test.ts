@@ -1,7 +1,7 @@
-import { InMemoryDeadLetters } from '../../src/adapters/memory/in-memory-dead-letters.js';
-import { InMemoryEventBus } from '../../src/adapters/memory/in-memory-event-bus.js';
-import { InMemoryQueues } from '../../src/adapters/memory/in-memory-queues.js';
-import { InMemoryWorkDispatcher } from '../../src/adapters/memory/in-memory-work-dispatcher.js';
+import { InMemoryDeadLetters } from '../support/memory/in-memory-dead-letters.js';
+import { InMemoryEventBus } from '../support/memory/in-memory-event-bus.js';
+import { InMemoryQueues } from '../support/memory/in-memory-queues.js';
+import { InMemoryWorkDispatcher } from '../support/memory/in-memory-work-dispatcher.js';
 import { describeDeadLettersContract } from '../contract/dead-letters.contract.js';
 import { describeEventPublisherContract } from '../contract/event-publisher.contract.js';
 import { ALL_QUEUES, describeWorkDispatcherContract, type QueueName } from '../contract/work-dispatcher.contract.js';

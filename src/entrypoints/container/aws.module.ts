@@ -2,11 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ContainerModule } from 'inversify';
-import { TOKENS } from '../../application/tokens.js';
 import { createDocumentClient, tableNames } from '../../adapters/dynamodb/dynamodb-tables.js';
-import { DEFAULT_RETENTION, type Retention } from '../../adapters/dynamodb/tokens.js';
-import { InProcessEventBus } from '../../adapters/eventbridge/in-process-event-bus.js';
-import type { EmbeddedStack } from '../local/embedded-stack.js';
 import type { AwsConfig } from './aws-config.js';
 import { bindDynamoDbStores } from './dynamodb.module.js';
 import { bindEventBridgePublisher } from './eventbridge.module.js';
@@ -34,17 +30,5 @@ export function awsModule(config: AwsConfig, clients: AwsClients = {}): Containe
     bindSqsQueues(options, sqs, config.queueUrls);
     bindSqsDeadLetters(options, config.deadLetterQueueUrls);
     bindEventBridgePublisher(options, eventBridge, config.eventBusName);
-  });
-}
-
-/**
- * The same adapters on the embedded stack, except that events go through the in-process bus, which routes
- * them to the fan-out queue as the deployed EventBridge rule would.
- */
-export function localModule(stack: EmbeddedStack, retention: Retention = DEFAULT_RETENTION): ContainerModule {
-  return new ContainerModule((options) => {
-    bindDynamoDbStores(options, stack.documentClient, stack.tableNames, retention);
-    bindSqsQueues(options, stack.sqs, stack.queueUrls);
-    options.bind(TOKENS.EventPublisher).to(InProcessEventBus).inSingletonScope();
   });
 }

@@ -7,12 +7,12 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import { buildApp } from 'fauxqs';
 import { DataDirBusyError, DataDirUnusableError, fileSystemReason } from './data-dir-lock.js';
 import { DynamoStoreError, startDynaliteThread, type DynaliteThread } from './dynalite-thread.js';
-import { faultRandom, injectAwsFaults, NO_FAULTS, type FaultSettings } from '../../adapters/aws-faults.js';
-import { AwsRequestCounter, countRequests } from '../../adapters/aws-request-counter.js';
+import { faultRandom, injectAwsFaults, NO_FAULTS, type FaultSettings } from './aws-faults.js';
+import { AwsRequestCounter, countRequests } from './aws-request-counter.js';
+import { createTables } from './create-tables.js';
 import { deadLetterQueueName, QUEUES, type QueueKey } from '../../adapters/aws-resources.js';
 import {
   createDocumentClient,
-  createTables,
   DEFAULT_TABLE_PREFIX,
   tableNames,
   type TableNames,

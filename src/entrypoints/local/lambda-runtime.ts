@@ -7,7 +7,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { pino, type Logger } from 'pino';
-import { faultRandom, NO_FAULTS, type FaultSettings } from '../../adapters/aws-faults.js';
+import { faultRandom, NO_FAULTS, type FaultSettings } from './aws-faults.js';
 import { QUEUES, SQS_RECEIVE_MAX, type QueueKey } from '../../adapters/aws-resources.js';
 import { SqsDeadLetters } from '../../adapters/sqs/sqs-dead-letters.js';
 import type { DeadLetters } from '../../application/ports/dead-letters.port.js';

@@ -11,11 +11,11 @@ import type { FeedFetcher, FetchRequest, FetchResult } from '../../../src/applic
 import { newFeed } from '../../../src/domain/feed.js';
 import { applicationModule } from '../../../src/entrypoints/container/application.module.js';
 import { compose } from '../../../src/entrypoints/container/compose.js';
-import { createMemoryAdapters, memoryModule } from '../../../src/entrypoints/container/memory.module.js';
+import { createMemoryAdapters, memoryModule } from '../../support/memory/memory-module.js';
 import { createHandlers } from '../../../src/entrypoints/lambda/handlers.js';
 import { sqsBatchHandler, type SqsRecord } from '../../../src/entrypoints/lambda/sqs-batch.js';
-import { InMemoryDeadLetters } from '../../../src/adapters/memory/in-memory-dead-letters.js';
-import { InMemoryQueues } from '../../../src/adapters/memory/in-memory-queues.js';
+import { InMemoryDeadLetters } from '../../support/memory/in-memory-dead-letters.js';
+import { InMemoryQueues } from '../../support/memory/in-memory-queues.js';
 import { MemorySystem, queueHandlersOf } from '../../support/memory-system.js';
 import { aDocument, aFetchFeedMessage, anItem, feedUrl } from '../../support/mothers.js';
 

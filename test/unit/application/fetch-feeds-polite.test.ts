@@ -8,11 +8,7 @@ import type { Feed } from '../../../src/domain/feed.js';
 import { hostOf } from '../../../src/domain/host.js';
 import { applicationModule } from '../../../src/entrypoints/container/application.module.js';
 import { compose } from '../../../src/entrypoints/container/compose.js';
-import {
-  createMemoryAdapters,
-  memoryModule,
-  type MemoryAdapters,
-} from '../../../src/entrypoints/container/memory.module.js';
+import { createMemoryAdapters, memoryModule, type MemoryAdapters } from '../../support/memory/memory-module.js';
 import { aDocument, aFeed, aFetchFeedMessage, anItem } from '../../support/mothers.js';
 
 const BUSY = ['https://busy.example.com/a.xml', 'https://busy.example.com/b.xml', 'https://busy.example.com/c.xml'];

@@ -14,11 +14,7 @@ import type { Feed, FeedUpdate } from '../../../src/domain/feed.js';
 import { retryDelaySeconds } from '../../../src/domain/schedule.js';
 import { applicationModule } from '../../../src/entrypoints/container/application.module.js';
 import { compose } from '../../../src/entrypoints/container/compose.js';
-import {
-  createMemoryAdapters,
-  memoryModule,
-  type MemoryAdapters,
-} from '../../../src/entrypoints/container/memory.module.js';
+import { createMemoryAdapters, memoryModule, type MemoryAdapters } from '../../support/memory/memory-module.js';
 import { createHandlers } from '../../../src/entrypoints/lambda/handlers.js';
 import { MemorySystem, queueHandlersOf } from '../../support/memory-system.js';
 import { aDocument, aFeed, aFetchFeedMessage, anItem, aSubscription } from '../../support/mothers.js';

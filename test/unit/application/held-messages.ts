@@ -1,4 +1,4 @@
-import type { InMemoryQueues } from '../../../src/adapters/memory/in-memory-queues.js';
+import type { InMemoryQueues } from '../../support/memory/in-memory-queues.js';
 
 const QUEUES = ['scan-feeds', 'fetch-feed', 'start-fan-out', 'scan-subscribers', 'deliver'] as const;
 export type QueueName = (typeof QUEUES)[number];

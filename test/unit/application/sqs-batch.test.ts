@@ -6,11 +6,7 @@ import { TOKENS } from '../../../src/application/tokens.js';
 import { newFeed, type Feed } from '../../../src/domain/feed.js';
 import { applicationModule } from '../../../src/entrypoints/container/application.module.js';
 import { compose } from '../../../src/entrypoints/container/compose.js';
-import {
-  createMemoryAdapters,
-  memoryModule,
-  type MemoryAdapters,
-} from '../../../src/entrypoints/container/memory.module.js';
+import { createMemoryAdapters, memoryModule, type MemoryAdapters } from '../../support/memory/memory-module.js';
 import { createHandlers } from '../../../src/entrypoints/lambda/handlers.js';
 import type { SqsRecord } from '../../../src/entrypoints/lambda/sqs-batch.js';
 import { MemorySystem } from '../../support/memory-system.js';

@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../../../src/application/errors.js';
-import { faultRandom, mulberry32, parseFaults } from '../../../src/adapters/aws-faults.js';
-import { AwsRequestCounter, operationName } from '../../../src/adapters/aws-request-counter.js';
+import { faultRandom, mulberry32, parseFaults } from '../../../src/entrypoints/local/aws-faults.js';
+import { AwsRequestCounter, operationName } from '../../../src/entrypoints/local/aws-request-counter.js';
 
 describe('parseFaults', () => {
   it('reads every fault and the seed', () => {

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sign, verify } from '../../../src/adapters/webhook/standard-webhooks.js';
 import { WebhookNotificationSink } from '../../../src/adapters/webhook/webhook-notification-sink.js';
-import { FixedClock } from '../../../src/adapters/memory/fixed-clock.js';
+import { FixedClock } from '../../support/memory/fixed-clock.js';
 import type { Notification } from '../../../src/application/ports/notification-sink.port.js';
 import { aSubscription } from '../../support/mothers.js';
 

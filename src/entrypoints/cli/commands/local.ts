@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ConfigurationError } from '../../../application/errors.js';
-import { parseFaults } from '../../../adapters/aws-faults.js';
+import { parseFaults } from '../../local/aws-faults.js';
 import { InvalidNetworkError } from '../../../adapters/http/errors.js';
 import { createLogger } from '../../logger.js';
 import { openLocalApp, type LocalApp, type LocalAppOptions } from '../../local/local-app.js';

@@ -1,6 +1,6 @@
-import type { ArticlesDiscovered } from '../../domain/crawl-run.js';
-import type { EventPublisher } from '../../application/ports/event-publisher.port.js';
-import { envelopeOf } from '../eventbridge/envelope.js';
+import type { ArticlesDiscovered } from '../../../src/domain/crawl-run.js';
+import type { EventPublisher } from '../../../src/application/ports/event-publisher.port.js';
+import { envelopeOf } from '../../../src/adapters/eventbridge/envelope.js';
 import type { InMemoryQueues } from './in-memory-queues.js';
 
 export const FAN_OUT_QUEUE = 'start-fan-out';

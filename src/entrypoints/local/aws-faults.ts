@@ -1,5 +1,5 @@
 import type { MiddlewareStack } from '@smithy/types';
-import { ConfigurationError } from '../application/errors.js';
+import { ConfigurationError } from '../../application/errors.js';
 
 /** The faults the local runtime injects, each a share in [0, 1], drawn from PRNGs seeded with `seed`. */
 export interface FaultSettings {

@@ -1,4 +1,4 @@
-import type { Clock, IdGenerator } from '../../application/ports/clock.port.js';
+import type { Clock, IdGenerator } from '../../../src/application/ports/clock.port.js';
 
 /** A clock that stands still until told to move. */
 export class FixedClock implements Clock {

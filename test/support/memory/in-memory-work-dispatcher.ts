@@ -1,7 +1,7 @@
-import type { WorkDispatcher } from '../../application/ports/work-dispatcher.port.js';
-import type { WorkMessage } from '../../application/work-messages.js';
-import { QUEUE_FOR_MESSAGE } from '../aws-resources.js';
-import { MessageTooLargeError, UnroutableMessageError } from '../sqs/errors.js';
+import type { WorkDispatcher } from '../../../src/application/ports/work-dispatcher.port.js';
+import type { WorkMessage } from '../../../src/application/work-messages.js';
+import { QUEUE_FOR_MESSAGE } from '../../../src/adapters/aws-resources.js';
+import { MessageTooLargeError, UnroutableMessageError } from '../../../src/adapters/sqs/errors.js';
 import type { InMemoryQueues } from './in-memory-queues.js';
 
 /** SQS's limit on one message body. */

@@ -1,19 +1,19 @@
 import { ContainerModule } from 'inversify';
-import { TOKENS } from '../../application/tokens.js';
-import { FixedClock, SequentialIdGenerator } from '../../adapters/memory/fixed-clock.js';
-import { InMemoryDeadLetters } from '../../adapters/memory/in-memory-dead-letters.js';
-import { InMemoryArticleStore } from '../../adapters/memory/in-memory-article-store.js';
-import { InMemoryEventBus } from '../../adapters/memory/in-memory-event-bus.js';
-import { InMemoryFeedFetcher } from '../../adapters/memory/in-memory-feed-fetcher.js';
-import { InMemoryFeedStore } from '../../adapters/memory/in-memory-feed-store.js';
-import { InMemoryHostPoliteness } from '../../adapters/memory/in-memory-host-politeness.js';
-import { InMemoryNotificationSink } from '../../adapters/memory/in-memory-notification-sink.js';
-import { InMemoryQueues } from '../../adapters/memory/in-memory-queues.js';
-import { InMemoryRunStore } from '../../adapters/memory/in-memory-run-store.js';
-import { InMemoryStepLedger } from '../../adapters/memory/in-memory-step-ledger.js';
-import { InMemorySubscriptionStore } from '../../adapters/memory/in-memory-subscription-store.js';
-import { InMemoryWorkDispatcher } from '../../adapters/memory/in-memory-work-dispatcher.js';
-import { fullPages, type PageBudget } from '../../adapters/memory/paginate.js';
+import { TOKENS } from '../../../src/application/tokens.js';
+import { FixedClock, SequentialIdGenerator } from './fixed-clock.js';
+import { InMemoryDeadLetters } from './in-memory-dead-letters.js';
+import { InMemoryArticleStore } from '../../../src/adapters/memory/in-memory-article-store.js';
+import { InMemoryEventBus } from './in-memory-event-bus.js';
+import { InMemoryFeedFetcher } from '../../../src/adapters/memory/in-memory-feed-fetcher.js';
+import { InMemoryFeedStore } from '../../../src/adapters/memory/in-memory-feed-store.js';
+import { InMemoryHostPoliteness } from '../../../src/adapters/memory/in-memory-host-politeness.js';
+import { InMemoryNotificationSink } from '../../../src/adapters/memory/in-memory-notification-sink.js';
+import { InMemoryQueues } from './in-memory-queues.js';
+import { InMemoryRunStore } from '../../../src/adapters/memory/in-memory-run-store.js';
+import { InMemoryStepLedger } from '../../../src/adapters/memory/in-memory-step-ledger.js';
+import { InMemorySubscriptionStore } from '../../../src/adapters/memory/in-memory-subscription-store.js';
+import { InMemoryWorkDispatcher } from './in-memory-work-dispatcher.js';
+import { fullPages, type PageBudget } from '../../../src/adapters/memory/paginate.js';
 
 /**
  * Every port in memory; the instances stay reachable so that tests can arrange and inspect state. They are

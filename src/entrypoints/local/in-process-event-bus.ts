@@ -3,13 +3,19 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { inject, injectable } from 'inversify';
 import type { EventPublisher } from '../../application/ports/event-publisher.port.js';
 import type { ArticlesDiscovered } from '../../domain/crawl-run.js';
-import { countAs } from '../aws-request-counter.js';
-import { DISCOVERY_RULE } from '../aws-resources.js';
-import { SendFailedError } from '../sqs/errors.js';
-import { byteLength, chunkBySize, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, sendBatch } from '../sqs/send-batches.js';
-import { QUEUE_URLS, SQS_CLIENT, type QueueUrls } from '../sqs/tokens.js';
-import { envelopeOf } from './envelope.js';
-import { PublishFailedError } from './errors.js';
+import { countAs } from './aws-request-counter.js';
+import { DISCOVERY_RULE } from '../../adapters/aws-resources.js';
+import { SendFailedError } from '../../adapters/sqs/errors.js';
+import {
+  byteLength,
+  chunkBySize,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_ENTRIES,
+  sendBatch,
+} from '../../adapters/sqs/send-batches.js';
+import { QUEUE_URLS, SQS_CLIENT, type QueueUrls } from '../../adapters/sqs/tokens.js';
+import { envelopeOf } from '../../adapters/eventbridge/envelope.js';
+import { PublishFailedError } from '../../adapters/eventbridge/errors.js';
 
 /** What a publish counts as in the request tally: in AWS it is one PutEvents call per (up to) 10 events. */
 export const PUBLISH_OPERATION = 'eventbridge.PutEvents';

@@ -1,4 +1,4 @@
-import type { DeadLetter, DeadLetters } from '../../application/ports/dead-letters.port.js';
+import type { DeadLetter, DeadLetters } from '../../../src/application/ports/dead-letters.port.js';
 import type { InMemoryQueues } from './in-memory-queues.js';
 
 /** Dead letters in memory: parked in order, redriven onto the in-memory queue they came from. */
