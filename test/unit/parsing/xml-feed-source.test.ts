@@ -316,7 +316,7 @@ describe('XmlFeedSource', () => {
     expect(Object.prototype).not.toHaveProperty('polluted');
   });
 
-  it('does not expand a billion-laughs entity bomb, and gives up within a second', () => {
+  it('refuses a billion-laughs entity bomb before expanding it', () => {
     // Prepare
     const levels = Array.from({ length: 9 }, (_, index) => {
       const previous = index === 0 ? 'lol' : `lol${index}`;
@@ -324,17 +324,14 @@ describe('XmlFeedSource', () => {
     });
     const xml = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">${levels.join('')}]>
       <rss version="2.0"><channel><title>&lol9;</title><item><title>&lol9;</title></item></channel></rss>`;
-    const before = process.memoryUsage().heapUsed;
-    const started = performance.now();
 
     // Act
     const result = createFeedParser().parse({ bytes: bytes(xml) });
 
     // Assess
-    expect(performance.now() - started).toBeLessThan(1000);
-    expect(JSON.stringify(result)).not.toContain('lollol');
-    expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 * 1024 * 1024);
     expect(result).toMatchObject({ ok: false, code: 'parse_error' });
+    expect(JSON.stringify(result)).toMatch(/the entity &lol\d; expands beyond 16384 characters/);
+    expect(JSON.stringify(result)).not.toContain('lollol');
   });
 
   it('does not read external entities', () => {
