@@ -201,6 +201,7 @@ export function readXmlDocument(text: string, documentUrl?: string): XmlElement 
     } catch (error) {
       return fail((error as Error).message);
     }
+    // Each lookup counts: a reference may be looked up more than once, which only makes the bound stricter.
     for (const [name, value] of entities) {
       Object.defineProperty(parser.ENTITIES, name, {
         enumerable: true,

@@ -21,17 +21,14 @@ import { NS, readXmlDocument, type XmlElement } from './xml-document.js';
 type Vocabulary = readonly (string | undefined)[];
 
 const ATOM: Vocabulary = [NS.atom, NS.atom03];
-const DC: Vocabulary = [NS.dc];
-const DCTERMS: Vocabulary = [NS.dcterms];
-const CONTENT: Vocabulary = [NS.content];
-const MEDIA: Vocabulary = [NS.media];
-const ITUNES: Vocabulary = [NS.itunes];
 
 /**
  * The vocabulary of the document's own format: no namespace, the format's namespaces, and whatever namespace
- * its root element is in (an RSS document written with a default namespace or an `rss:` prefix).
+ * its root element is in (an RSS document written with a default namespace or an `rss:` prefix); an RDF root
+ * is only the envelope of RSS 1.0.
  */
-const coreOf = (root: XmlElement, formats: Vocabulary): Vocabulary => [undefined, ...formats, root.namespace];
+const coreOf = (root: XmlElement, formats: Vocabulary): Vocabulary =>
+  root.namespace === NS.rdf ? [undefined, ...formats] : [undefined, ...formats, root.namespace];
 const RSS_NAMESPACES: Vocabulary = [NS.rss10, NS.rss09, NS.rss2];
 
 /** Finds the children of an element with a local name in one vocabulary: `dc(item, 'date')`, … */
@@ -55,11 +52,11 @@ function languageTag(raw: string | undefined): string | undefined {
 }
 
 const atom = within(ATOM);
-const dc = within(DC);
-const dcterms = within(DCTERMS);
-const content = within(CONTENT);
-const media = within(MEDIA);
-const itunes = within(ITUNES);
+const dc = within([NS.dc]);
+const dcterms = within([NS.dcterms]);
+const content = within([NS.content]);
+const media = within([NS.media]);
+const itunes = within([NS.itunes]);
 
 /** Media RSS elements of an item, the item's own first, then its groups', then its contents'. */
 function mediaElements(item: XmlElement, local: string): XmlElement[] {
