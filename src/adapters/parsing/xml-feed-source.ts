@@ -57,6 +57,7 @@ const dcterms = within([NS.dcterms]);
 const content = within([NS.content]);
 const media = within([NS.media]);
 const itunes = within([NS.itunes]);
+const xhtml = within([NS.xhtml]);
 
 /** Media RSS elements of an item, the item's own first, then its groups', then its contents'. */
 function mediaElements(item: XmlElement, local: string): XmlElement[] {
@@ -177,6 +178,7 @@ class RssReader {
         ...core(item, 'title'),
         ...dc(item, 'title'),
         ...dcterms(item, 'title'),
+        ...atom(item, 'title'),
         ...mediaElements(item, 'title'),
         ...itunes(item, 'title'),
       ]),
@@ -189,15 +191,11 @@ class RssReader {
       updated: firstOf(firstDate([...atom(item, 'updated'), ...dcterms(item, 'modified')]), dcDate),
       summary: firstOf(
         firstBody(core(item, 'description')),
-        firstText([
-          ...dc(item, 'description'),
-          ...dcterms(item, 'description'),
-          ...dcterms(item, 'abstract'),
-          ...itunes(item, 'summary'),
-          ...mediaElements(item, 'description'),
-        ]),
+        firstText([...dc(item, 'description'), ...dcterms(item, 'description'), ...dcterms(item, 'abstract')]),
+        firstBody(atom(item, 'summary')),
+        firstText([...itunes(item, 'summary'), ...mediaElements(item, 'description')]),
       ),
-      content: firstBody([...content(item, 'encoded'), ...atom(item, 'content')]),
+      content: firstBody([...content(item, 'encoded'), ...atom(item, 'content'), ...xhtml(item, 'body')]),
       authors: this.authors(item),
       categories: uniqueStrings([
         ...core(item, 'category').map(textOf),

@@ -111,6 +111,24 @@ describe('XmlFeedSource reads what long-lived feed parsers read', () => {
     ]);
   });
 
+  it('falls back to Atom elements and an XHTML body inside RSS items', () => {
+    // Prepare
+    const xml = `<rss version="2.0" xmlns:atom="${ATOM10}" xmlns:xhtml="http://www.w3.org/1999/xhtml"><channel>
+      <item><atom:title>Atom title</atom:title><atom:summary type="html">&lt;i&gt;Atom&lt;/i&gt; summary</atom:summary>
+        <xhtml:body><xhtml:p>Body <xhtml:em>text</xhtml:em></xhtml:p></xhtml:body></item>
+    </channel></rss>`;
+
+    // Act
+    const [item] = source.parse(xml).items;
+
+    // Assess
+    expect(item).toEqual({
+      title: 'Atom title',
+      summary: '<i>Atom</i> summary',
+      content: '<p>Body <em>text</em></p>',
+    });
+  });
+
   it('reads RSS elements written with a namespace prefix or a default namespace, whatever the prefix', () => {
     // Prepare
     const prefixed = `<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:rss="http://purl.org/rss/1.0/">
