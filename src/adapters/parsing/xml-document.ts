@@ -56,10 +56,17 @@ export interface XmlAttribute {
 
 export type XmlNode = XmlElement | string;
 
+/** Where in the text something is: 1-based line and column. */
+export interface XmlPosition {
+  readonly line: number;
+  readonly column: number;
+}
+
 /**
  * An element of a read document: its name as written and resolved (namespace URI and local name), its
  * attributes, and what it holds (elements and text) in document order. `base` is its effective `xml:base`
- * (resolved against its parent's and the document URL), `lang` its effective `xml:lang`.
+ * (resolved against its parent's and the document URL), `lang` its effective `xml:lang`, `position` where its
+ * start tag ends.
  */
 export class XmlElement {
   readonly children: XmlNode[] = [];
@@ -71,6 +78,7 @@ export class XmlElement {
     readonly attributes: readonly XmlAttribute[],
     readonly base: string | undefined,
     readonly lang: string | undefined,
+    readonly position: XmlPosition,
   ) {}
 
   /** An attribute by its local name: unprefixed, or in `namespace` when one is given. */
@@ -245,6 +253,7 @@ export function readXmlDocument(text: string, documentUrl?: string): XmlElement 
       attributes,
       nestedBase(parent ? parent.element.base : documentUrl, xmlBase),
       xmlLang ?? parent?.element.lang,
+      { line: parser.line + 1, column: parser.column + 1 },
     );
     if (parent) parent.element.children.push(element);
     else root ??= element;
