@@ -30,14 +30,6 @@ export const relayEntry = (handler: RelayHandler): string => join(LAMBDA_ENTRIES
 export const RUNTIME_PROVIDED_MODULES: readonly string[] = ['@aws-sdk/*'];
 
 /**
- * Modules bundled as a stand-in: xml2js (under rss-parser) requires xmlbuilder for writing XML, which feedrelay
- * never does (`infra/stubs/xmlbuilder-unused.cjs`).
- */
-const STAND_INS: Readonly<Record<string, string>> = {
-  xmlbuilder: join(PROJECT_ROOT, 'infra', 'stubs', 'xmlbuilder-unused.cjs'),
-};
-
-/**
  * Marks the bundle's folder as CommonJS, whatever surrounds it: Lambda's `/var/task` has no package.json, but
  * a bundle loaded under this repository (`"type": "module"`) would otherwise be read as an ES module.
  */
@@ -66,7 +58,6 @@ export function relayBundling(): BundlingOptions {
     externalModules: [...RUNTIME_PROVIDED_MODULES],
     tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
     define: { 'process.env.FEEDRELAY_VERSION': JSON.stringify(packageVersion()) },
-    esbuildArgs: Object.fromEntries(Object.entries(STAND_INS).map(([name, path]) => [`--alias:${name}`, path])),
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],
@@ -103,11 +94,6 @@ export function esbuildOptionsOf(handler: RelayHandler, bundling: BundlingOption
     external: [...(bundling.externalModules ?? [])],
     tsconfig: bundling.tsconfig,
     define: bundling.define,
-    alias: Object.fromEntries(
-      Object.entries(bundling.esbuildArgs ?? {}).flatMap(([flag, value]) =>
-        flag.startsWith('--alias:') && typeof value === 'string' ? [[flag.slice('--alias:'.length), value]] : [],
-      ),
-    ),
   };
 }
 

@@ -1,6 +1,6 @@
-import sax from 'sax';
 import { excerpt } from '../../domain/errors.js';
 import { acceptFeedUrl } from '../../domain/feed.js';
+import { readXmlDocument, XmlSyntaxError, type XmlElement } from '../parsing/xml-document.js';
 import {
   decodeStrictly,
   UndecodableTextError,
@@ -49,65 +49,68 @@ export function parseOpmlBytes(bytes: Uint8Array): OpmlFeed[] {
   return parseOpml(text);
 }
 
+/** The feed an `<outline>` names with its `xmlUrl`, if any; a URL that is no feed URL fails. */
+function outlineFeed(outline: XmlElement, fail: (element: XmlElement, reason: string) => never): OpmlFeed | undefined {
+  const xmlUrl = outline.attribute('xmlUrl') ?? outline.attribute('xmlurl');
+  if (xmlUrl === undefined) return undefined;
+  let url: string;
+  try {
+    url = acceptFeedUrl(xmlUrl);
+  } catch (error) {
+    return fail(outline, `outline xmlUrl ${excerpt(xmlUrl, 60)} is not a feed URL: ${(error as Error).message}`);
+  }
+  const title = (outline.attribute('title') ?? outline.attribute('text'))?.trim();
+  return { url, ...(title ? { title } : {}) };
+}
+
 /**
  * Reads the feeds of an OPML 1.0/2.0 subscription list: every `<outline>` with an `xmlUrl`, at any depth.
- * The whole document is checked before anything is returned, so a caller never imports half a file.
+ * The whole document is checked before anything is returned, so a caller never imports half a file. The text is
+ * read by the same XML reader as feeds (`readXmlDocument`, over sax).
  */
 export function parseOpml(text: string): OpmlFeed[] {
-  const parser = sax.parser(true, { trim: false, position: true });
+  let root: XmlElement;
+  try {
+    root = readXmlDocument(text);
+  } catch (error) {
+    if (error instanceof XmlSyntaxError) {
+      throw new OpmlError(error.line, error.column, `not well-formed XML: ${error.reason}`);
+    }
+    throw error;
+  }
+  const fail = (element: XmlElement, reason: string): never => {
+    throw new OpmlError(element.position.line, element.position.column, reason);
+  };
+  if (root.name !== 'opml') fail(root, `expected the root element <opml>, found <${root.name}>`);
+
   const feeds: OpmlFeed[] = [];
   const seen = new Set<string>();
-  const stack: string[] = [];
   let sawBody = false;
-  let failure: OpmlError | undefined;
-  const fail = (reason: string): void => {
-    failure ??= new OpmlError(parser.line + 1, parser.column + 1, reason);
-  };
-
-  parser.onerror = (error) => {
-    fail(`not well-formed XML: ${error.message.split('\n')[0]}`);
-    parser.error = null as unknown as Error;
-    parser.close();
-  };
-  parser.onopentag = (node) => {
-    const name = node.name;
-    if (stack.length === 0 && name !== 'opml') fail(`expected the root element <opml>, found <${name}>`);
-    if (name === 'body') {
-      if (stack[stack.length - 1] !== 'opml') fail('<body> must be a child of <opml>');
+  // Depth-first in document order, without recursion: outlines nest as deep as a file cares to.
+  const pending: { element: XmlElement; parent?: XmlElement; inBody: boolean }[] = [{ element: root, inBody: false }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { element, parent, inBody } = next;
+    if (element.name === 'body') {
+      if (parent !== root) fail(element, '<body> must be a child of <opml>');
       sawBody = true;
     }
-    if (name === 'outline') {
-      if (!stack.includes('body')) fail('<outline> outside <body>');
-      const attributes = node.attributes as Record<string, string>;
-      const xmlUrl = attributes.xmlUrl ?? attributes.xmlurl;
-      if (xmlUrl !== undefined) {
-        try {
-          const url = acceptFeedUrl(xmlUrl);
-          const title = (attributes.title ?? attributes.text)?.trim();
-          if (!seen.has(url)) {
-            seen.add(url);
-            feeds.push({ url, ...(title ? { title } : {}) });
-          }
-        } catch (error) {
-          fail(`outline xmlUrl ${excerpt(xmlUrl, 60)} is not a feed URL: ${(error as Error).message}`);
-        }
+    if (element.name === 'outline') {
+      if (!inBody) fail(element, '<outline> outside <body>');
+      const feed = outlineFeed(element, fail);
+      if (feed !== undefined && !seen.has(feed.url)) {
+        seen.add(feed.url);
+        feeds.push(feed);
       }
     }
-    stack.push(name);
-  };
-  parser.onclosetag = () => {
-    stack.pop();
-  };
-
-  try {
-    parser.write(text).close();
-  } catch (error) {
-    fail(`not well-formed XML: ${(error as Error).message.split('\n')[0]}`);
+    const children = element.elements();
+    for (let index = children.length - 1; index >= 0; index -= 1) {
+      pending.push({ element: children[index]!, parent: element, inBody: inBody || element.name === 'body' });
+    }
   }
-  if (failure) throw failure;
-  if (stack.length > 0)
-    throw new OpmlError(parser.line + 1, parser.column + 1, `unclosed <${stack[stack.length - 1]}>`);
-  if (!sawBody) throw new OpmlError(parser.line + 1, parser.column + 1, 'no <body> element: expected <opml><body>…');
+  if (!sawBody) {
+    const lines = text.split('\n');
+    throw new OpmlError(lines.length, lines[lines.length - 1]!.length + 1, 'no <body> element: expected <opml><body>…');
+  }
   return feeds;
 }
 

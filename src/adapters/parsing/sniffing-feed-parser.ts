@@ -3,7 +3,7 @@ import type { FeedBody, FeedParser, FeedSource, ParseResult } from '../../applic
 import { decodeFeedBytes } from './decode.js';
 import { JsonFeedSource } from './json-feed-source.js';
 import { findFeedAlternate, isHtmlRoot, rootElementOf } from './markup-sniffing.js';
-import { RssParserFeedSource } from './rss-parser-feed-source.js';
+import { XmlFeedSource } from './xml-feed-source.js';
 import { FEED_SOURCE } from './tokens.js';
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -72,5 +72,5 @@ export class SniffingFeedParser implements FeedParser {
 
 /** The feed parser with every built-in source, for use without the container. */
 export function createFeedParser(): FeedParser {
-  return new SniffingFeedParser([new JsonFeedSource(), new RssParserFeedSource()]);
+  return new SniffingFeedParser([new JsonFeedSource(), new XmlFeedSource()]);
 }

@@ -25,7 +25,7 @@ export interface FeedParser {
 }
 
 /**
- * One feed format (RSS/Atom through rss-parser, JSON Feed, …). A new format is one `FeedSource` and one
+ * One feed format (RSS/Atom, JSON Feed, …). A new format is one `FeedSource` and one
  * binding; the parser asks each source in turn whether it recognizes the decoded text.
  */
 export interface FeedSource {

@@ -16,6 +16,9 @@ import type { ParsedFeed } from '../../../src/domain/article.js';
  * A field counts when gofeed has a non-empty value for it or when we produce one: it matches when both agree.
  * A value we produce where gofeed has none counts against us, so that inventing data cannot raise the score.
  * Items are paired by position; an item one side lacks makes each field the other side has a mismatch.
+ *
+ * `DELIBERATE` lists the few fields where we follow feedparser and the specifications rather than gofeed: they are
+ * reported apart and left out of the percentage, and each must still differ, so that the list cannot go stale.
  */
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -136,10 +139,20 @@ function actualItem(item: ParsedFeed['items'][number]): Fields {
   };
 }
 
+const RDF_ABOUT = 'rdf:about names an RSS 1.0 item: its identity, as feedparser reads it (gofeed leaves guid empty)';
+const DELIBERATE: Readonly<Record<string, string>> = {
+  'rss/feed_item_description_-_rdf_item_description item[0].guid': RDF_ABOUT,
+  'rss/feed_item_link_-_rdf_item_link item[0].guid': RDF_ABOUT,
+  'rss/feed_item_title_-_rdf_item_title item[0].guid': RDF_ABOUT,
+  'atom/feed_categories_-_atom_feed_categories item[0].categories':
+    'an Atom category is its term, the label is for display (RFC 4287 4.2.2, feedparser); gofeed prefers the label',
+};
+
 interface Tally {
   matched: number;
   counted: number;
   mismatches: string[];
+  deliberate: string[];
 }
 
 function compare(tally: Tally, where: string, expected: Fields, actual: Fields): void {
@@ -147,6 +160,10 @@ function compare(tally: Tally, where: string, expected: Fields, actual: Fields):
     const want = expected[field];
     const got = actual[field];
     if (want === undefined && got === undefined) continue;
+    if (`${where}.${field}` in DELIBERATE && JSON.stringify(want) !== JSON.stringify(got)) {
+      tally.deliberate.push(`${where}.${field}`);
+      continue;
+    }
     tally.counted += 1;
     if (JSON.stringify(want) === JSON.stringify(got)) tally.matched += 1;
     else tally.mismatches.push(`${where}.${field}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
@@ -162,10 +179,10 @@ describe('gofeed translator conformance', () => {
     expect(cases.length).toBeGreaterThan(90);
   });
 
-  it('extracts at least 95% of the fields gofeed extracts, and no fields gofeed leaves empty', () => {
+  it('extracts at least 97% of the fields gofeed extracts, and no fields gofeed leaves empty', () => {
     // Prepare
     const parser = createFeedParser();
-    const tally: Tally = { matched: 0, counted: 0, mismatches: [] };
+    const tally: Tally = { matched: 0, counted: 0, mismatches: [], deliberate: [] };
     const failures: string[] = [];
 
     // Act
@@ -186,13 +203,17 @@ describe('gofeed translator conformance', () => {
       }
     }
     const percent = tally.counted === 0 ? 0 : (100 * tally.matched) / tally.counted;
+    const withDeliberate = tally.counted + tally.deliberate.length;
     console.log(
-      `gofeed conformance: ${percent.toFixed(1)}% (${tally.matched}/${tally.counted} fields)` +
+      `gofeed conformance: ${percent.toFixed(1)}% (${tally.matched}/${tally.counted} fields; ` +
+        `${tally.deliberate.length} deliberate differences left out, ` +
+        `${((100 * tally.matched) / withDeliberate).toFixed(1)}% with them)` +
         (tally.mismatches.length > 0 ? `\n  ${tally.mismatches.join('\n  ')}` : ''),
     );
 
     // Assess
     expect(failures).toEqual([]);
-    expect(percent).toBeGreaterThanOrEqual(95);
+    expect(tally.deliberate.sort()).toEqual(Object.keys(DELIBERATE).sort());
+    expect(percent).toBeGreaterThanOrEqual(97);
   });
 });

@@ -164,7 +164,7 @@ const SPOT_CHECKS: Readonly<Record<string, SpotCheck>> = {
   'reddit-home.rss': {
     items: 24,
     feed: { title: 'reddit: the front page of the internet' },
-    first: { guid: 't3_42tizy', categories: ['/r/funny'] },
+    first: { guid: 't3_42tizy', categories: ['funny'] },
   },
   'reddit.rss': {
     items: 24,

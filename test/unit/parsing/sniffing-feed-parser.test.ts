@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Container } from 'inversify';
 import type { FeedSource } from '../../../src/application/ports/feed-parser.port.js';
 import { JsonFeedSource } from '../../../src/adapters/parsing/json-feed-source.js';
-import { RssParserFeedSource } from '../../../src/adapters/parsing/rss-parser-feed-source.js';
+import { XmlFeedSource } from '../../../src/adapters/parsing/xml-feed-source.js';
 import { SniffingFeedParser, createFeedParser } from '../../../src/adapters/parsing/sniffing-feed-parser.js';
 import { FEED_SOURCE } from '../../../src/adapters/parsing/tokens.js';
 
@@ -182,7 +182,7 @@ describe('SniffingFeedParser', () => {
     // Prepare
     const container = new Container();
     container.bind(FEED_SOURCE).to(JsonFeedSource);
-    container.bind(FEED_SOURCE).to(RssParserFeedSource);
+    container.bind(FEED_SOURCE).to(XmlFeedSource);
     container.bind(SniffingFeedParser).toSelf();
 
     // Act

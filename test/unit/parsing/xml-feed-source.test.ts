@@ -1,11 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { performance } from 'node:perf_hooks';
-import Parser from 'rss-parser';
-import { RssParserFeedSource } from '../../../src/adapters/parsing/rss-parser-feed-source.js';
+import { XmlFeedSource } from '../../../src/adapters/parsing/xml-feed-source.js';
 import { createFeedParser } from '../../../src/adapters/parsing/sniffing-feed-parser.js';
 import { identifyArticles } from '../../../src/domain/article.js';
 
-const source = new RssParserFeedSource();
+const source = new XmlFeedSource();
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 const rss2 = (items: string, channel = ''): string =>
@@ -19,7 +18,7 @@ const atom10 = (entries: string, feed = ''): string =>
   `<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en">${feed}${entries}</feed>`;
 
-describe('RssParserFeedSource', () => {
+describe('XmlFeedSource', () => {
   it('recognizes RSS, RDF and Atom roots behind declarations, comments and doctypes', () => {
     // Prepare
     const documents = [
@@ -160,6 +159,7 @@ describe('RssParserFeedSource', () => {
       feed: { title: 'RDF', link: 'http://b.example/' },
       items: [
         {
+          guid: 'http://b.example/1',
           title: 'B',
           link: 'http://b.example/1',
           published: '2004-01-01T00:00:00.000Z',
@@ -222,7 +222,7 @@ describe('RssParserFeedSource', () => {
         updated: '2005-07-31T22:00:00.000Z',
         content: '<p>Hi <em>there</em></p>',
         authors: [{ name: 'Mark', email: 'mark@example.org' }],
-        categories: ['Label 1', 't2'],
+        categories: ['t1', 't2'],
         enclosures: [{ url: 'https://example.org/1.mp3', type: 'audio/mpeg', length: '99' }],
       },
       { guid: 'urn:2', title: 'Inherits', summary: 'Short', authors: [{ name: 'Feed Author' }] },
@@ -253,7 +253,7 @@ describe('RssParserFeedSource', () => {
     expect(parsedRss.items[0]?.link).toBe('https://example.org/posts/4');
   });
 
-  it('keeps an Atom feed whose dates cannot be read, leaving only those fields empty', async () => {
+  it('keeps an Atom feed whose dates cannot be read, leaving only those fields empty', () => {
     // Prepare
     const xml = atom10(
       `<entry><id>urn:1</id><title>Bad published</title><published>yesterday-ish</published></entry>
@@ -265,7 +265,6 @@ describe('RssParserFeedSource', () => {
     const parsed = source.parse(xml);
 
     // Assess
-    await expect(new Parser().parseString(xml)).rejects.toThrow(/Invalid time value/);
     expect(parsed.feed).toEqual({ title: 'Feed', language: 'en' });
     expect(parsed.items).toEqual([
       { guid: 'urn:1', title: 'Bad published' },
@@ -317,7 +316,7 @@ describe('RssParserFeedSource', () => {
     expect(Object.prototype).not.toHaveProperty('polluted');
   });
 
-  it('does not expand a billion-laughs entity bomb, and gives up within a second', () => {
+  it('refuses a billion-laughs entity bomb before expanding it', () => {
     // Prepare
     const levels = Array.from({ length: 9 }, (_, index) => {
       const previous = index === 0 ? 'lol' : `lol${index}`;
@@ -325,17 +324,14 @@ describe('RssParserFeedSource', () => {
     });
     const xml = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">${levels.join('')}]>
       <rss version="2.0"><channel><title>&lol9;</title><item><title>&lol9;</title></item></channel></rss>`;
-    const before = process.memoryUsage().heapUsed;
-    const started = performance.now();
 
     // Act
     const result = createFeedParser().parse({ bytes: bytes(xml) });
 
     // Assess
-    expect(performance.now() - started).toBeLessThan(1000);
-    expect(JSON.stringify(result)).not.toContain('lollol');
-    expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 * 1024 * 1024);
     expect(result).toMatchObject({ ok: false, code: 'parse_error' });
+    expect(JSON.stringify(result)).toMatch(/the entity &lol\d; expands beyond 16384 characters/);
+    expect(JSON.stringify(result)).not.toContain('lollol');
   });
 
   it('does not read external entities', () => {
@@ -389,10 +385,10 @@ describe('RssParserFeedSource', () => {
     expect(parsing).toThrow('the <rss> element has no <channel>');
   });
 
-  it('survives empty and attribute-only elements where rss-parser expects structure', () => {
+  it('survives empty and attribute-only elements', () => {
     // Prepare
     const xml = atom10(
-      '<entry/><entry><link>not-an-atom-link</link><author/><title/><content src="https://x.example/c"/></entry>',
+      '<entry/><entry><link/><author/><title/><content src="https://x.example/c"/></entry>',
       '<link>bare</link><title/>',
     );
     const rssXml = rss2('<item/><item><enclosure/><guid/><pubDate/><category/></item>', '<image/><atom:link/>');
