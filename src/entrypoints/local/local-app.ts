@@ -8,7 +8,13 @@ import type { HttpFetchOptions } from '../../adapters/http/tokens.js';
 import { applicationModule } from '../container/application.module.js';
 import { localModule, readRetention } from '../container/aws.module.js';
 import { compose } from '../container/compose.js';
-import { httpModule, parsingModule, systemModule, webhookModule } from '../container/runtime.module.js';
+import {
+  httpModule,
+  parsingModule,
+  sinkAddressModule,
+  systemModule,
+  webhookModule,
+} from '../container/runtime.module.js';
 import { TOKENS } from '../../application/tokens.js';
 import { ResumeRun, type ResumeReport } from '../../application/use-cases/resume-run.js';
 import { SqsWorkDispatcher } from '../../adapters/sqs/sqs-work-dispatcher.js';
@@ -114,6 +120,8 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
         timeoutMs: options.webhookTimeoutMs ?? stepTimeoutMs(stack),
         allowedNetworks: options.allowedNetworks,
       }),
+      // Subscriptions are refused at creation when deliveries could not reach them.
+      sinkAddressModule({ allowedNetworks: options.allowedNetworks }),
       systemModule(),
     );
     const handlers = createHandlers(container, logger);
