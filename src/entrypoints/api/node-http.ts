@@ -4,8 +4,8 @@ import { bodyTooLarge, MAX_BODY_BYTES, parseQueryString, type ApiRequest, type A
 
 /**
  * Serves a management API handler from Node's HTTP server: reads the request (a body larger than 1 MiB is
- * answered 413 as soon as that is known, from `Content-Length` or while reading, and not read further), hands
- * it over as an `ApiRequest` and writes the answer.
+ * answered 413 as soon as that is known, from `Content-Length` or while reading, and no more of it is kept),
+ * hands it over as an `ApiRequest` and writes the answer.
  */
 export function nodeRequestListener(
   handle: (request: ApiRequest) => Promise<ApiResponse>,
@@ -20,6 +20,9 @@ export function nodeRequestListener(
   };
 }
 
+/** What is discarded of a too-large body before the connection is cut. */
+const MAX_DISCARDED_BYTES = 4 * MAX_BODY_BYTES;
+
 async function serve(
   request: IncomingMessage,
   response: ServerResponse,
@@ -28,9 +31,15 @@ async function serve(
   const declared = Number(request.headers['content-length'] ?? 0);
   const body = declared > MAX_BODY_BYTES ? undefined : await readBody(request);
   if (body === undefined) {
-    // The rest of the body is not read: the connection closes once the answer is out.
+    // Nothing more is kept. What the client is still sending is discarded, up to a bound, so that it can read
+    // the answer before the connection closes (a close with unread data would reset it); past it, it is cut.
     write(response, bodyTooLarge(), { connection: 'close' });
-    response.on('finish', () => request.destroy());
+    let discarded = 0;
+    request.on('data', (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > MAX_DISCARDED_BYTES) request.destroy();
+    });
+    request.resume();
     return;
   }
   const target = request.url ?? '/';
@@ -47,16 +56,24 @@ async function serve(
   );
 }
 
-/** The body, or undefined as soon as it is larger than `MAX_BODY_BYTES`. */
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** The body, or undefined as soon as it is larger than `MAX_BODY_BYTES` (the stream is left open, paused). */
+function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) {
+        chunks.push(chunk);
+        return;
+      }
+      request.off('data', onData).off('end', onEnd).off('error', reject);
+      request.pause();
+      resolve(undefined);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    request.on('data', onData).on('end', onEnd).on('error', reject);
+  });
 }
 
 function headersOf(request: IncomingMessage): Record<string, string | undefined> {
