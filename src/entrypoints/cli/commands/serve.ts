@@ -61,17 +61,17 @@ export async function serveCommand(args: readonly string[], output: Output): Pro
   });
 
   const api = createManagementApi(app.container, app.logger);
-  let access: LocalAccess | undefined;
+  // Known once listening: the port is the Host to expect.
+  const listening: { access?: LocalAccess } = {};
   const server = http.createServer(
-    nodeRequestListener(
-      // Refused until the port, and so the Host to expect, is known.
-      async (request) => (access ? (localAccessRefusal(request, access) ?? api(request)) : NOT_LISTENING),
-      app.logger,
-    ),
+    nodeRequestListener(async (request) => {
+      const { access } = listening;
+      return access ? (localAccessRefusal(request, access) ?? api(request)) : NOT_LISTENING;
+    }, app.logger),
   );
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address() as { port: number };
-  access = { token, port: address.port };
+  listening.access = { token, port: address.port };
   output.note(
     `feedrelay serve: schedule "${schedule}", next run ${job.nextRun()?.toISOString() ?? 'never'}; API on http://127.0.0.1:${address.port}`,
   );
