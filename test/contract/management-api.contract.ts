@@ -286,6 +286,7 @@ export function describeManagementApiContract(name: string, subject: () => Manag
         ['/feeds?cursor=nonsense', 'cursor'],
         ['/feeds?cursor=c1.eyJ2IjoxLCJzIjoiZmVlZHMiLCJwIjp7fX0', 'cursor'],
         ['/feeds?page=2', 'page'],
+        [`/feeds?cursor=c1.${'A'.repeat(3000)}`, 'cursor'],
         [`/feeds/${FEED}/subscriptions?limit=-1`, 'limit'],
         [`/feeds/${FEED}/subscriptions?cursor=nonsense`, 'cursor'],
         ['/runs?limit=0', 'limit'],

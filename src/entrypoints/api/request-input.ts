@@ -123,9 +123,15 @@ export function limitOf(raw: string | undefined, fallback: number, max: number, 
   return value;
 }
 
+/** The longest cursor read: far above any the API hands out, and keeps a forged one inside the stores' key limits. */
+const MAX_CURSOR_LENGTH = 2048;
+
 /** The position a page's `cursor` stands for, in the scan `scope`; a cursor of another scan is a 400. */
 export function positionOf(raw: string | undefined, scope: string): PagePosition | undefined {
   if (raw === undefined) return undefined;
+  if (raw.length > MAX_CURSOR_LENGTH) {
+    throw new ApiError(400, 'invalid_cursor', `"cursor" is longer than ${MAX_CURSOR_LENGTH} characters`);
+  }
   return inField('cursor', () => decodeCursor(raw, scope).position);
 }
 
