@@ -39,6 +39,7 @@ const subscriptionsScope = (feedId: string) => `subscriptions:${feedId}`;
 /**
  * The management API's routes (docs/reference.md, "Management API"): feeds, subscriptions and runs. Each
  * entry is a method, a path and a handler that reads the request, calls one use case and shapes its answer.
+ * A new route is one more entry (its use case also goes into `API_USE_CASES` of the Lambda entry).
  */
 export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
   {
@@ -154,7 +155,7 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
   {
     method: 'POST',
     path: '/runs',
-    async handle({ request, services }) {
+    async handle({ request, services, logger }) {
       queryOf(request, []);
       const { force } = fieldsOf(jsonBody(request, { optional: true }), { force: { type: 'boolean' } });
       const { run, started } = await services.get(StartCrawlRun).execute({ force: force === true });
@@ -167,6 +168,7 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
           { runId: run.id },
         );
       }
+      logger.info({ runId: run.id, force: run.force }, 'crawl run started through the management API');
       return jsonResponse(202, { runId: run.id }, { location: `/runs/${run.id}` });
     },
   },
@@ -206,7 +208,7 @@ export function createManagementApi(
   return async (request) => {
     try {
       const { route, params } = router.match(request);
-      return await route.handle({ request, params, services });
+      return await route.handle({ request, params, services, logger });
     } catch (error) {
       if (error instanceof ApiError) return errorResponse(error);
       if (error instanceof NotFoundError) return errorResponse(new ApiError(404, error.code, error.message));

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { ApiError, type ApiRequest, type ApiResponse } from './api-http.js';
 
 /** What a route's handler is given: the request, its path parameters (decoded) and whatever the API binds. */
@@ -5,6 +6,7 @@ export interface RouteContext<S> {
   readonly request: ApiRequest;
   readonly params: Readonly<Record<string, string>>;
   readonly services: S;
+  readonly logger: Logger;
 }
 
 /**
