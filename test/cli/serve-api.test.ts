@@ -221,6 +221,45 @@ describe('feedrelay serve: the local API is not an open door', () => {
   });
 });
 
+describe('feedrelay serve: a body over 1 MiB', () => {
+  it('is answered 413 while it is still arriving, without a Content-Length, and nothing is added', async () => {
+    // Prepare: a chunked body (no length announced), 64 KiB at a time, well past 1 MiB.
+    const url = `https://feeds.example.com/too-large-${process.pid}.xml`;
+    const answer = await new Promise<ApiAnswer>((resolve, reject) => {
+      const outgoing = http.request(
+        {
+          host: '127.0.0.1',
+          port: served.port,
+          method: 'POST',
+          path: '/feeds',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${served.token}` },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, headers: {}, text: Buffer.concat(chunks).toString() }),
+          );
+        },
+      );
+      outgoing.on('error', (error: NodeJS.ErrnoException) =>
+        ['EPIPE', 'ECONNRESET'].includes(error.code ?? '') ? undefined : reject(error),
+      );
+      outgoing.write(`{"url": "${url}", "title": "`);
+      for (let i = 0; i < 20; i++) outgoing.write(Buffer.alloc(64 * 1024, 0x61));
+      outgoing.end('"}');
+    });
+    const listed = JSON.parse((await request(served.port, 'GET', '/feeds?limit=1000', authorized())).text) as {
+      feeds: { url: string }[];
+    };
+
+    // Assess
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.text).error.code).toBe('body_too_large');
+    expect(listed.feeds.map((f) => f.url)).not.toContain(url);
+  });
+});
+
 describe('feedrelay serve: the token', () => {
   it('takes FEEDRELAY_API_TOKEN instead of the file, and does not print it', async () => {
     const { dir: other, cleanup: remove } = await scratch('feedrelay-serve-token-');

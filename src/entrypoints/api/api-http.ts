@@ -3,6 +3,8 @@
  * from Node's HTTP server, the Lambda entry from API Gateway's events.
  */
 
+import { ApiError } from './errors.js';
+
 /** The largest request body the API reads: a body above it is answered 413 (and not read further). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -22,21 +24,6 @@ export interface ApiResponse {
   readonly headers: Readonly<Record<string, string>>;
   /** The JSON text of the answer; empty for 204. */
   readonly body: string;
-}
-
-/** An answer the API gives on purpose: a status, a stable code and a message that names the problem. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Readonly<Record<string, string>> = {},
-    /** More about the error, beside `code` and `message` (e.g. the run already going). */
-    readonly details: Readonly<Record<string, unknown>> = {},
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
 }
 
 const JSON_HEADERS = {

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ApiError, errorResponse, type ApiRequest, type ApiResponse } from './api-http.js';
+import { errorResponse, type ApiRequest, type ApiResponse } from './api-http.js';
+import { ApiError } from './errors.js';
 import { isJsonMediaType } from './request-input.js';
 
 /**

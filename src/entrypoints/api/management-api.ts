@@ -15,7 +15,8 @@ import { Unsubscribe } from '../../application/use-cases/unsubscribe.js';
 import { DomainError, excerpt } from '../../domain/errors.js';
 import { acceptFeedUrl, feedIdFor, type Feed } from '../../domain/feed.js';
 import { checkSubscriptionInput, type Subscription } from '../../domain/subscription.js';
-import { ApiError, errorResponse, jsonResponse, noContent, type ApiRequest, type ApiResponse } from './api-http.js';
+import { errorResponse, jsonResponse, noContent, type ApiRequest, type ApiResponse } from './api-http.js';
+import { ApiError } from './errors.js';
 import { fieldsOf, idOf, inField, jsonBody, limitOf, nextOf, positionOf, queryOf } from './request-input.js';
 import { Router, type Route } from './router.js';
 

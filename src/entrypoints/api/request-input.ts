@@ -1,6 +1,7 @@
 import { decodeCursor, encodeCursor, type PagePosition } from '../../domain/cursor.js';
 import { DomainError, excerpt } from '../../domain/errors.js';
-import { ApiError, MAX_BODY_BYTES, type ApiRequest } from './api-http.js';
+import { MAX_BODY_BYTES, type ApiRequest } from './api-http.js';
+import { ApiError } from './errors.js';
 
 /*
  * Reading what a request carries — its JSON body, its query, its ids — into checked values, or an `ApiError`

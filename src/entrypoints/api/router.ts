@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { ApiError, type ApiRequest, type ApiResponse } from './api-http.js';
+import type { ApiRequest, ApiResponse } from './api-http.js';
+import { ApiError } from './errors.js';
 
 /** What a route's handler is given: the request, its path parameters (decoded) and whatever the API binds. */
 export interface RouteContext<S> {

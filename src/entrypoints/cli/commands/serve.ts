@@ -1,7 +1,8 @@
 import http from 'node:http';
 import { Cron } from 'croner';
 import { ConfigurationError } from '../../../application/errors.js';
-import { ApiError, errorResponse } from '../../api/api-http.js';
+import { errorResponse } from '../../api/api-http.js';
+import { ApiError } from '../../api/errors.js';
 import { localAccessRefusal, type LocalAccess } from '../../api/local-access.js';
 import { createManagementApi } from '../../api/management-api.js';
 import { nodeRequestListener } from '../../api/node-http.js';
