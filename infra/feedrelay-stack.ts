@@ -5,6 +5,7 @@ import type { Code } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { DISCOVERY_RULE, QUEUES, type QueueKey } from '../src/adapters/aws-resources.js';
 import { FeedRelayTables, pascalCase } from './constructs/feedrelay-tables.js';
+import { ManagementApi } from './constructs/management-api.js';
 import { RelayFunction } from './constructs/relay-function.js';
 import { RelayQueue } from './constructs/relay-queue.js';
 
@@ -122,8 +123,23 @@ export class FeedRelayStack extends Stack {
       .bindTable(steps, 'read-write')
       .bindQueue(queues.deliver, 'send');
 
+    // The management API: what its routes read and write, and a run's start as StartCrawl has it.
+    const api = new RelayFunction(this, 'Api', {
+      handler: 'api',
+      description: 'The management API behind API Gateway: feeds, subscriptions and runs',
+      // Inside API Gateway's 30 s integration time-out.
+      timeout: Duration.seconds(29),
+      ...code,
+    })
+      .bindTable(feeds, 'read-write')
+      .bindTable(subscriptions, 'read-write')
+      .bindTable(runs, 'read-write')
+      .bindTable(steps, 'read')
+      .bindQueue(queues.scanFeeds, 'send');
+    const managementApi = new ManagementApi(this, 'ManagementApi', { handler: api });
+
     const locations = { tablePrefix: tables.prefix, queues: Object.values(queues), eventBus: bus };
-    for (const fn of [startCrawl, scanFeeds, fetchFeed, startFanOut, scanSubscribers, deliver]) {
+    for (const fn of [startCrawl, scanFeeds, fetchFeed, startFanOut, scanSubscribers, deliver, api]) {
       fn.addResourceLocations(locations);
     }
 
@@ -142,6 +158,10 @@ export class FeedRelayStack extends Stack {
       targets: [new SqsQueue(fanOut.queue, { deadLetterQueue: fanOut.deadLetterQueue })],
     });
 
+    new CfnOutput(this, 'ApiUrl', {
+      value: managementApi.url,
+      description: 'The management API (IAM-authorized: sign requests with SigV4, service execute-api)',
+    });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
     for (const table of tables.all())
       new CfnOutput(this, `${pascalCase(table.key)}TableName`, { value: table.tableName });

@@ -15,6 +15,7 @@ export const RELAY_HANDLERS = [
   'start-fan-out',
   'scan-subscribers',
   'deliver',
+  'api',
 ] as const;
 export type RelayHandler = (typeof RELAY_HANDLERS)[number];
 

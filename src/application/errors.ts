@@ -27,3 +27,8 @@ export class NotFoundError extends ApplicationError {
 export class ConfigurationError extends ApplicationError {
   readonly code = 'invalid_configuration';
 }
+
+/** A sink whose address deliveries may not reach (an internal network that is not allowed). */
+export class SinkRefusedError extends ApplicationError {
+  readonly code = 'blocked_address';
+}

@@ -8,6 +8,7 @@ import type { FeedPageReader, FeedRepository } from './ports/feed-store.port.js'
 import type { HostPoliteness } from './ports/host-politeness.port.js';
 import type { NotificationSink } from './ports/notification-sink.port.js';
 import type { RunStore } from './ports/run-store.port.js';
+import type { SinkAddressPolicy } from './ports/sink-address-policy.port.js';
 import type { StepLedger } from './ports/step-ledger.port.js';
 import type { SubscriberPageReader, SubscriptionRepository } from './ports/subscription-store.port.js';
 import type { WorkDispatcher } from './ports/work-dispatcher.port.js';
@@ -31,4 +32,5 @@ export const TOKENS = {
   IdGenerator: Symbol.for('IdGenerator') as ServiceIdentifier<IdGenerator>,
   RelaySettings: Symbol.for('RelaySettings') as ServiceIdentifier<RelaySettings>,
   DeadLetters: Symbol.for('DeadLetters') as ServiceIdentifier<DeadLetters>,
+  SinkAddressPolicy: Symbol.for('SinkAddressPolicy') as ServiceIdentifier<SinkAddressPolicy>,
 } as const;

@@ -224,8 +224,8 @@ describe('consumers', () => {
 });
 
 describe('RelayFunction', () => {
-  it('creates the six handlers', () => {
-    template.resourceCountIs('AWS::Lambda::Function', FUNCTIONS.length);
+  it('creates the six handlers and the management API’s (test/infra/management-api.test.ts)', () => {
+    template.resourceCountIs('AWS::Lambda::Function', FUNCTIONS.length + 1);
   });
 
   it.each(FUNCTIONS)('runs %s on Node.js 22 on arm64, logging to its own log group', (path) => {

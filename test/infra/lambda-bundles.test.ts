@@ -14,6 +14,21 @@ const USE_CASES: Record<RelayHandler, string[]> = {
   'start-fan-out': ['scan-subscribers-page', 'start-fan-out'],
   'scan-subscribers': ['scan-subscribers-page'],
   deliver: ['deliver-batch'],
+  // The management API: its routes' use cases, and a run's start as start-crawl has it.
+  api: [
+    'add-feeds',
+    'create-subscription',
+    'get-feed',
+    'list-feeds',
+    'list-runs',
+    'list-subscriptions',
+    'remove-feed',
+    'resume-run',
+    'start-crawl-run',
+    'subscribe',
+    'summarize-run',
+    'unsubscribe',
+  ],
 };
 
 /** The SDK clients each handler loads from the runtime, and nothing else of the SDK. */
@@ -30,6 +45,7 @@ const SDK_IMPORTS: Record<RelayHandler, string[]> = {
   'start-fan-out': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
   'scan-subscribers': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
   deliver: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
+  api: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
 };
 
 /** The adapter folders (`src/adapters/<family>/`) whose adapters each handler's bundle holds. */
@@ -42,6 +58,8 @@ const ADAPTER_FAMILIES: Record<RelayHandler, string[]> = {
   'scan-subscribers': ['dynamodb', 'sqs', 'system'],
   // The webhook sink posts through the HTTP client and its address guard.
   deliver: ['dynamodb', 'http', 'sqs', 'system', 'webhook'],
+  // A webhook is checked by the address guard when it is subscribed.
+  api: ['dynamodb', 'http', 'sqs', 'system'],
 };
 
 interface Bundle {
@@ -67,7 +85,7 @@ const packagesOf = (b: Bundle): Set<string> =>
 let bundles: Record<RelayHandler, Bundle>;
 
 beforeAll(() => {
-  // The same options RelayFunction hands NodejsFunction, in-process: all six take a second or two.
+  // The same options RelayFunction hands NodejsFunction, in-process: all seven take a second or two.
   bundles = Object.fromEntries(RELAY_HANDLERS.map((handler) => [handler, bundle(handler)])) as Record<
     RelayHandler,
     Bundle

@@ -8,6 +8,7 @@ import { StartCrawlRun } from '../../src/application/use-cases/start-crawl-run.j
 import { StartFanOut } from '../../src/application/use-cases/start-fan-out.js';
 import { AWS_ENV, QUEUE_URL_ENV } from '../../src/entrypoints/container/aws-config.js';
 import { readLambdaEnvironment, type LambdaEnvironment } from '../../src/entrypoints/lambda/cold-start.js';
+import { API_USE_CASES, composeApi } from '../../src/entrypoints/lambda/api.js';
 import { composeDeliver } from '../../src/entrypoints/lambda/deliver.js';
 import { composeFetchFeed } from '../../src/entrypoints/lambda/fetch-feed.js';
 import { composeScanFeeds } from '../../src/entrypoints/lambda/scan-feeds.js';
@@ -29,13 +30,17 @@ const FUNCTION_ENV: Record<string, string> = {
   ),
 };
 
-const ENTRIES: [string, (environment: LambdaEnvironment) => Container, abstract new (...args: never[]) => unknown][] = [
+type Entry = [string, (environment: LambdaEnvironment) => Container, abstract new (...args: never[]) => unknown];
+
+const ENTRIES: Entry[] = [
   ['start-crawl', composeStartCrawl, StartCrawlRun],
   ['scan-feeds', composeScanFeeds, ScanFeedsPage],
   ['fetch-feed', composeFetchFeed, FetchFeeds],
   ['start-fan-out', composeStartFanOut, StartFanOut],
   ['scan-subscribers', composeScanSubscribers, ScanSubscribersPage],
   ['deliver', composeDeliver, DeliverBatch],
+  // The management API resolves each of its routes' use cases from one container.
+  ...API_USE_CASES.map((useCase): Entry => [`api (${useCase.name})`, composeApi, useCase]),
 ];
 
 describe('the Lambda compositions', () => {

@@ -1,5 +1,6 @@
 import type { PagePosition } from '../../domain/cursor.js';
 import type { Page } from '../../application/ports/page.js';
+import { InvalidCursorError } from '../../domain/errors.js';
 
 /**
  * Decides how many items a page may hold at most, as DynamoDB's 1 MB cap does: by default the limit, but a
@@ -21,7 +22,7 @@ export function paginate<T>(
   let start = 0;
   if (after !== undefined) {
     const afterKey = after[keyName];
-    if (typeof afterKey !== 'string') throw new Error(`page position lacks "${keyName}"`);
+    if (typeof afterKey !== 'string') throw new InvalidCursorError(`page position lacks "${keyName}"`);
     start = lowerBound(sorted, (item) => keyOf(item) > afterKey);
   }
   const size = Math.max(0, Math.min(limit, budget(limit)));

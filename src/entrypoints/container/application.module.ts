@@ -20,6 +20,10 @@ import { StartFanOut } from '../../application/use-cases/start-fan-out.js';
 import { SummarizeRun } from '../../application/use-cases/summarize-run.js';
 import { ResumeRun } from '../../application/use-cases/resume-run.js';
 import { ListRuns } from '../../application/use-cases/list-runs.js';
+import { GetFeed } from '../../application/use-cases/get-feed.js';
+import { RemoveFeed } from '../../application/use-cases/remove-feed.js';
+import { CreateSubscription } from '../../application/use-cases/create-subscription.js';
+import { Unsubscribe } from '../../application/use-cases/unsubscribe.js';
 import { ListDeadLetters, RedriveDeadLetters } from '../../application/use-cases/dead-letter-reports.js';
 
 /** The use cases and the relay, with the settings they run under. */
@@ -46,6 +50,10 @@ export function applicationModule(settings: Partial<RelaySettings> = {}): Contai
     bind(ListFeeds).toSelf().inSingletonScope();
     bind(Subscribe).toSelf().inSingletonScope();
     bind(ListSubscriptions).toSelf().inSingletonScope();
+    bind(GetFeed).toSelf().inSingletonScope();
+    bind(RemoveFeed).toSelf().inSingletonScope();
+    bind(CreateSubscription).toSelf().inSingletonScope();
+    bind(Unsubscribe).toSelf().inSingletonScope();
     bind(ListDeadLetters).toSelf().inSingletonScope();
     bind(RedriveDeadLetters).toSelf().inSingletonScope();
   });

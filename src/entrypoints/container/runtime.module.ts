@@ -6,3 +6,4 @@ export { httpModule } from './http.module.js';
 export { parsingModule } from './parsing.module.js';
 export { systemModule } from './system.module.js';
 export { webhookModule } from './webhook.module.js';
+export { sinkAddressModule } from './sink-address.module.js';

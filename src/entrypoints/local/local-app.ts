@@ -9,7 +9,13 @@ import { applicationModule } from '../container/application.module.js';
 import { readRetention } from '../container/aws-config.js';
 import { localModule } from './local-module.js';
 import { compose } from '../container/compose.js';
-import { httpModule, parsingModule, systemModule, webhookModule } from '../container/runtime.module.js';
+import {
+  httpModule,
+  parsingModule,
+  sinkAddressModule,
+  systemModule,
+  webhookModule,
+} from '../container/runtime.module.js';
 import { TOKENS } from '../../application/tokens.js';
 import { ResumeRun, type ResumeReport } from '../../application/use-cases/resume-run.js';
 import { SqsWorkDispatcher } from '../../adapters/sqs/sqs-work-dispatcher.js';
@@ -115,6 +121,8 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
         timeoutMs: options.webhookTimeoutMs ?? stepTimeoutMs(stack),
         allowedNetworks: options.allowedNetworks,
       }),
+      // Subscriptions are refused at creation when deliveries could not reach them.
+      sinkAddressModule({ allowedNetworks: options.allowedNetworks }),
       systemModule(),
     );
     const handlers = createHandlers(container, logger);

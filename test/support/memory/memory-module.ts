@@ -14,6 +14,7 @@ import { InMemoryStepLedger } from '../../../src/adapters/memory/in-memory-step-
 import { InMemorySubscriptionStore } from '../../../src/adapters/memory/in-memory-subscription-store.js';
 import { InMemoryWorkDispatcher } from './in-memory-work-dispatcher.js';
 import { fullPages, type PageBudget } from '../../../src/adapters/memory/paginate.js';
+import { InMemorySinkAddressPolicy } from '../../../src/adapters/memory/in-memory-sink-address-policy.js';
 
 /**
  * Every port in memory; the instances stay reachable so that tests can arrange and inspect state. They are
@@ -31,6 +32,7 @@ export interface MemoryAdapters {
   readonly fetcher: InMemoryFeedFetcher;
   readonly hosts: InMemoryHostPoliteness;
   readonly sink: InMemoryNotificationSink;
+  readonly sinkAddresses: InMemorySinkAddressPolicy;
   readonly clock: FixedClock;
   readonly ids: SequentialIdGenerator;
 }
@@ -50,6 +52,7 @@ export function createMemoryAdapters(options: { pageBudget?: PageBudget } = {}):
     fetcher: new InMemoryFeedFetcher(),
     hosts: new InMemoryHostPoliteness(),
     sink: new InMemoryNotificationSink(),
+    sinkAddresses: new InMemorySinkAddressPolicy(),
     clock: new FixedClock(),
     ids: new SequentialIdGenerator(),
   };
@@ -70,6 +73,7 @@ export function memoryModule(adapters: MemoryAdapters): ContainerModule {
     bind(TOKENS.FeedFetcher).toConstantValue(adapters.fetcher);
     bind(TOKENS.HostPoliteness).toConstantValue(adapters.hosts);
     bind(TOKENS.NotificationSink).toConstantValue(adapters.sink);
+    bind(TOKENS.SinkAddressPolicy).toConstantValue(adapters.sinkAddresses);
     bind(TOKENS.Clock).toConstantValue(adapters.clock);
     bind(TOKENS.IdGenerator).toConstantValue(adapters.ids);
   });

@@ -1,23 +1,24 @@
 import http from 'node:http';
 import { Cron } from 'croner';
-import { AddFeeds } from '../../../application/use-cases/add-feeds.js';
-import { ListFeeds } from '../../../application/use-cases/list-feeds.js';
-import { SummarizeRun } from '../../../application/use-cases/summarize-run.js';
-import { ListRuns } from '../../../application/use-cases/list-runs.js';
-import type { Feed } from '../../../domain/feed.js';
+import { ConfigurationError } from '../../../application/errors.js';
+import { errorResponse } from '../../api/api-http.js';
+import { ApiError } from '../../api/errors.js';
+import { localAccessRefusal, type LocalAccess } from '../../api/local-access.js';
+import { createManagementApi } from '../../api/management-api.js';
+import { nodeRequestListener } from '../../api/node-http.js';
+import { apiTokenFor } from '../../local/api-token.js';
 import { intFlag, parseCommandArgs, rejectStray } from '../args.js';
 import { UsageError } from '../cli-errors.js';
 import type { Output } from '../output.js';
-import { describeFeed } from './feeds.js';
 import { createLogger } from '../../logger.js';
-import { openFromFlags } from './local.js';
+import { dataDirOf, openFromFlags } from './local.js';
 import { DEFAULT_STOP_GRACE_MS } from '../../local/local-app.js';
 import { StopSignals } from '../stop-signals.js';
 
 /**
  * `feedrelay serve`: long-running on the embedded stack — the workers drive the queues, a cron schedule starts
- * crawl runs, and a small management API listens on loopback:
- * `GET /feeds`, `POST /feeds {"url"}`, `POST /runs {"force"}` (start a run), `GET /runs/:id` (its summary).
+ * crawl runs, and the management API (`createManagementApi`, the same as behind API Gateway) listens on
+ * loopback, for clients that show the bearer token and name this server as Host (`localAccessRefusal`).
  */
 export async function serveCommand(args: readonly string[], output: Output): Promise<void> {
   const { values, positionals } = parseCommandArgs('serve', args, {
@@ -43,6 +44,11 @@ export async function serveCommand(args: readonly string[], output: Output): Pro
 
   // A long-running service logs what it does (JSON lines on stderr); one-shot commands only warnings.
   const app = await openFromFlags(values, { concurrency, logger: createLogger(process.env.LOG_LEVEL ?? 'info') });
+  const { token, source } = await apiTokenFor(dataDirOf(values), process.env).catch(async (error: unknown) => {
+    await app.close();
+    if (error instanceof ConfigurationError) throw new UsageError(error.message);
+    throw error;
+  });
   // What an earlier process left unfinished is sent again before the runtime takes any work.
   await app.recover();
   app.runtime.start();
@@ -55,49 +61,27 @@ export async function serveCommand(args: readonly string[], output: Output): Pro
     startRun(false).catch((error: unknown) => app.logger.error({ err: error }, 'scheduled crawl failed to start'));
   });
 
-  const server = http.createServer((request, response) => {
-    handle(request).then(
-      ({ status, body }) =>
-        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
-      (error: unknown) =>
-        response.writeHead(400, { 'content-type': 'application/json' }).end(
-          JSON.stringify({
-            error: { code: (error as { code?: string }).code ?? 'bad_request', message: (error as Error).message },
-          }),
-        ),
-    );
-  });
-  const handle = async (request: http.IncomingMessage): Promise<{ status: number; body: unknown }> => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    if (request.method === 'GET' && url.pathname === '/feeds') {
-      const feeds: Feed[] = [];
-      for await (const feed of app.container.get(ListFeeds).execute()) feeds.push(feed);
-      return { status: 200, body: { feeds: feeds.map(describeFeed), count: feeds.length } };
-    }
-    if (request.method === 'POST' && url.pathname === '/feeds') {
-      const body = (await readJson(request)) as { url?: unknown };
-      if (typeof body.url !== 'string')
-        return { status: 400, body: { error: { code: 'invalid_request', message: 'expected {"url": "…"}' } } };
-      const result = await app.container.get(AddFeeds).execute([{ url: body.url }]);
-      return { status: result.added.length ? 201 : 200, body: { added: result.added.map(describeFeed) } };
-    }
-    if (request.method === 'POST' && url.pathname === '/runs') {
-      const body = (await readJson(request)) as { force?: unknown };
-      return { status: 202, body: { runId: await startRun(body.force === true) } };
-    }
-    if (request.method === 'GET' && url.pathname === '/runs') {
-      return { status: 200, body: { runs: await app.container.get(ListRuns).execute(RUNS_LISTED) } };
-    }
-    const run = /^\/runs\/([\w-]+)$/.exec(url.pathname);
-    if (request.method === 'GET' && run)
-      return { status: 200, body: await app.container.get(SummarizeRun).execute(run[1]!) };
-    return { status: 404, body: { error: { code: 'not_found', message: `${request.method} ${url.pathname}` } } };
-  };
+  const api = createManagementApi(app.container, app.logger);
+  // Known once listening: the port is the Host to expect.
+  const listening: { access?: LocalAccess } = {};
+  const server = http.createServer(
+    nodeRequestListener(async (request) => {
+      const { access } = listening;
+      return access ? (localAccessRefusal(request, access) ?? api(request)) : NOT_LISTENING;
+    }, app.logger),
+  );
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address() as { port: number };
+  listening.access = { token, port: address.port };
   output.note(
     `feedrelay serve: schedule "${schedule}", next run ${job.nextRun()?.toISOString() ?? 'never'}; API on http://127.0.0.1:${address.port}`,
   );
+  output.note(
+    'env' in source
+      ? `feedrelay serve: API token from ${source.env}`
+      : `feedrelay serve: API token${source.created ? ' (new)' : ''} in ${source.file}: ${token}`,
+  );
+  output.note('feedrelay serve: every request needs "Authorization: Bearer <token>"');
 
   // SIGTERM/SIGINT is how a service is stopped: no new runs, no API, no new work; what runs may finish (for
   // at most graceMs); then the stack closes, the data directory is released and the process exits 0.
@@ -113,17 +97,4 @@ export async function serveCommand(args: readonly string[], output: Output): Pro
   output.note('feedrelay serve: stopped');
 }
 
-/** Runs `GET /runs` lists, newest first. */
-const RUNS_LISTED = 20;
-
-async function readJson(request: http.IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > 1024 * 1024) throw new Error('request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text.trim() === '' ? {} : JSON.parse(text);
-}
+const NOT_LISTENING = errorResponse(new ApiError(503, 'starting', 'the API is starting'));

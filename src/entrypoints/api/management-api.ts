@@ -1,0 +1,271 @@
+import { randomBytes } from 'node:crypto';
+import type { ServiceIdentifier } from 'inversify';
+import type { Logger } from 'pino';
+import { NotFoundError, SinkRefusedError } from '../../application/errors.js';
+import { AddFeeds } from '../../application/use-cases/add-feeds.js';
+import { CreateSubscription } from '../../application/use-cases/create-subscription.js';
+import { GetFeed } from '../../application/use-cases/get-feed.js';
+import { ListFeeds } from '../../application/use-cases/list-feeds.js';
+import { ListRuns } from '../../application/use-cases/list-runs.js';
+import { ListSubscriptions } from '../../application/use-cases/list-subscriptions.js';
+import { RemoveFeed } from '../../application/use-cases/remove-feed.js';
+import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
+import { SummarizeRun } from '../../application/use-cases/summarize-run.js';
+import { Unsubscribe } from '../../application/use-cases/unsubscribe.js';
+import { DomainError, excerpt } from '../../domain/errors.js';
+import { acceptFeedUrl, feedIdFor, type Feed } from '../../domain/feed.js';
+import { checkSubscriptionInput, type Subscription } from '../../domain/subscription.js';
+import { errorResponse, jsonResponse, noContent, type ApiRequest, type ApiResponse } from './api-http.js';
+import { ApiError } from './errors.js';
+import { fieldsOf, idOf, inField, jsonBody, limitOf, nextOf, positionOf, queryOf } from './request-input.js';
+import { Router, type Route } from './router.js';
+
+/** What the routes resolve their use cases from: the composition's container. */
+export interface ApiServices {
+  get<T>(id: ServiceIdentifier<T>): T;
+}
+
+export type ManagementRoute = Route<ApiServices>;
+
+/** Feeds and subscriptions a page holds when the request does not say (`limit`), and at most. */
+const DEFAULT_PAGE = 100;
+const MAX_PAGE = 1000;
+/** Runs `GET /runs` lists, newest first, when the request does not say, and at most. */
+const DEFAULT_RUNS = 20;
+const MAX_RUNS = 100;
+
+const FEEDS_SCOPE = 'feeds';
+const subscriptionsScope = (feedId: string) => `subscriptions:${feedId}`;
+
+/**
+ * The management API's routes (docs/reference.md, "Management API"): feeds, subscriptions and runs. Each
+ * entry is a method, a path and a handler that reads the request, calls one use case and shapes its answer.
+ * A new route is one more entry (its use case also goes into `API_USE_CASES` of the Lambda entry).
+ */
+export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
+  {
+    method: 'GET',
+    path: '/feeds',
+    async handle({ request, services }) {
+      const query = queryOf(request, ['limit', 'cursor']);
+      const limit = limitOf(query.limit, DEFAULT_PAGE, MAX_PAGE);
+      const page = await inFieldAsync('cursor', () =>
+        services.get(ListFeeds).page(limit, positionOf(query.cursor, FEEDS_SCOPE)),
+      );
+      return jsonResponse(200, { feeds: page.items.map(feedView), ...nextOf(page.next, FEEDS_SCOPE) });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/feeds',
+    async handle({ request, services }) {
+      queryOf(request, []);
+      const { url, title } = fieldsOf(jsonBody(request), {
+        url: { type: 'string', required: true },
+        title: { type: 'string' },
+      });
+      const feedUrl = inField('url', () => acceptFeedUrl(url!));
+      const result = await services
+        .get(AddFeeds)
+        .execute([{ url: feedUrl, ...(title !== undefined ? { title } : {}) }]);
+      const added = result.added[0];
+      if (added) return jsonResponse(201, { feed: feedView(added) });
+      return jsonResponse(200, { feed: feedView(await services.get(GetFeed).execute(feedIdFor(feedUrl))) });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/feeds/{feedId}',
+    async handle({ request, params, services }) {
+      queryOf(request, []);
+      return jsonResponse(200, { feed: feedView(await services.get(GetFeed).execute(idOf(params.feedId!, 'feed'))) });
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/feeds/{feedId}',
+    async handle({ request, params, services }) {
+      queryOf(request, []);
+      await services.get(RemoveFeed).execute(idOf(params.feedId!, 'feed'));
+      return noContent();
+    },
+  },
+  {
+    method: 'POST',
+    path: '/subscriptions',
+    async handle({ request, services }) {
+      queryOf(request, []);
+      const fields = fieldsOf(jsonBody(request), {
+        feed: { type: 'string', required: true },
+        webhook: { type: 'string', required: true },
+        secret: { type: 'string' },
+      });
+      const feedUrl = inField('feed', () => acceptFeedUrl(fields.feed!));
+      const sink = { kind: 'webhook', url: fields.webhook! } as const;
+      // Checked one at a time, so that the message names the field at fault.
+      inField('webhook', () => checkSubscriptionInput({ feedUrl, sink, secret: PLACEHOLDER_SECRET }));
+      const secret = fields.secret ?? newWebhookSecret();
+      inField('secret', () => checkSubscriptionInput({ feedUrl, sink, secret }));
+      let result;
+      try {
+        result = await services.get(CreateSubscription).execute({ feedUrl, sink, secret });
+      } catch (error) {
+        if (error instanceof SinkRefusedError) throw new ApiError(400, error.code, `"webhook": ${error.message}`);
+        throw error;
+      }
+      const { subscription, created } = result;
+      if (!created) {
+        throw new ApiError(
+          409,
+          'already_subscribed',
+          `${excerpt(subscription.sink.url)} already subscribes to ${excerpt(feedUrl)} (subscription ` +
+            `${subscription.id}); delete it first to subscribe it again with another secret`,
+          {},
+          { feedId: subscription.feedId, subscriptionId: subscription.id },
+        );
+      }
+      // The secret is shown here, once; it is the one given or generated, whatever the store keeps.
+      return jsonResponse(201, { subscription: { ...subscriptionView(subscription), secret } });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/feeds/{feedId}/subscriptions',
+    async handle({ request, params, services }) {
+      const feedId = idOf(params.feedId!, 'feed');
+      const query = queryOf(request, ['limit', 'cursor']);
+      const limit = limitOf(query.limit, DEFAULT_PAGE, MAX_PAGE);
+      const scope = subscriptionsScope(feedId);
+      const page = await inFieldAsync('cursor', () =>
+        services.get(ListSubscriptions).page(feedId, limit, positionOf(query.cursor, scope)),
+      );
+      return jsonResponse(200, { subscriptions: page.items.map(subscriptionView), ...nextOf(page.next, scope) });
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/feeds/{feedId}/subscriptions/{subscriptionId}',
+    async handle({ request, params, services }) {
+      queryOf(request, []);
+      await services
+        .get(Unsubscribe)
+        .execute(idOf(params.feedId!, 'feed'), idOf(params.subscriptionId!, 'subscription'));
+      return noContent();
+    },
+  },
+  {
+    method: 'POST',
+    path: '/runs',
+    async handle({ request, services, logger }) {
+      queryOf(request, []);
+      const { force } = fieldsOf(jsonBody(request, { optional: true }), { force: { type: 'boolean' } });
+      const { run, started } = await services.get(StartCrawlRun).execute({ force: force === true });
+      if (!started) {
+        throw new ApiError(
+          409,
+          'run_in_progress',
+          `run ${run.id} is still fetching; a new run starts once it is done`,
+          {},
+          { runId: run.id },
+        );
+      }
+      logger.info({ runId: run.id, force: run.force }, 'crawl run started through the management API');
+      return jsonResponse(202, { runId: run.id }, { location: `/runs/${run.id}` });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/runs',
+    async handle({ request, services }) {
+      const query = queryOf(request, ['limit']);
+      return jsonResponse(200, {
+        runs: await services.get(ListRuns).execute(limitOf(query.limit, DEFAULT_RUNS, MAX_RUNS)),
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/runs/{runId}',
+    async handle({ request, params, services }) {
+      queryOf(request, []);
+      return jsonResponse(200, await services.get(SummarizeRun).execute(idOf(params.runId!, 'run')));
+    },
+  },
+];
+
+export type ManagementApi = (request: ApiRequest) => Promise<ApiResponse>;
+
+/**
+ * The management API as one function from request to answer, the same behind `serve` and API Gateway.
+ * Bad input is a 4xx naming the problem, an unknown id 404; anything unexpected is logged and answered 500
+ * with a generic message (never the error's own text or stack).
+ */
+export function createManagementApi(
+  services: ApiServices,
+  logger: Logger,
+  routes: readonly ManagementRoute[] = MANAGEMENT_ROUTES,
+): ManagementApi {
+  const router = new Router(routes);
+  return async (request) => {
+    try {
+      const { route, params } = router.match(request);
+      return await route.handle({ request, params, services, logger });
+    } catch (error) {
+      if (error instanceof ApiError) return errorResponse(error);
+      if (error instanceof NotFoundError) return errorResponse(new ApiError(404, error.code, error.message));
+      if (error instanceof DomainError) return errorResponse(new ApiError(400, error.code, error.message));
+      logger.error({ err: error, method: request.method, path: request.path }, 'management API request failed');
+      return errorResponse(new ApiError(500, 'internal_error', 'the request failed unexpectedly; see the logs'));
+    }
+  };
+}
+
+async function inFieldAsync<T>(field: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof DomainError) {
+      throw new ApiError(400, error.code, `"${field}": ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** A well-formed secret, to check a webhook URL on its own. */
+const PLACEHOLDER_SECRET = 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+/** A fresh Standard Webhooks signing secret: `whsec_` and 24 random bytes in base64. */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
+}
+
+/** A feed as the API shows it (the fields `feeds list --json` shows). */
+export function feedView(feed: Feed) {
+  return {
+    id: feed.id,
+    url: feed.url,
+    ...(feed.title ? { title: feed.title } : {}),
+    status: feed.status,
+    ...(feed.etag ? { etag: feed.etag } : {}),
+    ...(feed.lastModified ? { lastModified: feed.lastModified } : {}),
+    ...(feed.lastFetchedAt ? { lastFetchedAt: feed.lastFetchedAt } : {}),
+    nextFetchAt: feed.nextFetchAt,
+    errorCount: feed.errorCount,
+    ...(feed.lastError ? { lastError: feed.lastError } : {}),
+    ...(feed.failingSince ? { failingSince: feed.failingSince } : {}),
+    ...(feed.redirect ? { redirect: feed.redirect } : {}),
+    createdAt: feed.createdAt,
+  };
+}
+
+/** A subscription as the API shows it: never its secret. */
+export function subscriptionView(subscription: Subscription) {
+  return {
+    id: subscription.id,
+    feedId: subscription.feedId,
+    feed: subscription.feedUrl,
+    webhook: subscription.sink.url,
+    status: subscription.status,
+    createdAt: subscription.createdAt,
+  };
+}
