@@ -9,6 +9,7 @@ import { InMemoryFeedStore } from '../../adapters/memory/in-memory-feed-store.js
 import { InMemoryHostPoliteness } from '../../adapters/memory/in-memory-host-politeness.js';
 import { InMemoryNotificationSink } from '../../adapters/memory/in-memory-notification-sink.js';
 import { InMemoryQueues } from '../../adapters/memory/in-memory-queues.js';
+import { InMemoryRelayMetrics } from '../../adapters/memory/in-memory-relay-metrics.js';
 import { InMemoryRunStore } from '../../adapters/memory/in-memory-run-store.js';
 import { InMemoryStepLedger } from '../../adapters/memory/in-memory-step-ledger.js';
 import { InMemorySubscriptionStore } from '../../adapters/memory/in-memory-subscription-store.js';
@@ -33,6 +34,7 @@ export interface MemoryAdapters {
   readonly sink: InMemoryNotificationSink;
   readonly clock: FixedClock;
   readonly ids: SequentialIdGenerator;
+  readonly metrics: InMemoryRelayMetrics;
 }
 
 export function createMemoryAdapters(options: { pageBudget?: PageBudget } = {}): MemoryAdapters {
@@ -52,6 +54,7 @@ export function createMemoryAdapters(options: { pageBudget?: PageBudget } = {}):
     sink: new InMemoryNotificationSink(),
     clock: new FixedClock(),
     ids: new SequentialIdGenerator(),
+    metrics: new InMemoryRelayMetrics(),
   };
 }
 
@@ -72,5 +75,6 @@ export function memoryModule(adapters: MemoryAdapters): ContainerModule {
     bind(TOKENS.NotificationSink).toConstantValue(adapters.sink);
     bind(TOKENS.Clock).toConstantValue(adapters.clock);
     bind(TOKENS.IdGenerator).toConstantValue(adapters.ids);
+    bind(TOKENS.RelayMetrics).toConstantValue(adapters.metrics);
   });
 }
