@@ -2,10 +2,9 @@ import { EmfRelayMetrics } from '../../adapters/cloudwatch/emf-relay-metrics.js'
 import { ConfigurationError } from '../../application/errors.js';
 import { readAwsConfig, type AwsConfig } from '../container/aws-config.js';
 import { createLogger, type Logger } from '../logger.js';
-import { readLambdaSettings, type LambdaSettings } from './lambda-settings.js';
+import { readLambdaSettings, STAGE_VARIABLE, type LambdaSettings } from './lambda-settings.js';
 
-/** The variable naming the stage (the stack) a function belongs to: the dimension of its metrics. */
-export const STAGE_VARIABLE = 'FEEDRELAY_STAGE';
+export { STAGE_VARIABLE } from './lambda-settings.js';
 /** The stage of a function whose environment names none. */
 export const DEFAULT_STAGE = 'feedrelay';
 
