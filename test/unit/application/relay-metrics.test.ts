@@ -10,7 +10,7 @@ async function aSystem(options: { readonly retrying: boolean } = { retrying: tru
   const urls = Array.from({ length: 20 }, (_, i) => feedUrl(i));
   await feeds.addNew(urls.map((url) => newFeed(url, clock.now())));
   urls.forEach((url, i) => fetcher.publish(url, aDocument([anItem(i * 10), anItem(i * 10 + 1)])));
-  fetcher.failWith(urls[19]!, { code: 'server_error', message: 'HTTP 500', status: 500 });
+  fetcher.failWith(urls[19]!, { code: 'http_error', message: 'HTTP 500', status: 500 });
   const { subscriptions } = await system.container.get(Subscribe).execute(
     urls.slice(0, 4).flatMap((url) =>
       Array.from({ length: 5 }, (_, n) => {

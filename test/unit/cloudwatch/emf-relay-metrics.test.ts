@@ -8,7 +8,14 @@ const AT = Date.parse('2026-12-01T10:00:00Z');
 /** An EMF adapter whose documents land in `written`. */
 function emf(stage = 'prod'): { metrics: EmfRelayMetrics; written: EmfDocument[] } {
   const written: EmfDocument[] = [];
-  return { metrics: new EmfRelayMetrics(stage, (document) => written.push(document), () => AT), written };
+  return {
+    metrics: new EmfRelayMetrics(
+      stage,
+      (document) => written.push(document),
+      () => AT,
+    ),
+    written,
+  };
 }
 
 describe('EmfRelayMetrics', () => {
