@@ -16,15 +16,13 @@ function findings(stack: Stack): Finding[] {
   Template.fromStack(stack); // synthesizes: lazy values (policies, alarm actions) are in place
   const packs: NagPack[] = [new AwsSolutionsChecks(), new ServerlessChecks()];
   return packs.flatMap((pack) =>
-    pack
-      .validateScope(stack)
-      .violations.flatMap((violation) =>
-        violation.violatingResources.map((resource) => ({
-          severity: violation.severity ?? 'error',
-          rule: violation.ruleName,
-          path: resource.constructPath,
-        })),
-      ),
+    pack.validateScope(stack).violations.flatMap((violation) =>
+      violation.violatingResources.map((resource) => ({
+        severity: violation.severity ?? 'error',
+        rule: violation.ruleName,
+        path: resource.constructPath,
+      })),
+    ),
   );
 }
 
