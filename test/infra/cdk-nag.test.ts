@@ -20,7 +20,7 @@ function findings(stack: Stack): Finding[] {
       violation.violatingResources.map((resource) => ({
         severity: violation.severity ?? 'error',
         rule: violation.ruleName,
-        path: resource.constructPath,
+        path: resource.constructPath ?? '(no construct path)',
       })),
     ),
   );
