@@ -46,11 +46,12 @@ export function readStage(env: NodeJS.ProcessEnv): string {
  */
 export function onColdStart<E, R>(
   build: (environment: LambdaEnvironment) => (event: E) => Promise<R>,
+  readEnvironment: () => LambdaEnvironment = () => readLambdaEnvironment(process.env),
 ): (event: E) => Promise<R> {
   let built: { handler: (event: E) => Promise<R>; metrics: EmfRelayMetrics } | undefined;
   return async (event) => {
     if (built === undefined) {
-      const environment = readLambdaEnvironment(process.env);
+      const environment = readEnvironment();
       built = { handler: build(environment), metrics: environment.metrics };
     }
     try {
