@@ -16,7 +16,8 @@ export interface CrawlScheduleProps {
 /**
  * The rule that starts a crawl run at a fixed rate, and the dead-letter queue where a start that could not be
  * made is kept for 14 days: one EventBridge could not deliver to the function (`bindTarget`), or one the
- * function failed after Lambda's retries (the function's own `deadLetterQueue`). An alarm fires on the first.
+ * function failed after Lambda's retries (the function's on-failure destination, `RelayFunction`'s
+ * `onFailure`). An alarm fires on the first.
  */
 export class CrawlSchedule extends Construct {
   readonly deadLetterQueue: Queue;
@@ -50,7 +51,10 @@ export class CrawlSchedule extends Construct {
     });
   }
 
-  /** The rule, with `fn` as its target: retried twice within an hour, then parked in the dead-letter queue. */
+  /**
+   * The rule, with `fn` as its target: retried twice within an hour, then parked in the dead-letter queue. It is
+   * defined beside this construct, as `CrawlSchedule`, so that its logical id is the one earlier versions deployed.
+   */
   bindTarget(fn: IFunction): Rule {
     return new Rule(this.node.scope as Construct, 'CrawlSchedule', {
       description: 'Starts a crawl run',
