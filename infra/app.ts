@@ -1,28 +1,27 @@
-import { App, Duration, Tags } from 'aws-cdk-lib';
-import { FeedRelayStack, DEFAULT_CRAWL_RATE } from './feedrelay-stack.js';
+import { App, Tags } from 'aws-cdk-lib';
+import { FeedRelayStack } from './feedrelay-stack.js';
+import { readStageSettings } from './stage-settings.js';
 
 /**
- * The CDK app: one `FeedRelay` stack. Context: `crawlRateMinutes` (default 15), e.g.
- * `cdk deploy -c crawlRateMinutes=5`. Run directly (`tsx infra/app.ts`), it synthesizes into `cdk.out`.
+ * The CDK app: one feedrelay stack per stage. `-c stage=prod` deploys `FeedRelay-prod` (no stage: `FeedRelay`);
+ * its settings come from `stages.prod` in cdk.json and from `-c` keys (`crawlRateMinutes`, `maxConcurrency`,
+ * `feedPageSize`, `subscriberPageSize`, `allowedNetworks`, `alarmEmail`, `oldestMessageAlarmMinutes`; see
+ * infra/stage-settings.ts and the README). Run directly (`tsx infra/app.ts`), it synthesizes into `cdk.out`.
  */
 const app = new App({ outdir: process.env.CDK_OUTDIR ?? 'cdk.out' });
+const settings = readStageSettings((key) => app.node.tryGetContext(key));
 
-const stack = new FeedRelayStack(app, 'FeedRelay', {
-  description: 'feedrelay: a serverless feed crawler',
-  crawlRate: crawlRate(app.node.tryGetContext('crawlRateMinutes')),
+const stack = new FeedRelayStack(app, settings.stackName, {
+  description: `feedrelay (${settings.stage}): a serverless feed crawler`,
+  stage: settings.stage,
+  crawlRate: settings.crawlRate,
+  maxConcurrency: settings.maxConcurrency,
+  functionEnvironment: settings.functionEnvironment,
+  oldestMessageAge: settings.oldestMessageAge,
+  ...(settings.alarmEmail !== undefined ? { alarmEmail: settings.alarmEmail } : {}),
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 Tags.of(stack).add('project', 'feedrelay');
+Tags.of(stack).add('stage', settings.stage);
 
 app.synth();
-
-function crawlRate(minutes: unknown): Duration {
-  if (minutes === undefined) return DEFAULT_CRAWL_RATE;
-  const value = Number(minutes);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(
-      `context crawlRateMinutes must be a whole number of minutes, at least 1, got ${JSON.stringify(minutes)}`,
-    );
-  }
-  return Duration.minutes(value);
-}

@@ -1,12 +1,15 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import type { Code } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { DISCOVERY_RULE, QUEUES, type QueueKey } from '../src/adapters/aws-resources.js';
+import { CrawlSchedule } from './constructs/crawl-schedule.js';
 import { FeedRelayTables, pascalCase } from './constructs/feedrelay-tables.js';
 import { ManagementApi } from './constructs/management-api.js';
+import { OperatorAlerts } from './constructs/operator-alerts.js';
 import { RelayFunction } from './constructs/relay-function.js';
+import { RelayMonitoring } from './constructs/relay-monitoring.js';
 import { RelayQueue } from './constructs/relay-queue.js';
 
 export const DEFAULT_CRAWL_RATE = Duration.minutes(15);
@@ -26,17 +29,33 @@ export interface FeedRelayStackProps extends StackProps {
   readonly maxConcurrency?: Partial<Record<QueueKey, number>>;
   /** Ready-made code for every function instead of bundling the handlers (fast synths in tests). */
   readonly code?: Code;
+  /** The stage name: the `Stage` dimension of the metrics, the dashboard's title. Default the stack name. */
+  readonly stage?: string;
+  /** Mailed by the alarm topic when given. */
+  readonly alarmEmail?: string;
+  /** Extra settings for every function (page sizes, allowed networks: see `readStageSettings`). */
+  readonly functionEnvironment?: Readonly<Record<string, string>>;
+  /** Alarm when a queue's oldest message is older than this. Default 30 minutes. */
+  readonly oldestMessageAge?: Duration;
 }
 
 /**
  * feedrelay on AWS: the schedule starts a crawl run; the feed scan relays through its queue and sends fetches;
  * each fetch publishes its discovery to the bus, whose rule starts the fan-out; the subscriber scan relays
- * and sends deliveries.
+ * and sends deliveries. Each function is granted exactly the DynamoDB actions its composition sends (the
+ * adapters' commands); a dashboard and alarms watch it all, and every alarm notifies the operators' topic.
  */
 export class FeedRelayStack extends Stack {
   constructor(scope: Construct, id: string, props: FeedRelayStackProps = {}) {
     super(scope, id, props);
-    const code = props.code !== undefined ? { code: props.code } : {};
+    const stage = props.stage ?? this.stackName;
+    const code = { stage, ...(props.code !== undefined ? { code: props.code } : {}) };
+    const alerts = new OperatorAlerts(
+      this,
+      'Alerts',
+      props.alarmEmail !== undefined ? { email: props.alarmEmail } : {},
+    );
+    const schedule = new CrawlSchedule(this, 'StartCrawlSchedule', { rate: props.crawlRate ?? DEFAULT_CRAWL_RATE });
     const maxConcurrency = { ...DEFAULT_MAX_CONCURRENCY, ...props.maxConcurrency };
 
     const tables = new FeedRelayTables(this, 'Tables');
@@ -52,16 +71,28 @@ export class FeedRelayStack extends Stack {
     }
     const bus = new EventBus(this, 'EventBus');
 
+    // The step ledger as every step runs it: claim and complete (UpdateItem), a lost claim read (GetItem), a
+    // failed step released (DeleteItem).
+    const stepRunner = ['GetItem', 'UpdateItem', 'DeleteItem'] as const;
+
+    // StartCrawlRun, and ResumeRun for the runs before it: their records (Query), the lost work rebuilt from
+    // feeds, discoveries and subscriptions, and sent again to any queue.
     const startCrawl = new RelayFunction(this, 'StartCrawl', {
       handler: 'start-crawl',
       description:
         'Starts a crawl run unless one is still fetching: records it, sends the first page of each scan segment',
+      onFailure: schedule.deadLetterQueue,
       ...code,
     })
-      .bindTable(runs, 'read-write')
-      .bindTable(steps, 'read')
-      .bindTable(feeds, 'read')
-      .bindQueue(queues.scanFeeds, 'send');
+      .bindTable(runs, ['GetItem', 'Query', 'PutItem', 'UpdateItem'])
+      .bindTable(steps, [...stepRunner, 'Query'])
+      .bindTable(feeds, ['DescribeTable', 'GetItem'])
+      .bindTable(articles, ['Query'])
+      .bindTable(subscriptions, ['Query', 'BatchGetItem'])
+      .bindQueue(queues.scanFeeds, 'send')
+      .bindQueue(queues.fetchFeed, 'send')
+      .bindQueue(queues.scanSubscribers, 'send')
+      .bindQueue(queues.deliver, 'send');
 
     const scanFeeds = new RelayFunction(this, 'ScanFeeds', {
       handler: 'scan-feeds',
@@ -70,8 +101,8 @@ export class FeedRelayStack extends Stack {
       maxConcurrency: maxConcurrency.scanFeeds,
       ...code,
     })
-      .bindTable(feeds, 'read')
-      .bindTable(steps, 'read-write')
+      .bindTable(feeds, ['Scan'])
+      .bindTable(steps, stepRunner)
       .bindQueue(queues.scanFeeds, 'send')
       .bindQueue(queues.fetchFeed, 'send');
 
@@ -82,9 +113,10 @@ export class FeedRelayStack extends Stack {
       maxConcurrency: maxConcurrency.fetchFeed,
       ...code,
     })
-      .bindTable(feeds, 'read-write')
-      .bindTable(articles, 'read-write')
-      .bindTable(steps, 'read-write')
+      // The feed read and committed; its discovery's articles written; host holds beside the ledger.
+      .bindTable(feeds, ['GetItem', 'UpdateItem'])
+      .bindTable(articles, ['BatchWriteItem'])
+      .bindTable(steps, [...stepRunner, 'BatchGetItem'])
       .bindEventBus(bus);
 
     const startFanOut = new RelayFunction(this, 'StartFanOut', {
@@ -94,8 +126,8 @@ export class FeedRelayStack extends Stack {
       maxConcurrency: maxConcurrency.startFanOut,
       ...code,
     })
-      .bindTable(subscriptions, 'read')
-      .bindTable(steps, 'read-write')
+      .bindTable(subscriptions, ['Query'])
+      .bindTable(steps, stepRunner)
       .bindQueue(queues.scanSubscribers, 'send')
       .bindQueue(queues.deliver, 'send');
 
@@ -106,8 +138,8 @@ export class FeedRelayStack extends Stack {
       maxConcurrency: maxConcurrency.scanSubscribers,
       ...code,
     })
-      .bindTable(subscriptions, 'read')
-      .bindTable(steps, 'read-write')
+      .bindTable(subscriptions, ['Query'])
+      .bindTable(steps, stepRunner)
       .bindQueue(queues.scanSubscribers, 'send')
       .bindQueue(queues.deliver, 'send');
 
@@ -118,12 +150,14 @@ export class FeedRelayStack extends Stack {
       maxConcurrency: maxConcurrency.deliver,
       ...code,
     })
-      .bindTable(subscriptions, 'read-write')
-      .bindTable(articles, 'read')
-      .bindTable(steps, 'read-write')
+      // Ending a subscription whose endpoint is gone is its only write there; the discovery's articles read.
+      .bindTable(subscriptions, ['UpdateItem'])
+      .bindTable(articles, ['Query'])
+      .bindTable(steps, stepRunner)
       .bindQueue(queues.deliver, 'send');
 
-    // The management API: what its routes read and write, and a run's start as StartCrawl has it.
+    // The management API: what its routes read and write, and a run's start as StartCrawl has it (a start may
+    // resume an earlier run's work).
     const api = new RelayFunction(this, 'Api', {
       handler: 'api',
       description: 'The management API behind API Gateway: feeds, subscriptions and runs',
@@ -133,21 +167,23 @@ export class FeedRelayStack extends Stack {
     })
       .bindTable(feeds, 'read-write')
       .bindTable(subscriptions, 'read-write')
-      .bindTable(runs, 'read-write')
-      .bindTable(steps, 'read')
-      .bindQueue(queues.scanFeeds, 'send');
+      .bindTable(runs, ['GetItem', 'Query', 'PutItem', 'UpdateItem'])
+      .bindTable(steps, [...stepRunner, 'Query'])
+      .bindTable(articles, ['Query'])
+      .bindQueue(queues.scanFeeds, 'send')
+      .bindQueue(queues.fetchFeed, 'send')
+      .bindQueue(queues.scanSubscribers, 'send')
+      .bindQueue(queues.deliver, 'send');
     const managementApi = new ManagementApi(this, 'ManagementApi', { handler: api });
 
+    const functions = { startCrawl, scanFeeds, fetchFeed, startFanOut, scanSubscribers, deliver, api };
     const locations = { tablePrefix: tables.prefix, queues: Object.values(queues), eventBus: bus };
-    for (const fn of [startCrawl, scanFeeds, fetchFeed, startFanOut, scanSubscribers, deliver, api]) {
+    for (const fn of Object.values(functions)) {
       fn.addResourceLocations(locations);
+      for (const [name, value] of Object.entries(props.functionEnvironment ?? {})) fn.addEnvironment(name, value);
     }
 
-    new Rule(this, 'CrawlSchedule', {
-      description: 'Starts a crawl run',
-      schedule: Schedule.rate(props.crawlRate ?? DEFAULT_CRAWL_RATE),
-      targets: [new LambdaFunction(startCrawl, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
-    });
+    schedule.bindTarget(startCrawl);
 
     // A discovery EventBridge cannot deliver lands in the fan-out's dead-letter queue: same alarm, same redrive.
     const fanOut = queues[DISCOVERY_RULE.target];
@@ -158,6 +194,25 @@ export class FeedRelayStack extends Stack {
       targets: [new SqsQueue(fanOut.queue, { deadLetterQueue: fanOut.deadLetterQueue })],
     });
 
+    const consumers: Record<QueueKey, RelayFunction> = {
+      scanFeeds,
+      fetchFeed,
+      startFanOut,
+      scanSubscribers,
+      deliver,
+    };
+    const monitoring = new RelayMonitoring(this, 'Monitoring', {
+      stage,
+      functions: Object.fromEntries(Object.entries(functions).map(([name, fn]) => [pascalCase(name), fn])),
+      queues: (Object.keys(QUEUES) as QueueKey[]).map((key) => ({ queue: queues[key], consumer: consumers[key] })),
+      otherDeadLetterQueues: { 'start-crawl': schedule.deadLetterQueue },
+      tables: tables.all(),
+      ...(props.oldestMessageAge !== undefined ? { oldestMessageAge: props.oldestMessageAge } : {}),
+    });
+
+    new CfnOutput(this, 'AlarmTopicArn', { value: alerts.topic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'StartCrawlDeadLetterQueueUrl', { value: schedule.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'ApiUrl', {
       value: managementApi.url,
       description: 'The management API (IAM-authorized: sign requests with SigV4, service execute-api)',

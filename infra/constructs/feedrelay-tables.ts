@@ -1,11 +1,26 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { IGrantable, Grant } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { TABLES, type TableDefinition, type TableName } from '../../src/adapters/aws-resources.js';
 
-/** What a function may do with a table: `read` (Get, Query, Scan), `write` (Put, Update, Delete) or both. */
-export type TableAccess = 'read' | 'write' | 'read-write';
+/** The DynamoDB data-plane actions feedrelay's adapters call (the document client's commands). */
+export type DynamoDbAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'Scan'
+  | 'DescribeTable'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem';
+
+/**
+ * What a function may do with a table: exactly the actions listed (what its composition calls), or one of the
+ * broad sets `read` (Get, Query, Scan), `write` (Put, Update, Delete) or both.
+ */
+export type TableAccess = 'read' | 'write' | 'read-write' | readonly DynamoDbAction[];
 
 /** The tables whose items are the user's data: kept (and protected from deletion) when the stack goes. */
 const USER_DATA: ReadonlySet<TableName> = new Set<TableName>(['feeds', 'subscriptions', 'articles']);
@@ -41,8 +56,16 @@ export class RelayTable extends Table {
     this.prefix = prefix;
   }
 
-  /** Grants exactly the data-plane actions `access` names. */
+  /** Grants exactly the data-plane actions `access` names, on this table alone (it has no index). */
   grantAccess(grantee: IGrantable, access: TableAccess): Grant {
+    if (typeof access !== 'string') {
+      if (access.length === 0) throw new Error(`${this.node.path}: a grant names at least one action`);
+      return Grant.addToPrincipal({
+        grantee,
+        actions: [...new Set(access)].sort().map((action) => `dynamodb:${action}`),
+        resourceArns: [this.tableArn],
+      });
+    }
     switch (access) {
       case 'read':
         return this.grantReadData(grantee);

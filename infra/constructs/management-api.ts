@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -51,6 +51,11 @@ export class ManagementApi extends Construct {
       defaultAuthorizer: new HttpIamAuthorizer(),
     });
     const integration = new HttpLambdaIntegration('Handler', props.handler);
+    Validations.of(props.handler).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'invoked synchronously by API Gateway: a failure is the caller’s answer (a 5xx), there is no event to keep for a retry',
+    });
     this.httpApi.addRoutes({ path: '/{proxy+}', methods: [HttpMethod.ANY], integration });
     this.httpApi.addRoutes({ path: '/', methods: [HttpMethod.ANY], integration });
 

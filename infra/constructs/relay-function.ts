@@ -1,11 +1,14 @@
 import { join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { Architecture, RecursiveLoop, Runtime, type Code } from 'aws-cdk-lib/aws-lambda';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, RecursiveLoop, Runtime, Tracing, type Code } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { RELAY_SETTINGS_ENV } from '../../src/entrypoints/lambda/lambda-settings.js';
+import { RELAY_SETTINGS_ENV, STAGE_VARIABLE } from '../../src/entrypoints/lambda/lambda-settings.js';
 import { AWS_ENV, DEAD_LETTER_QUEUE_URL_ENV, QUEUE_URL_ENV } from '../../src/entrypoints/container/aws-config.js';
 import type { RelayTable, TableAccess } from './feedrelay-tables.js';
 import { PROJECT_ROOT, relayBundling, relayEntry, type RelayHandler } from './relay-bundling.js';
@@ -39,13 +42,21 @@ export interface RelayFunctionProps {
   readonly logRetention?: RetentionDays;
   /** Ready-made code instead of bundling the handler with esbuild (fast synths in tests). */
   readonly code?: Code;
+  /** The stage the function belongs to: the `Stage` dimension of the metrics it writes. Default the stack name. */
+  readonly stage?: string;
+  /**
+   * Only for a function invoked asynchronously (the schedule's target): where an event goes, with the error,
+   * once Lambda has retried it twice or it is an hour old (an on-failure destination).
+   */
+  readonly onFailure?: IQueue;
 }
 
 /**
- * A feedrelay handler on Lambda: Node.js 22 on arm64, bundled by esbuild into one minified CommonJS module with
- * source maps and without the AWS SDK (the runtime's, see `relayBundling`), its own log group, and the
- * time-out and step lease of the queue it consumes. `bindTable`, `bindQueue` and `bindEventBus` grant the
- * least the handler needs and set the variable that tells it where the resource is.
+ * A feedrelay handler on Lambda: Node.js 24 on arm64, bundled by esbuild into one minified CommonJS module with
+ * source maps and without the AWS SDK (the runtime's, see `relayBundling`), its own log group and its own role
+ * (no managed policy: it may write to its log group and send traces to X-Ray, nothing else until bound),
+ * active tracing, and the time-out and step lease of the queue it consumes. `bindTable`, `bindQueue` and
+ * `bindEventBus` grant the least the handler needs and set the variable that tells it where the resource is.
  */
 export class RelayFunction extends NodejsFunction {
   readonly consumes: RelayQueue | undefined;
@@ -56,13 +67,24 @@ export class RelayFunction extends NodejsFunction {
     if (queue !== undefined && props.timeout !== undefined) {
       throw new Error(`${id}: a consumer takes its time-out from its queue definition`);
     }
+    if (queue !== undefined && props.onFailure !== undefined) {
+      throw new Error(`${id}: a consumer's failures stay in its queue and go to that queue's dead-letter queue`);
+    }
     const logGroup = new LogGroup(scope, `${id}LogGroup`, {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // Its own role with an inline policy instead of AWSLambdaBasicExecutionRole (which may write to any log group).
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `The ${props.handler} function`,
+    });
+    logGroup.grantWrite(role);
     super(scope, id, {
       description: props.description,
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
+      role,
+      tracing: Tracing.ACTIVE,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? queue?.memoryMb ?? 512,
       timeout:
@@ -71,8 +93,12 @@ export class RelayFunction extends NodejsFunction {
       // bounds itself (`maxRelayPages`).
       recursiveLoop: queue?.recursive === true ? RecursiveLoop.ALLOW : RecursiveLoop.TERMINATE,
       logGroup,
+      ...(props.onFailure !== undefined
+        ? { onFailure: new SqsDestination(props.onFailure), retryAttempts: 2, maxEventAge: Duration.hours(1) }
+        : {}),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
+        [STAGE_VARIABLE]: props.stage ?? Stack.of(scope).stackName,
         // The lease must outlast one invocation and end before the message is visible again.
         ...(queue !== undefined ? { [RELAY_SETTINGS_ENV.leaseSeconds]: String(queue.functionTimeoutSeconds) } : {}),
       },
@@ -89,9 +115,37 @@ export class RelayFunction extends NodejsFunction {
     this.consumes = props.consumes;
     this.maxConcurrency = props.maxConcurrency ?? 5;
     if (props.consumes !== undefined) this.bindQueue(props.consumes, 'consume');
+
+    // X-Ray takes no resource in its policies: PutTraceSegments and PutTelemetryRecords are granted on `*`.
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions',
+    });
+    if (props.onFailure !== undefined) {
+      Validations.of(this).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          'its asynchronous failures go to an on-failure destination (an SQS queue), which records the error with the event; a dead-letter queue as well would receive each failure twice',
+      });
+    }
+    if (props.consumes !== undefined) {
+      Validations.of(this).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          'invoked synchronously by its SQS event source: a failed message stays in the queue and its redrive policy moves it to the queue’s dead-letter queue',
+      });
+      Validations.of(this).acknowledge({
+        id: 'Serverless-LambdaEventSourceMappingDestination',
+        reason:
+          'an on-failure destination applies to stream and Kafka sources, not SQS: the queue’s redrive policy is the SQS equivalent',
+      });
+    }
   }
 
-  /** Grants `access` to the table and tells the function its name (the tables' common prefix). */
+  /**
+   * Grants `access` to the table (exactly the DynamoDB actions listed, or a read/write set) and tells the
+   * function its name (the tables' common prefix).
+   */
   bindTable(table: RelayTable, access: TableAccess): this {
     table.grantAccess(this, access);
     this.addEnvironment(AWS_ENV.tablePrefix, table.prefix);
@@ -99,7 +153,7 @@ export class RelayFunction extends NodejsFunction {
   }
 
   /**
-   * `send`: grants SendMessage and tells the function the queue's URL. `consume`: the queue's event source
+   * `send`: grants `sqs:SendMessage` (which SendMessageBatch needs too) and tells the function the queue's URL. `consume`: the queue's event source
    * (which grants receiving and deleting); only the queue the function was sized for in `consumes`. A
    * consumer may also send to its queue's dead-letter queue and is told its URL: it parks there at once
    * what can never succeed, with the reason.
@@ -110,14 +164,14 @@ export class RelayFunction extends NodejsFunction {
         throw new Error(`${this.node.id} consumes only the queue its time-out was sized for`);
       }
       queue.addConsumer(this, { maxConcurrency: this.maxConcurrency });
-      queue.deadLetterQueue.grantSendMessages(this);
+      queue.deadLetterQueue.grant(this, 'sqs:SendMessage');
       this.addEnvironment(DEAD_LETTER_QUEUE_URL_ENV[queue.key], queue.deadLetterQueue.queueUrl);
       return this;
     }
     if (queue === this.consumes && !queue.definition.recursive) {
       throw new Error(`${queue.definition.name} is not declared recursive: its consumer may not send to it`);
     }
-    queue.queue.grantSendMessages(this);
+    queue.queue.grant(this, 'sqs:SendMessage');
     this.addEnvironment(QUEUE_URL_ENV[queue.key], queue.queue.queueUrl);
     return this;
   }

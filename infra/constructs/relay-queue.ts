@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -30,6 +30,10 @@ export class RelayQueue extends Construct {
       retentionPeriod: DEAD_LETTER_RETENTION,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: 'a dead-letter queue is where redrive ends: its messages wait for an operator (alarm, redrive command)',
     });
     this.queue = new Queue(this, 'Queue', {
       visibilityTimeout: Duration.seconds(this.definition.visibilityTimeoutSeconds),

@@ -7,6 +7,7 @@ import type { FeedFetcher } from './ports/feed-fetcher.port.js';
 import type { FeedPageReader, FeedRepository } from './ports/feed-store.port.js';
 import type { HostPoliteness } from './ports/host-politeness.port.js';
 import type { NotificationSink } from './ports/notification-sink.port.js';
+import type { RelayMetrics } from './ports/relay-metrics.port.js';
 import type { RunStore } from './ports/run-store.port.js';
 import type { SinkAddressPolicy } from './ports/sink-address-policy.port.js';
 import type { StepLedger } from './ports/step-ledger.port.js';
@@ -33,4 +34,5 @@ export const TOKENS = {
   RelaySettings: Symbol.for('RelaySettings') as ServiceIdentifier<RelaySettings>,
   DeadLetters: Symbol.for('DeadLetters') as ServiceIdentifier<DeadLetters>,
   SinkAddressPolicy: Symbol.for('SinkAddressPolicy') as ServiceIdentifier<SinkAddressPolicy>,
+  RelayMetrics: Symbol.for('RelayMetrics') as ServiceIdentifier<RelayMetrics>,
 } as const;

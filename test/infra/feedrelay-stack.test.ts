@@ -4,7 +4,7 @@ import { DISCOVERY_RULE, QUEUES, TABLES, type QueueKey, type TableName } from '.
 import { tableNames } from '../../src/adapters/dynamodb/dynamodb-tables.js';
 import { readAwsConfig } from '../../src/entrypoints/container/aws.module.js';
 import { readLambdaSettings } from '../../src/entrypoints/lambda/lambda-settings.js';
-import { pascalCase, type TableAccess } from '../../infra/constructs/feedrelay-tables.js';
+import { pascalCase } from '../../infra/constructs/feedrelay-tables.js';
 import { DEFAULT_MAX_CONCURRENCY, type FeedRelayStack } from '../../infra/feedrelay-stack.js';
 import { actionsOfService, actionsOn, logicalIdOf, statementsOf, stubbedStack } from './template-queries.js';
 
@@ -18,28 +18,44 @@ const QUEUE_KEYS = Object.keys(QUEUES) as QueueKey[];
 const consumerOf = (key: QueueKey): FunctionPath => pascalCase(QUEUES[key].name) as FunctionPath;
 const queuePath = (key: QueueKey): string => `${pascalCase(QUEUES[key].name)}Queue`;
 
-/** What each handler's use case reads and writes, and nothing more. */
-const TABLE_ACCESS: Record<FunctionPath, Partial<Record<TableName, TableAccess>>> = {
-  StartCrawl: { runs: 'read-write', steps: 'read', feeds: 'read' },
-  ScanFeeds: { feeds: 'read', steps: 'read-write' },
-  FetchFeed: { feeds: 'read-write', articles: 'read-write', steps: 'read-write' },
-  StartFanOut: { subscriptions: 'read', steps: 'read-write' },
-  ScanSubscribers: { subscriptions: 'read', steps: 'read-write' },
-  Deliver: { subscriptions: 'read-write', articles: 'read', steps: 'read-write' },
+/**
+ * The DynamoDB actions each handler's composition sends, per table, and nothing more: the commands of the
+ * adapters (src/adapters/dynamodb) its use cases call. The step runner claims and completes with UpdateItem,
+ * reads a lost claim with GetItem and releases a failed step with DeleteItem.
+ */
+const TABLE_ACTIONS: Record<FunctionPath, Partial<Record<TableName, string[]>>> = {
+  // StartCrawlRun and ResumeRun: the runs, their step records, and lost work rebuilt from feeds, discoveries
+  // and subscriptions.
+  StartCrawl: {
+    runs: ['GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    steps: ['DeleteItem', 'GetItem', 'Query', 'UpdateItem'],
+    feeds: ['DescribeTable', 'GetItem'],
+    articles: ['Query'],
+    subscriptions: ['BatchGetItem', 'Query'],
+  },
+  ScanFeeds: { feeds: ['Scan'], steps: ['DeleteItem', 'GetItem', 'UpdateItem'] },
+  // The feed read and committed, its discovery's articles written, host holds read beside the ledger.
+  FetchFeed: {
+    feeds: ['GetItem', 'UpdateItem'],
+    articles: ['BatchWriteItem'],
+    steps: ['BatchGetItem', 'DeleteItem', 'GetItem', 'UpdateItem'],
+  },
+  StartFanOut: { subscriptions: ['Query'], steps: ['DeleteItem', 'GetItem', 'UpdateItem'] },
+  ScanSubscribers: { subscriptions: ['Query'], steps: ['DeleteItem', 'GetItem', 'UpdateItem'] },
+  // Ending a subscription whose endpoint is gone is its only write to subscriptions.
+  Deliver: { subscriptions: ['UpdateItem'], articles: ['Query'], steps: ['DeleteItem', 'GetItem', 'UpdateItem'] },
 };
 
 /** The queues each handler sends work to. */
 const SENDS_TO: Record<FunctionPath, QueueKey[]> = {
-  StartCrawl: ['scanFeeds'],
+  // A resume sends lost scan pages, fetches, fan-out pages and deliveries again.
+  StartCrawl: ['scanFeeds', 'fetchFeed', 'scanSubscribers', 'deliver'],
   ScanFeeds: ['scanFeeds', 'fetchFeed'],
   FetchFeed: [],
   StartFanOut: ['scanSubscribers', 'deliver'],
   ScanSubscribers: ['scanSubscribers', 'deliver'],
   Deliver: ['deliver'],
 };
-
-const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan'];
-const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
 let stack: FeedRelayStack;
 let template: Template;
@@ -109,7 +125,8 @@ describe('FeedRelayTables', () => {
 
 describe('RelayQueue', () => {
   it('creates every queue of QUEUES and a dead-letter queue for each', () => {
-    template.resourceCountIs('AWS::SQS::Queue', QUEUE_KEYS.length * 2);
+    // …and the crawl schedule's dead-letter queue.
+    template.resourceCountIs('AWS::SQS::Queue', QUEUE_KEYS.length * 2 + 1);
   });
 
   it.each(QUEUE_KEYS)('gives the %s queue its visibility time-out and redrive to its own dead-letter queue', (key) => {
@@ -228,10 +245,10 @@ describe('RelayFunction', () => {
     template.resourceCountIs('AWS::Lambda::Function', FUNCTIONS.length + 1);
   });
 
-  it.each(FUNCTIONS)('runs %s on Node.js 22 on arm64, logging to its own log group', (path) => {
+  it.each(FUNCTIONS)('runs %s on Node.js 24 on arm64, logging to its own log group', (path) => {
     const properties = propertiesOf(path) as { LoggingConfig: { LogGroup: { Ref: string } } };
 
-    expect(properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+    expect(properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
     expect(properties.LoggingConfig.LogGroup).toEqual({ Ref: logicalIdOf(stack, `${path}LogGroup`) });
     expect(propertiesOf(`${path}LogGroup`)).toEqual({ RetentionInDays: 30 });
   });
@@ -256,17 +273,21 @@ describe('RelayFunction', () => {
 
 describe('least privilege', () => {
   describe.each(FUNCTIONS)('%s', (path) => {
-    it.each(TABLE_KEYS)('has exactly its access to the %s table', (key) => {
+    it.each(TABLE_KEYS)('may call exactly the actions its composition sends on the %s table', (key) => {
       const actions = actionsOn(statementsOf(template, stack, path), logicalIdOf(stack, `Tables/${pascalCase(key)}`));
-      const access = TABLE_ACCESS[path][key];
-      const reads = access === 'read' || access === 'read-write';
-      const writes = access === 'write' || access === 'read-write';
 
-      if (access === undefined) expect([...actions]).toEqual([]);
-      for (const action of READ_ACTIONS)
-        expect({ action, allowed: actions.has(action) }).toEqual({ action, allowed: reads });
-      for (const action of WRITE_ACTIONS)
-        expect({ action, allowed: actions.has(action) }).toEqual({ action, allowed: writes });
+      expect([...actions].sort()).toEqual((TABLE_ACTIONS[path][key] ?? []).map((action) => `dynamodb:${action}`));
+    });
+
+    it('may only send to the queues it sends to: no queue attributes, no URL lookups', () => {
+      const statements = statementsOf(template, stack, path);
+      for (const key of SENDS_TO[path].filter((key) => consumerOf(key) !== path)) {
+        expect([...actionsOn(statements, logicalIdOf(stack, `${queuePath(key)}/Queue`))]).toEqual(['sqs:SendMessage']);
+      }
+      for (const key of QUEUE_KEYS.filter((key) => consumerOf(key) === path)) {
+        const deadLetterQueue = logicalIdOf(stack, `${queuePath(key)}/DeadLetterQueue`);
+        expect([...actionsOn(statements, deadLetterQueue)]).toEqual(['sqs:SendMessage']);
+      }
     });
 
     it('sends only to the queues its use case sends to, and receives only from its own', () => {
@@ -304,6 +325,27 @@ describe('least privilege', () => {
       );
       expect(wildcards).toEqual([]);
     });
+  });
+
+  it('gives fetch-feed no Scan or DeleteItem on feeds and articles, no batch write on feeds, nor Scan anywhere', () => {
+    const statements = statementsOf(template, stack, 'FetchFeed');
+    const unused = {
+      'Tables/Feeds': /^dynamodb:(Scan|DeleteItem|BatchWriteItem)$/,
+      'Tables/Articles': /^dynamodb:(Scan|DeleteItem)$/,
+    };
+
+    for (const [table, pattern] of Object.entries(unused)) {
+      expect([...actionsOn(statements, logicalIdOf(stack, table))].filter((action) => pattern.test(action))).toEqual(
+        [],
+      );
+    }
+    expect(actionsOfService(statements, 'dynamodb:Scan')).toEqual([]);
+  });
+
+  it('lets deliver do nothing to subscriptions but end one (UpdateItem)', () => {
+    const actions = actionsOn(statementsOf(template, stack, 'Deliver'), logicalIdOf(stack, 'Tables/Subscriptions'));
+
+    expect([...actions]).toEqual(['dynamodb:UpdateItem']);
   });
 
   it('does not let fetch-feed write subscriptions', () => {

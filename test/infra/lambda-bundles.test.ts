@@ -48,18 +48,21 @@ const SDK_IMPORTS: Record<RelayHandler, string[]> = {
   api: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
 };
 
-/** The adapter folders (`src/adapters/<family>/`) whose adapters each handler's bundle holds. */
+/**
+ * The adapter folders (`src/adapters/<family>/`) whose adapters each handler's bundle holds: every one writes
+ * its relay metrics in CloudWatch's embedded metric format.
+ */
 const ADAPTER_FAMILIES: Record<RelayHandler, string[]> = {
-  'start-crawl': ['dynamodb', 'sqs', 'system'],
-  'scan-feeds': ['dynamodb', 'sqs', 'system'],
+  'start-crawl': ['cloudwatch', 'dynamodb', 'sqs', 'system'],
+  'scan-feeds': ['cloudwatch', 'dynamodb', 'sqs', 'system'],
   // The event publisher batches with the SQS adapter's chunking, which loads no SDK.
-  'fetch-feed': ['dynamodb', 'eventbridge', 'http', 'parsing', 'sqs', 'system'],
-  'start-fan-out': ['dynamodb', 'sqs', 'system'],
-  'scan-subscribers': ['dynamodb', 'sqs', 'system'],
+  'fetch-feed': ['cloudwatch', 'dynamodb', 'eventbridge', 'http', 'parsing', 'sqs', 'system'],
+  'start-fan-out': ['cloudwatch', 'dynamodb', 'sqs', 'system'],
+  'scan-subscribers': ['cloudwatch', 'dynamodb', 'sqs', 'system'],
   // The webhook sink posts through the HTTP client and its address guard.
-  deliver: ['dynamodb', 'http', 'sqs', 'system', 'webhook'],
+  deliver: ['cloudwatch', 'dynamodb', 'http', 'sqs', 'system', 'webhook'],
   // A webhook is checked by the address guard when it is subscribed.
-  api: ['dynamodb', 'http', 'sqs', 'system'],
+  api: ['cloudwatch', 'dynamodb', 'http', 'sqs', 'system'],
 };
 
 interface Bundle {

@@ -69,6 +69,13 @@ describe('readLambdaSettings', () => {
     });
   });
 
+  it('lets fetches and webhooks reach the networks FEEDRELAY_ALLOW_NETWORKS names', () => {
+    const settings = readLambdaSettings({ FEEDRELAY_ALLOW_NETWORKS: '10.0.0.0/8, fd00::/8' });
+
+    expect(settings.fetch.allowedNetworks).toEqual(['10.0.0.0/8', 'fd00::/8']);
+    expect(settings.webhook.allowedNetworks).toEqual(['10.0.0.0/8', 'fd00::/8']);
+  });
+
   it('refuses malformed host limits, naming the variable and the entry', () => {
     expect(() => readLambdaSettings({ FEEDRELAY_HOST_LIMITS: 'example.com=fast' })).toThrow(
       /FEEDRELAY_HOST_LIMITS: "example.com=fast"/,

@@ -17,6 +17,8 @@ export interface StartedRun {
   readonly run: CrawlRun;
   /** False when another run was still going: that run is answered instead, and nothing new starts. */
   readonly started: boolean;
+  /** The earlier runs this start found complete and marked finished (absent: none). */
+  readonly finishedRuns?: readonly string[];
 }
 
 /**
@@ -39,11 +41,12 @@ export class StartCrawlRun {
 
   async execute(input: { force: boolean }): Promise<StartedRun> {
     const now = this.clock.now();
-    await this.lookAfterEarlierRuns(now);
+    const finishedRuns = await this.lookAfterEarlierRuns(now);
+    const finished = finishedRuns.length > 0 ? { finishedRuns } : {};
     const activeId = await this.runs.active();
     if (activeId !== undefined) {
       const active = await this.runs.get(activeId);
-      if (active && (await this.stillGoing(active, now))) return { run: active, started: false };
+      if (active && (await this.stillGoing(active, now))) return { run: active, started: false, ...finished };
     }
     const segments = segmentsFor(this.settings, await this.feeds.approximateCount());
     const run = newCrawlRun(now, input.force, this.ids.next(), segments);
@@ -51,7 +54,7 @@ export class StartCrawlRun {
       // Another start won the race: answer its run.
       const winner = await this.runs.active();
       const other = winner === undefined ? undefined : await this.runs.get(winner);
-      if (other) return { run: other, started: false };
+      if (other) return { run: other, started: false, ...finished };
       throw new Error('the active run changed while this one started, and cannot be read');
     }
     const first: ScanFeedsPageMessage[] = Array.from({ length: segments }, (_, segment) => ({
@@ -64,20 +67,25 @@ export class StartCrawlRun {
       page: 0,
     }));
     await this.work.dispatch(first);
-    return { run, started: true };
+    return { run, started: true, ...finished };
   }
 
   /**
    * The latest runs not yet seen finished: each found complete is marked finished, each unfinished past
-   * `resumeAfterSeconds` is resumed, so that nothing an earlier run stored goes unannounced for long.
+   * `resumeAfterSeconds` is resumed, so that nothing an earlier run stored goes unannounced for long. Answers
+   * the ids of the runs found complete.
    */
-  private async lookAfterEarlierRuns(now: Date): Promise<void> {
+  private async lookAfterEarlierRuns(now: Date): Promise<string[]> {
     const startedBefore = new Date(now.getTime() - this.settings.resumeAfterSeconds * 1000);
     const oldest = now.getTime() - this.settings.runLeaseSeconds * 1000;
     const unfinished = (await this.runs.list(RUNS_LOOKED_AFTER)).filter(
       (run) => !run.finished && Date.parse(run.startedAt) >= oldest,
     );
-    for (const run of unfinished) await this.resume.execute(run.id, { startedBefore });
+    const finished: string[] = [];
+    for (const run of unfinished) {
+      if ((await this.resume.execute(run.id, { startedBefore })).complete) finished.push(run.id);
+    }
+    return finished;
   }
 
   private async stillGoing(run: CrawlRun, now: Date): Promise<boolean> {

@@ -21,7 +21,8 @@ export class StartFanOut {
     @inject(ScanSubscribersPage) private readonly scan: ScanSubscribersPage,
   ) {}
 
-  async execute(event: ArticlesDiscovered): Promise<void> {
+  /** Answers how many first pages it scanned itself (none when it sent them on). */
+  async execute(event: ArticlesDiscovered): Promise<{ readonly pagesScanned: number }> {
     const shards = event.subscriberShards;
     const firstSteps = Array.from({ length: shards }, (_, shard): ScanSubscribersPageMessage => ({
       v: 2,
@@ -35,7 +36,11 @@ export class StartFanOut {
       shards,
       page: 0,
     }));
-    if (shards <= SHARDS_SCANNED_INLINE) await Promise.all(firstSteps.map((step) => this.scan.execute(step)));
-    else await this.work.dispatch(firstSteps);
+    if (shards <= SHARDS_SCANNED_INLINE) {
+      const scanned = await Promise.all(firstSteps.map((step) => this.scan.execute(step)));
+      return { pagesScanned: scanned.filter((result) => result.kind === 'scanned').length };
+    }
+    await this.work.dispatch(firstSteps);
+    return { pagesScanned: 0 };
   }
 }

@@ -28,5 +28,6 @@ export const handler = onColdStart((environment) =>
     composeDeliver(environment).get(DeliverBatch),
     environment.logger,
     lambdaDeadLetterSink(environment.aws),
+    environment.metrics,
   ),
 );

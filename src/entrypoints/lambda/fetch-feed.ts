@@ -31,5 +31,6 @@ export const handler = onColdStart((environment) =>
     composeFetchFeed(environment).get(FetchFeeds),
     environment.logger,
     lambdaDeadLetterSink(environment.aws),
+    environment.metrics,
   ),
 );

@@ -7,6 +7,7 @@ import { ScanSubscribersPage } from '../../application/use-cases/scan-subscriber
 import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
 import { StartFanOut } from '../../application/use-cases/start-fan-out.js';
 import { TOKENS } from '../../application/tokens.js';
+import { InMemoryRelayMetrics } from '../../adapters/memory/in-memory-relay-metrics.js';
 import {
   deliverHandler,
   fetchFeedHandler,
@@ -35,15 +36,19 @@ export interface Handlers {
  * Every handler from one container that binds every use case: for the embedded stack and the tests. A Lambda
  * entry builds only its own (see `scan-feeds.ts` and its siblings), so that its bundle holds nothing else.
  * When the container binds the dead letters, the queue handlers park what can never succeed there at once.
+ * The handlers count into the container's relay metrics, or into totals in memory when it binds none.
  */
 export function createHandlers(container: Container, logger: Logger): Handlers {
   const deadLetters = container.isBound(TOKENS.DeadLetters) ? container.get(TOKENS.DeadLetters) : undefined;
+  const metrics = container.isBound(TOKENS.RelayMetrics)
+    ? container.get(TOKENS.RelayMetrics)
+    : new InMemoryRelayMetrics();
   return {
-    startCrawl: startCrawlHandler(container.get(StartCrawlRun), logger),
-    scanFeeds: scanFeedsHandler(container.get(ScanFeedsPage), logger, deadLetters),
-    fetchFeed: fetchFeedHandler(container.get(FetchFeeds), logger, deadLetters),
-    startFanOut: startFanOutHandler(container.get(StartFanOut), logger, deadLetters),
-    scanSubscribers: scanSubscribersHandler(container.get(ScanSubscribersPage), logger, deadLetters),
-    deliver: deliverHandler(container.get(DeliverBatch), logger, deadLetters),
+    startCrawl: startCrawlHandler(container.get(StartCrawlRun), logger, metrics),
+    scanFeeds: scanFeedsHandler(container.get(ScanFeedsPage), logger, deadLetters, metrics),
+    fetchFeed: fetchFeedHandler(container.get(FetchFeeds), logger, deadLetters, metrics),
+    startFanOut: startFanOutHandler(container.get(StartFanOut), logger, deadLetters, metrics),
+    scanSubscribers: scanSubscribersHandler(container.get(ScanSubscribersPage), logger, deadLetters, metrics),
+    deliver: deliverHandler(container.get(DeliverBatch), logger, deadLetters, metrics),
   };
 }

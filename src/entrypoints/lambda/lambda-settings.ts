@@ -73,6 +73,12 @@ const ZERO_ALLOWED: ReadonlySet<NumericRelaySetting> = new Set([
   'resumeAfterSeconds',
 ]);
 
+/** The variable naming the stage (the stack) a function belongs to: the `Stage` dimension of its metrics. */
+export const STAGE_VARIABLE = 'FEEDRELAY_STAGE';
+
+/** Comma-separated CIDR ranges or addresses that fetches and webhooks may reach although internal. */
+export const ALLOW_NETWORKS_ENV = 'FEEDRELAY_ALLOW_NETWORKS';
+
 export const FETCH_TIMEOUT_ENV = 'FEEDRELAY_FETCH_TIMEOUT_MS';
 export const FETCH_MAX_BYTES_ENV = 'FEEDRELAY_FETCH_MAX_BYTES';
 export const WEBHOOK_TIMEOUT_ENV = 'FEEDRELAY_WEBHOOK_TIMEOUT_MS';
@@ -88,7 +94,8 @@ export interface LambdaSettings {
 
 /**
  * Reads the settings from the function's environment. A malformed value fails the cold start with a message
- * that names its variable. In AWS no internal network is reachable: `allowedNetworks` is always empty.
+ * that names its variable. Fetches and webhooks reach no internal network unless `FEEDRELAY_ALLOW_NETWORKS`
+ * names it (the stage's `allowedNetworks`).
  */
 export function readLambdaSettings(env: NodeJS.ProcessEnv): LambdaSettings {
   const overrides = relaySettingsFromEnv(env);
@@ -101,18 +108,31 @@ export function readLambdaSettings(env: NodeJS.ProcessEnv): LambdaSettings {
 
   const timeoutMs = positiveInteger(env, FETCH_TIMEOUT_ENV);
   const maxBytes = positiveInteger(env, FETCH_MAX_BYTES_ENV);
+  const allowedNetworks = networksOf(env);
   return {
     relay,
     fetch: {
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(maxBytes !== undefined ? { maxBytes } : {}),
-      allowedNetworks: [],
+      allowedNetworks,
     },
     webhook: {
       timeoutMs: positiveInteger(env, WEBHOOK_TIMEOUT_ENV) ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
-      allowedNetworks: [],
+      allowedNetworks,
     },
   };
+}
+
+/**
+ * The allowed networks of `FEEDRELAY_ALLOW_NETWORKS`; none when unset. The fetcher and the webhook sink check
+ * each entry when they are built (a malformed one fails the cold start naming it), so that a function with
+ * neither does not bundle the network guard; the stack checks them at synthesis.
+ */
+function networksOf(env: NodeJS.ProcessEnv): string[] {
+  return (env[ALLOW_NETWORKS_ENV] ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {

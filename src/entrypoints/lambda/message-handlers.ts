@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import { InvalidMessageError } from '../../application/errors.js';
 import type { DeadLetterSink } from '../../application/ports/dead-letters.port.js';
-import type { DeliverBatch } from '../../application/use-cases/deliver-batch.js';
-import type { FetchFeeds } from '../../application/use-cases/fetch-feeds.js';
+import type { RelayMetrics } from '../../application/ports/relay-metrics.port.js';
+import type { DeliverBatch, DeliverBatchResult } from '../../application/use-cases/deliver-batch.js';
+import type { FetchFeeds, FetchFeedsResult } from '../../application/use-cases/fetch-feeds.js';
 import type { ScanFeedsPage } from '../../application/use-cases/scan-feeds-page.js';
 import type { ScanSubscribersPage } from '../../application/use-cases/scan-subscribers-page.js';
-import type { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
+import type { StartCrawlRun, StartedRun } from '../../application/use-cases/start-crawl-run.js';
 import type { StartFanOut } from '../../application/use-cases/start-fan-out.js';
 import {
   parseWorkMessage,
@@ -15,6 +16,7 @@ import {
   type ScanSubscribersPageMessage,
 } from '../../application/work-messages.js';
 import type { ArticlesDiscovered } from '../../domain/crawl-run.js';
+import type { RelayStepResult } from '../../application/page-relay.js';
 import { QUEUES, type QueueKey } from '../../adapters/aws-resources.js';
 import { sqsBatchHandler, type DeadLetterPolicy, type SqsBatchResponse, type SqsEvent } from './sqs-batch.js';
 
@@ -29,40 +31,69 @@ export type SqsHandler = (event: SqsEvent) => Promise<SqsBatchResponse>;
 const policyFor = (queue: QueueKey, deadLetters: DeadLetterSink | undefined): DeadLetterPolicy | undefined =>
   deadLetters && { deadLetters, maxReceiveCount: QUEUES[queue].maxReceiveCount };
 
+/** Counts nothing: for a handler composed without metrics. */
+const NO_METRICS: RelayMetrics = { count: () => undefined };
+
 export type StartCrawlHandler = (event?: { force?: boolean }) => Promise<{ runId: string; started: boolean }>;
 
-export function startCrawlHandler(startCrawl: StartCrawlRun, logger: Logger): StartCrawlHandler {
+export function startCrawlHandler(
+  startCrawl: StartCrawlRun,
+  logger: Logger,
+  metrics: RelayMetrics = NO_METRICS,
+): StartCrawlHandler {
   return async (event) => {
-    const { run, started } = await startCrawl.execute({ force: event?.force === true });
-    if (started) logger.info({ runId: run.id, force: run.force, segments: run.segments }, 'crawl run started');
+    const started = await startCrawl.execute({ force: event?.force === true });
+    countStart(metrics, started);
+    const { run } = started;
+    if (started.started) logger.info({ runId: run.id, force: run.force, segments: run.segments }, 'crawl run started');
     else logger.info({ runId: run.id }, 'crawl run not started: the last run is still going');
-    return { runId: run.id, started };
+    return { runId: run.id, started: started.started };
   };
 }
 
-export function scanFeedsHandler(scanFeeds: ScanFeedsPage, logger: Logger, deadLetters?: DeadLetterSink): SqsHandler {
+export function scanFeedsHandler(
+  scanFeeds: ScanFeedsPage,
+  logger: Logger,
+  deadLetters?: DeadLetterSink,
+  metrics: RelayMetrics = NO_METRICS,
+): SqsHandler {
   return sqsBatchHandler(
     'scan-feeds',
     logger,
-    async (body) => scanFeeds.execute(parseWorkMessage(body, 'scan-feeds') as ScanFeedsPageMessage),
+    async (body) =>
+      countPage(metrics, await scanFeeds.execute(parseWorkMessage(body, 'scan-feeds') as ScanFeedsPageMessage)),
     policyFor('scanFeeds', deadLetters),
   );
 }
 
-export function fetchFeedHandler(fetchFeed: FetchFeeds, logger: Logger, deadLetters?: DeadLetterSink): SqsHandler {
+export function fetchFeedHandler(
+  fetchFeed: FetchFeeds,
+  logger: Logger,
+  deadLetters?: DeadLetterSink,
+  metrics: RelayMetrics = NO_METRICS,
+): SqsHandler {
   return sqsBatchHandler(
     'fetch-feed',
     logger,
-    async (body) => fetchFeed.execute(parseWorkMessage(body, 'fetch-feed') as FetchFeedMessage),
+    async (body) =>
+      countFetch(metrics, await fetchFeed.execute(parseWorkMessage(body, 'fetch-feed') as FetchFeedMessage)),
     policyFor('fetchFeed', deadLetters),
   );
 }
 
-export function startFanOutHandler(startFanOut: StartFanOut, logger: Logger, deadLetters?: DeadLetterSink): SqsHandler {
+export function startFanOutHandler(
+  startFanOut: StartFanOut,
+  logger: Logger,
+  deadLetters?: DeadLetterSink,
+  metrics: RelayMetrics = NO_METRICS,
+): SqsHandler {
   return sqsBatchHandler(
     'start-fan-out',
     logger,
-    async (body) => startFanOut.execute(parseDiscoveryEnvelope(body)),
+    async (body) => {
+      const { pagesScanned } = await startFanOut.execute(parseDiscoveryEnvelope(body));
+      metrics.count('RelayPages', pagesScanned);
+    },
     policyFor('startFanOut', deadLetters),
   );
 }
@@ -71,22 +102,66 @@ export function scanSubscribersHandler(
   scanSubscribers: ScanSubscribersPage,
   logger: Logger,
   deadLetters?: DeadLetterSink,
+  metrics: RelayMetrics = NO_METRICS,
 ): SqsHandler {
   return sqsBatchHandler(
     'scan-subscribers',
     logger,
-    async (body) => scanSubscribers.execute(parseWorkMessage(body, 'scan-subscribers') as ScanSubscribersPageMessage),
+    async (body) =>
+      countPage(
+        metrics,
+        await scanSubscribers.execute(parseWorkMessage(body, 'scan-subscribers') as ScanSubscribersPageMessage),
+      ),
     policyFor('scanSubscribers', deadLetters),
   );
 }
 
-export function deliverHandler(deliver: DeliverBatch, logger: Logger, deadLetters?: DeadLetterSink): SqsHandler {
+export function deliverHandler(
+  deliver: DeliverBatch,
+  logger: Logger,
+  deadLetters?: DeadLetterSink,
+  metrics: RelayMetrics = NO_METRICS,
+): SqsHandler {
   return sqsBatchHandler(
     'deliver',
     logger,
-    async (body) => deliver.execute(parseWorkMessage(body, 'deliver') as DeliverMessage),
+    async (body) => countDelivery(metrics, await deliver.execute(parseWorkMessage(body, 'deliver') as DeliverMessage)),
     policyFor('deliver', deadLetters),
   );
+}
+
+/*
+ * What each result adds to the relay metrics. Only work that ran counts: a step found done or held elsewhere
+ * (a duplicate message) adds nothing, so redelivery cannot inflate the counts.
+ */
+
+function countStart(metrics: RelayMetrics, result: StartedRun): void {
+  metrics.count('RunsStarted', result.started ? 1 : 0);
+  metrics.count('RunsFinished', result.finishedRuns?.length ?? 0);
+}
+
+function countPage(metrics: RelayMetrics, result: RelayStepResult): RelayStepResult {
+  if (result.kind === 'scanned') metrics.count('RelayPages', 1);
+  return result;
+}
+
+function countFetch(metrics: RelayMetrics, result: FetchFeedsResult): FetchFeedsResult {
+  if (result.kind === 'fetched') {
+    metrics.count('FeedsFetched', result.fetched);
+    metrics.count('FeedsNotModified', result.notModified);
+    metrics.count('FeedsFailed', result.failed);
+    metrics.count('NewArticles', result.newArticles);
+  }
+  return result;
+}
+
+function countDelivery(metrics: RelayMetrics, result: DeliverBatchResult): DeliverBatchResult {
+  if (result.kind === 'attempted') {
+    metrics.count('DeliveriesDelivered', result.tally.delivered);
+    metrics.count('DeliveriesFailed', result.tally.failed);
+    metrics.count('DeliveriesPending', result.tally.pending);
+  }
+  return result;
 }
 
 /** An `ArticlesDiscovered` event as an EventBridge rule hands it to the fan-out queue. */

@@ -26,5 +26,6 @@ export const handler = onColdStart((environment) =>
     composeScanFeeds(environment).get(ScanFeedsPage),
     environment.logger,
     lambdaDeadLetterSink(environment.aws),
+    environment.metrics,
   ),
 );

@@ -26,5 +26,6 @@ export const handler = onColdStart((environment) =>
     composeScanSubscribers(environment).get(ScanSubscribersPage),
     environment.logger,
     lambdaDeadLetterSink(environment.aws),
+    environment.metrics,
   ),
 );

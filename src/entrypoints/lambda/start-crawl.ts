@@ -24,5 +24,5 @@ export function composeStartCrawl({ settings, aws }: LambdaEnvironment): Contain
 
 /** The schedule's target: starts a crawl run (`{ "force": true }` crawls every feed, due or not). */
 export const handler = onColdStart((environment) =>
-  startCrawlHandler(composeStartCrawl(environment).get(StartCrawlRun), environment.logger),
+  startCrawlHandler(composeStartCrawl(environment).get(StartCrawlRun), environment.logger, environment.metrics),
 );

@@ -27,5 +27,6 @@ export const handler = onColdStart((environment) =>
     composeStartFanOut(environment).get(StartFanOut),
     environment.logger,
     lambdaDeadLetterSink(environment.aws),
+    environment.metrics,
   ),
 );

@@ -15,6 +15,7 @@ import { InMemorySubscriptionStore } from '../../../src/adapters/memory/in-memor
 import { InMemoryWorkDispatcher } from './in-memory-work-dispatcher.js';
 import { fullPages, type PageBudget } from '../../../src/adapters/memory/paginate.js';
 import { InMemorySinkAddressPolicy } from '../../../src/adapters/memory/in-memory-sink-address-policy.js';
+import { InMemoryRelayMetrics } from '../../../src/adapters/memory/in-memory-relay-metrics.js';
 
 /**
  * Every port in memory; the instances stay reachable so that tests can arrange and inspect state. They are
@@ -35,6 +36,7 @@ export interface MemoryAdapters {
   readonly sinkAddresses: InMemorySinkAddressPolicy;
   readonly clock: FixedClock;
   readonly ids: SequentialIdGenerator;
+  readonly metrics: InMemoryRelayMetrics;
 }
 
 export function createMemoryAdapters(options: { pageBudget?: PageBudget } = {}): MemoryAdapters {
@@ -55,6 +57,7 @@ export function createMemoryAdapters(options: { pageBudget?: PageBudget } = {}):
     sinkAddresses: new InMemorySinkAddressPolicy(),
     clock: new FixedClock(),
     ids: new SequentialIdGenerator(),
+    metrics: new InMemoryRelayMetrics(),
   };
 }
 
@@ -76,5 +79,6 @@ export function memoryModule(adapters: MemoryAdapters): ContainerModule {
     bind(TOKENS.SinkAddressPolicy).toConstantValue(adapters.sinkAddresses);
     bind(TOKENS.Clock).toConstantValue(adapters.clock);
     bind(TOKENS.IdGenerator).toConstantValue(adapters.ids);
+    bind(TOKENS.RelayMetrics).toConstantValue(adapters.metrics);
   });
 }
