@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { feedIdFor } from '../../src/domain/feed.js';
+import { lockDataDir } from '../../src/entrypoints/local/data-dir-lock.js';
 import { FakeManagementApi, on, type FakeRoute } from '../support/fake-management-api.js';
 import { errorOf, expectExit, feedrelay, jsonOf, scratch } from './support.js';
 
@@ -208,6 +209,22 @@ describe('feedrelay against a management API (--target)', () => {
       expectExit(result, 2);
       expect(result.stderr).toContain('runs resume works on the embedded stack');
     });
+  });
+
+  it('points at --target when the data directory is held (by a running serve)', async () => {
+    const held = path.join(dir, 'held');
+    const release = await lockDataDir(held);
+    try {
+      const result = await run(['feeds', 'list', '--data-dir', held, '--json']);
+
+      expectExit(result, 1);
+      expect(errorOf(result)).toMatchObject({ code: 'data_dir_busy' });
+      expect(errorOf(result).message).toMatch(
+        /in use by .*; to work through a running serve: --target http:\/\/127\.0\.0\.1:PORT$/,
+      );
+    } finally {
+      await release();
+    }
   });
 
   describe('--target aws --stack NAME', () => {

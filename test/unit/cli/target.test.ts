@@ -43,6 +43,15 @@ describe('targetOf', () => {
     expect(targetOf({ target: 'http://127.0.0.1:8787' }, {})).not.toHaveProperty('token');
   });
 
+  it('refuses plain http beyond loopback: the token would cross the network in clear text', () => {
+    expect(() => targetOf({ target: 'http://feedrelay.internal:8787' }, {})).toThrow(
+      '--target: plain http sends the API token in clear text',
+    );
+    expect(targetOf({ target: 'https://feedrelay.internal' }, {})).toMatchObject({ kind: 'http' });
+    expect(targetOf({ target: 'http://localhost:8787' }, {})).toMatchObject({ kind: 'http' });
+    expect(targetOf({ target: 'http://[::1]:8787' }, {})).toMatchObject({ kind: 'http' });
+  });
+
   it.each([
     [{ stack: 'x' }, '--stack is for --target aws; the target is local'],
     [{ token: 't' }, '--token is for --target http://HOST:PORT; the target is local'],

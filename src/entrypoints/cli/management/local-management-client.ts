@@ -74,9 +74,11 @@ export class LocalManagementClient implements ManagementClient {
   }
 
   async close(): Promise<void> {
-    const app = this.app;
+    const opening = this.app;
     this.app = undefined;
-    if (app) await (await app).close();
+    // A stack that failed to open has nothing to close; its error went to the call that opened it.
+    const app = await opening?.catch(() => undefined);
+    if (app) await app.close();
   }
 
   private opened(): Promise<LocalApp> {

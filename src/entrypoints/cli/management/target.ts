@@ -65,12 +65,22 @@ export function targetOf(values: Record<string, unknown>, env: NodeJS.ProcessEnv
     } catch {
       throw new UsageError(`--target: not a URL: ${JSON.stringify(target)}`);
     }
+    // A bearer token in clear text may cross this machine's loopback only.
+    if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+      throw new UsageError(
+        `--target: plain http sends the API token in clear text; it is for loopback (127.0.0.1, ::1, localhost) only, use https for ${url.host}`,
+      );
+    }
     const token = flag('token') ?? (env.FEEDRELAY_API_TOKEN || undefined);
     return { kind: 'http', url, ...(token ? { token } : {}) };
   }
   throw new UsageError(
     `--target: expected local, aws or the http://HOST:PORT of feedrelay serve, got ${JSON.stringify(target)}`,
   );
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 /**
@@ -84,7 +94,15 @@ export async function withManagementClient<T>(
   const target = targetOf(values);
   const client = await openClient(target, values).catch(rethrown);
   try {
-    return await work(client).catch(rethrown);
+    return await work(client).catch((error: unknown) => {
+      if (target.kind === 'local' && (error as { code?: unknown }).code === 'data_dir_busy') {
+        throw new OperationError(
+          'data_dir_busy',
+          `${(error as Error).message}; to work through a running serve: --target http://127.0.0.1:PORT`,
+        );
+      }
+      return rethrown(error);
+    });
   } finally {
     await client.close();
   }
