@@ -2,7 +2,8 @@ import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ManagementApiError } from '../../../src/adapters/management-api/errors.js';
 import { ManagementApiClient } from '../../../src/adapters/management-api/management-api-client.js';
-import { BearerTokenSigner, SigV4RequestSigner } from '../../../src/adapters/management-api/request-signers.js';
+import { BearerTokenSigner } from '../../../src/adapters/management-api/request-signers.js';
+import { SigV4RequestSigner } from '../../../src/adapters/management-api/sigv4-request-signer.js';
 import { FakeManagementApi, on, type RecordedRequest } from '../../support/fake-management-api.js';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };

@@ -2,7 +2,8 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { CloudFormationApiUrl, sdkStackDescriber } from '../../../adapters/management-api/cloudformation-api-url.js';
 import { ManagementApiError } from '../../../adapters/management-api/errors.js';
-import { SigV4RequestSigner, type RequestSigner } from '../../../adapters/management-api/request-signers.js';
+import type { RequestSigner } from '../../../adapters/management-api/request-signers.js';
+import { SigV4RequestSigner } from '../../../adapters/management-api/sigv4-request-signer.js';
 
 /**
  * A deployed stack's management API: its URL from the stack's `ApiUrl` output, and a SigV4 signer for the

@@ -4,8 +4,6 @@ import { ManagementApiError } from '../../../adapters/management-api/errors.js';
 import { ManagementApiClient } from '../../../adapters/management-api/management-api-client.js';
 import { BearerTokenSigner, type RequestSigner } from '../../../adapters/management-api/request-signers.js';
 import { OperationError, UsageError } from '../cli-errors.js';
-import { dataDirOf, openFromFlags } from '../commands/local.js';
-import { LocalManagementClient } from './local-management-client.js';
 import type { ManagementClient } from './management-client.js';
 import { RemoteManagementClient } from './remote-management-client.js';
 
@@ -109,7 +107,14 @@ export async function withManagementClient<T>(
 }
 
 async function openClient(target: Target, values: Record<string, unknown>): Promise<ManagementClient> {
-  if (target.kind === 'local') return new LocalManagementClient(() => openFromFlags(values));
+  if (target.kind === 'local') {
+    // The embedded stack is loaded only when it is the target.
+    const [{ openFromFlags }, { LocalManagementClient }] = await Promise.all([
+      import('../commands/local.js'),
+      import('./local-management-client.js'),
+    ]);
+    return new LocalManagementClient(() => openFromFlags(values));
+  }
   if (target.kind === 'http') {
     return new RemoteManagementClient(
       new ManagementApiClient(target.url, await bearerSigner(target, values), { timeoutMs: API_TIMEOUT_MS }),
@@ -127,6 +132,7 @@ async function bearerSigner(
   values: Record<string, unknown>,
 ): Promise<RequestSigner> {
   if (target.token) return new BearerTokenSigner(target.token, 'the given API token');
+  const { dataDirOf } = await import('../commands/local.js');
   const file = path.join(dataDirOf(values), 'api-token');
   let token: string;
   try {
