@@ -118,7 +118,7 @@ describe('RemoteManagementClient', () => {
       { url: 'https://c.example/feed' },
     ]);
 
-    expect(result.added.map((f) => f.url).sort()).toEqual(['https://a.example/feed', 'https://c.example/feed']);
+    expect(result.added.map((f) => f.url)).toEqual(['https://a.example/feed', 'https://c.example/feed']);
     expect(result.failed).toEqual([
       {
         item: 1,
@@ -181,6 +181,18 @@ describe('RemoteManagementClient', () => {
     ]);
     const bodies = api.requests.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body));
     expect(bodies[0]).toEqual({ feed: 'https://a.example/feed', webhook: 'https://hook.example/a' });
+  });
+
+  it('shows no secret for a subscription that was already there (the API shows it at creation only)', async () => {
+    await client.subscribe([{ feedUrl: 'https://a.example/feed', webhook: 'https://hook.example/a' }]);
+
+    const again = await client.subscribe([
+      { feedUrl: 'https://a.example/feed', webhook: 'https://hook.example/a', secret: 'whsec_bmV3' },
+    ]);
+
+    expect(again.created).toBe(0);
+    expect(again.subscriptions[0]).toEqual(expect.objectContaining({ webhook: 'https://hook.example/a' }));
+    expect(again.subscriptions[0]).not.toHaveProperty('secret');
   });
 
   it("lists every feed's subscriptions with the feed's URL; an unknown feed has none", async () => {

@@ -91,7 +91,11 @@ export async function subscribeCommand(args: readonly string[], output: Output):
   const subscription = result.subscriptions[0]!;
   output.result(
     { subscription, created: result.created === 1 },
-    (r) => `subscribed ${r.subscription.webhook} to ${r.subscription.feed}\nsecret: ${r.subscription.secret}`,
+    (r) =>
+      `subscribed ${r.subscription.webhook} to ${r.subscription.feed}\n` +
+      (r.subscription.secret
+        ? `secret: ${r.subscription.secret}`
+        : 'already subscribed: the secret was shown when the subscription was created'),
   );
 }
 

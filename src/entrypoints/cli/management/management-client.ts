@@ -40,8 +40,11 @@ export interface ManagementClient {
   listFeeds(): AsyncIterable<FeedView>;
   removeFeeds(urls: readonly string[]): Promise<{ removed: string[]; missing: string[]; failed: ItemFailure[] }>;
   subscribe(requests: readonly SubscriptionRequest[]): Promise<{
-    /** One per request, in order; `undefined` where that request failed. */
-    subscriptions: ((SubscriptionView & { secret: string }) | undefined)[];
+    /**
+     * One per request, in order; `undefined` where that request failed. `secret` is absent where a remote API
+     * found the subscription already there (it shows a secret at creation only).
+     */
+    subscriptions: ((SubscriptionView & { secret?: string }) | undefined)[];
     created: number;
     failed: ItemFailure[];
   }>;

@@ -35,16 +35,18 @@ export class RemoteManagementClient implements ManagementClient {
       const id = feedIdFor(entry.url);
       if (!firsts.has(id)) firsts.set(id, index);
     });
-    const added: FeedView[] = [];
+    const added = new Map<number, FeedView>();
     let existing = 0;
     const failed = await eachOf([...firsts.values()], async (index) => {
       const { status, body } = await this.api.request<{ feed?: FeedView }>('POST', '/feeds', {
         body: { url: entries[index]!.url },
       });
-      if (status === 201 && body?.feed) added.push(body.feed);
-      else existing++;
+      if (status !== 201) existing++;
+      else if (body?.feed && typeof body.feed.url === 'string') added.set(index, body.feed);
+      else throw new ManagementApiError('bad_response', 'POST /feeds: expected {"feed": {…}} with a 201', status);
     });
-    return { added, existing, failed };
+    // In the order given, as the embedded stack answers.
+    return { added: [...added].sort(([a], [b]) => a - b).map(([, feed]) => feed), existing, failed };
   }
 
   async *listFeeds(): AsyncGenerator<FeedView> {
@@ -71,7 +73,7 @@ export class RemoteManagementClient implements ManagementClient {
   }
 
   async subscribe(requests: readonly SubscriptionRequest[]) {
-    const subscriptions: ((SubscriptionView & { secret: string }) | undefined)[] = requests.map(() => undefined);
+    const subscriptions: ((SubscriptionView & { secret?: string }) | undefined)[] = requests.map(() => undefined);
     let created = 0;
     const failed = await eachOf(
       requests.map((_, i) => i),
@@ -89,10 +91,9 @@ export class RemoteManagementClient implements ManagementClient {
           throw new ManagementApiError('bad_response', 'POST /subscriptions: expected {"subscription": {…}}', status);
         }
         if (status === 201) created++;
-        subscriptions[index] = {
-          ...viewOf(subscription, request.feedUrl),
-          secret: subscription.secret ?? request.secret ?? '',
-        };
+        // The API shows a secret at creation only: an existing subscription comes back without it.
+        const secret = subscription.secret ?? (status === 201 ? request.secret : undefined);
+        subscriptions[index] = { ...viewOf(subscription, request.feedUrl), ...(secret ? { secret } : {}) };
       },
     );
     return { subscriptions, created, failed };
