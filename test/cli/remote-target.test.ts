@@ -114,7 +114,7 @@ describe('feedrelay against a management API (--target)', () => {
       expect(errorOf(result)).toEqual({
         code: 'unauthorized',
         status: 401,
-        message: 'GET /feeds: bad token (signed with the given API token)',
+        message: 'GET /feeds: bad token (signed with the API token from --token)',
       });
       expect(result.stderr).not.toMatch(/\n\s+at /);
     });

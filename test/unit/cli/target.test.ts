@@ -35,10 +35,10 @@ describe('targetOf', () => {
     expect(targetOf({ target: 'http://127.0.0.1:8787', token: 'flag' }, { FEEDRELAY_API_TOKEN: 'env' })).toEqual({
       kind: 'http',
       url: new URL('http://127.0.0.1:8787'),
-      token: 'flag',
+      token: { value: 'flag', from: '--token' },
     });
     expect(targetOf({ target: 'http://127.0.0.1:8787' }, { FEEDRELAY_API_TOKEN: 'env' })).toMatchObject({
-      token: 'env',
+      token: { value: 'env', from: 'FEEDRELAY_API_TOKEN' },
     });
     expect(targetOf({ target: 'http://127.0.0.1:8787' }, {})).not.toHaveProperty('token');
   });

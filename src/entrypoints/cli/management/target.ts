@@ -20,7 +20,12 @@ export const TARGET_USAGE = '[--target aws --stack NAME [--region R] | --target 
 /** Where a management command works. */
 export type Target =
   | { readonly kind: 'local' }
-  | { readonly kind: 'http'; readonly url: URL; readonly token?: string }
+  | {
+      readonly kind: 'http';
+      readonly url: URL;
+      /** The token and where it came from, when a flag or the environment gave one. */
+      readonly token?: { readonly value: string; readonly from: '--token' | 'FEEDRELAY_API_TOKEN' };
+    }
   | { readonly kind: 'aws'; readonly stack: string; readonly region?: string };
 
 /** Each exchange with a remote API is bounded by this. */
@@ -69,7 +74,12 @@ export function targetOf(values: Record<string, unknown>, env: NodeJS.ProcessEnv
         `--target: plain http sends the API token in clear text; it is for loopback (127.0.0.1, ::1, localhost) only, use https for ${url.host}`,
       );
     }
-    const token = flag('token') ?? (env.FEEDRELAY_API_TOKEN || undefined);
+    const fromFlag = flag('token');
+    const token = fromFlag
+      ? ({ value: fromFlag, from: '--token' } as const)
+      : env.FEEDRELAY_API_TOKEN
+        ? ({ value: env.FEEDRELAY_API_TOKEN, from: 'FEEDRELAY_API_TOKEN' } as const)
+        : undefined;
     return { kind: 'http', url, ...(token ? { token } : {}) };
   }
   throw new UsageError(
@@ -131,7 +141,7 @@ async function bearerSigner(
   target: Extract<Target, { kind: 'http' }>,
   values: Record<string, unknown>,
 ): Promise<RequestSigner> {
-  if (target.token) return new BearerTokenSigner(target.token, 'the given API token');
+  if (target.token) return new BearerTokenSigner(target.token.value, `the API token from ${target.token.from}`);
   const { dataDirOf } = await import('../commands/local.js');
   const file = path.join(dataDirOf(values), 'api-token');
   let token: string;
