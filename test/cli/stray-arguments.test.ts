@@ -21,6 +21,7 @@ const STRAY: Record<string, string[]> = {
   fetch: ['fetch', 'https://a.example/feed', 'now'],
   'runs list': ['runs', 'list', 'now'],
   'runs show': ['runs', 'show', 'run_1', 'now'],
+  'runs start': ['runs', 'start', 'now'],
 };
 
 describe('stray arguments', () => {

@@ -12,7 +12,7 @@ import { RemoveFeed } from '../../application/use-cases/remove-feed.js';
 import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
 import { SummarizeRun } from '../../application/use-cases/summarize-run.js';
 import { Unsubscribe } from '../../application/use-cases/unsubscribe.js';
-import { DomainError, excerpt } from '../../domain/errors.js';
+import { DomainError } from '../../domain/errors.js';
 import { acceptFeedUrl, feedIdFor, type Feed } from '../../domain/feed.js';
 import { checkSubscriptionInput, type Subscription } from '../../domain/subscription.js';
 import { errorResponse, jsonResponse, noContent, type ApiRequest, type ApiResponse } from './api-http.js';
@@ -114,16 +114,9 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
         throw error;
       }
       const { subscription, created } = result;
-      if (!created) {
-        throw new ApiError(
-          409,
-          'already_subscribed',
-          `${excerpt(subscription.sink.url)} already subscribes to ${excerpt(feedUrl)} (subscription ` +
-            `${subscription.id}); delete it first to subscribe it again with another secret`,
-          {},
-          { feedId: subscription.feedId, subscriptionId: subscription.id },
-        );
-      }
+      // As `POST /feeds`: 200 with what is there when that webhook already subscribes (an import run twice
+      // changes nothing), without its secret, which was shown once, at its creation.
+      if (!created) return jsonResponse(200, { subscription: subscriptionView(subscription) });
       // The secret is shown here, once; it is the one given or generated, whatever the store keeps.
       return jsonResponse(201, { subscription: { ...subscriptionView(subscription), secret } });
     },

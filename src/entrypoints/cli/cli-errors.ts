@@ -32,3 +32,19 @@ export class InterruptedError extends Error {
     this.name = 'InterruptedError';
   }
 }
+
+/**
+ * Some items of a batch failed where the batch could not be all-or-nothing (a remote API takes one item per
+ * call): exit status 1; under --json the `{"error": …}` document also carries the batch's result and each
+ * failure, and without --json each failure is a line on stderr.
+ */
+export class PartialFailureError extends OperationError {
+  constructor(
+    message: string,
+    readonly result: Record<string, unknown>,
+    readonly failures: readonly { readonly item: string; readonly code: string; readonly message: string }[],
+  ) {
+    super('partial_failure', message);
+    this.name = 'PartialFailureError';
+  }
+}

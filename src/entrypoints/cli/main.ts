@@ -1,4 +1,4 @@
-import { InterruptedError, OperationError, UsageError } from './cli-errors.js';
+import { InterruptedError, OperationError, PartialFailureError, UsageError } from './cli-errors.js';
 import { Output } from './output.js';
 import { stopSignalReceived } from './stop-signals.js';
 import { DLQ_USAGE, FETCH_USAGE, PARSE_USAGE, RUNS_USAGE } from './usage.js';
@@ -21,6 +21,10 @@ Usage:
 
 Every command: --json (one JSON document on stdout), --data-dir DIR (default .feedrelay),
 --allow-network CIDR (repeatable; also FEEDRELAY_ALLOW_NETWORKS=cidr,cidr).
+feeds, subscriptions, subscribe and runs list|show|start also work elsewhere than the embedded stack:
+  --target aws --stack NAME [--region R]   a deployed stack's management API (SigV4, default AWS credentials)
+  --target http://127.0.0.1:PORT [--token T]   a running "feedrelay serve" (token: --token, FEEDRELAY_API_TOKEN,
+                                           else DATA_DIR/api-token); env FEEDRELAY_TARGET, FEEDRELAY_STACK.
 Exit status: 0 success, 1 the operation failed, 2 bad usage or bad input; crawl stopped by a signal: 128 + its number.`;
 
 type Command = (args: readonly string[], output: Output) => Promise<void>;
@@ -102,7 +106,16 @@ function report(error: unknown, output: Output): number {
           message: error instanceof Error ? error.message : String(error),
         };
   const clean = Object.fromEntries(Object.entries(failure).filter(([, v]) => v !== undefined));
+  if (error instanceof PartialFailureError) {
+    for (const f of error.failures) output.note(`feedrelay: ${f.item}: ${f.code}: ${f.message}`);
+  }
   output.note(`feedrelay: ${failure.code}: ${failure.message}`);
-  if (output.json) output.raw(`${JSON.stringify({ error: clean })}\n`);
+  if (output.json) {
+    const document =
+      error instanceof PartialFailureError
+        ? { error: clean, ...error.result, failed: error.failures }
+        : { error: clean };
+    output.raw(`${JSON.stringify(document)}\n`);
+  }
   return 1;
 }

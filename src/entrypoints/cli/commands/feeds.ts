@@ -1,20 +1,22 @@
 import { readFile } from 'node:fs/promises';
-import { AddFeeds } from '../../../application/use-cases/add-feeds.js';
-import { ListFeeds } from '../../../application/use-cases/list-feeds.js';
-import { RemoveFeeds } from '../../../application/use-cases/remove-feeds.js';
-import type { Feed } from '../../../domain/feed.js';
+import { acceptFeedUrl, normalizeFeedUrl } from '../../../domain/feed.js';
 import { InvalidFeedUrlError } from '../../../domain/errors.js';
 import { OpmlError, parseOpmlBytes, writeOpml } from '../../../adapters/opml/opml.js';
 import { parseCommandArgs, rejectStray } from '../args.js';
 import { UsageError } from '../cli-errors.js';
+import { failIfAny } from '../management/batch-failures.js';
+import type { ManagementClient } from '../management/management-client.js';
+import { TARGET_OPTIONS, TARGET_USAGE, withManagementClient } from '../management/target.js';
 import type { Output } from '../output.js';
-import { withLocalApp } from './local.js';
+import type { FeedView } from '../views.js';
 
-const USAGE = 'feedrelay feeds import FILE.opml | add URL… | list [--json] | remove URL… | export';
+export { describeFeed } from '../views.js';
 
-/** `feedrelay feeds …`: manage the feed table of the embedded stack. */
+const USAGE = `feedrelay feeds import FILE.opml | add URL… | list [--json] | remove URL… | export ${TARGET_USAGE}`;
+
+/** `feedrelay feeds …`: manage the feed table, of the embedded stack or through a management API. */
 export async function feedsCommand(args: readonly string[], output: Output): Promise<void> {
-  const { values, positionals } = parseCommandArgs('feeds', args, {});
+  const { values, positionals } = parseCommandArgs('feeds', args, TARGET_OPTIONS);
   const [action, ...rest] = positionals;
   switch (action) {
     case 'import': {
@@ -22,36 +24,29 @@ export async function feedsCommand(args: readonly string[], output: Output): Pro
       if (rest.length !== 1) throw new UsageError(`feeds import: expected one OPML file, usage: ${USAGE}`);
       const file = rest[0]!;
       const feeds = await readOpml(file);
-      const result = await withLocalApp(values, (app) => app.container.get(AddFeeds).execute(feeds));
-      output.result(
-        { imported: result.added.length, existing: result.existing, total: feeds.length },
-        (r) => `imported ${r.imported} feed(s) from ${file} (${r.existing} already known)`,
-      );
+      const result = await withManagementClient(values, (client) => client.addFeeds(feeds));
+      const document = { imported: result.added.length, existing: result.existing, total: feeds.length };
+      failIfAny(result.failed, feeds.length, 'feed(s)', (i) => feeds[i]!.url, document);
+      output.result(document, (r) => `imported ${r.imported} feed(s) from ${file} (${r.existing} already known)`);
       return;
     }
     case 'add': {
       if (rest.length === 0) throw new UsageError(`feeds add: expected at least one URL, usage: ${USAGE}`);
+      for (const url of rest) checked('feeds add', url, acceptFeedUrl);
       const entries = rest.map((url) => ({ url }));
-      const result = await withLocalApp(values, (app) => app.container.get(AddFeeds).execute(entries)).catch(
-        (error: unknown) => {
-          if (error instanceof InvalidFeedUrlError) throw new UsageError(`feeds add: ${error.message}`);
-          throw error;
-        },
-      );
+      const result = await withManagementClient(values, (client) => client.addFeeds(entries));
+      const document = { added: result.added, existing: result.existing };
+      failIfAny(result.failed, entries.length, 'feed(s)', (i) => entries[i]!.url, document);
       output.result(
-        { added: result.added.map(describeFeed), existing: result.existing },
+        document,
         (r) => `added ${r.added.length} feed(s)${r.existing ? `, ${r.existing} already known` : ''}`,
       );
       return;
     }
     case 'list': {
       rejectStray('feeds list', rest, USAGE);
-      const feeds = await withLocalApp(values, async (app) => {
-        const list: Feed[] = [];
-        for await (const feed of app.container.get(ListFeeds).execute()) list.push(feed);
-        return list;
-      });
-      output.result({ feeds: feeds.map(describeFeed), count: feeds.length }, (r) =>
+      const feeds = await withManagementClient(values, allFeeds);
+      output.result({ feeds, count: feeds.length }, (r) =>
         [...r.feeds.map((f) => `${f.url}${f.title ? `  ${f.title}` : ''}${feedNotes(f)}`), `${r.count} feed(s)`].join(
           '\n',
         ),
@@ -60,12 +55,9 @@ export async function feedsCommand(args: readonly string[], output: Output): Pro
     }
     case 'remove': {
       if (rest.length === 0) throw new UsageError(`feeds remove: expected at least one URL, usage: ${USAGE}`);
-      const result = await withLocalApp(values, (app) => app.container.get(RemoveFeeds).execute(rest)).catch(
-        (error: unknown) => {
-          if (error instanceof InvalidFeedUrlError) throw new UsageError(`feeds remove: ${error.message}`);
-          throw error;
-        },
-      );
+      for (const url of rest) checked('feeds remove', url, normalizeFeedUrl);
+      const { failed, ...result } = await withManagementClient(values, (client) => client.removeFeeds(rest));
+      failIfAny(failed, rest.length, 'feed(s)', (i) => rest[i]!, result);
       output.result(
         result,
         (r) => `removed ${r.removed.length} feed(s)${r.missing.length ? `; not found: ${r.missing.join(' ')}` : ''}`,
@@ -74,11 +66,7 @@ export async function feedsCommand(args: readonly string[], output: Output): Pro
     }
     case 'export': {
       rejectStray('feeds export', rest, USAGE);
-      const feeds = await withLocalApp(values, async (app) => {
-        const list: Feed[] = [];
-        for await (const feed of app.container.get(ListFeeds).execute()) list.push(feed);
-        return list;
-      });
+      const feeds = await withManagementClient(values, allFeeds);
       const opml = writeOpml(feeds.map((f) => ({ url: f.url, ...(f.title ? { title: f.title } : {}) })));
       if (output.json) output.result({ opml, count: feeds.length }, () => '');
       else output.raw(opml);
@@ -86,6 +74,22 @@ export async function feedsCommand(args: readonly string[], output: Output): Pro
     }
     default:
       throw new UsageError(`feeds: expected import, add, list, remove or export, usage: ${USAGE}`);
+  }
+}
+
+async function allFeeds(client: ManagementClient): Promise<FeedView[]> {
+  const list: FeedView[] = [];
+  for await (const feed of client.listFeeds()) list.push(feed);
+  return list;
+}
+
+/** A URL from the command line, checked before anything is sent: a bad one is bad usage. */
+function checked(command: string, url: string, check: (url: string) => string): string {
+  try {
+    return check(url);
+  } catch (error) {
+    if (error instanceof InvalidFeedUrlError) throw new UsageError(`${command}: ${error.message}`);
+    throw error;
   }
 }
 
@@ -105,7 +109,7 @@ async function readOpml(file: string): Promise<{ url: string; title?: string }[]
 }
 
 /** What a line of `feeds list` says besides URL and title: gone, failing since when and why, moving. */
-function feedNotes(f: ReturnType<typeof describeFeed>): string {
+function feedNotes(f: FeedView): string {
   const notes: string[] = [];
   if (f.status !== 'active') notes.push(f.lastError ? `${f.status}: ${f.lastError.message}` : f.status);
   else if (f.lastError) {
@@ -115,22 +119,4 @@ function feedNotes(f: ReturnType<typeof describeFeed>): string {
   if (f.redirect?.refused) notes.push(`not moved to ${f.redirect.to}: ${f.redirect.refused}`);
   else if (f.redirect) notes.push(`moved permanently to ${f.redirect.to} (once; moves when confirmed)`);
   return notes.map((note) => `  [${note}]`).join('');
-}
-
-/** A feed as commands show it. */
-export function describeFeed(feed: Feed) {
-  return {
-    id: feed.id,
-    url: feed.url,
-    ...(feed.title ? { title: feed.title } : {}),
-    status: feed.status,
-    ...(feed.etag ? { etag: feed.etag } : {}),
-    ...(feed.lastModified ? { lastModified: feed.lastModified } : {}),
-    ...(feed.lastFetchedAt ? { lastFetchedAt: feed.lastFetchedAt } : {}),
-    nextFetchAt: feed.nextFetchAt,
-    errorCount: feed.errorCount,
-    ...(feed.lastError ? { lastError: feed.lastError } : {}),
-    ...(feed.failingSince ? { failingSince: feed.failingSince } : {}),
-    ...(feed.redirect ? { redirect: feed.redirect } : {}),
-  };
 }

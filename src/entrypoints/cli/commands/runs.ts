@@ -1,4 +1,4 @@
-import { ListRuns, type ListedRunSummary } from '../../../application/use-cases/list-runs.js';
+import type { ListedRunSummary } from '../../../application/use-cases/list-runs.js';
 import { ResumeRun, type ResumeReport } from '../../../application/use-cases/resume-run.js';
 import { SummarizeRun } from '../../../application/use-cases/summarize-run.js';
 import type { CrawlRunSummary } from '../../../domain/crawl-run.js';
@@ -8,30 +8,52 @@ import { RUNS_USAGE } from '../usage.js';
 import type { Output } from '../output.js';
 import { DEFAULT_STOP_GRACE_MS } from '../../local/local-app.js';
 import { StopSignals } from '../stop-signals.js';
-import { openFromFlags, withLocalApp } from './local.js';
+import { TARGET_OPTIONS, targetOf, withManagementClient } from '../management/target.js';
+import { openFromFlags } from './local.js';
 
 /**
- * `feedrelay runs …`: where each run stands (`list`, `show`), and `resume`, which sends again whatever work
- * of an unfinished run was lost and waits until it is done.
+ * `feedrelay runs …`: where each run stands (`list`, `show`), `start`, which starts a run and returns without
+ * waiting for it, and `resume`, which sends again whatever work of an unfinished run was lost and waits until it
+ * is done (on the embedded stack only). `list`, `show` and `start` work through a management API too.
  */
 export async function runsCommand(args: readonly string[], output: Output): Promise<void> {
-  const { values, positionals } = parseCommandArgs('runs', args, { limit: { type: 'string' } });
+  const { values, positionals } = parseCommandArgs('runs', args, {
+    ...TARGET_OPTIONS,
+    limit: { type: 'string' },
+    force: { type: 'boolean' },
+  });
   const [action, ...rest] = positionals;
-  if (action === 'list' || action === 'show' || action === 'resume') {
-    rejectStray(`runs ${action}`, rest.slice(action === 'list' ? 0 : 1), RUNS_USAGE);
+  if (action === 'list' || action === 'show' || action === 'resume' || action === 'start') {
+    rejectStray(`runs ${action}`, rest.slice(action === 'list' || action === 'start' ? 0 : 1), RUNS_USAGE);
   }
+  if (values.force !== undefined && action !== 'start') throw new UsageError(`runs: --force is for runs start only`);
+  if (values.limit !== undefined && action !== 'list') throw new UsageError(`runs: --limit is for runs list only`);
   if (action === 'list' && rest.length === 0) {
-    const limit = intFlag('limit', values.limit, 20, 1, 1000);
-    const runs = await withLocalApp(values, (app) => app.container.get(ListRuns).execute(limit));
+    const limit = values.limit === undefined ? undefined : intFlag('limit', values.limit, 20, 1, 1000);
+    const runs = await withManagementClient(values, (client) => client.listRuns(limit));
     output.result({ runs }, (r) => (r.runs.length === 0 ? 'no runs yet' : r.runs.map(renderListed).join('\n')));
     return;
   }
   if (action === 'show' && rest.length === 1) {
-    const summary = await withLocalApp(values, (app) => app.container.get(SummarizeRun).execute(rest[0]!));
+    const summary = await withManagementClient(values, (client) => client.showRun(rest[0]!));
     output.result(summary, renderSummary);
     return;
   }
+  if (action === 'start' && rest.length === 0) {
+    const force = values.force === true;
+    const local = targetOf(values).kind === 'local';
+    const started = await withManagementClient(values, (client) => client.startRun(force));
+    output.result(started, (r) =>
+      local
+        ? `run ${r.runId} started; it goes on when "feedrelay serve", "crawl" or "runs resume ${r.runId}" next runs here`
+        : `run ${r.runId} started; "feedrelay runs show ${r.runId}" tells where it stands`,
+    );
+    return;
+  }
   if (action === 'resume' && rest.length === 1) {
+    if (targetOf(values).kind !== 'local') {
+      throw new UsageError('runs resume works on the embedded stack (--data-dir) only, not through a --target');
+    }
     const runId = rest[0]!;
     const app = await openFromFlags(values);
     // SIGTERM/SIGINT stop it as they stop a crawl: no new work, what runs may finish, then it closes.

@@ -1,51 +1,59 @@
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { ListSubscriptions } from '../../../application/use-cases/list-subscriptions.js';
-import { Subscribe, type SubscribeInput } from '../../../application/use-cases/subscribe.js';
 import { DomainError, excerpt } from '../../../domain/errors.js';
 import { acceptFeedUrl, normalizeFeedUrl } from '../../../domain/feed.js';
-import { checkSubscriptionInput, type Subscription } from '../../../domain/subscription.js';
+import { checkSubscriptionInput } from '../../../domain/subscription.js';
 import { decodeStrictly, UndecodableTextError } from '../../../adapters/text/strict-decode.js';
 import { parseCommandArgs, rejectStray } from '../args.js';
-import { UsageError } from '../cli-errors.js';
+import { OperationError, UsageError } from '../cli-errors.js';
+import { failIfAny } from '../management/batch-failures.js';
+import type { SubscriptionRequest } from '../management/management-client.js';
+import { TARGET_OPTIONS, TARGET_USAGE, withManagementClient } from '../management/target.js';
 import type { Output } from '../output.js';
-import { withLocalApp } from './local.js';
+import { newSecret } from '../secrets.js';
+import type { SubscriptionView } from '../views.js';
 
-const USAGE = 'feedrelay subscriptions import FILE.jsonl | list [--feed URL] [--json]';
-const SUBSCRIBE_USAGE = 'feedrelay subscribe FEED_URL --webhook URL [--secret whsec_…]';
+export { newSecret } from '../secrets.js';
+export { describeSubscription } from '../views.js';
 
-/** A fresh Standard Webhooks secret. */
-export const newSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
+const USAGE = `feedrelay subscriptions import FILE.jsonl | list [--feed URL] [--json] ${TARGET_USAGE}`;
+const SUBSCRIBE_USAGE = `feedrelay subscribe FEED_URL --webhook URL [--secret whsec_…] ${TARGET_USAGE}`;
 
-/** `feedrelay subscriptions …`: import (JSONL) and list. */
+/** `feedrelay subscriptions …`: import (JSONL) and list, on the embedded stack or through a management API. */
 export async function subscriptionsCommand(args: readonly string[], output: Output): Promise<void> {
-  const { values, positionals } = parseCommandArgs('subscriptions', args, { feed: { type: 'string' } });
+  const { values, positionals } = parseCommandArgs('subscriptions', args, {
+    ...TARGET_OPTIONS,
+    feed: { type: 'string' },
+  });
   const [action, ...rest] = positionals;
   if (action === 'import') {
     rejectStray('subscriptions import', rest.slice(1), USAGE);
     if (rest.length !== 1) throw new UsageError(`subscriptions import: expected one JSONL file, usage: ${USAGE}`);
     if (values.feed !== undefined)
       throw new UsageError(`subscriptions import: --feed is for list only; usage: ${USAGE}`);
-    const inputs = await readJsonl(rest[0]!);
-    const result = await withLocalApp(values, (app) => app.container.get(Subscribe).execute(inputs));
-    output.result(
-      { imported: result.created, existing: inputs.length - result.created, total: inputs.length },
-      (r) => `imported ${r.imported} subscription(s) (${r.existing} already present)`,
-    );
+    const file = rest[0]!;
+    const lines = await readJsonl(file);
+    const requests = lines.map((l) => l.request);
+    const result = await withManagementClient(values, (client) => client.subscribe(requests));
+    const done = requests.length - result.failed.length;
+    const document = { imported: result.created, existing: done - result.created, total: requests.length };
+    failIfAny(result.failed, requests.length, 'subscription(s)', (i) => `${file}: line ${lines[i]!.line}`, document);
+    output.result(document, (r) => `imported ${r.imported} subscription(s) (${r.existing} already present)`);
     return;
   }
   if (action === 'list') {
     rejectStray('subscriptions list', rest, USAGE);
     const feed = values.feed as string | undefined;
     if (feed !== undefined) checkUrl('--feed', feed);
-    const list = await withLocalApp(values, async (app) => {
-      const all: Subscription[] = [];
-      for await (const s of app.container.get(ListSubscriptions).execute(feed)) all.push(s);
+    const list = await withManagementClient(values, async (client) => {
+      const all: SubscriptionView[] = [];
+      for await (const s of client.listSubscriptions(feed)) all.push(s);
       return all;
     });
-    output.result({ subscriptions: list.map(describeSubscription), count: list.length }, (r) =>
+    output.result({ subscriptions: list, count: list.length }, (r) =>
       [
-        ...r.subscriptions.map((s) => `${s.feed}  →  ${s.webhook}${s.status !== 'active' ? `  [${s.status}]` : ''}`),
+        ...r.subscriptions.map(
+          (s) => `${s.feed}  →  ${s.webhook}${s.status && s.status !== 'active' ? `  [${s.status}]` : ''}`,
+        ),
         `${r.count} subscription(s)`,
       ].join('\n'),
     );
@@ -57,6 +65,7 @@ export async function subscriptionsCommand(args: readonly string[], output: Outp
 /** `feedrelay subscribe FEED_URL --webhook URL [--secret S]`. */
 export async function subscribeCommand(args: readonly string[], output: Output): Promise<void> {
   const { values, positionals } = parseCommandArgs('subscribe', args, {
+    ...TARGET_OPTIONS,
     webhook: { type: 'string' },
     secret: { type: 'string' },
   });
@@ -64,20 +73,29 @@ export async function subscribeCommand(args: readonly string[], output: Output):
   if (positionals.length !== 1 || typeof values.webhook !== 'string') {
     throw new UsageError(`subscribe: usage: ${SUBSCRIBE_USAGE}`);
   }
-  const input: SubscribeInput = {
+  const request: SubscriptionRequest = {
     feedUrl: positionals[0]!,
-    sink: { kind: 'webhook', url: values.webhook },
-    secret: typeof values.secret === 'string' ? values.secret : newSecret(),
+    webhook: values.webhook,
+    ...(typeof values.secret === 'string' ? { secret: values.secret } : {}),
   };
-  validate(input, 'subscribe');
-  const result = await withLocalApp(values, (app) => app.container.get(Subscribe).execute([input]));
+  validate(request, 'subscribe');
+  const result = await withManagementClient(values, (client) => client.subscribe([request]));
+  const [failure] = result.failed;
+  if (failure) {
+    throw new OperationError(
+      failure.code,
+      failure.message,
+      failure.status !== undefined ? { status: failure.status } : {},
+    );
+  }
   const subscription = result.subscriptions[0]!;
   output.result(
-    {
-      subscription: { ...describeSubscription(subscription), secret: subscription.secret },
-      created: result.created === 1,
-    },
-    (r) => `subscribed ${r.subscription.webhook} to ${r.subscription.feed}\nsecret: ${r.subscription.secret}`,
+    { subscription, created: result.created === 1 },
+    (r) =>
+      `subscribed ${r.subscription.webhook} to ${r.subscription.feed}\n` +
+      (r.subscription.secret
+        ? `secret: ${r.subscription.secret}`
+        : 'already subscribed: the secret was shown when the subscription was created'),
   );
 }
 
@@ -88,7 +106,7 @@ const LINE_KEYS = new Set(['feed', 'webhook', 'secret']);
  * Reads and checks a whole JSONL file before anything is written: UTF-8 (a bad byte is an error naming its
  * line), one object per non-blank line with exactly the keys of `LINE_SHAPE`, every URL and secret valid.
  */
-async function readJsonl(file: string): Promise<SubscribeInput[]> {
+async function readJsonl(file: string): Promise<{ line: number; request: SubscriptionRequest }[]> {
   let text: string;
   try {
     text = decodeStrictly(await readFile(file), 'utf-8');
@@ -100,7 +118,7 @@ async function readJsonl(file: string): Promise<SubscribeInput[]> {
     }
     throw new UsageError(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  const inputs: SubscribeInput[] = [];
+  const inputs: { line: number; request: SubscriptionRequest }[] = [];
   text.split(/\r?\n/).forEach((line, index) => {
     if (line.trim() === '') return;
     const where = `${file}: line ${index + 1}`;
@@ -124,22 +142,27 @@ async function readJsonl(file: string): Promise<SubscribeInput[]> {
       throw new UsageError(`${where}: "webhook" must be a URL string; expected ${LINE_SHAPE}`);
     if (record.secret !== undefined && typeof record.secret !== 'string')
       throw new UsageError(`${where}: "secret" must be a string "whsec_…"`);
-    const input: SubscribeInput = {
+    const request: SubscriptionRequest = {
       feedUrl: record.feed,
-      sink: { kind: 'webhook', url: record.webhook },
-      secret: (record.secret as string | undefined) ?? newSecret(),
+      webhook: record.webhook,
+      ...(typeof record.secret === 'string' ? { secret: record.secret } : {}),
     };
-    validate(input, where);
-    inputs.push(input);
+    validate(request, where);
+    inputs.push({ line: index + 1, request });
   });
   if (inputs.length === 0) throw new UsageError(`${file}: no subscriptions in the file`);
   return inputs;
 }
 
-function validate(input: SubscribeInput, where: string): void {
+/** Checks a request as the embedded stack will (a missing secret will be a generated one, always valid). */
+function validate(request: SubscriptionRequest, where: string): void {
   try {
-    acceptFeedUrl(input.feedUrl);
-    checkSubscriptionInput(input);
+    acceptFeedUrl(request.feedUrl);
+    checkSubscriptionInput({
+      feedUrl: request.feedUrl,
+      sink: { kind: 'webhook', url: request.webhook },
+      secret: request.secret ?? newSecret(),
+    });
   } catch (error) {
     if (error instanceof DomainError) throw new UsageError(`${where}: ${error.message}`);
     throw error;
@@ -152,8 +175,4 @@ function checkUrl(flag: string, url: string): void {
   } catch (error) {
     throw new UsageError(`${flag}: ${(error as Error).message}`);
   }
-}
-
-export function describeSubscription(s: Subscription) {
-  return { id: s.id, feed: s.feedUrl, feedId: s.feedId, webhook: s.sink.url, status: s.status, createdAt: s.createdAt };
 }

@@ -1,0 +1,88 @@
+import { AddFeeds } from '../../../application/use-cases/add-feeds.js';
+import { ListFeeds } from '../../../application/use-cases/list-feeds.js';
+import { ListRuns } from '../../../application/use-cases/list-runs.js';
+import { ListSubscriptions } from '../../../application/use-cases/list-subscriptions.js';
+import { RemoveFeeds } from '../../../application/use-cases/remove-feeds.js';
+import { Subscribe } from '../../../application/use-cases/subscribe.js';
+import { SummarizeRun } from '../../../application/use-cases/summarize-run.js';
+import type { LocalApp } from '../../local/local-app.js';
+import { newSecret } from '../secrets.js';
+import { describeFeed, describeSubscription, type FeedView, type SubscriptionView } from '../views.js';
+import type { FeedEntry, ManagementClient, SubscriptionRequest } from './management-client.js';
+
+/** `runs list` shows this many runs unless told otherwise. */
+const DEFAULT_RUNS_LISTED = 20;
+
+/**
+ * The management commands on the embedded stack in the data directory: the use cases, through the container,
+ * as `crawl` and the Lambda handlers call them. The stack is opened on the first call and closed by `close`.
+ */
+export class LocalManagementClient implements ManagementClient {
+  private app: Promise<LocalApp> | undefined;
+
+  constructor(private readonly open: () => Promise<LocalApp>) {}
+
+  async addFeeds(entries: readonly FeedEntry[]) {
+    const result = await (await this.opened()).container.get(AddFeeds).execute(entries);
+    return { added: result.added.map(describeFeed), existing: result.existing, failed: [] };
+  }
+
+  async *listFeeds(): AsyncGenerator<FeedView> {
+    for await (const feed of (await this.opened()).container.get(ListFeeds).execute()) yield describeFeed(feed);
+  }
+
+  async removeFeeds(urls: readonly string[]) {
+    return { ...(await (await this.opened()).container.get(RemoveFeeds).execute(urls)), failed: [] };
+  }
+
+  async subscribe(requests: readonly SubscriptionRequest[]) {
+    const result = await (await this.opened()).container.get(Subscribe).execute(
+      requests.map((r) => ({
+        feedUrl: r.feedUrl,
+        sink: { kind: 'webhook', url: r.webhook },
+        secret: r.secret ?? newSecret(),
+      })),
+    );
+    return {
+      subscriptions: result.subscriptions.map((s) => ({ ...describeSubscription(s), secret: s.secret })),
+      created: result.created,
+      failed: [],
+    };
+  }
+
+  async *listSubscriptions(feedUrl?: string): AsyncGenerator<SubscriptionView> {
+    const app = await this.opened();
+    for await (const s of app.container.get(ListSubscriptions).execute(feedUrl)) yield describeSubscription(s);
+  }
+
+  async listRuns(limit: number | undefined) {
+    return (await this.opened()).container.get(ListRuns).execute(limit ?? DEFAULT_RUNS_LISTED);
+  }
+
+  async showRun(runId: string) {
+    return (await this.opened()).container.get(SummarizeRun).execute(runId);
+  }
+
+  /**
+   * Records the run and sends its first step, then returns: nothing works the queues here, so the run goes on
+   * when `feedrelay serve`, `crawl` or `runs resume RUN` next opens the data directory (they send again the work
+   * of unfinished runs).
+   */
+  async startRun(force: boolean) {
+    const { runId } = await (await this.opened()).handlers.startCrawl({ force });
+    return { runId };
+  }
+
+  async close(): Promise<void> {
+    const opening = this.app;
+    this.app = undefined;
+    // A stack that failed to open has nothing to close; its error went to the call that opened it.
+    const app = await opening?.catch(() => undefined);
+    if (app) await app.close();
+  }
+
+  private opened(): Promise<LocalApp> {
+    this.app ??= this.open();
+    return this.app;
+  }
+}

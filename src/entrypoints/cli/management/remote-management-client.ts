@@ -1,0 +1,187 @@
+import type { ListedRunSummary } from '../../../application/use-cases/list-runs.js';
+import type { CrawlRunSummary } from '../../../domain/crawl-run.js';
+import { feedIdFor } from '../../../domain/feed.js';
+import { ManagementApiError } from '../../../adapters/management-api/errors.js';
+import type { ManagementApiClient } from '../../../adapters/management-api/management-api-client.js';
+import type { FeedView, SubscriptionView } from '../views.js';
+import type { FeedEntry, ItemFailure, ManagementClient, SubscriptionRequest } from './management-client.js';
+
+/** Items of a list asked for per request. */
+const PAGE_SIZE = 100;
+/** Calls in flight at once for a batch (one call per item). */
+const BATCH_CONCURRENCY = 4;
+
+interface ApiSubscription {
+  readonly id: string;
+  readonly feedId: string;
+  readonly webhook: string;
+  readonly createdAt: string;
+  readonly status?: string;
+  readonly secret?: string;
+}
+
+/**
+ * The management commands through the management API of `feedrelay serve` or of a deployed stack. Batches
+ * are sent one item per call (`POST /feeds`, `POST /subscriptions`, `DELETE /feeds/{id}`), a few at a time,
+ * and an item the API refuses is reported in `failed` while the others stand.
+ */
+export class RemoteManagementClient implements ManagementClient {
+  constructor(private readonly api: ManagementApiClient) {}
+
+  async addFeeds(entries: readonly FeedEntry[]) {
+    // One call per feed, as the embedded stack keeps one feed per id: the first of duplicates counts.
+    const firsts = new Map<string, number>();
+    entries.forEach((entry, index) => {
+      const id = feedIdFor(entry.url);
+      if (!firsts.has(id)) firsts.set(id, index);
+    });
+    const added = new Map<number, FeedView>();
+    let existing = 0;
+    const failed = await eachOf([...firsts.values()], async (index) => {
+      const { status, body } = await this.api.request<{ feed?: FeedView }>('POST', '/feeds', {
+        body: { url: entries[index]!.url },
+      });
+      if (status !== 201) existing++;
+      else if (body?.feed && typeof body.feed.url === 'string') added.set(index, body.feed);
+      else throw new ManagementApiError('bad_response', 'POST /feeds: expected {"feed": {…}} with a 201', status);
+    });
+    // In the order given, as the embedded stack answers.
+    return { added: [...added].sort(([a], [b]) => a - b).map(([, feed]) => feed), existing, failed };
+  }
+
+  async *listFeeds(): AsyncGenerator<FeedView> {
+    yield* this.api.pages<FeedView>('/feeds', 'feeds', PAGE_SIZE);
+  }
+
+  async removeFeeds(urls: readonly string[]) {
+    const gone = new Set<number>();
+    const missingAt = new Set<number>();
+    const failed = await eachOf(
+      urls.map((_, i) => i),
+      async (index) => {
+        const { status } = await this.api.request('DELETE', `/feeds/${encodeURIComponent(feedIdFor(urls[index]!))}`, {
+          accept: [404],
+        });
+        (status === 404 ? missingAt : gone).add(index);
+      },
+    );
+    return {
+      removed: urls.filter((_, i) => gone.has(i)),
+      missing: urls.filter((_, i) => missingAt.has(i)),
+      failed,
+    };
+  }
+
+  async subscribe(requests: readonly SubscriptionRequest[]) {
+    const subscriptions: ((SubscriptionView & { secret?: string }) | undefined)[] = requests.map(() => undefined);
+    let created = 0;
+    const failed = await eachOf(
+      requests.map((_, i) => i),
+      async (index) => {
+        const request = requests[index]!;
+        const { status, body } = await this.api.request<{ subscription?: ApiSubscription }>('POST', '/subscriptions', {
+          body: {
+            feed: request.feedUrl,
+            webhook: request.webhook,
+            ...(request.secret !== undefined ? { secret: request.secret } : {}),
+          },
+        });
+        const subscription = body?.subscription;
+        if (!subscription || typeof subscription.id !== 'string') {
+          throw new ManagementApiError('bad_response', 'POST /subscriptions: expected {"subscription": {…}}', status);
+        }
+        if (status === 201) created++;
+        // The API shows a secret at creation only: an existing subscription comes back without it.
+        const secret = subscription.secret ?? (status === 201 ? request.secret : undefined);
+        subscriptions[index] = { ...viewOf(subscription, request.feedUrl), ...(secret ? { secret } : {}) };
+      },
+    );
+    return { subscriptions, created, failed };
+  }
+
+  async *listSubscriptions(feedUrl?: string): AsyncGenerator<SubscriptionView> {
+    if (feedUrl !== undefined) {
+      const feedId = feedIdFor(feedUrl);
+      try {
+        yield* this.subscriptionsOf(feedId, feedUrl);
+      } catch (error) {
+        // An unknown feed has no subscriptions, as on the embedded stack.
+        if (error instanceof ManagementApiError && error.status === 404 && error.code === 'not_found') return;
+        throw error;
+      }
+      return;
+    }
+    for await (const feed of this.listFeeds()) yield* this.subscriptionsOf(feed.id, feed.url);
+  }
+
+  async listRuns(limit: number | undefined): Promise<ListedRunSummary[]> {
+    const { body } = await this.api.request<{ runs?: ListedRunSummary[] }>('GET', '/runs', {
+      query: { limit: limit === undefined ? undefined : String(limit) },
+    });
+    if (!Array.isArray(body?.runs)) throw new ManagementApiError('bad_response', 'GET /runs: expected {"runs": [...]}');
+    return limit === undefined ? body.runs : body.runs.slice(0, limit);
+  }
+
+  async showRun(runId: string): Promise<CrawlRunSummary> {
+    return (await this.api.request<CrawlRunSummary>('GET', `/runs/${encodeURIComponent(runId)}`)).body;
+  }
+
+  async startRun(force: boolean): Promise<{ runId: string }> {
+    const { body, status } = await this.api.request<{ runId?: unknown }>('POST', '/runs', {
+      body: force ? { force: true } : {},
+    });
+    if (typeof body?.runId !== 'string') {
+      throw new ManagementApiError('bad_response', 'POST /runs: expected {"runId": "…"}', status);
+    }
+    return { runId: body.runId };
+  }
+
+  async close(): Promise<void> {}
+
+  private async *subscriptionsOf(feedId: string, feedUrl: string): AsyncGenerator<SubscriptionView> {
+    const path = `/feeds/${encodeURIComponent(feedId)}/subscriptions`;
+    for await (const s of this.api.pages<ApiSubscription>(path, 'subscriptions', PAGE_SIZE)) yield viewOf(s, feedUrl);
+  }
+}
+
+/** A subscription as the API answers it, shown as the embedded stack shows it (the API has no feed URL in it). */
+function viewOf(s: ApiSubscription, feedUrl: string): SubscriptionView {
+  return {
+    id: s.id,
+    feed: feedUrl,
+    feedId: s.feedId,
+    webhook: s.webhook,
+    ...(typeof s.status === 'string' ? { status: s.status } : {}),
+    createdAt: s.createdAt,
+  };
+}
+
+/**
+ * Runs `work` for every item, `BATCH_CONCURRENCY` at a time. An item whose call the API refused (a
+ * `ManagementApiError` with a status) is a failure of that item; anything else (the API unreachable, no
+ * credentials) stops the batch, since every other item would fail the same way.
+ */
+async function eachOf(items: readonly number[], work: (index: number) => Promise<void>): Promise<ItemFailure[]> {
+  const failures: ItemFailure[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = items[next++]!;
+      try {
+        await work(index);
+      } catch (error) {
+        if (!(error instanceof ManagementApiError) || error.status === undefined || isWholesale(error)) {
+          next = items.length;
+          throw error;
+        }
+        failures.push({ item: index, code: error.code, message: error.message, status: error.status });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, items.length) }, worker));
+  return failures.sort((a, b) => a.item - b.item);
+}
+
+/** Refusals that every other item of the batch would meet too. */
+const isWholesale = (error: ManagementApiError) =>
+  error.status === 401 || error.status === 403 || error.status === 429 || (error.status ?? 0) >= 500;

@@ -1,0 +1,236 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { ManagementApiClient } from '../../../src/adapters/management-api/management-api-client.js';
+import { BearerTokenSigner } from '../../../src/adapters/management-api/request-signers.js';
+import { feedIdFor } from '../../../src/domain/feed.js';
+import { RemoteManagementClient } from '../../../src/entrypoints/cli/management/remote-management-client.js';
+import { FakeManagementApi, on, type FakeRoute } from '../../support/fake-management-api.js';
+
+interface StoredSubscription {
+  id: string;
+  feedId: string;
+  webhook: string;
+  createdAt: string;
+  status: string;
+}
+
+/** The management API's routes over a small in-memory state, with page size as asked (`limit`). */
+function contractRoutes(state: {
+  feeds: Map<string, { id: string; url: string }>;
+  subs: StoredSubscription[];
+}): FakeRoute[] {
+  const page = <T>(items: T[], query: URLSearchParams) => {
+    const limit = Number(query.get('limit') ?? 100);
+    const from = Number(query.get('cursor') ?? 0);
+    const next = from + limit < items.length ? String(from + limit) : undefined;
+    return { items: items.slice(from, from + limit), ...(next ? { next } : {}) };
+  };
+  return [
+    on('POST', '/feeds', (r) => {
+      const { url } = JSON.parse(r.body) as { url: string };
+      if (url.includes('refused'))
+        return { status: 400, body: { error: { code: 'blocked_address', message: `${url} is internal` } } };
+      const id = feedIdFor(url);
+      const known = state.feeds.get(id);
+      if (known) return { status: 200, body: { feed: known } };
+      const feed = { id, url };
+      state.feeds.set(id, feed);
+      return { status: 201, body: { feed } };
+    }),
+    on('GET', '/feeds', (r) => {
+      const { items, next } = page([...state.feeds.values()], r.query);
+      return { status: 200, body: { feeds: items, ...(next ? { next } : {}) } };
+    }),
+    on('DELETE', /^\/feeds\/[^/]+$/, (r) => {
+      const id = r.path.split('/')[2]!;
+      return state.feeds.delete(id)
+        ? { status: 204 }
+        : { status: 404, body: { error: { code: 'not_found', message: `no feed ${id}` } } };
+    }),
+    on('POST', '/subscriptions', (r) => {
+      const { feed, webhook, secret } = JSON.parse(r.body) as { feed: string; webhook: string; secret?: string };
+      const feedId = feedIdFor(feed);
+      if (!state.feeds.has(feedId)) state.feeds.set(feedId, { id: feedId, url: feed });
+      const id = `${feedId}:${webhook}`;
+      const known = state.subs.find((s) => s.id === id);
+      if (known) return { status: 200, body: { subscription: known } };
+      const subscription = { id, feedId, webhook, createdAt: '2026-12-01T00:00:00.000Z', status: 'active' };
+      state.subs.push(subscription);
+      return { status: 201, body: { subscription: { ...subscription, secret: secret ?? 'whsec_c2VydmVy' } } };
+    }),
+    on('GET', /^\/feeds\/[^/]+\/subscriptions$/, (r) => {
+      const feedId = r.path.split('/')[2]!;
+      if (!state.feeds.has(feedId)) return { status: 404, body: { error: { code: 'not_found', message: 'no feed' } } };
+      const { items, next } = page(
+        state.subs.filter((s) => s.feedId === feedId),
+        r.query,
+      );
+      return { status: 200, body: { subscriptions: items, ...(next ? { next } : {}) } };
+    }),
+    on('POST', '/runs', { status: 202, body: { runId: 'run-1' } }),
+    on('GET', '/runs', { status: 200, body: { runs: [{ runId: 'run-2' }, { runId: 'run-1' }] } }),
+    on('GET', /^\/runs\/[^/]+$/, (r) =>
+      r.path === '/runs/run-1'
+        ? { status: 200, body: { runId: 'run-1', complete: true } }
+        : { status: 404, body: { error: { code: 'not_found', message: `no run ${r.path.slice(6)}` } } },
+    ),
+  ];
+}
+
+describe('RemoteManagementClient', () => {
+  const api = new FakeManagementApi();
+  let client: RemoteManagementClient;
+  let state: { feeds: Map<string, { id: string; url: string }>; subs: StoredSubscription[] };
+
+  beforeAll(async () => {
+    const base = new URL(await api.start());
+    client = new RemoteManagementClient(
+      new ManagementApiClient(base, new BearerTokenSigner('t', 'token'), { timeoutMs: 5000 }),
+    );
+  });
+  afterAll(() => api.stop());
+  beforeEach(() => {
+    state = { feeds: new Map(), subs: [] };
+    api.answer(...contractRoutes(state));
+  });
+
+  it('adds feeds one call each, counting 201 as added and 200 as already known, the first of duplicates only', async () => {
+    await client.addFeeds([{ url: 'https://a.example/feed' }]);
+
+    const result = await client.addFeeds([
+      { url: 'https://a.example/feed' },
+      { url: 'https://b.example/feed', title: 'B' },
+      { url: 'https://b.example/feed#again' },
+    ]);
+
+    expect(result.added.map((f) => f.url)).toEqual(['https://b.example/feed']);
+    expect(result).toMatchObject({ existing: 1, failed: [] });
+    expect(api.requests.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body))).toEqual([
+      { url: 'https://a.example/feed' },
+      { url: 'https://a.example/feed' },
+      { url: 'https://b.example/feed' },
+    ]);
+  });
+
+  it('reports an item the API refuses and keeps the others', async () => {
+    const result = await client.addFeeds([
+      { url: 'https://a.example/feed' },
+      { url: 'http://refused.example/feed' },
+      { url: 'https://c.example/feed' },
+    ]);
+
+    expect(result.added.map((f) => f.url)).toEqual(['https://a.example/feed', 'https://c.example/feed']);
+    expect(result.failed).toEqual([
+      {
+        item: 1,
+        code: 'blocked_address',
+        status: 400,
+        message: 'POST /feeds: http://refused.example/feed is internal',
+      },
+    ]);
+    expect(state.feeds.size).toBe(2);
+  });
+
+  it('stops a batch at a refusal every item would meet (401), without sending the rest', async () => {
+    api.answer(on('POST', '/feeds', { status: 401, body: { error: { code: 'unauthorized', message: 'bad token' } } }));
+    const urls = Array.from({ length: 20 }, (_, i) => ({ url: `https://f${i}.example/feed` }));
+
+    await expect(client.addFeeds(urls)).rejects.toMatchObject({ code: 'unauthorized', status: 401 });
+    expect(api.requests.length).toBeLessThanOrEqual(4);
+  });
+
+  it('removes feeds by the id their URL gives: 204 removed, 404 missing', async () => {
+    await client.addFeeds([{ url: 'https://a.example/feed' }]);
+
+    const result = await client.removeFeeds(['https://a.example/feed', 'https://never.example/feed']);
+
+    expect(result).toEqual({
+      removed: ['https://a.example/feed'],
+      missing: ['https://never.example/feed'],
+      failed: [],
+    });
+    expect(api.requests.filter((r) => r.method === 'DELETE').map((r) => r.url)).toEqual([
+      `/feeds/${feedIdFor('https://a.example/feed')}`,
+      `/feeds/${feedIdFor('https://never.example/feed')}`,
+    ]);
+  });
+
+  it('lists feeds across pages', async () => {
+    await client.addFeeds(Array.from({ length: 250 }, (_, i) => ({ url: `https://f${i}.example/feed` })));
+
+    const urls: string[] = [];
+    for await (const feed of client.listFeeds()) urls.push(feed.url);
+
+    expect(urls).toHaveLength(250);
+    expect(new Set(urls).size).toBe(250);
+  });
+
+  it('subscribes without a secret when none is given, and shows the one the API generated, once', async () => {
+    const result = await client.subscribe([
+      { feedUrl: 'https://a.example/feed', webhook: 'https://hook.example/a' },
+      { feedUrl: 'https://a.example/feed', webhook: 'https://hook.example/b', secret: 'whsec_bWluZQ==' },
+    ]);
+
+    expect(result.created).toBe(2);
+    expect(result.subscriptions).toEqual([
+      expect.objectContaining({
+        feed: 'https://a.example/feed',
+        webhook: 'https://hook.example/a',
+        secret: 'whsec_c2VydmVy',
+      }),
+      expect.objectContaining({ webhook: 'https://hook.example/b', secret: 'whsec_bWluZQ==', status: 'active' }),
+    ]);
+    const bodies = api.requests.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body));
+    expect(bodies[0]).toEqual({ feed: 'https://a.example/feed', webhook: 'https://hook.example/a' });
+  });
+
+  it('shows no secret for a subscription that was already there (the API shows it at creation only)', async () => {
+    await client.subscribe([{ feedUrl: 'https://a.example/feed', webhook: 'https://hook.example/a' }]);
+
+    const again = await client.subscribe([
+      { feedUrl: 'https://a.example/feed', webhook: 'https://hook.example/a', secret: 'whsec_bmV3' },
+    ]);
+
+    expect(again.created).toBe(0);
+    expect(again.subscriptions[0]).toEqual(expect.objectContaining({ webhook: 'https://hook.example/a' }));
+    expect(again.subscriptions[0]).not.toHaveProperty('secret');
+  });
+
+  it("lists every feed's subscriptions with the feed's URL; an unknown feed has none", async () => {
+    await client.subscribe([
+      { feedUrl: 'https://a.example/feed', webhook: 'https://hook.example/1' },
+      { feedUrl: 'https://b.example/feed', webhook: 'https://hook.example/2' },
+    ]);
+
+    const all = [];
+    for await (const s of client.listSubscriptions()) all.push(s);
+    const none = [];
+    for await (const s of client.listSubscriptions('https://unknown.example/feed')) none.push(s);
+
+    expect(all.map((s) => [s.feed, s.webhook])).toEqual([
+      ['https://a.example/feed', 'https://hook.example/1'],
+      ['https://b.example/feed', 'https://hook.example/2'],
+    ]);
+    expect(all.every((s) => !('secret' in s))).toBe(true);
+    expect(none).toEqual([]);
+  });
+
+  it('starts a run (force only when asked), shows one, and lists them with the limit only when one is given', async () => {
+    expect(await client.startRun(true)).toEqual({ runId: 'run-1' });
+    expect(await client.startRun(false)).toEqual({ runId: 'run-1' });
+    expect(await client.showRun('run-1')).toEqual({ runId: 'run-1', complete: true });
+    expect(await client.listRuns(1)).toEqual([{ runId: 'run-2' }]);
+    expect(await client.listRuns(undefined)).toHaveLength(2);
+
+    expect(api.requests.map((r) => `${r.method} ${r.url} ${r.body}`)).toEqual([
+      'POST /runs {"force":true}',
+      'POST /runs {}',
+      'GET /runs/run-1 ',
+      'GET /runs?limit=1 ',
+      'GET /runs ',
+    ]);
+  });
+
+  it('is not_found with the status for an unknown run', async () => {
+    await expect(client.showRun('nope')).rejects.toMatchObject({ code: 'not_found', status: 404 });
+  });
+});
