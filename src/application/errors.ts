@@ -27,3 +27,8 @@ export class NotFoundError extends ApplicationError {
 export class ConfigurationError extends ApplicationError {
   readonly code = 'invalid_configuration';
 }
+
+/** A write lost to a concurrent change of the same record: trying again may succeed. */
+export class ConflictError extends ApplicationError {
+  readonly code = 'conflict';
+}

@@ -8,6 +8,7 @@ import type { FeedPageReader, FeedRepository } from './ports/feed-store.port.js'
 import type { HostPoliteness } from './ports/host-politeness.port.js';
 import type { NotificationSink } from './ports/notification-sink.port.js';
 import type { RunStore } from './ports/run-store.port.js';
+import type { SecretCipher } from './ports/secret-cipher.port.js';
 import type { StepLedger } from './ports/step-ledger.port.js';
 import type { SubscriberPageReader, SubscriptionRepository } from './ports/subscription-store.port.js';
 import type { WorkDispatcher } from './ports/work-dispatcher.port.js';
@@ -27,6 +28,7 @@ export const TOKENS = {
   FeedFetcher: Symbol.for('FeedFetcher') as ServiceIdentifier<FeedFetcher>,
   HostPoliteness: Symbol.for('HostPoliteness') as ServiceIdentifier<HostPoliteness>,
   NotificationSink: Symbol.for('NotificationSink') as ServiceIdentifier<NotificationSink>,
+  SecretCipher: Symbol.for('SecretCipher') as ServiceIdentifier<SecretCipher>,
   Clock: Symbol.for('Clock') as ServiceIdentifier<Clock>,
   IdGenerator: Symbol.for('IdGenerator') as ServiceIdentifier<IdGenerator>,
   RelaySettings: Symbol.for('RelaySettings') as ServiceIdentifier<RelaySettings>,

@@ -14,6 +14,7 @@ import { InMemoryStepLedger } from '../../adapters/memory/in-memory-step-ledger.
 import { InMemorySubscriptionStore } from '../../adapters/memory/in-memory-subscription-store.js';
 import { InMemoryWorkDispatcher } from '../../adapters/memory/in-memory-work-dispatcher.js';
 import { fullPages, type PageBudget } from '../../adapters/memory/paginate.js';
+import { LocalSecretCipher } from '../../adapters/crypto/local-secret-cipher.js';
 
 /**
  * Every port in memory; the instances stay reachable so that tests can arrange and inspect state. They are
@@ -31,6 +32,8 @@ export interface MemoryAdapters {
   readonly fetcher: InMemoryFeedFetcher;
   readonly hosts: InMemoryHostPoliteness;
   readonly sink: InMemoryNotificationSink;
+  /** Seals secrets under a random key of this process. */
+  readonly cipher: LocalSecretCipher;
   readonly clock: FixedClock;
   readonly ids: SequentialIdGenerator;
 }
@@ -50,6 +53,7 @@ export function createMemoryAdapters(options: { pageBudget?: PageBudget } = {}):
     fetcher: new InMemoryFeedFetcher(),
     hosts: new InMemoryHostPoliteness(),
     sink: new InMemoryNotificationSink(),
+    cipher: LocalSecretCipher.ephemeral(),
     clock: new FixedClock(),
     ids: new SequentialIdGenerator(),
   };
@@ -70,6 +74,7 @@ export function memoryModule(adapters: MemoryAdapters): ContainerModule {
     bind(TOKENS.FeedFetcher).toConstantValue(adapters.fetcher);
     bind(TOKENS.HostPoliteness).toConstantValue(adapters.hosts);
     bind(TOKENS.NotificationSink).toConstantValue(adapters.sink);
+    bind(TOKENS.SecretCipher).toConstantValue(adapters.cipher);
     bind(TOKENS.Clock).toConstantValue(adapters.clock);
     bind(TOKENS.IdGenerator).toConstantValue(adapters.ids);
   });

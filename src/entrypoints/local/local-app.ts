@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ContainerModule, type Container } from 'inversify';
+import { LocalSecretCipher } from '../../adapters/crypto/local-secret-cipher.js';
 import type { Logger } from 'pino';
 import type { RelaySettings } from '../../application/settings.js';
 import { NO_FAULTS, type FaultSettings } from '../../adapters/aws-faults.js';
@@ -66,6 +67,9 @@ export interface LocalApp {
 /** How long a stopping process waits, by default, for the handler invocations in flight to finish. */
 export const DEFAULT_STOP_GRACE_MS = 10_000;
 
+/** The file of the data directory holding the key that seals webhook secrets (base64, mode 0600). */
+export const SECRET_KEY_FILE = 'secret-key';
+
 /** The time one fetch or delivery may take: 80 % of the lease. */
 function stepTimeoutMs(stack: EmbeddedStack): number {
   return Math.floor(stack.visibilityTimeoutSeconds * 800);
@@ -86,6 +90,8 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
     // Dead letters are kept in the data directory: the handlers park there, and what the queues' redrive
     // policies dead-letter in memory is moved there by the runtime.
     const deadLetters = localDeadLetters(options.dataDir, stack);
+    // Secrets are sealed under a key of the data directory (KMS stands in for it in AWS).
+    const cipher = await LocalSecretCipher.fromKeyFile(join(options.dataDir, SECRET_KEY_FILE));
     const container = compose(
       applicationModule({
         // A claimed step is held no longer than a failed message stays invisible, so its retry can take it over.
@@ -101,6 +107,7 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
           .toResolvedValue((sqs: SqsWorkDispatcher) => new ParkingWorkDispatcher(sqs, parking), [SqsWorkDispatcher])
           .inSingletonScope();
         bind(TOKENS.DeadLetters).toConstantValue(deadLetters);
+        bind(TOKENS.SecretCipher).toConstantValue(cipher);
       }),
       parsingModule(),
       // A fetch or a delivery ends well inside its step's lease (the visibility time-out), so that a
