@@ -62,9 +62,10 @@ export function openWithKey(key: Buffer, parts: SealedParts, subscriptionId: str
     const decipher = createDecipheriv('aes-256-gcm', key, parts.iv);
     decipher.setAAD(aad(parts.scheme, parts.keyRef, subscriptionId));
     decipher.setAuthTag(parts.box.subarray(parts.box.length - TAG_BYTES));
-    return Buffer.concat([decipher.update(parts.box.subarray(0, parts.box.length - TAG_BYTES)), decipher.final()]).toString(
-      'utf8',
-    );
+    return Buffer.concat([
+      decipher.update(parts.box.subarray(0, parts.box.length - TAG_BYTES)),
+      decipher.final(),
+    ]).toString('utf8');
   } catch (cause) {
     throw new SealedSecretError(`the sealed secret of subscription ${subscriptionId} does not open under its key`, {
       cause,

@@ -10,13 +10,14 @@ import { applicationModule } from '../container/application.module.js';
 import { localModule, readRetention } from '../container/aws.module.js';
 import { compose } from '../container/compose.js';
 import { httpModule, parsingModule, systemModule, webhookModule } from '../container/runtime.module.js';
+import { sqsSinkModule } from '../container/webhook.module.js';
 import { TOKENS } from '../../application/tokens.js';
 import { ResumeRun, type ResumeReport } from '../../application/use-cases/resume-run.js';
 import { SqsWorkDispatcher } from '../../adapters/sqs/sqs-work-dispatcher.js';
 import { createHandlers, type Handlers, type SqsHandler } from '../lambda/handlers.js';
 import { relaySettingsFromEnv } from '../lambda/lambda-settings.js';
 import { createLogger } from '../logger.js';
-import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack.js';
+import { localQueueOrigins, startEmbeddedStack, type EmbeddedStack } from './embedded-stack.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createLambdaRuntime, type LambdaRuntime } from './lambda-runtime.js';
 import { localDeadLetters } from './dead-letter-file.js';
@@ -121,6 +122,8 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
         timeoutMs: options.webhookTimeoutMs ?? stepTimeoutMs(stack),
         allowedNetworks: options.allowedNetworks,
       }),
+      // Subscribers' queues on the embedded stack's SQS (fauxqs).
+      sqsSinkModule({ localOrigins: localQueueOrigins(stack), clientFor: () => stack.sqs }),
       systemModule(),
     );
     const handlers = createHandlers(container, logger);
