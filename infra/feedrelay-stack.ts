@@ -7,6 +7,8 @@ import { DISCOVERY_RULE, QUEUES, type QueueKey } from '../src/adapters/aws-resou
 import { FeedRelayTables, pascalCase } from './constructs/feedrelay-tables.js';
 import { RelayFunction } from './constructs/relay-function.js';
 import { RelayQueue } from './constructs/relay-queue.js';
+import { SecretsKey } from './constructs/secrets-key.js';
+import { NO_SINK_TARGETS, type SinkTargets } from './constructs/sink-targets.js';
 
 export const DEFAULT_CRAWL_RATE = Duration.minutes(15);
 
@@ -25,6 +27,8 @@ export interface FeedRelayStackProps extends StackProps {
   readonly maxConcurrency?: Partial<Record<QueueKey, number>>;
   /** Ready-made code for every function instead of bundling the handlers (fast synths in tests). */
   readonly code?: Code;
+  /** Subscribers' queues the deliver function may send to (context `sinkTargets`). Default none. */
+  readonly sinkTargets?: SinkTargets;
 }
 
 /**
@@ -33,6 +37,9 @@ export interface FeedRelayStackProps extends StackProps {
  * and sends deliveries.
  */
 export class FeedRelayStack extends Stack {
+  /** The key that seals webhook secrets: a function that creates or rotates subscriptions binds it with `seal`. */
+  readonly secrets: SecretsKey;
+
   constructor(scope: Construct, id: string, props: FeedRelayStackProps = {}) {
     super(scope, id, props);
     const code = props.code !== undefined ? { code: props.code } : {};
@@ -50,6 +57,8 @@ export class FeedRelayStack extends Stack {
       queues[key] = new RelayQueue(this, `${pascalCase(QUEUES[key].name)}Queue`, key);
     }
     const bus = new EventBus(this, 'EventBus');
+    const secrets = new SecretsKey(this, 'Secrets');
+    this.secrets = secrets;
 
     const startCrawl = new RelayFunction(this, 'StartCrawl', {
       handler: 'start-crawl',
@@ -120,7 +129,9 @@ export class FeedRelayStack extends Stack {
       .bindTable(subscriptions, 'read-write')
       .bindTable(articles, 'read')
       .bindTable(steps, 'read-write')
-      .bindQueue(queues.deliver, 'send');
+      .bindQueue(queues.deliver, 'send')
+      .bindSecretsKey(secrets, 'open')
+      .bindSinkTargets(props.sinkTargets ?? NO_SINK_TARGETS);
 
     const locations = { tablePrefix: tables.prefix, queues: Object.values(queues), eventBus: bus };
     for (const fn of [startCrawl, scanFeeds, fetchFeed, startFanOut, scanSubscribers, deliver]) {
@@ -143,6 +154,7 @@ export class FeedRelayStack extends Stack {
     });
 
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
+    new CfnOutput(this, 'SecretsKeyArn', { value: secrets.key.keyArn });
     for (const table of tables.all())
       new CfnOutput(this, `${pascalCase(table.key)}TableName`, { value: table.tableName });
     for (const queue of Object.values(queues)) {

@@ -19,3 +19,6 @@ export const EVENT_BUS_VARIABLE = 'FEEDRELAY_EVENT_BUS_NAME';
 /** `FEEDRELAY_DLQ_URL_FETCH_FEED`: the URL of the dead-letter queue of a queue of `QUEUES`. */
 export const deadLetterQueueUrlVariable = (key: QueueKey): string =>
   `FEEDRELAY_DLQ_URL_${QUEUES[key].name.toUpperCase().replace(/-/g, '_')}`;
+
+/** The KMS key (ARN) that seals and opens webhook secrets: set for the functions that do either. */
+export const SECRETS_KEY_VARIABLE = 'FEEDRELAY_SECRETS_KEY_ID';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, RecursiveLoop, Runtime, type Code } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -10,8 +11,11 @@ import {
   deadLetterQueueUrlVariable,
   EVENT_BUS_VARIABLE,
   queueUrlVariable,
+  SECRETS_KEY_VARIABLE,
   TABLE_PREFIX_VARIABLE,
 } from './aws-environment.js';
+import type { SecretsAccess, SecretsKey } from './secrets-key.js';
+import type { SinkTargets } from './sink-targets.js';
 import type { RelayTable, TableAccess } from './feedrelay-tables.js';
 import { PROJECT_ROOT, relayBundling, relayEntry, type RelayHandler } from './relay-bundling.js';
 import type { RelayQueue } from './relay-queue.js';
@@ -131,6 +135,21 @@ export class RelayFunction extends NodejsFunction {
   bindEventBus(bus: IEventBus): this {
     bus.grantPutEventsTo(this);
     this.addEnvironment(EVENT_BUS_VARIABLE, bus.eventBusName);
+    return this;
+  }
+
+  /** Grants sealing or opening webhook secrets with the key (see `SecretsKey.grant`) and tells the function its ARN. */
+  bindSecretsKey(secrets: SecretsKey, access: SecretsAccess): this {
+    secrets.grant(this, access);
+    this.addEnvironment(SECRETS_KEY_VARIABLE, secrets.key.keyArn);
+    return this;
+  }
+
+  /** Grants SendMessage on the subscribers' queues the deployer allows (`sinkTargets`); none: no statement. */
+  bindSinkTargets(targets: SinkTargets): this {
+    if (targets.sqsQueueArns.length > 0) {
+      this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [...targets.sqsQueueArns] }));
+    }
     return this;
   }
 
