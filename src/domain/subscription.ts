@@ -59,6 +59,11 @@ export function checkSecret(secret: string): string {
   return secret;
 }
 
+/** Whether a stored secret is plain (`whsec_…`, written before secrets were sealed) rather than sealed. */
+export function isPlainSecret(stored: string): boolean {
+  return stored.startsWith('whsec_');
+}
+
 /** A fresh Standard Webhooks signing secret from 24 random bytes (`random` is the platform's CSPRNG). */
 export function newSigningSecret(random: (size: number) => Uint8Array): string {
   return `whsec_${Buffer.from(random(24)).toString('base64')}`;

@@ -23,8 +23,7 @@ export interface SealedParts {
   readonly box: Buffer;
 }
 
-/** Whether a stored secret is plain (written before secrets were sealed): it is used as it is. */
-export const isPlainSecret = (value: string): boolean => value.startsWith('whsec_');
+export { isPlainSecret } from '../../domain/subscription.js';
 
 const aad = (scheme: SealScheme, keyRef: string, subscriptionId: string): Buffer =>
   Buffer.from(`${VERSION}.${scheme}.${keyRef}.${subscriptionId}`, 'utf8');

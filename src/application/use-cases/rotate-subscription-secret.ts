@@ -3,6 +3,7 @@ import { inject, injectable } from 'inversify';
 import {
   checkSecret,
   DEFAULT_ROTATION_GRACE_SECONDS,
+  isPlainSecret,
   newSigningSecret,
   rotatedSecret,
   type Subscription,
@@ -35,7 +36,7 @@ export interface RotateSecretResult {
  * Gives a webhook subscription a new signing secret while the previous one keeps signing for a grace period:
  * during it every delivery carries both signatures (`webhook-signature: v1,<new> v1,<previous>`), so a
  * receiver can switch at its own pace. The new secret is sealed before it is written; the previous one is
- * kept sealed as it was (never opened here). A rotation during another one's grace drops the oldest secret.
+ * kept sealed as it was (never opened here), or sealed now if it was stored plain, before sealing existed. A rotation during another one's grace drops the oldest secret.
  * The write is conditional on the secret read: a concurrent rotation or end makes this one fail, not revive.
  */
 @injectable()
@@ -55,7 +56,15 @@ export class RotateSubscriptionSecret {
     // Checks the sink kind, the status and the grace before anything is sealed or written.
     rotatedSecret(current, 'unsealed', input.graceSeconds ?? DEFAULT_ROTATION_GRACE_SECONDS, now);
     const sealed = await this.cipher.seal(secret, current.id);
-    const rotated = rotatedSecret(current, sealed, input.graceSeconds ?? DEFAULT_ROTATION_GRACE_SECONDS, now);
+    const previous = isPlainSecret(current.secret!)
+      ? await this.cipher.seal(current.secret!, current.id)
+      : current.secret!;
+    const rotated = rotatedSecret(
+      { ...current, secret: previous },
+      sealed,
+      input.graceSeconds ?? DEFAULT_ROTATION_GRACE_SECONDS,
+      now,
+    );
     const written = await this.subscriptions.rotateSecret(
       { subscription: rotated, shard: placed.shard },
       current.secret!,

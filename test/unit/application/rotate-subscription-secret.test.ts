@@ -69,6 +69,25 @@ describe('RotateSubscriptionSecret', () => {
     expect(await cipher.open(notification!.subscription.previousSecret!, subscription.id)).toBe(OLD);
   });
 
+  it('seals a secret stored plain (before sealing existed) as it keeps it for the grace', async () => {
+    // Prepare
+    const system = new MemorySystem();
+    const subscription = await subscribed(system);
+    const store = system.adapters.subscriptions;
+    const [placed] = await store.findMany(subscription.feedId, [subscription.id], undefined);
+    await store.putMany([{ ...placed!, subscription: { ...subscription, secret: OLD } }]);
+
+    // Act
+    await system.container
+      .get(RotateSubscriptionSecret)
+      .execute({ feedId: subscription.feedId, subscriptionId: subscription.id, secret: NEW });
+
+    // Assess
+    const stored = (await store.get(subscription.feedId, subscription.id))!;
+    expect(JSON.stringify(stored)).not.toContain(OLD.slice(6));
+    expect(await system.adapters.cipher.open(stored.previousSecret!, stored.id)).toBe(OLD);
+  });
+
   it('refuses an unknown subscription, a bad secret or grace, and changes nothing', async () => {
     const system = new MemorySystem();
     const subscription = await subscribed(system);
