@@ -29,7 +29,7 @@ const SDK_IMPORTS: Record<RelayHandler, string[]> = {
   ],
   'start-fan-out': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
   'scan-subscribers': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
-  deliver: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
+  deliver: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-kms', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
 };
 
 /** The adapter folders (`src/adapters/<family>/`) whose adapters each handler's bundle holds. */
@@ -40,8 +40,8 @@ const ADAPTER_FAMILIES: Record<RelayHandler, string[]> = {
   'fetch-feed': ['dynamodb', 'eventbridge', 'http', 'parsing', 'sqs', 'system'],
   'start-fan-out': ['dynamodb', 'sqs', 'system'],
   'scan-subscribers': ['dynamodb', 'sqs', 'system'],
-  // The webhook sink posts through the HTTP client and its address guard.
-  deliver: ['dynamodb', 'http', 'sqs', 'system', 'webhook'],
+  // The webhook sink posts through the HTTP client and its address guard and opens secrets (crypto, kms).
+  deliver: ['crypto', 'dynamodb', 'http', 'kms', 'sqs', 'system', 'webhook'],
 };
 
 interface Bundle {

@@ -56,7 +56,7 @@ export class SqsNotificationSink implements NotificationSink {
     const target = this.targetOf(queueUrl);
     if (typeof target === 'string') return { kind: 'rejected', reason: target };
     const body = this.bodyOf(notification);
-    const fifo = new URL(queueUrl).pathname.endsWith('.fifo');
+    const fifo = queueUrl.endsWith('.fifo');
     try {
       await target.client.send(
         new SendMessageCommand({
@@ -85,6 +85,7 @@ export class SqsNotificationSink implements NotificationSink {
 
   /** The client for the queue's region, or why the URL is not a queue this sink sends to. */
   private targetOf(queueUrl: string): { client: SQSClient } | string {
+    if (!URL.canParse(queueUrl)) return `not a queue URL: ${queueUrl.slice(0, 80)}`;
     const url = new URL(queueUrl);
     let region: string | undefined;
     if (this.options.localOrigins.includes(url.origin)) region = undefined;
