@@ -4,6 +4,7 @@ import { AWS_ENV } from '../../src/entrypoints/container/aws-config.js';
 import { SECRETS_KEY_VARIABLE } from '../../infra/constructs/aws-environment.js';
 import { parseSinkTargets } from '../../infra/constructs/sink-targets.js';
 import type { FeedRelayStack } from '../../infra/feedrelay-stack.js';
+import type { RelayFunction } from '../../infra/constructs/relay-function.js';
 import { actionsOfService, actionsOn, logicalIdOf, statementsOf, stubbedStack } from './template-queries.js';
 
 const FUNCTIONS = ['StartCrawl', 'ScanFeeds', 'FetchFeed', 'StartFanOut', 'ScanSubscribers', 'Deliver'] as const;
@@ -59,7 +60,7 @@ describe('the secrets key', () => {
 
   it('lets a function that creates subscriptions seal, and only seal', () => {
     const sealing = stubbedStack({}, { validate: false });
-    const fn = sealing.node.findChild('StartCrawl') as import('../../infra/constructs/relay-function.js').RelayFunction;
+    const fn = sealing.node.findChild('StartCrawl') as RelayFunction;
     fn.bindSecretsKey(sealing.secrets, 'seal');
 
     const actions = actionsOfService(statementsOf(Template.fromStack(sealing), sealing, 'StartCrawl'), 'kms:');
