@@ -36,8 +36,9 @@ export interface RotateSecretResult {
  * Gives a webhook subscription a new signing secret while the previous one keeps signing for a grace period:
  * during it every delivery carries both signatures (`webhook-signature: v1,<new> v1,<previous>`), so a
  * receiver can switch at its own pace. The new secret is sealed before it is written; the previous one is
- * kept sealed as it was (never opened here), or sealed now if it was stored plain, before sealing existed. A rotation during another one's grace drops the oldest secret.
- * The write is conditional on the secret read: a concurrent rotation or end makes this one fail, not revive.
+ * kept sealed as it was (never opened here), or sealed now if it was stored plain, before sealing existed. A
+ * rotation during another one's grace drops the oldest secret. The write is conditional on the secret read: a
+ * concurrent rotation or end makes this one fail, not revive.
  */
 @injectable()
 export class RotateSubscriptionSecret {

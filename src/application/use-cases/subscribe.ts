@@ -19,9 +19,10 @@ export interface SubscribeInput {
 /**
  * Subscribes sinks to feeds in bulk, adding the feeds that are not in the table yet. Every input is checked
  * before anything is written, so a batch with one bad line changes nothing. Webhook secrets are sealed
- * (`SecretCipher`) before they are written: the subscriptions returned hold them sealed, as stored. Per feed: one batched lookup of
- * the subscriptions that exist, one count update on the feed (which doubles its shards when they fill up),
- * and batched writes of the missing or ended ones; an active subscription is never replaced.
+ * (`SecretCipher`) before they are written: the subscriptions returned hold them sealed, as stored. Per feed:
+ * one batched lookup of the subscriptions that exist, one count update on the feed (which doubles its shards
+ * when they fill up), and batched writes of the missing or ended ones; an active subscription is never
+ * replaced.
  *
  * Concurrent imports of the same subscription are not serialized: between the lookup and the write, the
  * last writer wins (same id, so never two copies in one shard). A feed the import itself added is taken to
