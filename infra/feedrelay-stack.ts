@@ -11,6 +11,8 @@ import { OperatorAlerts } from './constructs/operator-alerts.js';
 import { RelayFunction } from './constructs/relay-function.js';
 import { RelayMonitoring } from './constructs/relay-monitoring.js';
 import { RelayQueue } from './constructs/relay-queue.js';
+import { SecretsKey } from './constructs/secrets-key.js';
+import { NO_SINK_TARGETS, type SinkTargets } from './constructs/sink-targets.js';
 
 export const DEFAULT_CRAWL_RATE = Duration.minutes(15);
 
@@ -37,6 +39,8 @@ export interface FeedRelayStackProps extends StackProps {
   readonly functionEnvironment?: Readonly<Record<string, string>>;
   /** Alarm when a queue's oldest message is older than this. Default 30 minutes. */
   readonly oldestMessageAge?: Duration;
+  /** Subscribers' queues the deliver function may send to (context `sinkTargets`). Default none. */
+  readonly sinkTargets?: SinkTargets;
 }
 
 /**
@@ -46,6 +50,9 @@ export interface FeedRelayStackProps extends StackProps {
  * adapters' commands); a dashboard and alarms watch it all, and every alarm notifies the operators' topic.
  */
 export class FeedRelayStack extends Stack {
+  /** The key that seals webhook secrets: a function that creates or rotates subscriptions binds it with `seal`. */
+  readonly secrets: SecretsKey;
+
   constructor(scope: Construct, id: string, props: FeedRelayStackProps = {}) {
     super(scope, id, props);
     const stage = props.stage ?? this.stackName;
@@ -70,6 +77,8 @@ export class FeedRelayStack extends Stack {
       queues[key] = new RelayQueue(this, `${pascalCase(QUEUES[key].name)}Queue`, key);
     }
     const bus = new EventBus(this, 'EventBus');
+    const secrets = new SecretsKey(this, 'Secrets');
+    this.secrets = secrets;
 
     // The step ledger as every step runs it: claim and complete (UpdateItem), a lost claim read (GetItem), a
     // failed step released (DeleteItem).
@@ -154,7 +163,9 @@ export class FeedRelayStack extends Stack {
       .bindTable(subscriptions, ['UpdateItem'])
       .bindTable(articles, ['Query'])
       .bindTable(steps, stepRunner)
-      .bindQueue(queues.deliver, 'send');
+      .bindQueue(queues.deliver, 'send')
+      .bindSecretsKey(secrets, 'open')
+      .bindSinkTargets(props.sinkTargets ?? NO_SINK_TARGETS);
 
     // The management API: what its routes read and write, and a run's start as StartCrawl has it (a start may
     // resume an earlier run's work).
@@ -173,7 +184,9 @@ export class FeedRelayStack extends Stack {
       .bindQueue(queues.scanFeeds, 'send')
       .bindQueue(queues.fetchFeed, 'send')
       .bindQueue(queues.scanSubscribers, 'send')
-      .bindQueue(queues.deliver, 'send');
+      .bindQueue(queues.deliver, 'send')
+      // A subscription's secret is sealed before it is stored.
+      .bindSecretsKey(secrets, 'seal');
     const managementApi = new ManagementApi(this, 'ManagementApi', { handler: api });
 
     const functions = { startCrawl, scanFeeds, fetchFeed, startFanOut, scanSubscribers, deliver, api };
@@ -218,6 +231,7 @@ export class FeedRelayStack extends Stack {
       description: 'The management API (IAM-authorized: sign requests with SigV4, service execute-api)',
     });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
+    new CfnOutput(this, 'SecretsKeyArn', { value: secrets.key.keyArn });
     for (const table of tables.all())
       new CfnOutput(this, `${pascalCase(table.key)}TableName`, { value: table.tableName });
     for (const queue of Object.values(queues)) {

@@ -169,6 +169,16 @@ export class MeteredSubscriptions implements SubscriptionRepository, SubscriberP
     return this.inner.putMany(placed);
   }
 
+  async rotateSecret(rotated: PlacedSubscription, expectedSecret: string): Promise<boolean> {
+    await this.aws.dynamodb({
+      table: 'subscriptions',
+      operation: 'UpdateItem',
+      partition: feedShard(rotated.subscription.feedId, rotated.shard),
+      writeUnits: writeUnitsOf(ITEM_BYTES.subscription),
+    });
+    return this.inner.rotateSecret(rotated, expectedSecret);
+  }
+
   async end(feedId: string, subscriptionId: string): Promise<void> {
     const [found] = await this.findMany(feedId, [subscriptionId]);
     if (!found) return;

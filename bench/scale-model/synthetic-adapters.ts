@@ -205,6 +205,10 @@ export class SyntheticSubscriptionTable implements SubscriptionRepository, Subsc
     this.ended++;
   }
 
+  async rotateSecret(): Promise<boolean> {
+    throw new Error('the synthetic subscription table is fixed');
+  }
+
   async readPage(
     feedId: string,
     shard: number,

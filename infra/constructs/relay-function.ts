@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, RecursiveLoop, Runtime, Tracing, type Code } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -10,6 +10,8 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { RELAY_SETTINGS_ENV, STAGE_VARIABLE } from '../../src/entrypoints/lambda/lambda-settings.js';
 import { AWS_ENV, DEAD_LETTER_QUEUE_URL_ENV, QUEUE_URL_ENV } from '../../src/entrypoints/container/aws-config.js';
+import type { SecretsAccess, SecretsKey } from './secrets-key.js';
+import type { SinkTargets } from './sink-targets.js';
 import type { RelayTable, TableAccess } from './feedrelay-tables.js';
 import { PROJECT_ROOT, relayBundling, relayEntry, type RelayHandler } from './relay-bundling.js';
 import type { RelayQueue } from './relay-queue.js';
@@ -180,6 +182,21 @@ export class RelayFunction extends NodejsFunction {
   bindEventBus(bus: IEventBus): this {
     bus.grantPutEventsTo(this);
     this.addEnvironment(AWS_ENV.eventBusName, bus.eventBusName);
+    return this;
+  }
+
+  /** Grants sealing or opening webhook secrets with the key (see `SecretsKey.grant`) and tells the function its ARN. */
+  bindSecretsKey(secrets: SecretsKey, access: SecretsAccess): this {
+    secrets.grant(this, access);
+    this.addEnvironment(AWS_ENV.secretsKeyId, secrets.key.keyArn);
+    return this;
+  }
+
+  /** Grants SendMessage on the subscribers' queues the deployer allows (`sinkTargets`); none: no statement. */
+  bindSinkTargets(targets: SinkTargets): this {
+    if (targets.sqsQueueArns.length > 0) {
+      this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [...targets.sqsQueueArns] }));
+    }
     return this;
   }
 

@@ -178,3 +178,11 @@ export const DISCOVERY_RULE = {
   detailType: 'ArticlesDiscovered',
   target: 'startFanOut' as QueueKey,
 } as const;
+
+/**
+ * The KMS key that seals webhook signing secrets (envelope encryption, see `KmsSecretCipher`): every data key
+ * is generated and decrypted under this encryption context, and the grants are conditioned on it.
+ */
+export const SECRETS_KEY = {
+  encryptionContext: { purpose: 'feedrelay-webhook-secret' },
+} as const;

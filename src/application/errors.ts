@@ -32,3 +32,8 @@ export class ConfigurationError extends ApplicationError {
 export class SinkRefusedError extends ApplicationError {
   readonly code = 'blocked_address';
 }
+
+/** A write lost to a concurrent change of the same record: trying again may succeed. */
+export class ConflictError extends ApplicationError {
+  readonly code = 'conflict';
+}

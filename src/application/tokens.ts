@@ -10,6 +10,7 @@ import type { NotificationSink } from './ports/notification-sink.port.js';
 import type { RelayMetrics } from './ports/relay-metrics.port.js';
 import type { RunStore } from './ports/run-store.port.js';
 import type { SinkAddressPolicy } from './ports/sink-address-policy.port.js';
+import type { SecretCipher } from './ports/secret-cipher.port.js';
 import type { StepLedger } from './ports/step-ledger.port.js';
 import type { SubscriberPageReader, SubscriptionRepository } from './ports/subscription-store.port.js';
 import type { WorkDispatcher } from './ports/work-dispatcher.port.js';
@@ -29,6 +30,7 @@ export const TOKENS = {
   FeedFetcher: Symbol.for('FeedFetcher') as ServiceIdentifier<FeedFetcher>,
   HostPoliteness: Symbol.for('HostPoliteness') as ServiceIdentifier<HostPoliteness>,
   NotificationSink: Symbol.for('NotificationSink') as ServiceIdentifier<NotificationSink>,
+  SecretCipher: Symbol.for('SecretCipher') as ServiceIdentifier<SecretCipher>,
   Clock: Symbol.for('Clock') as ServiceIdentifier<Clock>,
   IdGenerator: Symbol.for('IdGenerator') as ServiceIdentifier<IdGenerator>,
   RelaySettings: Symbol.for('RelaySettings') as ServiceIdentifier<RelaySettings>,

@@ -60,11 +60,18 @@ export interface ScanSubscribersPageMessage {
   readonly cursor?: string;
 }
 
-/** One subscriber of a delivery batch: what the sink needs, read when its page was scanned. */
+/**
+ * One subscriber of a delivery batch: what the sink needs, read when its page was scanned. The secrets travel
+ * as stored, sealed: a queue message never carries a secret in plain text.
+ */
 export interface Recipient {
   readonly subscriptionId: string;
   readonly sink: SinkDescriptor;
-  readonly secret: string;
+  /** Webhooks only: the sealed signing secret. */
+  readonly secret?: string;
+  /** During a rotation's grace: the sealed previous secret, signing too until `previousSecretUntil`. */
+  readonly previousSecret?: string;
+  readonly previousSecretUntil?: string;
   readonly createdAt: string;
 }
 
@@ -147,7 +154,9 @@ const recipient: Check = (v) =>
   isRecord(v.sink) &&
   str(v.sink.kind) &&
   str(v.sink.url) &&
-  str(v.secret) &&
+  optStr(v.secret) &&
+  optStr(v.previousSecret) &&
+  optInstant(v.previousSecretUntil) &&
   instant(v.createdAt);
 
 /** The most recipients one deliver message carries (the largest subscriber page). */

@@ -92,10 +92,14 @@ export const deliveryBatchKey = (shard: number, page: number, part: number, part
   parts === 1 ? `${shard}.${page}` : `${shard}.${page}.${part}`;
 
 export function recipientOf(subscription: Subscription): Recipient {
+  const { secret, previousSecret, previousSecretUntil } = subscription;
   return {
     subscriptionId: subscription.id,
     sink: subscription.sink,
-    secret: subscription.secret,
+    ...(secret !== undefined ? { secret } : {}),
+    ...(previousSecret !== undefined && previousSecretUntil !== undefined
+      ? { previousSecret, previousSecretUntil }
+      : {}),
     createdAt: subscription.createdAt,
   };
 }

@@ -2,8 +2,16 @@ import { digest } from './hash.js';
 import { excerpt, InvalidSubscriptionError } from './errors.js';
 import { feedIdFor, MAX_URL_LENGTH } from './feed.js';
 
-/** Where and how a subscriber is told: a sink kind plus what that sink needs. New sinks add a kind. */
-export type SinkDescriptor = { readonly kind: 'webhook'; readonly url: string };
+/**
+ * Where and how a subscriber is told: a sink kind plus what that sink needs. New sinks add a kind.
+ * - `webhook`: a signed Standard Webhooks POST to `url`.
+ * - `sqs`: a message on the subscriber's SQS queue, `url` being the queue URL.
+ */
+export type SinkDescriptor =
+  { readonly kind: 'webhook'; readonly url: string } | { readonly kind: 'sqs'; readonly url: string };
+
+export type SinkKind = SinkDescriptor['kind'];
+export const SINK_KINDS: readonly SinkKind[] = ['webhook', 'sqs'];
 
 /** A subscriber of one feed. It receives articles first stored at or after `createdAt`. */
 export interface Subscription {
@@ -11,8 +19,14 @@ export interface Subscription {
   readonly feedId: string;
   readonly feedUrl: string;
   readonly sink: SinkDescriptor;
-  /** The Standard Webhooks signing secret, `whsec_` + base64. */
-  readonly secret: string;
+  /**
+   * Webhooks only: the Standard Webhooks signing secret as stored, sealed (`SecretCipher`); only subscriptions
+   * written before secrets were sealed hold a plain `whsec_` here. Other sinks sign nothing and have none.
+   */
+  readonly secret?: string;
+  /** After a rotation: the previous secret (sealed as `secret`), still signing until `previousSecretUntil`. */
+  readonly previousSecret?: string;
+  readonly previousSecretUntil?: string;
   readonly createdAt: string;
   readonly status: 'active' | 'ended';
 }
@@ -28,38 +42,129 @@ export function subscriptionIdFor(feedId: string, sink: SinkDescriptor): string 
 export interface SubscriptionInput {
   readonly feedUrl: string;
   readonly sink: SinkDescriptor;
-  readonly secret: string;
+  /** The plain signing secret: required for a webhook, refused for other sinks. */
+  readonly secret?: string;
 }
+
+/** Checks a plain Standard Webhooks signing secret: `whsec_` + base64, at most `MAX_SECRET_LENGTH` long. */
+export function checkSecret(secret: string): string {
+  if (secret.length > MAX_SECRET_LENGTH) {
+    throw new InvalidSubscriptionError(
+      `the secret is ${secret.length} characters long, at most ${MAX_SECRET_LENGTH} are accepted`,
+    );
+  }
+  if (!SECRET.test(secret)) {
+    throw new InvalidSubscriptionError('the secret must be "whsec_" followed by base64');
+  }
+  return secret;
+}
+
+/** Whether a stored secret is plain (`whsec_…`, written before secrets were sealed) rather than sealed. */
+export function isPlainSecret(stored: string): boolean {
+  return stored.startsWith('whsec_');
+}
+
+/** A fresh Standard Webhooks signing secret from 24 random bytes (`random` is the platform's CSPRNG). */
+export function newSigningSecret(random: (size: number) => Uint8Array): string {
+  return `whsec_${Buffer.from(random(24)).toString('base64')}`;
+}
+
+/** An SQS queue URL: `<scheme>://<host>/<account>/<queue name>` (a FIFO queue's name ends in `.fifo`). */
+const QUEUE_PATH = /^\/[0-9A-Za-z_-]{1,64}\/[0-9A-Za-z_-]{1,80}(\.fifo)?$/;
 
 /** Checks what a subscription is made of (secret, sink URL) and returns the sink as it will be stored. */
 export function checkSubscriptionInput(input: SubscriptionInput): SinkDescriptor {
-  if (input.secret.length > MAX_SECRET_LENGTH) {
-    throw new InvalidSubscriptionError(
-      `the secret is ${input.secret.length} characters long, at most ${MAX_SECRET_LENGTH} are accepted`,
-    );
+  if (!SINK_KINDS.includes(input.sink.kind)) {
+    throw new InvalidSubscriptionError(`unknown sink kind ${excerpt(String(input.sink.kind), 20)}`);
   }
-  if (!SECRET.test(input.secret)) {
-    throw new InvalidSubscriptionError('the secret must be "whsec_" followed by base64');
+  if (input.sink.kind === 'webhook') {
+    if (input.secret === undefined) throw new InvalidSubscriptionError('a webhook subscription needs a secret');
+    checkSecret(input.secret);
+  } else if (input.secret !== undefined) {
+    throw new InvalidSubscriptionError(`a secret signs webhooks only, not ${input.sink.kind} deliveries`);
   }
+  const what = input.sink.kind === 'webhook' ? 'the webhook URL' : 'the SQS queue URL';
   const tooLong = (length: number) =>
     new InvalidSubscriptionError(
-      `the webhook URL is ${length} characters long, at most ${MAX_URL_LENGTH} are accepted (${excerpt(input.sink.url, 40)})`,
+      `${what} is ${length} characters long, at most ${MAX_URL_LENGTH} are accepted (${excerpt(input.sink.url, 40)})`,
     );
   if (input.sink.url.length > MAX_URL_LENGTH * 4) throw tooLong(input.sink.url.length);
   let sinkUrl: URL;
   try {
     sinkUrl = new URL(input.sink.url);
   } catch (cause) {
-    throw new InvalidSubscriptionError(`the webhook is not an absolute URL: ${excerpt(input.sink.url)}`, {
-      cause,
-    });
+    throw new InvalidSubscriptionError(
+      `${what.replace(' URL', '')} is not an absolute URL: ${excerpt(input.sink.url)}`,
+      {
+        cause,
+      },
+    );
   }
   if (sinkUrl.protocol !== 'http:' && sinkUrl.protocol !== 'https:') {
-    throw new InvalidSubscriptionError(`the webhook must be http or https, not ${sinkUrl.protocol}`);
+    throw new InvalidSubscriptionError(`${what.replace(' URL', '')} must be http or https, not ${sinkUrl.protocol}`);
+  }
+  if (input.sink.kind === 'sqs' && (!QUEUE_PATH.test(sinkUrl.pathname) || sinkUrl.search || sinkUrl.hash)) {
+    throw new InvalidSubscriptionError(
+      `the SQS queue URL must look like https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE, not ${excerpt(input.sink.url)}`,
+    );
   }
   const url = sinkUrl.toString();
   if (url.length > MAX_URL_LENGTH) throw tooLong(url.length);
   return { ...input.sink, url };
+}
+
+/** The longest grace period of a rotation: the previous secret signs at most this long after it. */
+export const MAX_ROTATION_GRACE_SECONDS = 30 * 24 * 60 * 60;
+/** The grace period of a rotation that names none: a day, time for every receiver to take the new secret. */
+export const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 60 * 60;
+
+/**
+ * The subscription with `sealedSecret` as its secret and its secret until now as the previous one, which
+ * still signs for `graceSeconds` (0: not at all). A rotation during another one's grace drops the oldest
+ * secret: at most two sign at once.
+ */
+export function rotatedSecret(
+  subscription: Subscription,
+  sealedSecret: string,
+  graceSeconds: number,
+  now: Date,
+): Subscription {
+  if (subscription.sink.kind !== 'webhook' || subscription.secret === undefined) {
+    throw new InvalidSubscriptionError(`a ${subscription.sink.kind} subscription has no secret to rotate`);
+  }
+  if (subscription.status !== 'active') {
+    throw new InvalidSubscriptionError(`subscription ${subscription.id} has ended: there is no secret to rotate`);
+  }
+  if (!Number.isSafeInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_ROTATION_GRACE_SECONDS) {
+    throw new InvalidSubscriptionError(
+      `the grace period must be a whole number of seconds from 0 to ${MAX_ROTATION_GRACE_SECONDS}, not ${graceSeconds}`,
+    );
+  }
+  const { previousSecret: _secret, previousSecretUntil: _until, ...rest } = subscription;
+  return graceSeconds === 0
+    ? { ...rest, secret: sealedSecret }
+    : {
+        ...rest,
+        secret: sealedSecret,
+        previousSecret: subscription.secret,
+        previousSecretUntil: new Date(now.getTime() + graceSeconds * 1000).toISOString(),
+      };
+}
+
+/** The secrets that sign a delivery at `now`: the current one, and the previous one while its grace lasts. */
+export function signingSecrets(
+  subscription: Pick<Subscription, 'secret' | 'previousSecret' | 'previousSecretUntil'>,
+  now: Date,
+): string[] {
+  const secrets = subscription.secret !== undefined ? [subscription.secret] : [];
+  if (
+    subscription.previousSecret !== undefined &&
+    subscription.previousSecretUntil !== undefined &&
+    Date.parse(subscription.previousSecretUntil) > now.getTime()
+  ) {
+    secrets.push(subscription.previousSecret);
+  }
+  return secrets;
 }
 
 export function newSubscription(input: SubscriptionInput & { now: Date }): Subscription {
@@ -70,7 +175,7 @@ export function newSubscription(input: SubscriptionInput & { now: Date }): Subsc
     feedId,
     feedUrl: input.feedUrl,
     sink,
-    secret: input.secret,
+    ...(input.secret !== undefined ? { secret: input.secret } : {}),
     createdAt: input.now.toISOString(),
     status: 'active',
   };

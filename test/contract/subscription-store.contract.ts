@@ -53,6 +53,48 @@ export function describeSubscriptionStoreContract(
       expect(await store.get(original.feedId, original.id)).toEqual(original);
     });
 
+    it('rotates the secrets of an active subscription whose secret is still the one expected', async () => {
+      const store = await makeStore();
+      const subscription = aSubscription({
+        previousSecret: 'sealed-0',
+        previousSecretUntil: '2026-01-01T00:00:00.000Z',
+      });
+      await store.add(subscription);
+      const [placed] = await store.findMany(subscription.feedId, [subscription.id]);
+      const rotated = {
+        ...subscription,
+        secret: 'sealed-2',
+        previousSecret: subscription.secret!,
+        previousSecretUntil: '2026-01-02T00:00:00.000Z',
+      };
+      const dropped = { ...subscription, secret: 'sealed-3' };
+      delete (dropped as { previousSecret?: string }).previousSecret;
+      delete (dropped as { previousSecretUntil?: string }).previousSecretUntil;
+
+      const stale = await store.rotateSecret({ subscription: rotated, shard: placed!.shard }, 'not-the-secret');
+      const written = await store.rotateSecret({ subscription: rotated, shard: placed!.shard }, subscription.secret!);
+      const withoutGrace = await store.rotateSecret({ subscription: dropped, shard: placed!.shard }, 'sealed-2');
+
+      expect([stale, written, withoutGrace]).toEqual([false, true, true]);
+      expect(await store.get(subscription.feedId, subscription.id)).toEqual(dropped);
+    });
+
+    it('does not rotate, nor revive, an ended subscription', async () => {
+      const store = await makeStore();
+      const subscription = aSubscription();
+      await store.add(subscription);
+      await store.end(subscription.feedId, subscription.id);
+      const [placed] = await store.findMany(subscription.feedId, [subscription.id]);
+
+      const written = await store.rotateSecret(
+        { subscription: { ...subscription, secret: 'sealed-2' }, shard: placed!.shard },
+        subscription.secret!,
+      );
+
+      expect(written).toBe(false);
+      expect(await store.get(subscription.feedId, subscription.id)).toEqual({ ...subscription, status: 'ended' });
+    });
+
     it('ends a subscription, which stays readable as ended', async () => {
       const store = await makeStore();
       const subscription = aSubscription();

@@ -44,8 +44,8 @@ const SDK_IMPORTS: Record<RelayHandler, string[]> = {
   ],
   'start-fan-out': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
   'scan-subscribers': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
-  deliver: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
-  api: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
+  deliver: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-kms', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
+  api: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-kms', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
 };
 
 /**
@@ -59,10 +59,10 @@ const ADAPTER_FAMILIES: Record<RelayHandler, string[]> = {
   'fetch-feed': ['cloudwatch', 'dynamodb', 'eventbridge', 'http', 'parsing', 'sqs', 'system'],
   'start-fan-out': ['cloudwatch', 'dynamodb', 'sqs', 'system'],
   'scan-subscribers': ['cloudwatch', 'dynamodb', 'sqs', 'system'],
-  // The webhook sink posts through the HTTP client and its address guard.
-  deliver: ['cloudwatch', 'dynamodb', 'http', 'sqs', 'system', 'webhook'],
+  // The webhook sink posts through the HTTP client and its address guard and opens secrets (crypto, kms).
+  deliver: ['cloudwatch', 'crypto', 'dynamodb', 'http', 'kms', 'sqs', 'system', 'webhook'],
   // A webhook is checked by the address guard when it is subscribed.
-  api: ['cloudwatch', 'dynamodb', 'http', 'sqs', 'system'],
+  api: ['cloudwatch', 'crypto', 'dynamodb', 'http', 'kms', 'sqs', 'system'],
 };
 
 interface Bundle {

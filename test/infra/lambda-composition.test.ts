@@ -22,6 +22,7 @@ const FUNCTION_ENV: Record<string, string> = {
   LOG_LEVEL: 'silent',
   [AWS_ENV.tablePrefix]: 'feedrelay-test-',
   [AWS_ENV.eventBusName]: 'feedrelay-test-bus',
+  [AWS_ENV.secretsKeyId]: 'arn:aws:kms:eu-west-1:123456789012:key/secrets',
   ...Object.fromEntries(
     (Object.keys(QUEUES) as QueueKey[]).map((key) => [
       QUEUE_URL_ENV[key],
@@ -53,6 +54,12 @@ describe('the Lambda compositions', () => {
 
     // Assess: every port the use case injects is bound (no SDK call is made to build the adapters).
     expect(container.get(useCase)).toBeInstanceOf(useCase);
+  });
+
+  it('fails the deliver composition, naming the variable, without the secrets key', () => {
+    const { [AWS_ENV.secretsKeyId]: _key, ...withoutKey } = FUNCTION_ENV;
+
+    expect(() => composeDeliver(readLambdaEnvironment(withoutKey))).toThrow(/FEEDRELAY_SECRETS_KEY_ID is not set/);
   });
 
   it('builds the handler on the first invocation from the function environment', async () => {

@@ -121,6 +121,44 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
     );
   }
 
+  async rotateSecret({ subscription, shard }: PlacedSubscription, expectedSecret: string): Promise<boolean> {
+    const set: string[] = [];
+    const remove: string[] = [];
+    const values: Record<string, unknown> = { ':active': 'active', ':expected': expectedSecret };
+    for (const field of ['secret', 'previousSecret', 'previousSecretUntil'] as const) {
+      const value = subscription[field];
+      if (value === undefined) remove.push(`#${field}`);
+      else {
+        set.push(`#${field} = :${field}`);
+        values[`:${field}`] = value;
+      }
+    }
+    const result = await conditional(`UpdateItem on ${this.table}`, () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [FEED_SHARD]: feedShardKey(subscription.feedId, shard), [SUBSCRIPTION_ID]: subscription.id },
+          UpdateExpression: [
+            set.length ? `SET ${set.join(', ')}` : '',
+            remove.length ? `REMOVE ${remove.join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join(' '),
+          ConditionExpression: 'attribute_exists(#sid) AND #status = :active AND #secret = :expected',
+          ExpressionAttributeNames: {
+            '#sid': SUBSCRIPTION_ID,
+            '#status': 'status',
+            '#secret': 'secret',
+            '#previousSecret': 'previousSecret',
+            '#previousSecretUntil': 'previousSecretUntil',
+          },
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+    return result !== CONDITION_FAILED;
+  }
+
   /** One Query page of one shard, consistent so that a subscription just added is not missed. */
   async readPage(
     feedId: string,

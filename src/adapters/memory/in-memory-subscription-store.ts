@@ -57,6 +57,21 @@ export class InMemorySubscriptionStore implements SubscriptionRepository, Subscr
     }
   }
 
+  async rotateSecret({ subscription, shard }: PlacedSubscription, expectedSecret: string): Promise<boolean> {
+    const partition = this.partition(subscription.feedId, shard);
+    const stored = partition.get(subscription.id);
+    if (stored?.status !== 'active' || stored.secret !== expectedSecret) return false;
+    const { secret: _s, previousSecret: _p, previousSecretUntil: _u, ...rest } = stored;
+    const { secret, previousSecret, previousSecretUntil } = subscription;
+    partition.set(subscription.id, {
+      ...rest,
+      ...(secret !== undefined ? { secret } : {}),
+      ...(previousSecret !== undefined ? { previousSecret } : {}),
+      ...(previousSecretUntil !== undefined ? { previousSecretUntil } : {}),
+    });
+    return true;
+  }
+
   async readPage(
     feedId: string,
     shard: number,

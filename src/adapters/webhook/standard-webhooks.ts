@@ -20,11 +20,22 @@ export function sign(secret: string, id: string, timestampSeconds: number, body:
   return `v1,${mac}`;
 }
 
-export function signedHeaders(secret: string, id: string, timestampSeconds: number, body: string): SignedHeaders {
+/**
+ * The headers of a signed delivery. Several secrets (a rotation's grace) give several space-separated
+ * signatures, the first secret's first: a receiver that knows any one of them verifies the delivery.
+ */
+export function signedHeaders(
+  secrets: string | readonly string[],
+  id: string,
+  timestampSeconds: number,
+  body: string,
+): SignedHeaders {
+  const all = typeof secrets === 'string' ? [secrets] : secrets;
+  if (all.length === 0) throw new Error('a signed delivery needs at least one secret');
   return {
     'webhook-id': id,
     'webhook-timestamp': String(timestampSeconds),
-    'webhook-signature': sign(secret, id, timestampSeconds, body),
+    'webhook-signature': all.map((secret) => sign(secret, id, timestampSeconds, body)).join(' '),
   };
 }
 

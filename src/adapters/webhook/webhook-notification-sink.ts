@@ -2,7 +2,10 @@ import { inject, injectable } from 'inversify';
 import type { ServiceIdentifier } from 'inversify';
 import type { Clock } from '../../application/ports/clock.port.js';
 import type { DeliveryResult, Notification, NotificationSink } from '../../application/ports/notification-sink.port.js';
+import type { SecretCipher } from '../../application/ports/secret-cipher.port.js';
 import { TOKENS } from '../../application/tokens.js';
+import { signingSecrets } from '../../domain/subscription.js';
+import { SealedSecretError } from '../crypto/errors.js';
 import { HttpRequestError } from '../http/errors.js';
 import {
   header,
@@ -36,7 +39,9 @@ const RETRYABLE = new Set(['timeout', 'connect_error', 'dns_error', 'tls_error',
  * failure (never followed), 429, 5xx and time-outs are retried (honouring Retry-After), other 4xx are not.
  * Webhook URLs pass the same address guard as feed fetches. Connections are kept alive and reused; the body
  * of an answer is never read (a 2xx is success whatever it says), only drained up to a small bound. The body
- * of a batch's notifications (same feed, same articles) is serialized once.
+ * of a batch's notifications (same feed, same articles) is serialized once. The subscription's secrets arrive
+ * sealed and are opened here only, for the signature (`SecretCipher`); during a rotation's grace the delivery
+ * carries both signatures. A secret that cannot be opened rejects the delivery.
  */
 @injectable()
 export class WebhookNotificationSink implements NotificationSink {
@@ -49,13 +54,24 @@ export class WebhookNotificationSink implements NotificationSink {
   constructor(
     @inject(WEBHOOK_OPTIONS) private readonly options: WebhookOptions,
     @inject(TOKENS.Clock) private readonly clock: Clock,
+    @inject(TOKENS.SecretCipher) private readonly cipher: SecretCipher,
   ) {
     this.guard = NetworkGuard.fromList(options.allowedNetworks);
   }
 
   async deliver(notification: Notification): Promise<DeliveryResult> {
     const body = this.bodyOf(notification);
-    const timestamp = Math.floor(this.clock.now().getTime() / 1000);
+    const now = this.clock.now();
+    const timestamp = Math.floor(now.getTime() / 1000);
+    const { subscription } = notification;
+    let secrets: string[];
+    try {
+      secrets = await Promise.all(signingSecrets(subscription, now).map((s) => this.cipher.open(s, subscription.id)));
+    } catch (error) {
+      if (error instanceof SealedSecretError) return { kind: 'rejected', reason: error.message };
+      throw error;
+    }
+    if (secrets.length === 0) return { kind: 'rejected', reason: `subscription ${subscription.id} has no secret` };
     try {
       const response = await sendHttpRequest({
         url: notification.subscription.sink.url,
@@ -63,7 +79,7 @@ export class WebhookNotificationSink implements NotificationSink {
         headers: {
           'content-type': 'application/json',
           'user-agent': USER_AGENT,
-          ...signedHeaders(notification.subscription.secret, notification.id, timestamp, body),
+          ...signedHeaders(secrets, notification.id, timestamp, body),
         },
         body,
         guard: this.guard,

@@ -22,6 +22,12 @@ export interface SubscriptionRepository {
   putMany(placed: readonly PlacedSubscription[]): Promise<void>;
   /** Marks the subscription ended (a sink said it is gone); it receives nothing more. */
   end(feedId: string, subscriptionId: string): Promise<void>;
+  /**
+   * Writes the secrets of `rotated` (`secret`, `previousSecret`, `previousSecretUntil`; absent ones removed) to
+   * the stored subscription in its shard, only while that one is active and its secret is still
+   * `expectedSecret`: a concurrent rotation or end wins. Returns whether it was written.
+   */
+  rotateSecret(rotated: PlacedSubscription, expectedSecret: string): Promise<boolean>;
 }
 
 /** Reads one shard of one feed's subscribers one page at a time. */

@@ -142,13 +142,13 @@ export class DeliverBatch {
   ): Promise<DeliveryResult> {
     const sink = this.sinks.get(recipient.sink.kind);
     if (!sink) return { kind: 'rejected', reason: `no sink of kind ${recipient.sink.kind}` };
+    const { subscriptionId, sink: _sink, ...secrets } = recipient;
     const subscription: Subscription = {
-      id: recipient.subscriptionId,
+      ...secrets,
+      id: subscriptionId,
       feedId: message.feed.id,
       feedUrl: message.feed.url,
       sink: recipient.sink,
-      secret: recipient.secret,
-      createdAt: recipient.createdAt,
       status: 'active',
     };
     try {

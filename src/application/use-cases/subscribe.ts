@@ -4,6 +4,7 @@ import { newSubscription, shardOf, type SinkDescriptor, type Subscription } from
 import { mapBounded } from '../bounded.js';
 import { NotFoundError } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
+import type { SecretCipher } from '../ports/secret-cipher.port.js';
 import type { FeedRepository } from '../ports/feed-store.port.js';
 import type { PlacedSubscription, SubscriptionRepository } from '../ports/subscription-store.port.js';
 import type { RelaySettings } from '../settings.js';
@@ -15,14 +16,17 @@ const FEEDS_AT_ONCE = 8;
 export interface SubscribeInput {
   readonly feedUrl: string;
   readonly sink: SinkDescriptor;
-  readonly secret: string;
+  /** The plain signing secret of a webhook; other sinks have none. */
+  readonly secret?: string;
 }
 
 /**
  * Subscribes sinks to feeds in bulk, adding the feeds that are not in the table yet. Every input is checked
- * before anything is written, so a batch with one bad line changes nothing. Per feed: one batched lookup of
- * the subscriptions that exist, one count update on the feed (which doubles its shards when they fill up),
- * and batched writes of the missing or ended ones; an active subscription is never replaced.
+ * before anything is written, so a batch with one bad line changes nothing. Webhook secrets are sealed
+ * (`SecretCipher`) before they are written: the subscriptions returned hold them sealed, as stored. Per feed:
+ * one batched lookup of the subscriptions that exist, one count update on the feed (which doubles its shards
+ * when they fill up), and batched writes of the missing or ended ones; an active subscription is never
+ * replaced.
  *
  * Concurrent imports of the same subscription are not serialized: between the lookup and the write, the
  * last writer wins (same id, so never two copies in one shard). A feed the import itself added is taken to
@@ -36,13 +40,15 @@ export class Subscribe {
     @inject(TOKENS.FeedRepository) private readonly feeds: FeedRepository,
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.RelaySettings) private readonly settings: RelaySettings,
+    @inject(TOKENS.SecretCipher) private readonly cipher: SecretCipher,
   ) {}
 
   async execute(inputs: readonly SubscribeInput[]): Promise<{ subscriptions: Subscription[]; created: number }> {
     const now = this.clock.now();
     // Validation first: any bad input throws here, before a single write.
-    const planned = inputs.map((input) =>
-      newSubscription({ feedUrl: input.feedUrl, sink: input.sink, secret: input.secret, now }),
+    const checked = inputs.map((input) => newSubscription({ ...input, now }));
+    const planned = await Promise.all(
+      checked.map(async (s) => (s.secret !== undefined ? { ...s, secret: await this.cipher.seal(s.secret, s.id) } : s)),
     );
     const feedsById = new Map<string, Feed>();
     for (const url of new Set(inputs.map((input) => input.feedUrl))) {

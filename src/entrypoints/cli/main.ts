@@ -11,7 +11,8 @@ Usage:
   ${FETCH_USAGE}
   feedrelay feeds import FILE.opml | add URL… | list [--json] | remove URL… | export
   feedrelay subscriptions import FILE.jsonl | list [--feed URL] [--json]
-  feedrelay subscribe FEED_URL --webhook URL [--secret whsec_…]
+  feedrelay subscriptions rotate-secret FEED_URL --webhook URL [--secret whsec_…] [--grace-seconds N] [--json]
+  feedrelay subscribe FEED_URL (--webhook URL [--secret whsec_…] | --sqs QUEUE_URL) [--json]
   feedrelay crawl [--force] [--concurrency N] [--stop-grace-ms N] [--json]
   feedrelay serve [--schedule CRON] [--port N] [--concurrency N] [--stop-grace-ms N]
   ${RUNS_USAGE}

@@ -22,8 +22,23 @@ export function describeFeed(feed: Feed) {
 export type FeedView = ReturnType<typeof describeFeed>;
 
 /** A subscription as commands show it: never its secret, except `subscribe` once, at creation. */
-export function describeSubscription(s: Subscription) {
-  return { id: s.id, feed: s.feedUrl, feedId: s.feedId, webhook: s.sink.url, status: s.status, createdAt: s.createdAt };
+export function describeSubscription(s: Subscription): {
+  id: string;
+  feed: string;
+  feedId: string;
+  webhook?: string;
+  sqs?: string;
+  status: string;
+  createdAt: string;
+} {
+  return {
+    id: s.id,
+    feed: s.feedUrl,
+    feedId: s.feedId,
+    ...(s.sink.kind === 'webhook' ? { webhook: s.sink.url } : { sqs: s.sink.url }),
+    status: s.status,
+    createdAt: s.createdAt,
+  };
 }
 
 /** `status` is absent only when a remote API did not say it. */

@@ -11,6 +11,7 @@ import { ListFeeds } from '../../application/use-cases/list-feeds.js';
 import { ListSubscriptions } from '../../application/use-cases/list-subscriptions.js';
 import { RemoveFeeds } from '../../application/use-cases/remove-feeds.js';
 import { Subscribe } from '../../application/use-cases/subscribe.js';
+import { RotateSubscriptionSecret } from '../../application/use-cases/rotate-subscription-secret.js';
 import { FetchFeeds } from '../../application/use-cases/fetch-feeds.js';
 import { DeliverBatch } from '../../application/use-cases/deliver-batch.js';
 import { ScanFeedsPage } from '../../application/use-cases/scan-feeds-page.js';
@@ -49,6 +50,7 @@ export function applicationModule(settings: Partial<RelaySettings> = {}): Contai
     bind(RemoveFeeds).toSelf().inSingletonScope();
     bind(ListFeeds).toSelf().inSingletonScope();
     bind(Subscribe).toSelf().inSingletonScope();
+    bind(RotateSubscriptionSecret).toSelf().inSingletonScope();
     bind(ListSubscriptions).toSelf().inSingletonScope();
     bind(GetFeed).toSelf().inSingletonScope();
     bind(RemoveFeed).toSelf().inSingletonScope();

@@ -15,6 +15,7 @@ export const AWS_ENV = {
   eventBusName: 'FEEDRELAY_EVENT_BUS_NAME',
   articleRetentionDays: 'FEEDRELAY_ARTICLE_RETENTION_DAYS',
   runRetentionDays: 'FEEDRELAY_RUN_RETENTION_DAYS',
+  secretsKeyId: 'FEEDRELAY_SECRETS_KEY_ID',
 } as const;
 
 /** `FEEDRELAY_QUEUE_URL_<QUEUE NAME>`, e.g. `FEEDRELAY_QUEUE_URL_FETCH_FEED` for the `fetch-feed` queue. */
@@ -45,6 +46,16 @@ export interface AwsConfig {
   readonly eventBusName: string;
   /** How long articles and run records are kept (DynamoDB TTL). */
   readonly retention: Retention;
+  /** The KMS key that seals webhook secrets: set only for the functions that seal or open them. */
+  readonly secretsKeyId?: string;
+}
+
+/** The KMS key of a function that seals or opens secrets; a missing one fails its cold start, naming the variable. */
+export function requireSecretsKey(config: AwsConfig): string {
+  if (config.secretsKeyId === undefined) {
+    throw new ConfigurationError(`environment variable ${AWS_ENV.secretsKeyId} is not set`);
+  }
+  return config.secretsKeyId;
 }
 
 /** Reads the retention (whole days) from the environment; unset keeps the default. */
@@ -94,5 +105,6 @@ export function readAwsConfig(env: Readonly<Record<string, string | undefined>>)
     deadLetterQueueUrls,
     eventBusName: required(AWS_ENV.eventBusName),
     retention: readRetention(env),
+    ...(env[AWS_ENV.secretsKeyId]?.trim() ? { secretsKeyId: env[AWS_ENV.secretsKeyId]!.trim() } : {}),
   };
 }

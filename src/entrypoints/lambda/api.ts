@@ -17,7 +17,9 @@ import { Unsubscribe } from '../../application/use-cases/unsubscribe.js';
 import { bodyTooLarge, MAX_BODY_BYTES, parseQueryString, type ApiRequest } from '../api/api-http.js';
 import { createManagementApi, type ManagementApi } from '../api/management-api.js';
 import { compose } from '../container/compose.js';
+import { requireSecretsKey } from '../container/aws-config.js';
 import { dynamoDbModule } from '../container/dynamodb.module.js';
+import { kmsModule } from '../container/kms.module.js';
 import { sinkAddressModule } from '../container/sink-address.module.js';
 import { sqsModule } from '../container/sqs.module.js';
 import { systemModule } from '../container/system.module.js';
@@ -48,6 +50,8 @@ export function composeApi({ settings, aws }: LambdaEnvironment): Container {
     dynamoDbModule(aws),
     sqsModule(aws.queueUrls),
     sinkAddressModule({ allowedNetworks: settings.webhook.allowedNetworks }),
+    // A subscription's secret is sealed with the stack's key before it is stored.
+    kmsModule({ keyId: requireSecretsKey(aws) }),
     systemModule(),
   );
 }

@@ -202,3 +202,10 @@ export async function createQueues(
   );
   return { queueUrls, deadLetterQueueUrls };
 }
+
+/** The origins of the embedded stack's queue URLs (fauxqs names its queues on a `.localhost` host of its port). */
+export function localQueueOrigins(stack: Pick<EmbeddedStack, 'endpoints' | 'queueUrls'>): string[] {
+  return [
+    ...new Set([new URL(stack.endpoints.sqs).origin, ...Object.values(stack.queueUrls).map((u) => new URL(u).origin)]),
+  ];
+}

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ContainerModule, type Container } from 'inversify';
+import { LocalSecretCipher } from '../../adapters/crypto/local-secret-cipher.js';
 import type { Logger } from 'pino';
 import type { RelaySettings } from '../../application/settings.js';
 import { NO_FAULTS, type FaultSettings } from './aws-faults.js';
@@ -16,13 +17,14 @@ import {
   systemModule,
   webhookModule,
 } from '../container/runtime.module.js';
+import { sqsSinkModule } from '../container/webhook.module.js';
 import { TOKENS } from '../../application/tokens.js';
 import { ResumeRun, type ResumeReport } from '../../application/use-cases/resume-run.js';
 import { SqsWorkDispatcher } from '../../adapters/sqs/sqs-work-dispatcher.js';
 import { createHandlers, type Handlers, type SqsHandler } from '../lambda/handlers.js';
 import { relaySettingsFromEnv } from '../lambda/lambda-settings.js';
 import { createLogger } from '../logger.js';
-import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack.js';
+import { localQueueOrigins, startEmbeddedStack, type EmbeddedStack } from './embedded-stack.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createLambdaRuntime, type LambdaRuntime } from './lambda-runtime.js';
 import { localDeadLetters } from './dead-letter-file.js';
@@ -73,6 +75,9 @@ export interface LocalApp {
 /** How long a stopping process waits, by default, for the handler invocations in flight to finish. */
 export const DEFAULT_STOP_GRACE_MS = 10_000;
 
+/** The file of the data directory holding the key that seals webhook secrets (base64, mode 0600). */
+export const SECRET_KEY_FILE = 'secret-key';
+
 /** The time one fetch or delivery may take: 80 % of the lease. */
 function stepTimeoutMs(stack: EmbeddedStack): number {
   return Math.floor(stack.visibilityTimeoutSeconds * 800);
@@ -93,6 +98,8 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
     // Dead letters are kept in the data directory: the handlers park there, and what the queues' redrive
     // policies dead-letter in memory is moved there by the runtime.
     const deadLetters = localDeadLetters(options.dataDir, stack);
+    // Secrets are sealed under a key of the data directory (KMS stands in for it in AWS).
+    const cipher = await LocalSecretCipher.fromKeyFile(join(options.dataDir, SECRET_KEY_FILE));
     const container = compose(
       applicationModule({
         // A claimed step is held no longer than a failed message stays invisible, so its retry can take it over.
@@ -108,6 +115,7 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
           .toResolvedValue((sqs: SqsWorkDispatcher) => new ParkingWorkDispatcher(sqs, parking), [SqsWorkDispatcher])
           .inSingletonScope();
         bind(TOKENS.DeadLetters).toConstantValue(deadLetters);
+        bind(TOKENS.SecretCipher).toConstantValue(cipher);
       }),
       parsingModule(),
       // A fetch or a delivery ends well inside its step's lease (the visibility time-out), so that a
@@ -123,6 +131,8 @@ export async function openLocalApp(options: LocalAppOptions): Promise<LocalApp> 
       }),
       // Subscriptions are refused at creation when deliveries could not reach them.
       sinkAddressModule({ allowedNetworks: options.allowedNetworks }),
+      // Subscribers' queues on the embedded stack's SQS (fauxqs).
+      sqsSinkModule({ localOrigins: localQueueOrigins(stack), clientFor: () => stack.sqs }),
       systemModule(),
     );
     const handlers = createHandlers(container, logger);

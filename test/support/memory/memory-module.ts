@@ -16,6 +16,7 @@ import { InMemoryWorkDispatcher } from './in-memory-work-dispatcher.js';
 import { fullPages, type PageBudget } from '../../../src/adapters/memory/paginate.js';
 import { InMemorySinkAddressPolicy } from '../../../src/adapters/memory/in-memory-sink-address-policy.js';
 import { InMemoryRelayMetrics } from '../../../src/adapters/memory/in-memory-relay-metrics.js';
+import { LocalSecretCipher } from '../../../src/adapters/crypto/local-secret-cipher.js';
 
 /**
  * Every port in memory; the instances stay reachable so that tests can arrange and inspect state. They are
@@ -34,6 +35,8 @@ export interface MemoryAdapters {
   readonly hosts: InMemoryHostPoliteness;
   readonly sink: InMemoryNotificationSink;
   readonly sinkAddresses: InMemorySinkAddressPolicy;
+  /** Seals secrets under a random key of this process. */
+  readonly cipher: LocalSecretCipher;
   readonly clock: FixedClock;
   readonly ids: SequentialIdGenerator;
   readonly metrics: InMemoryRelayMetrics;
@@ -55,6 +58,7 @@ export function createMemoryAdapters(options: { pageBudget?: PageBudget } = {}):
     hosts: new InMemoryHostPoliteness(),
     sink: new InMemoryNotificationSink(),
     sinkAddresses: new InMemorySinkAddressPolicy(),
+    cipher: LocalSecretCipher.ephemeral(),
     clock: new FixedClock(),
     ids: new SequentialIdGenerator(),
     metrics: new InMemoryRelayMetrics(),
@@ -77,6 +81,7 @@ export function memoryModule(adapters: MemoryAdapters): ContainerModule {
     bind(TOKENS.HostPoliteness).toConstantValue(adapters.hosts);
     bind(TOKENS.NotificationSink).toConstantValue(adapters.sink);
     bind(TOKENS.SinkAddressPolicy).toConstantValue(adapters.sinkAddresses);
+    bind(TOKENS.SecretCipher).toConstantValue(adapters.cipher);
     bind(TOKENS.Clock).toConstantValue(adapters.clock);
     bind(TOKENS.IdGenerator).toConstantValue(adapters.ids);
     bind(TOKENS.RelayMetrics).toConstantValue(adapters.metrics);

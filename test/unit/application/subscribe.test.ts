@@ -41,6 +41,43 @@ describe('Subscribe', () => {
     expect(await system.adapters.feeds.get(feedIdFor(feedUrl(1)))).toMatchObject({ subscribers: 30 });
   });
 
+  it('stores each webhook secret sealed, opening only for its own subscription', async () => {
+    // Prepare
+    const system = new MemorySystem();
+
+    // Act
+    const { subscriptions } = await system.container.get(Subscribe).execute(lines(feedUrl(1), 0, 2));
+
+    // Assess
+    const [first, second] = await Promise.all(
+      subscriptions.map((s) => system.adapters.subscriptions.get(s.feedId, s.id)),
+    );
+    expect(first!.secret).not.toContain(SECRET);
+    expect(first!.secret).toMatch(/^fr1\.local\./);
+    expect(await system.adapters.cipher.open(first!.secret!, first!.id)).toBe(SECRET);
+    await expect(system.adapters.cipher.open(first!.secret!, second!.id)).rejects.toThrow(/does not open/);
+  });
+
+  it('subscribes an SQS queue without a secret, and refuses a secret for one', async () => {
+    // Prepare
+    const system = new MemorySystem();
+    const queue = 'https://sqs.eu-west-1.amazonaws.com/123456789012/articles';
+
+    // Act
+    const { subscriptions } = await system.container
+      .get(Subscribe)
+      .execute([{ feedUrl: feedUrl(1), sink: { kind: 'sqs', url: queue } }]);
+    const withSecret = system.container
+      .get(Subscribe)
+      .execute([{ feedUrl: feedUrl(2), sink: { kind: 'sqs', url: queue }, secret: SECRET }]);
+
+    // Assess
+    const stored = await system.adapters.subscriptions.get(subscriptions[0]!.feedId, subscriptions[0]!.id);
+    expect(stored).toMatchObject({ sink: { kind: 'sqs', url: queue }, status: 'active' });
+    expect(stored).not.toHaveProperty('secret');
+    await expect(withSecret).rejects.toThrow(/a secret signs webhooks only/);
+  });
+
   it('writes nothing when one line of a bulk import is bad', async () => {
     // Prepare
     const system = new MemorySystem();
@@ -74,10 +111,9 @@ describe('Subscribe', () => {
     // Assess
     expect(again.created).toBe(2);
     expect(await system.adapters.subscriptions.get(kept!.feedId, kept!.id)).toEqual(kept);
-    expect(await system.adapters.subscriptions.get(ended!.feedId, ended!.id)).toMatchObject({
-      status: 'active',
-      secret: 'whsec_b3RoZXJzZWNyZXQ=',
-    });
+    const renewed = await system.adapters.subscriptions.get(ended!.feedId, ended!.id);
+    expect(renewed).toMatchObject({ status: 'active' });
+    expect(await system.adapters.cipher.open(renewed!.secret!, renewed!.id)).toBe('whsec_b3RoZXJzZWNyZXQ=');
     expect(await everySubscriberOf(system, feedUrl(1))).toHaveLength(4);
     expect(await system.adapters.feeds.get(feedIdFor(feedUrl(1)))).toMatchObject({ subscribers: 4 });
   });

@@ -1,8 +1,13 @@
 import { InvalidFeedUrlError, InvalidSubscriptionError } from '../../../src/domain/errors.js';
 import { feedIdFor } from '../../../src/domain/feed.js';
 import {
+  DEFAULT_ROTATION_GRACE_SECONDS,
+  MAX_ROTATION_GRACE_SECONDS,
   MAX_SECRET_LENGTH,
+  newSigningSecret,
   newSubscription,
+  rotatedSecret,
+  signingSecrets,
   subscriptionIdFor,
   wantsArticlesStoredAt,
   type Subscription,
@@ -140,5 +145,78 @@ describe('subscription input bounds', () => {
     expect(() => subscribe({ secret: `whsec_${'A'.repeat(MAX_SECRET_LENGTH)}` })).toThrow(
       /secret is \d+ characters long/,
     );
+  });
+});
+
+describe('an SQS sink', () => {
+  const sqs = (url: string, secret?: string) =>
+    newSubscription({ feedUrl: FEED, sink: { kind: 'sqs', url }, ...(secret ? { secret } : {}), now: T_ZERO });
+
+  it('takes a queue URL and no secret, under another id than a webhook at the same URL', () => {
+    const url = 'https://sqs.eu-west-1.amazonaws.com/123456789012/articles.fifo';
+    const subscription = sqs(url);
+    expect(subscription.sink).toEqual({ kind: 'sqs', url });
+    expect(subscription).not.toHaveProperty('secret');
+    expect(subscription.id).not.toBe(subscribe({ webhook: url }).id);
+  });
+
+  it('refuses a URL that is not a queue URL, and a secret', () => {
+    expect(() => sqs('https://sqs.eu-west-1.amazonaws.com/articles')).toThrow(/must look like https:\/\/sqs\.REGION/);
+    expect(() => sqs('https://sqs.eu-west-1.amazonaws.com/1/q?x=1')).toThrow(/must look like/);
+    expect(() => sqs('ftp://sqs.eu-west-1.amazonaws.com/1/q')).toThrow(/must be http or https/);
+    expect(() => sqs('https://sqs.eu-west-1.amazonaws.com/1/q', SECRET)).toThrow(/a secret signs webhooks only/);
+  });
+
+  it('refuses a webhook without a secret', () => {
+    expect(() =>
+      newSubscription({ feedUrl: FEED, sink: { kind: 'webhook', url: 'https://hooks.example.net/in' }, now: T_ZERO }),
+    ).toThrow(/needs a secret/);
+  });
+});
+
+describe('rotatedSecret', () => {
+  const NOW = at(3600);
+  const current = { ...aSubscription(FEED, 1), secret: 'sealed-old' };
+
+  it('makes the new secret current and keeps the old one signing for the grace period', () => {
+    const rotated = rotatedSecret(current, 'sealed-new', 600, NOW);
+    expect(rotated).toMatchObject({
+      secret: 'sealed-new',
+      previousSecret: 'sealed-old',
+      previousSecretUntil: new Date(NOW.getTime() + 600_000).toISOString(),
+    });
+    expect(signingSecrets(rotated, NOW)).toEqual(['sealed-new', 'sealed-old']);
+    expect(signingSecrets(rotated, new Date(NOW.getTime() + 600_000))).toEqual(['sealed-new']);
+  });
+
+  it('keeps at most two secrets: a second rotation drops the oldest', () => {
+    const twice = rotatedSecret(rotatedSecret(current, 'sealed-new', 600, NOW), 'sealed-newest', 60, NOW);
+    expect(signingSecrets(twice, NOW)).toEqual(['sealed-newest', 'sealed-new']);
+  });
+
+  it('with no grace, drops the old secret at once', () => {
+    const rotated = rotatedSecret(
+      { ...current, previousSecret: 'x', previousSecretUntil: NOW.toISOString() },
+      'new',
+      0,
+      NOW,
+    );
+    expect(rotated).not.toHaveProperty('previousSecret');
+    expect(rotated).not.toHaveProperty('previousSecretUntil');
+  });
+
+  it('refuses a grace beyond 30 days or not whole, an ended subscription and a sink without secrets', () => {
+    expect(() => rotatedSecret(current, 'new', MAX_ROTATION_GRACE_SECONDS + 1, NOW)).toThrow(/from 0 to 2592000/);
+    expect(() => rotatedSecret(current, 'new', 1.5, NOW)).toThrow(/whole number of seconds/);
+    expect(() => rotatedSecret({ ...current, status: 'ended' }, 'new', 60, NOW)).toThrow(/has ended/);
+    const queue = { ...current, sink: { kind: 'sqs' as const, url: 'https://sqs.x.amazonaws.com/1/q' } };
+    expect(() => rotatedSecret(queue, 'new', 60, NOW)).toThrow(/sqs subscription has no secret/);
+    expect(DEFAULT_ROTATION_GRACE_SECONDS).toBe(86_400);
+  });
+
+  it('generates secrets as Standard Webhooks spells them', () => {
+    const secret = newSigningSecret((n) => new Uint8Array(n).fill(7));
+    expect(secret).toBe(`whsec_${Buffer.alloc(24, 7).toString('base64')}`);
+    expect(subscribe({ secret }).secret).toBe(secret);
   });
 });

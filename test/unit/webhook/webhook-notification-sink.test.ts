@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { sign, verify } from '../../../src/adapters/webhook/standard-webhooks.js';
 import { WebhookNotificationSink } from '../../../src/adapters/webhook/webhook-notification-sink.js';
 import { FixedClock } from '../../support/memory/fixed-clock.js';
+import { LocalSecretCipher } from '../../../src/adapters/crypto/local-secret-cipher.js';
 import type { Notification } from '../../../src/application/ports/notification-sink.port.js';
 import { aSubscription } from '../../support/mothers.js';
 
@@ -38,6 +39,7 @@ async function subscriber(answer: (res: http.ServerResponse) => void) {
 }
 
 const clock = new FixedClock(new Date());
+const cipher = LocalSecretCipher.ephemeral();
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 function aNotification(url: string, attempt = 1): Notification {
@@ -66,7 +68,7 @@ function aNotification(url: string, attempt = 1): Notification {
 
 describe('WebhookNotificationSink', () => {
   const sink = (timeoutMs = 2000) =>
-    new WebhookNotificationSink({ timeoutMs, allowedNetworks: ['127.0.0.0/8'] }, clock);
+    new WebhookNotificationSink({ timeoutMs, allowedNetworks: ['127.0.0.0/8'] }, clock, cipher);
 
   it('posts a signed feed.articles body that verifies with the subscription secret', async () => {
     // Prepare
@@ -248,9 +250,91 @@ describe('WebhookNotificationSink', () => {
   });
 
   it('refuses a webhook on a private address that is not allowed', async () => {
-    const guarded = new WebhookNotificationSink({ timeoutMs: 1000, allowedNetworks: [] }, clock);
+    const guarded = new WebhookNotificationSink({ timeoutMs: 1000, allowedNetworks: [] }, clock, cipher);
     const result = await guarded.deliver(aNotification('http://169.254.169.254/latest/meta-data'));
     expect(result).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/^blocked_address/) });
+  });
+});
+
+describe('WebhookNotificationSink with sealed secrets', () => {
+  const sink = () => new WebhookNotificationSink({ timeoutMs: 2000, allowedNetworks: ['127.0.0.0/8'] }, clock, cipher);
+  const NEW_SECRET = 'whsec_bmV3LXNlY3JldC1hZnRlci1yb3RhdGlvbg==';
+  const headersOf = (r: Received) => r.headers as Record<string, string>;
+
+  it('opens the sealed secret only to sign: the delivery verifies with the plain secret', async () => {
+    // Prepare
+    const endpoint = await subscriber((res) => res.writeHead(204).end());
+    const notification = aNotification(endpoint.url);
+    const sealed = await cipher.seal(SECRET, notification.subscription.id);
+    try {
+      // Act
+      const result = await sink().deliver({
+        ...notification,
+        subscription: { ...notification.subscription, secret: sealed },
+      });
+
+      // Assess
+      expect(result).toEqual({ kind: 'delivered' });
+      const [delivery] = endpoint.received;
+      expect(verify(SECRET, delivery!.headers, delivery!.body)).toEqual({ ok: true });
+      expect(headersOf(delivery!)['webhook-signature']).not.toContain(sealed);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('signs with the new and the previous secret during a rotation’s grace, and with the new one only after it', async () => {
+    // Prepare
+    const endpoint = await subscriber((res) => res.writeHead(204).end());
+    const notification = aNotification(endpoint.url);
+    const id = notification.subscription.id;
+    const rotating = {
+      ...notification.subscription,
+      secret: await cipher.seal(NEW_SECRET, id),
+      previousSecret: await cipher.seal(SECRET, id),
+      previousSecretUntil: new Date(clock.now().getTime() + 60_000).toISOString(),
+    };
+    const expired = { ...rotating, previousSecretUntil: new Date(clock.now().getTime() - 1).toISOString() };
+    try {
+      // Act
+      await sink().deliver({ ...notification, subscription: rotating });
+      await sink().deliver({ ...notification, subscription: expired });
+
+      // Assess
+      const [during, after] = endpoint.received;
+      const signatures = headersOf(during!)['webhook-signature']!.split(' ');
+      expect(signatures).toHaveLength(2);
+      expect(signatures[0]).toBe(
+        sign(NEW_SECRET, notification.id, Number(headersOf(during!)['webhook-timestamp']), during!.body),
+      );
+      expect(verify(SECRET, during!.headers, during!.body)).toEqual({ ok: true });
+      expect(verify(NEW_SECRET, during!.headers, during!.body)).toEqual({ ok: true });
+      expect(headersOf(after!)['webhook-signature']!.split(' ')).toHaveLength(1);
+      expect(verify(SECRET, after!.headers, after!.body)).toEqual({ ok: false, reason: 'no signature matches' });
+      expect(verify(NEW_SECRET, after!.headers, after!.body)).toEqual({ ok: true });
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('rejects, without sending, a delivery whose secret was sealed for another subscription', async () => {
+    // Prepare
+    const endpoint = await subscriber((res) => res.writeHead(204).end());
+    const notification = aNotification(endpoint.url);
+    const foreign = await cipher.seal(SECRET, 'another-subscription');
+    try {
+      // Act
+      const result = await sink().deliver({
+        ...notification,
+        subscription: { ...notification.subscription, secret: foreign },
+      });
+
+      // Assess
+      expect(result).toMatchObject({ kind: 'rejected', reason: expect.stringContaining('does not open') });
+      expect(endpoint.received).toEqual([]);
+    } finally {
+      await endpoint.close();
+    }
   });
 });
 

@@ -1,25 +1,38 @@
 import { readFile } from 'node:fs/promises';
+import { RotateSubscriptionSecret } from '../../../application/use-cases/rotate-subscription-secret.js';
 import { DomainError, excerpt } from '../../../domain/errors.js';
-import { acceptFeedUrl, normalizeFeedUrl } from '../../../domain/feed.js';
-import { checkSubscriptionInput } from '../../../domain/subscription.js';
+import { acceptFeedUrl, feedIdFor, normalizeFeedUrl } from '../../../domain/feed.js';
+import {
+  checkSubscriptionInput,
+  MAX_ROTATION_GRACE_SECONDS,
+  subscriptionIdFor,
+  type SinkDescriptor,
+} from '../../../domain/subscription.js';
 import { decodeStrictly, UndecodableTextError } from '../../../adapters/text/strict-decode.js';
 import { parseCommandArgs, rejectStray } from '../args.js';
 import { OperationError, UsageError } from '../cli-errors.js';
 import { failIfAny } from '../management/batch-failures.js';
-import type { SubscriptionRequest } from '../management/management-client.js';
+import { sinkOf, type SubscriptionRequest } from '../management/management-client.js';
 import { TARGET_OPTIONS, TARGET_USAGE, withManagementClient } from '../management/target.js';
 import type { Output } from '../output.js';
 import { newSecret } from '../secrets.js';
-import type { SubscriptionView } from '../views.js';
+import { describeSubscription, type SubscriptionView } from '../views.js';
+import { withLocalApp } from './local.js';
 
 export { newSecret } from '../secrets.js';
 export { describeSubscription } from '../views.js';
 
-const USAGE = `feedrelay subscriptions import FILE.jsonl | list [--feed URL] [--json] ${TARGET_USAGE}`;
-const SUBSCRIBE_USAGE = `feedrelay subscribe FEED_URL --webhook URL [--secret whsec_…] ${TARGET_USAGE}`;
+const USAGE = `feedrelay subscriptions import FILE.jsonl | list [--feed URL] [--json] ${TARGET_USAGE} | rotate-secret FEED_URL --webhook URL [--secret whsec_…] [--grace-seconds N] [--json]`;
+const SUBSCRIBE_USAGE = `feedrelay subscribe FEED_URL (--webhook URL [--secret whsec_…] | --sqs QUEUE_URL) ${TARGET_USAGE}`;
+const ROTATE_USAGE =
+  'feedrelay subscriptions rotate-secret FEED_URL --webhook URL [--secret whsec_…] [--grace-seconds N]';
 
-/** `feedrelay subscriptions …`: import (JSONL) and list, on the embedded stack or through a management API. */
+/**
+ * `feedrelay subscriptions …`: import (JSONL) and list, on the embedded stack or through a management API;
+ * rotate-secret on the embedded stack.
+ */
 export async function subscriptionsCommand(args: readonly string[], output: Output): Promise<void> {
+  if (args[0] === 'rotate-secret') return rotateSecretCommand(args.slice(1), output);
   const { values, positionals } = parseCommandArgs('subscriptions', args, {
     ...TARGET_OPTIONS,
     feed: { type: 'string' },
@@ -52,30 +65,40 @@ export async function subscriptionsCommand(args: readonly string[], output: Outp
     output.result({ subscriptions: list, count: list.length }, (r) =>
       [
         ...r.subscriptions.map(
-          (s) => `${s.feed}  →  ${s.webhook}${s.status && s.status !== 'active' ? `  [${s.status}]` : ''}`,
+          (s) =>
+            `${s.feed}  →  ${s.webhook ?? `sqs ${s.sqs}`}${s.status && s.status !== 'active' ? `  [${s.status}]` : ''}`,
         ),
         `${r.count} subscription(s)`,
       ].join('\n'),
     );
     return;
   }
-  throw new UsageError(`subscriptions: expected import or list, usage: ${USAGE}`);
+  throw new UsageError(`subscriptions: expected import, list or rotate-secret, usage: ${USAGE}`);
 }
 
-/** `feedrelay subscribe FEED_URL --webhook URL [--secret S]`. */
+/**
+ * `feedrelay subscribe FEED_URL (--webhook URL [--secret S] | --sqs QUEUE_URL)`. A webhook's secret (given or
+ * generated) is printed when the subscription is created, and never again: it is stored sealed.
+ */
 export async function subscribeCommand(args: readonly string[], output: Output): Promise<void> {
   const { values, positionals } = parseCommandArgs('subscribe', args, {
     ...TARGET_OPTIONS,
     webhook: { type: 'string' },
+    sqs: { type: 'string' },
     secret: { type: 'string' },
   });
   rejectStray('subscribe', positionals.slice(1), SUBSCRIBE_USAGE);
-  if (positionals.length !== 1 || typeof values.webhook !== 'string') {
-    throw new UsageError(`subscribe: usage: ${SUBSCRIBE_USAGE}`);
+  const webhook = typeof values.webhook === 'string' ? values.webhook : undefined;
+  const sqs = typeof values.sqs === 'string' ? values.sqs : undefined;
+  if (positionals.length !== 1 || (webhook === undefined) === (sqs === undefined)) {
+    throw new UsageError(`subscribe: give one of --webhook and --sqs; usage: ${SUBSCRIBE_USAGE}`);
+  }
+  if (sqs !== undefined && values.secret !== undefined) {
+    throw new UsageError(`subscribe: --secret signs webhooks only, not --sqs deliveries; usage: ${SUBSCRIBE_USAGE}`);
   }
   const request: SubscriptionRequest = {
     feedUrl: positionals[0]!,
-    webhook: values.webhook,
+    ...(webhook !== undefined ? { webhook } : { sqs: sqs! }),
     ...(typeof values.secret === 'string' ? { secret: values.secret } : {}),
   };
   validate(request, 'subscribe');
@@ -92,15 +115,67 @@ export async function subscribeCommand(args: readonly string[], output: Output):
   output.result(
     { subscription, created: result.created === 1 },
     (r) =>
-      `subscribed ${r.subscription.webhook} to ${r.subscription.feed}\n` +
+      `subscribed ${r.subscription.webhook ?? `sqs ${r.subscription.sqs}`} to ${r.subscription.feed}` +
       (r.subscription.secret
-        ? `secret: ${r.subscription.secret}`
-        : 'already subscribed: the secret was shown when the subscription was created'),
+        ? `\nsecret: ${r.subscription.secret}`
+        : r.subscription.webhook !== undefined && !r.created
+          ? '\nalready subscribed: the secret was shown when the subscription was created'
+          : ''),
   );
 }
 
-const LINE_SHAPE = '{"feed": URL, "webhook": URL, "secret": "whsec_…"}';
-const LINE_KEYS = new Set(['feed', 'webhook', 'secret']);
+/** `feedrelay subscriptions rotate-secret`: a new secret, the previous one still signing for a grace period. */
+async function rotateSecretCommand(args: readonly string[], output: Output): Promise<void> {
+  const { values, positionals } = parseCommandArgs('subscriptions rotate-secret', args, {
+    webhook: { type: 'string' },
+    secret: { type: 'string' },
+    'grace-seconds': { type: 'string' },
+  });
+  rejectStray('subscriptions rotate-secret', positionals.slice(1), ROTATE_USAGE);
+  if (positionals.length !== 1 || typeof values.webhook !== 'string') {
+    throw new UsageError(`subscriptions rotate-secret: usage: ${ROTATE_USAGE}`);
+  }
+  const feedUrl = positionals[0]!;
+  const secret = typeof values.secret === 'string' ? values.secret : newSecret();
+  const grace = values['grace-seconds'];
+  const graceSeconds = typeof grace === 'string' ? Number(grace) : undefined;
+  if (
+    typeof grace === 'string' &&
+    (!/^\d+$/.test(grace) || !Number.isSafeInteger(graceSeconds) || graceSeconds! > MAX_ROTATION_GRACE_SECONDS)
+  ) {
+    throw new UsageError(
+      `subscriptions rotate-secret: --grace-seconds must be a whole number of seconds from 0 to ${MAX_ROTATION_GRACE_SECONDS}, not ${excerpt(grace, 20)}`,
+    );
+  }
+  // The subscription is named as it was created: its feed and webhook URL.
+  const sink = checkedSink({ feedUrl, webhook: values.webhook, secret }, 'subscriptions rotate-secret');
+  const feedId = feedIdFor(feedUrl);
+  const result = await withLocalApp(values, (app) =>
+    app.container.get(RotateSubscriptionSecret).execute({
+      feedId,
+      subscriptionId: subscriptionIdFor(feedId, sink),
+      secret,
+      ...(graceSeconds !== undefined ? { graceSeconds } : {}),
+    }),
+  );
+  output.result(
+    {
+      subscription: { ...describeSubscription(result.subscription), secret: result.secret },
+      previousSecretValidUntil: result.previousSecretUntil ?? null,
+    },
+    (r) =>
+      [
+        `rotated the secret of ${r.subscription.webhook} on ${r.subscription.feed}`,
+        `secret: ${r.subscription.secret}`,
+        r.previousSecretValidUntil !== null
+          ? `the previous secret still signs until ${r.previousSecretValidUntil}`
+          : 'the previous secret no longer signs',
+      ].join('\n'),
+  );
+}
+
+const LINE_SHAPE = '{"feed": URL, "webhook": URL, "secret"?: "whsec_…"} or {"feed": URL, "sqs": QUEUE_URL}';
+const LINE_KEYS = new Set(['feed', 'webhook', 'secret', 'sqs']);
 
 /**
  * Reads and checks a whole JSONL file before anything is written: UTF-8 (a bad byte is an error naming its
@@ -138,13 +213,18 @@ async function readJsonl(file: string): Promise<{ line: number; request: Subscri
     }
     if (typeof record.feed !== 'string')
       throw new UsageError(`${where}: "feed" must be a URL string; expected ${LINE_SHAPE}`);
-    if (typeof record.webhook !== 'string')
-      throw new UsageError(`${where}: "webhook" must be a URL string; expected ${LINE_SHAPE}`);
+    if ((record.webhook === undefined) === (record.sqs === undefined))
+      throw new UsageError(`${where}: give one of "webhook" and "sqs"; expected ${LINE_SHAPE}`);
+    const target = record.webhook !== undefined ? 'webhook' : 'sqs';
+    if (typeof record[target] !== 'string')
+      throw new UsageError(`${where}: "${target}" must be a URL string; expected ${LINE_SHAPE}`);
     if (record.secret !== undefined && typeof record.secret !== 'string')
       throw new UsageError(`${where}: "secret" must be a string "whsec_…"`);
+    if (record.sqs !== undefined && record.secret !== undefined)
+      throw new UsageError(`${where}: "secret" signs webhooks only, not "sqs" deliveries`);
     const request: SubscriptionRequest = {
       feedUrl: record.feed,
-      webhook: record.webhook,
+      ...(target === 'webhook' ? { webhook: record.webhook as string } : { sqs: record.sqs as string }),
       ...(typeof record.secret === 'string' ? { secret: record.secret } : {}),
     };
     validate(request, where);
@@ -156,12 +236,17 @@ async function readJsonl(file: string): Promise<{ line: number; request: Subscri
 
 /** Checks a request as the embedded stack will (a missing secret will be a generated one, always valid). */
 function validate(request: SubscriptionRequest, where: string): void {
+  checkedSink(request, where);
+}
+
+/** The sink a request names, checked; a bad URL or secret is a usage error naming `where`. */
+function checkedSink(request: SubscriptionRequest, where: string): SinkDescriptor {
   try {
     acceptFeedUrl(request.feedUrl);
-    checkSubscriptionInput({
+    return checkSubscriptionInput({
       feedUrl: request.feedUrl,
-      sink: { kind: 'webhook', url: request.webhook },
-      secret: request.secret ?? newSecret(),
+      sink: sinkOf(request),
+      ...(request.webhook !== undefined ? { secret: request.secret ?? newSecret() } : {}),
     });
   } catch (error) {
     if (error instanceof DomainError) throw new UsageError(`${where}: ${error.message}`);

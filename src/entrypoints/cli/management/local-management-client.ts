@@ -8,7 +8,7 @@ import { SummarizeRun } from '../../../application/use-cases/summarize-run.js';
 import type { LocalApp } from '../../local/local-app.js';
 import { newSecret } from '../secrets.js';
 import { describeFeed, describeSubscription, type FeedView, type SubscriptionView } from '../views.js';
-import type { FeedEntry, ManagementClient, SubscriptionRequest } from './management-client.js';
+import { sinkOf, type FeedEntry, type ManagementClient, type SubscriptionRequest } from './management-client.js';
 
 /** `runs list` shows this many runs unless told otherwise. */
 const DEFAULT_RUNS_LISTED = 20;
@@ -36,15 +36,21 @@ export class LocalManagementClient implements ManagementClient {
   }
 
   async subscribe(requests: readonly SubscriptionRequest[]) {
-    const result = await (await this.opened()).container.get(Subscribe).execute(
-      requests.map((r) => ({
-        feedUrl: r.feedUrl,
-        sink: { kind: 'webhook', url: r.webhook },
-        secret: r.secret ?? newSecret(),
-      })),
-    );
+    // A webhook's plain secret (given or generated) is shown when its subscription is created; it is stored sealed.
+    const inputs = requests.map((r) => ({
+      feedUrl: r.feedUrl,
+      sink: sinkOf(r),
+      ...(r.webhook !== undefined ? { secret: r.secret ?? newSecret() } : {}),
+    }));
+    const before = Date.now();
+    const result = await (await this.opened()).container.get(Subscribe).execute(inputs);
     return {
-      subscriptions: result.subscriptions.map((s) => ({ ...describeSubscription(s), secret: s.secret })),
+      subscriptions: result.subscriptions.map((s, i) => {
+        // Made by this call (created, or an ended one revived): stamped now, under the secret just given.
+        const madeNow = Date.parse(s.createdAt) >= before - 1000;
+        const secret = inputs[i]!.secret;
+        return { ...describeSubscription(s), ...(madeNow && secret !== undefined ? { secret } : {}) };
+      }),
       created: result.created,
       failed: [],
     };

@@ -1,3 +1,4 @@
+import type { SinkDescriptor } from '../../../domain/subscription.js';
 import type { ListedRunSummary } from '../../../application/use-cases/list-runs.js';
 import type { CrawlRunSummary } from '../../../domain/crawl-run.js';
 import type { FeedView, SubscriptionView } from '../views.js';
@@ -9,9 +10,16 @@ export interface FeedEntry {
 }
 
 /** A subscription to create; without a secret, one is generated (and shown once). */
+/** Where a request delivers: a webhook, or an SQS queue. */
+export function sinkOf(request: SubscriptionRequest): SinkDescriptor {
+  return request.webhook !== undefined ? { kind: 'webhook', url: request.webhook } : { kind: 'sqs', url: request.sqs! };
+}
+
+/** A subscription to make: a webhook (with its secret, generated when absent) or an SQS queue. */
 export interface SubscriptionRequest {
   readonly feedUrl: string;
-  readonly webhook: string;
+  readonly webhook?: string;
+  readonly sqs?: string;
   readonly secret?: string;
 }
 

@@ -82,7 +82,7 @@ export class RemoteManagementClient implements ManagementClient {
         const { status, body } = await this.api.request<{ subscription?: ApiSubscription }>('POST', '/subscriptions', {
           body: {
             feed: request.feedUrl,
-            webhook: request.webhook,
+            ...(request.webhook !== undefined ? { webhook: request.webhook } : { sqs: request.sqs }),
             ...(request.secret !== undefined ? { secret: request.secret } : {}),
           },
         });

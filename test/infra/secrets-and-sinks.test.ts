@@ -1,0 +1,107 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { SECRETS_KEY } from '../../src/adapters/aws-resources.js';
+import { AWS_ENV } from '../../src/entrypoints/container/aws-config.js';
+import { parseSinkTargets } from '../../infra/constructs/sink-targets.js';
+import type { FeedRelayStack } from '../../infra/feedrelay-stack.js';
+import type { RelayFunction } from '../../infra/constructs/relay-function.js';
+import { actionsOfService, actionsOn, logicalIdOf, statementsOf, stubbedStack } from './template-queries.js';
+
+const FUNCTIONS = ['StartCrawl', 'ScanFeeds', 'FetchFeed', 'StartFanOut', 'ScanSubscribers', 'Deliver'] as const;
+const QUEUES_ALLOWED = ['arn:aws:sqs:eu-west-1:123456789012:feedrelay-*', 'arn:aws:sqs:*:210987654321:articles'];
+
+let stack: FeedRelayStack;
+let template: Template;
+
+beforeAll(() => {
+  stack = stubbedStack({ sinkTargets: { sqsQueueArns: QUEUES_ALLOWED } }, { validate: false });
+  template = Template.fromStack(stack);
+});
+
+describe('the secrets key', () => {
+  it('is one symmetric KMS key of the stack, rotated yearly, kept when the stack goes', () => {
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResource('AWS::KMS::Key', {
+      Properties: { EnableKeyRotation: true, KeySpec: Match.absent() },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  it('lets only the deliver function use it, to decrypt data keys under feedrelay’s encryption context', () => {
+    const keyId = logicalIdOf(stack, 'Secrets/Key');
+    for (const path of FUNCTIONS) {
+      const statements = statementsOf(template, stack, path);
+      expect({ path, kms: actionsOfService(statements, 'kms:') }).toEqual({
+        path,
+        kms: path === 'Deliver' ? ['kms:Decrypt'] : [],
+      });
+    }
+    const [statement] = statementsOf(template, stack, 'Deliver').filter((s) => [s.Action].flat()[0] === 'kms:Decrypt');
+    expect(statement).toMatchObject({
+      Effect: 'Allow',
+      Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      Condition: { StringEquals: { 'kms:EncryptionContext:purpose': SECRETS_KEY.encryptionContext.purpose } },
+    });
+  });
+
+  it('tells the deliver function the key’s ARN, by the variable the Lambda reads', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^One page of recipients'),
+      Environment: {
+        Variables: Match.objectLike({
+          [AWS_ENV.secretsKeyId]: { 'Fn::GetAtt': [logicalIdOf(stack, 'Secrets/Key'), 'Arn'] },
+        }),
+      },
+    });
+    template.hasOutput('SecretsKeyArn', {});
+  });
+
+  it('lets a function that creates subscriptions seal, and only seal', () => {
+    const sealing = stubbedStack({}, { validate: false });
+    const fn = sealing.node.findChild('StartCrawl') as RelayFunction;
+    fn.bindSecretsKey(sealing.secrets, 'seal');
+
+    const actions = actionsOfService(statementsOf(Template.fromStack(sealing), sealing, 'StartCrawl'), 'kms:');
+
+    expect(actions).toEqual(['kms:GenerateDataKey']);
+  });
+});
+
+describe('subscribers’ sink targets', () => {
+  it('let the deliver function send to the queues of the sinkTargets context, and nothing else does', () => {
+    for (const path of FUNCTIONS) {
+      const statements = statementsOf(template, stack, path);
+      const onTargets = statements.filter((s) =>
+        QUEUES_ALLOWED.some((arn) => JSON.stringify(s.Resource).includes(arn)),
+      );
+      expect({ path, targets: onTargets.flatMap((s) => [s.Action].flat()) }).toEqual({
+        path,
+        targets: path === 'Deliver' ? ['sqs:SendMessage'] : [],
+      });
+    }
+    const [statement] = statementsOf(template, stack, 'Deliver').filter((s) =>
+      JSON.stringify(s.Resource).includes(QUEUES_ALLOWED[0]!),
+    );
+    expect([statement!.Resource].flat().sort()).toEqual([...QUEUES_ALLOWED].sort());
+  });
+
+  it('are none by default: the deliver function sends only to its own queue', () => {
+    const plain = stubbedStack({}, { validate: false });
+    const statements = statementsOf(Template.fromStack(plain), plain, 'Deliver');
+    const sends = statements.filter((s) => [s.Action].flat().includes('sqs:SendMessage'));
+
+    expect(sends.every((s) => JSON.stringify(s.Resource).includes('"Fn::GetAtt"'))).toBe(true);
+    expect([...actionsOn(statements, logicalIdOf(plain, 'DeliverQueue/Queue'))]).toContain('sqs:SendMessage');
+  });
+
+  it('are read from the context as JSON, and a pattern that allows any queue anywhere is refused', () => {
+    expect(parseSinkTargets(undefined)).toEqual({ sqsQueueArns: [] });
+    expect(parseSinkTargets(JSON.stringify({ sqsQueueArns: QUEUES_ALLOWED }))).toEqual({
+      sqsQueueArns: QUEUES_ALLOWED,
+    });
+    expect(() => parseSinkTargets({ sqsQueueArns: ['*'] })).toThrow(/is not an SQS queue ARN/);
+    expect(() => parseSinkTargets({ sqsQueueArns: ['arn:aws:sqs:*:*:*'] })).toThrow(/every queue of every account/);
+    expect(() => parseSinkTargets({ queues: [] })).toThrow(/unknown field "queues"/);
+    expect(() => parseSinkTargets('{not json')).toThrow(/must be JSON/);
+  });
+});
