@@ -150,6 +150,35 @@ export function describeManagementApiContract(name: string, subject: () => Manag
         expect(json(again).subscription).not.toHaveProperty('secret');
       });
 
+      it('rotates a secret (200): the new one shown once, the previous one signing until the grace ends', async () => {
+        const created = json(await subscribe(freshFeedUrl())).subscription;
+        const path = `/feeds/${created.feedId}/subscriptions/${created.id}/secret`;
+        const secret = 'whsec_NewSecretNewSecretNewSecret0000';
+
+        const rotated = await call('POST', path, { json: { secret, graceSeconds: 3600 } });
+        const generated = await call('POST', path, { json: {} });
+
+        expect(rotated.status).toBe(200);
+        expect(json(rotated).subscription).toMatchObject({ id: created.id, secret });
+        expect(typeof json(rotated).previousSecretValidUntil).toBe('string');
+        expect(generated.status).toBe(200);
+        expect(json(generated).subscription.secret).toMatch(/^whsec_/);
+        expect(json(generated).subscription.secret).not.toBe(secret);
+      });
+
+      it('refuses a rotation of an unknown subscription (404) or with a bad grace or secret (400)', async () => {
+        const created = json(await subscribe(freshFeedUrl())).subscription;
+        const path = `/feeds/${created.feedId}/subscriptions/${created.id}/secret`;
+
+        expectError(
+          await call('POST', `/feeds/${created.feedId}/subscriptions/nosuchsubscription/secret`, { json: {} }),
+          404,
+        );
+        expectError(await call('POST', path, { json: { graceSeconds: -1 } }), 400, undefined, /grace/);
+        expectError(await call('POST', path, { json: { graceSeconds: '60' } }), 400, 'invalid_request', /graceSeconds/);
+        expectError(await call('POST', path, { json: { secret: 'not-a-secret' } }), 400, undefined, /secret/);
+      });
+
       it('lists a feed’s subscriptions page by page', async () => {
         const feedUrl = freshFeedUrl();
         const made: string[] = [];

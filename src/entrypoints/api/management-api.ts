@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ServiceIdentifier } from 'inversify';
 import type { Logger } from 'pino';
-import { NotFoundError, SinkRefusedError } from '../../application/errors.js';
+import { ConflictError, NotFoundError, SinkRefusedError } from '../../application/errors.js';
 import { AddFeeds } from '../../application/use-cases/add-feeds.js';
 import { CreateSubscription } from '../../application/use-cases/create-subscription.js';
 import { GetFeed } from '../../application/use-cases/get-feed.js';
@@ -9,6 +9,7 @@ import { ListFeeds } from '../../application/use-cases/list-feeds.js';
 import { ListRuns } from '../../application/use-cases/list-runs.js';
 import { ListSubscriptions } from '../../application/use-cases/list-subscriptions.js';
 import { RemoveFeed } from '../../application/use-cases/remove-feed.js';
+import { RotateSubscriptionSecret } from '../../application/use-cases/rotate-subscription-secret.js';
 import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
 import { SummarizeRun } from '../../application/use-cases/summarize-run.js';
 import { Unsubscribe } from '../../application/use-cases/unsubscribe.js';
@@ -136,6 +137,33 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
     },
   },
   {
+    method: 'POST',
+    path: '/feeds/{feedId}/subscriptions/{subscriptionId}/secret',
+    async handle({ request, params, services }) {
+      queryOf(request, []);
+      const fields = fieldsOf(jsonBody(request), { secret: { type: 'string' }, graceSeconds: { type: 'number' } });
+      const secret = fields.secret ?? newWebhookSecret();
+      inField('secret', () =>
+        checkSubscriptionInput({
+          feedUrl: 'https://feed.invalid/',
+          sink: { kind: 'webhook', url: 'https://webhook.invalid/' },
+          secret,
+        }),
+      );
+      const result = await services.get(RotateSubscriptionSecret).execute({
+        feedId: idOf(params.feedId!, 'feed'),
+        subscriptionId: idOf(params.subscriptionId!, 'subscription'),
+        secret,
+        ...(fields.graceSeconds !== undefined ? { graceSeconds: fields.graceSeconds } : {}),
+      });
+      // The new secret is shown here, once; the previous one still signs until `previousSecretValidUntil`.
+      return jsonResponse(200, {
+        subscription: { ...subscriptionView(result.subscription), secret: result.secret },
+        previousSecretValidUntil: result.previousSecretUntil ?? null,
+      });
+    },
+  },
+  {
     method: 'DELETE',
     path: '/feeds/{feedId}/subscriptions/{subscriptionId}',
     async handle({ request, params, services }) {
@@ -206,6 +234,7 @@ export function createManagementApi(
     } catch (error) {
       if (error instanceof ApiError) return errorResponse(error);
       if (error instanceof NotFoundError) return errorResponse(new ApiError(404, error.code, error.message));
+      if (error instanceof ConflictError) return errorResponse(new ApiError(409, error.code, error.message));
       if (error instanceof DomainError) return errorResponse(new ApiError(400, error.code, error.message));
       logger.error({ err: error, method: request.method, path: request.path }, 'management API request failed');
       return errorResponse(new ApiError(500, 'internal_error', 'the request failed unexpectedly; see the logs'));

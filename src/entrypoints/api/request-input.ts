@@ -46,10 +46,10 @@ export function isJsonMediaType(type: string): boolean {
   return type.split(';', 1)[0]!.trim().toLowerCase() === 'application/json';
 }
 
-type FieldType = 'string' | 'boolean';
+type FieldType = 'string' | 'boolean' | 'number';
 type FieldShape = Readonly<Record<string, { readonly type: FieldType; readonly required?: boolean }>>;
 type FieldValues<S extends FieldShape> = {
-  [K in keyof S]: S[K]['type'] extends 'string' ? string : boolean;
+  [K in keyof S]: S[K]['type'] extends 'string' ? string : S[K]['type'] extends 'number' ? number : boolean;
 };
 
 /**

@@ -13,6 +13,7 @@ import { ResumeRun } from '../../application/use-cases/resume-run.js';
 import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
 import { Subscribe } from '../../application/use-cases/subscribe.js';
 import { SummarizeRun } from '../../application/use-cases/summarize-run.js';
+import { RotateSubscriptionSecret } from '../../application/use-cases/rotate-subscription-secret.js';
 import { Unsubscribe } from '../../application/use-cases/unsubscribe.js';
 import { bodyTooLarge, MAX_BODY_BYTES, parseQueryString, type ApiRequest } from '../api/api-http.js';
 import { createManagementApi, type ManagementApi } from '../api/management-api.js';
@@ -36,6 +37,7 @@ export const API_USE_CASES = [
   CreateSubscription,
   ListSubscriptions,
   Unsubscribe,
+  RotateSubscriptionSecret,
   StartCrawlRun,
   SummarizeRun,
   RunRecordsReader,
