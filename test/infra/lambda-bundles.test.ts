@@ -24,6 +24,7 @@ const USE_CASES: Record<RelayHandler, string[]> = {
     'list-subscriptions',
     'remove-feed',
     'resume-run',
+    'rotate-subscription-secret',
     'start-crawl-run',
     'subscribe',
     'summarize-run',
