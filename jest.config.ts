@@ -2,19 +2,44 @@ import type { Config } from 'jest';
 
 /**
  * Jest runs the TypeScript sources as native ES modules (fauxqs and inversify 8 are ESM-only),
- * so `npm test` starts node with --experimental-vm-modules.
+ * so `npm test` starts node with --experimental-vm-modules. ts-jest only transpiles, file by file
+ * (`isolatedModules` in tsconfig.json): the type checker runs in `npm run lint`, not once per test file.
+ *
+ * Two projects, both run by CI:
+ * - `fast` (`npm test`): unit, contract, embedded-stack integration, CDK and the CLI's end-to-end tests of each
+ *   command: the suite to run after every change.
+ * - `e2e` (`npm run test:e2e`): the long end-to-end scenarios, each a few minutes of processes: `kill -9` in
+ *   every phase of a crawl, stop signals, fault matrices and the 500-feed crawl.
  */
-const config: Config = {
+
+/** The long end-to-end suites: `npm run test:e2e` runs them, `npm test` does not. */
+const E2E_SUITES = [
+  '<rootDir>/test/cli/crash-recovery.test.ts',
+  '<rootDir>/test/cli/crawl-faults.test.ts',
+  '<rootDir>/test/cli/stop-signals.test.ts',
+  '<rootDir>/test/integration/crawl-faults.test.ts',
+  '<rootDir>/test/integration/crawl-500-feeds.test.ts',
+];
+
+type Project = Exclude<NonNullable<Config['projects']>[number], string>;
+
+const project: Project = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   setupFiles: ['reflect-metadata'],
-  globalSetup: '<rootDir>/test/global-setup.ts',
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }],
   },
-  testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 60_000,
+};
+
+const config: Config = {
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  projects: [
+    { ...project, displayName: 'fast', testMatch: ['<rootDir>/test/**/*.test.ts'], testPathIgnorePatterns: E2E_SUITES },
+    { ...project, displayName: 'e2e', testMatch: E2E_SUITES },
+  ],
   // Many suites wait on sockets and child processes rather than the CPU: two workers on CI's two cores.
   maxWorkers: 2,
 };

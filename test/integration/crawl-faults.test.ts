@@ -20,7 +20,7 @@ import {
 const FEEDS = 40;
 const SUBSCRIBED_FEEDS = 5;
 /**
- * Seed 11 by default; `CRAWL_FAULTS_SEED=N npm test -- test/integration/crawl-faults` tries another fault pattern,
+ * Seed 11 by default; `CRAWL_FAULTS_SEED=N npm run test:e2e -- test/integration/crawl-faults` tries another fault pattern,
  * and `CRAWL_FAULTS="aws=0.1,duplicate=0.5,crash=0.2"` other rates (the fault matrix of the README).
  */
 const FAULTS = {
