@@ -8,7 +8,7 @@ import { OpmlError, parseOpmlBytes, writeOpml } from '../../../adapters/opml/opm
 import { parseCommandArgs, rejectStray } from '../args.js';
 import { UsageError } from '../cli-errors.js';
 import type { Output } from '../output.js';
-import { withLocalApp } from './local.js';
+import { withLocalStores } from './local.js';
 
 const USAGE = 'feedrelay feeds import FILE.opml | add URL… | list [--json] | remove URL… | export';
 
@@ -22,7 +22,7 @@ export async function feedsCommand(args: readonly string[], output: Output): Pro
       if (rest.length !== 1) throw new UsageError(`feeds import: expected one OPML file, usage: ${USAGE}`);
       const file = rest[0]!;
       const feeds = await readOpml(file);
-      const result = await withLocalApp(values, (app) => app.container.get(AddFeeds).execute(feeds));
+      const result = await withLocalStores(values, (app) => app.container.get(AddFeeds).execute(feeds));
       output.result(
         { imported: result.added.length, existing: result.existing, total: feeds.length },
         (r) => `imported ${r.imported} feed(s) from ${file} (${r.existing} already known)`,
@@ -32,7 +32,7 @@ export async function feedsCommand(args: readonly string[], output: Output): Pro
     case 'add': {
       if (rest.length === 0) throw new UsageError(`feeds add: expected at least one URL, usage: ${USAGE}`);
       const entries = rest.map((url) => ({ url }));
-      const result = await withLocalApp(values, (app) => app.container.get(AddFeeds).execute(entries)).catch(
+      const result = await withLocalStores(values, (app) => app.container.get(AddFeeds).execute(entries)).catch(
         (error: unknown) => {
           if (error instanceof InvalidFeedUrlError) throw new UsageError(`feeds add: ${error.message}`);
           throw error;
@@ -46,7 +46,7 @@ export async function feedsCommand(args: readonly string[], output: Output): Pro
     }
     case 'list': {
       rejectStray('feeds list', rest, USAGE);
-      const feeds = await withLocalApp(values, async (app) => {
+      const feeds = await withLocalStores(values, async (app) => {
         const list: Feed[] = [];
         for await (const feed of app.container.get(ListFeeds).execute()) list.push(feed);
         return list;
@@ -60,7 +60,7 @@ export async function feedsCommand(args: readonly string[], output: Output): Pro
     }
     case 'remove': {
       if (rest.length === 0) throw new UsageError(`feeds remove: expected at least one URL, usage: ${USAGE}`);
-      const result = await withLocalApp(values, (app) => app.container.get(RemoveFeeds).execute(rest)).catch(
+      const result = await withLocalStores(values, (app) => app.container.get(RemoveFeeds).execute(rest)).catch(
         (error: unknown) => {
           if (error instanceof InvalidFeedUrlError) throw new UsageError(`feeds remove: ${error.message}`);
           throw error;
@@ -74,7 +74,7 @@ export async function feedsCommand(args: readonly string[], output: Output): Pro
     }
     case 'export': {
       rejectStray('feeds export', rest, USAGE);
-      const feeds = await withLocalApp(values, async (app) => {
+      const feeds = await withLocalStores(values, async (app) => {
         const list: Feed[] = [];
         for await (const feed of app.container.get(ListFeeds).execute()) list.push(feed);
         return list;

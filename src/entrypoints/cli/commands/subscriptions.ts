@@ -9,7 +9,7 @@ import { decodeStrictly, UndecodableTextError } from '../../../adapters/text/str
 import { parseCommandArgs, rejectStray } from '../args.js';
 import { UsageError } from '../cli-errors.js';
 import type { Output } from '../output.js';
-import { withLocalApp } from './local.js';
+import { withLocalStores } from './local.js';
 
 const USAGE = 'feedrelay subscriptions import FILE.jsonl | list [--feed URL] [--json]';
 const SUBSCRIBE_USAGE = 'feedrelay subscribe FEED_URL --webhook URL [--secret whsec_…]';
@@ -27,7 +27,7 @@ export async function subscriptionsCommand(args: readonly string[], output: Outp
     if (values.feed !== undefined)
       throw new UsageError(`subscriptions import: --feed is for list only; usage: ${USAGE}`);
     const inputs = await readJsonl(rest[0]!);
-    const result = await withLocalApp(values, (app) => app.container.get(Subscribe).execute(inputs));
+    const result = await withLocalStores(values, (app) => app.container.get(Subscribe).execute(inputs));
     output.result(
       { imported: result.created, existing: inputs.length - result.created, total: inputs.length },
       (r) => `imported ${r.imported} subscription(s) (${r.existing} already present)`,
@@ -38,7 +38,7 @@ export async function subscriptionsCommand(args: readonly string[], output: Outp
     rejectStray('subscriptions list', rest, USAGE);
     const feed = values.feed as string | undefined;
     if (feed !== undefined) checkUrl('--feed', feed);
-    const list = await withLocalApp(values, async (app) => {
+    const list = await withLocalStores(values, async (app) => {
       const all: Subscription[] = [];
       for await (const s of app.container.get(ListSubscriptions).execute(feed)) all.push(s);
       return all;
@@ -70,7 +70,7 @@ export async function subscribeCommand(args: readonly string[], output: Output):
     secret: typeof values.secret === 'string' ? values.secret : newSecret(),
   };
   validate(input, 'subscribe');
-  const result = await withLocalApp(values, (app) => app.container.get(Subscribe).execute([input]));
+  const result = await withLocalStores(values, (app) => app.container.get(Subscribe).execute([input]));
   const subscription = result.subscriptions[0]!;
   output.result(
     {
