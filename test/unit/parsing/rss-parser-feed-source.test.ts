@@ -317,7 +317,7 @@ describe('RssParserFeedSource', () => {
     expect(Object.prototype).not.toHaveProperty('polluted');
   });
 
-  it('does not expand a billion-laughs entity bomb, and gives up within a second', () => {
+  it('does not expand a billion-laughs entity bomb (its time and memory: npm run bench:hostile)', () => {
     // Prepare
     const levels = Array.from({ length: 9 }, (_, index) => {
       const previous = index === 0 ? 'lol' : `lol${index}`;
@@ -325,16 +325,12 @@ describe('RssParserFeedSource', () => {
     });
     const xml = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">${levels.join('')}]>
       <rss version="2.0"><channel><title>&lol9;</title><item><title>&lol9;</title></item></channel></rss>`;
-    const before = process.memoryUsage().heapUsed;
-    const started = performance.now();
 
     // Act
     const result = createFeedParser().parse({ bytes: bytes(xml) });
 
     // Assess
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(JSON.stringify(result)).not.toContain('lollol');
-    expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 * 1024 * 1024);
     expect(result).toMatchObject({ ok: false, code: 'parse_error' });
   });
 
