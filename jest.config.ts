@@ -31,11 +31,12 @@ const project: Project = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }],
   },
-  testTimeout: 60_000,
 };
 
 const config: Config = {
   globalSetup: '<rootDir>/test/global-setup.ts',
+  // A global option: Jest ignores it inside a project.
+  testTimeout: 60_000,
   projects: [
     { ...project, displayName: 'fast', testMatch: ['<rootDir>/test/**/*.test.ts'], testPathIgnorePatterns: E2E_SUITES },
     { ...project, displayName: 'e2e', testMatch: E2E_SUITES },
