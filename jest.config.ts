@@ -5,7 +5,8 @@ import type { Config } from 'jest';
  * so `npm test` starts node with --experimental-vm-modules. ts-jest only transpiles, file by file
  * (`isolatedModules` in tsconfig.json): the type checker runs in `npm run lint`, not once per test file.
  *
- * Two projects, both run by CI:
+ * Two projects, both run by CI (in package.json, `--passWithNoTests=false`, Jest's default, ends the list of
+ * `--selectProjects` so that `npm test -- FILE` still runs just FILE):
  * - `fast` (`npm test`): unit, contract, embedded-stack integration, CDK, and the CLI run as a process (crawl,
  *   parse, fetch, serve, data dir, usage): the suite to run after every change.
  * - `e2e` (`npm run test:e2e`): the long end-to-end scenarios, chains of processes: `kill -9` in every phase
