@@ -1,11 +1,13 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { expectUsage, feedrelay, runAll, scratch, type RunResult } from './support.js';
+import { feedrelayInProcess } from './in-process.js';
+import { expectUsage, scratch, type RunResult } from './support.js';
 
 /**
  * Every command refuses an argument it does not take with exit 2 and one line naming it, before it opens (or
- * creates) the data directory: a stray word is a typo to point out, not something to ignore.
+ * creates) the data directory: a stray word is a typo to point out, not something to ignore. Argument parsing
+ * only: the CLI runs in this process (exit statuses of real processes: the other CLI suites).
  */
 const STRAY: Record<string, string[]> = {
   demo: ['demo', 'now'],
@@ -31,14 +33,10 @@ describe('stray arguments', () => {
 
   beforeAll(async () => {
     ({ dir, cleanup } = await scratch('feedrelay-cli-stray-'));
-    results = await runAll(
-      Object.fromEntries(
-        Object.entries(STRAY).map(([name, args]) => [
-          name,
-          () => feedrelay([...args, '--data-dir', path.join(dir, 'data')], { cwd: dir }),
-        ]),
-      ),
-    );
+    results = {};
+    for (const [name, args] of Object.entries(STRAY)) {
+      results[name] = await feedrelayInProcess([...args, '--data-dir', path.join(dir, 'data')]);
+    }
   }, 120_000);
 
   afterAll(() => cleanup());

@@ -31,13 +31,17 @@ export interface RunOptions {
   readonly env?: Record<string, string>;
   /** Written to stdin (then closed); stdin is closed empty otherwise. */
   readonly input?: string;
+  /** A command still running after this long (default 30 s) is killed, and the run fails the test. */
   readonly timeoutMs?: number;
   readonly cwd?: string;
   /** Checked every 10 ms while the command runs: once it holds, the command is killed (SIGKILL, as `kill -9`). */
   readonly killWhen?: () => boolean;
 }
 
-/** Runs `node bin/feedrelay.js ...args` and resolves when it exits (or is killed at the time-out). */
+/**
+ * Runs `node bin/feedrelay.js ...args` and resolves when it exits (or is killed by `killWhen`). A command still
+ * running at the time-out is killed and rejects: a run cut short by the test's patience proves nothing.
+ */
 export function feedrelay(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.FEEDRELAY_ALLOW_NETWORKS;
@@ -55,7 +59,12 @@ export function feedrelay(args: readonly string[], options: RunOptions = {}): Pr
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     const { killWhen } = options;
     const watch = killWhen ? setInterval(() => killWhen() && child.kill('SIGKILL'), 10) : undefined;
     child.on('error', (error) => {
@@ -66,7 +75,10 @@ export function feedrelay(args: readonly string[], options: RunOptions = {}): Pr
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       clearInterval(watch);
-      resolve({ code, signal, stdout, stderr, elapsedMs: Date.now() - started });
+      const run = { code, signal, stdout, stderr, elapsedMs: Date.now() - started };
+      if (timedOut) {
+        reject(new Error(`feedrelay ${args.join(' ')} still ran after ${timeoutMs} ms: ${describeRun(run)}`));
+      } else resolve(run);
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');

@@ -144,15 +144,18 @@ export {
 } from '../../src/entrypoints/local/webhook-receiver.js';
 
 /**
- * Waits until the run's summary has no pending notification: parked retries (delayed messages) are not work
- * for `waitForIdle`, so sleep a little, let the runtime drain what came due, and look again.
+ * Waits until the run is complete with no pending notification: parked retries (delayed messages) are not work
+ * for `waitForIdle`, so sleep a little, let the runtime drain what came due, and look again. A run still
+ * unsettled after `timeoutMs` fails the test, with its last summary.
  */
 export async function settleRun(app: LocalApp, runId: string, timeoutMs = 30_000): Promise<CrawlRunSummary> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const summary = await app.container.get(SummarizeRun).execute(runId);
     if (summary.notifications.pending === 0 && summary.complete) return summary;
-    if (Date.now() > deadline) return summary;
+    if (Date.now() > deadline) {
+      throw new Error(`run ${runId} did not settle within ${timeoutMs} ms: ${JSON.stringify(summary)}`);
+    }
     await sleep(500);
     await app.runtime.waitForIdle({ timeoutMs: 60_000 });
   }

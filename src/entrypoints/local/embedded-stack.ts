@@ -1,12 +1,14 @@
-import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
-import { DataDirBusyError, DataDirUnusableError, fileSystemReason } from './data-dir-lock.js';
-import { DynamoStoreError, startDynaliteThread, type DynaliteThread } from './dynalite-thread.js';
+import {
+  LOCAL_MAX_ATTEMPTS,
+  LOCAL_VISIBILITY_TIMEOUT_SECONDS,
+  localClientConfig,
+  startEmbeddedDynamoDb,
+} from './embedded-dynamodb.js';
 import { faultRandom, injectAwsFaults, NO_FAULTS, type FaultSettings } from './aws-faults.js';
 import { AwsRequestCounter, countRequests } from './aws-request-counter.js';
 import { createTables } from './create-tables.js';
@@ -19,13 +21,7 @@ import {
 } from '../../adapters/dynamodb/dynamodb-tables.js';
 import type { QueueUrls } from '../../adapters/sqs/tokens.js';
 
-/** Local visibility time-out: failed or crashed messages come back after this long (AWS: 6 × function time-out). */
-export const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 10;
-/** Attempts per AWS request on the embedded stack: enough for injected faults (`aws=0.1`) to be ridden out. */
-export const LOCAL_MAX_ATTEMPTS = 8;
-
-const REGION = 'us-east-1';
-const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+export { LOCAL_MAX_ATTEMPTS, LOCAL_VISIBILITY_TIMEOUT_SECONDS } from './embedded-dynamodb.js';
 
 export interface EmbeddedStackOptions {
   /** Where DynamoDB keeps its tables (`<dataDir>/dynamodb`); in memory when omitted. */
@@ -80,13 +76,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
     for (const step of stops.splice(0).reverse()) await step().catch(() => undefined);
   };
   try {
-    const dynamoPath = options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb');
-    if (dynamoPath !== undefined) {
-      await mkdir(dynamoPath, { recursive: true }).catch((error: unknown) => {
-        throw new DataDirUnusableError(options.dataDir!, fileSystemReason(error, dynamoPath), { cause: error });
-      });
-    }
-    const dynamo = await startDynamo(options.dataDir, dynamoPath);
+    const dynamo = await startEmbeddedDynamoDb(options.dataDir);
     const dynamoPort = dynamo.port;
     stops.push(() => dynamo.close());
 
@@ -96,13 +86,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
     const sqsPort = (sqsApp.server.address() as AddressInfo).port;
 
     const endpoints = { dynamodb: `http://127.0.0.1:${dynamoPort}`, sqs: `http://127.0.0.1:${sqsPort}` };
-    const clientConfig = {
-      region: REGION,
-      credentials: CREDENTIALS,
-      maxAttempts,
-      retryMode: 'standard',
-      requestHandler: { httpAgent: { maxSockets: 256 } },
-    } as const;
+    const clientConfig = localClientConfig(maxAttempts);
     const counter = new AwsRequestCounter();
     const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: endpoints.dynamodb });
     const sqs = new SQSClient({ ...clientConfig, endpoint: endpoints.sqs });
@@ -143,26 +127,6 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
   } catch (error) {
     await stop();
     throw error;
-  }
-}
-
-/** Starts dynalite; a store that cannot be opened is the data directory's problem, and said so. */
-async function startDynamo(dataDir: string | undefined, path: string | undefined): Promise<DynaliteThread> {
-  try {
-    return await startDynaliteThread({
-      ...(path ? { path } : {}),
-      createTableMs: 0,
-      deleteTableMs: 0,
-      updateTableMs: 0,
-    });
-  } catch (error) {
-    if (!(error instanceof DynamoStoreError) || dataDir === undefined) throw error;
-    if (error.locked) throw new DataDirBusyError(dataDir, `another process (LevelDB's lock on ${path})`);
-    throw new DataDirUnusableError(
-      dataDir,
-      `its DynamoDB store ${path} cannot be opened (${error.reason}); move that directory aside to start with empty tables`,
-      { cause: error },
-    );
   }
 }
 

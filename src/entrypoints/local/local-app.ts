@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ContainerModule, type Container } from 'inversify';
+import { SECRET_KEY_FILE } from './local-stores.js';
 import { LocalSecretCipher } from '../../adapters/crypto/local-secret-cipher.js';
 import type { Logger } from 'pino';
 import type { RelaySettings } from '../../application/settings.js';
@@ -75,8 +76,7 @@ export interface LocalApp {
 /** How long a stopping process waits, by default, for the handler invocations in flight to finish. */
 export const DEFAULT_STOP_GRACE_MS = 10_000;
 
-/** The file of the data directory holding the key that seals webhook secrets (base64, mode 0600). */
-export const SECRET_KEY_FILE = 'secret-key';
+export { SECRET_KEY_FILE } from './local-stores.js';
 
 /** The time one fetch or delivery may take: 80 % of the lease. */
 function stepTimeoutMs(stack: EmbeddedStack): number {

@@ -10,7 +10,7 @@ import { HttpFeedFetcher } from '../../../src/adapters/http/http-feed-fetcher.js
 import { FEED_PARSER, HTTP_FETCH_OPTIONS, type HttpFetchOptions } from '../../../src/adapters/http/tokens.js';
 import { createFeedParser } from '../../../src/adapters/parsing/sniffing-feed-parser.js';
 import { FakeFeedParser, rss } from './support/fake-feed-parser.js';
-import { closedPort, sampleRss, startHttpServer, startSilentServer, type TestServer } from './support/test-server.js';
+import { closedPort, startHttpServer, startSilentServer, type TestServer } from './support/test-server.js';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -20,9 +20,6 @@ const routes = new Map<string, Route>();
 const requests: IncomingMessage[] = [];
 let server: TestServer;
 let base: string;
-let baselineRss = 0;
-let worstPeakRss = 0;
-let worstGrowth = 0;
 
 function route(path: string, handler: Route): string {
   routes.set(path, handler);
@@ -47,12 +44,6 @@ function fetcher(options: HttpFetchOptions = {}, parser: FeedParser = new FakeFe
   return new HttpFeedFetcher({ allowedNetworks: LOOPBACK, ...options }, parser);
 }
 
-async function timed(fetching: Promise<FetchResult>): Promise<{ result: FetchResult; elapsedMs: number }> {
-  const started = Date.now();
-  const result = await fetching;
-  return { result, elapsedMs: Date.now() - started };
-}
-
 function failure(result: FetchResult): FetchFailure {
   if (result.kind !== 'failed') throw new Error(`expected a failure, got ${JSON.stringify(result)}`);
   return result.error;
@@ -72,11 +63,6 @@ async function bomb(compressor: zlib.Gzip | zlib.BrotliCompress, total: number):
   return Buffer.concat(chunks);
 }
 
-function trackPeak(before: number, peak: number): void {
-  worstGrowth = Math.max(worstGrowth, peak - before);
-  worstPeakRss = Math.max(worstPeakRss, peak);
-}
-
 beforeAll(async () => {
   server = await startHttpServer((req, res) => {
     requests.push(req);
@@ -88,17 +74,10 @@ beforeAll(async () => {
     }
   });
   base = server.url;
-  baselineRss = process.memoryUsage.rss();
 });
 
 afterAll(async () => {
   await server.close();
-  if (worstPeakRss > 0) {
-    console.log(
-      `worst-case peak RSS: ${Math.round(worstPeakRss / MiB)} MiB ` +
-        `(process baseline ${Math.round(baselineRss / MiB)} MiB, largest growth during one fetch ${Math.round(worstGrowth / MiB)} MiB)`,
-    );
-  }
 });
 
 beforeEach(() => {
@@ -318,10 +297,9 @@ describe('HttpFeedFetcher', () => {
       const url = route('/loop-a', redirect(302, '/loop-b'));
       route('/loop-b', redirect(301, '/loop-a'));
 
-      const { result, elapsedMs } = await timed(fetcher().fetch({ url }));
+      const result = await fetcher().fetch({ url });
 
       expect(failure(result).code).toBe('too_many_redirects');
-      expect(elapsedMs).toBeLessThan(2000);
     });
 
     it('honours a lower redirect limit', async () => {
@@ -535,7 +513,7 @@ describe('HttpFeedFetcher', () => {
     ])('refuses a redirect to %s', async (location, code) => {
       const url = route('/jump', redirect(302, location));
 
-      const { result, elapsedMs } = await timed(fetcher().fetch({ url }));
+      const result = await fetcher().fetch({ url });
 
       // A bad Location is the redirect's fault and carries its status; a blocked next hop never got one.
       expect(failure(result)).toEqual(
@@ -543,7 +521,6 @@ describe('HttpFeedFetcher', () => {
           ? { code, message: expect.any(String) }
           : { code, message: expect.any(String), status: 302 },
       );
-      expect(elapsedMs).toBeLessThan(1000);
     });
 
     it('checks names again on every hop', async () => {
@@ -625,26 +602,23 @@ describe('HttpFeedFetcher', () => {
         'br',
         () => bomb(zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } }), 1024 * MiB),
       ],
-    ] as const)('stops a %s bomb of 1 GiB early, in bounded memory', async (encoding, make) => {
-      const compressed = await make();
-      const url = route('/bomb.xml', (_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/rss+xml', 'content-encoding': encoding });
-        res.end(compressed);
-      });
-      const before = process.memoryUsage.rss();
-      const sampler = sampleRss();
+    ] as const)(
+      'stops a %s bomb of 1 GiB at the size limit (its time and memory: npm run bench:hostile)',
+      async (encoding, make) => {
+        const compressed = await make();
+        const url = route('/bomb.xml', (_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/rss+xml', 'content-encoding': encoding });
+          res.end(compressed);
+        });
 
-      const { result, elapsedMs } = await timed(fetcher({ maxBytes: MiB }).fetch({ url }));
+        const result = await fetcher({ maxBytes: MiB }).fetch({ url });
 
-      const peak = sampler.stop();
-      trackPeak(before, peak);
-      expect(failure(result)).toMatchObject({ code: 'too_large', status: 200 });
-      expect(elapsedMs).toBeLessThan(2000);
-      expect(peak - before).toBeLessThan(300 * MiB);
-      await server.allConnectionsClosed();
-    });
+        expect(failure(result)).toMatchObject({ code: 'too_large', status: 200 });
+        await server.allConnectionsClosed();
+      },
+    );
 
-    it('stops a huge body at the limit without holding it in memory', async () => {
+    it('stops a huge body at the size limit (its time and memory: npm run bench:hostile)', async () => {
       const chunk = Buffer.alloc(256 * 1024, 'x');
       const url = route('/huge.xml', (_req, res) => {
         res.writeHead(200, { 'content-type': 'application/rss+xml' });
@@ -662,16 +636,10 @@ describe('HttpFeedFetcher', () => {
         res.on('close', () => (sent = Infinity));
         pump();
       });
-      const before = process.memoryUsage.rss();
-      const sampler = sampleRss();
 
-      const { result, elapsedMs } = await timed(fetcher({ maxBytes: 64 * MiB }).fetch({ url }));
+      const result = await fetcher({ maxBytes: 64 * MiB }).fetch({ url });
 
-      const peak = sampler.stop();
-      trackPeak(before, peak);
       expect(failure(result)).toMatchObject({ code: 'too_large', status: 200 });
-      expect(elapsedMs).toBeLessThan(5000);
-      expect(peak - before).toBeLessThan(300 * MiB);
       await server.allConnectionsClosed();
     });
 
@@ -681,20 +649,18 @@ describe('HttpFeedFetcher', () => {
         res.write('<rss>');
       });
 
-      const { result, elapsedMs } = await timed(fetcher({ maxBytes: MiB }).fetch({ url }));
+      const result = await fetcher({ maxBytes: MiB }).fetch({ url });
 
       expect(failure(result)).toMatchObject({ code: 'too_large', status: 200 });
-      expect(elapsedMs).toBeLessThan(1000);
       await server.allConnectionsClosed();
     });
 
     it('stops an endless body at the size limit', async () => {
       const url = route('/endless.xml', endless);
 
-      const { result, elapsedMs } = await timed(fetcher({ maxBytes: MiB, timeoutMs: 5000 }).fetch({ url }));
+      const result = await fetcher({ maxBytes: MiB, timeoutMs: 5000 }).fetch({ url });
 
       expect(failure(result).code).toBe('too_large');
-      expect(elapsedMs).toBeLessThan(5000);
       await server.allConnectionsClosed();
     });
 
@@ -705,11 +671,9 @@ describe('HttpFeedFetcher', () => {
         res.on('close', () => clearInterval(timer));
       });
 
-      const { result, elapsedMs } = await timed(fetcher({ maxBytes: 1024 * MiB, timeoutMs: 1000 }).fetch({ url }));
+      const result = await fetcher({ maxBytes: 1024 * MiB, timeoutMs: 1000 }).fetch({ url });
 
       expect(failure(result)).toMatchObject({ code: 'timeout', status: 200 });
-      expect(elapsedMs).toBeGreaterThanOrEqual(950);
-      expect(elapsedMs).toBeLessThan(1500);
       await server.allConnectionsClosed();
     });
 
@@ -725,11 +689,9 @@ describe('HttpFeedFetcher', () => {
         res.on('close', () => clearInterval(timer));
       });
 
-      const { result, elapsedMs } = await timed(fetcher({ timeoutMs: 1000 }).fetch({ url }));
+      const result = await fetcher({ timeoutMs: 1000 }).fetch({ url });
 
       expect(failure(result)).toMatchObject({ code: 'timeout', status: 200 });
-      expect(elapsedMs).toBeGreaterThanOrEqual(950);
-      expect(elapsedMs).toBeLessThan(1500);
       await server.allConnectionsClosed();
     });
 
@@ -746,12 +708,9 @@ describe('HttpFeedFetcher', () => {
       try {
         const { port } = dripping.address() as AddressInfo;
 
-        const { result, elapsedMs } = await timed(
-          fetcher({ timeoutMs: 1000 }).fetch({ url: `http://127.0.0.1:${port}/` }),
-        );
+        const result = await fetcher({ timeoutMs: 1000 }).fetch({ url: `http://127.0.0.1:${port}/` });
 
         expect(failure(result).code).toBe('timeout');
-        expect(elapsedMs).toBeLessThan(1500);
       } finally {
         await new Promise((resolve) => dripping.close(resolve));
       }
@@ -760,14 +719,10 @@ describe('HttpFeedFetcher', () => {
     it('times out a server that accepts and never answers', async () => {
       const silent = await startSilentServer();
       try {
-        const { result, elapsedMs } = await timed(
-          fetcher({ timeoutMs: 1000 }).fetch({ url: `${silent.url}/feed.xml` }),
-        );
+        const result = await fetcher({ timeoutMs: 1000 }).fetch({ url: `${silent.url}/feed.xml` });
 
         expect(failure(result).code).toBe('timeout');
         expect(failure(result)).not.toHaveProperty('status');
-        expect(elapsedMs).toBeGreaterThanOrEqual(950);
-        expect(elapsedMs).toBeLessThan(1500);
         await silent.allConnectionsClosed();
       } finally {
         await silent.close();
@@ -780,10 +735,9 @@ describe('HttpFeedFetcher', () => {
       }
       route('/slow4', feed(rss('Late')));
 
-      const { result, elapsedMs } = await timed(fetcher({ timeoutMs: 1000 }).fetch({ url: `${base}/slow0` }));
+      const result = await fetcher({ timeoutMs: 1000 }).fetch({ url: `${base}/slow0` });
 
       expect(failure(result).code).toBe('timeout');
-      expect(elapsedMs).toBeLessThan(1500);
       await server.allConnectionsClosed();
     });
   });

@@ -2,8 +2,10 @@ import { resolve } from 'node:path';
 import { ConfigurationError } from '../../../application/errors.js';
 import { parseFaults } from '../../local/aws-faults.js';
 import { InvalidNetworkError } from '../../../adapters/http/errors.js';
+import { parseAllowedNetworks } from '../../../adapters/http/network-guard.js';
 import { createLogger } from '../../logger.js';
-import { openLocalApp, type LocalApp, type LocalAppOptions } from '../../local/local-app.js';
+import type { LocalApp, LocalAppOptions } from '../../local/local-app.js';
+import { openLocalStores, type LocalStores } from '../../local/local-stores.js';
 import { allowedNetworks } from '../args.js';
 import { UsageError } from '../cli-errors.js';
 
@@ -26,17 +28,42 @@ export async function withLocalApp<T>(
   }
 }
 
-export async function openFromFlags(
-  values: Record<string, unknown>,
-  options: Partial<LocalAppOptions> = {},
-): Promise<LocalApp> {
-  let faults;
+/**
+ * Opens the data directory's tables alone, for commands that only manage feeds or subscriptions: no queues, no
+ * runtime, a quicker start than `openFromFlags`. The caller closes them.
+ */
+export async function openStoresFromFlags(values: Record<string, unknown>): Promise<LocalStores> {
+  const faults = faultsFromEnv();
   try {
-    faults = parseFaults(process.env);
+    // The flags are checked as every command checks them, although nothing here is fetched.
+    parseAllowedNetworks(allowedNetworks(values));
+  } catch (error) {
+    if (error instanceof InvalidNetworkError) throw new UsageError(error.message);
+    throw error;
+  }
+  return openLocalStores({
+    dataDir: dataDirOf(values),
+    faults,
+    logger: createLogger(process.env.LOG_LEVEL ?? 'warn'),
+  });
+}
+
+function faultsFromEnv() {
+  try {
+    return parseFaults(process.env);
   } catch (error) {
     if (error instanceof ConfigurationError) throw new UsageError(error.message);
     throw error;
   }
+}
+
+export async function openFromFlags(
+  values: Record<string, unknown>,
+  options: Partial<LocalAppOptions> = {},
+): Promise<LocalApp> {
+  const faults = faultsFromEnv();
+  // Loaded when a command needs the whole local app: `openStoresFromFlags` does without its queues and runtime.
+  const { openLocalApp } = await import('../../local/local-app.js');
   try {
     return await openLocalApp({
       dataDir: dataDirOf(values),

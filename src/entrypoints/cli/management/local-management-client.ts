@@ -6,6 +6,7 @@ import { RemoveFeeds } from '../../../application/use-cases/remove-feeds.js';
 import { Subscribe } from '../../../application/use-cases/subscribe.js';
 import { SummarizeRun } from '../../../application/use-cases/summarize-run.js';
 import type { LocalApp } from '../../local/local-app.js';
+import type { LocalStores } from '../../local/local-stores.js';
 import { newSecret } from '../secrets.js';
 import { describeFeed, describeSubscription, type FeedView, type SubscriptionView } from '../views.js';
 import { sinkOf, type FeedEntry, type ManagementClient, type SubscriptionRequest } from './management-client.js';
@@ -15,24 +16,30 @@ const DEFAULT_RUNS_LISTED = 20;
 
 /**
  * The management commands on the embedded stack in the data directory: the use cases, through the container,
- * as `crawl` and the Lambda handlers call them. The stack is opened on the first call and closed by `close`.
+ * as `crawl` and the Lambda handlers call them. Feeds and subscriptions need only the tables (`openStores`,
+ * quick to open); runs need the whole local app (`openApp`). What a call needs is opened on the first call and
+ * closed by `close`; one command uses one or the other.
  */
 export class LocalManagementClient implements ManagementClient {
   private app: Promise<LocalApp> | undefined;
+  private stores: Promise<LocalStores> | undefined;
 
-  constructor(private readonly open: () => Promise<LocalApp>) {}
+  constructor(
+    private readonly openStores: () => Promise<LocalStores>,
+    private readonly openApp: () => Promise<LocalApp>,
+  ) {}
 
   async addFeeds(entries: readonly FeedEntry[]) {
-    const result = await (await this.opened()).container.get(AddFeeds).execute(entries);
+    const result = await (await this.tables()).container.get(AddFeeds).execute(entries);
     return { added: result.added.map(describeFeed), existing: result.existing, failed: [] };
   }
 
   async *listFeeds(): AsyncGenerator<FeedView> {
-    for await (const feed of (await this.opened()).container.get(ListFeeds).execute()) yield describeFeed(feed);
+    for await (const feed of (await this.tables()).container.get(ListFeeds).execute()) yield describeFeed(feed);
   }
 
   async removeFeeds(urls: readonly string[]) {
-    return { ...(await (await this.opened()).container.get(RemoveFeeds).execute(urls)), failed: [] };
+    return { ...(await (await this.tables()).container.get(RemoveFeeds).execute(urls)), failed: [] };
   }
 
   async subscribe(requests: readonly SubscriptionRequest[]) {
@@ -43,7 +50,7 @@ export class LocalManagementClient implements ManagementClient {
       ...(r.webhook !== undefined ? { secret: r.secret ?? newSecret() } : {}),
     }));
     const before = Date.now();
-    const result = await (await this.opened()).container.get(Subscribe).execute(inputs);
+    const result = await (await this.tables()).container.get(Subscribe).execute(inputs);
     return {
       subscriptions: result.subscriptions.map((s, i) => {
         // Made by this call (created, or an ended one revived): stamped now, under the secret just given.
@@ -57,7 +64,7 @@ export class LocalManagementClient implements ManagementClient {
   }
 
   async *listSubscriptions(feedUrl?: string): AsyncGenerator<SubscriptionView> {
-    const app = await this.opened();
+    const app = await this.tables();
     for await (const s of app.container.get(ListSubscriptions).execute(feedUrl)) yield describeSubscription(s);
   }
 
@@ -80,15 +87,23 @@ export class LocalManagementClient implements ManagementClient {
   }
 
   async close(): Promise<void> {
-    const opening = this.app;
+    const openings = [this.app, this.stores];
     this.app = undefined;
+    this.stores = undefined;
     // A stack that failed to open has nothing to close; its error went to the call that opened it.
-    const app = await opening?.catch(() => undefined);
-    if (app) await app.close();
+    for (const opening of openings) {
+      const opened = await opening?.catch(() => undefined);
+      if (opened) await opened.close();
+    }
   }
 
   private opened(): Promise<LocalApp> {
-    this.app ??= this.open();
+    this.app ??= this.openApp();
     return this.app;
+  }
+
+  private tables(): Promise<LocalStores> {
+    this.stores ??= this.openStores();
+    return this.stores;
   }
 }

@@ -119,11 +119,14 @@ export async function withManagementClient<T>(
 async function openClient(target: Target, values: Record<string, unknown>): Promise<ManagementClient> {
   if (target.kind === 'local') {
     // The embedded stack is loaded only when it is the target.
-    const [{ openFromFlags }, { LocalManagementClient }] = await Promise.all([
+    const [{ openFromFlags, openStoresFromFlags }, { LocalManagementClient }] = await Promise.all([
       import('../commands/local.js'),
       import('./local-management-client.js'),
     ]);
-    return new LocalManagementClient(() => openFromFlags(values));
+    return new LocalManagementClient(
+      () => openStoresFromFlags(values),
+      () => openFromFlags(values),
+    );
   }
   if (target.kind === 'http') {
     return new RemoteManagementClient(
