@@ -150,6 +150,31 @@ export function describeManagementApiContract(name: string, subject: () => Manag
         expect(json(again).subscription).not.toHaveProperty('secret');
       });
 
+      it('subscribes an SQS queue (201, no secret), and names what is wrong with a sink', async () => {
+        const feed = freshFeedUrl();
+        const sqs = 'https://sqs.eu-west-1.amazonaws.com/123456789012/feedrelay-subscriber';
+
+        const created = await call('POST', '/subscriptions', { json: { feed, sqs } });
+        const again = await call('POST', '/subscriptions', { json: { feed, sqs } });
+
+        expect(created.status).toBe(201);
+        expect(json(created).subscription).toMatchObject({ feed, sqs, status: 'active' });
+        expect(json(created).subscription).not.toHaveProperty('secret');
+        expect(json(created).subscription).not.toHaveProperty('webhook');
+        expect(again.status).toBe(200);
+        const webhook = freshWebhook();
+        expectError(await call('POST', '/subscriptions', { json: { feed, webhook, sqs } }), 400, undefined, /webhook/);
+        expectError(await call('POST', '/subscriptions', { json: { feed } }), 400, undefined, /sqs/);
+        expectError(
+          await call('POST', '/subscriptions', {
+            json: { feed, sqs, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+          }),
+          400,
+          undefined,
+          /secret/,
+        );
+      });
+
       it('rotates a secret (200): the new one shown once, the previous one signing until the grace ends', async () => {
         const created = json(await subscribe(freshFeedUrl())).subscription;
         const path = `/feeds/${created.feedId}/subscriptions/${created.id}/secret`;

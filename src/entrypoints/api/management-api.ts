@@ -98,10 +98,23 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
       queryOf(request, []);
       const fields = fieldsOf(jsonBody(request), {
         feed: { type: 'string', required: true },
-        webhook: { type: 'string', required: true },
+        webhook: { type: 'string' },
+        sqs: { type: 'string' },
         secret: { type: 'string' },
       });
       const feedUrl = inField('feed', () => acceptFeedUrl(fields.feed!));
+      if ((fields.webhook === undefined) === (fields.sqs === undefined)) {
+        throw new ApiError(400, 'invalid_request', 'give one of "webhook" (a URL) and "sqs" (a queue URL)');
+      }
+      if (fields.sqs !== undefined && fields.secret !== undefined) {
+        throw new ApiError(400, 'invalid_request', '"secret" signs webhooks only, not "sqs" deliveries');
+      }
+      if (fields.sqs !== undefined) {
+        const sink = { kind: 'sqs', url: fields.sqs } as const;
+        inField('sqs', () => checkSubscriptionInput({ feedUrl, sink }));
+        const { subscription, created } = await services.get(CreateSubscription).execute({ feedUrl, sink });
+        return jsonResponse(created ? 201 : 200, { subscription: subscriptionView(subscription) });
+      }
       const sink = { kind: 'webhook', url: fields.webhook! } as const;
       // Checked one at a time, so that the message names the field at fault.
       inField('webhook', () => checkSubscriptionInput({ feedUrl, sink, secret: PLACEHOLDER_SECRET }));
@@ -286,7 +299,7 @@ export function subscriptionView(subscription: Subscription) {
     id: subscription.id,
     feedId: subscription.feedId,
     feed: subscription.feedUrl,
-    webhook: subscription.sink.url,
+    ...(subscription.sink.kind === 'webhook' ? { webhook: subscription.sink.url } : { sqs: subscription.sink.url }),
     status: subscription.status,
     createdAt: subscription.createdAt,
   };

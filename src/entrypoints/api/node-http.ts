@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import { bodyTooLarge, MAX_BODY_BYTES, parseQueryString, type ApiRequest, type ApiResponse } from './api-http.js';
 
 /**
- * Serves a management API handler from Node's HTTP server: reads the request (a body larger than 1 MiB is
- * answered 413 as soon as that is known, from `Content-Length` or while reading, and no more of it is kept),
+ * Serves a management API handler from Node's HTTP server: reads the request (a body larger than 1 MiB, known
+ * from `Content-Length` or while reading, is answered 413 and no more of it is kept),
  * hands it over as an `ApiRequest` and writes the answer.
  */
 export function nodeRequestListener(
@@ -31,14 +31,23 @@ async function serve(
   const declared = Number(request.headers['content-length'] ?? 0);
   const body = declared > MAX_BODY_BYTES ? undefined : await readBody(request);
   if (body === undefined) {
-    // Nothing more is kept. What the client is still sending is discarded, up to a bound, so that it can read
-    // the answer before the connection closes (a close with unread data would reset it); past it, it is cut.
-    write(response, bodyTooLarge(), { connection: 'close' });
+    // Nothing more is kept. What the client is still sending is read and discarded first, up to a bound, so
+    // that it has written its request when the answer comes (a client still writing into a closed connection
+    // may never read it); past the bound, the answer goes at once and the connection is cut.
     let discarded = 0;
+    let answered = false;
+    const answer = () => {
+      if (answered) return;
+      answered = true;
+      write(response, bodyTooLarge(), { connection: 'close' });
+    };
     request.on('data', (chunk: Buffer) => {
       discarded += chunk.length;
-      if (discarded > MAX_DISCARDED_BYTES) request.destroy();
+      if (discarded <= MAX_DISCARDED_BYTES) return;
+      answer();
+      response.once('finish', () => request.destroy());
     });
+    request.once('end', answer);
     request.resume();
     return;
   }
