@@ -1,11 +1,8 @@
-/** Errors of the application layer: a stable `code`, a message, the `cause` kept. */
-export abstract class ApplicationError extends Error {
-  abstract readonly code: string;
+import { FeedrelayError } from '../domain/errors.js';
 
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+/** A request the application refuses as it stands (unknown id, bad settings, a bad message): retrying cannot help. */
+export abstract class ApplicationError extends FeedrelayError {
+  override readonly permanent = true;
 }
 
 /** A queue message that is not one of ours, or not of the version we read. Retrying cannot help. */
@@ -34,6 +31,6 @@ export class SinkRefusedError extends ApplicationError {
 }
 
 /** A write lost to a concurrent change of the same record: trying again may succeed. */
-export class ConflictError extends ApplicationError {
+export class ConflictError extends FeedrelayError {
   readonly code = 'conflict';
 }

@@ -1,5 +1,6 @@
+import { FeedrelayError } from '../../domain/errors.js';
 /** Some events could not be published, after the retries or because the request itself failed. */
-export class PublishFailedError extends Error {
+export class PublishFailedError extends FeedrelayError {
   readonly code = 'publish_failed';
 
   constructor(

@@ -1,12 +1,13 @@
 import { appendFile, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DeadLetter, DeadLetters } from '../../application/ports/dead-letters.port.js';
+import { FeedrelayError } from '../../domain/errors.js';
 
 /** Sends message bodies to the queue named `queue` (`fetch-feed`, …), as they are. */
 export type Requeue = (queue: string, bodies: readonly string[]) => Promise<void>;
 
 /** The dead-letter file has a line that is not a dead letter: it was edited or damaged. */
-export class DeadLetterFileError extends Error {
+export class DeadLetterFileError extends FeedrelayError {
   readonly code = 'dead_letter_file_corrupt';
 
   constructor(message: string, options?: { cause?: unknown }) {

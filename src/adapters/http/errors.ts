@@ -1,3 +1,4 @@
+import { FeedrelayError } from '../../domain/errors.js';
 import type { FetchErrorCode } from '../../application/ports/feed-fetcher.port.js';
 
 /** The failures an HTTP exchange itself can end in, named as the contract names them. */
@@ -15,18 +16,8 @@ export type HttpFailureCode = Extract<
   | 'http_error'
 >;
 
-/** The base of the HTTP adapter's errors: a stable `code`, a message for people, the `cause` kept. */
-export abstract class HttpAdapterError extends Error {
-  abstract readonly code: string;
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
-
 /** An entry of the allowed-networks setting that is not an IP address or CIDR range. */
-export class InvalidNetworkError extends HttpAdapterError {
+export class InvalidNetworkError extends FeedrelayError {
   readonly code = 'invalid_network';
 
   constructor(
@@ -38,7 +29,7 @@ export class InvalidNetworkError extends HttpAdapterError {
 }
 
 /** A fetch limit (timeout, size, redirects) that is not a usable number. */
-export class InvalidFetchOptionError extends HttpAdapterError {
+export class InvalidFetchOptionError extends FeedrelayError {
   readonly code = 'invalid_option';
 
   constructor(
@@ -53,7 +44,7 @@ export class InvalidFetchOptionError extends HttpAdapterError {
 }
 
 /** A connection refused by the network guard because the address is internal and not explicitly allowed. */
-export class BlockedAddressError extends HttpAdapterError {
+export class BlockedAddressError extends FeedrelayError {
   readonly code = 'blocked_address';
 
   constructor(
@@ -69,7 +60,7 @@ export class BlockedAddressError extends HttpAdapterError {
 }
 
 /** An HTTP exchange that ended without a usable response; `status` is set when a response had arrived. */
-export class HttpRequestError extends HttpAdapterError {
+export class HttpRequestError extends FeedrelayError {
   readonly code: HttpFailureCode;
   readonly status?: number;
 

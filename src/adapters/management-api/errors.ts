@@ -1,3 +1,4 @@
+import { FeedrelayError } from '../../domain/errors.js';
 /**
  * The ways a call to feedrelay's management API (or the lookup of where it is) can fail, each with a stable
  * `code`: the API's own error code when it answered with one, else one of these.
@@ -18,7 +19,7 @@ export type ManagementApiFailureCode =
   | 'aws_error';
 
 /** A management API call (or the stack lookup before it) that failed; `status` is the HTTP status when one came. */
-export class ManagementApiError extends Error {
+export class ManagementApiError extends FeedrelayError {
   constructor(
     readonly code: ManagementApiFailureCode | (string & {}),
     message: string,

@@ -1,4 +1,4 @@
-import { excerpt } from '../../domain/errors.js';
+import { excerpt, FeedrelayError } from '../../domain/errors.js';
 import { acceptFeedUrl } from '../../domain/feed.js';
 import { readXmlDocument, XmlSyntaxError, type XmlElement } from '../parsing/xml-document.js';
 import {
@@ -14,7 +14,7 @@ export interface OpmlFeed {
 }
 
 /** A broken OPML document: where (line, column, 1-based) and what was expected. */
-export class OpmlError extends Error {
+export class OpmlError extends FeedrelayError {
   readonly code = 'invalid_opml';
 
   constructor(

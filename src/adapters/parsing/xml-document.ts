@@ -1,5 +1,6 @@
 import sax from 'sax';
 import { nestedBase } from './normalize.js';
+import { FeedrelayError } from '../../domain/errors.js';
 
 /** Namespaces feeds use, by URI. */
 export const NS = {
@@ -113,7 +114,9 @@ export class XmlElement {
 }
 
 /** A document that is not well-formed XML, or that this reader refuses (an entity expanding beyond bounds). */
-export class XmlSyntaxError extends Error {
+export class XmlSyntaxError extends FeedrelayError {
+  readonly code = 'parse_error';
+
   constructor(
     readonly reason: string,
     readonly line: number,

@@ -1,25 +1,16 @@
-/** The base of the SQS adapter's errors: a stable `code`, a message for people, the `cause` kept. */
-export abstract class SqsAdapterError extends Error {
-  abstract readonly code: string;
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
-
+import { FeedrelayError } from '../../domain/errors.js';
 /** A message whose type has no queue: a programming error, not a transient one. */
-export class UnroutableMessageError extends SqsAdapterError {
+export class UnroutableMessageError extends FeedrelayError {
   readonly code = 'unroutable_message';
 }
 
 /** One message is larger than a whole batch may be; it cannot be sent at all. */
-export class MessageTooLargeError extends SqsAdapterError {
+export class MessageTooLargeError extends FeedrelayError {
   readonly code = 'message_too_large';
 }
 
 /** Some messages could not be sent: after the retries, or because the request itself failed. */
-export class SendFailedError extends SqsAdapterError {
+export class SendFailedError extends FeedrelayError {
   readonly code = 'send_failed';
 
   constructor(
@@ -33,6 +24,6 @@ export class SendFailedError extends SqsAdapterError {
 }
 
 /** A dead letter names a queue that feedrelay does not have, or one whose dead-letter queue is not configured. */
-export class DeadLetterQueueUnknownError extends SqsAdapterError {
+export class DeadLetterQueueUnknownError extends FeedrelayError {
   readonly code = 'dead_letter_queue_unknown';
 }

@@ -1,7 +1,8 @@
 import { decodeWindows1252 } from '../parsing/decode.js';
+import { FeedrelayError } from '../../domain/errors.js';
 
 /** Input bytes that are not valid text in the encoding they are read in: where (1-based) and which encoding. */
-export class UndecodableTextError extends Error {
+export class UndecodableTextError extends FeedrelayError {
   readonly code = 'invalid_encoding';
 
   constructor(
@@ -16,7 +17,7 @@ export class UndecodableTextError extends Error {
 }
 
 /** A declared encoding that this reader does not know. */
-export class UnsupportedEncodingError extends Error {
+export class UnsupportedEncodingError extends FeedrelayError {
   readonly code = 'unsupported_encoding';
 
   constructor(readonly label: string) {

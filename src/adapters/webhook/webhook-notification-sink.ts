@@ -1,3 +1,4 @@
+import { FeedrelayError } from '../../domain/errors.js';
 import { inject, injectable } from 'inversify';
 import type { ServiceIdentifier } from 'inversify';
 import type { Clock } from '../../application/ports/clock.port.js';
@@ -6,7 +7,6 @@ import type { SecretCipher } from '../../application/ports/secret-cipher.port.js
 import { TOKENS } from '../../application/tokens.js';
 import { signingSecrets } from '../../domain/subscription.js';
 import { SealedSecretError } from '../crypto/errors.js';
-import { HttpRequestError } from '../http/errors.js';
 import {
   header,
   keepAliveAgents,
@@ -103,9 +103,9 @@ export class WebhookNotificationSink implements NotificationSink {
       if (status >= 300 && status < 400) return { kind: 'rejected', reason: `redirect ${status} not followed` };
       return { kind: 'rejected', reason: `the subscriber answered ${status}` };
     } catch (error) {
-      if (error instanceof HttpRequestError || (error as { code?: string }).code !== undefined) {
-        const code = (error as { code: string }).code;
-        const reason = `${code}: ${(error as Error).message}`;
+      if (error instanceof FeedrelayError) {
+        const code = error.code;
+        const reason = `${code}: ${error.message}`;
         return RETRYABLE.has(code) ? { kind: 'retry', reason } : { kind: 'rejected', reason };
       }
       throw error;

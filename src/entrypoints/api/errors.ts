@@ -1,10 +1,11 @@
+import { FeedrelayError } from '../../domain/errors.js';
 /*
  * The management API's errors: what it answers on purpose. HTTP statuses live here, in the entrypoint, and
  * nowhere further in.
  */
 
 /** An answer the API gives on purpose: a status, a stable code and a message that names the problem. */
-export class ApiError extends Error {
+export class ApiError extends FeedrelayError {
   constructor(
     readonly status: number,
     readonly code: string,

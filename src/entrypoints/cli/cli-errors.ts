@@ -1,5 +1,6 @@
+import { FeedrelayError } from '../../domain/errors.js';
 /** Bad usage or a bad input file: exit status 2, with a one-line message naming the problem. */
-export class UsageError extends Error {
+export class UsageError extends FeedrelayError {
   readonly code = 'usage';
 
   constructor(message: string, options?: { cause?: unknown }) {
@@ -9,7 +10,7 @@ export class UsageError extends Error {
 }
 
 /** The operation failed: exit status 1, and `{"error": {...}}` on stdout under --json. */
-export class OperationError extends Error {
+export class OperationError extends FeedrelayError {
   constructor(
     readonly code: string,
     message: string,
@@ -21,7 +22,7 @@ export class OperationError extends Error {
 }
 
 /** The command was stopped by a signal before it was done: exit status 128 + the signal's number. */
-export class InterruptedError extends Error {
+export class InterruptedError extends FeedrelayError {
   readonly code = 'interrupted';
 
   constructor(

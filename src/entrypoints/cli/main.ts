@@ -1,3 +1,4 @@
+import { FeedrelayError } from '../../domain/errors.js';
 import { InterruptedError, OperationError, PartialFailureError, UsageError } from './cli-errors.js';
 import { Output } from './output.js';
 import { stopSignalReceived } from './stop-signals.js';
@@ -100,10 +101,7 @@ function report(error: unknown, output: Output): number {
     error instanceof OperationError
       ? { code: error.code, message: error.message, ...error.details }
       : {
-          code:
-            (error as { code?: unknown })?.code && typeof (error as { code: unknown }).code === 'string'
-              ? (error as { code: string }).code
-              : 'internal_error',
+          code: error instanceof FeedrelayError ? error.code : 'internal_error',
           message: error instanceof Error ? error.message : String(error),
         };
   const clean = Object.fromEntries(Object.entries(failure).filter(([, v]) => v !== undefined));

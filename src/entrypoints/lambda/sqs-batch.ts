@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
-import { ApplicationError } from '../../application/errors.js';
 import type { DeadLetterSink } from '../../application/ports/dead-letters.port.js';
-import { DomainError } from '../../domain/errors.js';
+import { FeedrelayError } from '../../domain/errors.js';
 
 /** The parts of Lambda's SQS event that feedrelay reads. */
 export interface SqsRecord {
@@ -30,7 +29,7 @@ export interface DeadLetterPolicy {
  * Runs one record at a time through `process`, all records of the batch concurrently, and reports the ones
  * that failed as partial batch failures: a bad record fails alone; its batch-mates are done.
  *
- * With a dead-letter policy, a record that can never succeed (an `ApplicationError` or `DomainError`: bad
+ * With a dead-letter policy, a record that can never succeed (a `FeedrelayError` marked `permanent`: bad
  * JSON, an unknown version, a failed check, a relay past its bound) is parked in the dead-letter queue at
  * once, with its reason, and acknowledged; so is a record that fails on its last receive. Each is one log
  * line at error level naming handler, queue, message id and reason. Should parking fail, the record fails
@@ -78,9 +77,9 @@ async function failed(
     logger.debug({ handler: name, messageId }, `${name}: step held by another invocation, will look again`);
     return true;
   }
-  const permanent = error instanceof ApplicationError || error instanceof DomainError;
+  const permanent = error instanceof FeedrelayError && error.permanent;
   const receives = Number(record.attributes?.ApproximateReceiveCount ?? '1');
-  const code = permanent ? (error as { code: string }).code : undefined;
+  const code = permanent ? error.code : undefined;
   const message = error instanceof Error ? error.message : String(error);
   const lastReceive = policy !== undefined && receives >= policy.maxReceiveCount;
   if (policy && (permanent || lastReceive)) {

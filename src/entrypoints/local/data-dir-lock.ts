@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { link, mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { FeedrelayError } from '../../domain/errors.js';
 
 /** Another feedrelay process holds the data directory (LevelDB allows one at a time). */
-export class DataDirBusyError extends Error {
+export class DataDirBusyError extends FeedrelayError {
   readonly code = 'data_dir_busy';
 
   constructor(dataDir: string, holder: string) {
@@ -15,7 +16,7 @@ export class DataDirBusyError extends Error {
 }
 
 /** The data directory cannot be used: not a directory, not writable, or its store is corrupt. */
-export class DataDirUnusableError extends Error {
+export class DataDirUnusableError extends FeedrelayError {
   readonly code = 'data_dir_unusable';
 
   constructor(

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { FeedrelayError } from '../../domain/errors.js';
 
 /**
  * The worker's script, plain CommonJS so that it runs the same from `src` (tests) and from `dist` (the CLI):
@@ -36,7 +37,7 @@ else {
 `;
 
 /** The LevelDB store under dynalite cannot be opened: corrupt, unreadable, or held by another process. */
-export class DynamoStoreError extends Error {
+export class DynamoStoreError extends FeedrelayError {
   readonly code = 'dynamodb_store_error';
 
   constructor(
