@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { ServiceIdentifier } from 'inversify';
 import type { Logger } from 'pino';
 import { ConflictError, NotFoundError, SinkRefusedError } from '../../application/errors.js';
@@ -15,9 +14,11 @@ import { SummarizeRun } from '../../application/use-cases/summarize-run.js';
 import { Unsubscribe } from '../../application/use-cases/unsubscribe.js';
 import { DomainError } from '../../domain/errors.js';
 import { acceptFeedUrl, feedIdFor, type Feed } from '../../domain/feed.js';
-import { checkSubscriptionInput, type Subscription } from '../../domain/subscription.js';
+import { checkSubscriptionInput } from '../../domain/subscription.js';
 import { errorResponse, jsonResponse, noContent, type ApiRequest, type ApiResponse } from './api-http.js';
 import { ApiError } from './errors.js';
+import { newSecret } from '../secrets.js';
+import { describeFeed, describeSubscription } from '../views.js';
 import { fieldsOf, idOf, inField, jsonBody, limitOf, nextOf, positionOf, queryOf } from './request-input.js';
 import { Router, type Route } from './router.js';
 
@@ -118,7 +119,7 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
       const sink = { kind: 'webhook', url: fields.webhook! } as const;
       // Checked one at a time, so that the message names the field at fault.
       inField('webhook', () => checkSubscriptionInput({ feedUrl, sink, secret: PLACEHOLDER_SECRET }));
-      const secret = fields.secret ?? newWebhookSecret();
+      const secret = fields.secret ?? newSecret();
       inField('secret', () => checkSubscriptionInput({ feedUrl, sink, secret }));
       let result;
       try {
@@ -155,7 +156,7 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
     async handle({ request, params, services }) {
       queryOf(request, []);
       const fields = fieldsOf(jsonBody(request), { secret: { type: 'string' }, graceSeconds: { type: 'number' } });
-      const secret = fields.secret ?? newWebhookSecret();
+      const secret = fields.secret ?? newSecret();
       inField('secret', () =>
         checkSubscriptionInput({
           feedUrl: 'https://feed.invalid/',
@@ -269,38 +270,10 @@ async function inFieldAsync<T>(field: string, work: () => Promise<T>): Promise<T
 /** A well-formed secret, to check a webhook URL on its own. */
 const PLACEHOLDER_SECRET = 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
-/** A fresh Standard Webhooks signing secret: `whsec_` and 24 random bytes in base64. */
-export function newWebhookSecret(): string {
-  return `whsec_${randomBytes(24).toString('base64')}`;
-}
-
-/** A feed as the API shows it (the fields `feeds list --json` shows). */
+/** A feed as the API shows it: as `feeds list --json` shows it, with its creation time. */
 export function feedView(feed: Feed) {
-  return {
-    id: feed.id,
-    url: feed.url,
-    ...(feed.title ? { title: feed.title } : {}),
-    status: feed.status,
-    ...(feed.etag ? { etag: feed.etag } : {}),
-    ...(feed.lastModified ? { lastModified: feed.lastModified } : {}),
-    ...(feed.lastFetchedAt ? { lastFetchedAt: feed.lastFetchedAt } : {}),
-    nextFetchAt: feed.nextFetchAt,
-    errorCount: feed.errorCount,
-    ...(feed.lastError ? { lastError: feed.lastError } : {}),
-    ...(feed.failingSince ? { failingSince: feed.failingSince } : {}),
-    ...(feed.redirect ? { redirect: feed.redirect } : {}),
-    createdAt: feed.createdAt,
-  };
+  return { ...describeFeed(feed), createdAt: feed.createdAt };
 }
 
-/** A subscription as the API shows it: never its secret. */
-export function subscriptionView(subscription: Subscription) {
-  return {
-    id: subscription.id,
-    feedId: subscription.feedId,
-    feed: subscription.feedUrl,
-    ...(subscription.sink.kind === 'webhook' ? { webhook: subscription.sink.url } : { sqs: subscription.sink.url }),
-    status: subscription.status,
-    createdAt: subscription.createdAt,
-  };
-}
+/** A subscription as the API shows it (as the CLI does): never its secret. */
+export const subscriptionView = describeSubscription;

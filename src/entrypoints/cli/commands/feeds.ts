@@ -8,9 +8,9 @@ import { failIfAny } from '../management/batch-failures.js';
 import type { ManagementClient } from '../management/management-client.js';
 import { TARGET_OPTIONS, TARGET_USAGE, withManagementClient } from '../management/target.js';
 import type { Output } from '../output.js';
-import type { FeedView } from '../views.js';
+import type { FeedView } from '../../views.js';
 
-export { describeFeed } from '../views.js';
+export { describeFeed } from '../../views.js';
 
 const USAGE = `feedrelay feeds import FILE.opml | add URL… | list [--json] | remove URL… | export ${TARGET_USAGE}`;
 

@@ -15,12 +15,12 @@ import { failIfAny } from '../management/batch-failures.js';
 import { sinkOf, type SubscriptionRequest } from '../management/management-client.js';
 import { TARGET_OPTIONS, TARGET_USAGE, withManagementClient } from '../management/target.js';
 import type { Output } from '../output.js';
-import { newSecret } from '../secrets.js';
-import { describeSubscription, type SubscriptionView } from '../views.js';
+import { newSecret } from '../../secrets.js';
+import { describeSubscription, type SubscriptionView } from '../../views.js';
 import { withLocalApp } from './local.js';
 
-export { newSecret } from '../secrets.js';
-export { describeSubscription } from '../views.js';
+export { newSecret } from '../../secrets.js';
+export { describeSubscription } from '../../views.js';
 
 const USAGE = `feedrelay subscriptions import FILE.jsonl | list [--feed URL] [--json] ${TARGET_USAGE} | rotate-secret FEED_URL --webhook URL [--secret whsec_…] [--grace-seconds N] [--json]`;
 const SUBSCRIBE_USAGE = `feedrelay subscribe FEED_URL (--webhook URL [--secret whsec_…] | --sqs QUEUE_URL) ${TARGET_USAGE}`;

@@ -7,8 +7,8 @@ import { Subscribe } from '../../../application/use-cases/subscribe.js';
 import { SummarizeRun } from '../../../application/use-cases/summarize-run.js';
 import type { LocalApp } from '../../local/local-app.js';
 import type { LocalStores } from '../../local/local-stores.js';
-import { newSecret } from '../secrets.js';
-import { describeFeed, describeSubscription, type FeedView, type SubscriptionView } from '../views.js';
+import { newSecret } from '../../secrets.js';
+import { describeFeed, describeSubscription, type FeedView, type SubscriptionView } from '../../views.js';
 import { sinkOf, type FeedEntry, type ManagementClient, type SubscriptionRequest } from './management-client.js';
 
 /** `runs list` shows this many runs unless told otherwise. */

@@ -1,7 +1,7 @@
 import type { SinkDescriptor } from '../../../domain/subscription.js';
 import type { ListedRunSummary } from '../../../application/use-cases/list-runs.js';
 import type { CrawlRunSummary } from '../../../domain/crawl-run.js';
-import type { FeedView, SubscriptionView } from '../views.js';
+import type { FeedView, SubscriptionView } from '../../views.js';
 
 /** A feed to add: its URL and, from an OPML import, its title. */
 export interface FeedEntry {

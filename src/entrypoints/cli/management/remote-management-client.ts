@@ -3,7 +3,7 @@ import type { CrawlRunSummary } from '../../../domain/crawl-run.js';
 import { feedIdFor } from '../../../domain/feed.js';
 import { ManagementApiError } from '../../../adapters/management-api/errors.js';
 import type { ManagementApiClient } from '../../../adapters/management-api/management-api-client.js';
-import type { FeedView, SubscriptionView } from '../views.js';
+import type { FeedView, SubscriptionView } from '../../views.js';
 import type { FeedEntry, ItemFailure, ManagementClient, SubscriptionRequest } from './management-client.js';
 
 /** Items of a list asked for per request. */

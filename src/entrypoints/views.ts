@@ -1,5 +1,5 @@
-import type { Feed } from '../../domain/feed.js';
-import type { Subscription } from '../../domain/subscription.js';
+import type { Feed } from '../domain/feed.js';
+import type { Subscription } from '../domain/subscription.js';
 
 /** A feed as commands show it (and as the management API answers it). */
 export function describeFeed(feed: Feed) {
