@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { ArticleStore } from '../../src/application/ports/article-store.port.js';
 import type { Article, StoredArticle } from '../../src/domain/article.js';
 import type { ContractOptions } from './feed-store.contract.js';
-import { anArticle, T0, uniqueId } from './mothers.js';
+import { anArticle, T0, uniqueId } from '../support/mothers.js';
 
 const T1 = new Date(T0.getTime() + 60_000);
 

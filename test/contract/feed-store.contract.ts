@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { FeedPageReader, FeedRepository } from '../../src/application/ports/feed-store.port.js';
-import { aFeed } from './mothers.js';
+import { aFeedRecord } from '../support/mothers.js';
 import { readAllPages } from './paging.js';
 
 export type FeedStore = FeedRepository & FeedPageReader;
@@ -19,7 +19,7 @@ export function describeFeedStoreContract(
   describe(`${name} as FeedRepository and FeedPageReader`, () => {
     it('returns an added feed by id, and nothing for an unknown id', async () => {
       const store = await makeStore();
-      const feed = aFeed({
+      const feed = aFeedRecord({
         title: 'A',
         etag: '"v1"',
         lastError: { code: 'timeout', message: 'slow', at: '2026-01-01T00:00:00.000Z' },
@@ -33,8 +33,8 @@ export function describeFeedStoreContract(
 
     it('adds only the feeds that are not there yet and returns those it added', async () => {
       const store = await makeStore();
-      const first = aFeed({ title: 'first' });
-      const second = aFeed();
+      const first = aFeedRecord({ title: 'first' });
+      const second = aFeedRecord();
 
       const added = await store.addNew([first]);
       const addedAgain = await store.addNew([{ ...first, title: 'changed' }, second]);
@@ -48,7 +48,7 @@ export function describeFeedStoreContract(
 
     it('adds the first of two feeds that share an id in one call', async () => {
       const store = await makeStore();
-      const feed = aFeed({ title: 'first' });
+      const feed = aFeedRecord({ title: 'first' });
 
       const added = await store.addNew([feed, { ...feed, title: 'second' }]);
 
@@ -58,7 +58,7 @@ export function describeFeedStoreContract(
 
     it('commits a change at the expected version, moving to the next, and drops what the change leaves out', async () => {
       const store = await makeStore();
-      const feed = aFeed({
+      const feed = aFeedRecord({
         etag: '"v1"',
         lastModified: 'Thu, 01 Jan 2026 00:00:00 GMT',
         lastError: { code: 'timeout', message: 'slow', at: '2026-01-01T00:00:00.000Z' },
@@ -89,7 +89,7 @@ export function describeFeedStoreContract(
 
     it('keeps what a failing, moving feed remembers, and drops it once a commit leaves it out', async () => {
       const store = await makeStore();
-      const feed = aFeed();
+      const feed = aFeedRecord();
       await store.addNew([feed]);
       const failing = {
         url: feed.url,
@@ -113,7 +113,7 @@ export function describeFeedStoreContract(
 
     it('answers a commit with the subscriber count and shards the feed has at that instant', async () => {
       const store = await makeStore();
-      const feed = aFeed();
+      const feed = aFeedRecord();
       await store.addNew([feed]);
       await store.addSubscribers(feed.id, 5, 2);
 
@@ -129,7 +129,7 @@ export function describeFeedStoreContract(
 
     it('refuses a commit at another version, or of a feed that is gone, and writes nothing', async () => {
       const store = await makeStore();
-      const feed = aFeed();
+      const feed = aFeedRecord();
       await store.addNew([feed]);
       const update = { url: feed.url, nextFetchAt: feed.nextFetchAt, status: 'active' as const, errorCount: 7 };
       await store.commit(feed.id, 0, { ...update, errorCount: 1 });
@@ -144,7 +144,7 @@ export function describeFeedStoreContract(
 
     it('reads each feed in exactly one segment of a parallel scan', async () => {
       const store = await makeStore();
-      const feeds = Array.from({ length: 40 }, () => aFeed());
+      const feeds = Array.from({ length: 40 }, () => aFeedRecord());
       await store.addNew(feeds);
 
       const segments = 4;
@@ -163,8 +163,8 @@ export function describeFeedStoreContract(
 
     it('removes a feed, telling whether it was there', async () => {
       const store = await makeStore();
-      const kept = aFeed();
-      const removed = aFeed();
+      const kept = aFeedRecord();
+      const removed = aFeedRecord();
       await store.addNew([kept, removed]);
 
       expect(await store.remove(removed.id)).toBe(true);
@@ -190,7 +190,7 @@ export function describeFeedStoreContract(
           fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }),
           async (ids, limits) => {
             const store = await makeStore();
-            await store.addNew(ids.map((id) => aFeed({ id })));
+            await store.addNew(ids.map((id) => aFeedRecord({ id })));
 
             const { items } = await readAllPages((after, limit) => store.readPage(after, limit), limits, ids.length);
 
@@ -203,7 +203,7 @@ export function describeFeedStoreContract(
 
     it('refuses a page position it did not give out', async () => {
       const store = await makeStore();
-      await store.addNew([aFeed()]);
+      await store.addNew([aFeedRecord()]);
 
       await expect(store.readPage({ somethingElse: 'x' }, 10)).rejects.toThrow();
     });

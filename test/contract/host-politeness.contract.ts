@@ -1,6 +1,6 @@
 import type { HostPoliteness } from '../../src/application/ports/host-politeness.port.js';
 import type { HostHold } from '../../src/domain/host.js';
-import { T0 } from './mothers.js';
+import { T0 } from '../support/mothers.js';
 
 const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
 const holdOf = (host: string, untilSeconds: number, reason = 'rate_limited: slow down'): HostHold => ({

@@ -1,6 +1,6 @@
 import type { RunStore } from '../../src/application/ports/run-store.port.js';
 import type { ContractOptions } from './feed-store.contract.js';
-import { aRun } from './mothers.js';
+import { aRun } from '../support/mothers.js';
 
 /** What every run store must do: one active run at a time, swapped only by the start that names it. */
 export function describeRunStoreContract(

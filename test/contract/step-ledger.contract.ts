@@ -1,5 +1,5 @@
 import type { StepLedger } from '../../src/application/ports/step-ledger.port.js';
-import { T0, uniqueId } from './mothers.js';
+import { T0, uniqueId } from '../support/mothers.js';
 
 const LEASE = 30;
 const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);

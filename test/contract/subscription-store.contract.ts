@@ -6,7 +6,7 @@ import type {
 import type { ContractOptions } from './feed-store.contract.js';
 import type { PagePosition } from '../../src/domain/cursor.js';
 import { shardOf } from '../../src/domain/subscription.js';
-import { aSubscription, uniqueId } from './mothers.js';
+import { aSubscriptionRecord, uniqueId } from '../support/mothers.js';
 import { readAllPages } from './paging.js';
 
 export type SubscriptionStore = SubscriptionRepository & SubscriberPageReader;
@@ -32,7 +32,7 @@ export function describeSubscriptionStoreContract(
   describe(`${name} as SubscriptionRepository and SubscriberPageReader`, () => {
     it('stores a subscription and returns it', async () => {
       const store = await makeStore();
-      const subscription = aSubscription();
+      const subscription = aSubscriptionRecord();
 
       const stored = await store.add(subscription);
 
@@ -44,7 +44,7 @@ export function describeSubscriptionStoreContract(
 
     it('keeps an active subscription when one with its id is added again, and returns the one it keeps', async () => {
       const store = await makeStore();
-      const original = aSubscription();
+      const original = aSubscriptionRecord();
       await store.add(original);
 
       const stored = await store.add({ ...original, secret: 'whsec_b3RoZXI=', createdAt: '2026-02-01T00:00:00.000Z' });
@@ -55,7 +55,7 @@ export function describeSubscriptionStoreContract(
 
     it('rotates the secrets of an active subscription whose secret is still the one expected', async () => {
       const store = await makeStore();
-      const subscription = aSubscription({
+      const subscription = aSubscriptionRecord({
         previousSecret: 'sealed-0',
         previousSecretUntil: '2026-01-01T00:00:00.000Z',
       });
@@ -81,7 +81,7 @@ export function describeSubscriptionStoreContract(
 
     it('does not rotate, nor revive, an ended subscription', async () => {
       const store = await makeStore();
-      const subscription = aSubscription();
+      const subscription = aSubscriptionRecord();
       await store.add(subscription);
       await store.end(subscription.feedId, subscription.id);
       const [placed] = await store.findMany(subscription.feedId, [subscription.id]);
@@ -97,7 +97,7 @@ export function describeSubscriptionStoreContract(
 
     it('ends a subscription, which stays readable as ended', async () => {
       const store = await makeStore();
-      const subscription = aSubscription();
+      const subscription = aSubscriptionRecord();
       await store.add(subscription);
 
       await store.end(subscription.feedId, subscription.id);
@@ -107,7 +107,7 @@ export function describeSubscriptionStoreContract(
 
     it('replaces an ended subscription when it is added again', async () => {
       const store = await makeStore();
-      const original = aSubscription();
+      const original = aSubscriptionRecord();
       await store.add(original);
       await store.end(original.feedId, original.id);
       const renewed = { ...original, createdAt: '2026-03-01T00:00:00.000Z' };
@@ -140,7 +140,7 @@ export function describeSubscriptionStoreContract(
     it('spreads the subscriptions written for K shards over shards 0..K-1, each read from exactly one', async () => {
       const store = await makeStore();
       const feedId = uniqueId('feed');
-      const subscriptions = Array.from({ length: 40 }, () => aSubscription({ feedId }));
+      const subscriptions = Array.from({ length: 40 }, () => aSubscriptionRecord({ feedId }));
 
       await store.putMany(subscriptions.map((subscription) => ({ subscription, shard: shardOf(subscription.id, 4) })));
 
@@ -153,8 +153,8 @@ export function describeSubscriptionStoreContract(
     it('finds a subscription by feed and id in whichever shard its feed had when it was written', async () => {
       const store = await makeStore();
       const feedId = uniqueId('feed');
-      const early = aSubscription({ feedId });
-      const late = aSubscription({ feedId });
+      const early = aSubscriptionRecord({ feedId });
+      const late = aSubscriptionRecord({ feedId });
       await store.putMany([
         { subscription: early, shard: shardOf(early.id, 1) },
         { subscription: late, shard: shardOf(late.id, 8) },
@@ -175,7 +175,7 @@ export function describeSubscriptionStoreContract(
     it('writes and finds more subscriptions than one batch request holds', async () => {
       const store = await makeStore();
       const feedId = uniqueId('feed');
-      const subscriptions = Array.from({ length: 130 }, () => aSubscription({ feedId }));
+      const subscriptions = Array.from({ length: 130 }, () => aSubscriptionRecord({ feedId }));
 
       await store.putMany(subscriptions.map((subscription) => ({ subscription, shard: 0 })));
 
@@ -198,8 +198,8 @@ export function describeSubscriptionStoreContract(
             const feedId = uniqueId('feed');
             const neighbour = uniqueId('feed');
             for (const id of ids) {
-              await store.add(aSubscription({ id, feedId }));
-              await store.add(aSubscription({ id, feedId: neighbour }));
+              await store.add(aSubscriptionRecord({ id, feedId }));
+              await store.add(aSubscriptionRecord({ id, feedId: neighbour }));
             }
 
             const { items } = await readAllPages(

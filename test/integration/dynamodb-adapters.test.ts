@@ -23,7 +23,7 @@ import { InvalidCursorError } from '../../src/domain/errors.js';
 import { describeArticleStoreContract } from '../contract/article-store.contract.js';
 import { describeFeedStoreContract } from '../contract/feed-store.contract.js';
 import { describeHostPolitenessContract } from '../contract/host-politeness.contract.js';
-import { anArticle, aFeed, aSubscription, T0, uniqueId } from '../contract/mothers.js';
+import { anArticle, aFeedRecord, aSubscriptionRecord, T0, uniqueId } from '../support/mothers.js';
 import { describeRunStoreContract } from '../contract/run-store.contract.js';
 import { describeStepLedgerContract } from '../contract/step-ledger.contract.js';
 import { describeSubscriptionStoreContract } from '../contract/subscription-store.contract.js';
@@ -109,7 +109,7 @@ describe('createTables', () => {
 describe('DynamoDbFeedStore', () => {
   it("hands out the Scan's LastEvaluatedKey as the page position", async () => {
     const store = new DynamoDbFeedStore(dynamo.doc, await freshTables(['feeds']));
-    await store.addNew([aFeed(), aFeed()]);
+    await store.addNew([aFeedRecord(), aFeedRecord()]);
 
     const page = await store.readPage(undefined, 1);
 
@@ -128,8 +128,8 @@ describe('DynamoDbSubscriptionStore', () => {
   it("refuses the page position of another feed's or another shard's subscribers", async () => {
     const store = new DynamoDbSubscriptionStore(dynamo.doc, await freshTables(['subscriptions']));
     const feedId = uniqueId('feed');
-    await store.add(aSubscription({ feedId }));
-    await store.add(aSubscription({ feedId }));
+    await store.add(aSubscriptionRecord({ feedId }));
+    await store.add(aSubscriptionRecord({ feedId }));
     const { next } = await store.readPage(feedId, 0, undefined, 1);
 
     await expect(store.readPage(uniqueId('feed'), 0, next, 1)).rejects.toBeInstanceOf(InvalidCursorError);

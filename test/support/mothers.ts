@@ -1,4 +1,5 @@
-import type { ParsedFeed, ParsedItem } from '../../src/domain/article.js';
+import type { Article, ParsedFeed, ParsedItem } from '../../src/domain/article.js';
+import type { CrawlRun } from '../../src/domain/crawl-run.js';
 import { fetchableOf, newFeed, type Feed } from '../../src/domain/feed.js';
 import { newSubscription, type Subscription } from '../../src/domain/subscription.js';
 import type {
@@ -9,7 +10,8 @@ import type {
   ScanSubscribersPageMessage,
 } from '../../src/application/work-messages.js';
 
-const T0 = new Date('2026-01-01T00:00:00Z');
+/** The instant every mother starts from. */
+export const T0 = new Date('2026-01-01T00:00:00.000Z');
 
 /** Object mother for feeds: `aFeed().withEtag('"v1"').build()`. */
 export function aFeed(url = 'https://example.com/feed.xml') {
@@ -74,10 +76,7 @@ export function aSubscription(feedUrl: string, n: number, createdAt: Date = T0):
 
 export const feedUrl = (n: number): string => `https://feeds.example.com/${n}.xml`;
 
-/** The instant every mother starts from. */
-export const T_ZERO = T0;
-
-/** `T_ZERO` moved by `seconds`. */
+/** `T0` moved by `seconds`. */
 export const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
 
 /** A seeded Park–Miller generator in [0, 1): the `random` of the in-memory queues, deterministic per seed. */
@@ -156,4 +155,66 @@ export function aDeliverMessage(overrides: Partial<DeliverMessage> = {}): Delive
     recipients: [aRecipient(1)],
     ...overrides,
   };
+}
+
+let sequence = 0;
+const next = (): number => ++sequence;
+
+/** A unique id with a readable stem: `feed-17`. */
+export function uniqueId(stem: string): string {
+  return `${stem}-${next()}`;
+}
+
+/** A stored feed, every field given or defaulted (for the store contracts): `aFeedRecord({ errorCount: 2 })`. */
+export function aFeedRecord(overrides: Partial<Feed> = {}): Feed {
+  const id = overrides.id ?? uniqueId('feed');
+  return {
+    id,
+    url: `https://example.com/${id}.xml`,
+    nextFetchAt: T0.toISOString(),
+    status: 'active',
+    errorCount: 0,
+    createdAt: T0.toISOString(),
+    version: 0,
+    subscribers: 0,
+    ...overrides,
+  };
+}
+
+/** A stored subscription, every field given or defaulted (for the store contracts). */
+export function aSubscriptionRecord(overrides: Partial<Subscription> = {}): Subscription {
+  const id = overrides.id ?? uniqueId('sub');
+  const feedId = overrides.feedId ?? uniqueId('feed');
+  return {
+    id,
+    feedId,
+    feedUrl: `https://example.com/${feedId}.xml`,
+    sink: { kind: 'webhook', url: `https://hooks.example.net/${id}` },
+    secret: 'whsec_c2VjcmV0',
+    createdAt: T0.toISOString(),
+    status: 'active',
+    ...overrides,
+  };
+}
+
+/** An article as a parser hands it over, every field given or defaulted. */
+export function anArticle(overrides: Partial<Article> = {}): Article {
+  const id = overrides.id ?? uniqueId('article');
+  return {
+    id,
+    guid: `urn:${id}`,
+    title: `Title of ${id}`,
+    link: `https://example.com/posts/${id}`,
+    published: T0.toISOString(),
+    summary: 'A summary',
+    authors: [{ name: 'Ada', email: 'ada@example.com' }],
+    categories: ['news'],
+    enclosures: [{ url: `https://example.com/${id}.mp3`, type: 'audio/mpeg', length: '1234' }],
+    ...overrides,
+  };
+}
+
+/** A crawl run as stored. */
+export function aRun(overrides: Partial<CrawlRun> = {}): CrawlRun {
+  return { id: uniqueId('run'), startedAt: T0.toISOString(), force: false, segments: 1, ...overrides };
 }

@@ -8,7 +8,7 @@ import { newCrawlRun, notificationIdFor } from '../../../src/domain/crawl-run.js
 import { newFeed } from '../../../src/domain/feed.js';
 import type { Subscription } from '../../../src/domain/subscription.js';
 import { MemorySystem } from '../../support/memory-system.js';
-import { aDeliverMessage, anItem, aSubscription, T_ZERO } from '../../support/mothers.js';
+import { aDeliverMessage, anItem, aSubscription, T0 } from '../../support/mothers.js';
 import { takeHeld } from './held-messages.js';
 
 const URL_A = 'https://example.com/feed.xml';
@@ -35,7 +35,7 @@ async function aBatch(
   const { feeds, articles, runs, clock } = system.adapters;
   const run = newCrawlRun(clock.now(), false, 'n1');
   await runs.begin(run, undefined);
-  const feed = { ...newFeed(URL_A, T_ZERO), title: 'Example feed' };
+  const feed = { ...newFeed(URL_A, T0), title: 'Example feed' };
   await feeds.addNew([feed]);
   const subscriptions: Subscription[] = [];
   for (let n = 0; n < subscribers; n++) {

@@ -10,7 +10,7 @@ import {
   type FeedRunOutcome,
   type NotificationTallies,
 } from '../../../src/domain/crawl-run.js';
-import { T_ZERO } from '../../support/mothers.js';
+import { T0 } from '../../support/mothers.js';
 
 /** The tally of a message of one feed that ended as `kind`. */
 const outcome = (kind: FeedRunOutcome, newArticles = 0) => tallyOutcome(EMPTY_FETCH_TALLY, kind, newArticles);
@@ -18,12 +18,12 @@ const outcome = (kind: FeedRunOutcome, newArticles = 0) => tallyOutcome(EMPTY_FE
 describe('newCrawlRun', () => {
   it('names the run after its start and nonce and remembers whether it is forced', () => {
     // Act
-    const run = newCrawlRun(T_ZERO, true, 'abc123', 8);
+    const run = newCrawlRun(T0, true, 'abc123', 8);
 
     // Assess
     expect(run).toEqual({
       id: 'run_20260101T000000000Z_abc123',
-      startedAt: T_ZERO.toISOString(),
+      startedAt: T0.toISOString(),
       force: true,
       segments: 8,
     });
@@ -216,8 +216,8 @@ describe('discoveriesOf', () => {
     const ids = Array.from({ length: 250 }, (_, i) => `a${String(i).padStart(3, '0')}`);
 
     // Act
-    const parts = discoveriesOf('run_1', aFeedOf('feed_1'), ids, T_ZERO.toISOString());
-    const again = discoveriesOf('run_1', aFeedOf('feed_1'), ids, T_ZERO.toISOString());
+    const parts = discoveriesOf('run_1', aFeedOf('feed_1'), ids, T0.toISOString());
+    const again = discoveriesOf('run_1', aFeedOf('feed_1'), ids, T0.toISOString());
 
     // Assess
     expect(parts.map((p) => p.articleIds.length)).toEqual([100, 100, 50]);
@@ -225,11 +225,11 @@ describe('discoveriesOf', () => {
     expect(new Set(parts.map((p) => p.eventId)).size).toBe(3);
     expect(again.map((p) => p.eventId)).toEqual(parts.map((p) => p.eventId));
     expect(parts[0]!.eventId).toBe(
-      articlesDiscovered('run_1', aFeedOf('feed_1'), ids.slice(0, 100), T_ZERO.toISOString()).eventId,
+      articlesDiscovered('run_1', aFeedOf('feed_1'), ids.slice(0, 100), T0.toISOString()).eventId,
     );
   });
 
   it('raises nothing for no new articles', () => {
-    expect(discoveriesOf('run_1', aFeedOf('feed_1'), [], T_ZERO.toISOString())).toEqual([]);
+    expect(discoveriesOf('run_1', aFeedOf('feed_1'), [], T0.toISOString())).toEqual([]);
   });
 });

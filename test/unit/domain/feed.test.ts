@@ -16,7 +16,7 @@ import {
   type FetchOutcome,
 } from '../../../src/domain/feed.js';
 import { retryDelaySeconds, type SchedulePolicy } from '../../../src/domain/schedule.js';
-import { aFeed, at, T_ZERO } from '../../support/mothers.js';
+import { aFeed, at, T0 } from '../../support/mothers.js';
 
 const policyWith = (overrides: Partial<SchedulePolicy>): SchedulePolicy => ({
   ...DEFAULT_SCHEDULE_POLICY,
@@ -104,21 +104,21 @@ describe('feedIdFor', () => {
 describe('newFeed', () => {
   it('starts active, error-free and due at once, under the id of its normalized URL', () => {
     // Act
-    const feed = newFeed('https://example.com/feed.xml#x', T_ZERO, 'Example');
+    const feed = newFeed('https://example.com/feed.xml#x', T0, 'Example');
 
     // Assess
     expect(feed).toEqual({
       id: feedIdFor('https://example.com/feed.xml'),
       url: 'https://example.com/feed.xml',
       title: 'Example',
-      nextFetchAt: T_ZERO.toISOString(),
+      nextFetchAt: T0.toISOString(),
       status: 'active',
       errorCount: 0,
-      createdAt: T_ZERO.toISOString(),
+      createdAt: T0.toISOString(),
       version: 0,
       subscribers: 0,
     });
-    expect(isDue(feed, T_ZERO)).toBe(true);
+    expect(isDue(feed, T0)).toBe(true);
   });
 });
 
@@ -526,7 +526,7 @@ describe('acceptFeedUrl (a feed URL from input)', () => {
     const atLimit = `${base}${'x'.repeat(MAX_URL_LENGTH - base.length)}`;
     expect(acceptFeedUrl(atLimit)).toBe(atLimit);
     expect(() => acceptFeedUrl(`${atLimit}x`)).toThrow(InvalidFeedUrlError);
-    expect(() => newFeed(`${atLimit}x`, T_ZERO)).toThrow(/2049 characters long, at most 2048/);
+    expect(() => newFeed(`${atLimit}x`, T0)).toThrow(/2049 characters long, at most 2048/);
   });
 
   it('counts the normalized form: characters that percent-encode count as their encoding', () => {
@@ -549,12 +549,10 @@ describe('acceptFeedUrl (a feed URL from input)', () => {
 
 describe('newFeed titles', () => {
   it('keeps a title trimmed and cuts a longer one at the limit, never inside a surrogate pair', () => {
-    expect(newFeed('https://a.example/', T_ZERO, '  News  ').title).toBe('News');
-    expect(newFeed('https://a.example/', T_ZERO, '   ').title).toBeUndefined();
-    expect(newFeed('https://a.example/', T_ZERO, 'n'.repeat(MAX_TITLE_LENGTH + 5)).title).toHaveLength(
-      MAX_TITLE_LENGTH,
-    );
+    expect(newFeed('https://a.example/', T0, '  News  ').title).toBe('News');
+    expect(newFeed('https://a.example/', T0, '   ').title).toBeUndefined();
+    expect(newFeed('https://a.example/', T0, 'n'.repeat(MAX_TITLE_LENGTH + 5)).title).toHaveLength(MAX_TITLE_LENGTH);
     const emoji = `${'n'.repeat(MAX_TITLE_LENGTH - 1)}😀😀`;
-    expect(newFeed('https://a.example/', T_ZERO, emoji).title).toBe('n'.repeat(MAX_TITLE_LENGTH - 1));
+    expect(newFeed('https://a.example/', T0, emoji).title).toBe('n'.repeat(MAX_TITLE_LENGTH - 1));
   });
 });

@@ -12,7 +12,7 @@ import {
   wantsArticlesStoredAt,
   type Subscription,
 } from '../../../src/domain/subscription.js';
-import { aSubscription, at, T_ZERO } from '../../support/mothers.js';
+import { aSubscription, at, T0 } from '../../support/mothers.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const FEED = 'https://example.com/feed.xml';
@@ -22,7 +22,7 @@ function subscribe(overrides: { secret?: string; webhook?: string; feedUrl?: str
     feedUrl: overrides.feedUrl ?? FEED,
     sink: { kind: 'webhook', url: overrides.webhook ?? 'https://hooks.example.net/in' },
     secret: overrides.secret ?? SECRET,
-    now: T_ZERO,
+    now: T0,
   });
 }
 
@@ -48,7 +48,7 @@ describe('newSubscription', () => {
       feedUrl: FEED,
       sink: { kind: 'webhook', url: 'https://hooks.example.net/in' },
       secret: SECRET,
-      createdAt: T_ZERO.toISOString(),
+      createdAt: T0.toISOString(),
       status: 'active',
     });
   });
@@ -150,7 +150,7 @@ describe('subscription input bounds', () => {
 
 describe('an SQS sink', () => {
   const sqs = (url: string, secret?: string) =>
-    newSubscription({ feedUrl: FEED, sink: { kind: 'sqs', url }, ...(secret ? { secret } : {}), now: T_ZERO });
+    newSubscription({ feedUrl: FEED, sink: { kind: 'sqs', url }, ...(secret ? { secret } : {}), now: T0 });
 
   it('takes a queue URL and no secret, under another id than a webhook at the same URL', () => {
     const url = 'https://sqs.eu-west-1.amazonaws.com/123456789012/articles.fifo';
@@ -169,7 +169,7 @@ describe('an SQS sink', () => {
 
   it('refuses a webhook without a secret', () => {
     expect(() =>
-      newSubscription({ feedUrl: FEED, sink: { kind: 'webhook', url: 'https://hooks.example.net/in' }, now: T_ZERO }),
+      newSubscription({ feedUrl: FEED, sink: { kind: 'webhook', url: 'https://hooks.example.net/in' }, now: T0 }),
     ).toThrow(/needs a secret/);
   });
 });
