@@ -1,19 +1,19 @@
+import type { SQSBatchResponse, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 import type { Logger } from 'pino';
 import type { DeadLetterSink } from '../../application/ports/dead-letters.port.js';
 import { FeedrelayError } from '../../domain/errors.js';
 
-/** The parts of Lambda's SQS event that feedrelay reads. */
-export interface SqsRecord {
-  readonly messageId: string;
-  readonly body: string;
-  readonly attributes?: { readonly ApproximateReceiveCount?: string; readonly SentTimestamp?: string };
-}
+/**
+ * The parts of Lambda's SQS event (`SQSRecord` of `@types/aws-lambda`) that feedrelay reads: a real event is one,
+ * and the local runtime builds no more than these.
+ */
+export type SqsRecord = Pick<SQSRecord, 'messageId' | 'body'> & {
+  readonly attributes?: Partial<Pick<SQSRecordAttributes, 'ApproximateReceiveCount' | 'SentTimestamp'>>;
+};
 export interface SqsEvent {
   readonly Records: readonly SqsRecord[];
 }
-export interface SqsBatchResponse {
-  readonly batchItemFailures: { readonly itemIdentifier: string }[];
-}
+export type SqsBatchResponse = SQSBatchResponse;
 
 /** Where a handler parks the messages it gives up on, and when it gives up. */
 export interface DeadLetterPolicy {
