@@ -43,7 +43,13 @@ export class Subscribe {
     @inject(TOKENS.SecretCipher) private readonly cipher: SecretCipher,
   ) {}
 
-  async execute(inputs: readonly SubscribeInput[]): Promise<{ subscriptions: Subscription[]; created: number }> {
+  /**
+   * Returns the subscriptions in input order (as stored: an active one found is kept as it was), how many were
+   * created or revived, and which (`createdIds`): those got the secret of their input.
+   */
+  async execute(
+    inputs: readonly SubscribeInput[],
+  ): Promise<{ subscriptions: Subscription[]; created: number; createdIds: ReadonlySet<string> }> {
     const now = this.clock.now();
     // Validation first: any bad input throws here, before a single write.
     const checked = inputs.map((input) => newSubscription({ ...input, now }));
@@ -64,14 +70,14 @@ export class Subscribe {
       else byFeed.set(subscription.feedId, [subscription]);
     }
     const stored = new Map<string, Subscription>();
-    let created = 0;
+    const createdIds = new Set<string>();
     // Feeds are independent of each other: a few at once, so that the round trips of one overlap another's.
     await mapBounded([...byFeed], FEEDS_AT_ONCE, async ([feedId, wanted]) => {
       const result = await this.subscribeToFeed(feedId, wanted, added.has(feedId));
-      created += result.created;
+      for (const id of result.createdIds) createdIds.add(id);
       for (const subscription of result.stored) stored.set(subscription.id, subscription);
     });
-    return { subscriptions: planned.map((s) => stored.get(s.id) ?? s), created };
+    return { subscriptions: planned.map((s) => stored.get(s.id) ?? s), created: createdIds.size, createdIds };
   }
 
   /** `isNew`: this import added the feed, so none of its subscriptions can exist yet (nothing to look up). */
@@ -79,7 +85,7 @@ export class Subscribe {
     feedId: string,
     wanted: readonly Subscription[],
     isNew: boolean,
-  ): Promise<{ stored: Subscription[]; created: number }> {
+  ): Promise<{ stored: Subscription[]; createdIds: string[] }> {
     const feed = await this.feeds.get(feedId);
     if (!feed) throw new NotFoundError(`feed ${feedId} went away while it was subscribed to`);
     const distinct = [...new Map(wanted.map((s) => [s.id, s])).values()];
@@ -113,7 +119,7 @@ export class Subscribe {
     const kept = [...existing.values()].flatMap((p) => (p.subscription.status === 'active' ? [p.subscription] : []));
     return {
       stored: [...kept, ...added, ...revived.map((p) => p.subscription)],
-      created: added.length + revived.length,
+      createdIds: [...added, ...revived.map((p) => p.subscription)].map((subscription) => subscription.id),
     };
   }
 }

@@ -43,20 +43,21 @@ export class LocalManagementClient implements ManagementClient {
   }
 
   async subscribe(requests: readonly SubscriptionRequest[]) {
-    // A webhook's plain secret (given or generated) is shown when its subscription is created; it is stored sealed.
+    // A webhook's plain secret (given or generated) is shown when its subscription is created (or revived under
+    // it); it is stored sealed.
     const inputs = requests.map((r) => ({
       feedUrl: r.feedUrl,
       sink: sinkOf(r),
       ...(r.webhook !== undefined ? { secret: r.secret ?? newSecret() } : {}),
     }));
-    const before = Date.now();
     const result = await (await this.tables()).container.get(Subscribe).execute(inputs);
     return {
       subscriptions: result.subscriptions.map((s, i) => {
-        // Made by this call (created, or an ended one revived): stamped now, under the secret just given.
-        const madeNow = Date.parse(s.createdAt) >= before - 1000;
         const secret = inputs[i]!.secret;
-        return { ...describeSubscription(s), ...(madeNow && secret !== undefined ? { secret } : {}) };
+        return {
+          ...describeSubscription(s),
+          ...(result.createdIds.has(s.id) && secret !== undefined ? { secret } : {}),
+        };
       }),
       created: result.created,
       failed: [],
