@@ -1,10 +1,11 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { deadLetterAlarm } from './relay-queue.js';
 
 /** How often Lambda or EventBridge retries a start, and for how long. */
 export const START_RETRIES = { attempts: 2, maxEventAge: Duration.hours(1) } as const;
@@ -38,17 +39,11 @@ export class CrawlSchedule extends Construct {
         reason: 'this queue is the dead-letter queue of the crawl schedule and of the start-crawl function',
       });
     }
-    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: 'A crawl run could not be started: the event is in the crawl schedule’s dead-letter queue',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    this.deadLetterAlarm = deadLetterAlarm(
+      this,
+      this.deadLetterQueue,
+      'A crawl run could not be started: the event is in the crawl schedule’s dead-letter queue',
+    );
   }
 
   /**

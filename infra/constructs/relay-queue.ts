@@ -42,17 +42,11 @@ export class RelayQueue extends Construct {
       enforceSSL: true,
     });
 
-    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: `Messages in ${deadLetterQueueName(this.definition.name)}: ${this.definition.carries} work failed ${this.definition.maxReceiveCount} times`,
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    this.deadLetterAlarm = deadLetterAlarm(
+      this,
+      this.deadLetterQueue,
+      `Messages in ${deadLetterQueueName(this.definition.name)}: ${this.definition.carries} work failed ${this.definition.maxReceiveCount} times`,
+    );
   }
 
   /**
@@ -72,4 +66,16 @@ export class RelayQueue extends Construct {
       }),
     );
   }
+}
+
+/** An alarm (`DeadLetterAlarm` in `scope`) as soon as a dead-letter queue holds any message. */
+export function deadLetterAlarm(scope: Construct, queue: Queue, description: string): Alarm {
+  return new Alarm(scope, 'DeadLetterAlarm', {
+    alarmDescription: description,
+    metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+    threshold: 0,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 1,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
 }
