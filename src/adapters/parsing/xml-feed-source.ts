@@ -155,13 +155,19 @@ class RssReader {
     };
   }
 
+  /**
+   * The channel's or item's link. Of several `<link>` elements the last wins (as gofeed and feedparser read them),
+   * whether written as text or as an alternate `href`; Atom links are the fallback.
+   */
   private link(parent: XmlElement): string | undefined {
     const links = this.core(parent, 'link');
-    for (const link of links) {
+    for (const link of [...links].reverse()) {
       const text = textOf(link);
       if (text !== undefined) return resolveLink(text, link.base);
+      const href = clean(link.attribute('href'));
+      if (href !== undefined && isAlternate(link)) return resolveLink(href, link.base);
     }
-    return alternateHref([...links.filter((link) => link.attribute('href') !== undefined), ...atom(parent, 'link')]);
+    return alternateHref(atom(parent, 'link'));
   }
 
   private item(item: XmlElement): ParsedItem {

@@ -179,7 +179,7 @@ describe('gofeed translator conformance', () => {
     expect(cases.length).toBeGreaterThan(90);
   });
 
-  it('extracts at least 97% of the fields gofeed extracts, and no fields gofeed leaves empty', () => {
+  it('extracts at least 99% of the fields gofeed extracts, and no fields gofeed leaves empty', () => {
     // Prepare
     const parser = createFeedParser();
     const tally: Tally = { matched: 0, counted: 0, mismatches: [], deliberate: [] };
@@ -208,12 +208,12 @@ describe('gofeed translator conformance', () => {
     expect(failures).toEqual([]);
     expect(tally.deliberate.sort()).toEqual(Object.keys(DELIBERATE).sort());
     // Under the bar, the failure gives the score and every field that differs.
-    if (percent < 97) {
+    if (percent < 99) {
       throw new Error(
         `gofeed conformance ${percent.toFixed(1)}% (${tally.matched}/${tally.counted} fields; ` +
           `${tally.deliberate.length} deliberate differences left out):\n  ${tally.mismatches.join('\n  ')}`,
       );
     }
-    expect(percent).toBeGreaterThanOrEqual(97);
+    expect(percent).toBeGreaterThanOrEqual(99);
   });
 });

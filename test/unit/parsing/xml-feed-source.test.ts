@@ -283,6 +283,20 @@ describe('XmlFeedSource', () => {
     expect(parsed.items).toEqual([{ title: 't' }]);
   });
 
+  it('takes the last of several RSS links, text or alternate href, never a self link', () => {
+    // Prepare
+    const xml = rss2(
+      '<item><title>A</title><link>https://example.org/a</link><link href="https://example.org/b"/></item>' +
+        '<item><title>B</title><link>https://example.org/c</link><link rel="self" href="https://example.org/self"/></item>',
+    );
+
+    // Act
+    const items = source.parse(xml).items;
+
+    // Assess
+    expect(items.map((item) => item.link)).toEqual(['https://example.org/b', 'https://example.org/c']);
+  });
+
   it('parses items without guids, which still get distinct identities', () => {
     // Prepare
     const xml = rss2('<item><title>One</title></item><item><title>Two</title></item><item><title>One</title></item>');
