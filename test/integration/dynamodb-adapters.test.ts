@@ -1,9 +1,9 @@
 import { DescribeTableCommand, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import type { PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
   GetCommand,
+  PutCommand,
   QueryCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -192,6 +192,39 @@ describe('DynamoDbArticleStore', () => {
     );
     expect(Item?.expiresAt).toBe(T0.getTime() / 1000 + 3600);
     expect((await store.getDiscovery(feedId, 'evt-1'))[0]).not.toHaveProperty('expiresAt');
+  });
+
+  it('stores a discovery as one gzipped JSON body, a fraction of the bytes (and write units) of its articles', async () => {
+    const names = await freshTables(['articles']);
+    const feedId = uniqueId('feed');
+    const store = new DynamoDbArticleStore(dynamo.doc, names, DEFAULT_RETENTION);
+    const articles = stored(feedId, 20);
+
+    await store.putDiscovery(feedId, 'evt-1', articles);
+
+    const { Item } = await dynamo.doc.send(
+      new GetCommand({ TableName: names.articles, Key: { feedId, part: 'd#evt-1#0' } }),
+    );
+    expect(Item).not.toHaveProperty('articles');
+    const body = Item?.articlesGzip as Uint8Array;
+    expect(body).toBeInstanceOf(Uint8Array);
+    expect(body.length).toBeLessThan(JSON.stringify(articles).length / 2);
+    expect(await store.getDiscovery(feedId, 'evt-1')).toEqual(articles);
+  });
+
+  it('still reads a discovery stored before bodies were compressed (its articles as a list of maps)', async () => {
+    const names = await freshTables(['articles']);
+    const feedId = uniqueId('feed');
+    const store = new DynamoDbArticleStore(dynamo.doc, names, DEFAULT_RETENTION);
+    const [first, second] = [stored(feedId, 2), stored(feedId, 1)];
+    await dynamo.doc.send(
+      new PutCommand({ TableName: names.articles, Item: { feedId, part: 'd#evt-old#0', articles: first } }),
+    );
+    await dynamo.doc.send(
+      new PutCommand({ TableName: names.articles, Item: { feedId, part: 'd#evt-old#1', articles: second } }),
+    );
+
+    expect(await store.getDiscovery(feedId, 'evt-old')).toEqual([...first, ...second]);
   });
 });
 

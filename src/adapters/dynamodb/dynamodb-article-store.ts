@@ -1,5 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject, injectable } from 'inversify';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
 import type { StoredArticle } from '../../domain/article.js';
 import type { ArticleStore } from '../../application/ports/article-store.port.js';
 import { TABLES } from '../aws-resources.js';
@@ -12,15 +14,27 @@ const FEED_ID = TABLES.articles.partitionKey;
 const ARTICLE_KEY = TABLES.articles.sortKey;
 const EXPIRES_AT = TABLES.articles.timeToLiveAttribute;
 
-/** What one item of a discovery holds at most: below DynamoDB's 400 KB, with room for the key and TTL. */
+/** What one item of a discovery holds at most (JSON before compression): below DynamoDB's 400 KB, with room for the key and TTL. */
 const MAX_PART_BYTES = 350_000;
+
+/** The attribute that holds a part's articles: their JSON array, gzipped. */
+const BODY = 'articlesGzip';
+/** Where items written before the articles were compressed hold them: a list of maps. */
+const LEGACY_BODY = 'articles';
+
+// Asynchronous, so that compression runs on libuv's thread pool beside the event loop, not on it.
+const compress = promisify(gzip);
+const decompress = promisify(gunzip);
 
 /**
  * Articles in DynamoDB, kept by discovery: the articles one discovery announces (at most 100) are one item
- * (`d#<eventId>#0`) in the feed's partition — or a few (`#1`, `#2` …) when their text passes 350 KB — so a
- * delivery reads a discovery with one Query, whatever the number of articles. The discoveries stored within a
- * few milliseconds of each other (the feeds of one fetch message) share one BatchWriteItem (`CoalescedPuts`). Items expire (TTL) after the retention; the feed's recent-article keys, not these items, say what
- * is new, so an expired article its feed still lists is not new again.
+ * (`d#<eventId>#0`) in the feed's partition — or a few (`#1`, `#2` …) when their JSON passes 350 KB — so a
+ * delivery reads a discovery with one Query, whatever the number of articles. An item holds its articles as one
+ * gzipped JSON array (`articlesGzip`): a write costs a write unit per KB stored, and article text compresses about
+ * threefold; items written before that hold a list of maps (`articles`), still read. The discoveries stored within
+ * a few milliseconds of each other (the feeds of one fetch message) share one BatchWriteItem (`CoalescedPuts`).
+ * Items expire (TTL) after the retention; the feed's recent-article keys, not these items, say what is new, so an
+ * expired article its feed still lists is not new again.
  */
 @injectable()
 export class DynamoDbArticleStore implements ArticleStore {
@@ -42,11 +56,11 @@ export class DynamoDbArticleStore implements ArticleStore {
       Math.floor(Date.parse(articles[0]?.firstSeenAt ?? new Date().toISOString()) / 1000) +
       this.retention.articleSeconds;
     await Promise.all(
-      parts.map((part, index) =>
+      parts.map(async (part, index) =>
         this.puts.put({
           [FEED_ID]: feedId,
           [ARTICLE_KEY]: `${prefixOf(eventId)}${index}`,
-          articles: part,
+          [BODY]: await compress(JSON.stringify(part)),
           [EXPIRES_AT]: expiresAt,
         }),
       ),
@@ -62,11 +76,19 @@ export class DynamoDbArticleStore implements ArticleStore {
       ExpressionAttributeValues: { ':feed': feedId, ':prefix': prefixOf(eventId) },
     });
     items.sort((a, b) => partNumber(a[ARTICLE_KEY]) - partNumber(b[ARTICLE_KEY]));
-    return items.flatMap((item) => (item.articles ?? []) as StoredArticle[]);
+    const parts = await Promise.all(items.map(articlesOf));
+    return parts.flat();
   }
 }
 
 const prefixOf = (eventId: string): string => `d#${eventId}#`;
+
+/** The articles one item holds, compressed or (written before compression) as a list. */
+async function articlesOf(item: Record<string, unknown>): Promise<StoredArticle[]> {
+  const body = item[BODY];
+  if (body instanceof Uint8Array) return JSON.parse((await decompress(body)).toString('utf8')) as StoredArticle[];
+  return (item[LEGACY_BODY] ?? []) as StoredArticle[];
+}
 const partNumber = (key: unknown): number => Number(String(key).slice(String(key).lastIndexOf('#') + 1));
 
 /** The articles (with their JSON size) cut, in order, into parts of at most `MAX_PART_BYTES` of JSON each. */
