@@ -30,6 +30,11 @@ export interface UnitProfile {
   readonly invocations: Readonly<Record<string, number>>;
   /** Article items written per unit (their write units when written by BatchWriteItem). */
   readonly articlesWritten: number;
+  /**
+   * DynamoDB capacity units per unit, as measured (DynamoDB's own accounting by item size). When given, they
+   * replace the per-request estimates of `COST_ESTIMATES` for DynamoDB.
+   */
+  readonly capacityUnits?: { readonly read: number; readonly write: number };
 }
 
 export interface Latencies {
@@ -114,6 +119,10 @@ export function costPerMillion(profile: UnitProfile, pricing: Pricing, latencies
     }
   }
   if ((profile.requests['dynamodb.BatchWriteItem'] ?? 0) > 0) wru += profile.articlesWritten * e.articleItemWriteUnits;
+  if (profile.capacityUnits) {
+    wru = profile.capacityUnits.write;
+    rru = profile.capacityUnits.read;
+  }
   // The rule hands each event to the fan-out queue: one SendMessage there.
   sqsRequests += events;
   let invocations = 0;
@@ -141,15 +150,4 @@ export function costPerMillion(profile: UnitProfile, pricing: Pricing, latencies
       events,
     },
   };
-}
-
-/** `a + weight × b`, operation by operation (a unit that brings `weight` units of another along). */
-export function combine(
-  a: Readonly<Record<string, number>>,
-  b: Readonly<Record<string, number>>,
-  weight: number,
-): Record<string, number> {
-  const out: Record<string, number> = { ...a };
-  for (const [key, value] of Object.entries(b)) out[key] = (out[key] ?? 0) + weight * value;
-  return out;
 }

@@ -4,7 +4,6 @@
  */
 import {
   COST_ESTIMATES,
-  combine,
   costPerMillion,
   type CostBreakdown,
   type Latencies,
@@ -21,9 +20,8 @@ import {
   type OperationCounts,
 } from './request-model.js';
 import { round, type QueueMeters } from './support.js';
+import type { CapacityUnits } from '../src/entrypoints/local/aws-request-counter.js';
 
-/** Subscribers of each changed feed in the cost mix. */
-export const SUBSCRIBERS_PER_CHANGED_FEED = 100;
 /** How long a subscriber's webhook takes to answer, for the delivery invocations' billed time. */
 export const ASSUMED_WEBHOOK_LATENCY_MS = 100;
 
@@ -42,6 +40,8 @@ export interface CostSectionResult {
   readonly designBatches: typeof DESIGN_BATCHES;
   readonly pricing: { readonly region: string; readonly asOf: string; readonly source: string };
   readonly mix: string;
+  /** DynamoDB capacity units per feed crawl of the mix, by table. */
+  readonly capacityPerFeedCrawl?: Record<string, CapacityUnits>;
   readonly perMillionFeedCrawls?: CostBreakdown;
   readonly perMillionDeliveries?: CostBreakdown;
   /** USD per million feed crawls (target ≤ 0.50). */
@@ -90,7 +90,7 @@ export function costSection(
   } else caveats.push('delivery: needs the fan-out section');
 
   const latencies: Latencies = { feedMs: feedLatencyMs, webhookMs: ASSUMED_WEBHOOK_LATENCY_MS };
-  const deliveriesPerCrawl = MIX.changedShare * SUBSCRIBERS_PER_CHANGED_FEED;
+  const deliveriesPerCrawl = MIX.changedShare * MIX.subscribers;
   let perMillionDeliveries: CostBreakdown | undefined;
   let perMillionFeedCrawls: CostBreakdown | undefined;
   const delivery =
@@ -99,6 +99,7 @@ export function costSection(
           requests: fanOut.app.perDelivery,
           invocations: invocationsPer(fanOut.app.invocations, fanOut.app.delivered),
           articlesWritten: 0,
+          capacityUnits: scaled(tablesTotal(fanOut.app.capacityUnits), 1 / fanOut.app.delivered),
         }
       : undefined;
   if (delivery) perMillionDeliveries = costPerMillion(delivery, pricing, latencies);
@@ -108,31 +109,52 @@ export function costSection(
       `cost mix: its crawl fetched ${mix.fetched} feeds (${crawl!.mix!.changedFeeds} changed; the rest came back from back-off without validators) and ${mix.failed} failed; their requests are in the cost per crawl`,
     );
   }
-  if (mix && delivery) {
-    const perFeedInvocations = invocationsPer(mix.invocations, mix.feeds);
+  let capacityPerFeedCrawl: Record<string, CapacityUnits> | undefined;
+  if (mix) {
+    // The mix crawl measured everything a crawl of the mix does, its fan-outs and deliveries included. The sample
+    // feeds' one-line articles compress far better than real ones: their discoveries are priced as discoveries
+    // of real-world articles of the same number, stored by the same article store.
+    const real = crawl!.realArticles;
+    const articles = real
+      ? {
+          read: mix.capacityUnits['articles']?.read ?? 0,
+          write: crawl!.mix!.changedFeeds * real.writeUnitsPerDiscovery,
+        }
+      : (mix.capacityUnits['articles'] ?? { read: 0, write: 0 });
+    if (!real)
+      caveats.push('cost mix: articles priced from the sample feeds’ articles (no real-world discoveries measured)');
+    capacityPerFeedCrawl = Object.fromEntries(
+      Object.entries({ ...mix.capacityUnits, articles }).map(([table, units]) => [table, scaled(units, 1 / mix.feeds)]),
+    );
     perMillionFeedCrawls = costPerMillion(
       {
-        requests: combine(mix.perFeed, delivery.requests, deliveriesPerCrawl),
-        invocations: combine(perFeedInvocations, delivery.invocations, deliveriesPerCrawl),
+        requests: mix.perFeed,
+        invocations: invocationsPer(mix.invocations, mix.feeds),
         articlesWritten: mix.newArticles / mix.feeds,
+        capacityUnits: tablesTotal(capacityPerFeedCrawl),
       },
       pricing,
       latencies,
     );
-  } else caveats.push('cost per feed crawl: needs the crawl section (its mix crawl) and the fan-out section');
+    const expected = crawl!.mix!.changedFeeds * crawl!.mix!.subscribersPerChangedFeed;
+    if (crawl!.mix!.delivered < expected) {
+      caveats.push(`cost mix: ${crawl!.mix!.delivered} of ${expected} webhooks were delivered during its crawl`);
+    }
+  } else caveats.push('cost per feed crawl: needs the crawl section (its mix crawl)');
 
   return {
     requestsPerUnit,
     designBatches: DESIGN_BATCHES,
     pricing: { region: pricing.region, asOf: pricing.asOf, source: pricing.source },
-    mix: `${100 - MIX.changedShare * 100}% unchanged (304), ${MIX.changedShare * 100}% changed with ${MIX.newArticles} new articles and ${SUBSCRIBERS_PER_CHANGED_FEED} webhook subscribers each (${deliveriesPerCrawl} deliveries per feed crawl)`,
+    mix: `${100 - MIX.changedShare * 100}% unchanged (304), ${MIX.changedShare * 100}% changed with ${MIX.newArticles} new articles and ${MIX.subscribers} webhook subscribers each (${deliveriesPerCrawl} deliveries per feed crawl)`,
+    ...(capacityPerFeedCrawl ? { capacityPerFeedCrawl: roundedUnits(capacityPerFeedCrawl) } : {}),
     ...(perMillionFeedCrawls ? { perMillionFeedCrawls } : {}),
     ...(perMillionDeliveries ? { perMillionDeliveries } : {}),
     target: 0.5,
     assumptions: [
-      'requests per feed crawl: the crawl section’s mix crawl (measured, no subscribers) plus 5 deliveries at the fan-out section’s requests per delivery (measured at its subscriber count)',
+      'per feed crawl: everything the crawl section’s mix crawl sent, its fan-outs to 100 webhooks per changed feed and their deliveries included, divided by its feeds',
       `Lambda: arm64, ${COST_ESTIMATES.lambdaMemoryMb} MB; billed time per invocation estimated, not measured: fetch = feed latency (${feedLatencyMs} ms) + 50 ms, deliver = webhook latency (${ASSUMED_WEBHOOK_LATENCY_MS} ms) + 30 ms, scans 60 ms, others 30 ms`,
-      'DynamoDB: items < 1 KB (1 WRU) except articles (2 WRU in a BatchWriteItem); GetItem 1 RRU, Scan page 5, Query page 4, BatchGetItem 5',
+      'DynamoDB: capacity units as DynamoDB bills them, by item size (ReturnConsumedCapacity on the embedded stack), for every request measured; the 304 and mix crawls run on feeds aged to steady state (each recent-article set full); articles are priced from discoveries of real-world articles (the test corpus’s real feeds) stored by the app',
       'SQS: every payload < 64 KB; + 2 poller requests (Receive, DeleteBatch) per invocation; + 1 SendMessage per event routed by the rule; idle long polls left out (fixed ≈ $0.26 per queue-month)',
       'EventBridge: 1 entry per PutEvents, < 64 KB',
     ],
@@ -142,4 +164,25 @@ export function costSection(
 
 function invocationsPer(meters: QueueMeters, units: number): Record<string, number> {
   return Object.fromEntries(Object.entries(meters).map(([queue, m]) => [queue, m.invocations / Math.max(1, units)]));
+}
+
+function tablesTotal(byTable: Readonly<Record<string, CapacityUnits>>): CapacityUnits {
+  let read = 0;
+  let write = 0;
+  for (const units of Object.values(byTable)) {
+    read += units.read;
+    write += units.write;
+  }
+  return { read, write };
+}
+
+const scaled = (units: CapacityUnits, by: number): CapacityUnits => ({
+  read: units.read * by,
+  write: units.write * by,
+});
+
+function roundedUnits(byTable: Readonly<Record<string, CapacityUnits>>): Record<string, CapacityUnits> {
+  return Object.fromEntries(
+    Object.entries(byTable).map(([table, u]) => [table, { read: round(u.read, 4), write: round(u.write, 4) }]),
+  );
 }

@@ -3,19 +3,33 @@
  * embedded stack and by the bare loop a user would write (fetch + rss-parser at the same concurrency); then
  * the same feeds all unchanged (304), then a mix with 5 % of the feeds gaining 5 articles (the cost mix).
  */
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import Parser from 'rss-parser';
+import { TABLES } from '../src/adapters/aws-resources.js';
+import { createFeedParser } from '../src/adapters/parsing/sniffing-feed-parser.js';
+import { DYNAMODB_DOCUMENT_CLIENT, DYNAMODB_TABLE_NAMES } from '../src/adapters/dynamodb/tokens.js';
+import { TOKENS } from '../src/application/tokens.js';
+import { identifyArticles } from '../src/domain/article.js';
+import { MIN_RECENT_CAPACITY, RECENT_KEY_LENGTH } from '../src/domain/recent-articles.js';
 import { AddFeeds } from '../src/application/use-cases/add-feeds.js';
 import { ListFeeds } from '../src/application/use-cases/list-feeds.js';
+import { Subscribe, type SubscribeInput } from '../src/application/use-cases/subscribe.js';
 import { SampleFeedServer, type SampleFeed } from '../src/entrypoints/local/sample-feeds.js';
+import { WebhookReceiver } from '../src/entrypoints/local/webhook-receiver.js';
 import {
+  capacityByTable,
   crawlWithin,
   forEachLimit,
   openMeteredApp,
   perUnit,
   round,
   type BoundedCrawl,
+  type MeteredApp,
   type QueueMeters,
 } from './support.js';
+import type { CapacityUnits } from '../src/entrypoints/local/aws-request-counter.js';
 
 export interface CrawlSectionOptions {
   readonly feeds: number;
@@ -38,6 +52,8 @@ export interface MeasuredCrawl {
   readonly awsRequests: { readonly total: number; readonly byOperation: Record<string, number> };
   /** AWS requests per feed of the table, by operation. */
   readonly perFeed: Record<string, number>;
+  /** DynamoDB capacity units consumed, by table, as DynamoDB bills them (item sizes). */
+  readonly capacityUnits: Record<string, CapacityUnits>;
   readonly invocations: QueueMeters;
   /** Feeds whose last fetch failed after this crawl, by error code (only read when some failed). */
   readonly failures?: Record<string, number>;
@@ -59,15 +75,37 @@ export interface CrawlSectionResult {
   /** Feeds whose fetch still failed in the last settling crawl. */
   readonly stillFailing?: number;
   readonly unchanged?: MeasuredCrawl;
-  /** 5 % of the feeds gained 5 articles each; the rest answered 304. */
-  readonly mix?: MeasuredCrawl & { readonly changedFeeds: number; readonly newArticlesPerChangedFeed: number };
+  /** 5 % of the feeds gained 5 articles each and are followed by 100 webhooks each; the rest answered 304. */
+  readonly mix?: MeasuredCrawl & {
+    readonly changedFeeds: number;
+    readonly newArticlesPerChangedFeed: number;
+    readonly subscribersPerChangedFeed: number;
+    /** Webhook requests accepted during the mix crawl (its fan-outs). */
+    readonly delivered: number;
+  };
   readonly feedServer: { readonly total: number; readonly notModified: number };
+  /** Before the 304 and mix crawls, every feed's recent-article set was filled to capacity (steady state). */
+  readonly agedFeeds?: number;
+  /** What discoveries of real-world articles cost to store (the cost model's article write units). */
+  readonly realArticles?: RealArticles;
+}
+
+/** Discoveries of `perDiscovery` articles from the real-world feeds in the test corpus, stored by the app. */
+export interface RealArticles {
+  readonly source: string;
+  readonly articles: number;
+  readonly perDiscovery: number;
+  readonly discoveries: number;
+  /** Mean JSON size of an article as stored. */
+  readonly meanArticleBytes: number;
+  /** Write units per discovery, as DynamoDB bills the items the article store wrote. */
+  readonly writeUnitsPerDiscovery: number;
 }
 
 const MAX_SETTLE_CRAWLS = 1;
 
-/** Share of feeds that change in the cost mix, and the articles each gains. */
-export const MIX = { changedShare: 0.05, newArticles: 5 } as const;
+/** Share of feeds that change in the cost mix, the articles each gains, and the webhooks each is followed by. */
+export const MIX = { changedShare: 0.05, newArticles: 5, subscribers: 100 } as const;
 
 export async function crawlSection(options: CrawlSectionOptions): Promise<CrawlSectionResult> {
   // RSS and Atom alternate: both are what rss-parser reads, so the bare loop parses every feed the app does.
@@ -113,17 +151,35 @@ export async function crawlSection(options: CrawlSectionOptions): Promise<CrawlS
         if (settle.timedOut) return { ...result, settleCrawls, stillFailing };
         stillFailing = settle.report!.failed;
       }
-      result = { ...result, settleCrawls, stillFailing };
+      const agedFeeds = await ageFeeds(metered.app);
+      result = { ...result, settleCrawls, stillFailing, agedFeeds };
       const unchanged = measured(await crawlWithin(metered, left()), options.feeds);
       if (unchanged.timedOut) return { ...result, unchanged };
       const changing = samples.filter((_, i) => i % Math.round(1 / MIX.changedShare) === 0);
-      for (const sample of changing) sample.items += MIX.newArticles;
-      const mix = {
-        ...measured(await crawlWithin(metered, left()), options.feeds),
-        changedFeeds: changing.length,
-        newArticlesPerChangedFeed: MIX.newArticles,
-      };
-      return { ...result, unchanged, mix, feedServer: { ...server.requests } };
+      const receiver = new WebhookReceiver();
+      await receiver.start();
+      let mix: NonNullable<CrawlSectionResult['mix']>;
+      try {
+        await subscribeWebhooks(
+          metered.app,
+          receiver,
+          changing.map((sample) => server.url(sample)),
+          MIX.subscribers,
+        );
+        for (const sample of changing) sample.items += MIX.newArticles;
+        const crawled = await crawlWithin(metered, left());
+        mix = {
+          ...measured(crawled, options.feeds),
+          changedFeeds: changing.length,
+          newArticlesPerChangedFeed: MIX.newArticles,
+          subscribersPerChangedFeed: MIX.subscribers,
+          delivered: receiver.requests.filter((r) => r.verified && r.status >= 200 && r.status < 300).length,
+        };
+      } finally {
+        await receiver.stop();
+      }
+      const realArticles = await storeRealArticles(metered.app, MIX.newArticles);
+      return { ...result, unchanged, mix, realArticles, feedServer: { ...server.requests } };
     } finally {
       await metered.close();
     }
@@ -144,6 +200,7 @@ function measured(crawl: BoundedCrawl, feeds: number): MeasuredCrawl {
     newArticles: report?.newArticles ?? 0,
     awsRequests: crawl.awsRequests,
     perFeed: perUnit(crawl.awsRequests.byOperation, report?.feeds ?? feeds),
+    capacityUnits: crawl.capacityUnits,
     invocations: crawl.meters,
   };
 }
@@ -173,4 +230,104 @@ async function bareCrawl(urls: readonly string[], concurrency: number): Promise<
     }
   });
   return { wallMs: Date.now() - started, feeds: urls.length, items, failed };
+}
+
+/**
+ * Brings every feed to the size a feed has after months of publishing: its recent-article set (which the
+ * fetch compares documents against) filled to capacity with keys of articles it no longer lists. The sample
+ * feeds are only a crawl old; without this the 304 and mix crawls would read and write items smaller than
+ * a real table's. Returns the number of feeds aged.
+ */
+async function ageFeeds(app: MeteredApp['app']): Promise<number> {
+  const doc = app.container.get(DYNAMODB_DOCUMENT_CLIENT);
+  const table = app.container.get(DYNAMODB_TABLE_NAMES).feeds;
+  let aged = 0;
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(new ScanCommand({ TableName: table, ExclusiveStartKey }));
+    for (const item of page.Items ?? []) {
+      // Stored as binary (6 bytes a key), or as a hex string.
+      const stored = item['seen'];
+      const seen = stored instanceof Uint8Array ? Buffer.from(stored).toString('hex') : String(stored ?? '');
+      const missing = MIN_RECENT_CAPACITY - seen.length / RECENT_KEY_LENGTH;
+      if (missing <= 0) continue;
+      const older = randomBytes((missing * RECENT_KEY_LENGTH) / 2).toString('hex');
+      await doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { [TABLES.feeds.partitionKey]: item[TABLES.feeds.partitionKey] },
+          UpdateExpression: 'SET seen = :seen',
+          ExpressionAttributeValues: { ':seen': Buffer.from(seen + older, 'hex') },
+        }),
+      );
+      aged++;
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return aged;
+}
+
+const REAL_FEEDS = new URL('../test/fixtures/corpus/real-feeds/', import.meta.url);
+
+/**
+ * Stores the articles of the real-world feeds in the test corpus through the app's article store, in
+ * discoveries of `perDiscovery`, and measures the write units DynamoDB bills for them: the sample feeds'
+ * one-line articles compress far better than real ones, so the cost model prices articles from these.
+ */
+async function storeRealArticles(app: MeteredApp['app'], perDiscovery: number): Promise<RealArticles> {
+  const parser = createFeedParser();
+  const store = app.container.get(TOKENS.ArticleStore);
+  const at = new Date().toISOString();
+  let articles = 0;
+  let bytes = 0;
+  let discoveries = 0;
+  app.requests.reset();
+  for (const file of readdirSync(REAL_FEEDS)
+    .filter((name) => name !== 'LICENSE')
+    .sort()) {
+    const parsed = parser.parse({ bytes: readFileSync(new URL(file, REAL_FEEDS)) });
+    if (!parsed.ok) continue;
+    const feedId = `real-${file}`;
+    const stored = identifyArticles(parsed.feed.items).map((article) => ({
+      ...article,
+      feedId,
+      firstSeenAt: at,
+      firstSeenRunId: 'run_20261201T000000000Z_0123456789abcdef',
+    }));
+    for (let start = 0; start + perDiscovery <= stored.length; start += perDiscovery) {
+      const part = stored.slice(start, start + perDiscovery);
+      await store.putDiscovery(feedId, `evt-${start}`, part);
+      articles += part.length;
+      bytes += part.reduce((sum, article) => sum + Buffer.byteLength(JSON.stringify(article)), 0);
+      discoveries++;
+    }
+  }
+  const written = capacityByTable(app)['articles']?.write ?? 0;
+  return {
+    source: 'test/fixtures/corpus/real-feeds',
+    articles,
+    perDiscovery,
+    discoveries,
+    meanArticleBytes: Math.round(bytes / Math.max(1, articles)),
+    writeUnitsPerDiscovery: round(written / Math.max(1, discoveries), 3),
+  };
+}
+
+/** Follows each feed with `perFeed` webhooks at the receiver (one secret per feed). */
+async function subscribeWebhooks(
+  app: MeteredApp['app'],
+  receiver: WebhookReceiver,
+  feedUrls: readonly string[],
+  perFeed: number,
+): Promise<void> {
+  const subscribe = app.container.get(Subscribe);
+  for (const [f, feedUrl] of feedUrls.entries()) {
+    const secret = `whsec_${randomBytes(24).toString('base64')}`;
+    const inputs: SubscribeInput[] = Array.from({ length: perFeed }, (_, i) => ({
+      feedUrl,
+      sink: { kind: 'webhook', url: receiver.endpoint(`/mix/${f}/${i}`, secret) },
+      secret,
+    }));
+    await subscribe.execute(inputs);
+  }
 }

@@ -9,6 +9,7 @@ import { Subscribe, type SubscribeInput } from '../src/application/use-cases/sub
 import { signedHeaders } from '../src/adapters/webhook/standard-webhooks.js';
 import { SampleFeedServer, type SampleFeed } from '../src/entrypoints/local/sample-feeds.js';
 import { WebhookReceiver } from '../src/entrypoints/local/webhook-receiver.js';
+import type { CapacityUnits } from '../src/entrypoints/local/aws-request-counter.js';
 import { crawlWithin, forEachLimit, openMeteredApp, perUnit, round, type QueueMeters } from './support.js';
 
 export interface FanOutSectionOptions {
@@ -43,6 +44,8 @@ export interface FanOutSectionResult {
     readonly awsRequests: { readonly total: number; readonly byOperation: Record<string, number> };
     readonly perDelivery: Record<string, number>;
     readonly awsRequestsPerDelivery: number;
+    /** DynamoDB capacity units consumed, by table, as DynamoDB bills them (item sizes). */
+    readonly capacityUnits: Record<string, CapacityUnits>;
     readonly invocations: QueueMeters;
   };
   /** app.timeToAllMs / bareLoop.wallMs (target ≤ 1.5). */
@@ -129,6 +132,7 @@ export async function fanOutSection(options: FanOutSectionOptions): Promise<FanO
           awsRequests: crawl.awsRequests,
           perDelivery: perUnit(crawl.awsRequests.byOperation, delivered),
           awsRequestsPerDelivery: round(total / Math.max(1, delivered), 3),
+          capacityUnits: crawl.capacityUnits,
           invocations: crawl.meters,
         },
         ratio: round(timeToAllMs / bareLoop.wallMs),

@@ -211,6 +211,16 @@ function renderCost(r: CostSectionResult): string {
       `total $${r.perMillionFeedCrawls.usd.total.toFixed(2)} per million feed crawls (target ≤ $${r.target.toFixed(2)}: ${verdict(r.perMillionFeedCrawls.usd.total, r.target)})`,
     );
   }
+  if (r.capacityPerFeedCrawl) {
+    out.push(
+      '',
+      'DynamoDB capacity units per feed crawl, by table (as billed, by item size):',
+      table(
+        ['table', 'read units', 'write units'],
+        Object.entries(r.capacityPerFeedCrawl).map(([name, units]) => [name, units.read, units.write]),
+      ),
+    );
+  }
   if (r.perMillionDeliveries) {
     out.push(
       '',

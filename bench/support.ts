@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { QUEUES, type QueueKey } from '../src/adapters/aws-resources.js';
+import { DYNAMODB_TABLE_NAMES } from '../src/adapters/dynamodb/tokens.js';
+import type { CapacityUnits } from '../src/entrypoints/local/aws-request-counter.js';
 import { runCrawl, type CrawlReport } from '../src/entrypoints/local/run-crawl.js';
 import type { SqsHandler } from '../src/entrypoints/lambda/handlers.js';
 import { createLambdaRuntime } from '../src/entrypoints/local/lambda-runtime.js';
@@ -104,7 +106,18 @@ export interface BoundedCrawl {
   readonly timedOut: boolean;
   readonly wallMs: number;
   readonly awsRequests: { readonly total: number; readonly byOperation: Record<string, number> };
+  /** DynamoDB capacity units the crawl consumed, by table (`feeds`, `articles` …), as DynamoDB bills them. */
+  readonly capacityUnits: Record<string, CapacityUnits>;
   readonly meters: QueueMeters;
+}
+
+/** The capacity units counted since the counter's last reset, under the tables' own names (`feeds` …). */
+export function capacityByTable(app: LocalApp): Record<string, CapacityUnits> {
+  const names = app.container.get(DYNAMODB_TABLE_NAMES) as unknown as Record<string, string>;
+  const logical = new Map(Object.entries(names).map(([name, table]) => [table, name]));
+  return Object.fromEntries(
+    Object.entries(app.requests.capacityUnits()).map(([table, units]) => [logical.get(table) ?? table, units]),
+  );
 }
 
 /**
@@ -126,6 +139,7 @@ export async function crawlWithin(
   if (outcome === 'deadline') {
     const wallMs = Date.now() - started;
     const awsRequests = metered.app.requests.snapshot();
+    const capacityUnits = capacityByTable(metered.app);
     const meters = metered.meters();
     crawl.catch(() => undefined);
     await metered.close();
@@ -133,6 +147,7 @@ export async function crawlWithin(
       timedOut: true,
       wallMs,
       awsRequests: { ...awsRequests, byOperation: { ...awsRequests.byOperation } },
+      capacityUnits,
       meters,
     };
   }
@@ -141,6 +156,7 @@ export async function crawlWithin(
     timedOut: false,
     wallMs: outcome.durationMs,
     awsRequests: outcome.awsRequests,
+    capacityUnits: capacityByTable(metered.app),
     meters: metered.meters(),
   };
 }

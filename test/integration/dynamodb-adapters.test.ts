@@ -1,4 +1,4 @@
-import { DescribeTableCommand, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { TABLES, type TableName } from '../../src/adapters/aws-resources.js';
 import { DynamoDbArticleStore } from '../../src/adapters/dynamodb/dynamodb-article-store.js';
+import { createDocumentClient } from '../../src/adapters/dynamodb/dynamodb-tables.js';
 import { DynamoDbFeedStore } from '../../src/adapters/dynamodb/dynamodb-feed-store.js';
 import { DynamoDbHostPoliteness } from '../../src/adapters/dynamodb/dynamodb-host-politeness.js';
 import { DynamoDbRunStore } from '../../src/adapters/dynamodb/dynamodb-run-store.js';
@@ -28,6 +29,7 @@ import { describeRunStoreContract } from '../contract/run-store.contract.js';
 import { describeStepLedgerContract } from '../contract/step-ledger.contract.js';
 import { describeSubscriptionStoreContract } from '../contract/subscription-store.contract.js';
 import { startDynalite, type LocalDynamo } from './support/dynalite.js';
+import { AwsRequestCounter, countRequests } from '../../src/entrypoints/local/aws-request-counter.js';
 
 let dynamo: LocalDynamo;
 let prefixes = 0;
@@ -121,6 +123,42 @@ describe('DynamoDbFeedStore', () => {
 
     await expect(store.readPage({ id: 'x' }, 5)).rejects.toBeInstanceOf(InvalidCursorError);
     await expect(store.readPage({ feedId: 'x', other: 'y' }, 5)).rejects.toBeInstanceOf(InvalidCursorError);
+  });
+
+  it('stores the recent-article set as binary, half its hex, and gives it back as hex', async () => {
+    const names = await freshTables(['feeds']);
+    const store = new DynamoDbFeedStore(dynamo.doc, names);
+    const feed = aFeedRecord({ seen: '0123456789ab'.repeat(3) });
+    await store.addNew([feed]);
+    const seen = 'fedcba987654'.repeat(256);
+
+    await store.commit(feed.id, 0, {
+      url: feed.url,
+      nextFetchAt: feed.nextFetchAt,
+      status: 'active',
+      errorCount: 0,
+      seen,
+    });
+
+    const { Item } = await dynamo.doc.send(new GetCommand({ TableName: names.feeds, Key: { feedId: feed.id } }));
+    expect(Item?.seen).toBeInstanceOf(Uint8Array);
+    expect((Item?.seen as Uint8Array).length).toBe(seen.length / 2);
+    expect((await store.get(feed.id))?.seen).toBe(seen);
+    expect((await store.readPage(undefined, 10)).items[0]?.seen).toBe(seen);
+  });
+
+  it('reads a recent-article set stored as a string (before it was binary) as it is', async () => {
+    const names = await freshTables(['feeds']);
+    const store = new DynamoDbFeedStore(dynamo.doc, names);
+    const feed = aFeedRecord();
+    await dynamo.doc.send(
+      new PutCommand({
+        TableName: names.feeds,
+        Item: { ...feed, id: undefined, feedId: feed.id, seen: 'abcdef012345' },
+      }),
+    );
+
+    expect((await store.get(feed.id))?.seen).toBe('abcdef012345');
   });
 });
 
@@ -225,6 +263,35 @@ describe('DynamoDbArticleStore', () => {
     );
 
     expect(await store.getDiscovery(feedId, 'evt-old')).toEqual([...first, ...second]);
+  });
+});
+
+describe('AwsRequestCounter on a DynamoDB client', () => {
+  it('counts the capacity units each request consumes, by item size, beside the requests', async () => {
+    const names = await freshTables(['articles']);
+    const client = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const counter = new AwsRequestCounter();
+    countRequests(client.middlewareStack, counter);
+    const doc = createDocumentClient(client);
+    const Key = { feedId: 'f', part: 'p' };
+
+    try {
+      await doc.send(new PutCommand({ TableName: names.articles, Item: { ...Key, text: 'x'.repeat(2500) } }));
+      await doc.send(new GetCommand({ TableName: names.articles, Key, ConsistentRead: true }));
+      await doc.send(new PutCommand({ TableName: names.articles, Item: { ...Key, text: 'small' } }));
+    } finally {
+      client.destroy();
+    }
+
+    // 2.5 KB: 3 write units; overwritten by a small item: the larger of old and new; a consistent read: 1 unit.
+    expect(counter.capacityUnits()).toEqual({ [names.articles]: { read: 1, write: 6 } });
+    expect(counter.snapshot().byOperation).toEqual({ 'dynamodb.GetItem': 1, 'dynamodb.PutItem': 2 });
+    counter.reset();
+    expect(counter.capacityUnits()).toEqual({});
   });
 });
 

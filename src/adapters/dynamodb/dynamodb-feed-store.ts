@@ -89,7 +89,7 @@ export class DynamoDbFeedStore implements FeedRepository, FeedPageReader {
       if (value === undefined) removes.push(`#a${i}`);
       else {
         sets.push(`#a${i} = :v${i}`);
-        values[`:v${i}`] = value;
+        values[`:v${i}`] = attribute === 'seen' ? packSeen(value as string) : value;
       }
     });
     const result = await conditional(`UpdateItem on ${this.table}`, () =>
@@ -195,11 +195,24 @@ export class DynamoDbFeedStore implements FeedRepository, FeedPageReader {
 }
 
 function toItem(feed: Feed): Item {
-  const { id, ...rest } = feed;
-  return { ...rest, [FEED_ID]: id };
+  const { id, seen, ...rest } = feed;
+  return { ...rest, ...(seen !== undefined ? { seen: packSeen(seen) } : {}), [FEED_ID]: id };
 }
 
 function fromItem(item: Item): Feed {
-  const { [FEED_ID]: id, ...rest } = item;
-  return { version: 0, ...rest, id } as unknown as Feed;
+  const { [FEED_ID]: id, seen, ...rest } = item;
+  return { version: 0, ...rest, ...(seen !== undefined ? { seen: unpackSeen(seen) } : {}), id } as unknown as Feed;
+}
+
+/**
+ * The recent-article set (hex keys, see `recent-articles.ts`) is stored as binary: half the bytes, and so about
+ * half the write units of every commit and the read units of every scan, at steady state (256 keys: 1.5 KB
+ * instead of 3 KB). A set that is not hex, or was stored before (a string), is kept and read as it is.
+ */
+function packSeen(seen: string): string | Buffer {
+  return seen.length > 0 && seen.length % 2 === 0 && /^[0-9a-f]+$/.test(seen) ? Buffer.from(seen, 'hex') : seen;
+}
+
+function unpackSeen(stored: unknown): string {
+  return stored instanceof Uint8Array ? Buffer.from(stored).toString('hex') : String(stored);
 }

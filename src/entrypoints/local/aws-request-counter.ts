@@ -6,15 +6,34 @@ export interface AwsRequestCounts {
   readonly byOperation: Readonly<Record<string, number>>;
 }
 
+/** Read and write capacity units consumed, as DynamoDB bills them (by item size). */
+export interface CapacityUnits {
+  readonly read: number;
+  readonly write: number;
+}
+
 /**
  * Counts the requests that AWS clients put on the wire, by service and operation: what a crawl summary's
- * `awsRequests` reports. Shared by every client of a stack; `reset()` starts a new tally.
+ * `awsRequests` reports. Shared by every client of a stack; `reset()` starts a new tally. It also sums the
+ * DynamoDB capacity units the table reports consuming (`capacityUnits()`), which the benchmark prices.
  */
 export class AwsRequestCounter {
   private readonly counts = new Map<string, number>();
+  private readonly units = new Map<string, { read: number; write: number }>();
 
   record(operation: string): void {
     this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
+  }
+
+  recordCapacity(table: string, kind: keyof CapacityUnits, units: number): void {
+    const tally = this.units.get(table) ?? { read: 0, write: 0 };
+    tally[kind] += units;
+    this.units.set(table, tally);
+  }
+
+  /** DynamoDB capacity units consumed since the last `reset()`, by table. */
+  capacityUnits(): Record<string, CapacityUnits> {
+    return Object.fromEntries([...this.units].sort(([a], [b]) => a.localeCompare(b)).map(([t, u]) => [t, { ...u }]));
   }
 
   snapshot(): AwsRequestCounts {
@@ -29,6 +48,7 @@ export class AwsRequestCounter {
 
   reset(): void {
     this.counts.clear();
+    this.units.clear();
   }
 }
 
@@ -44,15 +64,54 @@ export function operationName(clientName: string | undefined, commandName: strin
   return `${service}.${operation}`;
 }
 
+/** The DynamoDB operations that can report the capacity they consume, and which kind they consume. */
+const METERED: Readonly<Record<string, keyof CapacityUnits>> = {
+  GetItem: 'read',
+  BatchGetItem: 'read',
+  Query: 'read',
+  Scan: 'read',
+  TransactGetItems: 'read',
+  PutItem: 'write',
+  UpdateItem: 'write',
+  DeleteItem: 'write',
+  BatchWriteItem: 'write',
+  TransactWriteItems: 'write',
+};
+
+interface ConsumedCapacity {
+  readonly TableName?: string;
+  readonly CapacityUnits?: number;
+}
+
 /**
  * Adds the counting middleware to a client's stack. It sits in the deserialize step, inside the retry loop
  * and after any fault injection, so it sees each attempt that is actually sent: a request the SDK retries
- * counts once per attempt; an attempt failed before sending (an injected fault) does not count.
+ * counts once per attempt; an attempt failed before sending (an injected fault) does not count. On a DynamoDB
+ * client it also asks each request for its consumed capacity (`ReturnConsumedCapacity: TOTAL`, by item size, as
+ * DynamoDB bills it) and adds it up.
  */
 export function countRequests<I extends object, O extends object>(
   stack: MiddlewareStack<I, O>,
   counter: AwsRequestCounter,
 ): void {
+  stack.add(
+    (next, context: CountingContext) => async (args) => {
+      const kind =
+        context.clientName === 'DynamoDBClient'
+          ? METERED[(context.commandName ?? '').replace(/Command$/, '')]
+          : undefined;
+      if (kind === undefined) return next(args);
+      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity ??= 'TOTAL';
+      const result = await next(args);
+      if (context[COUNT_AS] === null) return result;
+      const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
+      for (const entry of [consumed ?? []].flat()) {
+        if (entry.TableName && entry.CapacityUnits) counter.recordCapacity(entry.TableName, kind, entry.CapacityUnits);
+      }
+      return result;
+    },
+    { step: 'initialize', priority: 'low', name: 'feedrelayCapacityCounter', override: true },
+  );
   stack.add(
     (next, context: CountingContext) => async (args) => {
       const as = context[COUNT_AS];
