@@ -4,7 +4,7 @@ import type { ServiceIdentifier } from 'inversify';
 import type { Clock } from '../../application/ports/clock.port.js';
 import type { DeliveryResult, Notification, NotificationSink } from '../../application/ports/notification-sink.port.js';
 import { TOKENS } from '../../application/tokens.js';
-import { webhookBody } from '../webhook/webhook-payload.js';
+import { WebhookBodies } from '../webhook/webhook-payload.js';
 
 export interface SqsSinkOptions {
   /**
@@ -44,7 +44,7 @@ const RETRYABLE = new Set([
 export class SqsNotificationSink implements NotificationSink {
   readonly kind = 'sqs';
   private readonly clients = new Map<string, SQSClient>();
-  private readonly bodies = new WeakMap<object, { feed: object; body: string }>();
+  private readonly bodies = new WebhookBodies();
 
   constructor(
     @inject(SQS_SINK_OPTIONS) private readonly options: SqsSinkOptions,
@@ -55,7 +55,7 @@ export class SqsNotificationSink implements NotificationSink {
     const queueUrl = notification.subscription.sink.url;
     const target = this.targetOf(queueUrl);
     if (typeof target === 'string') return { kind: 'rejected', reason: target };
-    const body = this.bodyOf(notification);
+    const body = this.bodies.of(notification);
     const fifo = queueUrl.endsWith('.fifo');
     try {
       await target.client.send(
@@ -100,13 +100,5 @@ export class SqsNotificationSink implements NotificationSink {
     let client = this.clients.get(key);
     if (!client) this.clients.set(key, (client = this.options.clientFor(region)));
     return { client };
-  }
-
-  private bodyOf(notification: Notification): string {
-    const known = this.bodies.get(notification.articles);
-    if (known && known.feed === notification.feed) return known.body;
-    const body = webhookBody(notification);
-    this.bodies.set(notification.articles, { feed: notification.feed, body });
-    return body;
   }
 }

@@ -17,7 +17,7 @@ import {
 } from '../http/http-client.js';
 import { NetworkGuard } from '../http/network-guard.js';
 import { signedHeaders } from './standard-webhooks.js';
-import { webhookBody } from './webhook-payload.js';
+import { WebhookBodies } from './webhook-payload.js';
 
 export interface WebhookOptions {
   readonly timeoutMs: number;
@@ -48,8 +48,7 @@ export class WebhookNotificationSink implements NotificationSink {
   readonly kind = 'webhook';
   private readonly guard: NetworkGuard;
   private readonly agents: HttpAgents = keepAliveAgents(MAX_SOCKETS_PER_HOST);
-  /** The last body per articles array: a batch hands every recipient the same array and feed. */
-  private readonly bodies = new WeakMap<object, { feed: object; body: string }>();
+  private readonly bodies = new WebhookBodies();
 
   constructor(
     @inject(WEBHOOK_OPTIONS) private readonly options: WebhookOptions,
@@ -60,7 +59,7 @@ export class WebhookNotificationSink implements NotificationSink {
   }
 
   async deliver(notification: Notification): Promise<DeliveryResult> {
-    const body = this.bodyOf(notification);
+    const body = this.bodies.of(notification);
     const now = this.clock.now();
     const timestamp = Math.floor(now.getTime() / 1000);
     const { subscription } = notification;
@@ -110,13 +109,5 @@ export class WebhookNotificationSink implements NotificationSink {
       }
       throw error;
     }
-  }
-
-  private bodyOf(notification: Notification): string {
-    const known = this.bodies.get(notification.articles);
-    if (known && known.feed === notification.feed) return known.body;
-    const body = webhookBody(notification);
-    this.bodies.set(notification.articles, { feed: notification.feed, body });
-    return body;
   }
 }
