@@ -8,13 +8,7 @@ import type { ScanFeedsPage } from '../../application/use-cases/scan-feeds-page.
 import type { ScanSubscribersPage } from '../../application/use-cases/scan-subscribers-page.js';
 import type { StartCrawlRun, StartedRun } from '../../application/use-cases/start-crawl-run.js';
 import type { StartFanOut } from '../../application/use-cases/start-fan-out.js';
-import {
-  parseWorkMessage,
-  type DeliverMessage,
-  type FetchFeedMessage,
-  type ScanFeedsPageMessage,
-  type ScanSubscribersPageMessage,
-} from '../../application/work-messages.js';
+import { parseWorkMessage, type WorkMessage, type WorkMessageType } from '../../application/work-messages.js';
 import type { ArticlesDiscovered } from '../../domain/crawl-run.js';
 import type { RelayStepResult } from '../../application/page-relay.js';
 import { QUEUES, type QueueKey } from '../../adapters/aws-resources.js';
@@ -51,18 +45,35 @@ export function startCrawlHandler(
   };
 }
 
+/**
+ * The handler of one queue's work messages: each record parsed as a `type` message (anything else is
+ * invalid) and handed to `handle`; dead letters parked by the queue's policy.
+ */
+function workHandler<T extends WorkMessageType>(
+  type: T,
+  queue: QueueKey,
+  logger: Logger,
+  deadLetters: DeadLetterSink | undefined,
+  handle: (message: Extract<WorkMessage, { type: T }>) => Promise<unknown>,
+): SqsHandler {
+  return sqsBatchHandler(
+    type,
+    logger,
+    async (body) => {
+      await handle(parseWorkMessage(body, type) as Extract<WorkMessage, { type: T }>);
+    },
+    policyFor(queue, deadLetters),
+  );
+}
+
 export function scanFeedsHandler(
   scanFeeds: ScanFeedsPage,
   logger: Logger,
   deadLetters?: DeadLetterSink,
   metrics: RelayMetrics = NO_METRICS,
 ): SqsHandler {
-  return sqsBatchHandler(
-    'scan-feeds',
-    logger,
-    async (body) =>
-      countPage(metrics, await scanFeeds.execute(parseWorkMessage(body, 'scan-feeds') as ScanFeedsPageMessage)),
-    policyFor('scanFeeds', deadLetters),
+  return workHandler('scan-feeds', 'scanFeeds', logger, deadLetters, async (message) =>
+    countPage(metrics, await scanFeeds.execute(message)),
   );
 }
 
@@ -72,12 +83,8 @@ export function fetchFeedHandler(
   deadLetters?: DeadLetterSink,
   metrics: RelayMetrics = NO_METRICS,
 ): SqsHandler {
-  return sqsBatchHandler(
-    'fetch-feed',
-    logger,
-    async (body) =>
-      countFetch(metrics, await fetchFeed.execute(parseWorkMessage(body, 'fetch-feed') as FetchFeedMessage)),
-    policyFor('fetchFeed', deadLetters),
+  return workHandler('fetch-feed', 'fetchFeed', logger, deadLetters, async (message) =>
+    countFetch(metrics, await fetchFeed.execute(message)),
   );
 }
 
@@ -104,15 +111,8 @@ export function scanSubscribersHandler(
   deadLetters?: DeadLetterSink,
   metrics: RelayMetrics = NO_METRICS,
 ): SqsHandler {
-  return sqsBatchHandler(
-    'scan-subscribers',
-    logger,
-    async (body) =>
-      countPage(
-        metrics,
-        await scanSubscribers.execute(parseWorkMessage(body, 'scan-subscribers') as ScanSubscribersPageMessage),
-      ),
-    policyFor('scanSubscribers', deadLetters),
+  return workHandler('scan-subscribers', 'scanSubscribers', logger, deadLetters, async (message) =>
+    countPage(metrics, await scanSubscribers.execute(message)),
   );
 }
 
@@ -122,11 +122,8 @@ export function deliverHandler(
   deadLetters?: DeadLetterSink,
   metrics: RelayMetrics = NO_METRICS,
 ): SqsHandler {
-  return sqsBatchHandler(
-    'deliver',
-    logger,
-    async (body) => countDelivery(metrics, await deliver.execute(parseWorkMessage(body, 'deliver') as DeliverMessage)),
-    policyFor('deliver', deadLetters),
+  return workHandler('deliver', 'deliver', logger, deadLetters, async (message) =>
+    countDelivery(metrics, await deliver.execute(message)),
   );
 }
 
