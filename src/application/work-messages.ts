@@ -145,6 +145,7 @@ const fetchableFeed = object({
   seen: optLongStr,
   subscriberShards: (v) => v === undefined || positive(v),
   committed: (v) => v === undefined || v === true,
+  seenInTable: (v) => v === undefined || v === true,
 });
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const fanOutFeed: Check = (v) => isRecord(v) && str(v.id) && str(v.url) && optStr(v.title);

@@ -209,7 +209,19 @@ export type FetchableFeed = Pick<
    * made again, the commit's announcement is replayed.
    */
   readonly committed?: true;
+  /**
+   * Set instead of `seen` when the feed's recent-article set is too long to carry (`MAX_CARRIED_SEEN`): a fetch
+   * that must commit reads it from the feed table first.
+   */
+  readonly seenInTable?: true;
 };
+
+/**
+ * The longest recent-article set a work message carries: 341 keys, those of a feed listing up to 170 articles.
+ * A longer one (a podcast's hundreds of episodes) stays in the table, so that a fetch message of 25 feeds stays
+ * far below SQS's 256 KB whatever the feeds list; a 304 of such a feed still needs no read.
+ */
+export const MAX_CARRIED_SEEN = 4096;
 
 export function fetchableOf(feed: Feed): FetchableFeed {
   const { id, url, title, etag, lastModified, nextFetchAt, errorCount, version, seen, subscriberShards } = feed;
@@ -223,7 +235,7 @@ export function fetchableOf(feed: Feed): FetchableFeed {
     ...(title !== undefined ? { title } : {}),
     ...(etag !== undefined ? { etag } : {}),
     ...(lastModified !== undefined ? { lastModified } : {}),
-    ...(seen !== undefined ? { seen } : {}),
+    ...(seen === undefined ? {} : seen.length > MAX_CARRIED_SEEN ? { seenInTable: true as const } : { seen }),
     ...(subscriberShards !== undefined ? { subscriberShards } : {}),
     ...(failingSince !== undefined ? { failingSince } : {}),
     ...(redirect !== undefined ? { redirect } : {}),

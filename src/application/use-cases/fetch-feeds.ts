@@ -102,9 +102,20 @@ export class FetchFeeds {
     return other === undefined ? undefined : `another feed (${otherId}) already has the URL ${to}`;
   }
 
-  private async fetchOne(runId: string, work: FetchableFeed, report: ReportOutcome): Promise<FeedResult> {
-    if (work.committed) return this.afterConflict(runId, work);
-    const result = await this.fetcher.fetch({ url: work.url, etag: work.etag, lastModified: work.lastModified });
+  private async fetchOne(runId: string, carried: FetchableFeed, report: ReportOutcome): Promise<FeedResult> {
+    if (carried.committed) return this.afterConflict(runId, carried);
+    const result = await this.fetcher.fetch({
+      url: carried.url,
+      etag: carried.etag,
+      lastModified: carried.lastModified,
+    });
+    // A recent-article set too long for the message is read when the document changed, or the feed commits.
+    let work = carried;
+    if (work.seenInTable && result.kind === 'fetched') {
+      const read = await this.withSeen(work);
+      if (read === undefined) return this.afterConflict(runId, carried);
+      work = read;
+    }
     const now = this.clock.now();
     let fresh: Article[] = [];
     let seen: string | undefined;
@@ -119,12 +130,20 @@ export class FetchFeeds {
     await report(outcome, now);
     const movedTo = outcome.kind === 'fetched' || outcome.kind === 'notModified' ? outcome.movedTo : undefined;
     const moveRefused = confirmsMove(work, movedTo) ? await this.moveRefused(work, movedTo) : undefined;
-    const { update, changed } = afterFetch(work, outcome, now, {
+    const changes = {
       seen,
       policy: schedulePolicyOf(this.settings),
       ...(moveRefused !== undefined ? { moveRefused } : {}),
-    });
+    };
+    let { update, changed } = afterFetch(work, outcome, now, changes);
     if (!changed) return { outcome: outcome.kind, newArticles: 0, discoveries: [] };
+    if (work.seenInTable) {
+      // A commit keeps the set it did not carry: read it first.
+      const read = await this.withSeen(work);
+      if (read === undefined) return this.afterConflict(runId, carried);
+      work = read;
+      ({ update, changed } = afterFetch(work, outcome, now, changes));
+    }
 
     const discoveredAt = now.toISOString();
     // Each discovery's articles are stored together before the commit that makes them known.
@@ -163,6 +182,18 @@ export class FetchFeeds {
       newArticles: fresh.length,
       discoveries: this.announce(runId, { id: work.id, ...update }, committed, announced, discoveredAt),
     };
+  }
+
+  /**
+   * The work with the recent-article set it left in the table, read from the feed at the version the work
+   * carries (any read will do: a version names one state of the item); `undefined` when the feed is gone or
+   * has moved on, which the commit would find as a conflict anyway.
+   */
+  private async withSeen(work: FetchableFeed): Promise<FetchableFeed | undefined> {
+    const current = await this.feeds.get(work.id);
+    if (current === undefined || current.version !== work.version) return undefined;
+    const { seenInTable: _inTable, ...rest } = work;
+    return { ...rest, ...(current.seen !== undefined ? { seen: current.seen } : {}) };
   }
 
   /**

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { Container } from 'inversify';
 import { pino } from 'pino';
 import type { InMemoryFeedFetcher } from '../../../src/adapters/memory/in-memory-feed-fetcher.js';
@@ -6,11 +7,13 @@ import type { FeedFetcher, FetchRequest, FetchResult } from '../../../src/applic
 import type { CommitResult, FeedRepository } from '../../../src/application/ports/feed-store.port.js';
 import { relaySettings, schedulePolicyOf } from '../../../src/application/settings.js';
 import { TOKENS } from '../../../src/application/tokens.js';
+import { parseWorkMessage } from '../../../src/application/work-messages.js';
 import { AddFeeds } from '../../../src/application/use-cases/add-feeds.js';
 import { FetchFeeds } from '../../../src/application/use-cases/fetch-feeds.js';
 import { identifyArticles } from '../../../src/domain/article.js';
+import { rememberDocument, unseen } from '../../../src/domain/recent-articles.js';
 import { articlesDiscovered, EMPTY_FETCH_TALLY, type ArticlesDiscovered } from '../../../src/domain/crawl-run.js';
-import type { Feed, FeedUpdate } from '../../../src/domain/feed.js';
+import { MAX_CARRIED_SEEN, type Feed, type FeedUpdate } from '../../../src/domain/feed.js';
 import { retryDelaySeconds } from '../../../src/domain/schedule.js';
 import { applicationModule } from '../../../src/entrypoints/container/application.module.js';
 import { compose } from '../../../src/entrypoints/container/compose.js';
@@ -406,6 +409,89 @@ describe('FetchFeeds', () => {
       // Assess
       expect(adapters.sink.received).toHaveLength(1);
       expect(adapters.sink.received[0]!.articles.map((a) => a.id).sort()).toEqual([...idsOf()].sort());
+    });
+  });
+
+  describe('a feed whose recent-article set is too long to carry in its work', () => {
+    /** 200 items: a document long enough for its set (twice its size) to pass what a message carries. */
+    const LONG = Array.from({ length: 200 }, (_, i) => anItem(200 - i));
+
+    /** A feed that lists `LONG` and listed 200 other articles before them. */
+    async function withLongMemory(adapters: MemoryAdapters): Promise<Feed> {
+      const older = Array.from({ length: 200 }, (_, i) => `old-${i}`.padEnd(32, '0'));
+      const seen = rememberDocument(rememberDocument(undefined, older), idsOf(LONG));
+      // It holds the document's validators: unchanged, the document answers 304.
+      const feed = { ...aFeed(URL_A).build(), seen, etag: '"v1"' };
+      await adapters.feeds.addNew([feed]);
+      await adapters.feeds.addSubscribers(feed.id, 1, 100_000);
+      adapters.fetcher.publish(URL_A, aDocument(LONG, 'Example feed'));
+      return (await adapters.feeds.get(feed.id))!;
+    }
+
+    it('leaves the set out of the message, marked as left in the table', async () => {
+      // Prepare
+      const system = new MemorySystem();
+      const feed = await withLongMemory(system.adapters);
+
+      // Act
+      const message = await workFor(system.adapters, [URL_A], 'run_1');
+      const [carried] = message.feeds;
+
+      // Assess
+      expect(parseWorkMessage(JSON.stringify(message), 'fetch-feed')).toEqual(message);
+      expect(feed.seen!.length).toBeGreaterThan(MAX_CARRIED_SEEN);
+      expect(carried).not.toHaveProperty('seen');
+      expect(carried).toMatchObject({ id: feed.id, seenInTable: true });
+    });
+
+    it('reads the set when the document changed, and announces only what it adds', async () => {
+      // Prepare
+      const system = new MemorySystem();
+      const { bus, feeds, fetcher } = system.adapters;
+      const feed = await withLongMemory(system.adapters);
+      fetcher.addItems(URL_A, [anItem(201)]);
+
+      // Act
+      const result = await system.container.get(FetchFeeds).execute(await workFor(system.adapters, [URL_A], 'run_1'));
+
+      // Assess
+      expect(result).toEqual(tally({ feeds: 1, fetched: 1, newArticles: 1 }));
+      expect(bus.published).toMatchObject([{ articleIds: idsOf([anItem(201)]) }]);
+      const stored = await feeds.get(feed.id);
+      expect(unseen(stored!.seen, idsOf([...LONG, anItem(201)]))).toEqual([]);
+      expect(stored!.seen!.length).toBeGreaterThan(feed.seen!.length);
+    });
+
+    it('reads nothing for a 304', async () => {
+      // Prepare
+      const system = new MemorySystem();
+      const { feeds } = system.adapters;
+      const feed = await withLongMemory(system.adapters);
+      const work = await workFor(system.adapters, [URL_A], 'run_1');
+      const reads = jest.spyOn(feeds, 'get');
+
+      // Act
+      const result = await system.container.get(FetchFeeds).execute(work);
+
+      // Assess
+      expect(result).toEqual(tally({ feeds: 1, notModified: 1 }));
+      expect(reads).not.toHaveBeenCalled();
+      expect(await feeds.get(feed.id)).toEqual(feed);
+    });
+
+    it('keeps the set when it commits a failure', async () => {
+      // Prepare
+      const system = new MemorySystem();
+      const { feeds, fetcher } = system.adapters;
+      const feed = await withLongMemory(system.adapters);
+      fetcher.failWith(URL_A, { code: 'timeout', message: 'timed out' });
+
+      // Act
+      const result = await system.container.get(FetchFeeds).execute(await workFor(system.adapters, [URL_A], 'run_1'));
+
+      // Assess
+      expect(result).toEqual(tally({ feeds: 1, failed: 1 }));
+      expect(await feeds.get(feed.id)).toMatchObject({ errorCount: 1, version: 1, seen: feed.seen });
     });
   });
 
