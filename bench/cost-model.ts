@@ -35,6 +35,12 @@ export interface UnitProfile {
    * replace the per-request estimates of `COST_ESTIMATES` for DynamoDB.
    */
   readonly capacityUnits?: { readonly read: number; readonly write: number };
+  /**
+   * SQS sends per unit as SQS bills them (a request per 64 KB chunk of payload), as measured. When given, sends
+   * are priced from it, and the pollers' receives as at least one request per invocation and at least the
+   * chunks sent (each message is received once); otherwise every payload counts as one chunk.
+   */
+  readonly sqsBilledSends?: number;
 }
 
 export interface Latencies {
@@ -131,7 +137,13 @@ export function costPerMillion(profile: UnitProfile, pricing: Pricing, latencies
     invocations += count;
     gbSeconds += count * (e.durationMs(queue, latencies) / 1000) * (e.lambdaMemoryMb / 1024);
   }
-  sqsRequests += invocations * e.sqsPollerRequestsPerInvocation;
+  if (profile.sqsBilledSends === undefined) {
+    sqsRequests += invocations * e.sqsPollerRequestsPerInvocation;
+  } else {
+    const sent = profile.sqsBilledSends + events;
+    // Sends by chunk; per invocation one DeleteMessageBatch; receives: the chunks sent, one per invocation at least.
+    sqsRequests = sent + invocations + Math.max(invocations, sent);
+  }
   const million = 1_000_000;
   const dynamodb =
     wru * pricing.dynamodb.usdPerMillionWriteRequestUnits + rru * pricing.dynamodb.usdPerMillionReadRequestUnits;

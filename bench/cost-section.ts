@@ -2,13 +2,7 @@
  * Sections 3 and 4: AWS requests per unit of work against the design's minimum, and dollars per million feed
  * crawls and per million deliveries, from what the crawl and fan-out sections measured.
  */
-import {
-  COST_ESTIMATES,
-  costPerMillion,
-  type CostBreakdown,
-  type Latencies,
-  type Pricing,
-} from './cost-model.js';
+import { COST_ESTIMATES, costPerMillion, type CostBreakdown, type Latencies, type Pricing } from './cost-model.js';
 import { MIX, type CrawlSectionResult, type MeasuredCrawl } from './crawl-section.js';
 import type { FanOutSectionResult } from './fanout-section.js';
 import {
@@ -132,6 +126,7 @@ export function costSection(
         invocations: invocationsPer(mix.invocations, mix.feeds),
         articlesWritten: mix.newArticles / mix.feeds,
         capacityUnits: tablesTotal(capacityPerFeedCrawl),
+        sqsBilledSends: mix.sqsBilledSends / mix.feeds,
       },
       pricing,
       latencies,
@@ -155,7 +150,7 @@ export function costSection(
       'per feed crawl: everything the crawl section’s mix crawl sent, its fan-outs to 100 webhooks per changed feed and their deliveries included, divided by its feeds',
       `Lambda: arm64, ${COST_ESTIMATES.lambdaMemoryMb} MB; billed time per invocation estimated, not measured: fetch = feed latency (${feedLatencyMs} ms) + 50 ms, deliver = webhook latency (${ASSUMED_WEBHOOK_LATENCY_MS} ms) + 30 ms, scans 60 ms, others 30 ms`,
       'DynamoDB: capacity units as DynamoDB bills them, by item size (ReturnConsumedCapacity on the embedded stack), for every request measured; the 304 and mix crawls run on feeds aged to steady state (each recent-article set full); articles are priced from discoveries of real-world articles (the test corpus’s real feeds) stored by the app',
-      'SQS: every payload < 64 KB; + 2 poller requests (Receive, DeleteBatch) per invocation; + 1 SendMessage per event routed by the rule; idle long polls left out (fixed ≈ $0.26 per queue-month)',
+      'SQS: sends as billed, a request per 64 KB of payload (measured); + 1 SendMessage per event routed by the rule; the pollers: a DeleteMessageBatch per invocation and receives of what was sent (at least one per invocation); idle long polls left out (fixed ≈ $0.26 per queue-month)',
       'EventBridge: 1 entry per PutEvents, < 64 KB',
     ],
     caveats,

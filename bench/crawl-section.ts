@@ -54,6 +54,8 @@ export interface MeasuredCrawl {
   readonly perFeed: Record<string, number>;
   /** DynamoDB capacity units consumed, by table, as DynamoDB bills them (item sizes). */
   readonly capacityUnits: Record<string, CapacityUnits>;
+  /** SQS sends as SQS bills them (a request per 64 KB of payload). */
+  readonly sqsBilledSends: number;
   readonly invocations: QueueMeters;
   /** Feeds whose last fetch failed after this crawl, by error code (only read when some failed). */
   readonly failures?: Record<string, number>;
@@ -201,6 +203,7 @@ function measured(crawl: BoundedCrawl, feeds: number): MeasuredCrawl {
     awsRequests: crawl.awsRequests,
     perFeed: perUnit(crawl.awsRequests.byOperation, report?.feeds ?? feeds),
     capacityUnits: crawl.capacityUnits,
+    sqsBilledSends: crawl.sqsBilledSends,
     invocations: crawl.meters,
   };
 }

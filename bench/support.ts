@@ -108,6 +108,8 @@ export interface BoundedCrawl {
   readonly awsRequests: { readonly total: number; readonly byOperation: Record<string, number> };
   /** DynamoDB capacity units the crawl consumed, by table (`feeds`, `articles` …), as DynamoDB bills them. */
   readonly capacityUnits: Record<string, CapacityUnits>;
+  /** The crawl's SQS sends as SQS bills them (a request per 64 KB of payload). */
+  readonly sqsBilledSends: number;
   readonly meters: QueueMeters;
 }
 
@@ -140,6 +142,7 @@ export async function crawlWithin(
     const wallMs = Date.now() - started;
     const awsRequests = metered.app.requests.snapshot();
     const capacityUnits = capacityByTable(metered.app);
+    const sqsBilledSends = metered.app.requests.sqsBilledSends();
     const meters = metered.meters();
     crawl.catch(() => undefined);
     await metered.close();
@@ -148,6 +151,7 @@ export async function crawlWithin(
       wallMs,
       awsRequests: { ...awsRequests, byOperation: { ...awsRequests.byOperation } },
       capacityUnits,
+      sqsBilledSends,
       meters,
     };
   }
@@ -157,6 +161,7 @@ export async function crawlWithin(
     wallMs: outcome.durationMs,
     awsRequests: outcome.awsRequests,
     capacityUnits: capacityByTable(metered.app),
+    sqsBilledSends: metered.app.requests.sqsBilledSends(),
     meters: metered.meters(),
   };
 }

@@ -114,6 +114,7 @@ describe('SqsWorkDispatcher', () => {
     const received = await drain('fetchFeed');
     expect(received.map((m) => feedIdOf(m as FetchFeedMessage)).sort()).toEqual(messages.map(feedIdOf).sort());
     expect(sendBatchCalls()).toBe(3);
+    expect(stack.counter.sqsBilledSends()).toBe(3);
   });
 
   it('splits an oversized set by size, keeping every call within 256 KiB', async () => {
@@ -128,6 +129,8 @@ describe('SqsWorkDispatcher', () => {
     expect(received).toHaveLength(6);
     expect(received.map((m) => (m as { batch: string }).batch).sort()).toEqual(messages.map((m) => m.batch).sort());
     expect(sendBatchCalls()).toBe(3);
+    // Billed by the 64 KB chunk: each call of two 100 KB messages is four requests.
+    expect(stack.counter.sqsBilledSends()).toBe(3 * 4);
   });
 
   it('routes each message type to the queue that carries it', async () => {

@@ -20,6 +20,7 @@ export interface CapacityUnits {
 export class AwsRequestCounter {
   private readonly counts = new Map<string, number>();
   private readonly units = new Map<string, { read: number; write: number }>();
+  private sqsChunks = 0;
 
   record(operation: string): void {
     this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
@@ -29,6 +30,18 @@ export class AwsRequestCounter {
     const tally = this.units.get(table) ?? { read: 0, write: 0 };
     tally[kind] += units;
     this.units.set(table, tally);
+  }
+
+  recordSqsPayload(bytes: number): void {
+    this.sqsChunks += Math.max(1, Math.ceil(bytes / SQS_BILLING_CHUNK_BYTES));
+  }
+
+  /**
+   * The SQS send requests since the last `reset()` as SQS bills them: each 64 KB chunk of a request's payload
+   * counts as one request.
+   */
+  sqsBilledSends(): number {
+    return this.sqsChunks;
   }
 
   /** DynamoDB capacity units consumed since the last `reset()`, by table. */
@@ -49,6 +62,7 @@ export class AwsRequestCounter {
   reset(): void {
     this.counts.clear();
     this.units.clear();
+    this.sqsChunks = 0;
   }
 }
 
@@ -62,6 +76,23 @@ export function operationName(clientName: string | undefined, commandName: strin
   const service = (clientName ?? 'unknown').replace(/Client$/, '').toLowerCase();
   const operation = (commandName ?? 'Unknown').replace(/Command$/, '');
   return `${service}.${operation}`;
+}
+
+/** SQS bills a request per 64 KB chunk of its payload. */
+const SQS_BILLING_CHUNK_BYTES = 64 * 1024;
+
+/** The bytes SQS counts of a send: message bodies and attributes (names, types and values). */
+function sqsPayloadBytes(input: {
+  MessageBody?: string;
+  Entries?: { MessageBody?: string; MessageAttributes?: object }[];
+  MessageAttributes?: object;
+}): number {
+  const bytes = (text: string | undefined) => Buffer.byteLength(text ?? '');
+  const attributes = (map: object | undefined) => bytes(JSON.stringify(map ?? {})) - 2;
+  if (input.Entries) {
+    return input.Entries.reduce((sum, e) => sum + bytes(e.MessageBody) + attributes(e.MessageAttributes), 0);
+  }
+  return bytes(input.MessageBody) + attributes(input.MessageAttributes);
 }
 
 /** The DynamoDB operations that can report the capacity they consume, and which kind they consume. */
@@ -115,7 +146,11 @@ export function countRequests<I extends object, O extends object>(
   stack.add(
     (next, context: CountingContext) => async (args) => {
       const as = context[COUNT_AS];
-      if (as !== null) counter.record(as ?? operationName(context.clientName, context.commandName));
+      const operation = as ?? operationName(context.clientName, context.commandName);
+      if (as !== null) counter.record(operation);
+      if (as === undefined && (operation === 'sqs.SendMessage' || operation === 'sqs.SendMessageBatch')) {
+        counter.recordSqsPayload(sqsPayloadBytes(args.input as Parameters<typeof sqsPayloadBytes>[0]));
+      }
       return next(args);
     },
     { step: 'deserialize', priority: 'low', name: 'feedrelayRequestCounter', override: true },
