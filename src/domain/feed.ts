@@ -217,11 +217,11 @@ export type FetchableFeed = Pick<
 };
 
 /**
- * The longest recent-article set a work message carries: 341 keys, those of a feed listing up to 170 articles.
- * A longer one (a podcast's hundreds of episodes) stays in the table, so that a fetch message of 25 feeds stays
- * far below SQS's 256 KB whatever the feeds list; a 304 of such a feed still needs no read.
+ * The longest recent-article set a work message carries: 100 keys, a young feed's. A longer one (a feed's set
+ * fills up to 256 keys, 3 KB, within weeks) stays in the table and is read only by a fetch that must commit, so
+ * that a fetch message of 25 feeds stays within one 64 KB SQS chunk, whatever the feeds list. A 304 needs no read.
  */
-export const MAX_CARRIED_SEEN = 4096;
+export const MAX_CARRIED_SEEN = 1200;
 
 export function fetchableOf(feed: Feed): FetchableFeed {
   const { id, url, title, etag, lastModified, nextFetchAt, errorCount, version, seen, subscriberShards } = feed;
