@@ -55,13 +55,13 @@ export function composeApi({ settings, aws }: LambdaEnvironment): Container {
   return compose(
     useCasesModule(settings.relay, API_USE_CASES),
     dynamoDbModule(aws),
-    firstUseModule(TOKENS.WorkDispatcher, ['dispatch'], async () => {
+    firstUseModule(TOKENS.WorkDispatcher, { dispatch: true }, async () => {
       const { sqsModule } = await import('../container/sqs.module.js');
       return compose(sqsModule(aws.queueUrls)).get(TOKENS.WorkDispatcher);
     }),
     sinkAddressModule({ allowedNetworks: settings.webhook.allowedNetworks }),
     // A subscription's secret is sealed with the stack's key before it is stored.
-    firstUseModule(TOKENS.SecretCipher, ['seal', 'open'], async () => {
+    firstUseModule(TOKENS.SecretCipher, { seal: true, open: true }, async () => {
       const { kmsModule } = await import('../container/kms.module.js');
       return compose(kmsModule({ keyId }), systemModule()).get(TOKENS.SecretCipher);
     }),

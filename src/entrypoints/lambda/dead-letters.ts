@@ -7,7 +7,7 @@ import { loadedOnFirstUse } from './first-use.js';
  * first use: a message is seldom dead-lettered, so neither the sink nor the SQS client loads at cold start.
  */
 export function lambdaDeadLetterSink(aws: AwsConfig): DeadLetterSink {
-  return loadedOnFirstUse<DeadLetterSink>(['park'], async () => {
+  return loadedOnFirstUse<DeadLetterSink>({ park: true }, async () => {
     const [{ SQSClient }, { SqsDeadLetterSink }] = await Promise.all([
       import('@aws-sdk/client-sqs'),
       import('../../adapters/sqs/sqs-dead-letter-sink.js'),

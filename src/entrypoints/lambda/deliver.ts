@@ -24,7 +24,7 @@ export function composeDeliver({ settings, aws }: LambdaEnvironment): Container 
   return compose(
     useCasesModule(settings.relay, [DeliverBatch]),
     dynamoDbModule(aws),
-    firstUseModule(TOKENS.WorkDispatcher, ['dispatch'], async () => {
+    firstUseModule(TOKENS.WorkDispatcher, { dispatch: true }, async () => {
       const { sqsModule } = await import('../container/sqs.module.js');
       return compose(sqsModule(aws.queueUrls)).get(TOKENS.WorkDispatcher);
     }),
@@ -40,7 +40,7 @@ export function composeDeliver({ settings, aws }: LambdaEnvironment): Container 
 /** The SQS sink (`sqsSinkModule`, a client per region), loaded when the first recipient is a queue. */
 function sqsSinkOnFirstUse(): NotificationSink {
   const kind = 'sqs';
-  const { deliver } = loadedOnFirstUse<NotificationSink>(['deliver'], async () => {
+  const { deliver } = loadedOnFirstUse<NotificationSink>({ deliver: true }, async () => {
     const [{ SQSClient }, { sqsSinkModule }] = await Promise.all([
       import('@aws-sdk/client-sqs'),
       import('../container/sqs-sink.module.js'),

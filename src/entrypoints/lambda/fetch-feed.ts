@@ -22,7 +22,7 @@ export function composeFetchFeed({ settings, aws }: LambdaEnvironment): Containe
   return compose(
     useCasesModule(settings.relay, [FetchFeeds, PoliteHosts]),
     dynamoDbModule(aws),
-    firstUseModule(TOKENS.EventPublisher, ['publish'], async () => {
+    firstUseModule(TOKENS.EventPublisher, { publish: true }, async () => {
       const { eventBridgeModule } = await import('../container/eventbridge.module.js');
       return compose(eventBridgeModule(aws.eventBusName)).get(TOKENS.EventPublisher);
     }),

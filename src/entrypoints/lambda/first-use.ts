@@ -6,6 +6,9 @@ export type AsyncMethodOf<P> = {
 }[keyof P] &
   string;
 
+/** Every async method of `P`, each `true`: a port that gains a method fails to compile until it is listed. */
+export type AsyncMethodsOf<P> = { readonly [K in AsyncMethodOf<P>]: true };
+
 /**
  * A port whose adapter is loaded on the first call of one of its `methods`, by `load` (a dynamic `import()` of
  * the adapter and of the AWS SDK client under it), and kept for every later call. For the ports that only some
@@ -16,7 +19,7 @@ export type AsyncMethodOf<P> = {
  * package's `require` with it) until the import runs: `test/infra/lambda-bundles.test.ts` checks what each
  * handler loads at cold start.
  */
-export function loadedOnFirstUse<P extends object>(methods: readonly AsyncMethodOf<P>[], load: () => Promise<P>): P {
+export function loadedOnFirstUse<P extends object>(methods: AsyncMethodsOf<P>, load: () => Promise<P>): P {
   let loaded: Promise<P> | undefined;
   const adapter = (): Promise<P> =>
     (loaded ??= load().catch((error: unknown) => {
@@ -24,7 +27,7 @@ export function loadedOnFirstUse<P extends object>(methods: readonly AsyncMethod
       throw error;
     }));
   const port: Partial<Record<string, (...args: unknown[]) => Promise<unknown>>> = {};
-  for (const method of methods) {
+  for (const method of Object.keys(methods) as AsyncMethodOf<P>[]) {
     port[method] = async (...args) => {
       const target = await adapter();
       return (target[method] as (...args: unknown[]) => Promise<unknown>).apply(target, args);
@@ -36,7 +39,7 @@ export function loadedOnFirstUse<P extends object>(methods: readonly AsyncMethod
 /** Binds `token` to the port `loadedOnFirstUse` makes: a container module like the adapter's own. */
 export function firstUseModule<P extends object>(
   token: ServiceIdentifier<P>,
-  methods: readonly AsyncMethodOf<P>[],
+  methods: AsyncMethodsOf<P>,
   load: () => Promise<P>,
 ): ContainerModule {
   return new ContainerModule(({ bind }) => {

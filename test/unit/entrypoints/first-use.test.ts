@@ -31,7 +31,7 @@ describe('loadedOnFirstUse', () => {
   it('loads nothing until a method is called', () => {
     const loader = aLoader(new KeepingDispatcher());
 
-    loadedOnFirstUse<WorkDispatcher>(['dispatch'], loader.load);
+    loadedOnFirstUse<WorkDispatcher>({ dispatch: true }, loader.load);
 
     expect(loader.loads).toBe(0);
   });
@@ -39,7 +39,7 @@ describe('loadedOnFirstUse', () => {
   it('hands every call to the loaded adapter, with its arguments, and loads it once', async () => {
     const adapter = new KeepingDispatcher();
     const loader = aLoader(adapter);
-    const port = loadedOnFirstUse<WorkDispatcher>(['dispatch'], loader.load);
+    const port = loadedOnFirstUse<WorkDispatcher>({ dispatch: true }, loader.load);
 
     await Promise.all([port.dispatch([aScanFeedsMessage()]), port.dispatch([], { delaySeconds: 30 })]);
     await port.dispatch([aScanFeedsMessage()]);
@@ -55,7 +55,7 @@ describe('loadedOnFirstUse', () => {
   it('fails the call whose load failed, and loads again on the next call', async () => {
     const adapter = new KeepingDispatcher();
     const loader = aLoader(adapter, 1);
-    const port = loadedOnFirstUse<WorkDispatcher>(['dispatch'], loader.load);
+    const port = loadedOnFirstUse<WorkDispatcher>({ dispatch: true }, loader.load);
 
     await expect(port.dispatch([aScanFeedsMessage()])).rejects.toThrow('load 1 failed');
     await port.dispatch([aScanFeedsMessage()]);
@@ -70,7 +70,7 @@ describe('firstUseModule', () => {
     const adapter = new KeepingDispatcher();
     const loader = aLoader(adapter);
     const container = new Container();
-    container.load(firstUseModule(TOKENS.WorkDispatcher, ['dispatch'], loader.load));
+    container.load(firstUseModule(TOKENS.WorkDispatcher, { dispatch: true }, loader.load));
 
     const port = container.get(TOKENS.WorkDispatcher);
     expect(loader.loads).toBe(0);
