@@ -55,7 +55,7 @@ export interface RelayFunctionProps {
 
 /**
  * A feedrelay handler on Lambda: Node.js 24 on arm64, bundled by esbuild into one minified CommonJS module with
- * source maps and without the AWS SDK (the runtime's, see `relayBundling`), its own log group and its own role
+ * a source map beside it and without the AWS SDK (the runtime's, see `relayBundling`), its own log group and its own role
  * (no managed policy: it may write to its log group and send traces to X-Ray, nothing else until bound),
  * active tracing, and the time-out and step lease of the queue it consumes. `bindTable`, `bindQueue` and
  * `bindEventBus` grant the least the handler needs and set the variable that tells it where the resource is.
@@ -99,7 +99,7 @@ export class RelayFunction extends NodejsFunction {
         ? { onFailure: new SqsDestination(props.onFailure), retryAttempts: 2, maxEventAge: Duration.hours(1) }
         : {}),
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        // No `--enable-source-maps` (see `relayBundling`): the map is deployed, and the option turns it on.
         [STAGE_VARIABLE]: props.stage ?? Stack.of(scope).stackName,
         // The lease must outlast one invocation and end before the message is visible again.
         ...(queue !== undefined ? { [RELAY_SETTINGS_ENV.leaseSeconds]: String(queue.functionTimeoutSeconds) } : {}),

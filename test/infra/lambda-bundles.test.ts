@@ -1,5 +1,13 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildSync, stop, type Metafile } from 'esbuild';
-import { esbuildOptionsOf, RELAY_HANDLERS, type RelayHandler } from '../../infra/constructs/relay-bundling.js';
+import {
+  esbuildOptionsOf,
+  PROJECT_ROOT,
+  RELAY_HANDLERS,
+  type RelayHandler,
+} from '../../infra/constructs/relay-bundling.js';
 
 /** The budget of one handler's bundle (`index.js`, source map apart). */
 const MAX_BUNDLE_BYTES = 400 * 1024;
@@ -47,6 +55,25 @@ const SDK_IMPORTS: Record<RelayHandler, string[]> = {
   'scan-subscribers': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
   deliver: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-kms', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
   api: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-kms', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
+};
+
+const DOCUMENT_CLIENT = ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'];
+
+/**
+ * The SDK clients each handler's cold start loads: those every invocation needs. The others load on first use
+ * (see `loadedOnFirstUse`), in the invocations that need them.
+ */
+const SDK_AT_COLD_START: Record<RelayHandler, string[]> = {
+  'start-crawl': [...DOCUMENT_CLIENT, '@aws-sdk/client-sqs'],
+  'scan-feeds': [...DOCUMENT_CLIENT, '@aws-sdk/client-sqs'],
+  // EventBridge when a batch discovers articles; SQS when a message is dead-lettered.
+  'fetch-feed': DOCUMENT_CLIENT,
+  'start-fan-out': [...DOCUMENT_CLIENT, '@aws-sdk/client-sqs'],
+  'scan-subscribers': [...DOCUMENT_CLIENT, '@aws-sdk/client-sqs'],
+  // Webhook secrets are opened with KMS; SQS when a delivery is put off or a recipient is a queue.
+  deliver: [...DOCUMENT_CLIENT, '@aws-sdk/client-kms'],
+  // SQS when a route starts or resumes a run; KMS when one seals a subscription's secret.
+  api: DOCUMENT_CLIENT,
 };
 
 /**
@@ -127,6 +154,32 @@ describe('the Lambda bundles', () => {
 
     expect(sdkCode).toEqual([]);
     expect(sdkImports).toEqual(SDK_IMPORTS[handler]);
+  });
+
+  it.each(RELAY_HANDLERS)('loads at the cold start of %s only the SDK clients every invocation needs', (handler) => {
+    // Prepare: the bundle written where `@aws-sdk/*` resolves (node_modules), as the runtime's does in Lambda.
+    const cache = join(PROJECT_ROOT, 'node_modules', '.cache');
+    mkdirSync(cache, { recursive: true });
+    const dir = mkdtempSync(join(cache, 'feedrelay-bundle-test-'));
+    try {
+      const file = join(dir, 'index.cjs');
+      buildSync({ ...esbuildOptionsOf(handler), outfile: file, write: true });
+
+      // Act: the module loaded as the Lambda runtime loads it, in a fresh process.
+      const loaded = execFileSync(
+        process.execPath,
+        ['-e', 'require(process.argv[1]); process.stdout.write(JSON.stringify(Object.keys(require.cache)))', file],
+        { env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', LOG_LEVEL: 'silent' }, encoding: 'utf8' },
+      );
+
+      // Assess
+      const clients = (JSON.parse(loaded) as string[]).flatMap(
+        (path) => path.match(/node_modules\/(@aws-sdk\/(?:client|lib)-[a-z0-9-]+)\//)?.[1] ?? [],
+      );
+      expect([...new Set(clients)].sort()).toEqual([...SDK_AT_COLD_START[handler]].sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps the XML parser (sax) in the fetch-feed bundle alone, and no second one', () => {

@@ -6,6 +6,7 @@ import { ScanFeedsPage } from '../../src/application/use-cases/scan-feeds-page.j
 import { ScanSubscribersPage } from '../../src/application/use-cases/scan-subscribers-page.js';
 import { StartCrawlRun } from '../../src/application/use-cases/start-crawl-run.js';
 import { StartFanOut } from '../../src/application/use-cases/start-fan-out.js';
+import { TOKENS } from '../../src/application/tokens.js';
 import { AWS_ENV, QUEUE_URL_ENV } from '../../src/entrypoints/container/aws-config.js';
 import { readLambdaEnvironment, type LambdaEnvironment } from '../../src/entrypoints/lambda/cold-start.js';
 import { API_USE_CASES, composeApi } from '../../src/entrypoints/lambda/api.js';
@@ -15,6 +16,7 @@ import { composeScanFeeds } from '../../src/entrypoints/lambda/scan-feeds.js';
 import { composeScanSubscribers } from '../../src/entrypoints/lambda/scan-subscribers.js';
 import { composeStartCrawl } from '../../src/entrypoints/lambda/start-crawl.js';
 import { composeStartFanOut, handler as startFanOut } from '../../src/entrypoints/lambda/start-fan-out.js';
+import { aSubscriptionRecord } from '../support/mothers.js';
 
 /** What the stack sets in every function's environment (see `RelayFunction.addResourceLocations`). */
 const FUNCTION_ENV: Record<string, string> = {
@@ -77,5 +79,28 @@ describe('the Lambda compositions', () => {
       for (const name of Object.keys(FUNCTION_ENV)) if (!(name in saved)) delete process.env[name];
       Object.assign(process.env, saved);
     }
+  });
+
+  it('loads the SQS sink of deliver on first use, as the local app composes it', async () => {
+    // Prepare: a queue URL outside SQS, which the sink refuses before it sends anything.
+    const sinks = composeDeliver(readLambdaEnvironment(FUNCTION_ENV)).getAll(TOKENS.NotificationSink);
+    const sqsSink = sinks.find((sink) => sink.kind === 'sqs');
+    const subscription = aSubscriptionRecord({ sink: { kind: 'sqs', url: 'https://queues.example.net/q' } });
+
+    // Act
+    const result = await sqsSink?.deliver({
+      id: 'msg_1',
+      subscription,
+      feed: { id: subscription.feedId, url: subscription.feedUrl },
+      articles: [],
+      attempt: 1,
+    });
+
+    // Assess
+    expect(sinks.map((sink) => sink.kind).sort()).toEqual(['sqs', 'webhook']);
+    expect(result).toEqual({
+      kind: 'rejected',
+      reason: 'https://queues.example.net is not an SQS endpoint (https://sqs.REGION.amazonaws.com)',
+    });
   });
 });

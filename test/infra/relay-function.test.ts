@@ -35,7 +35,8 @@ describe('RelayFunction bundling', () => {
     const assetDir = join(assembly.directory, `asset.${fn!.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
     const bundle = join(assetDir, 'index.js');
     expect(fn!.Properties.Handler).toBe('index.handler');
-    expect(fn!.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    // The source map is deployed, not enabled: reading it would cost every cold start (see relayBundling).
+    expect(fn!.Properties.Environment.Variables.NODE_OPTIONS).toBeUndefined();
     expect(existsSync(`${bundle}.map`)).toBe(true);
     // The asset says it is CommonJS, so that no package.json around it (this repository's says "module") decides.
     expect(JSON.parse(readFileSync(join(assetDir, 'package.json'), 'utf8'))).toEqual({ type: 'commonjs' });

@@ -2,6 +2,7 @@ import 'reflect-metadata/lite';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Container } from 'inversify';
 import { RunRecordsReader } from '../../application/run-records.js';
+import { TOKENS } from '../../application/tokens.js';
 import { AddFeeds } from '../../application/use-cases/add-feeds.js';
 import { CreateSubscription } from '../../application/use-cases/create-subscription.js';
 import { GetFeed } from '../../application/use-cases/get-feed.js';
@@ -20,12 +21,11 @@ import { createManagementApi, type ManagementApi } from '../api/management-api.j
 import { compose } from '../container/compose.js';
 import { requireSecretsKey } from '../container/aws-config.js';
 import { dynamoDbModule } from '../container/dynamodb.module.js';
-import { kmsModule } from '../container/kms.module.js';
 import { sinkAddressModule } from '../container/sink-address.module.js';
-import { sqsModule } from '../container/sqs.module.js';
 import { systemModule } from '../container/system.module.js';
 import { useCasesModule } from '../container/use-cases.module.js';
 import { onColdStart, type LambdaEnvironment } from './cold-start.js';
+import { firstUseModule } from './first-use.js';
 
 /** The use cases the management API's routes call. */
 export const API_USE_CASES = [
@@ -45,15 +45,26 @@ export const API_USE_CASES = [
   ListRuns,
 ] as const;
 
-/** Feeds, subscriptions and runs in DynamoDB; a run's first scan pages to SQS; webhooks checked by the guard. */
+/**
+ * Feeds, subscriptions and runs in DynamoDB; a run's first scan pages to SQS; webhooks checked by the guard.
+ * Most routes read and write DynamoDB alone: SQS loads when a route starts or resumes a run, KMS when one seals
+ * a subscription's secret, each on first use.
+ */
 export function composeApi({ settings, aws }: LambdaEnvironment): Container {
+  const keyId = requireSecretsKey(aws);
   return compose(
     useCasesModule(settings.relay, API_USE_CASES),
     dynamoDbModule(aws),
-    sqsModule(aws.queueUrls),
+    firstUseModule(TOKENS.WorkDispatcher, { dispatch: true }, async () => {
+      const { sqsModule } = await import('../container/sqs.module.js');
+      return compose(sqsModule(aws.queueUrls)).get(TOKENS.WorkDispatcher);
+    }),
     sinkAddressModule({ allowedNetworks: settings.webhook.allowedNetworks }),
     // A subscription's secret is sealed with the stack's key before it is stored.
-    kmsModule({ keyId: requireSecretsKey(aws) }),
+    firstUseModule(TOKENS.SecretCipher, { seal: true, open: true }, async () => {
+      const { kmsModule } = await import('../container/kms.module.js');
+      return compose(kmsModule({ keyId }), systemModule()).get(TOKENS.SecretCipher);
+    }),
     systemModule(),
   );
 }

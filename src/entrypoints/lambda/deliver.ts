@@ -1,33 +1,56 @@
 import 'reflect-metadata/lite';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import type { Container } from 'inversify';
+import { ContainerModule, type Container } from 'inversify';
+import type { NotificationSink } from '../../application/ports/notification-sink.port.js';
+import { TOKENS } from '../../application/tokens.js';
 import { DeliverBatch } from '../../application/use-cases/deliver-batch.js';
 import { compose } from '../container/compose.js';
 import { dynamoDbModule } from '../container/dynamodb.module.js';
-import { sqsModule } from '../container/sqs.module.js';
 import { systemModule } from '../container/system.module.js';
 import { requireSecretsKey } from '../container/aws-config.js';
 import { kmsModule } from '../container/kms.module.js';
-import { sqsSinkModule, webhookModule } from '../container/webhook.module.js';
+import { webhookModule } from '../container/webhook.module.js';
 import { useCasesModule } from '../container/use-cases.module.js';
 import { onColdStart, type LambdaEnvironment } from './cold-start.js';
 import { lambdaDeadLetterSink } from './dead-letters.js';
+import { firstUseModule, loadedOnFirstUse } from './first-use.js';
 import { deliverHandler } from './message-handlers.js';
 
 /**
  * Signed webhooks (their secrets opened with the stack's KMS key) and subscribers' SQS queues (a client per
- * region), the stores in DynamoDB, retries to SQS.
+ * region), the stores in DynamoDB, retries to SQS. SQS loads on first use: when a delivery is to be retried,
+ * or a recipient is a queue; a batch of webhooks that all answer needs only DynamoDB and KMS.
  */
 export function composeDeliver({ settings, aws }: LambdaEnvironment): Container {
   return compose(
     useCasesModule(settings.relay, [DeliverBatch]),
     dynamoDbModule(aws),
-    sqsModule(aws.queueUrls),
+    firstUseModule(TOKENS.WorkDispatcher, { dispatch: true }, async () => {
+      const { sqsModule } = await import('../container/sqs.module.js');
+      return compose(sqsModule(aws.queueUrls)).get(TOKENS.WorkDispatcher);
+    }),
     webhookModule(settings.webhook),
-    sqsSinkModule({ localOrigins: [], clientFor: (region) => new SQSClient(region ? { region } : {}) }),
+    new ContainerModule(({ bind }) => {
+      bind(TOKENS.NotificationSink).toConstantValue(sqsSinkOnFirstUse());
+    }),
     kmsModule({ keyId: requireSecretsKey(aws) }),
     systemModule(),
   );
+}
+
+/** The SQS sink (`sqsSinkModule`, a client per region), loaded when the first recipient is a queue. */
+function sqsSinkOnFirstUse(): NotificationSink {
+  const kind = 'sqs';
+  const { deliver } = loadedOnFirstUse<NotificationSink>({ deliver: true }, async () => {
+    const [{ SQSClient }, { sqsSinkModule }] = await Promise.all([
+      import('@aws-sdk/client-sqs'),
+      import('../container/sqs-sink.module.js'),
+    ]);
+    const clientFor = (region: string | undefined) => new SQSClient(region ? { region } : {});
+    const sink = compose(sqsSinkModule({ localOrigins: [], clientFor }), systemModule()).get(TOKENS.NotificationSink);
+    if (sink.kind !== kind) throw new Error(`the SQS sink's kind is ${sink.kind}, not ${kind}`);
+    return sink;
+  });
+  return { kind, deliver };
 }
 
 /** The deliver queue's consumer: one page of recipients per message, POSTed concurrently; retries carry only who needs one. */

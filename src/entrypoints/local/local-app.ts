@@ -18,7 +18,7 @@ import {
   systemModule,
   webhookModule,
 } from '../container/runtime.module.js';
-import { sqsSinkModule } from '../container/webhook.module.js';
+import { sqsSinkModule } from '../container/sqs-sink.module.js';
 import { TOKENS } from '../../application/tokens.js';
 import { ResumeRun, type ResumeReport } from '../../application/use-cases/resume-run.js';
 import { SqsWorkDispatcher } from '../../adapters/sqs/sqs-work-dispatcher.js';
