@@ -51,7 +51,9 @@ export interface Latencies {
 }
 
 /**
- * The estimates. Item sizes: feed, subscription, ledger and run items stay under 1 KB (1 WRU a write), an
+ * The estimates, for what the embedded stack does not measure. DynamoDB's request units and SQS's payload
+ * chunks are measured when a unit's profile carries them (`capacityUnits`, `sqsBilledSends`); the per-request
+ * figures below are the fallback. Item sizes: feed, subscription, ledger and run items stay under 1 KB (1 WRU a write), an
  * article item is 1–2 KB (2 WRU). Reads: a GetItem is strongly consistent (1 RRU, as the stores read today);
  * a Scan page is 100 feeds of ~400 B eventually consistent (40 KB → 5 RRU); a Query page is 100
  * subscriptions of ~300 B (30 KB → 4 RRU); a BatchGetItem reads ~10 items ≤ 4 KB eventually consistent (5 RRU).
