@@ -1,3 +1,6 @@
+// Loaded up front: Jest's ES module loader can fail ("request for … is not in cache") when two dynamic imports
+// sharing modules not yet loaded run at once, as the management commands' two imports of the embedded stack do.
+import '../../src/entrypoints/cli/commands/local.js';
 import { main } from '../../src/entrypoints/cli/main.js';
 import { repoRoot, type RunResult } from './support.js';
 
