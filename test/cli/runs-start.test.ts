@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { feedrelayInProcess } from './in-process.js';
-import { expectExit, feedrelay, jsonOf, scratch } from './support.js';
+import { expectExit, jsonOf, scratch } from './support.js';
 
 /**
- * `runs start` on the embedded stack: the run is recorded and returns at once; the next process works on it (a
- * process of its own; the other commands run in this one).
+ * `runs start` on the embedded stack: the run is recorded and returns at once; the next command works on it. Each
+ * command opens and closes the embedded stack, in this process (the CLI as a process: the other CLI suites).
  */
 describe('feedrelay runs start (embedded stack)', () => {
   let dir: string;
@@ -21,7 +21,7 @@ describe('feedrelay runs start (embedded stack)', () => {
     const { runId } = jsonOf<{ runId: string }>(started);
 
     const listed = await feedrelayInProcess(['runs', 'list', '--data-dir', dir, '--json']);
-    const resumed = await feedrelay(['runs', 'resume', runId, '--data-dir', dir, '--json']);
+    const resumed = await feedrelayInProcess(['runs', 'resume', runId, '--data-dir', dir, '--json']);
 
     expect(Object.keys(jsonOf(started))).toEqual(['runId']);
     expect(jsonOf<{ runs: { runId: string; complete: boolean; force: boolean }[] }>(listed).runs).toEqual([
