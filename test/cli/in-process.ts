@@ -37,6 +37,7 @@ async function capture(args: readonly string[], options: InProcessOptions): Prom
   const stderr = process.stderr.write;
   const env = { ...process.env };
   const cwd = process.cwd();
+  const exitCode = process.exitCode;
   delete process.env.FEEDRELAY_ALLOW_NETWORKS;
   delete process.env.FEEDRELAY_FAULTS;
   delete process.env.LOG_LEVEL;
@@ -52,6 +53,7 @@ async function capture(args: readonly string[], options: InProcessOptions): Prom
     process.stdout.write = stdout;
     process.stderr.write = stderr;
     process.chdir(cwd);
+    process.exitCode = exitCode;
     for (const name of Object.keys(process.env)) if (!(name in env)) delete process.env[name];
     Object.assign(process.env, env);
   }
