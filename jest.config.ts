@@ -1,3 +1,8 @@
+/**
+ * @jest-config-loader ts-node
+ * @jest-config-loader-options {"transpileOnly": true, "compilerOptions": {"module": "CommonJS", "moduleResolution": "Node10"}}
+ */
+// ts-node only transpiles this file (type checking it is `npm run lint`'s job): seconds saved on every run.
 import type { Config } from 'jest';
 
 /**
