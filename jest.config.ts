@@ -1,3 +1,8 @@
+/**
+ * @jest-config-loader ts-node
+ * @jest-config-loader-options {"transpileOnly": true, "compilerOptions": {"module": "CommonJS", "moduleResolution": "Node10"}}
+ */
+// ts-node only transpiles this file (type checking it is `npm run lint`'s job): seconds saved on every run.
 import type { Config } from 'jest';
 
 /**
@@ -7,8 +12,9 @@ import type { Config } from 'jest';
  *
  * Two projects, both run by CI (in package.json, `--passWithNoTests=false`, Jest's default, ends the list of
  * `--selectProjects` so that `npm test -- FILE` still runs just FILE):
- * - `fast` (`npm test`): unit, contract, embedded-stack integration, CDK, and the CLI run as a process (crawl,
- *   parse, fetch, serve, data dir, usage): the suite to run after every change.
+ * - `fast` (`npm test`): unit, contract, embedded-stack integration, CDK, and the CLI (crawl, parse, fetch,
+ *   serve, data dir, usage), in-process through its `main()` (test/cli/in-process.ts) but for what only a process
+ *   shows: the suite to run after every change.
  * - `e2e` (`npm run test:e2e`): the long end-to-end scenarios, chains of processes: `kill -9` in every phase
  *   of a crawl, stop signals, fault matrices, the 500-feed crawl, and the management commands' scenarios.
  */
@@ -16,7 +22,7 @@ import type { Config } from 'jest';
 /**
  * The long end-to-end suites: `npm run test:e2e` runs them, `npm test` does not. Each starts dozens of
  * `feedrelay` processes in a row; what they check in-process is also covered by the fast suite's integration
- * tests, and every command is run as a process there too (crawl, parse, fetch, serve, data dir, stray arguments).
+ * and CLI tests.
  */
 const E2E_SUITES = [
   // kill -9 in each phase of a crawl and of serve, and stop signals

@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 /**
  * Where a secret could stand in what is logged: a subscription's or a recipient's secrets, at the top of a
@@ -23,9 +23,15 @@ export function loggerOptions(level: string): LoggerOptions {
   return { level, base: { service: 'feedrelay' }, redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' } };
 }
 
-/** Logs go to stderr as JSON lines, so that stdout stays free for a command's one JSON document. */
-export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino(loggerOptions(level), pino.destination({ fd: 2, sync: true }));
+/**
+ * Logs go to stderr as JSON lines, so that stdout stays free for a command's one JSON document: by default
+ * straight to file descriptor 2, synchronously; the CLI's commands pass `process.stderr`, where their notes go.
+ */
+export function createLogger(
+  level: string = process.env.LOG_LEVEL ?? 'info',
+  destination: DestinationStream = pino.destination({ fd: 2, sync: true }),
+): Logger {
+  return pino(loggerOptions(level), destination);
 }
 
 export type { Logger };

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SampleFeedServer, type SampleFeed } from '../../src/entrypoints/local/sample-feeds.js';
 import { WebhookReceiver } from '../../src/entrypoints/local/webhook-receiver.js';
+import { feedrelayInProcess } from './in-process.js';
 import {
   articlesByWebhookId,
   expectExit,
@@ -22,8 +23,9 @@ import {
 
 /**
  * `crawl --json` end to end: sample feeds and webhook receivers on loopback, feeds and subscriptions set up with
- * the CLI, then crawls in separate processes over one --data-dir, so everything the second crawl knows came
- * through the data directory.
+ * the CLI, then crawls over one --data-dir, each command opening and closing the embedded stack, so everything a
+ * crawl knows came through the data directory. The commands run in this process, but for the second crawl: a
+ * process of its own, as a user runs it.
  */
 
 const FEEDS: SampleFeed[] = [
@@ -44,9 +46,11 @@ describe('feedrelay crawl, end to end', () => {
   const bobSecret = newSecret();
   const carolSecret = newSecret();
   const cli = (...args: string[]): Promise<RunResult> =>
-    feedrelay([...args, '--data-dir', dataDir], { env: LOOPBACK, timeoutMs: 60_000 });
-  const crawl = async (): Promise<CrawlSummary> => {
-    const run = await cli('crawl', '--json');
+    feedrelayInProcess([...args, '--data-dir', dataDir], { env: LOOPBACK });
+  const crawl = async (asProcess = false): Promise<CrawlSummary> => {
+    const run = asProcess
+      ? await feedrelay(['crawl', '--json', '--data-dir', dataDir], { env: LOOPBACK, timeoutMs: 60_000 })
+      : await cli('crawl', '--json');
     expectExit(run, 0);
     const summary = jsonOf<CrawlSummary>(run);
     expectSummaryShape(summary);
@@ -151,7 +155,7 @@ describe('feedrelay crawl, end to end', () => {
 
   it('second crawl (a new process, same --data-dir): every feed answers 304, nothing new, no webhooks', async () => {
     const before = { alice: alice.deliveries.length, recorder: recorder.received.length, ...feeds.requests };
-    const summary = await crawl();
+    const summary = await crawl(true);
     expect(summary).toMatchObject({
       feeds: FEEDS.length,
       fetched: 0,
@@ -250,7 +254,9 @@ describe('feedrelay crawl, end to end', () => {
       word: () => cli('crawl', '--concurrency', 'many'),
       bogus: () => cli('crawl', '--bogus'),
       faults: () =>
-        feedrelay(['crawl', '--json', '--data-dir', dataDir], { env: { ...LOOPBACK, FEEDRELAY_FAULTS: 'aws=2' } }),
+        feedrelayInProcess(['crawl', '--json', '--data-dir', dataDir], {
+          env: { ...LOOPBACK, FEEDRELAY_FAULTS: 'aws=2' },
+        }),
     });
     expectUsage(runs.zero!, /concurrency/);
     expectUsage(runs.word!, /concurrency/);
@@ -267,14 +273,14 @@ describe('feedrelay crawl without an allowed network', () => {
     const dataDir = path.join(dir, 'data');
     try {
       const url = feeds.url(feeds.feeds[0]!);
-      expectExit(await feedrelay(['feeds', 'add', url, '--data-dir', dataDir]), 0);
-      const run = await feedrelay(['crawl', '--json', '--data-dir', dataDir]);
+      expectExit(await feedrelayInProcess(['feeds', 'add', url, '--data-dir', dataDir]), 0);
+      const run = await feedrelayInProcess(['crawl', '--json', '--data-dir', dataDir]);
       expectExit(run, 0);
       const summary = jsonOf<CrawlSummary>(run);
       expectSummaryShape(summary);
       expect(summary).toMatchObject({ feeds: 1, fetched: 0, notModified: 0, failed: 1, newArticles: 0 });
       expect(feeds.requests.total).toBe(0);
-      const list = await feedrelay(['feeds', 'list', '--json', '--data-dir', dataDir]);
+      const list = await feedrelayInProcess(['feeds', 'list', '--json', '--data-dir', dataDir]);
       expectExit(list, 0);
       expect(jsonOf<{ feeds: { lastError?: { code: string } }[] }>(list).feeds[0]?.lastError?.code).toBe(
         'blocked_address',

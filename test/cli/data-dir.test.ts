@@ -1,6 +1,7 @@
 import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { feedrelayInProcess } from './in-process.js';
 import { errorOf, expectExit, feedrelay, scratch } from './support.js';
 
 /**
@@ -16,7 +17,7 @@ describe('an unusable --data-dir', () => {
         const file = path.join(dir, 'a-file');
         await writeFile(file, 'not a directory');
         const corrupt = path.join(dir, 'corrupt');
-        expectExit(await feedrelay(['feeds', 'add', 'https://a.example/feed.xml', '--data-dir', corrupt]), 0);
+        expectExit(await feedrelayInProcess(['feeds', 'add', 'https://a.example/feed.xml', '--data-dir', corrupt]), 0);
         const store = path.join(corrupt, 'dynamodb');
         for (const name of await readdir(store)) {
           if (name.startsWith('MANIFEST-')) await writeFile(path.join(store, name), Buffer.alloc(4000, 0xa5));
@@ -27,7 +28,7 @@ describe('an unusable --data-dir', () => {
           [path.join(file, 'sub'), /is a file, not a directory/],
           [corrupt, /DynamoDB store .*dynamodb cannot be opened \(Corruption/],
         ] as const) {
-          const run = await feedrelay(['feeds', 'list', '--json', '--data-dir', dataDir]);
+          const run = await feedrelayInProcess(['feeds', 'list', '--json', '--data-dir', dataDir]);
           expectExit(run, 1);
           const error = errorOf(run);
           expect(error.code).toBe('data_dir_unusable');

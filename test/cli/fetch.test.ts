@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HTML, RSS, type Fetched } from './fixtures.js';
+import { feedrelayInProcess } from './in-process.js';
 import {
   errorOf,
   expectExit,
@@ -14,8 +15,9 @@ import {
 } from './support.js';
 
 /**
- * `feedrelay fetch URL --json` against a loopback server with one route per situation. The processes start
- * together in `beforeAll` (they are independent); each test asserts on its own.
+ * `feedrelay fetch URL --json` against a loopback server with one route per situation. The commands run in
+ * `beforeAll` (they are independent), in this process but for the first, a process as a user runs it; each test
+ * asserts on its own.
  */
 
 const ETAG = '"v1"';
@@ -100,14 +102,14 @@ describe('feedrelay fetch', () => {
     const fetchJson =
       (url: string, ...flags: string[]) =>
       () =>
-        feedrelay(['fetch', url, '--json', ...flags], { env: LOOPBACK, timeoutMs: 20_000 });
+        feedrelayInProcess(['fetch', url, '--json', ...flags], { env: LOOPBACK });
     const fetchUsage =
       (...args: string[]) =>
       () =>
-        feedrelay(['fetch', ...args], { env: LOOPBACK });
+        feedrelayInProcess(['fetch', ...args], { env: LOOPBACK });
     const feed = server.url('/feed.xml');
     runs = await runAll({
-      ok: fetchJson(feed),
+      ok: () => feedrelay(['fetch', feed, '--json'], { env: LOOPBACK, timeoutMs: 20_000 }),
       etag: fetchJson(feed, '--etag', ETAG),
       moved: fetchJson(server.url('/moved')),
       found: fetchJson(server.url('/elsewhere')),
@@ -120,13 +122,13 @@ describe('feedrelay fetch', () => {
       big: fetchJson(server.url('/big'), '--max-bytes', '100'),
       bomb: fetchJson(server.url('/bomb'), '--max-bytes', '100000'),
       html: fetchJson(server.url('/page.html')),
-      blocked: () => feedrelay(['fetch', feed, '--json']),
-      blockedLocalhost: () => feedrelay(['fetch', `http://localhost:${port}/feed.xml`, '--json']),
-      blockedNumeric: () => feedrelay(['fetch', `http://2130706433:${port}/feed.xml`, '--json']),
-      blockedMapped: () => feedrelay(['fetch', `http://[::ffff:127.0.0.1]:${port}/feed.xml`, '--json']),
+      blocked: () => feedrelayInProcess(['fetch', feed, '--json']),
+      blockedLocalhost: () => feedrelayInProcess(['fetch', `http://localhost:${port}/feed.xml`, '--json']),
+      blockedNumeric: () => feedrelayInProcess(['fetch', `http://2130706433:${port}/feed.xml`, '--json']),
+      blockedMapped: () => feedrelayInProcess(['fetch', `http://[::ffff:127.0.0.1]:${port}/feed.xml`, '--json']),
       hopV6: fetchJson(server.url('/to-v6-loopback')),
       hopPrivate: fetchJson(server.url('/to-private')),
-      allowFlag: () => feedrelay(['fetch', feed, '--json', '--allow-network', '127.0.0.0/8']),
+      allowFlag: () => feedrelayInProcess(['fetch', feed, '--json', '--allow-network', '127.0.0.0/8']),
       file: fetchJson('file:///etc/passwd'),
       notUrl: fetchJson('not a url'),
       badTimeout: fetchUsage(feed, '--timeout-ms', 'abc'),

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ATOM, ATOM_03, AWKWARD, HTML, JSON_FEED, LATIN1, RDF, RSS, type Doc } from './fixtures.js';
+import { feedrelayInProcess } from './in-process.js';
 import {
   errorOf,
   expectExit,
@@ -15,8 +16,9 @@ import {
 } from './support.js';
 
 /**
- * `feedrelay parse`, `help` and unknown commands, run as a user would. The processes start together in
- * `beforeAll` (they are independent); each test asserts on its own.
+ * `feedrelay parse`, `help` and unknown commands. The commands run in `beforeAll` (they are independent), in this
+ * process but for a document on stdin and no command at all, processes as a user runs them; each test asserts on
+ * its own.
  */
 
 function expectIdsDistinct(doc: Doc): void {
@@ -44,21 +46,21 @@ describe('feedrelay parse, help, unknown commands', () => {
     await writeFile(path.join(dir, 'truncated.xml'), RSS.slice(0, RSS.indexOf('<dc:creator>') + 6));
     const file = (name: string) => path.join(dir, name);
     runs = await runAll({
-      rss: () => feedrelay(['parse', file('feed.rss'), '--json']),
-      atom: () => feedrelay(['parse', file('feed.atom'), '--json']),
-      json: () => feedrelay(['parse', file('feed.json'), '--json']),
-      rdf: () => feedrelay(['parse', file('feed.rdf'), '--json']),
-      atom03: () => feedrelay(['parse', file('feed03.atom'), '--json']),
-      latin1: () => feedrelay(['parse', file('latin1.xml'), '--json']),
-      awkward: () => feedrelay(['parse', file('awkward.xml'), '--json']),
+      rss: () => feedrelayInProcess(['parse', file('feed.rss'), '--json']),
+      atom: () => feedrelayInProcess(['parse', file('feed.atom'), '--json']),
+      json: () => feedrelayInProcess(['parse', file('feed.json'), '--json']),
+      rdf: () => feedrelayInProcess(['parse', file('feed.rdf'), '--json']),
+      atom03: () => feedrelayInProcess(['parse', file('feed03.atom'), '--json']),
+      latin1: () => feedrelayInProcess(['parse', file('latin1.xml'), '--json']),
+      awkward: () => feedrelayInProcess(['parse', file('awkward.xml'), '--json']),
       stdin: () => feedrelay(['parse', '-', '--json'], { input: RSS }),
-      human: () => feedrelay(['parse', file('feed.atom')]),
-      html: () => feedrelay(['parse', file('page.html'), '--json']),
-      truncated: () => feedrelay(['parse', file('truncated.xml'), '--json']),
-      missing: () => feedrelay(['parse', missing(), '--json']),
-      noFile: () => feedrelay(['parse']),
-      help: () => feedrelay(['help']),
-      unknown: () => feedrelay(['frobnicate', '--json']),
+      human: () => feedrelayInProcess(['parse', file('feed.atom')]),
+      html: () => feedrelayInProcess(['parse', file('page.html'), '--json']),
+      truncated: () => feedrelayInProcess(['parse', file('truncated.xml'), '--json']),
+      missing: () => feedrelayInProcess(['parse', missing(), '--json']),
+      noFile: () => feedrelayInProcess(['parse']),
+      help: () => feedrelayInProcess(['help']),
+      unknown: () => feedrelayInProcess(['frobnicate', '--json']),
       nothing: () => feedrelay([]),
     });
   }, 60_000);

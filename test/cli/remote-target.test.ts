@@ -4,12 +4,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { feedIdFor } from '../../src/domain/feed.js';
 import { lockDataDir } from '../../src/entrypoints/local/data-dir-lock.js';
 import { FakeManagementApi, on, type FakeRoute } from '../support/fake-management-api.js';
-import { errorOf, expectExit, feedrelay, jsonOf, scratch } from './support.js';
+import { feedrelayInProcess } from './in-process.js';
+import { errorOf, expectExit, jsonOf, scratch } from './support.js';
 
 /**
  * The CLI against a management API instead of the embedded stack: `--target http://…` (a running `serve`,
  * bearer token) and `--target aws --stack NAME` (CloudFormation finds the API, SigV4 signs), each against a
- * recording stand-in for the API on loopback. Nothing here reaches AWS.
+ * recording stand-in for the API on loopback. Nothing here reaches AWS. The CLI runs in this process (its exit
+ * statuses as a process: the other CLI suites).
  */
 
 const FEED = { id: feedIdFor('https://a.example/feed'), url: 'https://a.example/feed', status: 'active' };
@@ -67,7 +69,7 @@ describe('feedrelay against a management API (--target)', () => {
   beforeEach(() => api.answer());
 
   const run = (args: string[], env: Record<string, string> = {}) =>
-    feedrelay(args, { cwd: dir, env: { ...isolatedAws, ...env } });
+    feedrelayInProcess(args, { cwd: dir, env: { ...isolatedAws, ...env } });
 
   describe('--target http://… (a running feedrelay serve)', () => {
     it('adds a feed with the bearer token given, printing what the embedded stack prints', async () => {

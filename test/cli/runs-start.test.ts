@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { expectExit, feedrelay, jsonOf, scratch } from './support.js';
+import { feedrelayInProcess } from './in-process.js';
+import { expectExit, jsonOf, scratch } from './support.js';
 
-/** `runs start` on the embedded stack: the run is recorded and returns at once; the next process works on it. */
+/**
+ * `runs start` on the embedded stack: the run is recorded and returns at once; the next command works on it. Each
+ * command opens and closes the embedded stack, in this process (the CLI as a process: the other CLI suites).
+ */
 describe('feedrelay runs start (embedded stack)', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
@@ -12,12 +16,12 @@ describe('feedrelay runs start (embedded stack)', () => {
   afterAll(() => cleanup());
 
   it('starts a run without waiting; runs resume (as serve or crawl would) finishes it', async () => {
-    const started = await feedrelay(['runs', 'start', '--force', '--data-dir', dir, '--json']);
+    const started = await feedrelayInProcess(['runs', 'start', '--force', '--data-dir', dir, '--json']);
     expectExit(started, 0);
     const { runId } = jsonOf<{ runId: string }>(started);
 
-    const listed = await feedrelay(['runs', 'list', '--data-dir', dir, '--json']);
-    const resumed = await feedrelay(['runs', 'resume', runId, '--data-dir', dir, '--json']);
+    const listed = await feedrelayInProcess(['runs', 'list', '--data-dir', dir, '--json']);
+    const resumed = await feedrelayInProcess(['runs', 'resume', runId, '--data-dir', dir, '--json']);
 
     expect(Object.keys(jsonOf(started))).toEqual(['runId']);
     expect(jsonOf<{ runs: { runId: string; complete: boolean; force: boolean }[] }>(listed).runs).toEqual([
@@ -28,8 +32,8 @@ describe('feedrelay runs start (embedded stack)', () => {
   });
 
   it('refuses flags of other actions: --force is for start, --limit for list', async () => {
-    const force = await feedrelay(['runs', 'list', '--force', '--data-dir', dir]);
-    const limit = await feedrelay(['runs', 'start', '--limit', '3', '--data-dir', dir]);
+    const force = await feedrelayInProcess(['runs', 'list', '--force', '--data-dir', dir]);
+    const limit = await feedrelayInProcess(['runs', 'start', '--limit', '3', '--data-dir', dir]);
 
     expectExit(force, 2);
     expectExit(limit, 2);

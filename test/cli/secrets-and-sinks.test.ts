@@ -1,11 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { errorOf, expectExit, expectUsage, feedrelay, jsonOf, newSecret, scratch } from './support.js';
+import { feedrelayInProcess } from './in-process.js';
+import { errorOf, expectExit, expectUsage, jsonOf, newSecret, scratch } from './support.js';
 
 /**
  * `subscribe --sqs`, JSONL lines with "sqs", `subscriptions rotate-secret`, and what the data directory keeps
- * of a secret (sealed, never plain). Each command is its own process on one --data-dir.
+ * of a secret (sealed, never plain). Each command opens and closes the embedded stack on one --data-dir, in this
+ * process (the CLI as a process: the other CLI suites).
  */
 
 const SLOW = 120_000;
@@ -23,7 +25,7 @@ describe('feedrelay secrets and sinks', () => {
     'subscribes a queue with --sqs or a JSONL "sqs" line, and lists it; a queue takes no secret',
     async () => {
       const { dir, cleanup } = await scratch('feedrelay-cli-sinks-');
-      const run = (...args: string[]) => feedrelay([...args, '--data-dir', path.join(dir, 'data')]);
+      const run = (...args: string[]) => feedrelayInProcess([...args, '--data-dir', path.join(dir, 'data')]);
       try {
         const subscribed = await run('subscribe', FEED, '--sqs', QUEUE, '--json');
         expectExit(subscribed, 0);
@@ -70,7 +72,7 @@ describe('feedrelay secrets and sinks', () => {
     async () => {
       const { dir, cleanup } = await scratch('feedrelay-cli-rotate-');
       const dataDir = path.join(dir, 'data');
-      const run = (...args: string[]) => feedrelay([...args, '--data-dir', dataDir]);
+      const run = (...args: string[]) => feedrelayInProcess([...args, '--data-dir', dataDir]);
       try {
         const secret = newSecret();
         const created = await run('subscribe', FEED, '--webhook', HOOK, '--secret', secret, '--json');

@@ -280,20 +280,16 @@ describe('feedrelay serve: the token', () => {
     }
   }, 60_000);
 
+  // Restarts the suite's server: the last test of the file.
   it('keeps the generated token across restarts', async () => {
-    const { dir: other, cleanup: remove } = await scratch('feedrelay-serve-token-');
-    try {
-      const first = await startServe(other);
-      first.child.kill('SIGTERM');
-      await first.exited;
-      const second = await startServe(other);
-      second.child.kill('SIGTERM');
-      await second.exited;
+    const first = served;
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
 
-      expect(first.stderr()).toContain('API token (new) in');
-      expect(second.token).toBe(first.token);
-    } finally {
-      await remove();
-    }
+    served = await startServe(dir);
+
+    expect(first.stderr()).toContain('API token (new) in');
+    expect(served.stderr()).not.toContain('API token (new)');
+    expect(served.token).toBe(first.token);
   }, 60_000);
 });

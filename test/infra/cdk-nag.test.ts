@@ -28,12 +28,12 @@ function findings(stack: Stack): Finding[] {
 
 describe('cdk-nag (AwsSolutions and Serverless packs)', () => {
   it('finds nothing unacknowledged in the stack: no error, no warning', () => {
-    expect(findings(stubbedStack({ alarmEmail: 'ops@example.com' }, { validate: false }))).toEqual([]);
+    expect(findings(stubbedStack({ alarmEmail: 'ops@example.com' }))).toEqual([]);
   });
 
   it('reports a resource that breaks a rule, so that the check above can fail', () => {
     // Prepare: a queue without TLS enforcement or a dead-letter queue.
-    const stack = stubbedStack({}, { validate: false });
+    const stack = stubbedStack({});
     new Queue(stack, 'Careless');
 
     // Act

@@ -8,7 +8,7 @@ let stack: FeedRelayStack;
 let template: Template;
 
 beforeAll(() => {
-  stack = stubbedStack({}, { validate: false });
+  stack = stubbedStack({});
   template = Template.fromStack(stack);
 });
 

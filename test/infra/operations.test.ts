@@ -19,6 +19,7 @@ let template: Template;
 let resources: Record<string, Resource>;
 
 beforeAll(() => {
+  // CloudFormation's default rules on this stack: cloudformation-rules.test.ts.
   stack = stubbedStack({ stage: 'prod', alarmEmail: 'ops@example.com' });
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources as typeof resources;
@@ -129,13 +130,11 @@ describe('alarms', () => {
   });
 
   it('mail no one without alarmEmail', () => {
-    Template.fromStack(stubbedStack({}, { validate: false })).resourceCountIs('AWS::SNS::Subscription', 0);
+    Template.fromStack(stubbedStack({})).resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
   it('refuse an alarmEmail that is not an address', () => {
-    expect(() => stubbedStack({ alarmEmail: 'ops' }, { validate: false })).toThrow(
-      'alarmEmail must be an e-mail address',
-    );
+    expect(() => stubbedStack({ alarmEmail: 'ops' })).toThrow('alarmEmail must be an e-mail address');
   });
 
   it.each(FUNCTIONS)('fire on any error or throttle of %s', (path) => {
@@ -164,7 +163,7 @@ describe('alarms', () => {
   });
 
   it('take another oldest-message age', () => {
-    const other = stubbedStack({ oldestMessageAge: Duration.minutes(90) }, { validate: false });
+    const other = stubbedStack({ oldestMessageAge: Duration.minutes(90) });
 
     Template.fromStack(other).hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateAgeOfOldestMessage',
@@ -274,10 +273,9 @@ describe('the dashboard', () => {
 describe('stage settings', () => {
   it('give every function the page sizes and allowed networks of the stage', () => {
     const staged = Template.fromStack(
-      stubbedStack(
-        { functionEnvironment: { FEEDRELAY_FEED_PAGE_SIZE: '50', FEEDRELAY_ALLOW_NETWORKS: '10.0.0.0/8' } },
-        { validate: false },
-      ),
+      stubbedStack({
+        functionEnvironment: { FEEDRELAY_FEED_PAGE_SIZE: '50', FEEDRELAY_ALLOW_NETWORKS: '10.0.0.0/8' },
+      }),
     );
 
     staged.allResourcesProperties('AWS::Lambda::Function', {
@@ -288,7 +286,7 @@ describe('stage settings', () => {
   });
 
   it('set the maximum concurrency of a consumer', () => {
-    const staged = Template.fromStack(stubbedStack({ maxConcurrency: { fetchFeed: 40 } }, { validate: false }));
+    const staged = Template.fromStack(stubbedStack({ maxConcurrency: { fetchFeed: 40 } }));
 
     staged.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 40 } });
   });

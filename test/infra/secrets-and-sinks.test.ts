@@ -13,7 +13,7 @@ let stack: FeedRelayStack;
 let template: Template;
 
 beforeAll(() => {
-  stack = stubbedStack({ sinkTargets: { sqsQueueArns: QUEUES_ALLOWED } }, { validate: false });
+  stack = stubbedStack({ sinkTargets: { sqsQueueArns: QUEUES_ALLOWED } });
   template = Template.fromStack(stack);
 });
 
@@ -57,7 +57,7 @@ describe('the secrets key', () => {
   });
 
   it('lets a function that creates subscriptions seal, and only seal', () => {
-    const sealing = stubbedStack({}, { validate: false });
+    const sealing = stubbedStack({});
     const fn = sealing.node.findChild('StartCrawl') as RelayFunction;
     fn.bindSecretsKey(sealing.secrets, 'seal');
 
@@ -88,7 +88,7 @@ describe('subscribers’ sink targets', () => {
   });
 
   it('are none by default: the deliver function sends only to its own queue', () => {
-    const plain = stubbedStack({}, { validate: false });
+    const plain = stubbedStack({});
     const statements = statementsOf(Template.fromStack(plain), plain, 'Deliver');
     const sends = statements.filter((s) => [s.Action].flat().includes('sqs:SendMessage'));
 

@@ -671,13 +671,13 @@ describe('HttpFeedFetcher', () => {
         res.on('close', () => clearInterval(timer));
       });
 
-      const result = await fetcher({ maxBytes: 1024 * MiB, timeoutMs: 1000 }).fetch({ url });
+      const result = await fetcher({ maxBytes: 1024 * MiB, timeoutMs: 400 }).fetch({ url });
 
       expect(failure(result)).toMatchObject({ code: 'timeout', status: 200 });
       await server.allConnectionsClosed();
     });
 
-    it('times out a server dripping one byte every 200 ms', async () => {
+    it('times out a server dripping one byte every 80 ms', async () => {
       const url = route('/drip.xml', (_req, res) => {
         res.writeHead(200, { 'content-type': 'application/rss+xml' });
         const body = rss('Slow', ...Array.from({ length: 20 }, (_, i) => `item ${i}`));
@@ -685,11 +685,11 @@ describe('HttpFeedFetcher', () => {
         const timer = setInterval(() => {
           if (at < body.length) res.write(body[at++]!);
           else res.end();
-        }, 200);
+        }, 80);
         res.on('close', () => clearInterval(timer));
       });
 
-      const result = await fetcher({ timeoutMs: 1000 }).fetch({ url });
+      const result = await fetcher({ timeoutMs: 400 }).fetch({ url });
 
       expect(failure(result)).toMatchObject({ code: 'timeout', status: 200 });
       await server.allConnectionsClosed();
@@ -701,14 +701,14 @@ describe('HttpFeedFetcher', () => {
         socket.resume();
         const head = 'HTTP/1.1 200 OK\r\ncontent-type: application/rss+xml\r\nx-padding: ' + 'a'.repeat(100);
         let at = 0;
-        const timer = setInterval(() => (at < head.length ? socket.write(head[at++]!) : undefined), 200);
+        const timer = setInterval(() => (at < head.length ? socket.write(head[at++]!) : undefined), 80);
         socket.on('close', () => clearInterval(timer));
       });
       await new Promise<void>((resolve) => dripping.listen(0, '127.0.0.1', resolve));
       try {
         const { port } = dripping.address() as AddressInfo;
 
-        const result = await fetcher({ timeoutMs: 1000 }).fetch({ url: `http://127.0.0.1:${port}/` });
+        const result = await fetcher({ timeoutMs: 400 }).fetch({ url: `http://127.0.0.1:${port}/` });
 
         expect(failure(result).code).toBe('timeout');
       } finally {
@@ -719,7 +719,7 @@ describe('HttpFeedFetcher', () => {
     it('times out a server that accepts and never answers', async () => {
       const silent = await startSilentServer();
       try {
-        const result = await fetcher({ timeoutMs: 1000 }).fetch({ url: `${silent.url}/feed.xml` });
+        const result = await fetcher({ timeoutMs: 400 }).fetch({ url: `${silent.url}/feed.xml` });
 
         expect(failure(result).code).toBe('timeout');
         expect(failure(result)).not.toHaveProperty('status');
@@ -731,11 +731,11 @@ describe('HttpFeedFetcher', () => {
 
     it('counts redirects and the body against one deadline', async () => {
       for (let hop = 0; hop < 4; hop++) {
-        route(`/slow${hop}`, (_req, res) => setTimeout(() => redirect(302, `/slow${hop + 1}`)(_req, res), 300));
+        route(`/slow${hop}`, (_req, res) => setTimeout(() => redirect(302, `/slow${hop + 1}`)(_req, res), 120));
       }
       route('/slow4', feed(rss('Late')));
 
-      const result = await fetcher({ timeoutMs: 1000 }).fetch({ url: `${base}/slow0` });
+      const result = await fetcher({ timeoutMs: 400 }).fetch({ url: `${base}/slow0` });
 
       expect(failure(result).code).toBe('timeout');
       await server.allConnectionsClosed();

@@ -44,8 +44,16 @@ export async function openStoresFromFlags(values: Record<string, unknown>): Prom
   return openLocalStores({
     dataDir: dataDirOf(values),
     faults,
-    logger: createLogger(process.env.LOG_LEVEL ?? 'warn'),
+    logger: commandLogger(),
   });
+}
+
+/**
+ * A one-shot command logs warnings only, on `process.stderr` beside its notes (synchronous for files, pipes and
+ * terminals on Linux), so that whoever runs the command in-process captures both.
+ */
+function commandLogger() {
+  return createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
 }
 
 function faultsFromEnv() {
@@ -69,7 +77,7 @@ export async function openFromFlags(
       dataDir: dataDirOf(values),
       allowedNetworks: allowedNetworks(values),
       faults,
-      logger: createLogger(process.env.LOG_LEVEL ?? 'warn'),
+      logger: commandLogger(),
       ...options,
     });
   } catch (error) {
