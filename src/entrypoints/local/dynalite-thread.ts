@@ -68,15 +68,16 @@ if (dynaliteRequire('./package.json').version === '4.0.0') {
 
 /**
  * The worker's script, plain CommonJS so that it runs the same from `src` (tests) and from `dist` (the CLI):
- * start dynalite on a loopback port, report the port, and close it (and its LevelDB store) when told.
+ * load dynalite, then, told its options, start it on a loopback port, report the port, and close it (and its
+ * LevelDB store) when told. Nothing touches the disk before the options come (see `prewarmDynaliteThread`).
  */
 const SCRIPT = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createRequire } = require('node:module');
 ${BATCH_WRITE_IN_ONE_LEVELDB_BATCH}
 const dynalite = require(workerData.module);
-const start = () => {
-  const server = dynalite(workerData.options);
+const start = (options) => {
+  const server = dynalite(options);
   server.on('error', (error) => parentPort.postMessage({ error: String(error && error.message || error) }));
   server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
   parentPort.on('message', (message) => {
@@ -85,20 +86,20 @@ const start = () => {
     server.closeIdleConnections();
   });
 };
-if (!workerData.options.path) start();
-else {
+parentPort.once('message', ({ options }) => {
+  if (!options.path) return start(options);
   // dynalite opens its LevelDB store lazily and a failure then ends this thread: open it once first, so that
   // a corrupt or locked store is reported as such rather than as a refused connection.
   const { Level } = createRequire(workerData.module)('level');
-  const store = new Level(workerData.options.path, { valueEncoding: 'json' });
+  const store = new Level(options.path, { valueEncoding: 'json' });
   store.open().then(
-    () => store.close().then(start),
+    () => store.close().then(() => start(options)),
     (error) => {
       const cause = error && error.cause ? error.cause : error;
       parentPort.postMessage({ storeError: String(cause && cause.message || cause) });
     },
   );
-}
+});
 `;
 
 /** The LevelDB store under dynalite cannot be opened: corrupt, unreadable, or held by another process. */
@@ -119,6 +120,38 @@ export class DynamoStoreError extends FeedrelayError {
   }
 }
 
+/** A thread loading (or done loading) dynalite, not started yet: the next `startDynaliteThread` takes it. */
+let warm: { readonly worker: Worker; forget(): void } | undefined;
+
+function newThread(): Worker {
+  const module = createRequire(import.meta.url).resolve('dynalite');
+  return new Worker(SCRIPT, { eval: true, workerData: { module } });
+}
+
+/**
+ * Starts loading dynalite in its thread ahead of need, while this thread loads and checks what the command
+ * needs: loading it takes about as long as opening the tables afterwards. The thread touches no file until
+ * `startDynaliteThread` gives it the store's path, and keeps the process up only from then on; a thread that
+ * failed to load is dropped, and `startDynaliteThread` starts another.
+ */
+export function prewarmDynaliteThread(): void {
+  if (warm) return;
+  const worker = newThread();
+  worker.unref();
+  const drop = () => {
+    if (warm?.worker === worker) warm = undefined;
+  };
+  worker.on('error', drop);
+  worker.on('exit', drop);
+  warm = {
+    worker,
+    forget: () => {
+      worker.off('error', drop);
+      worker.off('exit', drop);
+    },
+  };
+}
+
 export interface DynaliteThread {
   readonly port: number;
   close(): Promise<void>;
@@ -129,8 +162,11 @@ export interface DynaliteThread {
  * core instead of competing with the handlers on the main event loop.
  */
 export async function startDynaliteThread(options: Record<string, unknown>): Promise<DynaliteThread> {
-  const module = createRequire(import.meta.url).resolve('dynalite');
-  const worker = new Worker(SCRIPT, { eval: true, workerData: { module, options } });
+  const worker = warm?.worker ?? newThread();
+  warm?.forget();
+  warm = undefined;
+  worker.ref();
+  worker.postMessage({ options });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`the DynamoDB thread exited with code ${code}`)));

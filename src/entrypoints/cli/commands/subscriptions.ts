@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { RotateSubscriptionSecret } from '../../../application/use-cases/rotate-subscription-secret.js';
 import { DomainError, excerpt } from '../../../domain/errors.js';
 import { acceptFeedUrl, feedIdFor, normalizeFeedUrl } from '../../../domain/feed.js';
 import {
@@ -13,11 +12,10 @@ import { parseCommandArgs, rejectStray } from '../args.js';
 import { OperationError, UsageError } from '../cli-errors.js';
 import { failIfAny } from '../management/batch-failures.js';
 import { sinkOf, type SubscriptionRequest } from '../management/management-client.js';
-import { TARGET_OPTIONS, TARGET_USAGE, withManagementClient } from '../management/target.js';
+import { TARGET_OPTIONS, TARGET_USAGE, targetOf, withManagementClient } from '../management/target.js';
 import type { Output } from '../output.js';
 import { newSecret } from '../../secrets.js';
 import { describeSubscription, type SubscriptionView } from '../../views.js';
-import { withLocalApp } from './local.js';
 
 export { newSecret } from '../../secrets.js';
 export { describeSubscription } from '../../views.js';
@@ -44,6 +42,7 @@ export async function subscriptionsCommand(args: readonly string[], output: Outp
     if (values.feed !== undefined)
       throw new UsageError(`subscriptions import: --feed is for list only; usage: ${USAGE}`);
     const file = rest[0]!;
+    await prewarmLocalStore(values);
     const lines = await readJsonl(file);
     const requests = lines.map((l) => l.request);
     const result = await withManagementClient(values, (client) => client.subscribe(requests));
@@ -150,6 +149,10 @@ async function rotateSecretCommand(args: readonly string[], output: Output): Pro
   // The subscription is named as it was created: its feed and webhook URL.
   const sink = checkedSink({ feedUrl, webhook: values.webhook, secret }, 'subscriptions rotate-secret');
   const feedId = feedIdFor(feedUrl);
+  const [{ withLocalApp }, { RotateSubscriptionSecret }] = await Promise.all([
+    import('./local.js'),
+    import('../../../application/use-cases/rotate-subscription-secret.js'),
+  ]);
   const result = await withLocalApp(values, (app) =>
     app.container.get(RotateSubscriptionSecret).execute({
       feedId,
@@ -172,6 +175,21 @@ async function rotateSecretCommand(args: readonly string[], output: Output): Pro
           : 'the previous secret no longer signs',
       ].join('\n'),
   );
+}
+
+/**
+ * On the embedded stack, has its DynamoDB thread load while this one reads and checks the file (it touches no
+ * file until the tables are opened, after the check). Elsewhere, or with flags that the target will refuse,
+ * nothing.
+ */
+async function prewarmLocalStore(values: Record<string, unknown>): Promise<void> {
+  let local: boolean;
+  try {
+    local = targetOf(values).kind === 'local';
+  } catch {
+    return;
+  }
+  if (local) (await import('../../local/dynalite-thread.js')).prewarmDynaliteThread();
 }
 
 const LINE_SHAPE = '{"feed": URL, "webhook": URL, "secret"?: "whsec_…"} or {"feed": URL, "sqs": QUEUE_URL}';
