@@ -264,10 +264,17 @@ function validate(request: SubscriptionRequest, where: string): void {
   );
 }
 
+/** Feed URLs found acceptable: a file names the same few feeds on thousands of lines. */
+const acceptedFeedUrls = new Set<string>();
+
 /** The sink a request names, checked; a bad URL or secret is a usage error naming `where`. */
 function checkedSink(request: SubscriptionRequest, where: string): SinkDescriptor {
   try {
-    acceptFeedUrl(request.feedUrl);
+    if (!acceptedFeedUrls.has(request.feedUrl)) {
+      acceptFeedUrl(request.feedUrl);
+      if (acceptedFeedUrls.size >= 10_000) acceptedFeedUrls.clear();
+      acceptedFeedUrls.add(request.feedUrl);
+    }
     return checkSubscriptionInput({
       feedUrl: request.feedUrl,
       sink: sinkOf(request),
