@@ -149,10 +149,9 @@ async function rotateSecretCommand(args: readonly string[], output: Output): Pro
   // The subscription is named as it was created: its feed and webhook URL.
   const sink = checkedSink({ feedUrl, webhook: values.webhook, secret }, 'subscriptions rotate-secret');
   const feedId = feedIdFor(feedUrl);
-  const [{ withLocalApp }, { RotateSubscriptionSecret }] = await Promise.all([
-    import('./local.js'),
-    import('../../../application/use-cases/rotate-subscription-secret.js'),
-  ]);
+  // Loaded when needed (an import does without them), one after the other: they share most of their modules.
+  const { withLocalApp } = await import('./local.js');
+  const { RotateSubscriptionSecret } = await import('../../../application/use-cases/rotate-subscription-secret.js');
   const result = await withLocalApp(values, (app) =>
     app.container.get(RotateSubscriptionSecret).execute({
       feedId,
