@@ -65,7 +65,7 @@ export class Subscribe {
     const planned = await Promise.all(
       checked.map(async (s) => (s.secret !== undefined ? { ...s, secret: await this.cipher.seal(s.secret, s.id) } : s)),
     );
-    // Each feed's distinct subscriptions (the first line of an id wins), and the feed as it would be created.
+    // Each feed's distinct subscriptions (the last line of an id wins) and the feed as it would be created.
     const byFeed = new Map<string, { feed: Feed; wanted: Map<string, Subscription> }>();
     planned.forEach((subscription, i) => {
       let group = byFeed.get(subscription.feedId);
@@ -73,7 +73,7 @@ export class Subscribe {
         group = { feed: newFeed(inputs[i]!.feedUrl, now), wanted: new Map() };
         byFeed.set(subscription.feedId, group);
       }
-      if (!group.wanted.has(subscription.id)) group.wanted.set(subscription.id, subscription);
+      group.wanted.set(subscription.id, subscription);
     });
     const perShard = this.settings.subscribersPerShard;
     const born = [...byFeed.values()].map(({ feed, wanted }) => ({

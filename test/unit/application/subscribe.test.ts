@@ -138,6 +138,27 @@ describe('Subscribe', () => {
     expect(new Set(stored).size).toBe(35);
   });
 
+  it('stores a subscription named on two lines once, with the secret of the later line', async () => {
+    // Prepare
+    const system = new MemorySystem();
+    const later = 'whsec_bGF0ZXJzZWNyZXQ=';
+    const inputs = [...lines(feedUrl(1), 0, 2), ...lines(feedUrl(1), 1, 1, later)];
+
+    // Act
+    const result = await system.container.get(Subscribe).execute(inputs);
+
+    // Assess
+    expect(result.created).toBe(2);
+    const stored = await system.adapters.subscriptions.get(
+      result.subscriptions[2]!.feedId,
+      result.subscriptions[2]!.id,
+    );
+    expect(await system.adapters.cipher.open(stored!.secret!, stored!.id)).toBe(later);
+    expect(result.subscriptions[1]).toEqual(stored);
+    expect(await everySubscriberOf(system, feedUrl(1))).toHaveLength(2);
+    expect(await system.adapters.feeds.get(feedIdFor(feedUrl(1)))).toMatchObject({ subscribers: 2 });
+  });
+
   it('imports again without creating anything: the subscriptions and counts stay as they were', async () => {
     // Prepare
     const system = new MemorySystem();
