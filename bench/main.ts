@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: feedrelay on the embedded stack against the loops a user would write, side by side, with
  * local feed and webhook servers on loopback. Sections: crawl, fan-out, cost (requests per unit against the
- * design's minimum, dollars per million), cold start. A readable report, or one JSON document with `--json`.
+ * design's minimum, dollars per million), cold start, subscriptions import (the built CLI as a user runs it).
+ * A readable report, or one JSON document with `--json`.
  *
  *   npm run bench -- --feeds 1000 --items 20 --delay-ms 100 --subscribers 20000 --concurrency 32
  *   npm run bench -- --only crawl,cost --json
@@ -13,10 +14,11 @@ import { loadPricing } from './cost-model.js';
 import { costSection } from './cost-section.js';
 import { crawlSection, type CrawlSectionResult } from './crawl-section.js';
 import { fanOutSection, type FanOutSectionResult } from './fanout-section.js';
+import { importSection, type ImportSectionResult } from './import-section.js';
 import { renderText, type BenchResult } from './report.js';
 import { RssSampler } from './support.js';
 
-const SECTIONS = ['crawl', 'fanout', 'cost', 'coldstart'] as const;
+const SECTIONS = ['crawl', 'fanout', 'cost', 'coldstart', 'import'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -28,6 +30,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     only: { type: 'string', default: SECTIONS.join(',') },
     'budget-s': { type: 'string', default: '120' },
+    'import-lines': { type: 'string', default: '20000' },
+    'import-runs': { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -47,6 +51,8 @@ const delayMs = int('delay-ms', values['delay-ms'], 0);
 const subscribers = int('subscribers', values.subscribers, 1);
 const concurrency = int('concurrency', values.concurrency, 1);
 const budgetMs = int('budget-s', values['budget-s'], 1) * 1000;
+const importLines = int('import-lines', values['import-lines'], 1);
+const importRuns = int('import-runs', values['import-runs'], 1);
 const only = new Set(values.only.split(',').map((s) => s.trim()));
 for (const name of only) {
   if (!SECTIONS.includes(name as Section)) {
@@ -64,6 +70,7 @@ const rss = new RssSampler();
 const peakRssMiB: Record<string, number> = {};
 let crawl: CrawlSectionResult | { error: string } | undefined;
 let fanOut: FanOutSectionResult | { error: string } | undefined;
+let imported: ImportSectionResult | { error: string } | undefined;
 
 if (only.has('crawl')) {
   progress(`crawl: ${feeds} feeds × ${items} items, ${delayMs} ms, concurrency ${concurrency}`);
@@ -77,6 +84,11 @@ if (only.has('fanout')) {
   fanOut = await fanOutSection({ subscribers, items, concurrency, budgetMs }).catch(failure);
   peakRssMiB.fanOut = rss.section();
 }
+if (only.has('import')) {
+  rss.section();
+  imported = await importSection({ lines: importLines, runs: importRuns, progress }).catch(failure);
+  peakRssMiB.import = rss.section();
+}
 const result: BenchResult = {
   setup: {
     feeds,
@@ -84,6 +96,7 @@ const result: BenchResult = {
     delayMs,
     subscribers,
     concurrency,
+    ...(only.has('import') ? { importLines, importRuns } : {}),
     sectionBudgetS: budgetMs / 1000,
     node: process.version,
     cpus: (await import('node:os')).availableParallelism(),
@@ -101,6 +114,7 @@ const result: BenchResult = {
       }
     : {}),
   ...(only.has('coldstart') ? { coldStart: (progress('cold start'), await coldStartSection()) } : {}),
+  ...(imported ? { import: imported } : {}),
   peakRssMiB: { ...peakRssMiB, process: rss.stop() },
   wallMs: Date.now() - started,
 };

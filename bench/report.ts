@@ -4,6 +4,7 @@ import type { CostBreakdown } from './cost-model.js';
 import type { CostSectionResult } from './cost-section.js';
 import type { CrawlSectionResult, MeasuredCrawl } from './crawl-section.js';
 import type { FanOutSectionResult } from './fanout-section.js';
+import type { ImportSectionResult } from './import-section.js';
 import type { QueueMeters } from './support.js';
 
 export interface BenchResult {
@@ -12,6 +13,7 @@ export interface BenchResult {
   readonly fanOut?: FanOutSectionResult | { readonly error: string };
   readonly cost?: CostSectionResult;
   readonly coldStart?: ColdStartSectionResult;
+  readonly import?: ImportSectionResult | { readonly error: string };
   readonly peakRssMiB: Record<string, number>;
   readonly wallMs: number;
 }
@@ -266,6 +268,30 @@ function renderValue(value: unknown, indent = ''): string {
   return `${indent}${JSON.stringify(value)}`;
 }
 
+function renderImport(r: ImportSectionResult): string {
+  return [
+    `## 6. Subscriptions import (the built CLI, a new data directory each run; load average ${r.loadAverage.join(' ')})`,
+    table(
+      ['feeds', 'lines', 'runs (s)', 'median', 'target', 're-import', 'imported / existing'],
+      r.shapes.map((s) => {
+        const counts = (o: unknown) => {
+          const { imported, existing } = o as { imported?: number; existing?: number };
+          return `${imported ?? '?'} / ${existing ?? '?'}`;
+        };
+        return [
+          s.feeds,
+          s.lines,
+          s.wallMs.map((ms) => (ms / 1000).toFixed(2)).join(' '),
+          seconds(s.medianMs),
+          `${s.medianMs <= r.targetMs ? '≤' : '>'} ${seconds(r.targetMs)}`,
+          seconds(s.reimportMs),
+          `${counts(s.imported)}, again ${counts(s.reimported)}`,
+        ];
+      }),
+    ),
+  ].join('\n');
+}
+
 export function renderText(r: BenchResult): string {
   const blocks = [
     `feedrelay bench — ${Object.entries(r.setup)
@@ -276,6 +302,8 @@ export function renderText(r: BenchResult): string {
   if (r.fanOut) blocks.push('error' in r.fanOut ? `## 2. Fan-out\nfailed: ${r.fanOut.error}` : renderFanOut(r.fanOut));
   if (r.cost) blocks.push(renderCost(r.cost));
   if (r.coldStart) blocks.push(renderColdStart(r.coldStart));
+  if (r.import)
+    blocks.push('error' in r.import ? `## 6. Subscriptions import\nfailed: ${r.import.error}` : renderImport(r.import));
   blocks.push(
     `peak RSS: ${Object.entries(r.peakRssMiB)
       .map(([k, v]) => `${k} ${v} MiB`)

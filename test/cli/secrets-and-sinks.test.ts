@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { feedrelayInProcess } from './in-process.js';
@@ -103,7 +103,6 @@ describe('feedrelay secrets and sinks', () => {
         expect(human.stdout).toMatch(/secret: whsec_\S+\nthe previous secret no longer signs/);
 
         // Whatever the tables keep on disk, no secret shown so far is in it.
-        const { readdir } = await import('node:fs/promises');
         const files = (await readdir(path.join(dataDir, 'dynamodb'), { recursive: true, withFileTypes: true }))
           .filter((e) => e.isFile())
           .map((e) => path.join(e.parentPath, e.name));

@@ -1,5 +1,6 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { SealedSecretError } from './errors.js';
+import { pooledRandomBytes } from './random-pool.js';
 
 /*
  * The sealed form of a secret: `fr1.<scheme>.<key reference>.<iv>.<ciphertext and tag>`, each part base64url.
@@ -35,7 +36,7 @@ export function sealWithKey(
   secret: string,
   subscriptionId: string,
 ): string {
-  const iv = randomBytes(IV_BYTES);
+  const iv = pooledRandomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(aad(scheme, keyRef, subscriptionId));
   const box = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final(), cipher.getAuthTag()]);

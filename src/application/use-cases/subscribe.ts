@@ -1,6 +1,12 @@
 import { inject, injectable } from 'inversify';
 import { newFeed, type Feed } from '../../domain/feed.js';
-import { newSubscription, shardOf, type SinkDescriptor, type Subscription } from '../../domain/subscription.js';
+import {
+  grownShardCount,
+  newSubscription,
+  shardOf,
+  type SinkDescriptor,
+  type Subscription,
+} from '../../domain/subscription.js';
 import { mapBounded } from '../bounded.js';
 import { NotFoundError } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
@@ -10,7 +16,7 @@ import type { PlacedSubscription, SubscriptionRepository } from '../ports/subscr
 import type { RelaySettings } from '../settings.js';
 import { TOKENS } from '../tokens.js';
 
-/** Feeds of one import subscribed to at once. */
+/** Existing feeds of one import looked up and counted at once, so that their round trips overlap. */
 const FEEDS_AT_ONCE = 8;
 
 export interface SubscribeInput {
@@ -23,15 +29,18 @@ export interface SubscribeInput {
 /**
  * Subscribes sinks to feeds in bulk, adding the feeds that are not in the table yet. Every input is checked
  * before anything is written, so a batch with one bad line changes nothing. Webhook secrets are sealed
- * (`SecretCipher`) before they are written: the subscriptions returned hold them sealed, as stored. Per feed:
- * one batched lookup of the subscriptions that exist, one count update on the feed (which doubles its shards
- * when they fill up), and batched writes of the missing or ended ones; an active subscription is never
- * replaced.
+ * (`SecretCipher`) before they are written: the subscriptions returned hold them sealed, as stored.
+ *
+ * A feed the import adds is created already counting its subscriptions (and with the shards that count needs),
+ * so it needs no lookup and no count update; it is taken to have no subscriptions yet (`RemoveFeeds` leaves a
+ * removed feed's subscriptions in the table, and re-adding that feed by import overwrites the ones it names).
+ * A feed that was there already gets one batched lookup of the subscriptions that exist and one count update
+ * (which doubles its shards when they fill up); an active subscription is never replaced. Every count is made
+ * before any subscription is stamped and written, and the subscriptions of all feeds are then written together
+ * in full batches.
  *
  * Concurrent imports of the same subscription are not serialized: between the lookup and the write, the
- * last writer wins (same id, so never two copies in one shard). A feed the import itself added is taken to
- * have no subscriptions (no lookup): `RemoveFeeds` leaves a removed feed's subscriptions in the table, and
- * re-adding that feed by import overwrites the ones it names.
+ * last writer wins (same id, so never two copies in one shard).
  */
 @injectable()
 export class Subscribe {
@@ -56,49 +65,74 @@ export class Subscribe {
     const planned = await Promise.all(
       checked.map(async (s) => (s.secret !== undefined ? { ...s, secret: await this.cipher.seal(s.secret, s.id) } : s)),
     );
-    const feedsById = new Map<string, Feed>();
-    for (const url of new Set(inputs.map((input) => input.feedUrl))) {
-      const feed = newFeed(url, now);
-      if (!feedsById.has(feed.id)) feedsById.set(feed.id, feed);
-    }
-    const added = new Set((await this.feeds.addNew([...feedsById.values()])).map((feed) => feed.id));
-
-    const byFeed = new Map<string, Subscription[]>();
-    for (const subscription of planned) {
-      const group = byFeed.get(subscription.feedId);
-      if (group) group.push(subscription);
-      else byFeed.set(subscription.feedId, [subscription]);
-    }
-    const stored = new Map<string, Subscription>();
-    const createdIds = new Set<string>();
-    // Feeds are independent of each other: a few at once, so that the round trips of one overlap another's.
-    await mapBounded([...byFeed], FEEDS_AT_ONCE, async ([feedId, wanted]) => {
-      const result = await this.subscribeToFeed(feedId, wanted, added.has(feedId));
-      for (const id of result.createdIds) createdIds.add(id);
-      for (const subscription of result.stored) stored.set(subscription.id, subscription);
+    // Each feed's distinct subscriptions (the last line of an id wins) and the feed as it would be created.
+    const byFeed = new Map<string, { feed: Feed; wanted: Map<string, Subscription> }>();
+    planned.forEach((subscription, i) => {
+      let group = byFeed.get(subscription.feedId);
+      if (!group) {
+        group = { feed: newFeed(inputs[i]!.feedUrl, now), wanted: new Map() };
+        byFeed.set(subscription.feedId, group);
+      }
+      group.wanted.set(subscription.id, subscription);
     });
-    return { subscriptions: planned.map((s) => stored.get(s.id) ?? s), created: createdIds.size, createdIds };
+    const perShard = this.settings.subscribersPerShard;
+    const born = [...byFeed.values()].map(({ feed, wanted }) => ({
+      ...feed,
+      subscribers: wanted.size,
+      subscriberShards: grownShardCount(1, wanted.size, perShard),
+    }));
+    const added = new Map((await this.feeds.addNew(born)).map((feed) => [feed.id, feed]));
+
+    const toWrite: PlacedSubscription[] = [];
+    const kept: Subscription[] = [];
+    for (const [feedId, { wanted }] of byFeed) {
+      const feed = added.get(feedId);
+      if (!feed) continue;
+      const shards = feed.subscriberShards ?? 1;
+      for (const subscription of wanted.values())
+        toWrite.push({ subscription, shard: shardOf(subscription.id, shards) });
+    }
+    const existing = [...byFeed].filter(([feedId]) => !added.has(feedId));
+    await mapBounded(existing, FEEDS_AT_ONCE, async ([feedId, { wanted }]) => {
+      const plan = await this.planExistingFeed(feedId, [...wanted.values()]);
+      toWrite.push(...plan.toWrite);
+      kept.push(...plan.kept);
+    });
+
+    // Stamped after every count: a fetch that committed while a count was still 0 (and so announced nothing)
+    // discovered its articles before this instant, which these subscriptions do not want.
+    const createdAt = this.clock.now().toISOString();
+    const written = toWrite.map((placed) => ({ ...placed, subscription: { ...placed.subscription, createdAt } }));
+    await this.subscriptions.putMany(written);
+
+    const stored = new Map<string, Subscription>();
+    for (const subscription of kept) stored.set(subscription.id, subscription);
+    for (const { subscription } of written) stored.set(subscription.id, subscription);
+    return {
+      subscriptions: planned.map((s) => stored.get(s.id) ?? s),
+      created: written.length,
+      createdIds: new Set(written.map(({ subscription }) => subscription.id)),
+    };
   }
 
-  /** `isNew`: this import added the feed, so none of its subscriptions can exist yet (nothing to look up). */
-  private async subscribeToFeed(
+  /**
+   * For a feed that was there already: the subscriptions to write (missing ones in the shard of their id under
+   * K after the count, ended ones revived in the shard they are in) and the active ones kept as they are.
+   */
+  private async planExistingFeed(
     feedId: string,
     wanted: readonly Subscription[],
-    isNew: boolean,
-  ): Promise<{ stored: Subscription[]; createdIds: string[] }> {
+  ): Promise<{ toWrite: PlacedSubscription[]; kept: Subscription[] }> {
     const feed = await this.feeds.get(feedId);
     if (!feed) throw new NotFoundError(`feed ${feedId} went away while it was subscribed to`);
-    const distinct = [...new Map(wanted.map((s) => [s.id, s])).values()];
-    const found = isNew
-      ? []
-      : await this.subscriptions.findMany(
-          feedId,
-          distinct.map((s) => s.id),
-          feed.subscriberShards ?? 1,
-        );
+    const found = await this.subscriptions.findMany(
+      feedId,
+      wanted.map((s) => s.id),
+      feed.subscriberShards ?? 1,
+    );
     const existing = new Map(found.map((placed) => [placed.subscription.id, placed]));
-    const missing = distinct.filter((s) => !existing.has(s.id));
-    const renewed: PlacedSubscription[] = distinct.flatMap((s) => {
+    const missing = wanted.filter((s) => !existing.has(s.id));
+    const revived: PlacedSubscription[] = wanted.flatMap((s) => {
       const found = existing.get(s.id);
       return found && found.subscription.status !== 'active' ? [{ subscription: s, shard: found.shard }] : [];
     });
@@ -107,19 +141,12 @@ export class Subscribe {
       missing.length > 0
         ? (await this.feeds.addSubscribers(feedId, missing.length, this.settings.subscribersPerShard)).subscriberShards
         : (feed.subscriberShards ?? 1);
-    // Stamped after the count: a fetch that committed while the count was still 0 (and so announced nothing)
-    // discovered its articles before this instant, which this subscription does not want.
-    const createdAt = this.clock.now().toISOString();
-    const added = missing.map((subscription) => ({ ...subscription, createdAt }));
-    const revived = renewed.map((placed) => ({ ...placed, subscription: { ...placed.subscription, createdAt } }));
-    await this.subscriptions.putMany([
-      ...added.map((subscription) => ({ subscription, shard: shardOf(subscription.id, shards) })),
-      ...revived,
-    ]);
-    const kept = [...existing.values()].flatMap((p) => (p.subscription.status === 'active' ? [p.subscription] : []));
     return {
-      stored: [...kept, ...added, ...revived.map((p) => p.subscription)],
-      createdIds: [...added, ...revived.map((p) => p.subscription)].map((subscription) => subscription.id),
+      toWrite: [
+        ...missing.map((subscription) => ({ subscription, shard: shardOf(subscription.id, shards) })),
+        ...revived,
+      ],
+      kept: found.flatMap((p) => (p.subscription.status === 'active' ? [p.subscription] : [])),
     };
   }
 }

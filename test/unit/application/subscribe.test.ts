@@ -118,6 +118,68 @@ describe('Subscribe', () => {
     expect(await system.adapters.feeds.get(feedIdFor(feedUrl(1)))).toMatchObject({ subscribers: 4 });
   });
 
+  it('creates a new feed already counting its subscribers, spread over the shards that count needs', async () => {
+    // Prepare
+    const system = new MemorySystem({ settings: { subscribersPerShard: 10 } });
+    const inputs = [...lines(feedUrl(1), 0, 35), ...lines(feedUrl(1), 0, 5)];
+
+    // Act
+    const result = await system.container.get(Subscribe).execute(inputs);
+
+    // Assess
+    expect(result.created).toBe(35);
+    expect(result.createdIds.size).toBe(35);
+    expect(await system.adapters.feeds.get(feedIdFor(feedUrl(1)))).toMatchObject({
+      subscribers: 35,
+      subscriberShards: 4,
+    });
+    const stored = await everySubscriberOf(system, feedUrl(1));
+    expect(stored).toHaveLength(35);
+    expect(new Set(stored).size).toBe(35);
+  });
+
+  it('stores a subscription named on two lines once, with the secret of the later line', async () => {
+    // Prepare
+    const system = new MemorySystem();
+    const later = 'whsec_bGF0ZXJzZWNyZXQ=';
+    const inputs = [...lines(feedUrl(1), 0, 2), ...lines(feedUrl(1), 1, 1, later)];
+
+    // Act
+    const result = await system.container.get(Subscribe).execute(inputs);
+
+    // Assess
+    expect(result.created).toBe(2);
+    const stored = await system.adapters.subscriptions.get(
+      result.subscriptions[2]!.feedId,
+      result.subscriptions[2]!.id,
+    );
+    expect(await system.adapters.cipher.open(stored!.secret!, stored!.id)).toBe(later);
+    expect(result.subscriptions[1]).toEqual(stored);
+    expect(await everySubscriberOf(system, feedUrl(1))).toHaveLength(2);
+    expect(await system.adapters.feeds.get(feedIdFor(feedUrl(1)))).toMatchObject({ subscribers: 2 });
+  });
+
+  it('imports again without creating anything: the subscriptions and counts stay as they were', async () => {
+    // Prepare
+    const system = new MemorySystem();
+    const subscribe = system.container.get(Subscribe);
+    const inputs = [...lines(feedUrl(1), 0, 30), ...lines(feedUrl(2), 0, 30), ...lines(feedUrl(3), 0, 1)];
+    const first = await subscribe.execute(inputs);
+    system.adapters.clock.advance(60);
+
+    // Act
+    const again = await subscribe.execute([...inputs].reverse());
+
+    // Assess
+    expect(again.created).toBe(0);
+    expect(again.createdIds.size).toBe(0);
+    expect(new Set(again.subscriptions)).toEqual(new Set(first.subscriptions));
+    for (const url of [feedUrl(1), feedUrl(2)]) {
+      expect(await everySubscriberOf(system, url)).toHaveLength(30);
+      expect(await system.adapters.feeds.get(feedIdFor(url))).toMatchObject({ subscribers: 30 });
+    }
+  });
+
   it('doubles the feed’s shards once its subscribers pass shards × subscribersPerShard, and never shrinks them', async () => {
     // Prepare
     const system = new MemorySystem({ settings: { subscribersPerShard: 10 } });

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { RotateSubscriptionSecret } from '../../../application/use-cases/rotate-subscription-secret.js';
 import { DomainError, excerpt } from '../../../domain/errors.js';
 import { acceptFeedUrl, feedIdFor, normalizeFeedUrl } from '../../../domain/feed.js';
 import {
@@ -13,11 +12,10 @@ import { parseCommandArgs, rejectStray } from '../args.js';
 import { OperationError, UsageError } from '../cli-errors.js';
 import { failIfAny } from '../management/batch-failures.js';
 import { sinkOf, type SubscriptionRequest } from '../management/management-client.js';
-import { TARGET_OPTIONS, TARGET_USAGE, withManagementClient } from '../management/target.js';
+import { TARGET_OPTIONS, TARGET_USAGE, targetOf, withManagementClient } from '../management/target.js';
 import type { Output } from '../output.js';
 import { newSecret } from '../../secrets.js';
 import { describeSubscription, type SubscriptionView } from '../../views.js';
-import { withLocalApp } from './local.js';
 
 export { newSecret } from '../../secrets.js';
 export { describeSubscription } from '../../views.js';
@@ -44,6 +42,7 @@ export async function subscriptionsCommand(args: readonly string[], output: Outp
     if (values.feed !== undefined)
       throw new UsageError(`subscriptions import: --feed is for list only; usage: ${USAGE}`);
     const file = rest[0]!;
+    await prewarmLocalStore(values);
     const lines = await readJsonl(file);
     const requests = lines.map((l) => l.request);
     const result = await withManagementClient(values, (client) => client.subscribe(requests));
@@ -150,6 +149,9 @@ async function rotateSecretCommand(args: readonly string[], output: Output): Pro
   // The subscription is named as it was created: its feed and webhook URL.
   const sink = checkedSink({ feedUrl, webhook: values.webhook, secret }, 'subscriptions rotate-secret');
   const feedId = feedIdFor(feedUrl);
+  // Loaded when needed (an import does without them), one after the other: they share most of their modules.
+  const { withLocalApp } = await import('./local.js');
+  const { RotateSubscriptionSecret } = await import('../../../application/use-cases/rotate-subscription-secret.js');
   const result = await withLocalApp(values, (app) =>
     app.container.get(RotateSubscriptionSecret).execute({
       feedId,
@@ -172,6 +174,21 @@ async function rotateSecretCommand(args: readonly string[], output: Output): Pro
           : 'the previous secret no longer signs',
       ].join('\n'),
   );
+}
+
+/**
+ * On the embedded stack, has its DynamoDB thread load while this one reads and checks the file (it touches no
+ * file until the tables are opened, after the check). Elsewhere, or with flags that the target will refuse,
+ * nothing.
+ */
+async function prewarmLocalStore(values: Record<string, unknown>): Promise<void> {
+  let local: boolean;
+  try {
+    local = targetOf(values).kind === 'local';
+  } catch {
+    return;
+  }
+  if (local) (await import('../../local/dynalite-thread.js')).prewarmDynaliteThread();
 }
 
 const LINE_SHAPE = '{"feed": URL, "webhook": URL, "secret"?: "whsec_…"} or {"feed": URL, "sqs": QUEUE_URL}';
@@ -234,15 +251,29 @@ async function readJsonl(file: string): Promise<{ line: number; request: Subscri
   return inputs;
 }
 
+/** Stands in for a secret a request leaves to be generated: a generated one is always valid. */
+let generatedSecret: string | undefined;
+
 /** Checks a request as the embedded stack will (a missing secret will be a generated one, always valid). */
 function validate(request: SubscriptionRequest, where: string): void {
-  checkedSink(request, where);
+  generatedSecret ??= newSecret();
+  checkedSink(
+    request.webhook !== undefined && request.secret === undefined ? { ...request, secret: generatedSecret } : request,
+    where,
+  );
 }
+
+/** Feed URLs found acceptable: a file names the same few feeds on thousands of lines. */
+const acceptedFeedUrls = new Set<string>();
 
 /** The sink a request names, checked; a bad URL or secret is a usage error naming `where`. */
 function checkedSink(request: SubscriptionRequest, where: string): SinkDescriptor {
   try {
-    acceptFeedUrl(request.feedUrl);
+    if (!acceptedFeedUrls.has(request.feedUrl)) {
+      acceptFeedUrl(request.feedUrl);
+      if (acceptedFeedUrls.size >= 10_000) acceptedFeedUrls.clear();
+      acceptedFeedUrls.add(request.feedUrl);
+    }
     return checkSubscriptionInput({
       feedUrl: request.feedUrl,
       sink: sinkOf(request),

@@ -118,11 +118,10 @@ export async function withManagementClient<T>(
 
 async function openClient(target: Target, values: Record<string, unknown>): Promise<ManagementClient> {
   if (target.kind === 'local') {
-    // The embedded stack is loaded only when it is the target.
-    const [{ openFromFlags, openStoresFromFlags }, { LocalManagementClient }] = await Promise.all([
-      import('../commands/local.js'),
-      import('./local-management-client.js'),
-    ]);
+    // The embedded stack is loaded only when it is the target; one import after the other, as the two share most
+    // of their modules (Jest's module loader fails two concurrent imports of one graph).
+    const { openFromFlags, openStoresFromFlags } = await import('../commands/local.js');
+    const { LocalManagementClient } = await import('./local-management-client.js');
     return new LocalManagementClient(
       () => openStoresFromFlags(values),
       () => openFromFlags(values),
