@@ -3,70 +3,6 @@ import { Worker } from 'node:worker_threads';
 import { FeedrelayError } from '../../domain/errors.js';
 
 /**
- * dynalite answers a BatchWriteItem with one PutItem or DeleteItem per item, each reading the table description,
- * taking the item's lock, reading the item it replaces and writing it: four round trips to LevelDB's thread pool
- * per item, most of an import's time. On a table without secondary indexes (feedrelay's tables have none) and
- * without ReturnConsumedCapacity, what it replaces changes nothing in the answer, so this writes a request's items
- * with one LevelDB batch per table instead, under the same item locks (so an UpdateItem on one of them waits as
- * before), after the same checks and with the same errors (key schema, duplicate keys: nothing written). Any
- * other request, and any dynalite other than the version this was written against, takes dynalite's own path.
- */
-const BATCH_WRITE_IN_ONE_LEVELDB_BATCH = `
-const dynaliteRequire = createRequire(workerData.module);
-if (dynaliteRequire('./package.json').version === '4.0.0') {
-  const db = dynaliteRequire('./db');
-  const file = dynaliteRequire.resolve('./actions/batchWriteItem');
-  const perItem = dynaliteRequire(file);
-  const schemaError = (error) => {
-    if (error.body && /Missing the key|Type mismatch for key/.test(error.body.message))
-      error.body.message = 'The provided key element does not match the schema';
-    return error;
-  };
-  const hasIndexes = (table) =>
-    (table.LocalSecondaryIndexes || []).length > 0 || (table.GlobalSecondaryIndexes || []).length > 0;
-  const tableOf = (store, name) =>
-    new Promise((resolve, reject) => store.getTable(name, (error, table) => (error ? reject(error) : resolve(table))));
-  require.cache[file].exports = function batchWriteItem(store, data, cb) {
-    if (data.ReturnConsumedCapacity !== undefined && data.ReturnConsumedCapacity !== 'NONE') {
-      return perItem(store, data, cb);
-    }
-    const names = Object.keys(data.RequestItems);
-    Promise.all(names.map((name) => tableOf(store, name))).then((tables) => {
-      if (tables.some(hasIndexes)) return perItem(store, data, cb);
-      const writes = [];
-      for (let t = 0; t < names.length; t++) {
-        const table = tables[t], seen = new Set(), keys = [], ops = [];
-        for (const request of data.RequestItems[names[t]]) {
-          let key;
-          if (request.PutRequest) {
-            const invalid = db.validateItem(request.PutRequest.Item, table);
-            if (invalid != null) return cb(schemaError(invalid));
-            key = db.createKey(request.PutRequest.Item, table);
-            ops.push({ type: 'put', key, value: request.PutRequest.Item });
-          } else if (request.DeleteRequest) {
-            const invalid = db.validateKey(request.DeleteRequest.Key, table);
-            if (invalid != null) return cb(schemaError(invalid));
-            key = db.createKey(request.DeleteRequest.Key, table);
-            ops.push({ type: 'del', key });
-          }
-          if (seen.has(key)) return cb(db.validationError('Provided list of item keys contains duplicates'));
-          seen.add(key);
-          keys.push(key);
-        }
-        writes.push({ itemDb: store.getItemDb(names[t]), keys, ops });
-      }
-      const written = writes.map(({ itemDb, keys, ops }) =>
-        new Promise((resolve, reject) =>
-          itemDb.lock(keys, (release) => itemDb.batch(ops, release((error) => (error ? reject(error) : resolve())))),
-        ),
-      );
-      Promise.all(written).then(() => cb(null, { UnprocessedItems: {} }), cb);
-    }, (error) => cb(schemaError(error)));
-  };
-}
-`;
-
-/**
  * The worker's script, plain CommonJS so that it runs the same from `src` (tests) and from `dist` (the CLI):
  * load dynalite, then, told its options, start it on a loopback port, report the port, and close it (and its
  * LevelDB store) when told. Nothing touches the disk before the options come (see `prewarmDynaliteThread`).
@@ -74,7 +10,6 @@ if (dynaliteRequire('./package.json').version === '4.0.0') {
 const SCRIPT = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createRequire } = require('node:module');
-${BATCH_WRITE_IN_ONE_LEVELDB_BATCH}
 const dynalite = require(workerData.module);
 const start = (options) => {
   const server = dynalite(options);
