@@ -153,6 +153,9 @@ export async function crawlSection(options: CrawlSectionOptions): Promise<CrawlS
         if (settle.timedOut) return { ...result, settleCrawls, stillFailing };
         stillFailing = settle.report!.failed;
       }
+      // From here on DynamoDB reports the capacity each request consumes (the cost section's units); not in the
+      // timed first crawl, where computing item sizes would be the embedded DynamoDB's extra work.
+      metered.app.requests.meterCapacity(true);
       const agedFeeds = await ageFeeds(metered.app);
       result = { ...result, settleCrawls, stillFailing, agedFeeds };
       const unchanged = measured(await crawlWithin(metered, left()), options.feeds);

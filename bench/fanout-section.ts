@@ -102,6 +102,8 @@ export async function fanOutSection(options: FanOutSectionOptions): Promise<FanO
       const subscribeMs = Date.now() - subscribeStarted;
 
       sample.items += 1;
+      // The capacity the fan-out consumes is the cost section's; computing it is little beside the deliveries.
+      metered.app.requests.meterCapacity(true);
       const started = Date.now();
       const crawl = await crawlWithin(metered, left(), { started });
       const firstAccepted = new Map<string, number>();

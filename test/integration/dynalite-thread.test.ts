@@ -35,6 +35,9 @@ async function freshTables(): Promise<TableNames> {
   return names;
 }
 
+/** A subscriptions-table item of one shard. */
+const item = (shard: string, id: string) => ({ feedShard: shard, subscriptionId: id });
+
 describe('prewarmDynaliteThread', () => {
   it('loads dynalite ahead of need touching no file, and the next start serves the store it is given', async () => {
     const elsewhere = join(dataDir, 'prewarmed');

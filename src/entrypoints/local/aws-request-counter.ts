@@ -21,6 +21,19 @@ export class AwsRequestCounter {
   private readonly counts = new Map<string, number>();
   private readonly units = new Map<string, { read: number; write: number }>();
   private sqsChunks = 0;
+  private meteringCapacity = false;
+
+  /**
+   * Whether DynamoDB requests are asked for the capacity they consume from now on (off by default: it makes the
+   * embedded DynamoDB compute every item's size, work a crawl does not need).
+   */
+  meterCapacity(on: boolean): void {
+    this.meteringCapacity = on;
+  }
+
+  get metersCapacity(): boolean {
+    return this.meteringCapacity;
+  }
 
   record(operation: string): void {
     this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
@@ -117,32 +130,16 @@ interface ConsumedCapacity {
 /**
  * Adds the counting middleware to a client's stack. It sits in the deserialize step, inside the retry loop
  * and after any fault injection, so it sees each attempt that is actually sent: a request the SDK retries
- * counts once per attempt; an attempt failed before sending (an injected fault) does not count. On a DynamoDB
- * client it also asks each request for its consumed capacity (`ReturnConsumedCapacity: TOTAL`, by item size, as
- * DynamoDB bills it) and adds it up.
+ * counts once per attempt; an attempt failed before sending (an injected fault) does not count. SQS sends are
+ * also measured in the 64 KB chunks SQS bills. While the counter meters capacity (`meterCapacity(true)`), each
+ * DynamoDB request is also asked for the capacity it consumes (`ReturnConsumedCapacity: TOTAL`, by item size, as
+ * DynamoDB bills it), which is added up by table.
  */
 export function countRequests<I extends object, O extends object>(
   stack: MiddlewareStack<I, O>,
   counter: AwsRequestCounter,
 ): void {
-  stack.add(
-    (next, context: CountingContext) => async (args) => {
-      const kind =
-        context.clientName === 'DynamoDBClient'
-          ? METERED[(context.commandName ?? '').replace(/Command$/, '')]
-          : undefined;
-      if (kind === undefined) return next(args);
-      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity ??= 'TOTAL';
-      const result = await next(args);
-      if (context[COUNT_AS] === null) return result;
-      const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
-      for (const entry of [consumed ?? []].flat()) {
-        if (entry.TableName && entry.CapacityUnits) counter.recordCapacity(entry.TableName, kind, entry.CapacityUnits);
-      }
-      return result;
-    },
-    { step: 'initialize', priority: 'low', name: 'feedrelayCapacityCounter', override: true },
-  );
+  meterCapacity(stack, counter);
   stack.add(
     (next, context: CountingContext) => async (args) => {
       const as = context[COUNT_AS];
@@ -172,5 +169,30 @@ export function countAs<I extends object, O extends object>(
       return next(args);
     },
     { step: 'initialize', priority: 'high' },
+  );
+}
+
+/** Asks each metered DynamoDB request for the capacity it consumes, and adds it to the counter by table. */
+function meterCapacity<I extends object, O extends object>(
+  stack: MiddlewareStack<I, O>,
+  counter: AwsRequestCounter,
+): void {
+  stack.add(
+    (next, context: CountingContext) => async (args) => {
+      const kind =
+        context.clientName === 'DynamoDBClient'
+          ? METERED[(context.commandName ?? '').replace(/Command$/, '')]
+          : undefined;
+      if (kind === undefined || !counter.metersCapacity) return next(args);
+      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity ??= 'TOTAL';
+      const result = await next(args);
+      if (context[COUNT_AS] === null) return result;
+      const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
+      for (const entry of [consumed ?? []].flat()) {
+        if (entry.TableName && entry.CapacityUnits) counter.recordCapacity(entry.TableName, kind, entry.CapacityUnits);
+      }
+      return result;
+    },
+    { step: 'initialize', priority: 'low', name: 'feedrelayCapacityCounter', override: true },
   );
 }
