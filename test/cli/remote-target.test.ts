@@ -182,6 +182,8 @@ describe('feedrelay against a management API (--target)', () => {
         imported: 2,
         existing: 0,
         total: 3,
+        // The secret the API generated for line 1, shown once.
+        secrets: [{ line: 1, feed: FEED.url, webhook: 'https://hook.example/1', secret: 'whsec_eA==' }],
         failed: [
           {
             item: `${file}: line 2`,

@@ -43,7 +43,22 @@ describe('feedrelay subscriptions import of a large file (embedded stack, one pr
 
       const imported = await run('subscriptions', 'import', file, '--json');
       expectExit(imported, 0);
-      expect(jsonOf(imported)).toEqual({ imported: LINES, existing: 10, total: LINES + 10 });
+      const report = jsonOf<{
+        imported: number;
+        existing: number;
+        total: number;
+        secrets: { line: number; feed: string; webhook: string; secret: string }[];
+      }>(imported);
+      expect({ ...report, secrets: undefined }).toEqual({ imported: LINES, existing: 10, total: LINES + 10 });
+      // The odd lines' generated secrets, shown once each, under the last line naming the subscription.
+      expect(report.secrets).toHaveLength(LINES / 2);
+      expect(report.secrets.every((s) => /^whsec_[A-Za-z0-9+/]+=*$/.test(s.secret))).toBe(true);
+      expect(new Set(report.secrets.map((s) => s.webhook))).toEqual(
+        new Set(Array.from({ length: LINES / 2 }, (_, k) => `https://hooks.example.net/h/${2 * k + 1}`)),
+      );
+      const lineOf = new Map(report.secrets.map((s) => [s.webhook, s.line]));
+      expect(lineOf.get('https://hooks.example.net/h/1')).toBe(LINES + 2);
+      expect(lineOf.get('https://hooks.example.net/h/11')).toBe(12);
       const stored = await listed();
       expect(stored).toHaveLength(LINES);
       expect(new Set(stored.map((s) => s.id)).size).toBe(LINES);

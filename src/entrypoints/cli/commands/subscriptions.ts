@@ -47,9 +47,35 @@ export async function subscriptionsCommand(args: readonly string[], output: Outp
     const requests = lines.map((l) => l.request);
     const result = await withManagementClient(values, (client) => client.subscribe(requests));
     const done = requests.length - result.failed.length;
-    const document = { imported: result.created, existing: done - result.created, total: requests.length };
+    // A subscription made from lines without a secret got one generated: shown here, once (under the last line
+    // naming it), or its receiver could never verify a delivery.
+    const generated = new Map<string, { line: number; feed: string; webhook: string; secret: string }>();
+    lines.forEach(({ line, request }, i) => {
+      const made = result.subscriptions[i];
+      if (made === undefined) return;
+      generated.delete(made.id);
+      if (request.secret !== undefined || made.secret === undefined || made.webhook === undefined) return;
+      generated.set(made.id, { line, feed: made.feed, webhook: made.webhook, secret: made.secret });
+    });
+    const secrets = [...generated.values()];
+    const document = {
+      imported: result.created,
+      existing: done - result.created,
+      total: requests.length,
+      ...(secrets.length > 0 ? { secrets } : {}),
+    };
     failIfAny(result.failed, requests.length, 'subscription(s)', (i) => `${file}: line ${lines[i]!.line}`, document);
-    output.result(document, (r) => `imported ${r.imported} subscription(s) (${r.existing} already present)`);
+    output.result(document, (r) =>
+      [
+        `imported ${r.imported} subscription(s) (${r.existing} already present)`,
+        ...(r.secrets && r.secrets.length > 0
+          ? [
+              'generated secrets (shown only now):',
+              ...r.secrets.map((s) => `  line ${s.line}: ${s.webhook} on ${s.feed}: ${s.secret}`),
+            ]
+          : []),
+      ].join('\n'),
+    );
     return;
   }
   if (action === 'list') {

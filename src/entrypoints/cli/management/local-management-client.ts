@@ -51,9 +51,11 @@ export class LocalManagementClient implements ManagementClient {
       ...(r.webhook !== undefined ? { secret: r.secret ?? newSecret() } : {}),
     }));
     const result = await (await this.tables()).container.get(Subscribe).execute(inputs);
+    // Of requests naming one subscription, the last one's secret is the one stored: each shows that one.
+    const stored = new Map(result.subscriptions.map((s, i) => [s.id, inputs[i]!.secret]));
     return {
-      subscriptions: result.subscriptions.map((s, i) => {
-        const secret = inputs[i]!.secret;
+      subscriptions: result.subscriptions.map((s) => {
+        const secret = stored.get(s.id);
         return {
           ...describeSubscription(s),
           ...(result.createdIds.has(s.id) && secret !== undefined ? { secret } : {}),
