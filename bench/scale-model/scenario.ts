@@ -65,6 +65,8 @@ export interface ModelOptions {
   readonly changedShare?: number;
   /** New items in a changed feed; default 5. */
   readonly newItems?: number;
+  /** The fetcher's time-out: a feed server answering later fails the fetch; default 10 s. */
+  readonly feedTimeoutMs?: number;
 }
 
 export interface Costs {
@@ -260,7 +262,7 @@ async function simulate(kind: ScenarioKind, items: number, shards: number, optio
       newItems: kind === 'crawl' ? (options.newItems ?? 5) : 1,
       medianMs: 300,
       p99Ms: 3000,
-      timeoutMs: 10_000,
+      timeoutMs: options.feedTimeoutMs ?? 10_000,
     },
     fetched,
   );

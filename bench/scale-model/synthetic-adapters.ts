@@ -60,7 +60,9 @@ export class VirtualClock implements Clock {
 
 /**
  * A feed table of `count` feeds, computed from the position: feed i is `feed-<i>` at
- * `https://feeds.example/<i>.xml`, active, due, at version 0, with an ETag from an earlier crawl. A commit
+ * `https://h<i>.feeds.example/<i>.xml` (each on a host of its own, as a crawl's feeds are spread over many
+ * hosts: one slow answer holds its host only, not the whole table), active, due, at version 0, with an ETag
+ * from an earlier crawl. A commit
  * moves the feed to its next version (one byte a feed: a run commits each feed at most once); nothing else
  * of the table changes.
  */
@@ -82,7 +84,7 @@ export class SyntheticFeedTable implements FeedRepository, FeedPageReader {
     return {
       ...this.extra,
       id: feedIdAt(index),
-      url: `https://feeds.example/${index}.xml`,
+      url: `https://h${index}.feeds.example/${index}.xml`,
       title: `Feed ${index}`,
       etag: '"v1"',
       nextFetchAt: past,

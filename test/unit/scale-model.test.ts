@@ -230,6 +230,18 @@ describe('the scale model', () => {
     expect(result.seconds).toBeGreaterThan(0);
   });
 
+  it('accounts for every feed once when some feed servers time out: each timeout is a failed fetch', async () => {
+    const result = await runScenario(
+      { name: 'crawl-1k-timeouts', kind: 'crawl', items: 1000 },
+      { ...model, feedTimeoutMs: 1000 },
+    );
+
+    const { fetched, notModified, failed } = result.summary as { fetched: number; notModified: number; failed: number };
+    expect(failed).toBeGreaterThan(10);
+    expect(fetched + notModified + failed).toBe(1000);
+    expect(result.everyItemOnce).toBe(true);
+  });
+
   it('scans S segments in parallel relays, each to its own empty last page', async () => {
     const result = await runScenario(
       { name: 'crawl-1k-s4', kind: 'crawl', items: 1000 },
