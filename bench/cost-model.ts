@@ -4,6 +4,8 @@
  * and printed with the result: the embedded stack counts requests, not bytes or billed milliseconds.
  */
 import { readFile } from 'node:fs/promises';
+import { DEFAULT_RELAY_SETTINGS } from '../src/application/settings.js';
+import { LAMBDA_RELAY_DEFAULTS } from '../src/entrypoints/lambda/lambda-settings.js';
 
 export interface Pricing {
   readonly region: string;
@@ -28,6 +30,8 @@ export interface UnitProfile {
   readonly requests: Readonly<Record<string, number>>;
   /** Lambda invocations per unit by queue. */
   readonly invocations: Readonly<Record<string, number>>;
+  /** Messages per invocation by queue, as measured (a fetch invocation's billed time grows with its feeds). */
+  readonly messagesPerInvocation?: Readonly<Record<string, number>>;
   /** Article items written per unit (their write units when written by BatchWriteItem). */
   readonly articlesWritten: number;
   /**
@@ -81,13 +85,20 @@ export const COST_ESTIMATES = {
   /**
    * Billed milliseconds per invocation, by what the queue's handler waits for. Measured wall time per
    * invocation on a shared 2-core machine says more about the machine than about Lambda, so: a batch's
-   * records run concurrently, so a fetch invocation takes the slowest server's latency plus ~50 ms of parsing
-   * and DynamoDB round trips (5–10 ms each in-region); a delivery the slowest webhook's plus ~30 ms; a relay
-   * page (scan) ~60 ms; anything else ~30 ms.
+   * records run concurrently, so a fetch invocation takes the slowest server's latency for each round of the
+   * Lambda's `fetchConcurrency` fetches its feeds need (its messages × `feedsPerMessage`), plus ~50 ms of
+   * parsing and DynamoDB round trips (5–10 ms each in-region); a delivery the slowest webhook's plus ~30 ms; a page of
+   * the feed scan ~60 ms; a fan-out page (start-fan-out, scan-subscribers) ~60 ms and, as if every one
+   * delivered its lone part of recipients itself, the slowest webhook's latency; anything else ~30 ms.
    */
-  durationMs(queue: string, latencies: Latencies): number {
-    if (/fetch/i.test(queue)) return latencies.feedMs + 50;
+  durationMs(queue: string, latencies: Latencies, messagesPerInvocation = 1): number {
+    if (/fetch/i.test(queue)) {
+      const feeds = messagesPerInvocation * DEFAULT_RELAY_SETTINGS.feedsPerMessage;
+      const rounds = Math.max(1, Math.ceil(feeds / (LAMBDA_RELAY_DEFAULTS.fetchConcurrency ?? 1)));
+      return rounds * latencies.feedMs + 50;
+    }
     if (/deliver/i.test(queue)) return latencies.webhookMs + 30;
+    if (/fan-?out|subscribers/i.test(queue)) return latencies.webhookMs + 60;
     if (/scan/i.test(queue)) return 60;
     return 30;
   },
@@ -137,7 +148,8 @@ export function costPerMillion(profile: UnitProfile, pricing: Pricing, latencies
   let gbSeconds = 0;
   for (const [queue, count] of Object.entries(profile.invocations)) {
     invocations += count;
-    gbSeconds += count * (e.durationMs(queue, latencies) / 1000) * (e.lambdaMemoryMb / 1024);
+    const ms = e.durationMs(queue, latencies, profile.messagesPerInvocation?.[queue]);
+    gbSeconds += count * (ms / 1000) * (e.lambdaMemoryMb / 1024);
   }
   if (profile.sqsBilledSends === undefined) {
     sqsRequests += invocations * e.sqsPollerRequestsPerInvocation;

@@ -92,6 +92,7 @@ export function costSection(
       ? {
           requests: fanOut.app.perDelivery,
           invocations: invocationsPer(fanOut.app.invocations, fanOut.app.delivered),
+          messagesPerInvocation: messagesPerInvocation(fanOut.app.invocations),
           articlesWritten: 0,
           capacityUnits: scaled(tablesTotal(fanOut.app.capacityUnits), 1 / fanOut.app.delivered),
         }
@@ -124,6 +125,7 @@ export function costSection(
       {
         requests: mix.perFeed,
         invocations: invocationsPer(mix.invocations, mix.feeds),
+        messagesPerInvocation: messagesPerInvocation(mix.invocations),
         articlesWritten: mix.newArticles / mix.feeds,
         capacityUnits: tablesTotal(capacityPerFeedCrawl),
         sqsBilledSends: mix.sqsBilledSends / mix.feeds,
@@ -148,7 +150,7 @@ export function costSection(
     target: 0.5,
     assumptions: [
       'per feed crawl: everything the crawl section’s mix crawl sent, its fan-outs to 100 webhooks per changed feed and their deliveries included, divided by its feeds',
-      `Lambda: arm64, ${COST_ESTIMATES.lambdaMemoryMb} MB; billed time per invocation estimated, not measured: fetch = feed latency (${feedLatencyMs} ms) + 50 ms, deliver = webhook latency (${ASSUMED_WEBHOOK_LATENCY_MS} ms) + 30 ms, scans 60 ms, others 30 ms`,
+      `Lambda: arm64, ${COST_ESTIMATES.lambdaMemoryMb} MB; billed time per invocation estimated, not measured: fetch = feed latency (${feedLatencyMs} ms) per round of the Lambda’s fetches at once that its feeds need + 50 ms, deliver = webhook latency (${ASSUMED_WEBHOOK_LATENCY_MS} ms) + 30 ms, fan-out pages (which deliver a lone part themselves) webhook latency + 60 ms, feed scan pages 60 ms, others 30 ms`,
       'DynamoDB: capacity units as DynamoDB bills them, by item size (ReturnConsumedCapacity on the embedded stack), for every request measured; the 304 and mix crawls run on feeds aged to steady state (each recent-article set full); articles are priced from discoveries of real-world articles (the test corpus’s real feeds) stored by the app',
       'SQS: sends as billed, a request per 64 KB of payload (measured); + 1 SendMessage per event routed by the rule; the pollers: a DeleteMessageBatch per invocation and receives of what was sent (at least one per invocation); idle long polls left out (fixed ≈ $0.26 per queue-month)',
       'EventBridge: 1 entry per PutEvents, < 64 KB',
@@ -179,5 +181,11 @@ const scaled = (units: CapacityUnits, by: number): CapacityUnits => ({
 function roundedUnits(byTable: Readonly<Record<string, CapacityUnits>>): Record<string, CapacityUnits> {
   return Object.fromEntries(
     Object.entries(byTable).map(([table, u]) => [table, { read: round(u.read, 4), write: round(u.write, 4) }]),
+  );
+}
+
+function messagesPerInvocation(meters: QueueMeters): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(meters).map(([queue, m]) => [queue, m.records / Math.max(1, m.invocations)]),
   );
 }

@@ -135,10 +135,14 @@ export class FeedRelayStack extends Stack {
       maxConcurrency: maxConcurrency.startFanOut,
       ...code,
     })
-      .bindTable(subscriptions, ['Query'])
+      .bindTable(subscriptions, ['Query', 'BatchGetItem', 'UpdateItem'])
+      .bindTable(articles, ['Query'])
       .bindTable(steps, stepRunner)
       .bindQueue(queues.scanSubscribers, 'send')
-      .bindQueue(queues.deliver, 'send');
+      .bindQueue(queues.deliver, 'send')
+      // A lone part of recipients is delivered by the page itself, as the deliver function does.
+      .bindSecretsKey(secrets, 'open')
+      .bindSinkTargets(props.sinkTargets ?? NO_SINK_TARGETS);
 
     const scanSubscribers = new RelayFunction(this, 'ScanSubscribers', {
       handler: 'scan-subscribers',
@@ -147,10 +151,14 @@ export class FeedRelayStack extends Stack {
       maxConcurrency: maxConcurrency.scanSubscribers,
       ...code,
     })
-      .bindTable(subscriptions, ['Query'])
+      .bindTable(subscriptions, ['Query', 'BatchGetItem', 'UpdateItem'])
+      .bindTable(articles, ['Query'])
       .bindTable(steps, stepRunner)
       .bindQueue(queues.scanSubscribers, 'send')
-      .bindQueue(queues.deliver, 'send');
+      .bindQueue(queues.deliver, 'send')
+      // A lone part of recipients is delivered by the page itself, as the deliver function does.
+      .bindSecretsKey(secrets, 'open')
+      .bindSinkTargets(props.sinkTargets ?? NO_SINK_TARGETS);
 
     const deliver = new RelayFunction(this, 'Deliver', {
       handler: 'deliver',
@@ -159,8 +167,9 @@ export class FeedRelayStack extends Stack {
       maxConcurrency: maxConcurrency.deliver,
       ...code,
     })
-      // Ending a subscription whose endpoint is gone is its only write there; the discovery's articles read.
-      .bindTable(subscriptions, ['UpdateItem'])
+      // Ending a subscription whose endpoint is gone (found, then updated) is its only write there; the
+      // discovery's articles read.
+      .bindTable(subscriptions, ['BatchGetItem', 'UpdateItem'])
       .bindTable(articles, ['Query'])
       .bindTable(steps, stepRunner)
       .bindQueue(queues.deliver, 'send')

@@ -141,9 +141,10 @@ export const QUEUES = {
     // Up to `fetchConcurrency` bodies of up to 5 MiB at once (see `LAMBDA_RELAY_DEFAULTS`).
     memoryMb: 2048,
   }),
-  startFanOut: queue('start-fan-out', 'ArticlesDiscovered', { timeout: 30, batchSize: 10, maxConcurrency: 20 }),
+  // The fan-out's pages deliver a lone part of recipients themselves: as long as a deliver message may take.
+  startFanOut: queue('start-fan-out', 'ArticlesDiscovered', { timeout: 120, batchSize: 10, maxConcurrency: 20 }),
   scanSubscribers: queue('scan-subscribers', 'scan-subscribers', {
-    timeout: 60,
+    timeout: 120,
     batchSize: 1,
     maxConcurrency: 150,
     recursive: true,

@@ -2,24 +2,27 @@ import { inject, injectable } from 'inversify';
 import type { NotificationTallies } from '../domain/crawl-run.js';
 import type { StepLedger, StepRecord } from './ports/step-ledger.port.js';
 import { TOKENS } from './tokens.js';
-import { DELIVERY_BUCKETS, deliveryChainPrefix } from './step-ids.js';
+import { attemptsOfPages } from './run-records.js';
+import { DELIVERY_BUCKETS, deliveryChainPrefix, fanOutChainPrefix } from './step-ids.js';
 
 /**
- * A run's notification counts, summed from the tallies its deliver steps completed with (one Query per
- * bucket): delivered and failed add up; pending is Σ pending − Σ carried, since each retry takes over the
- * pending of the attempt before it.
+ * A run's notification counts, summed from the tallies its deliver attempts completed with (one Query per
+ * bucket, for the deliver steps and for the fan-out pages that delivered their lone part themselves):
+ * delivered and failed add up; pending is Σ pending − Σ carried, since each retry takes over the pending of
+ * the attempt before it.
  */
 @injectable()
 export class DeliveryTallies {
   constructor(@inject(TOKENS.StepLedger) private readonly ledger: StepLedger) {}
 
   async of(runId: string): Promise<NotificationTallies> {
-    const buckets = await Promise.all(
-      Array.from({ length: DELIVERY_BUCKETS }, (_, bucket) =>
-        this.ledger.completed(deliveryChainPrefix(runId, bucket)),
+    const buckets = Array.from({ length: DELIVERY_BUCKETS }, (_, bucket) => bucket);
+    const [deliveries, pages] = await Promise.all(
+      [deliveryChainPrefix, fanOutChainPrefix].map(async (prefix) =>
+        (await Promise.all(buckets.map((bucket) => this.ledger.completed(prefix(runId, bucket))))).flat(),
       ),
     );
-    return talliesOf(buckets.flat());
+    return talliesOf([...deliveries!, ...attemptsOfPages(pages!)]);
   }
 }
 

@@ -25,12 +25,21 @@ export interface RelayLeg<T> {
   read(after: PagePosition | undefined, limit: number): Promise<Page<T>>;
   readonly pageSize: number;
   /**
-   * Sends the page's work on; returns how many items became work, and what the page's record must keep for a
-   * resume to send again the part of that work that was lost.
+   * Sends the page's work on (`last`: no page follows it); returns how many items became work, and what the
+   * page's record must keep for a resume to send again the part of that work that was lost. Work the page does
+   * itself is `finish`: it runs once the next page is on its way, within the page's step, and what it returns
+   * joins the page's record.
    */
-  dispatchPage(items: readonly T[]): Promise<{ readonly dispatched: number; readonly record?: StepRecord }>;
+  dispatchPage(items: readonly T[], last: boolean): Promise<PageWork>;
   /** Sends the message that continues the scan at `next` in a fresh invocation. */
   relay(next: { readonly page: number; readonly cursor: string }): Promise<void>;
+}
+
+/** What a page's dispatch did, and the work it left for the page step itself. */
+export interface PageWork {
+  readonly dispatched: number;
+  readonly record?: StepRecord;
+  readonly finish?: () => Promise<StepRecord>;
 }
 
 /** A page step's record: its tally, and the cursors a resume needs to read the page again or go on after it. */
@@ -84,17 +93,19 @@ export class PageRelay {
     const stepId = pageStepId(position.steps, position.page);
     const result = await this.steps.once(stepId, async () => {
       const page = await leg.read(after, leg.pageSize);
-      const work = await leg.dispatchPage(page.items);
       const last = page.next === undefined;
+      const work = await leg.dispatchPage(page.items, last);
       let next: string | undefined;
       if (page.next !== undefined) {
         next = encodeCursor({ scope: position.scope, position: page.next });
         await leg.relay({ page: position.page + 1, cursor: next });
       }
+      const finished = work.finish ? await work.finish() : undefined;
       return {
         value: { items: page.items.length, dispatched: work.dispatched, last },
         record: {
           ...work.record,
+          ...finished,
           page: position.page,
           items: page.items.length,
           dispatched: work.dispatched,

@@ -32,7 +32,10 @@ export interface RunRecords {
   readonly fetches: readonly (readonly StepRecord[])[];
   /** The completed fan-out pages of every discovery of the run, each naming its `eventId` and `shard`. */
   readonly fanOutPages: readonly StepRecord[];
-  /** The completed deliver attempts, each naming its `eventId`, `batch` and `attempt`. */
+  /**
+   * The completed deliver attempts, each naming its `eventId`, `batch` and `attempt`: those of deliver steps,
+   * and those that fan-out pages made themselves (`attemptsOfPages`).
+   */
   readonly deliveries: readonly StepRecord[];
 }
 
@@ -57,7 +60,7 @@ export class RunRecordsReader {
       scans: scanRecords!.map(chainProgress),
       fetches: fetchRecords!,
       fanOutPages: fanOutRecords!.flat(),
-      deliveries: deliveryRecords!.flat(),
+      deliveries: [...deliveryRecords!.flat(), ...attemptsOfPages(fanOutRecords!.flat())],
     };
   }
 
@@ -73,6 +76,14 @@ export class RunRecordsReader {
     if (!run) throw new NotFoundError(`no crawl run ${runId}`);
     return run;
   }
+}
+
+/**
+ * The deliver attempts that fan-out pages made themselves: a page that delivered its lone part completed
+ * with the attempt's record (`batch`, `attempt` and the tally) beside its own.
+ */
+export function attemptsOfPages(pages: readonly StepRecord[]): StepRecord[] {
+  return pages.filter((page) => typeof page.batch === 'string');
 }
 
 /** The ledger partitions of a run's steps, by kind: one per scan segment, one per bucket for the fan-outs. */

@@ -40,10 +40,23 @@ const TABLE_ACTIONS: Record<FunctionPath, Partial<Record<TableName, string[]>>> 
     articles: ['BatchWriteItem'],
     steps: ['BatchGetItem', 'DeleteItem', 'GetItem', 'UpdateItem'],
   },
-  StartFanOut: { subscriptions: ['Query'], steps: ['DeleteItem', 'GetItem', 'UpdateItem'] },
-  ScanSubscribers: { subscriptions: ['Query'], steps: ['DeleteItem', 'GetItem', 'UpdateItem'] },
-  // Ending a subscription whose endpoint is gone is its only write to subscriptions.
-  Deliver: { subscriptions: ['UpdateItem'], articles: ['Query'], steps: ['DeleteItem', 'GetItem', 'UpdateItem'] },
+  // The fan-out's pages read subscribers, and deliver a lone part themselves as Deliver does.
+  StartFanOut: {
+    subscriptions: ['BatchGetItem', 'Query', 'UpdateItem'],
+    articles: ['Query'],
+    steps: ['DeleteItem', 'GetItem', 'UpdateItem'],
+  },
+  ScanSubscribers: {
+    subscriptions: ['BatchGetItem', 'Query', 'UpdateItem'],
+    articles: ['Query'],
+    steps: ['DeleteItem', 'GetItem', 'UpdateItem'],
+  },
+  // Ending a subscription whose endpoint is gone (found, then updated) is its only write to subscriptions.
+  Deliver: {
+    subscriptions: ['BatchGetItem', 'UpdateItem'],
+    articles: ['Query'],
+    steps: ['DeleteItem', 'GetItem', 'UpdateItem'],
+  },
 };
 
 /** The queues each handler sends work to. */
@@ -342,10 +355,10 @@ describe('least privilege', () => {
     expect(actionsOfService(statements, 'dynamodb:Scan')).toEqual([]);
   });
 
-  it('lets deliver do nothing to subscriptions but end one (UpdateItem)', () => {
+  it('lets deliver do nothing to subscriptions but end one: find it on its shard (BatchGetItem), then UpdateItem', () => {
     const actions = actionsOn(statementsOf(template, stack, 'Deliver'), logicalIdOf(stack, 'Tables/Subscriptions'));
 
-    expect([...actions]).toEqual(['dynamodb:UpdateItem']);
+    expect([...actions].sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:UpdateItem']);
   });
 
   it('does not let fetch-feed write subscriptions', () => {

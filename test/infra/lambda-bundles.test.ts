@@ -51,8 +51,14 @@ const SDK_IMPORTS: Record<RelayHandler, string[]> = {
     '@aws-sdk/client-sqs',
     '@aws-sdk/lib-dynamodb',
   ],
-  'start-fan-out': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
-  'scan-subscribers': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
+  // KMS only when a page delivers its lone part of recipients itself (a dynamic import).
+  'start-fan-out': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-kms', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
+  'scan-subscribers': [
+    '@aws-sdk/client-dynamodb',
+    '@aws-sdk/client-kms',
+    '@aws-sdk/client-sqs',
+    '@aws-sdk/lib-dynamodb',
+  ],
   deliver: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-kms', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
   api: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-kms', '@aws-sdk/client-sqs', '@aws-sdk/lib-dynamodb'],
 };
@@ -85,8 +91,9 @@ const ADAPTER_FAMILIES: Record<RelayHandler, string[]> = {
   'scan-feeds': ['cloudwatch', 'dynamodb', 'sqs', 'system'],
   // The event publisher batches with the SQS adapter's chunking, which loads no SDK.
   'fetch-feed': ['cloudwatch', 'dynamodb', 'eventbridge', 'http', 'parsing', 'sqs', 'system'],
-  'start-fan-out': ['cloudwatch', 'dynamodb', 'sqs', 'system'],
-  'scan-subscribers': ['cloudwatch', 'dynamodb', 'sqs', 'system'],
+  // A page whose recipients make a lone part delivers it itself: the sinks, loaded on first use.
+  'start-fan-out': ['cloudwatch', 'crypto', 'dynamodb', 'http', 'kms', 'sqs', 'system', 'webhook'],
+  'scan-subscribers': ['cloudwatch', 'crypto', 'dynamodb', 'http', 'kms', 'sqs', 'system', 'webhook'],
   // The webhook sink posts through the HTTP client and its address guard and opens secrets (crypto, kms).
   deliver: ['cloudwatch', 'crypto', 'dynamodb', 'http', 'kms', 'sqs', 'system', 'webhook'],
   // A webhook is checked by the address guard when it is subscribed.

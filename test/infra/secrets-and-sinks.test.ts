@@ -8,6 +8,8 @@ import { actionsOfService, actionsOn, logicalIdOf, statementsOf, stubbedStack } 
 
 const FUNCTIONS = ['StartCrawl', 'ScanFeeds', 'FetchFeed', 'StartFanOut', 'ScanSubscribers', 'Deliver'] as const;
 const QUEUES_ALLOWED = ['arn:aws:sqs:eu-west-1:123456789012:feedrelay-*', 'arn:aws:sqs:*:210987654321:articles'];
+/** The functions that deliver: Deliver, and the fan-out's pages, which deliver a lone part of recipients themselves. */
+const DELIVERING: readonly (typeof FUNCTIONS)[number][] = ['StartFanOut', 'ScanSubscribers', 'Deliver'];
 
 let stack: FeedRelayStack;
 let template: Template;
@@ -27,21 +29,23 @@ describe('the secrets key', () => {
     });
   });
 
-  it('lets only the deliver function use it, to decrypt data keys under feedrelay’s encryption context', () => {
+  it('lets only the functions that deliver use it, to decrypt data keys under feedrelay’s encryption context', () => {
     const keyId = logicalIdOf(stack, 'Secrets/Key');
     for (const path of FUNCTIONS) {
       const statements = statementsOf(template, stack, path);
       expect({ path, kms: actionsOfService(statements, 'kms:') }).toEqual({
         path,
-        kms: path === 'Deliver' ? ['kms:Decrypt'] : [],
+        kms: DELIVERING.includes(path) ? ['kms:Decrypt'] : [],
       });
     }
-    const [statement] = statementsOf(template, stack, 'Deliver').filter((s) => [s.Action].flat()[0] === 'kms:Decrypt');
-    expect(statement).toMatchObject({
-      Effect: 'Allow',
-      Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
-      Condition: { StringEquals: { 'kms:EncryptionContext:purpose': SECRETS_KEY.encryptionContext.purpose } },
-    });
+    for (const path of DELIVERING) {
+      const [statement] = statementsOf(template, stack, path).filter((s) => [s.Action].flat()[0] === 'kms:Decrypt');
+      expect(statement).toMatchObject({
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
+        Condition: { StringEquals: { 'kms:EncryptionContext:purpose': SECRETS_KEY.encryptionContext.purpose } },
+      });
+    }
   });
 
   it('tells the deliver function the key’s ARN, by the variable the Lambda reads', () => {
@@ -68,7 +72,7 @@ describe('the secrets key', () => {
 });
 
 describe('subscribers’ sink targets', () => {
-  it('let the deliver function send to the queues of the sinkTargets context, and nothing else does', () => {
+  it('let the functions that deliver send to the queues of the sinkTargets context, and nothing else does', () => {
     for (const path of FUNCTIONS) {
       const statements = statementsOf(template, stack, path);
       const onTargets = statements.filter((s) =>
@@ -76,15 +80,17 @@ describe('subscribers’ sink targets', () => {
       );
       expect({ path, targets: onTargets.flatMap((s) => [s.Action].flat()) }).toEqual({
         path,
-        targets: path === 'Deliver' ? ['sqs:SendMessage'] : [],
+        targets: DELIVERING.includes(path) ? ['sqs:SendMessage'] : [],
       });
     }
-    const [statement] = statementsOf(template, stack, 'Deliver').filter((s) =>
-      JSON.stringify(s.Resource).includes(QUEUES_ALLOWED[0]!),
-    );
-    // Besides the stack's own queues (references), exactly the ARN patterns of the context.
-    const named = [statement!.Resource].flat().filter((resource) => typeof resource === 'string');
-    expect(named.sort()).toEqual([...QUEUES_ALLOWED].sort());
+    for (const path of DELIVERING) {
+      const [statement] = statementsOf(template, stack, path).filter((s) =>
+        JSON.stringify(s.Resource).includes(QUEUES_ALLOWED[0]!),
+      );
+      // Besides the stack's own queues (references), exactly the ARN patterns of the context.
+      const named = [statement!.Resource].flat().filter((resource) => typeof resource === 'string');
+      expect(named.sort()).toEqual([...QUEUES_ALLOWED].sort());
+    }
   });
 
   it('are none by default: the deliver function sends only to its own queue', () => {

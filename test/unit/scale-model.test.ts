@@ -257,7 +257,7 @@ describe('the scale model', () => {
     expect(result.functions.find((f) => f.key === 'fetchFeed')?.messages).toBe(40);
   });
 
-  it('fans one article out to 10 subscribers: every subscriber delivered once, in one deliver message', async () => {
+  it('fans one article out to 10 subscribers: every subscriber delivered once, by start-fan-out itself', async () => {
     const result = await runScenario({ name: 'fanout-10', kind: 'fanout', items: 10 }, model);
 
     expect(result.everyItemOnce).toBe(true);
@@ -271,13 +271,14 @@ describe('the scale model', () => {
     });
     expect(result.requests['eventbridge.PutEvents']).toBe(1);
     // Three Queries: the start's list of the latest runs; start-fan-out scans the one shard's first page itself
-    // (no scan-subscribers message), and the delivery reads its discovery's articles once for its 10 recipients.
+    // (no scan-subscribers message), and, that page's 10 recipients being a lone part, delivers them itself
+    // (no deliver message), reading the discovery's articles once.
     expect(result.requests['dynamodb.Query']).toBe(3);
     expect(result.functions.find((f) => f.key === 'scanSubscribers')?.messages).toBe(0);
-    expect(result.functions.find((f) => f.key === 'deliver')?.messages).toBe(1);
+    expect(result.functions.find((f) => f.key === 'deliver')?.messages).toBe(0);
   });
 
-  it('fans out over K shards: one relay per shard, up to 250 recipients (the Lambda default) to a deliver message', async () => {
+  it('fans out over K shards: one relay per shard, each shard’s lone page delivering its recipients itself', async () => {
     const result = await runScenario(
       { name: 'fanout-1k', kind: 'fanout', items: 1000 },
       { ...model, settings: { subscribersPerShard: 100 } },
@@ -291,7 +292,8 @@ describe('the scale model', () => {
     expect(result.functions.find((f) => f.key === 'scanSubscribers')?.messages).toBe(16);
     // The start's list of runs; per shard: its page, and its delivery's one read of the discovery's articles.
     expect(result.requests['dynamodb.Query']).toBe(1 + 16 + 16);
-    expect(result.functions.find((f) => f.key === 'deliver')?.messages).toBe(16);
+    // Each shard's one page is a lone part, delivered by its scan-subscribers invocation: no deliver message.
+    expect(result.functions.find((f) => f.key === 'deliver')?.messages).toBe(0);
   });
 
   it('bounds each execution environment’s fetches on its own: one invocation of 1,000 feeds, one at a time', async () => {

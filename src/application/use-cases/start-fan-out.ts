@@ -1,5 +1,6 @@
 import { inject, injectable } from 'inversify';
 import type { ArticlesDiscovered } from '../../domain/crawl-run.js';
+import type { DeliveryTally } from '../delivery-attempts.js';
 import type { WorkDispatcher } from '../ports/work-dispatcher.port.js';
 import { TOKENS } from '../tokens.js';
 import type { ScanSubscribersPageMessage } from '../work-messages.js';
@@ -21,8 +22,13 @@ export class StartFanOut {
     @inject(ScanSubscribersPage) private readonly scan: ScanSubscribersPage,
   ) {}
 
-  /** Answers how many first pages it scanned itself (none when it sent them on). */
-  async execute(event: ArticlesDiscovered): Promise<{ readonly pagesScanned: number }> {
+  /**
+   * Answers how many first pages it scanned itself (none when it sent them on), and the tallies of the lone
+   * parts of recipients those pages delivered themselves.
+   */
+  async execute(
+    event: ArticlesDiscovered,
+  ): Promise<{ readonly pagesScanned: number; readonly delivered: readonly DeliveryTally[] }> {
     const shards = event.subscriberShards;
     const firstSteps = Array.from({ length: shards }, (_, shard): ScanSubscribersPageMessage => ({
       v: 2,
@@ -38,9 +44,14 @@ export class StartFanOut {
     }));
     if (shards <= SHARDS_SCANNED_INLINE) {
       const scanned = await Promise.all(firstSteps.map((step) => this.scan.execute(step)));
-      return { pagesScanned: scanned.filter((result) => result.kind === 'scanned').length };
+      return {
+        pagesScanned: scanned.filter((result) => result.kind === 'scanned').length,
+        delivered: scanned.flatMap((result) =>
+          result.kind === 'scanned' && result.delivered ? [result.delivered] : [],
+        ),
+      };
     }
     await this.work.dispatch(firstSteps);
-    return { pagesScanned: 0 };
+    return { pagesScanned: 0, delivered: [] };
   }
 }

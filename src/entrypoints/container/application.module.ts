@@ -14,6 +14,7 @@ import { Subscribe } from '../../application/use-cases/subscribe.js';
 import { RotateSubscriptionSecret } from '../../application/use-cases/rotate-subscription-secret.js';
 import { FetchFeeds } from '../../application/use-cases/fetch-feeds.js';
 import { DeliverBatch } from '../../application/use-cases/deliver-batch.js';
+import { DeliveryAttempts } from '../../application/delivery-attempts.js';
 import { ScanFeedsPage } from '../../application/use-cases/scan-feeds-page.js';
 import { ScanSubscribersPage } from '../../application/use-cases/scan-subscribers-page.js';
 import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
@@ -40,6 +41,7 @@ export function applicationModule(settings: Partial<RelaySettings> = {}): Contai
     bind(FetchFeeds).toSelf().inSingletonScope();
     bind(StartFanOut).toSelf().inSingletonScope();
     bind(ScanSubscribersPage).toSelf().inSingletonScope();
+    bind(DeliveryAttempts).toSelf().inSingletonScope();
     bind(DeliverBatch).toSelf().inSingletonScope();
     bind(DeliveryTallies).toSelf().inSingletonScope();
     bind(RunRecordsReader).toSelf().inSingletonScope();

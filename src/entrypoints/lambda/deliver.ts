@@ -1,7 +1,7 @@
 import 'reflect-metadata/lite';
 import { ContainerModule, type Container } from 'inversify';
-import type { NotificationSink } from '../../application/ports/notification-sink.port.js';
 import { TOKENS } from '../../application/tokens.js';
+import { DeliveryAttempts } from '../../application/delivery-attempts.js';
 import { DeliverBatch } from '../../application/use-cases/deliver-batch.js';
 import { compose } from '../container/compose.js';
 import { dynamoDbModule } from '../container/dynamodb.module.js';
@@ -12,7 +12,8 @@ import { webhookModule } from '../container/webhook.module.js';
 import { useCasesModule } from '../container/use-cases.module.js';
 import { onColdStart, type LambdaEnvironment } from './cold-start.js';
 import { lambdaDeadLetterSink } from './dead-letters.js';
-import { firstUseModule, loadedOnFirstUse } from './first-use.js';
+import { firstUseModule } from './first-use.js';
+import { sqsSinkOnFirstUse } from './sinks.js';
 import { deliverHandler } from './message-handlers.js';
 
 /**
@@ -22,7 +23,7 @@ import { deliverHandler } from './message-handlers.js';
  */
 export function composeDeliver({ settings, aws }: LambdaEnvironment): Container {
   return compose(
-    useCasesModule(settings.relay, [DeliverBatch]),
+    useCasesModule(settings.relay, [DeliverBatch, DeliveryAttempts]),
     dynamoDbModule(aws),
     firstUseModule(TOKENS.WorkDispatcher, { dispatch: true }, async () => {
       const { sqsModule } = await import('../container/sqs.module.js');
@@ -35,22 +36,6 @@ export function composeDeliver({ settings, aws }: LambdaEnvironment): Container 
     kmsModule({ keyId: requireSecretsKey(aws) }),
     systemModule(),
   );
-}
-
-/** The SQS sink (`sqsSinkModule`, a client per region), loaded when the first recipient is a queue. */
-function sqsSinkOnFirstUse(): NotificationSink {
-  const kind = 'sqs';
-  const { deliver } = loadedOnFirstUse<NotificationSink>({ deliver: true }, async () => {
-    const [{ SQSClient }, { sqsSinkModule }] = await Promise.all([
-      import('@aws-sdk/client-sqs'),
-      import('../container/sqs-sink.module.js'),
-    ]);
-    const clientFor = (region: string | undefined) => new SQSClient(region ? { region } : {});
-    const sink = compose(sqsSinkModule({ localOrigins: [], clientFor }), systemModule()).get(TOKENS.NotificationSink);
-    if (sink.kind !== kind) throw new Error(`the SQS sink's kind is ${sink.kind}, not ${kind}`);
-    return sink;
-  });
-  return { kind, deliver };
 }
 
 /** The deliver queue's consumer: one page of recipients per message, POSTed concurrently; retries carry only who needs one. */

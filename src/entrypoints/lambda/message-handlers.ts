@@ -2,15 +2,14 @@ import type { Logger } from 'pino';
 import { InvalidMessageError } from '../../application/errors.js';
 import type { DeadLetterSink } from '../../application/ports/dead-letters.port.js';
 import type { RelayMetrics } from '../../application/ports/relay-metrics.port.js';
-import type { DeliverBatch, DeliverBatchResult } from '../../application/use-cases/deliver-batch.js';
+import type { DeliverBatch, DeliverBatchResult, DeliveryTally } from '../../application/use-cases/deliver-batch.js';
 import type { FetchFeeds, FetchFeedsResult } from '../../application/use-cases/fetch-feeds.js';
 import type { ScanFeedsPage } from '../../application/use-cases/scan-feeds-page.js';
-import type { ScanSubscribersPage } from '../../application/use-cases/scan-subscribers-page.js';
+import type { ScanSubscribersPage, ScanSubscribersResult } from '../../application/use-cases/scan-subscribers-page.js';
 import type { StartCrawlRun, StartedRun } from '../../application/use-cases/start-crawl-run.js';
 import type { StartFanOut } from '../../application/use-cases/start-fan-out.js';
 import { parseWorkMessage, type WorkMessage, type WorkMessageType } from '../../application/work-messages.js';
 import type { ArticlesDiscovered } from '../../domain/crawl-run.js';
-import type { RelayStepResult } from '../../application/page-relay.js';
 import { QUEUES, type QueueKey } from '../../adapters/aws-resources.js';
 import { sqsBatchHandler, type DeadLetterPolicy, type SqsBatchResponse, type SqsEvent } from './sqs-batch.js';
 
@@ -98,8 +97,9 @@ export function startFanOutHandler(
     'start-fan-out',
     logger,
     async (body) => {
-      const { pagesScanned } = await startFanOut.execute(parseDiscoveryEnvelope(body));
+      const { pagesScanned, delivered } = await startFanOut.execute(parseDiscoveryEnvelope(body));
       metrics.count('RelayPages', pagesScanned);
+      for (const tally of delivered) countTally(metrics, tally);
     },
     policyFor('startFanOut', deadLetters),
   );
@@ -137,8 +137,9 @@ function countStart(metrics: RelayMetrics, result: StartedRun): void {
   metrics.count('RunsFinished', result.finishedRuns?.length ?? 0);
 }
 
-function countPage(metrics: RelayMetrics, result: RelayStepResult): RelayStepResult {
+function countPage(metrics: RelayMetrics, result: ScanSubscribersResult): ScanSubscribersResult {
   if (result.kind === 'scanned') metrics.count('RelayPages', 1);
+  if (result.kind === 'scanned' && result.delivered) countTally(metrics, result.delivered);
   return result;
 }
 
@@ -153,12 +154,14 @@ function countFetch(metrics: RelayMetrics, result: FetchFeedsResult): FetchFeeds
 }
 
 function countDelivery(metrics: RelayMetrics, result: DeliverBatchResult): DeliverBatchResult {
-  if (result.kind === 'attempted') {
-    metrics.count('DeliveriesDelivered', result.tally.delivered);
-    metrics.count('DeliveriesFailed', result.tally.failed);
-    metrics.count('DeliveriesPending', result.tally.pending);
-  }
+  if (result.kind === 'attempted') countTally(metrics, result.tally);
   return result;
+}
+
+function countTally(metrics: RelayMetrics, tally: DeliveryTally): void {
+  metrics.count('DeliveriesDelivered', tally.delivered);
+  metrics.count('DeliveriesFailed', tally.failed);
+  metrics.count('DeliveriesPending', tally.pending);
 }
 
 /** An `ArticlesDiscovered` event as an EventBridge rule hands it to the fan-out queue. */

@@ -1,5 +1,6 @@
 import 'reflect-metadata/lite';
 import type { Container } from 'inversify';
+import { DeliveryAttempts } from '../../application/delivery-attempts.js';
 import { ScanSubscribersPage } from '../../application/use-cases/scan-subscribers-page.js';
 import { compose } from '../container/compose.js';
 import { dynamoDbModule } from '../container/dynamodb.module.js';
@@ -8,14 +9,20 @@ import { systemModule } from '../container/system.module.js';
 import { useCasesModule } from '../container/use-cases.module.js';
 import { onColdStart, type LambdaEnvironment } from './cold-start.js';
 import { lambdaDeadLetterSink } from './dead-letters.js';
+import { sinksOnFirstUseModule } from './sinks.js';
 import { scanSubscribersHandler } from './message-handlers.js';
 
-/** Subscriptions and steps in DynamoDB, deliveries to SQS. */
-export function composeScanSubscribers({ settings, aws }: LambdaEnvironment): Container {
+/**
+ * Subscriptions, steps and articles in DynamoDB, deliveries to SQS; a last page whose recipients make a lone
+ * part delivers it here, its sinks loaded on first use.
+ */
+export function composeScanSubscribers(environment: LambdaEnvironment): Container {
+  const { settings, aws } = environment;
   return compose(
-    useCasesModule(settings.relay, [ScanSubscribersPage]),
+    useCasesModule(settings.relay, [ScanSubscribersPage, DeliveryAttempts]),
     dynamoDbModule(aws),
     sqsModule(aws.queueUrls),
+    sinksOnFirstUseModule(environment),
     systemModule(),
   );
 }

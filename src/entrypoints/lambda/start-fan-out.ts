@@ -1,5 +1,6 @@
 import 'reflect-metadata/lite';
 import type { Container } from 'inversify';
+import { DeliveryAttempts } from '../../application/delivery-attempts.js';
 import { ScanSubscribersPage } from '../../application/use-cases/scan-subscribers-page.js';
 import { StartFanOut } from '../../application/use-cases/start-fan-out.js';
 import { compose } from '../container/compose.js';
@@ -9,14 +10,20 @@ import { systemModule } from '../container/system.module.js';
 import { useCasesModule } from '../container/use-cases.module.js';
 import { onColdStart, type LambdaEnvironment } from './cold-start.js';
 import { lambdaDeadLetterSink } from './dead-letters.js';
+import { sinksOnFirstUseModule } from './sinks.js';
 import { startFanOutHandler } from './message-handlers.js';
 
-/** Each discovery scans the first page of every subscriber shard itself: subscriptions and steps in DynamoDB, work to SQS. */
-export function composeStartFanOut({ settings, aws }: LambdaEnvironment): Container {
+/**
+ * Each discovery scans the first page of every subscriber shard itself: subscriptions, steps and articles in
+ * DynamoDB, work to SQS; a lone part of recipients is delivered here, its sinks loaded on first use.
+ */
+export function composeStartFanOut(environment: LambdaEnvironment): Container {
+  const { settings, aws } = environment;
   return compose(
-    useCasesModule(settings.relay, [StartFanOut, ScanSubscribersPage]),
+    useCasesModule(settings.relay, [StartFanOut, ScanSubscribersPage, DeliveryAttempts]),
     dynamoDbModule(aws),
     sqsModule(aws.queueUrls),
+    sinksOnFirstUseModule(environment),
     systemModule(),
   );
 }

@@ -1,11 +1,13 @@
+import { DeliveryTallies } from '../../../src/application/delivery-tallies.js';
 import { PageRelay } from '../../../src/application/page-relay.js';
+import { attemptsOfPages } from '../../../src/application/run-records.js';
 import { fanOutSteps } from '../../../src/application/step-ids.js';
 import { ScanSubscribersPage } from '../../../src/application/use-cases/scan-subscribers-page.js';
 import { subscribersScope } from '../../../src/application/work-plans.js';
 import { StartFanOut } from '../../../src/application/use-cases/start-fan-out.js';
 import { Subscribe } from '../../../src/application/use-cases/subscribe.js';
 import { identifyArticles } from '../../../src/domain/article.js';
-import { articlesDiscovered, type ArticlesDiscovered } from '../../../src/domain/crawl-run.js';
+import { articlesDiscovered, notificationIdFor, type ArticlesDiscovered } from '../../../src/domain/crawl-run.js';
 import { encodeCursor } from '../../../src/domain/cursor.js';
 import { InvalidCursorError } from '../../../src/domain/errors.js';
 import { feedIdFor as feedIdOf, newFeed, type Feed } from '../../../src/domain/feed.js';
@@ -66,20 +68,27 @@ const firstStep = (event: ArticlesDiscovered, overrides: Partial<ScanSubscribers
 const reached = (system: MemorySystem): string[] => system.adapters.sink.received.map((n) => n.subscription.id).sort();
 
 describe('StartFanOut', () => {
-  it('scans the first page of a feed of one shard itself: its subscribers become one delivery message', async () => {
+  it('scans the first page of a feed of one shard itself, and delivers its lone part of subscribers right there', async () => {
     // Prepare
     const system = new MemorySystem();
     const { feed, event } = await aDiscovery(system);
-    for (let n = 0; n < 3; n++) await subscribe(system, feed.url, n, at(0));
+    const all: string[] = [];
+    for (let n = 0; n < 3; n++) all.push((await subscribe(system, feed.url, n, at(0))).id);
 
     // Act
-    await system.container.get(StartFanOut).execute(event);
+    const result = await system.container.get(StartFanOut).execute(event);
 
     // Assess
+    expect(result).toEqual({
+      pagesScanned: 1,
+      delivered: [{ recipients: 3, delivered: 3, failed: 0, pending: 0, carried: 0 }],
+    });
     const held = await takeHeld(system.adapters.queues);
     expect(held['scan-subscribers']).toEqual([]);
-    expect(held.deliver).toHaveLength(1);
-    expect(held.deliver[0]).toMatchObject({ eventId: event.eventId, batch: '0.0', attempt: 1 });
+    expect(held.deliver).toEqual([]);
+    expect(system.adapters.sink.received.map((n) => [n.subscription.id, n.id]).sort()).toEqual(
+      all.map((id) => [id, notificationIdFor(id, event.eventId)]).sort(),
+    );
   });
 
   it('fans K shards out through K relay chains, started at once, reaching every subscriber once', async () => {
@@ -223,10 +232,11 @@ describe('ScanSubscribersPage', () => {
     await system.container.get(StartFanOut).execute(event);
     await system.drain();
 
-    // Assess: pages of 3, 3, 3 and 1, each one delivery message; the first page scanned by start-fan-out.
+    // Assess: pages of 3, 3, 3 and 1, the first scanned by start-fan-out; each page one delivery message but
+    // the last, which delivers its lone part itself.
     expect(reached(system)).toEqual(all.sort());
     expect(system.adapters.queues.sentCount.get('scan-subscribers')).toBe(3);
-    expect(system.adapters.queues.sentCount.get('deliver')).toBe(4);
+    expect(system.adapters.queues.sentCount.get('deliver')).toBe(3);
   });
 
   it('sends a page of 250 subscribers as three delivery messages of at most 100 recipients each', async () => {
@@ -250,18 +260,20 @@ describe('ScanSubscribersPage', () => {
     expect(delivers.flatMap((m) => m.recipients.map((r) => r.subscriptionId)).sort()).toEqual(all.sort());
   });
 
-  it('makes a page of 100 subscribers one delivery message with every recipient and the new articles', async () => {
+  it('makes a page of 100 subscribers that another page follows one delivery message with every recipient and the new articles', async () => {
     // Prepare
-    const system = new MemorySystem();
+    const system = new MemorySystem({ settings: { subscriberPageSize: 100 } });
     const { feed, event } = await aDiscovery(system);
     const subscriptions: Subscription[] = [];
-    for (let n = 0; n < 100; n++) subscriptions.push(await subscribe(system, feed.url, n, at(0)));
+    for (let n = 0; n < 101; n++) subscriptions.push(await subscribe(system, feed.url, n, at(0)));
+    subscriptions.sort((a, b) => (a.id < b.id ? -1 : 1)).pop();
 
     // Act
     const result = await system.container.get(ScanSubscribersPage).execute(firstStep(event));
 
     // Assess
-    expect(result).toMatchObject({ kind: 'scanned', items: 100, dispatched: 100 });
+    expect(result).toEqual({ kind: 'scanned', items: 100, dispatched: 100, last: false });
+    expect(system.adapters.sink.received).toEqual([]);
     const delivers = (await takeHeld(system.adapters.queues)).deliver as unknown as DeliverMessage[];
     expect(delivers).toHaveLength(1);
     expect(delivers[0]).toEqual({
@@ -294,8 +306,74 @@ describe('ScanSubscribersPage', () => {
     const result = await system.container.get(ScanSubscribersPage).execute(firstStep(event));
 
     // Assess
-    expect(result).toEqual({ kind: 'scanned', items: 2, dispatched: 2, last: true });
+    expect(result).toMatchObject({ kind: 'scanned', items: 2, dispatched: 2, last: true });
     expect((await takeHeld(system.adapters.queues))['scan-subscribers']).toEqual([]);
+  });
+
+  describe('a last page whose recipients make a lone part', () => {
+    it('delivers it itself within its step: no deliver message, the tally in the page’s record and the run’s', async () => {
+      // Prepare
+      const system = new MemorySystem();
+      const { feed, event } = await aDiscovery(system);
+      for (let n = 0; n < 4; n++) await subscribe(system, feed.url, n, at(0));
+
+      // Act
+      const result = await system.container.get(ScanSubscribersPage).execute(firstStep(event));
+
+      // Assess
+      expect(result).toEqual({
+        kind: 'scanned',
+        items: 4,
+        dispatched: 4,
+        last: true,
+        delivered: { recipients: 4, delivered: 4, failed: 0, pending: 0, carried: 0 },
+      });
+      expect((await takeHeld(system.adapters.queues)).deliver).toEqual([]);
+      expect(system.adapters.sink.received.map((n) => n.articles.map((a) => a.id))).toEqual(
+        Array.from({ length: 4 }, () => event.articleIds),
+      );
+      expect(await system.container.get(DeliveryTallies).of(RUN)).toEqual({ delivered: 4, failed: 0, pending: 0 });
+      const pages = await system.adapters.ledger.completed(fanOutSteps(RUN, event.eventId, 0));
+      expect(attemptsOfPages(pages)).toEqual([
+        expect.objectContaining({ eventId: event.eventId, batch: '0.0', attempt: 1, delivered: 4, parts: 1 }),
+      ]);
+    });
+
+    it('delivers nothing twice when its message comes again', async () => {
+      // Prepare
+      const system = new MemorySystem();
+      const { feed, event } = await aDiscovery(system);
+      for (let n = 0; n < 4; n++) await subscribe(system, feed.url, n, at(0));
+      const scan = system.container.get(ScanSubscribersPage);
+      await scan.execute(firstStep(event));
+
+      // Act
+      const again = await scan.execute(firstStep(event));
+
+      // Assess
+      expect(again).toEqual({ kind: 'skipped', reason: 'done' });
+      expect(system.adapters.sink.received).toHaveLength(4);
+      expect(await system.container.get(DeliveryTallies).of(RUN)).toEqual({ delivered: 4, failed: 0, pending: 0 });
+    });
+
+    it('sends who asks for a retry on as a deliver message of attempt 2, under the same webhook-ids', async () => {
+      // Prepare
+      const system = new MemorySystem();
+      const { feed, event } = await aDiscovery(system);
+      const busy = await subscribe(system, feed.url, 1, at(0));
+      await subscribe(system, feed.url, 2, at(0));
+      system.adapters.sink.answer(busy.sink.url, { kind: 'retry', reason: 'HTTP 503' });
+
+      // Act
+      const result = await system.container.get(ScanSubscribersPage).execute(firstStep(event));
+
+      // Assess
+      expect(result).toMatchObject({ delivered: { recipients: 2, delivered: 1, pending: 1 } });
+      const [retry] = (await takeHeld(system.adapters.queues, { runDelayed: true }))
+        .deliver as unknown as DeliverMessage[];
+      expect(retry).toMatchObject({ batch: '0.0', attempt: 2, recipients: [{ subscriptionId: busy.id }] });
+      expect(await system.container.get(DeliveryTallies).of(RUN)).toEqual({ delivered: 1, failed: 0, pending: 1 });
+    });
   });
 
   it.each<[string, (feedId: string) => string]>([
