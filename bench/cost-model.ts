@@ -4,6 +4,7 @@
  * and printed with the result: the embedded stack counts requests, not bytes or billed milliseconds.
  */
 import { readFile } from 'node:fs/promises';
+import { QUEUES } from '../src/adapters/aws-resources.js';
 import { DEFAULT_RELAY_SETTINGS } from '../src/application/settings.js';
 import { LAMBDA_RELAY_DEFAULTS } from '../src/entrypoints/lambda/lambda-settings.js';
 
@@ -45,6 +46,11 @@ export interface UnitProfile {
    * chunks sent (each message is received once); otherwise every payload counts as one chunk.
    */
   readonly sqsBilledSends?: number;
+  /**
+   * Events per unit as EventBridge bills them (an event per 64 KB chunk of each entry of a PutEvents), as
+   * measured. When given, it replaces `eventBridgeEntriesPerPutEvents` × PutEvents.
+   */
+  readonly billedEvents?: number;
 }
 
 export interface Latencies {
@@ -61,13 +67,17 @@ export interface Latencies {
  * article item is 1–2 KB (2 WRU). Reads: a GetItem is strongly consistent (1 RRU, as the stores read today);
  * a Scan page is 100 feeds of ~400 B eventually consistent (40 KB → 5 RRU); a Query page is 100
  * subscriptions of ~300 B (30 KB → 4 RRU); a BatchGetItem reads ~10 items ≤ 4 KB eventually consistent (5 RRU).
- * SQS and EventBridge payloads stay under one 64 KB chunk. A PutEvents carries one entry; the rule's delivery
+ * SQS and EventBridge payloads stay under one 64 KB chunk. A PutEvents carries one entry (when the events are
+ * not measured, `billedEvents`); the rule's delivery
  * to the fan-out queue is one more SQS request. The Lambda event source's poller makes one ReceiveMessage and
  * one DeleteMessageBatch per invocation; its empty long polls (~650,000 a queue a month with 5 pollers and
  * 20 s waits, ≈ $0.26) are a fixed monthly cost, not a cost per unit, and are left out.
  */
 export const COST_ESTIMATES = {
-  lambdaMemoryMb: 512,
+  /** A function's memory as deployed (`QUEUES`), by the queue it consumes; 512 MB for any other. */
+  lambdaMemoryMb(queue: string): number {
+    return (QUEUES as Record<string, { memoryMb: number } | undefined>)[queue]?.memoryMb ?? 512;
+  },
   writeUnitsPerRequest: { 'dynamodb.PutItem': 1, 'dynamodb.UpdateItem': 1, 'dynamodb.DeleteItem': 1 } as Record<
     string,
     number
@@ -142,6 +152,7 @@ export function costPerMillion(profile: UnitProfile, pricing: Pricing, latencies
     wru = profile.capacityUnits.write;
     rru = profile.capacityUnits.read;
   }
+  if (profile.billedEvents !== undefined) events = profile.billedEvents;
   // The rule hands each event to the fan-out queue: one SendMessage there.
   sqsRequests += events;
   let invocations = 0;
@@ -149,7 +160,7 @@ export function costPerMillion(profile: UnitProfile, pricing: Pricing, latencies
   for (const [queue, count] of Object.entries(profile.invocations)) {
     invocations += count;
     const ms = e.durationMs(queue, latencies, profile.messagesPerInvocation?.[queue]);
-    gbSeconds += count * (ms / 1000) * (e.lambdaMemoryMb / 1024);
+    gbSeconds += count * (ms / 1000) * (e.lambdaMemoryMb(queue) / 1024);
   }
   if (profile.sqsBilledSends === undefined) {
     sqsRequests += invocations * e.sqsPollerRequestsPerInvocation;

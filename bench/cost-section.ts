@@ -129,6 +129,7 @@ export function costSection(
         articlesWritten: mix.newArticles / mix.feeds,
         capacityUnits: tablesTotal(capacityPerFeedCrawl),
         sqsBilledSends: mix.sqsBilledSends / mix.feeds,
+        billedEvents: mix.billedEvents / mix.feeds,
       },
       pricing,
       latencies,
@@ -150,10 +151,10 @@ export function costSection(
     target: 0.5,
     assumptions: [
       'per feed crawl: everything the crawl section’s mix crawl sent, its fan-outs to 100 webhooks per changed feed and their deliveries included, divided by its feeds',
-      `Lambda: arm64, ${COST_ESTIMATES.lambdaMemoryMb} MB; billed time per invocation estimated, not measured: fetch = feed latency (${feedLatencyMs} ms) per round of the Lambda’s fetches at once that its feeds need + 50 ms, deliver = webhook latency (${ASSUMED_WEBHOOK_LATENCY_MS} ms) + 30 ms, fan-out pages (which deliver a lone part themselves) webhook latency + 60 ms, feed scan pages 60 ms, others 30 ms`,
+      `Lambda: arm64, each function’s memory as deployed (fetch ${COST_ESTIMATES.lambdaMemoryMb('fetchFeed')} MB, deliver ${COST_ESTIMATES.lambdaMemoryMb('deliver')} MB, the others ${COST_ESTIMATES.lambdaMemoryMb('scanFeeds')} MB); billed time per invocation estimated, not measured: fetch = feed latency (${feedLatencyMs} ms) per round of the Lambda’s fetches at once that its feeds need + 50 ms, deliver = webhook latency (${ASSUMED_WEBHOOK_LATENCY_MS} ms) + 30 ms, fan-out pages (which deliver a lone part themselves) webhook latency + 60 ms, feed scan pages 60 ms, others 30 ms`,
       'DynamoDB: capacity units as DynamoDB bills them, by item size (ReturnConsumedCapacity on the embedded stack), for every request measured; the 304 and mix crawls run on feeds aged to steady state (each recent-article set full); articles are priced from discoveries of real-world articles (the test corpus’s real feeds) stored by the app',
       'SQS: sends as billed, a request per 64 KB of payload (measured); + 1 SendMessage per event routed by the rule; the pollers: a DeleteMessageBatch per invocation and receives of what was sent (at least one per invocation); idle long polls left out (fixed ≈ $0.26 per queue-month)',
-      'EventBridge: 1 entry per PutEvents, < 64 KB',
+      'EventBridge: events as billed, an event per 64 KB of each entry of a PutEvents (measured)',
     ],
     caveats,
   };

@@ -56,6 +56,8 @@ export interface MeasuredCrawl {
   readonly capacityUnits: Record<string, CapacityUnits>;
   /** SQS sends as SQS bills them (a request per 64 KB of payload). */
   readonly sqsBilledSends: number;
+  /** Events as EventBridge bills them (an event per 64 KB of each entry). */
+  readonly billedEvents: number;
   readonly invocations: QueueMeters;
   /** Feeds whose last fetch failed after this crawl, by error code (only read when some failed). */
   readonly failures?: Record<string, number>;
@@ -207,6 +209,7 @@ function measured(crawl: BoundedCrawl, feeds: number): MeasuredCrawl {
     perFeed: perUnit(crawl.awsRequests.byOperation, report?.feeds ?? feeds),
     capacityUnits: crawl.capacityUnits,
     sqsBilledSends: crawl.sqsBilledSends,
+    billedEvents: crawl.billedEvents,
     invocations: crawl.meters,
   };
 }

@@ -110,6 +110,8 @@ export interface BoundedCrawl {
   readonly capacityUnits: Record<string, CapacityUnits>;
   /** The crawl's SQS sends as SQS bills them (a request per 64 KB of payload). */
   readonly sqsBilledSends: number;
+  /** The crawl's events as EventBridge bills them (an event per 64 KB of each entry). */
+  readonly billedEvents: number;
   readonly meters: QueueMeters;
 }
 
@@ -143,6 +145,7 @@ export async function crawlWithin(
     const awsRequests = metered.app.requests.snapshot();
     const capacityUnits = capacityByTable(metered.app);
     const sqsBilledSends = metered.app.requests.sqsBilledSends();
+    const billedEvents = metered.app.requests.billedEvents();
     const meters = metered.meters();
     crawl.catch(() => undefined);
     await metered.close();
@@ -152,6 +155,7 @@ export async function crawlWithin(
       awsRequests: { ...awsRequests, byOperation: { ...awsRequests.byOperation } },
       capacityUnits,
       sqsBilledSends,
+      billedEvents,
       meters,
     };
   }
@@ -162,6 +166,7 @@ export async function crawlWithin(
     awsRequests: outcome.awsRequests,
     capacityUnits: capacityByTable(metered.app),
     sqsBilledSends: metered.app.requests.sqsBilledSends(),
+    billedEvents: metered.app.requests.billedEvents(),
     meters: metered.meters(),
   };
 }

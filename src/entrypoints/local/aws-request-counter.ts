@@ -21,6 +21,7 @@ export class AwsRequestCounter {
   private readonly counts = new Map<string, number>();
   private readonly units = new Map<string, { read: number; write: number }>();
   private sqsChunks = 0;
+  private eventChunks = 0;
   private meteringCapacity = false;
 
   /**
@@ -47,6 +48,18 @@ export class AwsRequestCounter {
 
   recordSqsPayload(bytes: number): void {
     this.sqsChunks += Math.max(1, Math.ceil(bytes / SQS_BILLING_CHUNK_BYTES));
+  }
+
+  recordEventPayloads(entryBytes: readonly number[]): void {
+    for (const bytes of entryBytes) this.eventChunks += Math.max(1, Math.ceil(bytes / EVENT_BILLING_CHUNK_BYTES));
+  }
+
+  /**
+   * The events published since the last `reset()` as EventBridge bills them: each 64 KB chunk of each entry of
+   * a `PutEvents` counts as one event.
+   */
+  billedEvents(): number {
+    return this.eventChunks;
   }
 
   /**
@@ -76,6 +89,7 @@ export class AwsRequestCounter {
     this.counts.clear();
     this.units.clear();
     this.sqsChunks = 0;
+    this.eventChunks = 0;
   }
 }
 
@@ -93,6 +107,16 @@ export function operationName(clientName: string | undefined, commandName: strin
 
 /** SQS bills a request per 64 KB chunk of its payload. */
 const SQS_BILLING_CHUNK_BYTES = 64 * 1024;
+/** EventBridge bills an event per 64 KB chunk of each entry. */
+const EVENT_BILLING_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * The bytes of each event of a `PutEvents` (its entries' details), or of the SQS send that stands in for it on
+ * the embedded stack (its entries' bodies).
+ */
+function eventEntryBytes(input: { Entries?: { Detail?: string; MessageBody?: string }[] }): number[] {
+  return (input.Entries ?? []).map((entry) => Buffer.byteLength(entry.Detail ?? entry.MessageBody ?? ''));
+}
 
 /** The bytes SQS counts of a send: message bodies and attributes (names, types and values). */
 function sqsPayloadBytes(input: {
@@ -147,6 +171,9 @@ export function countRequests<I extends object, O extends object>(
       if (as !== null) counter.record(operation);
       if (as === undefined && (operation === 'sqs.SendMessage' || operation === 'sqs.SendMessageBatch')) {
         counter.recordSqsPayload(sqsPayloadBytes(args.input as Parameters<typeof sqsPayloadBytes>[0]));
+      }
+      if (operation === 'eventbridge.PutEvents') {
+        counter.recordEventPayloads(eventEntryBytes(args.input as Parameters<typeof eventEntryBytes>[0]));
       }
       return next(args);
     },

@@ -1,6 +1,8 @@
+import { Readable } from 'node:stream';
 import { ConfigurationError } from '../../../src/application/errors.js';
 import { faultRandom, mulberry32, parseFaults } from '../../../src/entrypoints/local/aws-faults.js';
-import { AwsRequestCounter, operationName } from '../../../src/entrypoints/local/aws-request-counter.js';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { AwsRequestCounter, countRequests, operationName } from '../../../src/entrypoints/local/aws-request-counter.js';
 
 describe('parseFaults', () => {
   it('reads every fault and the seed', () => {
@@ -69,5 +71,30 @@ describe('AwsRequestCounter', () => {
     expect(counter.snapshot()).toEqual({ total: 3, byOperation: { 'dynamodb.Query': 2, 'sqs.SendMessageBatch': 1 } });
     counter.reset();
     expect(counter.snapshot()).toEqual({ total: 0, byOperation: {} });
+  });
+
+  it('counts events as EventBridge bills them: one per 64 KB of each entry, whatever the PutEvents', async () => {
+    // Prepare: a client whose PutEvents never leaves the process.
+    const counter = new AwsRequestCounter();
+    const answer = JSON.stringify({ FailedEntryCount: 0, Entries: [] });
+    const client = new EventBridgeClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      requestHandler: {
+        handle: async () => ({ response: { statusCode: 200, headers: {}, body: Readable.from([answer]) } }),
+      },
+    });
+    countRequests(client.middlewareStack, counter);
+    const entry = (bytes: number) => ({ Source: 's', DetailType: 'd', Detail: 'x'.repeat(bytes) });
+
+    // Act: two calls, three small entries and one of 100 KB.
+    await client.send(new PutEventsCommand({ Entries: [entry(10), entry(20)] }));
+    await client.send(new PutEventsCommand({ Entries: [entry(10), entry(100 * 1024)] }));
+
+    // Assess
+    expect(counter.snapshot().byOperation).toEqual({ 'eventbridge.PutEvents': 2 });
+    expect(counter.billedEvents()).toBe(1 + 1 + 1 + 2);
+    counter.reset();
+    expect(counter.billedEvents()).toBe(0);
   });
 });
