@@ -34,6 +34,10 @@ interface FeedResult {
   readonly discoveries: readonly ArticlesDiscovered[];
 }
 
+/** One feed's request, done; or work already committed by an earlier attempt, to be replayed. */
+type Downloaded =
+  { readonly result: FetchResult; readonly outcome: FetchOutcome; readonly now: Date } | { readonly replay: true };
+
 /** A feed not fetched because its host asked to be left alone: not a failure, it stays due for a later run. */
 const DEFERRED: FeedResult = { outcome: 'skipped', newArticles: 0, discoveries: [] };
 
@@ -71,15 +75,15 @@ export class FetchFeeds {
     const segment = message.batch.split('.')[0]!;
     const result = await this.steps.once(`${fetchStepPrefix(message.runId, segment)}${message.batch}`, async () => {
       const hosts = await this.politeness.forMessage(message.feeds.map((feed) => feed.url));
+      // A fetch holds its slot (and its host's turn) for the request alone: storing and committing what it
+      // found happen after it has given the slot to the next fetch.
       const results = await Promise.all(
-        message.feeds.map((feed) =>
-          this.fetches.run(async () => {
-            const result = await hosts.visit(feed.url, feed.errorCount, (report) =>
-              this.fetchOne(message.runId, feed, report),
-            );
-            return result === 'deferred' ? DEFERRED : result;
-          }),
-        ),
+        message.feeds.map(async (feed) => {
+          const downloaded = await this.fetches.run(() =>
+            hosts.visit(feed.url, feed.errorCount, (report) => this.download(feed, report)),
+          );
+          return downloaded === 'deferred' ? DEFERRED : this.settle(message.runId, feed, downloaded);
+        }),
       );
       const discoveries = results.flatMap((r) => r.discoveries);
       if (discoveries.length > 0) await this.events.publish(discoveries);
@@ -102,13 +106,24 @@ export class FetchFeeds {
     return other === undefined ? undefined : `another feed (${otherId}) already has the URL ${to}`;
   }
 
-  private async fetchOne(runId: string, carried: FetchableFeed, report: ReportOutcome): Promise<FeedResult> {
-    if (carried.committed) return this.afterConflict(runId, carried);
+  /** The request of one feed's fetch, and what its host learns from it; `replay` for work already committed. */
+  private async download(carried: FetchableFeed, report: ReportOutcome): Promise<Downloaded> {
+    if (carried.committed) return { replay: true };
     const result = await this.fetcher.fetch({
       url: carried.url,
       etag: carried.etag,
       lastModified: carried.lastModified,
     });
+    const now = this.clock.now();
+    const outcome = toOutcome(result);
+    await report(outcome, now);
+    return { result, outcome, now };
+  }
+
+  /** What one feed's fetch found, stored and committed. */
+  private async settle(runId: string, carried: FetchableFeed, downloaded: Downloaded): Promise<FeedResult> {
+    if ('replay' in downloaded) return this.afterConflict(runId, carried);
+    const { result, outcome, now } = downloaded;
     // A recent-article set too long for the message is read when the document changed, or the feed commits.
     let work = carried;
     if (work.seenInTable && result.kind === 'fetched') {
@@ -116,7 +131,6 @@ export class FetchFeeds {
       if (read === undefined) return this.afterConflict(runId, carried);
       work = read;
     }
-    const now = this.clock.now();
     let fresh: Article[] = [];
     let seen: string | undefined;
     if (result.kind === 'fetched') {
@@ -126,8 +140,6 @@ export class FetchFeeds {
       fresh = articles.filter((a) => freshIds.delete(a.id));
       seen = rememberDocument(work.seen, ids);
     }
-    const outcome = toOutcome(result);
-    await report(outcome, now);
     const movedTo = outcome.kind === 'fetched' || outcome.kind === 'notModified' ? outcome.movedTo : undefined;
     const moveRefused = confirmsMove(work, movedTo) ? await this.moveRefused(work, movedTo) : undefined;
     const changes = {
