@@ -207,6 +207,47 @@ describe('ResumeRun', () => {
   });
 });
 
+describe('ResumeRun, after a fan-out page delivered its lone part itself', () => {
+  it('sends again the retry that page sent, once it is overdue, under the same webhook-id', async () => {
+    // Prepare: a feed of two subscribers (one page, one part: delivered by the page); one asks for a retry,
+    // and the retry message is lost.
+    const system = new MemorySystem({ settings: SMALL });
+    const { feeds, fetcher, clock, sink, queues } = system.adapters;
+    await feeds.addNew([newFeed(feedUrl(1), clock.now())]);
+    fetcher.publish(feedUrl(1), aDocument([anItem(1), anItem(2)]));
+    const { subscriptions } = await system.container.get(Subscribe).execute(
+      [0, 1].map((n) => {
+        const { sink: target, secret } = aSubscription(feedUrl(1), n);
+        return { feedUrl: feedUrl(1), sink: target, secret };
+      }),
+    );
+    clock.advance(1);
+    sink.answer(aSubscription(feedUrl(1), 1).sink.url, { kind: 'retry', reason: 'HTTP 503' });
+    const { runId } = await system.handlers.startCrawl({});
+    await system.drain();
+    const sentBeforeResume = queues.sentCount.get('deliver');
+    const lost = (await takeHeld(queues, { runDelayed: true })).deliver as unknown as DeliverMessage[];
+
+    // Act
+    clock.advance(2 * 3600);
+    const resumed = await system.container.get(ResumeRun).execute(runId);
+    await system.drain({ runDelayed: true });
+
+    // Assess: the lone part went out with no deliver message; only its retry did, and the resume sent it again.
+    expect(sentBeforeResume).toBe(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toMatchObject({ attempt: 2, recipients: [{ subscriptionId: subscriptions[1]!.id }] });
+    expect(resumed.retries).toBe(1);
+    expect(await system.summary(runId)).toMatchObject({
+      notifications: { delivered: 2, failed: 0, pending: 0 },
+      complete: true,
+    });
+    expect(sink.received.map((n) => [n.subscription.id, n.id]).sort()).toEqual(
+      subscriptions.map((s) => [s.id, notificationIdFor(s.id, lost[0]!.eventId)]).sort(),
+    );
+  });
+});
+
 describe('the fault matrix, in memory', () => {
   const RATES = [
     { duplicateRate: 0.2, crashRate: 0.05, lossRate: 0 },
