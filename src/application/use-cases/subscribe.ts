@@ -18,6 +18,12 @@ import { TOKENS } from '../tokens.js';
 
 /** Existing feeds of one import looked up and counted at once, so that their round trips overlap. */
 const FEEDS_AT_ONCE = 8;
+/**
+ * Subscriptions are sealed and written this many at a time, two such chunks at once: the sealing of one chunk
+ * overlaps the writes of the other instead of holding up every write.
+ */
+const WRITE_CHUNK = 100;
+const CHUNKS_AT_ONCE = 2;
 
 export interface SubscribeInput {
   readonly feedUrl: string;
@@ -29,7 +35,8 @@ export interface SubscribeInput {
 /**
  * Subscribes sinks to feeds in bulk, adding the feeds that are not in the table yet. Every input is checked
  * before anything is written, so a batch with one bad line changes nothing. Webhook secrets are sealed
- * (`SecretCipher`) before they are written: the subscriptions returned hold them sealed, as stored.
+ * (`SecretCipher`) as their subscriptions are written, a chunk at a time, and only those: an active
+ * subscription kept as it was needs no sealing. The subscriptions returned hold their secrets sealed, as stored.
  *
  * A feed the import adds is created already counting its subscriptions (and with the shards that count needs),
  * so it needs no lookup and no count update; it is taken to have no subscriptions yet (`RemoveFeeds` leaves a
@@ -62,12 +69,9 @@ export class Subscribe {
     const now = this.clock.now();
     // Validation first: any bad input throws here, before a single write.
     const checked = inputs.map((input) => newSubscription({ ...input, now }));
-    const planned = await Promise.all(
-      checked.map(async (s) => (s.secret !== undefined ? { ...s, secret: await this.cipher.seal(s.secret, s.id) } : s)),
-    );
     // Each feed's distinct subscriptions (the last line of an id wins) and the feed as it would be created.
     const byFeed = new Map<string, { feed: Feed; wanted: Map<string, Subscription> }>();
-    planned.forEach((subscription, i) => {
+    checked.forEach((subscription, i) => {
       let group = byFeed.get(subscription.feedId);
       if (!group) {
         group = { feed: newFeed(inputs[i]!.feedUrl, now), wanted: new Map() };
@@ -102,17 +106,34 @@ export class Subscribe {
     // Stamped after every count: a fetch that committed while a count was still 0 (and so announced nothing)
     // discovered its articles before this instant, which these subscriptions do not want.
     const createdAt = this.clock.now().toISOString();
-    const written = toWrite.map((placed) => ({ ...placed, subscription: { ...placed.subscription, createdAt } }));
-    await this.subscriptions.putMany(written);
+    const chunks: PlacedSubscription[][] = [];
+    for (let offset = 0; offset < toWrite.length; offset += WRITE_CHUNK) {
+      chunks.push(toWrite.slice(offset, offset + WRITE_CHUNK));
+    }
+    const written = (
+      await mapBounded(chunks, CHUNKS_AT_ONCE, async (chunk) => {
+        const sealed = await Promise.all(chunk.map((placed) => this.sealed(placed, createdAt)));
+        await this.subscriptions.putMany(sealed);
+        return sealed;
+      })
+    ).flat();
 
+    // Every subscription asked for is either written or kept as it was found active.
     const stored = new Map<string, Subscription>();
     for (const subscription of kept) stored.set(subscription.id, subscription);
     for (const { subscription } of written) stored.set(subscription.id, subscription);
     return {
-      subscriptions: planned.map((s) => stored.get(s.id) ?? s),
+      subscriptions: checked.map((s) => stored.get(s.id)!),
       created: written.length,
       createdIds: new Set(written.map(({ subscription }) => subscription.id)),
     };
+  }
+
+  /** The subscription as it is written: stamped `createdAt`, its secret (if any) sealed for its id. */
+  private async sealed({ subscription, shard }: PlacedSubscription, createdAt: string): Promise<PlacedSubscription> {
+    const secret =
+      subscription.secret === undefined ? undefined : await this.cipher.seal(subscription.secret, subscription.id);
+    return { shard, subscription: { ...subscription, createdAt, ...(secret !== undefined ? { secret } : {}) } };
   }
 
   /**

@@ -1,3 +1,5 @@
+import type { SecretCipher } from '../../../src/application/ports/secret-cipher.port.js';
+import { TOKENS } from '../../../src/application/tokens.js';
 import { Subscribe, type SubscribeInput } from '../../../src/application/use-cases/subscribe.js';
 import { InvalidSubscriptionError } from '../../../src/domain/errors.js';
 import { feedIdFor } from '../../../src/domain/feed.js';
@@ -12,6 +14,16 @@ const lines = (url: string, from: number, count: number, secret = SECRET): Subsc
     sink: { kind: 'webhook', url: `https://hooks.example.net/${from + i}` },
     secret,
   }));
+
+/** A cipher whose key service cannot be reached: nothing can be sealed or opened. */
+class UnreachableCipher implements SecretCipher {
+  seal(): Promise<string> {
+    return Promise.reject(new Error('the key service cannot be reached'));
+  }
+  open(): Promise<string> {
+    return Promise.reject(new Error('the key service cannot be reached'));
+  }
+}
 
 async function everySubscriberOf(system: MemorySystem, url: string): Promise<string[]> {
   const feed = await system.adapters.feeds.get(feedIdFor(url));
@@ -199,5 +211,56 @@ describe('Subscribe', () => {
       subscriberShards: 8,
     });
     expect(new Set(await everySubscriberOf(system, feedUrl(1))).size).toBe(41);
+  });
+
+  it('seals each secret of a large import for its own subscription, across every chunk written', async () => {
+    // Prepare
+    const system = new MemorySystem();
+    const secretOf = (i: number) => `whsec_${Buffer.from(`secret number ${i}`).toString('base64')}`;
+    const inputs: SubscribeInput[] = Array.from({ length: 450 }, (_, i) => ({
+      feedUrl: feedUrl(i % 3),
+      sink: { kind: 'webhook', url: `https://hooks.example.net/${i}` },
+      secret: secretOf(i),
+    }));
+
+    // Act
+    const result = await system.container.get(Subscribe).execute(inputs);
+
+    // Assess
+    expect(result.created).toBe(450);
+    const opened = await Promise.all(
+      result.subscriptions.map(async (s) => {
+        const stored = await system.adapters.subscriptions.get(s.feedId, s.id);
+        expect(stored).toEqual(s);
+        return system.adapters.cipher.open(stored!.secret!, stored!.id);
+      }),
+    );
+    expect(opened).toEqual(inputs.map((input) => input.secret));
+    for (let feed = 0; feed < 3; feed++) {
+      expect(await everySubscriberOf(system, feedUrl(feed))).toHaveLength(150);
+    }
+  });
+
+  it('imports again while no secret can be sealed: the subscriptions found active need none', async () => {
+    // Prepare
+    const system = new MemorySystem();
+    const inputs = [...lines(feedUrl(1), 0, 120), ...lines(feedUrl(2), 0, 3)];
+    const first = await system.container.get(Subscribe).execute(inputs);
+    const offline = new Subscribe(
+      system.adapters.subscriptions,
+      system.adapters.feeds,
+      system.adapters.clock,
+      system.container.get(TOKENS.RelaySettings),
+      new UnreachableCipher(),
+    );
+
+    // Act
+    const again = await offline.execute(inputs);
+    const adding = offline.execute(lines(feedUrl(1), 500, 1));
+
+    // Assess
+    expect(again.created).toBe(0);
+    expect(again.subscriptions).toEqual(first.subscriptions);
+    await expect(adding).rejects.toThrow(/cannot be reached/);
   });
 });
