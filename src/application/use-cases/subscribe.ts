@@ -7,7 +7,7 @@ import {
   type SinkDescriptor,
   type Subscription,
 } from '../../domain/subscription.js';
-import { mapBounded } from '../bounded.js';
+import { Limiter, mapBounded } from '../bounded.js';
 import { NotFoundError } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { SecretCipher } from '../ports/secret-cipher.port.js';
@@ -16,11 +16,11 @@ import type { PlacedSubscription, SubscriptionRepository } from '../ports/subscr
 import type { RelaySettings } from '../settings.js';
 import { TOKENS } from '../tokens.js';
 
-/** Existing feeds of one import looked up and counted at once, so that their round trips overlap. */
-const FEEDS_AT_ONCE = 8;
+/** Feeds of one import added, or looked up and counted, at once, so that their round trips overlap. */
+const FEEDS_AT_ONCE = 10;
 /**
- * Subscriptions are sealed and written this many at a time, two such chunks at once: the sealing of one chunk
- * overlaps the writes of the other instead of holding up every write.
+ * Subscriptions are sealed and written this many at a time (of any feeds), two such chunks at once: the sealing
+ * of one chunk overlaps the writes of the other instead of holding up every write.
  */
 const WRITE_CHUNK = 100;
 const CHUNKS_AT_ONCE = 2;
@@ -33,6 +33,43 @@ export interface SubscribeInput {
 }
 
 /**
+ * Subscriptions queued from any feeds and written `WRITE_CHUNK` at a time, `CHUNKS_AT_ONCE` chunks at once,
+ * while more are being queued.
+ */
+class ChunkedWrites {
+  private chunk: PlacedSubscription[] = [];
+  private readonly writing: Promise<PlacedSubscription[]>[] = [];
+  private readonly limiter = new Limiter(CHUNKS_AT_ONCE);
+
+  constructor(private readonly write: (chunk: PlacedSubscription[]) => Promise<PlacedSubscription[]>) {}
+
+  add(placed: readonly PlacedSubscription[]): void {
+    for (const one of placed) {
+      this.chunk.push(one);
+      if (this.chunk.length === WRITE_CHUNK) this.send();
+    }
+  }
+
+  /** Writes the last chunk, waits for every write, and returns what was written. */
+  async finish(): Promise<PlacedSubscription[]> {
+    if (this.chunk.length > 0) this.send();
+    const settled = await Promise.allSettled(this.writing);
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+  }
+
+  private send(): void {
+    const chunk = this.chunk;
+    this.chunk = [];
+    const written = this.limiter.run(() => this.write(chunk));
+    // Awaited in `finish`; until then a failed write must not count as an unhandled rejection.
+    written.catch(() => undefined);
+    this.writing.push(written);
+  }
+}
+
+/**
  * Subscribes sinks to feeds in bulk, adding the feeds that are not in the table yet. Every input is checked
  * before anything is written, so a batch with one bad line changes nothing. Webhook secrets are sealed
  * (`SecretCipher`) as their subscriptions are written, a chunk at a time, and only those: an active
@@ -42,9 +79,9 @@ export interface SubscribeInput {
  * so it needs no lookup and no count update; it is taken to have no subscriptions yet (`RemoveFeeds` leaves a
  * removed feed's subscriptions in the table, and re-adding that feed by import overwrites the ones it names).
  * A feed that was there already gets one batched lookup of the subscriptions that exist and one count update
- * (which doubles its shards when they fill up); an active subscription is never replaced. Every count is made
- * before any subscription is stamped and written, and the subscriptions of all feeds are then written together
- * in full batches.
+ * (which doubles its shards when they fill up); an active subscription is never replaced. A feed's
+ * subscriptions are stamped and queued once that feed is counted, and written while the other feeds are still
+ * being added or counted; the queue holds the subscriptions of all feeds, written in full chunks.
  *
  * Concurrent imports of the same subscription are not serialized: between the lookup and the write, the
  * last writer wins (same id, so never two copies in one shard).
@@ -80,43 +117,29 @@ export class Subscribe {
       group.wanted.set(subscription.id, subscription);
     });
     const perShard = this.settings.subscribersPerShard;
-    const born = [...byFeed.values()].map(({ feed, wanted }) => ({
-      ...feed,
-      subscribers: wanted.size,
-      subscriberShards: grownShardCount(1, wanted.size, perShard),
-    }));
-    const added = new Map((await this.feeds.addNew(born)).map((feed) => [feed.id, feed]));
 
-    const toWrite: PlacedSubscription[] = [];
+    const writes = new ChunkedWrites((chunk) => this.write(chunk));
     const kept: Subscription[] = [];
-    for (const [feedId, { wanted }] of byFeed) {
-      const feed = added.get(feedId);
-      if (!feed) continue;
-      const shards = feed.subscriberShards ?? 1;
-      for (const subscription of wanted.values())
-        toWrite.push({ subscription, shard: shardOf(subscription.id, shards) });
-    }
-    const existing = [...byFeed].filter(([feedId]) => !added.has(feedId));
-    await mapBounded(existing, FEEDS_AT_ONCE, async ([feedId, { wanted }]) => {
-      const plan = await this.planExistingFeed(feedId, [...wanted.values()]);
-      toWrite.push(...plan.toWrite);
+    let failure: { error: unknown } | undefined;
+    await mapBounded([...byFeed.values()], FEEDS_AT_ONCE, async ({ feed, wanted }) => {
+      const born = { ...feed, subscribers: wanted.size, subscriberShards: grownShardCount(1, wanted.size, perShard) };
+      const plan = await this.planFeed(born, [...wanted.values()]);
       kept.push(...plan.kept);
+      // Stamped after the count: a fetch that committed while the count was still 0 (and so announced nothing)
+      // discovered its articles before this instant, which these subscriptions do not want.
+      const createdAt = this.clock.now().toISOString();
+      writes.add(
+        plan.toWrite.map(({ subscription, shard }) => ({ shard, subscription: { ...subscription, createdAt } })),
+      );
+    }).catch((error: unknown) => {
+      failure = { error };
     });
-
-    // Stamped after every count: a fetch that committed while a count was still 0 (and so announced nothing)
-    // discovered its articles before this instant, which these subscriptions do not want.
-    const createdAt = this.clock.now().toISOString();
-    const chunks: PlacedSubscription[][] = [];
-    for (let offset = 0; offset < toWrite.length; offset += WRITE_CHUNK) {
-      chunks.push(toWrite.slice(offset, offset + WRITE_CHUNK));
-    }
-    const written = (
-      await mapBounded(chunks, CHUNKS_AT_ONCE, async (chunk) => {
-        const sealed = await Promise.all(chunk.map((placed) => this.sealed(placed, createdAt)));
-        await this.subscriptions.putMany(sealed);
-        return sealed;
-      })
-    ).flat();
+    // A feed that could not be added or counted fails the import, once the subscriptions of every feed that was
+    // are written: each feed's count is then the number of its subscriptions, as a re-import expects.
+    const written = await writes.finish().catch((error: unknown) => {
+      throw failure ? failure.error : error;
+    });
+    if (failure) throw failure.error;
 
     // Every subscription asked for is either written or kept as it was found active.
     const stored = new Map<string, Subscription>();
@@ -129,11 +152,37 @@ export class Subscribe {
     };
   }
 
-  /** The subscription as it is written: stamped `createdAt`, its secret (if any) sealed for its id. */
-  private async sealed({ subscription, shard }: PlacedSubscription, createdAt: string): Promise<PlacedSubscription> {
-    const secret =
-      subscription.secret === undefined ? undefined : await this.cipher.seal(subscription.secret, subscription.id);
-    return { shard, subscription: { ...subscription, createdAt, ...(secret !== undefined ? { secret } : {}) } };
+  /** Writes the subscriptions, each secret sealed for its subscription first; returns them as written. */
+  private async write(chunk: readonly PlacedSubscription[]): Promise<PlacedSubscription[]> {
+    const sealed = await Promise.all(
+      chunk.map(async ({ subscription, shard }) =>
+        subscription.secret === undefined
+          ? { subscription, shard }
+          : {
+              shard,
+              subscription: { ...subscription, secret: await this.cipher.seal(subscription.secret, subscription.id) },
+            },
+      ),
+    );
+    await this.subscriptions.putMany(sealed);
+    return sealed;
+  }
+
+  /**
+   * For one feed: added counting its subscriptions (all written to the shard of their id under its K), or, when
+   * it was there already, as `planExistingFeed` says.
+   */
+  private async planFeed(
+    born: Feed,
+    wanted: readonly Subscription[],
+  ): Promise<{ toWrite: PlacedSubscription[]; kept: Subscription[] }> {
+    const [added] = await this.feeds.addNew([born]);
+    if (!added) return this.planExistingFeed(born.id, wanted);
+    const shards = added.subscriberShards ?? 1;
+    return {
+      toWrite: wanted.map((subscription) => ({ subscription, shard: shardOf(subscription.id, shards) })),
+      kept: [],
+    };
   }
 
   /**

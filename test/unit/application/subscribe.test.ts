@@ -1,8 +1,9 @@
+import { InMemoryFeedStore } from '../../../src/adapters/memory/in-memory-feed-store.js';
 import type { SecretCipher } from '../../../src/application/ports/secret-cipher.port.js';
 import { TOKENS } from '../../../src/application/tokens.js';
 import { Subscribe, type SubscribeInput } from '../../../src/application/use-cases/subscribe.js';
 import { InvalidSubscriptionError } from '../../../src/domain/errors.js';
-import { feedIdFor } from '../../../src/domain/feed.js';
+import { feedIdFor, type Feed } from '../../../src/domain/feed.js';
 import { MemorySystem } from '../../support/memory-system.js';
 import { feedUrl } from '../../support/mothers.js';
 
@@ -22,6 +23,18 @@ class UnreachableCipher implements SecretCipher {
   }
   open(): Promise<string> {
     return Promise.reject(new Error('the key service cannot be reached'));
+  }
+}
+
+/** A feed table that cannot take one feed for now (throttled, say): adding it fails, every other feed is added. */
+class RefusingFeedStore extends InMemoryFeedStore {
+  constructor(public refused: string | undefined) {
+    super();
+  }
+
+  override async addNew(feeds: readonly Feed[]): Promise<Feed[]> {
+    if (feeds.some((feed) => feed.id === this.refused)) throw new Error(`feed ${this.refused} was throttled`);
+    return super.addNew(feeds);
   }
 }
 
@@ -262,5 +275,38 @@ describe('Subscribe', () => {
     expect(again.created).toBe(0);
     expect(again.subscriptions).toEqual(first.subscriptions);
     await expect(adding).rejects.toThrow(/cannot be reached/);
+  });
+
+  it('leaves every feed counting exactly its stored subscriptions when one feed fails, and a re-import completes it', async () => {
+    // Prepare
+    const system = new MemorySystem();
+    const feeds = new RefusingFeedStore(feedIdFor(feedUrl(3)));
+    const subscribe = new Subscribe(
+      system.adapters.subscriptions,
+      feeds,
+      system.adapters.clock,
+      system.container.get(TOKENS.RelaySettings),
+      system.adapters.cipher,
+    );
+    const inputs = [1, 2, 3, 4, 5].flatMap((n) => lines(feedUrl(n), 0, 70));
+    const countedAndStored = () =>
+      Promise.all(
+        [1, 2, 3, 4, 5].map(async (n) => [
+          (await feeds.get(feedIdFor(feedUrl(n))))?.subscribers ?? 0,
+          (await everySubscriberOf(system, feedUrl(n))).length,
+        ]),
+      );
+
+    // Act
+    await expect(subscribe.execute(inputs)).rejects.toThrow(/throttled/);
+    const afterFailure = await countedAndStored();
+    feeds.refused = undefined;
+    const again = await subscribe.execute(inputs);
+
+    // Assess
+    for (const [counted, stored] of afterFailure) expect(counted).toBe(stored);
+    expect(afterFailure[2]).toEqual([0, 0]);
+    expect(again.created).toBe(5 * 70 - afterFailure.reduce((sum, [, stored]) => sum + stored!, 0));
+    expect(await countedAndStored()).toEqual([1, 2, 3, 4, 5].map(() => [70, 70]));
   });
 });
