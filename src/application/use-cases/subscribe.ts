@@ -124,7 +124,7 @@ export class Subscribe {
     await mapBounded([...byFeed.values()], FEEDS_AT_ONCE, async ({ feed, wanted }) => {
       const born = { ...feed, subscribers: wanted.size, subscriberShards: grownShardCount(1, wanted.size, perShard) };
       const plan = await this.planFeed(born, [...wanted.values()]);
-      kept.push(...plan.kept);
+      for (const subscription of plan.kept) kept.push(subscription);
       // Stamped after the count: a fetch that committed while the count was still 0 (and so announced nothing)
       // discovered its articles before this instant, which these subscriptions do not want.
       const createdAt = this.clock.now().toISOString();
