@@ -7,7 +7,7 @@ import {
   type SinkDescriptor,
   type Subscription,
 } from '../../domain/subscription.js';
-import { mapBounded } from '../bounded.js';
+import { Limiter, mapBounded } from '../bounded.js';
 import { NotFoundError } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { SecretCipher } from '../ports/secret-cipher.port.js';
@@ -16,8 +16,14 @@ import type { PlacedSubscription, SubscriptionRepository } from '../ports/subscr
 import type { RelaySettings } from '../settings.js';
 import { TOKENS } from '../tokens.js';
 
-/** Existing feeds of one import looked up and counted at once, so that their round trips overlap. */
-const FEEDS_AT_ONCE = 8;
+/** Feeds of one import added, or looked up and counted, at once, so that their round trips overlap. */
+const FEEDS_AT_ONCE = 10;
+/**
+ * Subscriptions are sealed and written this many at a time (of any feeds), two such chunks at once: the sealing
+ * of one chunk overlaps the writes of the other instead of holding up every write.
+ */
+const WRITE_CHUNK = 100;
+const CHUNKS_AT_ONCE = 2;
 
 export interface SubscribeInput {
   readonly feedUrl: string;
@@ -27,17 +33,55 @@ export interface SubscribeInput {
 }
 
 /**
+ * Subscriptions queued from any feeds and written `WRITE_CHUNK` at a time, `CHUNKS_AT_ONCE` chunks at once,
+ * while more are being queued.
+ */
+class ChunkedWrites {
+  private chunk: PlacedSubscription[] = [];
+  private readonly writing: Promise<PlacedSubscription[]>[] = [];
+  private readonly limiter = new Limiter(CHUNKS_AT_ONCE);
+
+  constructor(private readonly write: (chunk: PlacedSubscription[]) => Promise<PlacedSubscription[]>) {}
+
+  add(placed: readonly PlacedSubscription[]): void {
+    for (const one of placed) {
+      this.chunk.push(one);
+      if (this.chunk.length === WRITE_CHUNK) this.send();
+    }
+  }
+
+  /** Writes the last chunk, waits for every write, and returns what was written. */
+  async finish(): Promise<PlacedSubscription[]> {
+    if (this.chunk.length > 0) this.send();
+    const settled = await Promise.allSettled(this.writing);
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+  }
+
+  private send(): void {
+    const chunk = this.chunk;
+    this.chunk = [];
+    const written = this.limiter.run(() => this.write(chunk));
+    // Awaited in `finish`; until then a failed write must not count as an unhandled rejection.
+    written.catch(() => undefined);
+    this.writing.push(written);
+  }
+}
+
+/**
  * Subscribes sinks to feeds in bulk, adding the feeds that are not in the table yet. Every input is checked
  * before anything is written, so a batch with one bad line changes nothing. Webhook secrets are sealed
- * (`SecretCipher`) before they are written: the subscriptions returned hold them sealed, as stored.
+ * (`SecretCipher`) as their subscriptions are written, a chunk at a time, and only those: an active
+ * subscription kept as it was needs no sealing. The subscriptions returned hold their secrets sealed, as stored.
  *
  * A feed the import adds is created already counting its subscriptions (and with the shards that count needs),
  * so it needs no lookup and no count update; it is taken to have no subscriptions yet (`RemoveFeeds` leaves a
  * removed feed's subscriptions in the table, and re-adding that feed by import overwrites the ones it names).
  * A feed that was there already gets one batched lookup of the subscriptions that exist and one count update
- * (which doubles its shards when they fill up); an active subscription is never replaced. Every count is made
- * before any subscription is stamped and written, and the subscriptions of all feeds are then written together
- * in full batches.
+ * (which doubles its shards when they fill up); an active subscription is never replaced. A feed's
+ * subscriptions are stamped and queued once that feed is counted, and written while the other feeds are still
+ * being added or counted; the queue holds the subscriptions of all feeds, written in full chunks.
  *
  * Concurrent imports of the same subscription are not serialized: between the lookup and the write, the
  * last writer wins (same id, so never two copies in one shard).
@@ -62,12 +106,9 @@ export class Subscribe {
     const now = this.clock.now();
     // Validation first: any bad input throws here, before a single write.
     const checked = inputs.map((input) => newSubscription({ ...input, now }));
-    const planned = await Promise.all(
-      checked.map(async (s) => (s.secret !== undefined ? { ...s, secret: await this.cipher.seal(s.secret, s.id) } : s)),
-    );
     // Each feed's distinct subscriptions (the last line of an id wins) and the feed as it would be created.
     const byFeed = new Map<string, { feed: Feed; wanted: Map<string, Subscription> }>();
-    planned.forEach((subscription, i) => {
+    checked.forEach((subscription, i) => {
       let group = byFeed.get(subscription.feedId);
       if (!group) {
         group = { feed: newFeed(inputs[i]!.feedUrl, now), wanted: new Map() };
@@ -76,42 +117,71 @@ export class Subscribe {
       group.wanted.set(subscription.id, subscription);
     });
     const perShard = this.settings.subscribersPerShard;
-    const born = [...byFeed.values()].map(({ feed, wanted }) => ({
-      ...feed,
-      subscribers: wanted.size,
-      subscriberShards: grownShardCount(1, wanted.size, perShard),
-    }));
-    const added = new Map((await this.feeds.addNew(born)).map((feed) => [feed.id, feed]));
 
-    const toWrite: PlacedSubscription[] = [];
+    const writes = new ChunkedWrites((chunk) => this.write(chunk));
     const kept: Subscription[] = [];
-    for (const [feedId, { wanted }] of byFeed) {
-      const feed = added.get(feedId);
-      if (!feed) continue;
-      const shards = feed.subscriberShards ?? 1;
-      for (const subscription of wanted.values())
-        toWrite.push({ subscription, shard: shardOf(subscription.id, shards) });
-    }
-    const existing = [...byFeed].filter(([feedId]) => !added.has(feedId));
-    await mapBounded(existing, FEEDS_AT_ONCE, async ([feedId, { wanted }]) => {
-      const plan = await this.planExistingFeed(feedId, [...wanted.values()]);
-      toWrite.push(...plan.toWrite);
-      kept.push(...plan.kept);
+    let failure: { error: unknown } | undefined;
+    await mapBounded([...byFeed.values()], FEEDS_AT_ONCE, async ({ feed, wanted }) => {
+      const born = { ...feed, subscribers: wanted.size, subscriberShards: grownShardCount(1, wanted.size, perShard) };
+      const plan = await this.planFeed(born, [...wanted.values()]);
+      for (const subscription of plan.kept) kept.push(subscription);
+      // Stamped after the count: a fetch that committed while the count was still 0 (and so announced nothing)
+      // discovered its articles before this instant, which these subscriptions do not want.
+      const createdAt = this.clock.now().toISOString();
+      writes.add(
+        plan.toWrite.map(({ subscription, shard }) => ({ shard, subscription: { ...subscription, createdAt } })),
+      );
+    }).catch((error: unknown) => {
+      failure = { error };
     });
+    // A feed that could not be added or counted fails the import, once the subscriptions of every feed that was
+    // are written: each feed's count is then the number of its subscriptions, as a re-import expects.
+    const written = await writes.finish().catch((error: unknown) => {
+      throw failure ? failure.error : error;
+    });
+    if (failure) throw failure.error;
 
-    // Stamped after every count: a fetch that committed while a count was still 0 (and so announced nothing)
-    // discovered its articles before this instant, which these subscriptions do not want.
-    const createdAt = this.clock.now().toISOString();
-    const written = toWrite.map((placed) => ({ ...placed, subscription: { ...placed.subscription, createdAt } }));
-    await this.subscriptions.putMany(written);
-
+    // Every subscription asked for is either written or kept as it was found active.
     const stored = new Map<string, Subscription>();
     for (const subscription of kept) stored.set(subscription.id, subscription);
     for (const { subscription } of written) stored.set(subscription.id, subscription);
     return {
-      subscriptions: planned.map((s) => stored.get(s.id) ?? s),
+      subscriptions: checked.map((s) => stored.get(s.id)!),
       created: written.length,
       createdIds: new Set(written.map(({ subscription }) => subscription.id)),
+    };
+  }
+
+  /** Writes the subscriptions, each secret sealed for its subscription first; returns them as written. */
+  private async write(chunk: readonly PlacedSubscription[]): Promise<PlacedSubscription[]> {
+    const sealed = await Promise.all(
+      chunk.map(async ({ subscription, shard }) =>
+        subscription.secret === undefined
+          ? { subscription, shard }
+          : {
+              shard,
+              subscription: { ...subscription, secret: await this.cipher.seal(subscription.secret, subscription.id) },
+            },
+      ),
+    );
+    await this.subscriptions.putMany(sealed);
+    return sealed;
+  }
+
+  /**
+   * For one feed: added counting its subscriptions (all written to the shard of their id under its K), or, when
+   * it was there already, as `planExistingFeed` says.
+   */
+  private async planFeed(
+    born: Feed,
+    wanted: readonly Subscription[],
+  ): Promise<{ toWrite: PlacedSubscription[]; kept: Subscription[] }> {
+    const [added] = await this.feeds.addNew([born]);
+    if (!added) return this.planExistingFeed(born.id, wanted);
+    const shards = added.subscriberShards ?? 1;
+    return {
+      toWrite: wanted.map((subscription) => ({ subscription, shard: shardOf(subscription.id, shards) })),
+      kept: [],
     };
   }
 

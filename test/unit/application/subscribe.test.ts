@@ -1,6 +1,9 @@
+import { InMemoryFeedStore } from '../../../src/adapters/memory/in-memory-feed-store.js';
+import type { SecretCipher } from '../../../src/application/ports/secret-cipher.port.js';
+import { TOKENS } from '../../../src/application/tokens.js';
 import { Subscribe, type SubscribeInput } from '../../../src/application/use-cases/subscribe.js';
 import { InvalidSubscriptionError } from '../../../src/domain/errors.js';
-import { feedIdFor } from '../../../src/domain/feed.js';
+import { feedIdFor, type Feed } from '../../../src/domain/feed.js';
 import { MemorySystem } from '../../support/memory-system.js';
 import { feedUrl } from '../../support/mothers.js';
 
@@ -12,6 +15,28 @@ const lines = (url: string, from: number, count: number, secret = SECRET): Subsc
     sink: { kind: 'webhook', url: `https://hooks.example.net/${from + i}` },
     secret,
   }));
+
+/** A cipher whose key service cannot be reached: nothing can be sealed or opened. */
+class UnreachableCipher implements SecretCipher {
+  seal(): Promise<string> {
+    return Promise.reject(new Error('the key service cannot be reached'));
+  }
+  open(): Promise<string> {
+    return Promise.reject(new Error('the key service cannot be reached'));
+  }
+}
+
+/** A feed table that cannot take one feed for now (throttled, say): adding it fails, every other feed is added. */
+class RefusingFeedStore extends InMemoryFeedStore {
+  constructor(public refused: string | undefined) {
+    super();
+  }
+
+  override async addNew(feeds: readonly Feed[]): Promise<Feed[]> {
+    if (feeds.some((feed) => feed.id === this.refused)) throw new Error(`feed ${this.refused} was throttled`);
+    return super.addNew(feeds);
+  }
+}
 
 async function everySubscriberOf(system: MemorySystem, url: string): Promise<string[]> {
   const feed = await system.adapters.feeds.get(feedIdFor(url));
@@ -199,5 +224,89 @@ describe('Subscribe', () => {
       subscriberShards: 8,
     });
     expect(new Set(await everySubscriberOf(system, feedUrl(1))).size).toBe(41);
+  });
+
+  it('seals each secret of a large import for its own subscription, across every chunk written', async () => {
+    // Prepare
+    const system = new MemorySystem();
+    const secretOf = (i: number) => `whsec_${Buffer.from(`secret number ${i}`).toString('base64')}`;
+    const inputs: SubscribeInput[] = Array.from({ length: 450 }, (_, i) => ({
+      feedUrl: feedUrl(i % 3),
+      sink: { kind: 'webhook', url: `https://hooks.example.net/${i}` },
+      secret: secretOf(i),
+    }));
+
+    // Act
+    const result = await system.container.get(Subscribe).execute(inputs);
+
+    // Assess
+    expect(result.created).toBe(450);
+    const opened = await Promise.all(
+      result.subscriptions.map(async (s) => {
+        const stored = await system.adapters.subscriptions.get(s.feedId, s.id);
+        expect(stored).toEqual(s);
+        return system.adapters.cipher.open(stored!.secret!, stored!.id);
+      }),
+    );
+    expect(opened).toEqual(inputs.map((input) => input.secret));
+    for (let feed = 0; feed < 3; feed++) {
+      expect(await everySubscriberOf(system, feedUrl(feed))).toHaveLength(150);
+    }
+  });
+
+  it('imports again while no secret can be sealed: the subscriptions found active need none', async () => {
+    // Prepare
+    const system = new MemorySystem();
+    const inputs = [...lines(feedUrl(1), 0, 120), ...lines(feedUrl(2), 0, 3)];
+    const first = await system.container.get(Subscribe).execute(inputs);
+    const offline = new Subscribe(
+      system.adapters.subscriptions,
+      system.adapters.feeds,
+      system.adapters.clock,
+      system.container.get(TOKENS.RelaySettings),
+      new UnreachableCipher(),
+    );
+
+    // Act
+    const again = await offline.execute(inputs);
+    const adding = offline.execute(lines(feedUrl(1), 500, 1));
+
+    // Assess
+    expect(again.created).toBe(0);
+    expect(again.subscriptions).toEqual(first.subscriptions);
+    await expect(adding).rejects.toThrow(/cannot be reached/);
+  });
+
+  it('leaves every feed counting exactly its stored subscriptions when one feed fails, and a re-import completes it', async () => {
+    // Prepare
+    const system = new MemorySystem();
+    const feeds = new RefusingFeedStore(feedIdFor(feedUrl(3)));
+    const subscribe = new Subscribe(
+      system.adapters.subscriptions,
+      feeds,
+      system.adapters.clock,
+      system.container.get(TOKENS.RelaySettings),
+      system.adapters.cipher,
+    );
+    const inputs = [1, 2, 3, 4, 5].flatMap((n) => lines(feedUrl(n), 0, 70));
+    const countedAndStored = () =>
+      Promise.all(
+        [1, 2, 3, 4, 5].map(async (n) => [
+          (await feeds.get(feedIdFor(feedUrl(n))))?.subscribers ?? 0,
+          (await everySubscriberOf(system, feedUrl(n))).length,
+        ]),
+      );
+
+    // Act
+    await expect(subscribe.execute(inputs)).rejects.toThrow(/throttled/);
+    const afterFailure = await countedAndStored();
+    feeds.refused = undefined;
+    const again = await subscribe.execute(inputs);
+
+    // Assess
+    for (const [counted, stored] of afterFailure) expect(counted).toBe(stored);
+    expect(afterFailure[2]).toEqual([0, 0]);
+    expect(again.created).toBe(5 * 70 - afterFailure.reduce((sum, [, stored]) => sum + stored!, 0));
+    expect(await countedAndStored()).toEqual([1, 2, 3, 4, 5].map(() => [70, 70]));
   });
 });
