@@ -15,8 +15,9 @@ const BITS: Record<Family, number> = { ipv4: 32, ipv6: 128 };
 
 /**
  * The family of `address` if it is an IP address, as `net.isIP` reads it. Only a string holding a `:` can be an
- * IPv6 address (and none holding one is IPv4), so only those meet `isIPv6`: its regular expression is compiled on
- * its first use, 10–30 ms of a cold start, which a function whose hosts are names and IPv4 addresses never pays.
+ * IPv6 address (and none holding one is IPv4), so only those meet `isIPv6`, whose regular expression is compiled
+ * on its first use (10–30 ms): not at module load, then, but at the first outgoing connection, where Node's own
+ * `net.connect` checks its host with it anyway.
  */
 function familyOf(address: string): Family | undefined {
   if (address.includes(':')) return isIPv6(address) ? 'ipv6' : undefined;
