@@ -76,8 +76,8 @@ const SDK_AT_COLD_START: Record<RelayHandler, string[]> = {
   'fetch-feed': DOCUMENT_CLIENT,
   'start-fan-out': [...DOCUMENT_CLIENT, '@aws-sdk/client-sqs'],
   'scan-subscribers': [...DOCUMENT_CLIENT, '@aws-sdk/client-sqs'],
-  // Webhook secrets are opened with KMS; SQS when a delivery is put off or a recipient is a queue.
-  deliver: [...DOCUMENT_CLIENT, '@aws-sdk/client-kms'],
+  // KMS when the first webhook secret is opened; SQS when a delivery is put off or a recipient is a queue.
+  deliver: DOCUMENT_CLIENT,
   // SQS when a route starts or resumes a run; KMS when one seals a subscription's secret.
   api: DOCUMENT_CLIENT,
 };

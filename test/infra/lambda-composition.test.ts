@@ -16,6 +16,7 @@ import { composeScanFeeds } from '../../src/entrypoints/lambda/scan-feeds.js';
 import { composeScanSubscribers } from '../../src/entrypoints/lambda/scan-subscribers.js';
 import { composeStartCrawl } from '../../src/entrypoints/lambda/start-crawl.js';
 import { composeStartFanOut, handler as startFanOut } from '../../src/entrypoints/lambda/start-fan-out.js';
+import { LocalSecretCipher } from '../../src/adapters/crypto/local-secret-cipher.js';
 import { aSubscriptionRecord } from '../support/mothers.js';
 
 /** What the stack sets in every function's environment (see `RelayFunction.addResourceLocations`). */
@@ -102,5 +103,19 @@ describe('the Lambda compositions', () => {
       kind: 'rejected',
       reason: 'https://queues.example.net is not an SQS endpoint (https://sqs.REGION.amazonaws.com)',
     });
+  });
+
+  it('opens the webhook secrets of deliver with the KMS cipher, loaded on first use', async () => {
+    // Prepare: secrets that open (or fail) before any KMS request: a plain one, and one sealed by a local key.
+    const cipher = composeDeliver(readLambdaEnvironment(FUNCTION_ENV)).get(TOKENS.SecretCipher);
+    const sealedLocally = await LocalSecretCipher.ephemeral().seal('whsec_c2VjcmV0', 'sub_1');
+
+    // Act
+    const plain = await cipher.open('whsec_c2VjcmV0', 'sub_1');
+    const foreign = cipher.open(sealedLocally, 'sub_1');
+
+    // Assess
+    expect(plain).toBe('whsec_c2VjcmV0');
+    await expect(foreign).rejects.toThrow('the secret of subscription sub_1 was sealed by a local key');
   });
 });

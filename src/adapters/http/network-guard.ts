@@ -1,5 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { BlockList, isIPv4, isIPv6, type LookupFunction } from 'node:net';
 import { BlockedAddressError, InvalidNetworkError } from './errors.js';
 
 type Family = 'ipv4' | 'ipv6';
@@ -13,7 +13,16 @@ export interface Subnet {
 
 const BITS: Record<Family, number> = { ipv4: 32, ipv6: 128 };
 
-const familyOf = (address: string): Family | undefined => ({ 4: 'ipv4' as const, 6: 'ipv6' as const })[isIP(address)];
+/**
+ * The family of `address` if it is an IP address, as `net.isIP` reads it. Only a string holding a `:` can be an
+ * IPv6 address (and none holding one is IPv4), so only those meet `isIPv6`, whose regular expression is compiled
+ * on its first use (10–30 ms): not at module load, then, but at the first outgoing connection, where Node's own
+ * `net.connect` checks its host with it anyway.
+ */
+function familyOf(address: string): Family | undefined {
+  if (address.includes(':')) return isIPv6(address) ? 'ipv6' : undefined;
+  return isIPv4(address) ? 'ipv4' : undefined;
+}
 
 function blockListOf(subnets: readonly Subnet[]): BlockList {
   const list = new BlockList();
@@ -21,54 +30,73 @@ function blockListOf(subnets: readonly Subnet[]): BlockList {
   return list;
 }
 
-/** `10.0.0.0/8` as a `Subnet`, for the ranges written below (known to be well formed). */
+/**
+ * `10.0.0.0/8` as a `Subnet`, for the ranges written below: known to be well formed, so the `:` tells the family
+ * without a regular expression at load (and `BlockList.addSubnet` still refuses a malformed one).
+ */
 function subnet(cidr: string): Subnet {
   const [network = '', prefix = ''] = cidr.split('/');
-  return { network, prefix: Number(prefix), family: familyOf(network)! };
+  return { network, prefix: Number(prefix), family: network.includes(':') ? 'ipv6' : 'ipv4' };
 }
 
 /** Addresses that are not public: loopback, private, link-local, CGNAT, multicast, reserved and documentation. */
-const SPECIAL = blockListOf(
-  [
-    '0.0.0.0/8', // "this network", unspecified
-    '10.0.0.0/8',
-    '100.64.0.0/10', // CGNAT
-    '127.0.0.0/8',
-    '169.254.0.0/16', // link-local, cloud metadata
-    '172.16.0.0/12',
-    '192.0.0.0/24', // IETF protocol assignments
-    '192.0.2.0/24', // documentation
-    '192.88.99.0/24', // 6to4 relay anycast
-    '192.168.0.0/16',
-    '198.18.0.0/15', // benchmarking
-    '198.51.100.0/24',
-    '203.0.113.0/24',
-    '224.0.0.0/4', // multicast
-    '240.0.0.0/4', // reserved, broadcast
-    '::/128',
-    '::1/128',
-    '64:ff9b:1::/48', // local-use NAT64
-    '100::/64', // discard-only
-    '2001::/32', // Teredo: the client address is obfuscated, so the whole range is refused
-    '2001:db8::/32', // documentation
-    'fc00::/7', // unique local
-    'fe80::/10', // link-local
-    'fec0::/10', // site-local (deprecated)
-    'ff00::/8', // multicast
-  ].map(subnet),
-);
-
-/** `::` and `::1`, which lie inside the v4-compatible range but are IPv6's own unspecified and loopback. */
-const UNSPECIFIED_OR_LOOPBACK_V6 = blockListOf([subnet('::/127')]);
+const SPECIAL_RANGES: readonly string[] = [
+  '0.0.0.0/8', // "this network", unspecified
+  '10.0.0.0/8',
+  '100.64.0.0/10', // CGNAT
+  '127.0.0.0/8',
+  '169.254.0.0/16', // link-local, cloud metadata
+  '172.16.0.0/12',
+  '192.0.0.0/24', // IETF protocol assignments
+  '192.0.2.0/24', // documentation
+  '192.88.99.0/24', // 6to4 relay anycast
+  '192.168.0.0/16',
+  '198.18.0.0/15', // benchmarking
+  '198.51.100.0/24',
+  '203.0.113.0/24',
+  '224.0.0.0/4', // multicast
+  '240.0.0.0/4', // reserved, broadcast
+  '::/128',
+  '::1/128',
+  '64:ff9b:1::/48', // local-use NAT64
+  '100::/64', // discard-only
+  '2001::/32', // Teredo: the client address is obfuscated, so the whole range is refused
+  '2001:db8::/32', // documentation
+  'fc00::/7', // unique local
+  'fe80::/10', // link-local
+  'fec0::/10', // site-local (deprecated)
+  'ff00::/8', // multicast
+];
 
 /** IPv6 ranges that carry an IPv4 address, and where in the eight 16-bit groups it sits: that address decides. */
-const EMBEDDING_V6: readonly { readonly range: BlockList; readonly groups: readonly [number, number] }[] = [
-  { range: blockListOf([subnet('::ffff:0:0/96')]), groups: [6, 7] }, // v4-mapped
-  { range: blockListOf([subnet('::ffff:0:0:0/96')]), groups: [6, 7] }, // v4-translated (SIIT)
-  { range: blockListOf([subnet('::/96')]), groups: [6, 7] }, // v4-compatible (deprecated)
-  { range: blockListOf([subnet('64:ff9b::/96')]), groups: [6, 7] }, // NAT64 well-known prefix
-  { range: blockListOf([subnet('2002::/16')]), groups: [1, 2] }, // 6to4
+const EMBEDDING_V6_RANGES: readonly { readonly range: string; readonly groups: readonly [number, number] }[] = [
+  { range: '::ffff:0:0/96', groups: [6, 7] }, // v4-mapped
+  { range: '::ffff:0:0:0/96', groups: [6, 7] }, // v4-translated (SIIT)
+  { range: '::/96', groups: [6, 7] }, // v4-compatible (deprecated)
+  { range: '64:ff9b::/96', groups: [6, 7] }, // NAT64 well-known prefix
+  { range: '2002::/16', groups: [1, 2] }, // 6to4
 ];
+
+interface BlockLists {
+  readonly special: BlockList;
+  /** `::` and `::1`, which lie inside the v4-compatible range but are IPv6's own unspecified and loopback. */
+  readonly unspecifiedOrLoopbackV6: BlockList;
+  readonly embeddingV6: readonly { readonly range: BlockList; readonly groups: readonly [number, number] }[];
+}
+
+let blockLists: BlockLists | undefined;
+
+/**
+ * The ranges above as block lists, built on the first check: building them loads `BlockList`'s internals, which
+ * a cold start (the API's, most of whose routes check no address) need not pay for.
+ */
+function specialBlockLists(): BlockLists {
+  return (blockLists ??= {
+    special: blockListOf(SPECIAL_RANGES.map(subnet)),
+    unspecifiedOrLoopbackV6: blockListOf([subnet('::/127')]),
+    embeddingV6: EMBEDDING_V6_RANGES.map(({ range, groups }) => ({ range: blockListOf([subnet(range)]), groups })),
+  });
+}
 
 /** The eight 16-bit groups of an IPv6 address; the URL parser first spells it canonically (hex, `::` once). */
 function groupsOf(ipv6: string): number[] {
@@ -136,14 +164,15 @@ export class NetworkGuard {
     const family = familyOf(text);
     if (family === undefined) return true;
     if (this.allowed.check(text, family)) return false;
-    if (family === 'ipv6' && !UNSPECIFIED_OR_LOOPBACK_V6.check(text, family)) {
-      const embedding = EMBEDDING_V6.find(({ range }) => range.check(text, 'ipv6'));
+    const { special, unspecifiedOrLoopbackV6, embeddingV6 } = specialBlockLists();
+    if (family === 'ipv6' && !unspecifiedOrLoopbackV6.check(text, family)) {
+      const embedding = embeddingV6.find(({ range }) => range.check(text, 'ipv6'));
       if (embedding !== undefined) {
         const groups = groupsOf(text);
         return this.isBlocked(ipv4Of(groups[embedding.groups[0]]!, groups[embedding.groups[1]]!));
       }
     }
-    return SPECIAL.check(text, family);
+    return special.check(text, family);
   }
 
   /**
@@ -186,12 +215,12 @@ export class NetworkGuard {
  */
 export function literalAddress(hostname: string): string | undefined {
   const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
-  if (isIP(bare) !== 0) return bare;
+  if (familyOf(bare) !== undefined) return bare;
   let parsed: string;
   try {
     parsed = new URL(`http://${hostname}/`).hostname;
   } catch {
     return undefined;
   }
-  return isIP(parsed) === 4 ? parsed : undefined;
+  return isIPv4(parsed) ? parsed : undefined;
 }

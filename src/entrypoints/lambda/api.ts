@@ -25,6 +25,7 @@ import { sinkAddressModule } from '../container/sink-address.module.js';
 import { systemModule } from '../container/system.module.js';
 import { useCasesModule } from '../container/use-cases.module.js';
 import { onColdStart, type LambdaEnvironment } from './cold-start.js';
+import { kmsOnFirstUse } from './kms-on-first-use.js';
 import { firstUseModule } from './first-use.js';
 
 /** The use cases the management API's routes call. */
@@ -61,10 +62,7 @@ export function composeApi({ settings, aws }: LambdaEnvironment): Container {
     }),
     sinkAddressModule({ allowedNetworks: settings.webhook.allowedNetworks }),
     // A subscription's secret is sealed with the stack's key before it is stored.
-    firstUseModule(TOKENS.SecretCipher, { seal: true, open: true }, async () => {
-      const { kmsModule } = await import('../container/kms.module.js');
-      return compose(kmsModule({ keyId }), systemModule()).get(TOKENS.SecretCipher);
-    }),
+    kmsOnFirstUse(keyId),
     systemModule(),
   );
 }

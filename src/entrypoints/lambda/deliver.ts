@@ -7,21 +7,23 @@ import { compose } from '../container/compose.js';
 import { dynamoDbModule } from '../container/dynamodb.module.js';
 import { systemModule } from '../container/system.module.js';
 import { requireSecretsKey } from '../container/aws-config.js';
-import { kmsModule } from '../container/kms.module.js';
 import { webhookModule } from '../container/webhook.module.js';
 import { useCasesModule } from '../container/use-cases.module.js';
 import { onColdStart, type LambdaEnvironment } from './cold-start.js';
 import { lambdaDeadLetterSink } from './dead-letters.js';
 import { firstUseModule } from './first-use.js';
+import { kmsOnFirstUse } from './kms-on-first-use.js';
 import { sqsSinkOnFirstUse } from './sinks.js';
 import { deliverHandler } from './message-handlers.js';
 
 /**
  * Signed webhooks (their secrets opened with the stack's KMS key) and subscribers' SQS queues (a client per
- * region), the stores in DynamoDB, retries to SQS. SQS loads on first use: when a delivery is to be retried,
- * or a recipient is a queue; a batch of webhooks that all answer needs only DynamoDB and KMS.
+ * region), the stores in DynamoDB, retries to SQS. KMS loads on first use: when the first webhook's secret is
+ * opened (a cold start's first `Decrypt` needs it anyway); a batch of queues, or of nothing left to deliver,
+ * never loads it. SQS loads on first use too: when a delivery is to be retried, or a recipient is a queue.
  */
 export function composeDeliver({ settings, aws }: LambdaEnvironment): Container {
+  const keyId = requireSecretsKey(aws);
   return compose(
     useCasesModule(settings.relay, [DeliverBatch, DeliveryAttempts]),
     dynamoDbModule(aws),
@@ -33,7 +35,7 @@ export function composeDeliver({ settings, aws }: LambdaEnvironment): Container 
     new ContainerModule(({ bind }) => {
       bind(TOKENS.NotificationSink).toConstantValue(sqsSinkOnFirstUse());
     }),
-    kmsModule({ keyId: requireSecretsKey(aws) }),
+    kmsOnFirstUse(keyId),
     systemModule(),
   );
 }

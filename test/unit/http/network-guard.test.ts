@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { LookupAddress } from 'node:dns';
+import { isIP } from 'node:net';
+import fc from 'fast-check';
 import { InvalidNetworkError } from '../../../src/adapters/http/errors.js';
 import { NetworkGuard, literalAddress, parseAllowedNetworks } from '../../../src/adapters/http/network-guard.js';
 
@@ -189,6 +191,23 @@ describe('literalAddress', () => {
       expect(literalAddress(host)).toBeUndefined();
     },
   );
+
+  it('takes a host as it is exactly when node:net reads it as an IP address', () => {
+    const hosts = fc.oneof(
+      fc.ipV4(),
+      fc.ipV6(),
+      fc.ipV4Extended(),
+      fc.tuple(fc.ipV6(), fc.stringMatching(/^[0-9a-z]{1,6}$/)).map(([address, zone]) => `${address}%${zone}`),
+      fc.string({ unit: fc.constantFrom(...'0123456789abcdefx.:%'.split('')) }),
+      fc.string(),
+    );
+    fc.assert(
+      fc.property(hosts, (host) => {
+        fc.pre(!host.startsWith('['));
+        expect(literalAddress(host) === host).toBe(isIP(host) !== 0);
+      }),
+    );
+  });
 
   it('finds the literal address behind a URL host', () => {
     expect(literalAddress('[::1]')).toBe('::1');
