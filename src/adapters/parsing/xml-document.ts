@@ -71,6 +71,9 @@ export interface XmlPosition {
  */
 export class XmlElement {
   readonly children: XmlNode[] = [];
+  /** The child elements, and the same by local name: built on the first query, once the document is read. */
+  private childElements?: readonly XmlElement[];
+  private byLocal?: ReadonlyMap<string, readonly XmlElement[]>;
 
   constructor(
     readonly name: string,
@@ -84,34 +87,64 @@ export class XmlElement {
 
   /** An attribute by its local name: unprefixed, or in `namespace` when one is given. */
   attribute(local: string, namespace?: string): string | undefined {
-    return this.attributes.find((attribute) => attribute.local === local && attribute.namespace === namespace)?.value;
+    for (const attribute of this.attributes) {
+      if (attribute.local === local && attribute.namespace === namespace) return attribute.value;
+    }
+    return undefined;
   }
 
   /** The child elements, in document order. */
-  elements(): XmlElement[] {
-    return this.children.filter((child): child is XmlElement => typeof child !== 'string');
+  elements(): readonly XmlElement[] {
+    return (this.childElements ??= this.children.filter((child): child is XmlElement => typeof child !== 'string'));
   }
 
-  /** The child elements with a local name in one of some namespaces (`undefined` for none). */
-  all(namespaces: readonly (string | undefined)[], local: string): XmlElement[] {
-    return this.elements().filter((child) => child.local === local && namespaces.includes(child.namespace));
+  /**
+   * The child elements with a local name in one of some namespaces (`undefined` for none), in document order.
+   * A reader asks dozens of these of every item: they are answered from an index of the children by local name,
+   * and a query that finds nothing, or every child of that name, allocates nothing.
+   */
+  all(namespaces: readonly (string | undefined)[], local: string): readonly XmlElement[] {
+    const named = this.named().get(local);
+    if (named === undefined) return NONE;
+    for (const child of named) {
+      if (!namespaces.includes(child.namespace)) return named.filter((one) => namespaces.includes(one.namespace));
+    }
+    return named;
   }
 
   /** The first such child element. */
   first(namespaces: readonly (string | undefined)[], local: string): XmlElement | undefined {
-    return this.all(namespaces, local)[0];
+    for (const child of this.named().get(local) ?? NONE) if (namespaces.includes(child.namespace)) return child;
+    return undefined;
   }
 
   /** The element's own character data (text and CDATA), ignoring what its child elements hold. */
   text(): string {
-    return this.children.filter((child): child is string => typeof child === 'string').join('');
+    const { children } = this;
+    if (children.length === 1 && typeof children[0] === 'string') return children[0];
+    let text = '';
+    for (const child of children) if (typeof child === 'string') text += child;
+    return text;
   }
 
   /** The text of the element and of everything inside it, in document order. */
   deepText(): string {
     return this.children.map((child) => (typeof child === 'string' ? child : child.deepText())).join('');
   }
+
+  private named(): ReadonlyMap<string, readonly XmlElement[]> {
+    if (this.byLocal) return this.byLocal;
+    const byLocal = new Map<string, XmlElement[]>();
+    for (const child of this.elements()) {
+      const same = byLocal.get(child.local);
+      if (same) same.push(child);
+      else byLocal.set(child.local, [child]);
+    }
+    return (this.byLocal = byLocal);
+  }
 }
+
+const NONE: readonly XmlElement[] = Object.freeze([]);
 
 /** A document that is not well-formed XML, or that this reader refuses (an entity expanding beyond bounds). */
 export class XmlSyntaxError extends FeedrelayError {
@@ -182,6 +215,13 @@ interface Scope {
 }
 
 const localOf = (name: string): string => name.slice(name.indexOf(':') + 1);
+const NO_NAMESPACES: ReadonlyMap<string, string> = new Map();
+
+/** The namespace of a prefix (`undefined`: the default namespace) where `namespaces` are in scope. */
+function resolveIn(namespaces: ReadonlyMap<string, string>, prefix: string | undefined): string | undefined {
+  if (prefix === undefined) return namespaces.get('') || undefined;
+  return namespaces.get(prefix) ?? CONVENTIONAL_PREFIXES[prefix.toLowerCase()];
+}
 const prefixOf = (name: string): string | undefined => (name.includes(':') ? name.split(':')[0] : undefined);
 const canonical = (uri: string): string => NAMESPACE_ALIASES[uri.toLowerCase()] ?? uri;
 
@@ -228,33 +268,40 @@ export function readXmlDocument(text: string, documentUrl?: string): XmlElement 
   };
   parser.onopentag = (tag) => {
     const parent = stack[stack.length - 1];
-    const written = Object.entries(tag.attributes as Record<string, string>);
-    let namespaces = parent?.namespaces ?? new Map<string, string>();
-    const declarations = written.filter(([name]) => name === 'xmlns' || name.startsWith('xmlns:'));
-    if (declarations.length > 0) {
-      const scoped = new Map(namespaces);
-      for (const [name, uri] of declarations) scoped.set(name === 'xmlns' ? '' : localOf(name), canonical(uri.trim()));
-      namespaces = scoped;
+    const written = tag.attributes as Record<string, string>;
+    let namespaces = parent?.namespaces ?? NO_NAMESPACES;
+    let declared: Map<string, string> | undefined;
+    for (const name in written) {
+      if (name !== 'xmlns' && !name.startsWith('xmlns:')) continue;
+      declared ??= new Map(namespaces);
+      declared.set(name === 'xmlns' ? '' : localOf(name), canonical(written[name]!.trim()));
     }
-    const resolve = (prefix: string | undefined): string | undefined => {
-      if (prefix === undefined) return namespaces.get('') || undefined;
-      return namespaces.get(prefix) ?? CONVENTIONAL_PREFIXES[prefix.toLowerCase()];
-    };
-    const attributes: XmlAttribute[] = written.map(([name, value]) => {
-      const prefix = prefixOf(name);
-      const namespace = prefix === undefined || prefix === 'xmlns' ? undefined : resolve(prefix);
-      return namespace === undefined
-        ? { name, local: localOf(name), value }
-        : { name, local: localOf(name), namespace, value };
-    });
-    const xmlBase = attributes.find((attribute) => attribute.name === 'xml:base')?.value;
-    const xmlLang = attributes.find((attribute) => attribute.name === 'xml:lang')?.value;
+    if (declared) namespaces = declared;
+    const attributes: XmlAttribute[] = [];
+    let xmlBase: string | undefined;
+    let xmlLang: string | undefined;
+    for (const name in written) {
+      const value = written[name]!;
+      const colon = name.indexOf(':');
+      if (colon < 0) {
+        attributes.push({ name, local: name, value });
+        continue;
+      }
+      const prefix = name.slice(0, colon);
+      const namespace = prefix === 'xmlns' ? undefined : resolveIn(namespaces, prefix);
+      const local = name.slice(colon + 1);
+      attributes.push(namespace === undefined ? { name, local, value } : { name, local, namespace, value });
+      if (name === 'xml:base') xmlBase ??= value;
+      else if (name === 'xml:lang') xmlLang ??= value;
+    }
     const element = new XmlElement(
       tag.name,
       localOf(tag.name),
-      resolve(prefixOf(tag.name)),
+      resolveIn(namespaces, prefixOf(tag.name)),
       attributes,
-      nestedBase(parent ? parent.element.base : documentUrl, xmlBase),
+      xmlBase === undefined && parent
+        ? parent.element.base
+        : nestedBase(parent ? parent.element.base : documentUrl, xmlBase),
       xmlLang ?? parent?.element.lang,
       { line: parser.line + 1, column: parser.column + 1 },
     );

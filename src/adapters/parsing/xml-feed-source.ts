@@ -32,7 +32,7 @@ const coreOf = (root: XmlElement, formats: Vocabulary): Vocabulary =>
 const RSS_NAMESPACES: Vocabulary = [NS.rss10, NS.rss09, NS.rss2];
 
 /** Finds the children of an element with a local name in one vocabulary: `dc(item, 'date')`, … */
-type Finder = (parent: XmlElement | undefined, local: string) => XmlElement[];
+type Finder = (parent: XmlElement | undefined, local: string) => readonly XmlElement[];
 const within =
   (vocabulary: Vocabulary): Finder =>
   (parent, local) =>
@@ -60,9 +60,11 @@ const itunes = within([NS.itunes]);
 const xhtml = within([NS.xhtml]);
 
 /** Media RSS elements of an item, the item's own first, then its groups', then its contents'. */
-function mediaElements(item: XmlElement, local: string): XmlElement[] {
+function mediaElements(item: XmlElement, local: string): readonly XmlElement[] {
   const groups = media(item, 'group');
-  const contents = [...media(item, 'content'), ...groups.flatMap((group) => media(group, 'content'))];
+  const own = media(item, 'content');
+  if (groups.length === 0 && own.length === 0) return media(item, local);
+  const contents = [...own, ...groups.flatMap((group) => media(group, 'content'))];
   return [
     ...media(item, local),
     ...groups.flatMap((group) => media(group, local)),
