@@ -142,7 +142,14 @@ export const QUEUES = {
     memoryMb: 2048,
   }),
   // The fan-out's pages deliver a lone part of recipients themselves: as long as a deliver message may take.
-  startFanOut: queue('start-fan-out', 'ArticlesDiscovered', { timeout: 120, batchSize: 10, maxConcurrency: 20 }),
+  // start-fan-out does so for most discoveries (a feed of a few subscribers): up to ten parts an invocation,
+  // `deliveryConcurrency` POSTs each at once, with the concurrency and the CPU (TLS handshakes) that takes.
+  startFanOut: queue('start-fan-out', 'ArticlesDiscovered', {
+    timeout: 120,
+    batchSize: 10,
+    maxConcurrency: 200,
+    memoryMb: 1024,
+  }),
   scanSubscribers: queue('scan-subscribers', 'scan-subscribers', {
     timeout: 120,
     batchSize: 1,

@@ -227,10 +227,11 @@ describe('consumers', () => {
   });
 
   it('takes each maximum concurrency from QUEUES, the fetches and deliveries most of an account’s 1,000', () => {
+    // start-fan-out delivers most discoveries' subscribers itself (a lone part each).
     expect(DEFAULT_MAX_CONCURRENCY).toEqual({
       scanFeeds: 100,
       fetchFeed: 800,
-      startFanOut: 20,
+      startFanOut: 200,
       scanSubscribers: 150,
       deliver: 800,
     });

@@ -116,10 +116,16 @@ describe('the Lambda defaults', () => {
     const rounds = Math.ceil(relay.recipientsPerDelivery / relay.deliveryConcurrency);
 
     expect(rounds * settings.webhook.timeoutMs).toBeLessThan(QUEUES.deliver.functionTimeoutSeconds * 1000);
+    // A fan-out page that delivers its lone part itself has the same part to deliver, within its own time-out.
+    expect(rounds * settings.webhook.timeoutMs).toBeLessThan(QUEUES.startFanOut.functionTimeoutSeconds * 1000);
+    expect(rounds * settings.webhook.timeoutMs).toBeLessThan(QUEUES.scanSubscribers.functionTimeoutSeconds * 1000);
   });
 
   it('keep an invocation’s connections under Lambda’s 1,024 file descriptors, with room for the SDK’s', () => {
     expect(relay.fetchConcurrency).toBeLessThanOrEqual(800);
     expect(QUEUES.deliver.batchSize * relay.deliveryConcurrency).toBeLessThanOrEqual(800);
+    // A fan-out page delivers its lone part itself: start-fan-out's batch of discoveries, each one part at once.
+    expect(QUEUES.startFanOut.batchSize * relay.deliveryConcurrency).toBeLessThanOrEqual(800);
+    expect(QUEUES.scanSubscribers.batchSize * relay.deliveryConcurrency).toBeLessThanOrEqual(800);
   });
 });
