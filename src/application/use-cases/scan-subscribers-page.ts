@@ -10,6 +10,9 @@ import { TOKENS } from '../tokens.js';
 import { deliverMessagesOf, deliveryParts, subscribersScope } from '../work-plans.js';
 import type { ScanSubscribersPageMessage } from '../work-messages.js';
 
+/** A page step's result, and the tally of the lone part it delivered itself, if it did. */
+export type ScanSubscribersResult = RelayStepResult & { readonly delivered?: DeliveryTally };
+
 /**
  * One step of the update fan-out over one subscriber shard: the page's subscribers that want this discovery
  * become deliver messages of `recipientsPerDelivery` each (a page of that size: one message; fewer if their
@@ -23,9 +26,6 @@ import type { ScanSubscribersPageMessage } from '../work-messages.js';
  * invocation, with no deliver message, no second invocation and no second ledger step. The page's claim keeps
  * a duplicated message from delivering twice, as a deliver step's does.
  */
-/** A page step's result, and the tally of the lone part it delivered itself, if it did. */
-export type ScanSubscribersResult = RelayStepResult & { readonly delivered?: DeliveryTally };
-
 @injectable()
 export class ScanSubscribersPage {
   constructor(
