@@ -2,7 +2,6 @@ import 'reflect-metadata/lite';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Container } from 'inversify';
 import { RunRecordsReader } from '../../application/run-records.js';
-import { TOKENS } from '../../application/tokens.js';
 import { AddFeeds } from '../../application/use-cases/add-feeds.js';
 import { CreateSubscription } from '../../application/use-cases/create-subscription.js';
 import { GetFeed } from '../../application/use-cases/get-feed.js';
@@ -25,8 +24,7 @@ import { sinkAddressModule } from '../container/sink-address.module.js';
 import { systemModule } from '../container/system.module.js';
 import { useCasesModule } from '../container/use-cases.module.js';
 import { onColdStart, type LambdaEnvironment } from './cold-start.js';
-import { kmsOnFirstUse } from './kms-on-first-use.js';
-import { firstUseModule } from './first-use.js';
+import { kmsOnFirstUse, workOnFirstUse } from './adapters-on-first-use.js';
 
 /** The use cases the management API's routes call. */
 export const API_USE_CASES = [
@@ -56,10 +54,7 @@ export function composeApi({ settings, aws }: LambdaEnvironment): Container {
   return compose(
     useCasesModule(settings.relay, API_USE_CASES),
     dynamoDbModule(aws),
-    firstUseModule(TOKENS.WorkDispatcher, { dispatch: true }, async () => {
-      const { sqsModule } = await import('../container/sqs.module.js');
-      return compose(sqsModule(aws.queueUrls)).get(TOKENS.WorkDispatcher);
-    }),
+    workOnFirstUse(aws.queueUrls),
     sinkAddressModule({ allowedNetworks: settings.webhook.allowedNetworks }),
     // A subscription's secret is sealed with the stack's key before it is stored.
     kmsOnFirstUse(keyId),

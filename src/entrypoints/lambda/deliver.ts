@@ -11,8 +11,7 @@ import { webhookModule } from '../container/webhook.module.js';
 import { useCasesModule } from '../container/use-cases.module.js';
 import { onColdStart, type LambdaEnvironment } from './cold-start.js';
 import { lambdaDeadLetterSink } from './dead-letters.js';
-import { firstUseModule } from './first-use.js';
-import { kmsOnFirstUse } from './kms-on-first-use.js';
+import { kmsOnFirstUse, workOnFirstUse } from './adapters-on-first-use.js';
 import { sqsSinkOnFirstUse } from './sinks.js';
 import { deliverHandler } from './message-handlers.js';
 
@@ -27,10 +26,7 @@ export function composeDeliver({ settings, aws }: LambdaEnvironment): Container 
   return compose(
     useCasesModule(settings.relay, [DeliverBatch, DeliveryAttempts]),
     dynamoDbModule(aws),
-    firstUseModule(TOKENS.WorkDispatcher, { dispatch: true }, async () => {
-      const { sqsModule } = await import('../container/sqs.module.js');
-      return compose(sqsModule(aws.queueUrls)).get(TOKENS.WorkDispatcher);
-    }),
+    workOnFirstUse(aws.queueUrls),
     webhookModule(settings.webhook),
     new ContainerModule(({ bind }) => {
       bind(TOKENS.NotificationSink).toConstantValue(sqsSinkOnFirstUse());

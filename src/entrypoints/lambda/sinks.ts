@@ -5,6 +5,7 @@ import { compose } from '../container/compose.js';
 import { requireSecretsKey } from '../container/aws-config.js';
 import { systemModule } from '../container/system.module.js';
 import type { LambdaEnvironment } from './cold-start.js';
+import { kmsOnFirstUse } from './adapters-on-first-use.js';
 import { loadedOnFirstUse } from './first-use.js';
 
 /**
@@ -15,11 +16,8 @@ import { loadedOnFirstUse } from './first-use.js';
 export function sinksOnFirstUseModule({ settings, aws }: LambdaEnvironment): ContainerModule {
   const keyId = requireSecretsKey(aws);
   const webhook = sinkOnFirstUse('webhook', async () => {
-    const [{ webhookModule }, { kmsModule }] = await Promise.all([
-      import('../container/webhook.module.js'),
-      import('../container/kms.module.js'),
-    ]);
-    return compose(webhookModule(settings.webhook), kmsModule({ keyId }), systemModule()).get(TOKENS.NotificationSink);
+    const { webhookModule } = await import('../container/webhook.module.js');
+    return compose(webhookModule(settings.webhook), kmsOnFirstUse(keyId), systemModule()).get(TOKENS.NotificationSink);
   });
   return new ContainerModule(({ bind }) => {
     bind(TOKENS.NotificationSink).toConstantValue(webhook);

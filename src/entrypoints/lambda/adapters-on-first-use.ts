@@ -1,4 +1,5 @@
 import type { ContainerModule } from 'inversify';
+import type { QueueUrls } from '../../adapters/sqs/tokens.js';
 import { TOKENS } from '../../application/tokens.js';
 import { compose } from '../container/compose.js';
 import { systemModule } from '../container/system.module.js';
@@ -13,5 +14,13 @@ export function kmsOnFirstUse(keyId: string): ContainerModule {
   return firstUseModule(TOKENS.SecretCipher, { seal: true, open: true }, async () => {
     const { kmsModule } = await import('../container/kms.module.js');
     return compose(kmsModule({ keyId }), systemModule()).get(TOKENS.SecretCipher);
+  });
+}
+
+/** Work sent to the stack's queues (`sqsModule`), the SQS client loaded with the first message sent. */
+export function workOnFirstUse(queueUrls: QueueUrls): ContainerModule {
+  return firstUseModule(TOKENS.WorkDispatcher, { dispatch: true }, async () => {
+    const { sqsModule } = await import('../container/sqs.module.js');
+    return compose(sqsModule(queueUrls)).get(TOKENS.WorkDispatcher);
   });
 }
