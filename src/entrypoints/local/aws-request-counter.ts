@@ -47,11 +47,11 @@ export class AwsRequestCounter {
   }
 
   recordSqsPayload(bytes: number): void {
-    this.sqsChunks += Math.max(1, Math.ceil(bytes / SQS_BILLING_CHUNK_BYTES));
+    this.sqsChunks += billedChunks(bytes);
   }
 
   recordEventPayloads(entryBytes: readonly number[]): void {
-    for (const bytes of entryBytes) this.eventChunks += Math.max(1, Math.ceil(bytes / EVENT_BILLING_CHUNK_BYTES));
+    for (const bytes of entryBytes) this.eventChunks += billedChunks(bytes);
   }
 
   /**
@@ -105,10 +105,11 @@ export function operationName(clientName: string | undefined, commandName: strin
   return `${service}.${operation}`;
 }
 
-/** SQS bills a request per 64 KB chunk of its payload. */
-const SQS_BILLING_CHUNK_BYTES = 64 * 1024;
-/** EventBridge bills an event per 64 KB chunk of each entry. */
-const EVENT_BILLING_CHUNK_BYTES = 64 * 1024;
+/**
+ * SQS bills a request per 64 KB chunk of a send's payload, EventBridge an event per 64 KB chunk of each entry:
+ * what is billed for `bytes`, one at least.
+ */
+const billedChunks = (bytes: number): number => Math.max(1, Math.ceil(bytes / (64 * 1024)));
 
 /**
  * The bytes of each event of a `PutEvents` (its entries' details), or of the SQS send that stands in for it on
