@@ -61,15 +61,14 @@ export interface Latencies {
 }
 
 /**
- * The estimates, for what the embedded stack does not measure. DynamoDB's request units and SQS's payload
- * chunks are measured when a unit's profile carries them (`capacityUnits`, `sqsBilledSends`); the per-request
- * figures below are the fallback. Item sizes: feed, subscription, ledger and run items stay under 1 KB (1 WRU a write), an
- * article item is 1–2 KB (2 WRU). Reads: a GetItem is strongly consistent (1 RRU, as the stores read today);
- * a Scan page is 100 feeds of ~400 B eventually consistent (40 KB → 5 RRU); a Query page is 100
- * subscriptions of ~300 B (30 KB → 4 RRU); a BatchGetItem reads ~10 items ≤ 4 KB eventually consistent (5 RRU).
- * SQS and EventBridge payloads stay under one 64 KB chunk. A PutEvents carries one entry (when the events are
- * not measured, `billedEvents`); the rule's delivery
- * to the fan-out queue is one more SQS request. The Lambda event source's poller makes one ReceiveMessage and
+ * The estimates, for what the embedded stack does not measure. DynamoDB's request units, SQS's payload chunks
+ * and EventBridge's billed events are measured when a unit's profile carries them (`capacityUnits`,
+ * `sqsBilledSends`, `billedEvents`); the per-request figures below are the fallback. Item sizes: feed,
+ * subscription, ledger and run items stay under 1 KB (1 WRU a write), an article item is 1–2 KB (2 WRU). Reads:
+ * a GetItem is strongly consistent (1 RRU, as the stores read today); a Scan page is 100 feeds of ~400 B
+ * eventually consistent (40 KB → 5 RRU); a Query page is 100 subscriptions of ~300 B (30 KB → 4 RRU); a
+ * BatchGetItem reads ~10 items ≤ 4 KB eventually consistent (5 RRU). SQS and EventBridge payloads stay under one
+ * 64 KB chunk, and a PutEvents carries one entry. The rule's delivery to the fan-out queue is one more SQS request. The Lambda event source's poller makes one ReceiveMessage and
  * one DeleteMessageBatch per invocation; its empty long polls (~650,000 a queue a month with 5 pollers and
  * 20 s waits, ≈ $0.26) are a fixed monthly cost, not a cost per unit, and are left out.
  */
