@@ -4,7 +4,7 @@
  * and printed with the result: the embedded stack counts requests, not bytes or billed milliseconds.
  */
 import { readFile } from 'node:fs/promises';
-import { QUEUES } from '../src/adapters/aws-resources.js';
+import { QUEUES, SQS_RECEIVE_MAX } from '../src/adapters/aws-resources.js';
 import { DEFAULT_RELAY_SETTINGS } from '../src/application/settings.js';
 import { LAMBDA_RELAY_DEFAULTS } from '../src/entrypoints/lambda/lambda-settings.js';
 
@@ -31,8 +31,17 @@ export interface UnitProfile {
   readonly requests: Readonly<Record<string, number>>;
   /** Lambda invocations per unit by queue. */
   readonly invocations: Readonly<Record<string, number>>;
-  /** Messages per invocation by queue, as measured (a fetch invocation's billed time grows with its feeds). */
+  /**
+   * Messages per invocation by queue, as measured. The embedded poller hands a handler what one receive
+   * returns; a queue that Lambda polls with a batching window is priced in full batches instead
+   * (`COST_ESTIMATES.messagesPerInvocation`). A fetch invocation's billed time grows with its feeds.
+   */
   readonly messagesPerInvocation?: Readonly<Record<string, number>>;
+  /**
+   * Recipients per delivered message (a deliver message's, or the lone part a fan-out page delivers itself): an
+   * invocation POSTs them `deliveryConcurrency` at a time, so its billed time grows with their rounds.
+   */
+  readonly recipientsPerPart?: number;
   /** Article items written per unit (their write units when written by BatchWriteItem). */
   readonly articlesWritten: number;
   /**
@@ -68,14 +77,26 @@ export interface Latencies {
  * a GetItem is strongly consistent (1 RRU, as the stores read today); a Scan page is 100 feeds of ~400 B
  * eventually consistent (40 KB → 5 RRU); a Query page is 100 subscriptions of ~300 B (30 KB → 4 RRU); a
  * BatchGetItem reads ~10 items ≤ 4 KB eventually consistent (5 RRU). SQS and EventBridge payloads stay under one
- * 64 KB chunk, and a PutEvents carries one entry. The rule's delivery to the fan-out queue is one more SQS request. The Lambda event source's poller makes one ReceiveMessage and
- * one DeleteMessageBatch per invocation; its empty long polls (~650,000 a queue a month with 5 pollers and
+ * 64 KB chunk, and a PutEvents carries one entry. The rule's delivery to the fan-out queue is one more SQS request. Without measured sends, the Lambda event source's poller makes one
+ * ReceiveMessage and one DeleteMessageBatch per invocation (with them: ten messages a call); its empty long polls (~650,000 a queue a month with 5 pollers and
  * 20 s waits, ≈ $0.26) are a fixed monthly cost, not a cost per unit, and are left out.
  */
 export const COST_ESTIMATES = {
   /** A function's memory as deployed (`QUEUES`), by the queue it consumes; 512 MB for any other. */
   lambdaMemoryMb(queue: string): number {
     return (QUEUES as Record<string, { memoryMb: number } | undefined>)[queue]?.memoryMb ?? 512;
+  },
+  /**
+   * Messages per invocation as Lambda batches them: a queue with a batching window (`QUEUES`) in full batches
+   * of its batch size, since a crawl of a million feeds sends its messages far faster than a batch a window
+   * (the 1 M crawl of the scale model: about 40,000 fetch messages and 50,000 discoveries within a minute or
+   * two); any other queue as measured (its batch size is 1, or it is polled as soon as a message is there).
+   */
+  messagesPerInvocation(queue: string, measured: number): number {
+    const definition = (QUEUES as Record<string, { batchSize: number; maxBatchingWindowSeconds: number } | undefined>)[
+      queue
+    ];
+    return definition && definition.maxBatchingWindowSeconds > 0 ? definition.batchSize : measured;
   },
   writeUnitsPerRequest: { 'dynamodb.PutItem': 1, 'dynamodb.UpdateItem': 1, 'dynamodb.DeleteItem': 1 } as Record<
     string,
@@ -96,18 +117,20 @@ export const COST_ESTIMATES = {
    * invocation on a shared 2-core machine says more about the machine than about Lambda, so: a batch's
    * records run concurrently, so a fetch invocation takes the slowest server's latency for each round of the
    * Lambda's `fetchConcurrency` fetches its feeds need (its messages × `feedsPerMessage`), plus ~50 ms of
-   * parsing and DynamoDB round trips (5–10 ms each in-region); a delivery the slowest webhook's plus ~30 ms; a page of
-   * the feed scan ~60 ms; a fan-out page (start-fan-out, scan-subscribers) ~60 ms and, as if every one
-   * delivered its lone part of recipients itself, the slowest webhook's latency; anything else ~30 ms.
+   * parsing and DynamoDB round trips (5–10 ms each in-region); a delivery the slowest webhook's for each round
+   * of the Lambda's `deliveryConcurrency` POSTs its part of recipients needs, plus ~30 ms; a page of the feed
+   * scan ~60 ms; a fan-out page (start-fan-out, scan-subscribers) ~60 ms and, as if every one delivered its lone
+   * part of recipients itself, that part's rounds; anything else ~30 ms. The messages of a batch run at once.
    */
-  durationMs(queue: string, latencies: Latencies, messagesPerInvocation = 1): number {
+  durationMs(queue: string, latencies: Latencies, messagesPerInvocation = 1, recipientsPerPart = 1): number {
     if (/fetch/i.test(queue)) {
       const feeds = messagesPerInvocation * DEFAULT_RELAY_SETTINGS.feedsPerMessage;
       const rounds = Math.max(1, Math.ceil(feeds / (LAMBDA_RELAY_DEFAULTS.fetchConcurrency ?? 1)));
       return rounds * latencies.feedMs + 50;
     }
-    if (/deliver/i.test(queue)) return latencies.webhookMs + 30;
-    if (/fan-?out|subscribers/i.test(queue)) return latencies.webhookMs + 60;
+    const deliveryRounds = Math.max(1, Math.ceil(recipientsPerPart / (LAMBDA_RELAY_DEFAULTS.deliveryConcurrency ?? 1)));
+    if (/deliver/i.test(queue)) return deliveryRounds * latencies.webhookMs + 30;
+    if (/fan-?out|subscribers/i.test(queue)) return deliveryRounds * latencies.webhookMs + 60;
     if (/scan/i.test(queue)) return 60;
     return 30;
   },
@@ -156,17 +179,26 @@ export function costPerMillion(profile: UnitProfile, pricing: Pricing, latencies
   sqsRequests += events;
   let invocations = 0;
   let gbSeconds = 0;
-  for (const [queue, count] of Object.entries(profile.invocations)) {
+  // The poller's ReceiveMessage and DeleteMessageBatch calls: ten messages each at most.
+  let pollerCalls = 0;
+  for (const [queue, measuredCount] of Object.entries(profile.invocations)) {
+    const measuredBatch = profile.messagesPerInvocation?.[queue] ?? 1;
+    const batch = e.messagesPerInvocation(queue, measuredBatch);
+    const count = (measuredCount * measuredBatch) / batch;
     invocations += count;
-    const ms = e.durationMs(queue, latencies, profile.messagesPerInvocation?.[queue]);
+    pollerCalls += count * Math.ceil(batch / SQS_RECEIVE_MAX);
+    const ms = e.durationMs(queue, latencies, batch, profile.recipientsPerPart);
     gbSeconds += count * (ms / 1000) * (e.lambdaMemoryMb(queue) / 1024);
   }
   if (profile.sqsBilledSends === undefined) {
-    sqsRequests += invocations * e.sqsPollerRequestsPerInvocation;
+    sqsRequests += pollerCalls * e.sqsPollerRequestsPerInvocation;
   } else {
+    // Sends by chunk (the rule sends each event on its own); deletes ten a call; receives ten a call, billed by
+    // chunk: the app's sends are batches of ten too, so its messages come back in as many chunks as they went,
+    // and the events' small messages ten to a chunk.
     const sent = profile.sqsBilledSends + events;
-    // Sends by chunk; per invocation one DeleteMessageBatch; receives: the chunks sent, one per invocation at least.
-    sqsRequests = sent + invocations + Math.max(invocations, sent);
+    const receivedChunks = profile.sqsBilledSends + events / SQS_RECEIVE_MAX;
+    sqsRequests = sent + pollerCalls + Math.max(pollerCalls, receivedChunks);
   }
   const million = 1_000_000;
   const dynamodb =

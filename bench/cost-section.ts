@@ -14,6 +14,11 @@ import {
   type OperationCounts,
 } from './request-model.js';
 import { round, type QueueMeters } from './support.js';
+import { LAMBDA_RELAY_DEFAULTS } from '../src/entrypoints/lambda/lambda-settings.js';
+import { DEFAULT_RELAY_SETTINGS } from '../src/application/settings.js';
+
+const LAMBDA_RECIPIENTS_PER_PART =
+  LAMBDA_RELAY_DEFAULTS.recipientsPerDelivery ?? DEFAULT_RELAY_SETTINGS.recipientsPerDelivery;
 import type { CapacityUnits } from '../src/entrypoints/local/aws-request-counter.js';
 
 /** How long a subscriber's webhook takes to answer, for the delivery invocations' billed time. */
@@ -84,6 +89,8 @@ export function costSection(
   } else caveats.push('delivery: needs the fan-out section');
 
   const latencies: Latencies = { feedMs: feedLatencyMs, webhookMs: ASSUMED_WEBHOOK_LATENCY_MS };
+  // A discovery's recipients in parts of at most a Lambda's `recipientsPerDelivery`.
+  const partOf = (subscribers: number) => Math.min(subscribers, LAMBDA_RECIPIENTS_PER_PART);
   const deliveriesPerCrawl = MIX.changedShare * MIX.subscribers;
   let perMillionDeliveries: CostBreakdown | undefined;
   let perMillionFeedCrawls: CostBreakdown | undefined;
@@ -93,6 +100,7 @@ export function costSection(
           requests: fanOut.app.perDelivery,
           invocations: invocationsPer(fanOut.app.invocations, fanOut.app.delivered),
           messagesPerInvocation: messagesPerInvocation(fanOut.app.invocations),
+          recipientsPerPart: partOf(fanOut.app.delivered),
           articlesWritten: 0,
           capacityUnits: scaled(tablesTotal(fanOut.app.capacityUnits), 1 / fanOut.app.delivered),
         }
@@ -126,6 +134,7 @@ export function costSection(
         requests: mix.perFeed,
         invocations: invocationsPer(mix.invocations, mix.feeds),
         messagesPerInvocation: messagesPerInvocation(mix.invocations),
+        recipientsPerPart: partOf(crawl!.mix!.subscribersPerChangedFeed),
         articlesWritten: mix.newArticles / mix.feeds,
         capacityUnits: tablesTotal(capacityPerFeedCrawl),
         sqsBilledSends: mix.sqsBilledSends / mix.feeds,
@@ -151,9 +160,9 @@ export function costSection(
     target: 0.5,
     assumptions: [
       'per feed crawl: everything the crawl section’s mix crawl sent, its fan-outs to 100 webhooks per changed feed and their deliveries included, divided by its feeds',
-      `Lambda: arm64, each function’s memory as deployed (fetch ${COST_ESTIMATES.lambdaMemoryMb('fetchFeed')} MB, deliver ${COST_ESTIMATES.lambdaMemoryMb('deliver')} MB, start-fan-out ${COST_ESTIMATES.lambdaMemoryMb('startFanOut')} MB, the others ${COST_ESTIMATES.lambdaMemoryMb('scanFeeds')} MB); billed time per invocation estimated, not measured: fetch = feed latency (${feedLatencyMs} ms) per round of the Lambda’s fetches at once that its feeds need + 50 ms, deliver = webhook latency (${ASSUMED_WEBHOOK_LATENCY_MS} ms) + 30 ms, fan-out pages (which deliver a lone part themselves) webhook latency + 60 ms, feed scan pages 60 ms, others 30 ms`,
+      `Lambda: arm64, each function’s memory as deployed (fetch ${COST_ESTIMATES.lambdaMemoryMb('fetchFeed')} MB, deliver ${COST_ESTIMATES.lambdaMemoryMb('deliver')} MB, start-fan-out ${COST_ESTIMATES.lambdaMemoryMb('startFanOut')} MB, the others ${COST_ESTIMATES.lambdaMemoryMb('scanFeeds')} MB); a queue with a batching window (fetch, start-fan-out, deliver) in full batches of its batch size, as a million crawls fill them (the embedded poller hands over what one receive returns), the others as measured; billed time per invocation estimated, not measured: fetch = feed latency (${feedLatencyMs} ms) per round of the Lambda’s fetches at once (${LAMBDA_RELAY_DEFAULTS.fetchConcurrency}) that its feeds need + 50 ms, deliver = webhook latency (${ASSUMED_WEBHOOK_LATENCY_MS} ms) per round of the Lambda’s POSTs at once (${LAMBDA_RELAY_DEFAULTS.deliveryConcurrency}) over a part of recipients (at most ${LAMBDA_RECIPIENTS_PER_PART}) + 30 ms, fan-out pages (which deliver a lone part themselves) the same rounds + 60 ms, feed scan pages 60 ms, others 30 ms`,
       'DynamoDB: capacity units as DynamoDB bills them, by item size (ReturnConsumedCapacity on the embedded stack), for every request measured; the 304 and mix crawls run on feeds aged to steady state (each recent-article set full); articles are priced from discoveries of real-world articles (the test corpus’s real feeds) stored by the app',
-      'SQS: sends as billed, a request per 64 KB of payload (measured); + 1 SendMessage per event routed by the rule; the pollers: a DeleteMessageBatch per invocation and receives of what was sent (at least one per invocation); idle long polls left out (fixed ≈ $0.26 per queue-month)',
+      'SQS: sends as billed, a request per 64 KB of payload (measured); + 1 SendMessage per event routed by the rule; the pollers: a ReceiveMessage and a DeleteMessageBatch per 10 messages of a batch, the receives billed by chunk (the app’s messages in the chunks they were sent in, the rule’s ten to a chunk); idle long polls left out (fixed ≈ $0.26 per queue-month)',
       'EventBridge: events as billed, an event per 64 KB of each entry of a PutEvents (measured)',
     ],
     caveats,

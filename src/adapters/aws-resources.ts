@@ -144,9 +144,11 @@ export const QUEUES = {
   // The fan-out's pages deliver a lone part of recipients themselves: as long as a deliver message may take.
   // start-fan-out does so for most discoveries (a feed of a few subscribers): up to ten parts an invocation,
   // `deliveryConcurrency` POSTs each at once, with the concurrency and the CPU (TLS handshakes) that takes.
+  // The window lets a crawl's discoveries share invocations (ten a batch, not one each) for at most a second.
   startFanOut: queue('start-fan-out', 'ArticlesDiscovered', {
     timeout: 120,
     batchSize: 10,
+    batchingWindow: 1,
     maxConcurrency: 200,
     memoryMb: 1024,
   }),

@@ -226,6 +226,14 @@ describe('consumers', () => {
     }
   });
 
+  it('lets a crawl’s discoveries share the fan-out’s invocations: ten a batch, filled for at most a second', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalIdOf(stack, consumerOf('startFanOut')) },
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 1,
+    });
+  });
+
   it('takes each maximum concurrency from QUEUES, the fetches and deliveries most of an account’s 1,000', () => {
     // start-fan-out delivers most discoveries' subscribers itself (a lone part each).
     expect(DEFAULT_MAX_CONCURRENCY).toEqual({
