@@ -257,19 +257,6 @@ export function discoveryParts(
   return parts;
 }
 
-/** The discoveries of one fetch, as `discoveryParts` cuts its new articles. */
-export function discoveriesOf(
-  runId: string,
-  feed: DiscoveredFeed,
-  articleIds: readonly string[],
-  discoveredAt: string,
-  perDiscovery = ARTICLES_PER_DISCOVERY,
-): ArticlesDiscovered[] {
-  return discoveryParts(feed.id, articleIds, perDiscovery).map((part) =>
-    articlesDiscovered(runId, feed, part.articleIds, discoveredAt),
-  );
-}
-
 /** One notification of one subscription about one discovery: its id is the webhook-id, stable across retries. */
 export function notificationIdFor(subscriptionId: string, eventId: string): string {
   return `msg_${digest(['notification', subscriptionId, eventId], 32)}`;

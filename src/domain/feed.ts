@@ -52,8 +52,17 @@ export interface FeedCommitRecord {
   readonly fromVersion: number;
   readonly outcome: 'fetched' | 'notModified' | 'failed' | 'gone';
   readonly newArticles: number;
-  /** The article ids announced, in the order they were cut into discoveries. */
+  /**
+   * The event ids of the commit's discoveries, in order: their articles are stored under them
+   * (`ArticleStore.getDiscovery`), so a retry that replays the commit reads them back from there.
+   */
+  readonly events?: readonly string[];
+  /** The article ids of the discoveries, in the order they were cut: recorded by earlier versions only. */
   readonly announced?: readonly string[];
+  /**
+   * When they were discovered: recorded by earlier versions only; a commit's discoveries are as old as its
+   * `lastFetchedAt`, which a retry replays them with.
+   */
   readonly discoveredAt?: string;
 }
 
@@ -218,7 +227,7 @@ export type FetchableFeed = Pick<
 
 /**
  * The longest recent-article set a work message carries: 100 keys, a young feed's. A longer one (a feed's set
- * fills up to 256 keys, 3 KB, within weeks) stays in the table and is read only by a fetch that must commit, so
+ * fills up to 200 keys, 2.4 KB, within weeks) stays in the table and is read only by a fetch that must commit, so
  * that a fetch message of 25 feeds stays within one 64 KB SQS chunk, whatever the feeds list. A 304 needs no read.
  */
 export const MAX_CARRIED_SEEN = 1200;

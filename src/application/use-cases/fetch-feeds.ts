@@ -1,7 +1,7 @@
 import { inject, injectable } from 'inversify';
 import { identifyArticles, type Article } from '../../domain/article.js';
 import {
-  discoveriesOf,
+  articlesDiscovered,
   discoveryParts,
   EMPTY_FETCH_TALLY,
   tallyOutcome,
@@ -10,7 +10,14 @@ import {
   type FeedRunOutcome,
   type FetchTally,
 } from '../../domain/crawl-run.js';
-import { afterFetch, confirmsMove, feedIdFor, type FetchableFeed, type FetchOutcome } from '../../domain/feed.js';
+import {
+  afterFetch,
+  confirmsMove,
+  feedIdFor,
+  type FeedCommitRecord,
+  type FetchableFeed,
+  type FetchOutcome,
+} from '../../domain/feed.js';
 import { rememberDocument, unseen } from '../../domain/recent-articles.js';
 import { Limiter } from '../bounded.js';
 import type { ArticleStore } from '../ports/article-store.port.js';
@@ -47,8 +54,8 @@ const DEFERRED: FeedResult = { outcome: 'skipped', newArticles: 0, discoveries: 
  * message, none per feed. Each feed's work carries its state, so a 304 costs no request; a change is
  * committed with a write conditional on the version the scan read, so a feed removed meanwhile never comes
  * back and a stale copy of the work commits nothing. What is new is what the committed recent-article set
- * did not hold; the commit also records what it announced, so a retry that finds its own commit announces
- * exactly that again, under the same event ids.
+ * did not hold; the commit also records the event ids of its discoveries, so a retry that finds its own commit
+ * announces exactly those again, their articles read back from the article store.
  *
  * Politeness (`PoliteHosts`): a feed whose host asked to be left alone is not fetched and stays due
  * (`skipped`); what a fetch finds may hold its host for every worker.
@@ -160,11 +167,12 @@ export class FetchFeeds {
     const discoveredAt = now.toISOString();
     // Each discovery's articles are stored together before the commit that makes them known.
     const byId = new Map(fresh.map((article) => [article.id, article]));
+    const parts = discoveryParts(
+      work.id,
+      fresh.map((a) => a.id),
+    );
     await Promise.all(
-      discoveryParts(
-        work.id,
-        fresh.map((a) => a.id),
-      ).map((part) =>
+      parts.map((part) =>
         this.articles.putDiscovery(
           work.id,
           part.eventId,
@@ -177,7 +185,8 @@ export class FetchFeeds {
         ),
       ),
     );
-    const announced = fresh.map((a) => a.id);
+    // The commit names its discoveries by event id alone (their articles are stored under it), and its
+    // `lastFetchedAt` is `discoveredAt`: all a replay needs, in a few bytes of the feed item.
     const committed = await this.feeds.commit(work.id, work.version, {
       ...update,
       lastCommit: {
@@ -185,14 +194,20 @@ export class FetchFeeds {
         fromVersion: work.version,
         outcome: outcome.kind,
         newArticles: fresh.length,
-        ...(announced.length > 0 ? { announced, discoveredAt } : {}),
+        ...(parts.length > 0 ? { events: parts.map((part) => part.eventId) } : {}),
       },
     });
     if (committed === 'conflict') return this.afterConflict(runId, work);
     return {
       outcome: outcome.kind,
       newArticles: fresh.length,
-      discoveries: this.announce(runId, { id: work.id, ...update }, committed, announced, discoveredAt),
+      discoveries: this.announce(
+        runId,
+        { id: work.id, ...update },
+        committed,
+        parts.map((part) => part.articleIds),
+        discoveredAt,
+      ),
     };
   }
 
@@ -229,10 +244,27 @@ export class FetchFeeds {
           ...(current.subscribers !== undefined ? { subscribers: current.subscribers } : {}),
           subscriberShards: current.subscriberShards ?? 1,
         },
-        own.announced ?? [],
+        await this.committedParts(current.id, own),
         own.discoveredAt ?? current.lastFetchedAt ?? '',
       ),
     };
+  }
+
+  /**
+   * The article ids of each discovery a commit made: read back from the article store by event id, or, for a
+   * commit recorded by an earlier version, cut from the ids it listed. A discovery whose articles are gone
+   * (expired) has nothing left to announce.
+   */
+  private async committedParts(feedId: string, commit: FeedCommitRecord): Promise<string[][]> {
+    if (commit.events === undefined) {
+      return discoveryParts(feedId, commit.announced ?? []).map((part) => part.articleIds);
+    }
+    const parts = await Promise.all(
+      commit.events.map(async (eventId) =>
+        (await this.articles.getDiscovery(feedId, eventId)).map((article) => article.id),
+      ),
+    );
+    return parts.filter((ids) => ids.length > 0);
   }
 
   /**
@@ -244,17 +276,17 @@ export class FetchFeeds {
     runId: string,
     feed: { readonly id: string; readonly url: string; readonly title?: string },
     at: CommittedFeed,
-    articleIds: readonly string[],
+    parts: readonly (readonly string[])[],
     discoveredAt: string,
   ): ArticlesDiscovered[] {
-    if (articleIds.length === 0 || at.subscribers === 0) return [];
+    if (parts.length === 0 || at.subscribers === 0) return [];
     const about: DiscoveredFeed = {
       id: feed.id,
       url: feed.url,
       ...(feed.title !== undefined ? { title: feed.title } : {}),
       subscriberShards: at.subscriberShards,
     };
-    return discoveriesOf(runId, about, articleIds, discoveredAt);
+    return parts.map((articleIds) => articlesDiscovered(runId, about, articleIds, discoveredAt));
   }
 }
 

@@ -374,6 +374,7 @@ describe('FetchFeeds', () => {
       );
       await withFeed(adapters);
       const message = await workFor(adapters, [URL_A], 'run_1');
+      const committedAt = adapters.clock.now().toISOString();
       await expect(container.get(FetchFeeds).execute(message)).rejects.toThrow('died');
       adapters.fetcher.addItems(URL_A, [anItem(4)]); // the feed changes before the retry
       adapters.clock.advance(120);
@@ -382,12 +383,41 @@ describe('FetchFeeds', () => {
       const healthy = compose(applicationModule(), memoryModule(adapters));
       const retry = await healthy.get(FetchFeeds).execute(message);
 
-      // Assess: the retry announces exactly what the commit recorded; the fourth item waits for the next run.
+      // Assess: the retry announces exactly what the commit recorded, discovered when it was committed; the fourth
+      // item waits for the next run.
       expect(retry).toEqual(tally({ feeds: 1, fetched: 1, newArticles: 3 }));
       expect(adapters.bus.published).toHaveLength(1);
       expect(adapters.bus.published[0]!.articleIds).toEqual([...idsOf()].sort());
+      expect(adapters.bus.published[0]!.discoveredAt).toBe(committedAt);
       const next = await healthy.get(FetchFeeds).execute(await workFor(adapters, [URL_A], 'run_2'));
       expect(next).toEqual(tally({ feeds: 1, fetched: 1, newArticles: 1 }));
+    });
+
+    it('replays a commit that an earlier version recorded by article ids', async () => {
+      // Prepare: as above, but the commit lists its article ids, as commits did before they named their events.
+      const adapters = createMemoryAdapters();
+      const container = containerWith(adapters, (c) =>
+        c.rebind(TOKENS.EventPublisher).toConstantValue({
+          publish: async () => {
+            throw new Error('the invocation died');
+          },
+        }),
+      );
+      const feed = await withFeed(adapters);
+      const message = await workFor(adapters, [URL_A], 'run_1');
+      await expect(container.get(FetchFeeds).execute(message)).rejects.toThrow('died');
+      const committed = (await adapters.feeds.get(feed.id))!;
+      const { events, ...commit } = committed.lastCommit!;
+      const articleIds = (await adapters.articles.getDiscovery(feed.id, events![0]!)).map((a) => a.id);
+      adapters.feeds.put({ ...committed, lastCommit: { ...commit, announced: articleIds } });
+
+      // Act
+      const healthy = compose(applicationModule(), memoryModule(adapters));
+      const retry = await healthy.get(FetchFeeds).execute(message);
+
+      // Assess: the same discovery, under the same event id.
+      expect(retry).toEqual(tally({ feeds: 1, fetched: 1, newArticles: 3 }));
+      expect(adapters.bus.published.map((d) => [d.eventId, d.articleIds])).toEqual([[events![0], [...idsOf()].sort()]]);
     });
 
     it('lets each subscriber hear of the articles once although the event went out twice', async () => {

@@ -1,6 +1,6 @@
 import {
   articlesDiscovered,
-  discoveriesOf,
+  discoveryParts,
   newCrawlRun,
   notificationIdFor,
   summarize,
@@ -210,16 +210,16 @@ describe('notificationIdFor', () => {
   });
 });
 
-describe('discoveriesOf', () => {
+describe('discoveryParts', () => {
   it('cuts a large discovery into parts of at most 100 articles, each with its own stable event id', () => {
     // Prepare
     const ids = Array.from({ length: 250 }, (_, i) => `a${String(i).padStart(3, '0')}`);
 
     // Act
-    const parts = discoveriesOf('run_1', aFeedOf('feed_1'), ids, T0.toISOString());
-    const again = discoveriesOf('run_1', aFeedOf('feed_1'), ids, T0.toISOString());
+    const parts = discoveryParts('feed_1', ids);
+    const again = discoveryParts('feed_1', ids);
 
-    // Assess
+    // Assess: the event a part raises carries the part's id.
     expect(parts.map((p) => p.articleIds.length)).toEqual([100, 100, 50]);
     expect(parts.flatMap((p) => p.articleIds)).toEqual(ids);
     expect(new Set(parts.map((p) => p.eventId)).size).toBe(3);
@@ -229,7 +229,7 @@ describe('discoveriesOf', () => {
     );
   });
 
-  it('raises nothing for no new articles', () => {
-    expect(discoveriesOf('run_1', aFeedOf('feed_1'), [], T0.toISOString())).toEqual([]);
+  it('makes no part of no new articles', () => {
+    expect(discoveryParts('feed_1', [])).toEqual([]);
   });
 });
