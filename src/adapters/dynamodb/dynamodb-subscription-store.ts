@@ -186,13 +186,18 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
   }
 }
 
+/**
+ * The item of a subscription: its feed's id is in the partition key, so it is not stored again (30 bytes of
+ * every subscription the fan-out reads). Items written with it (before) read the same.
+ */
 function toItem(subscription: Subscription, shard: number): Item {
-  const { id, ...rest } = subscription;
-  return { ...rest, [FEED_SHARD]: feedShardKey(subscription.feedId, shard), [SUBSCRIPTION_ID]: id };
+  const { id, feedId, ...rest } = subscription;
+  return { ...rest, [FEED_SHARD]: feedShardKey(feedId, shard), [SUBSCRIPTION_ID]: id };
 }
 
 function fromItem(item: Item): PlacedSubscription {
   const { [FEED_SHARD]: partition, [SUBSCRIPTION_ID]: id, ...rest } = item;
-  const shard = Number(String(partition).slice(String(partition).lastIndexOf('#') + 1));
-  return { subscription: { ...rest, id } as unknown as Subscription, shard };
+  const at = String(partition).lastIndexOf('#');
+  const shard = Number(String(partition).slice(at + 1));
+  return { subscription: { feedId: String(partition).slice(0, at), ...rest, id } as unknown as Subscription, shard };
 }
