@@ -173,6 +173,29 @@ describe('DynamoDbSubscriptionStore', () => {
     await expect(store.readPage(uniqueId('feed'), 0, next, 1)).rejects.toBeInstanceOf(InvalidCursorError);
     await expect(store.readPage(feedId, 1, next, 1)).rejects.toBeInstanceOf(InvalidCursorError);
   });
+
+  it("stores a subscription without its feed's id, which its key names, and reads older items that have it", async () => {
+    const names = await freshTables(['subscriptions']);
+    const store = new DynamoDbSubscriptionStore(dynamo.doc, names);
+    const feedId = uniqueId('feed');
+    const [lean, older] = [aSubscriptionRecord({ feedId }), aSubscriptionRecord({ feedId })];
+    await store.add(lean);
+    const { id, ...olderFields } = older;
+    await dynamo.doc.send(
+      new PutCommand({
+        TableName: names.subscriptions,
+        Item: { ...olderFields, feedShard: `${feedId}#0`, subscriptionId: id },
+      }),
+    );
+
+    const { Item } = await dynamo.doc.send(
+      new GetCommand({ TableName: names.subscriptions, Key: { feedShard: `${feedId}#0`, subscriptionId: lean.id } }),
+    );
+    expect(Item).not.toHaveProperty('feedId');
+    expect(await store.get(feedId, lean.id)).toEqual(lean);
+    expect(await store.get(feedId, older.id)).toEqual(older);
+    expect((await store.readPage(feedId, 0, undefined, 10)).items).toEqual(expect.arrayContaining([lean, older]));
+  });
 });
 
 describe('DynamoDbArticleStore', () => {
