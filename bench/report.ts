@@ -197,7 +197,7 @@ function renderCost(r: CostSectionResult): string {
     out.push(
       '',
       `minimum model: Scan page ${b.feedsPerScanPage} feeds; ${b.feedsPerFetchMessage} feeds per fetch message, ${b.messagesPerSendBatch} messages per SendMessageBatch; ` +
-        `${b.ledgerWritesPerStep} ledger writes per message; ${b.articlesPerBatchWrite} articles per BatchWriteItem; ${b.recipientsPerDeliverMessage} recipients per deliver message`,
+        `a fetch message's ledger read and write, ${b.ledgerWritesPerStep} ledger writes per deliver message; ${b.articlesPerBatchWrite} articles per BatchWriteItem; ${b.recipientsPerDeliverMessage} recipients per deliver message`,
     );
   }
   out.push(

@@ -14,6 +14,9 @@ export const DESIGN_BATCHES = {
   messagesPerSendBatch: 10,
   /** Step ledger writes per message run as one step: one claim, one complete (both UpdateItem). */
   ledgerWritesPerStep: 2,
+  /** A fetch message's step is not claimed: one GetItem (done already?) and one record (UpdateItem). */
+  ledgerWritesPerFetchMessage: 1,
+  ledgerReadsPerFetchMessage: 1,
   /** Article items per BatchWriteItem (the DynamoDB limit). */
   articlesPerBatchWrite: 25,
   /** Recipients per deliver message (`RelaySettings.recipientsPerDelivery`). */
@@ -31,13 +34,15 @@ const add = (into: OperationCounts, operation: string, count: number): Operation
 
 /**
  * An unchanged feed (304): its share of a Scan page, of a SendMessageBatch carrying 10 fetch messages of 25
- * feeds, and of its fetch message's two ledger writes. The work carries the validators, so a 304 reads nothing.
+ * feeds, and of its fetch message's ledger read and write. The work carries the validators, so a 304 reads
+ * nothing of its own.
  */
 export function minimumPerUnchangedFeed(b = DESIGN_BATCHES): OperationCounts {
   const counts: OperationCounts = {};
   add(counts, 'dynamodb.Scan', 1 / b.feedsPerScanPage);
   add(counts, 'sqs.SendMessageBatch', 1 / (b.messagesPerSendBatch * b.feedsPerFetchMessage));
-  add(counts, 'dynamodb.UpdateItem', b.ledgerWritesPerStep / b.feedsPerFetchMessage);
+  add(counts, 'dynamodb.GetItem', b.ledgerReadsPerFetchMessage / b.feedsPerFetchMessage);
+  add(counts, 'dynamodb.UpdateItem', b.ledgerWritesPerFetchMessage / b.feedsPerFetchMessage);
   return counts;
 }
 

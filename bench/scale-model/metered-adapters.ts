@@ -241,7 +241,7 @@ export class MeteredArticleStore implements ArticleStore {
 
 /**
  * The ledger as `DynamoDbStepLedger` uses it: a claim is a conditional UpdateItem (and a GetItem when it is
- * refused), a completion an UpdateItem, both on the step's chain (`fetch#<runId>.<segment>`,
+ * refused), a completion an UpdateItem, an unclaimed step a GetItem and a conditional UpdateItem, all on the step's chain (`fetch#<runId>.<segment>`,
  * `deliver#<runId>.<bucket>`, `relay#<chain>`); the completed steps of a chain are Query pages of 1 MB.
  */
 export class MeteredStepLedger implements StepLedger {
@@ -273,6 +273,19 @@ export class MeteredStepLedger implements StepLedger {
     const partition = chainOf(stepId);
     await this.aws.dynamodb({ table: 'steps', operation: 'DeleteItem', partition, writeUnits: 1 });
     return this.inner.release(stepId, owner);
+  }
+
+  async isDone(stepId: string): Promise<boolean> {
+    // Eventually consistent: half a unit.
+    await this.aws.dynamodb({ table: 'steps', operation: 'GetItem', partition: chainOf(stepId), readUnits: 0.5 });
+    return this.inner.isDone(stepId);
+  }
+
+  async record(stepId: string, now: Date, record?: StepRecord): Promise<'recorded' | 'done'> {
+    const partition = chainOf(stepId);
+    const writeUnits = writeUnitsOf(ITEM_BYTES.step + (record ? JSON.stringify(record).length : 0));
+    await this.aws.dynamodb({ table: 'steps', operation: 'UpdateItem', partition, writeUnits });
+    return this.inner.record(stepId, now, record);
   }
 
   async completed(prefix: string): Promise<StepRecord[]> {

@@ -431,14 +431,25 @@ export class CompactStepLedger implements StepLedger {
   private readonly records = new Map<string, Map<string, StepRecord>>();
   private readonly doneWithoutRecord = new ShardedMap<true>();
 
-  private isDone(stepId: string): boolean {
+  private done(stepId: string): boolean {
     return (
       this.records.get(chainOf(stepId))?.has(stepId) === true || this.doneWithoutRecord.get(hash53(stepId)) === true
     );
   }
 
+  async isDone(stepId: string): Promise<boolean> {
+    return this.done(stepId);
+  }
+
+  async record(stepId: string, _now: Date, record?: StepRecord): Promise<'recorded' | 'done'> {
+    if (this.done(stepId)) return 'done';
+    this.held.delete(stepId);
+    this.markDone(stepId, record);
+    return 'recorded';
+  }
+
   async claim(stepId: string, owner: string, leaseSeconds: number, now: Date): Promise<ClaimResult> {
-    if (this.isDone(stepId)) return 'done';
+    if (this.done(stepId)) return 'done';
     const step = this.held.get(stepId);
     if (step && step.leaseUntil > now.getTime()) return 'busy';
     this.held.set(stepId, { owner, leaseUntil: now.getTime() + leaseSeconds * 1000 });
@@ -449,6 +460,10 @@ export class CompactStepLedger implements StepLedger {
     const step = this.held.get(stepId);
     if (!step || step.owner !== owner) return;
     this.held.delete(stepId);
+    this.markDone(stepId, record);
+  }
+
+  private markDone(stepId: string, record: StepRecord | undefined): void {
     if (record) {
       const chain = chainOf(stepId);
       let steps = this.records.get(chain);

@@ -35,4 +35,30 @@ export class StepRunner {
     await this.ledger.complete(stepId, owner, outcome.record);
     return { ran: true, value: outcome.value };
   }
+
+  /**
+   * Runs work as a step of the ledger without claiming it first, which saves the claim's write: skipped if the
+   * step is done, else run, then recorded done with the record the work returns, unless another attempt
+   * recorded it first (its record stands, and this attempt's result is not the step's: `done`). Only for work
+   * whose every effect holds when two attempts run at once, or one runs again after a crash: effects that are
+   * conditional writes, which the second attempt finds made and takes as made (a fetch message's commits).
+   * Nothing is held in the ledger, so a failed attempt has nothing to release. Within one environment (this
+   * runner), a second attempt while the first runs is `busy`, as a claim would make it: only attempts in two
+   * environments at once both run.
+   */
+  async unclaimed<T>(stepId: string, work: () => Promise<{ value: T; record?: StepRecord }>): Promise<OnceResult<T>> {
+    if (this.running.has(stepId)) return { ran: false, reason: 'busy' };
+    this.running.add(stepId);
+    try {
+      if (await this.ledger.isDone(stepId)) return { ran: false, reason: 'done' };
+      const outcome = await work();
+      const recorded = await this.ledger.record(stepId, this.clock.now(), outcome.record);
+      return recorded === 'recorded' ? { ran: true, value: outcome.value } : { ran: false, reason: 'done' };
+    } finally {
+      this.running.delete(stepId);
+    }
+  }
+
+  /** The steps this runner is running unclaimed. */
+  private readonly running = new Set<string>();
 }

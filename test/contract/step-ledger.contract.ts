@@ -154,5 +154,56 @@ export function describeStepLedgerContract(name: string, makeLedger: () => Promi
       expect(await ledger.claim(elsewhere, 'next-owner', LEASE, at(1))).toBe('busy');
       expect(await ledger.completed(chain)).toEqual([{ page: 1, items: 1, last: true }]);
     });
+
+    describe('a step recorded without a claim', () => {
+      it('is not done before it is recorded, and done for everyone after, with its record', async () => {
+        const ledger = await makeLedger();
+        const step = aStep();
+        expect(await ledger.isDone(step)).toBe(false);
+
+        expect(await ledger.record(step, at(0), { feeds: 25 })).toBe('recorded');
+
+        expect(await ledger.isDone(step)).toBe(true);
+        expect(await ledger.claim(step, 'owner-a', LEASE, at(1))).toBe('done');
+        expect(await ledger.completed(step.slice(0, step.lastIndexOf('#') + 1))).toEqual([{ feeds: 25 }]);
+      });
+
+      it('keeps the first record when two attempts record the same step', async () => {
+        const ledger = await makeLedger();
+        const step = aStep();
+
+        const answers = await Promise.all([
+          ledger.record(step, at(0), { attempt: 1 }),
+          ledger.record(step, at(0), { attempt: 2 }),
+        ]);
+
+        expect([...answers].sort()).toEqual(['done', 'recorded']);
+        const [kept] = await ledger.completed(step.slice(0, step.lastIndexOf('#') + 1));
+        expect(kept).toEqual({ attempt: answers[0] === 'recorded' ? 1 : 2 });
+        expect(await ledger.record(step, at(1), { attempt: 3 })).toBe('done');
+      });
+
+      it('takes over a claim that is still held, whose holder then cannot complete it', async () => {
+        const ledger = await makeLedger();
+        const step = aStep();
+        await ledger.claim(step, 'owner-a', LEASE, at(0));
+        expect(await ledger.isDone(step)).toBe(false);
+
+        expect(await ledger.record(step, at(1), { by: 'record' })).toBe('recorded');
+        await ledger.complete(step, 'owner-a', { by: 'claim' });
+
+        expect(await ledger.completed(step.slice(0, step.lastIndexOf('#') + 1))).toEqual([{ by: 'record' }]);
+      });
+
+      it('is not recorded over a step its holder completed', async () => {
+        const ledger = await makeLedger();
+        const step = aStep();
+        await ledger.claim(step, 'owner-a', LEASE, at(0));
+        await ledger.complete(step, 'owner-a', { by: 'claim' });
+
+        expect(await ledger.record(step, at(1), { by: 'record' })).toBe('done');
+        expect(await ledger.completed(step.slice(0, step.lastIndexOf('#') + 1))).toEqual([{ by: 'claim' }]);
+      });
+    });
   });
 }

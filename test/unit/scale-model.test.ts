@@ -207,18 +207,18 @@ describe('the scale model', () => {
       complete: true,
     });
     expect(result.requests).toEqual({
-      // The count that sizes the scan, the active run's lock; the new run and its entry in the list of runs, and
-      // one discovery per changed feed.
+      // The count that sizes the scan, the active run's lock and whether each of the 40 fetch messages is done
+      // already; the new run and its entry in the list of runs, and one discovery per changed feed.
       'dynamodb.DescribeTable': 1,
-      'dynamodb.GetItem': 1,
+      'dynamodb.GetItem': 1 + 40,
       'dynamodb.PutItem': 2 + changed,
       // The list of the latest runs, which the start looks after.
       'dynamodb.Query': 1,
       // Four full pages of 250, then the empty page after the last key.
       'dynamodb.Scan': 5,
-      // The run's lock; claim and completion of 5 scan pages and 40 fetch messages; one commit per changed
-      // feed (a 304 writes nothing).
-      'dynamodb.UpdateItem': 1 + 2 * 5 + 2 * 40 + changed,
+      // The run's lock; claim and completion of 5 scan pages; the record of 40 fetch messages (not claimed); one
+      // commit per changed feed (a 304 writes nothing).
+      'dynamodb.UpdateItem': 1 + 2 * 5 + 40 + changed,
       // Nobody follows these feeds: what they find is stored, and announced to no one (no event, no fan-out).
       // The first scan step; then each full page: its 10 fetch messages, and the relay.
       'sqs.SendMessageBatch': 1 + 2 * 4,

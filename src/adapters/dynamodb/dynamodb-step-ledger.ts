@@ -116,6 +116,52 @@ export class DynamoDbStepLedger implements StepLedger {
     );
   }
 
+  /**
+   * Eventually consistent (half a read unit): a step recorded a moment ago and read as not done only means
+   * that the work runs once more, which is what `record` is for.
+   */
+  async isDone(stepId: string): Promise<boolean> {
+    const out = await request(`GetItem on ${this.table}`, () =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: keyOf(stepId),
+          ProjectionExpression: '#state',
+          ExpressionAttributeNames: { '#state': 'state' },
+        }),
+      ),
+    );
+    return out.Item?.state === 'done';
+  }
+
+  async record(stepId: string, now: Date, record?: StepRecord): Promise<'recorded' | 'done'> {
+    const result = await conditional(`UpdateItem on ${this.table}`, () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keyOf(stepId),
+          UpdateExpression: `SET #state = :done, #stepId = :stepId, #expires = :expires${record ? ', #record = :record' : ''}`,
+          // A claim still held is taken over: its holder's completion (conditional on `claimed`) then fails.
+          ConditionExpression: 'attribute_not_exists(#chain) OR #state <> :done',
+          ExpressionAttributeNames: {
+            '#chain': CHAIN,
+            '#state': 'state',
+            '#stepId': 'stepId',
+            '#expires': EXPIRES_AT,
+            ...(record ? { '#record': 'record' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':done': 'done',
+            ':stepId': stepId,
+            ':expires': Math.floor(now.getTime() / 1000) + STEP_RETENTION_SECONDS,
+            ...(record ? { ':record': record } : {}),
+          },
+        }),
+      ),
+    );
+    return result === CONDITION_FAILED ? 'done' : 'recorded';
+  }
+
   async completed(prefix: string): Promise<StepRecord[]> {
     const items = await this.stepsIn(prefix, 'done', ['#record']);
     return items.map((item) => (item.record ?? {}) as StepRecord);

@@ -30,6 +30,16 @@ export class InMemoryStepLedger implements StepLedger {
     if (step && step.state === 'claimed' && step.owner === owner) this.steps.delete(stepId);
   }
 
+  async isDone(stepId: string): Promise<boolean> {
+    return this.steps.get(stepId)?.state === 'done';
+  }
+
+  async record(stepId: string, now: Date, record?: StepRecord): Promise<'recorded' | 'done'> {
+    if (this.steps.get(stepId)?.state === 'done') return 'done';
+    this.steps.set(stepId, { state: 'done', owner: '', leaseUntil: now.getTime(), ...(record ? { record } : {}) });
+    return 'recorded';
+  }
+
   async completed(prefix: string): Promise<StepRecord[]> {
     const records: StepRecord[] = [];
     for (const [id, step] of this.steps) {

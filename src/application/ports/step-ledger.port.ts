@@ -10,6 +10,17 @@ export interface StepLedger {
   complete(stepId: string, owner: string, record?: StepRecord): Promise<void>;
   /** Gives up a claim after a failure, so that a retry need not wait for the lease to run out. */
   release(stepId: string, owner: string): Promise<void>;
+  /**
+   * Whether the step is done: what work that is not claimed first checks before it runs. It may miss a record
+   * made a moment ago (the work then runs again, and its `record` answers `done`).
+   */
+  isDone(stepId: string): Promise<boolean>;
+  /**
+   * Marks a step done that was not claimed first, with its record, unless it is done already: the first record
+   * stands, and a later one answers `done`. Only for work whose every effect holds when it runs twice, even at
+   * once (`StepRunner.unclaimed`). A claim still held is taken over: its holder's completion is then ignored.
+   */
+  record(stepId: string, now: Date, record?: StepRecord): Promise<'recorded' | 'done'>;
   /** The completed steps whose id starts with `prefix`, with their records. */
   completed(prefix: string): Promise<StepRecord[]>;
   /**

@@ -50,8 +50,8 @@ const DEFERRED: FeedResult = { outcome: 'skipped', newArticles: 0, discoveries: 
 
 /**
  * Fetches the feeds of one message, stores what they list that they had not listed lately, and announces
- * it. The message is one step of the ledger, whose record is its tally: one claim and one completion per
- * message, none per feed. Each feed's work carries its state, so a 304 costs no request; a change is
+ * it. The message is one step of the ledger, whose record is its tally: one record per message, none per
+ * feed, and no claim (`StepRunner.unclaimed`). Each feed's work carries its state, so a 304 costs no request; a change is
  * committed with a write conditional on the version the scan read, so a feed removed meanwhile never comes
  * back and a stale copy of the work commits nothing. What is new is what the committed recent-article set
  * did not hold; the commit also records the event ids of its discoveries, so a retry that finds its own commit
@@ -80,23 +80,28 @@ export class FetchFeeds {
 
   async execute(message: FetchFeedMessage): Promise<FetchFeedsResult> {
     const segment = message.batch.split('.')[0]!;
-    const result = await this.steps.once(`${fetchStepPrefix(message.runId, segment)}${message.batch}`, async () => {
-      const hosts = await this.politeness.forMessage(message.feeds.map((feed) => feed.url));
-      // A fetch holds its slot (and its host's turn) for the request alone: storing and committing what it
-      // found happen after it has given the slot to the next fetch.
-      const results = await Promise.all(
-        message.feeds.map(async (feed) => {
-          const downloaded = await this.fetches.run(() =>
-            hosts.visit(feed.url, feed.errorCount, (report) => this.download(feed, report)),
-          );
-          return downloaded === 'deferred' ? DEFERRED : this.settle(message.runId, feed, downloaded);
-        }),
-      );
-      const discoveries = results.flatMap((r) => r.discoveries);
-      if (discoveries.length > 0) await this.events.publish(discoveries);
-      const tally = results.reduce((t, r) => tallyOutcome(t, r.outcome, r.newArticles), EMPTY_FETCH_TALLY);
-      return { value: tally, record: { ...tally, batch: message.batch, ...announcedRecord(discoveries) } };
-    });
+    // Not claimed first (one ledger write a message, not two): a second attempt at once fetches again, and its
+    // commits find the first's and replay them, so both tally the same; the first record stands.
+    const result = await this.steps.unclaimed(
+      `${fetchStepPrefix(message.runId, segment)}${message.batch}`,
+      async () => {
+        const hosts = await this.politeness.forMessage(message.feeds.map((feed) => feed.url));
+        // A fetch holds its slot (and its host's turn) for the request alone: storing and committing what it
+        // found happen after it has given the slot to the next fetch.
+        const results = await Promise.all(
+          message.feeds.map(async (feed) => {
+            const downloaded = await this.fetches.run(() =>
+              hosts.visit(feed.url, feed.errorCount, (report) => this.download(feed, report)),
+            );
+            return downloaded === 'deferred' ? DEFERRED : this.settle(message.runId, feed, downloaded);
+          }),
+        );
+        const discoveries = results.flatMap((r) => r.discoveries);
+        if (discoveries.length > 0) await this.events.publish(discoveries);
+        const tally = results.reduce((t, r) => tallyOutcome(t, r.outcome, r.newArticles), EMPTY_FETCH_TALLY);
+        return { value: tally, record: { ...tally, batch: message.batch, ...announcedRecord(discoveries) } };
+      },
+    );
     return result.ran ? { kind: 'fetched', ...result.value } : { kind: 'skipped', reason: result.reason };
   }
 
