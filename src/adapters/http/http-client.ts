@@ -47,11 +47,37 @@ export interface HttpAgents {
   readonly https: https.Agent;
 }
 
-/** Keep-alive agents with at most `maxSockets` connections per host. */
-export function keepAliveAgents(maxSockets: number): HttpAgents {
-  const options = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' as const };
+/**
+ * Keep-alive agents with at most `maxSockets` connections per host. With `idleMs`, a connection left idle that
+ * long is closed (a crawl of many hosts keeps only those it is still using), and at most `maxFreeSockets` idle
+ * ones are kept per host (default `maxSockets`).
+ */
+export function keepAliveAgents(
+  maxSockets: number,
+  limits: { readonly idleMs?: number; readonly maxFreeSockets?: number } = {},
+): HttpAgents {
+  const options = {
+    keepAlive: true,
+    maxSockets,
+    maxFreeSockets: limits.maxFreeSockets ?? maxSockets,
+    scheduling: 'lifo' as const,
+    // The agent closes a pooled connection idle for this long; on a connection in use it only raises an event.
+    ...(limits.idleMs !== undefined ? { timeout: limits.idleMs } : {}),
+  };
   return { http: new http.Agent(options), https: new https.Agent(options) };
 }
+
+/**
+ * A pooled connection that failed before any response: the server had closed it while it sat idle (the race
+ * every keep-alive client meets). An idempotent request is sent once more (`sendHttpRequest`).
+ */
+class StaleConnectionError extends Error {
+  constructor(readonly original: unknown) {
+    super('a pooled connection was closed by the server');
+  }
+}
+
+const STALE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 /** The most bytes of an unread body drained so that its connection can be reused; a longer body drops it. */
 export const DRAIN_LIMIT_BYTES = 4 * 1024;
@@ -232,7 +258,17 @@ function exchange(
         readBody(res, status);
       },
     );
-    request.on('error', fail);
+    request.on('error', (error: Error & { code?: string }) => {
+      if (!settled && pooled && request.reusedSocket && response === undefined) {
+        if (STALE_CONNECTION_CODES.has(error.code ?? '')) {
+          settled = true;
+          cleanup();
+          reject(new StaleConnectionError(error));
+          return;
+        }
+      }
+      fail(error);
+    });
     if (signal.aborted) {
       onAbort();
       return;
@@ -267,8 +303,8 @@ function exchange(
         else chunks.push(chunk);
       };
       const finish = (): void => {
-        if (pooled && encoding === 'identity' && res.complete) {
-          // Read to its end: the agent takes the connection back by itself.
+        if (pooled && res.complete) {
+          // Read to its end (and decoded, when it was encoded): the agent takes the connection back by itself.
           if (settled) return;
           settled = true;
           signal.removeEventListener('abort', onAbort);
@@ -330,9 +366,37 @@ function exchange(
 }
 
 /**
+ * `exchange`, sent again when its pooled connection turns out closed by the server, as long as repeating it is
+ * harmless (GET, HEAD): the agent then hands it another idle connection, or opens one.
+ */
+async function exchangeOnLiveConnection(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | Uint8Array | undefined,
+  options: HttpRequestOptions,
+  signal: AbortSignal,
+): Promise<Hop> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await exchange(url, method, headers, body, options, signal);
+    } catch (error) {
+      if (!(error instanceof StaleConnectionError)) throw error;
+      if ((method !== 'GET' && method !== 'HEAD') || attempt === MAX_STALE_CONNECTIONS) {
+        throw toHttpRequestError(error.original, url.host);
+      }
+    }
+  }
+}
+
+/** Pooled connections found closed that one request tries before it fails. */
+const MAX_STALE_CONNECTIONS = 3;
+
+/**
  * Sends one request through the network guard under one deadline and returns the response with its decoded body,
- * following redirects when asked. Every failure is an `HttpRequestError` carrying a contract code; no connection
- * outlives the call.
+ * following redirects when asked. Every failure is an `HttpRequestError` carrying a contract code. Without agents
+ * no connection outlives the call; with them, a GET or HEAD whose pooled connection turns out closed by the server
+ * is sent once more.
  */
 export async function sendHttpRequest(options: HttpRequestOptions): Promise<HttpResponse> {
   const deadlineAt = options.deadlineAt ?? Date.now() + options.timeoutMs;
@@ -359,7 +423,7 @@ export async function sendHttpRequest(options: HttpRequestOptions): Promise<Http
       } catch (error) {
         throw toHttpRequestError(error, url.host);
       }
-      const hop = await exchange(url, method, headers, body, options, controller.signal);
+      const hop = await exchangeOnLiveConnection(url, method, headers, body, options, controller.signal);
       const location = hop.headers.location;
       if (!followRedirects || !REDIRECT_STATUSES.has(hop.status) || location === undefined) {
         return { status: hop.status, headers: hop.headers, url: url.href, redirects, body: hop.body };

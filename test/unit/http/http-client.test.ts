@@ -1,9 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import zlib from 'node:zlib';
 import { HttpRequestError } from '../../../src/adapters/http/errors.js';
-import { USER_AGENT, sendHttpRequest, type HttpRequestOptions } from '../../../src/adapters/http/http-client.js';
+import {
+  USER_AGENT,
+  keepAliveAgents,
+  sendHttpRequest,
+  type HttpRequestOptions,
+} from '../../../src/adapters/http/http-client.js';
 import { NetworkGuard } from '../../../src/adapters/http/network-guard.js';
 import { startHttpServer, type TestServer } from './support/test-server.js';
 
@@ -161,5 +166,93 @@ describe('sendHttpRequest', () => {
 
     expect(error).toMatchObject({ code: 'blocked_address' });
     expect(error.message).toContain('127.0.0.1');
+  });
+});
+
+describe('sendHttpRequest over pooled connections', () => {
+  let pooled: TestServer;
+  let answer: (req: IncomingMessage, res: ServerResponse, nthOnItsConnection: number) => void;
+  /** Requests served per connection, by the connection's socket. */
+  const connections = new Map<object, number>();
+
+  beforeAll(async () => {
+    pooled = await startHttpServer((req, res) => {
+      const nth = (connections.get(req.socket) ?? 0) + 1;
+      connections.set(req.socket, nth);
+      req.resume();
+      req.on('end', () => answer(req, res, nth));
+    });
+  });
+  afterAll(() => pooled.close());
+  beforeEach(() => connections.clear());
+
+  /** Agents of one test, whose connections are closed after it. */
+  const pools: ReturnType<typeof keepAliveAgents>[] = [];
+  const pool = (limits?: Parameters<typeof keepAliveAgents>[1]) => {
+    const agents = keepAliveAgents(4, limits);
+    pools.push(agents);
+    return agents;
+  };
+  afterEach(async () => {
+    for (const agents of pools.splice(0)) agents.http.destroy();
+    await pooled.allConnectionsClosed(2000);
+  });
+
+  it('sends the requests to one host over one connection, after a gzipped body too', async () => {
+    // Prepare
+    answer = (_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip' });
+      res.end(zlib.gzipSync(Buffer.from('<rss/>')));
+    };
+    const agents = pool();
+
+    // Act
+    const first = await send({ url: `${pooled.url}/a.xml`, agents });
+    const second = await send({ url: `${pooled.url}/b.xml`, agents });
+
+    // Assess
+    expect([first.body.toString(), second.body.toString()]).toEqual(['<rss/>', '<rss/>']);
+    expect([...connections.values()]).toEqual([2]);
+  });
+
+  it('sends a GET once more when the server closed the pooled connection it went out on', async () => {
+    // Prepare: the server drops a connection at its second request, as one closing an idle connection would.
+    answer = (req, res, nth) => (nth > 1 ? req.socket.destroy() : res.end('fresh'));
+    const agents = pool();
+    await send({ url: `${pooled.url}/feed.xml`, agents });
+
+    // Act
+    const again = await send({ url: `${pooled.url}/feed.xml`, agents });
+
+    // Assess: answered on a new connection.
+    expect(again.body.toString()).toBe('fresh');
+    expect([...connections.values()]).toEqual([2, 1]);
+  });
+
+  it('does not send a POST again: its failure on a closed pooled connection is the answer', async () => {
+    // Prepare
+    answer = (req, res, nth) => (nth > 1 ? req.socket.destroy() : res.end('ok'));
+    const agents = pool();
+    await send({ url: `${pooled.url}/hook`, agents });
+
+    // Act
+    const error = await failureOf(send({ url: `${pooled.url}/hook`, method: 'POST', body: '{}', agents }));
+
+    // Assess
+    expect(error.code).toBe('connect_error');
+    expect([...connections.values()]).toEqual([2]);
+  });
+
+  it('closes a pooled connection left idle for longer than its idle time', async () => {
+    // Prepare
+    answer = (_req, res) => res.end('ok');
+    const agents = pool({ idleMs: 50 });
+
+    // Act
+    await send({ url: `${pooled.url}/feed.xml`, agents });
+
+    // Assess
+    expect(pooled.openConnections()).toBe(1);
+    await pooled.allConnectionsClosed(2000);
   });
 });
