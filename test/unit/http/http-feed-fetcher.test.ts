@@ -6,7 +6,7 @@ import zlib from 'node:zlib';
 import type { FetchFailure, FetchRequest, FetchResult } from '../../../src/application/ports/feed-fetcher.port.js';
 import type { FeedParser } from '../../../src/application/ports/feed-parser.port.js';
 import { Container } from 'inversify';
-import { HttpFeedFetcher } from '../../../src/adapters/http/http-feed-fetcher.js';
+import { FEED_CONNECTION_IDLE_MS, HttpFeedFetcher } from '../../../src/adapters/http/http-feed-fetcher.js';
 import { FEED_PARSER, HTTP_FETCH_OPTIONS, type HttpFetchOptions } from '../../../src/adapters/http/tokens.js';
 import { createFeedParser } from '../../../src/adapters/parsing/sniffing-feed-parser.js';
 import { FakeFeedParser, rss } from './support/fake-feed-parser.js';
@@ -185,6 +185,29 @@ describe('HttpFeedFetcher', () => {
       kind: 'fetched',
       url: target,
       document: { feed: { title: 'Real' }, items: [{ guid: '1', title: 'First', link: 'https://example.com/1' }] },
+    });
+  });
+
+  describe('connections', () => {
+    it('fetches the feeds of one host over one connection, and closes it once left idle', async () => {
+      // Prepare
+      const urls = ['/a.xml', '/b.xml', '/c.xml'].map((path) => route(path, feed(rss('Shared host', path))));
+      const shared = fetcher();
+
+      // Act
+      const results = [];
+      for (const url of urls) results.push(await shared.fetch({ url }));
+      const lastAt = Date.now();
+
+      // Assess: one connection, closed by the fetcher FEED_CONNECTION_IDLE_MS after its last request.
+      expect(results.map((r) => r.kind)).toEqual(['fetched', 'fetched', 'fetched']);
+      const sockets = new Set(requests.map((req) => req.socket));
+      expect(sockets.size).toBe(1);
+      const [socket] = sockets;
+      expect(socket!.destroyed).toBe(false);
+      const closedAt = await new Promise<number>((resolve) => socket!.once('close', () => resolve(Date.now())));
+      // Well before the server would close it (after 5 s idle).
+      expect(closedAt - lastAt).toBeLessThan(FEED_CONNECTION_IDLE_MS + 2500);
     });
   });
 
