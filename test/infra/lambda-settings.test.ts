@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../../src/application/errors.js';
 import { QUEUES } from '../../src/adapters/aws-resources.js';
-import { DEFAULT_HTTP_FETCH_OPTIONS } from '../../src/adapters/http/http-feed-fetcher.js';
+import { DEFAULT_HTTP_FETCH_OPTIONS, MAX_IDLE_FEED_CONNECTIONS } from '../../src/adapters/http/http-feed-fetcher.js';
 import { DEFAULT_RELAY_SETTINGS } from '../../src/application/settings.js';
 import {
   LAMBDA_RELAY_DEFAULTS,
@@ -122,7 +122,8 @@ describe('the Lambda defaults', () => {
   });
 
   it('keep an invocation’s connections under Lambda’s 1,024 file descriptors, with room for the SDK’s', () => {
-    expect(relay.fetchConcurrency).toBeLessThanOrEqual(800);
+    // The fetches under way, and the connections kept for the next feed of their host.
+    expect(relay.fetchConcurrency + MAX_IDLE_FEED_CONNECTIONS).toBeLessThanOrEqual(800);
     expect(QUEUES.deliver.batchSize * relay.deliveryConcurrency).toBeLessThanOrEqual(800);
     // A fan-out page delivers its lone part itself: start-fan-out's batch of discoveries, each one part at once.
     expect(QUEUES.startFanOut.batchSize * relay.deliveryConcurrency).toBeLessThanOrEqual(800);

@@ -1,5 +1,6 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
 import type { Transform as ZlibStream } from 'node:stream';
 import zlib from 'node:zlib';
 import { VERSION } from '../package-version.js';
@@ -47,15 +48,18 @@ export interface HttpAgents {
   readonly https: https.Agent;
 }
 
-/**
- * Keep-alive agents with at most `maxSockets` connections per host. With `idleMs`, a connection left idle that
- * long is closed (a crawl of many hosts keeps only those it is still using), and at most `maxFreeSockets` idle
- * ones are kept per host (default `maxSockets`).
- */
-export function keepAliveAgents(
-  maxSockets: number,
-  limits: { readonly idleMs?: number; readonly maxFreeSockets?: number } = {},
-): HttpAgents {
+/** Bounds on the idle connections of keep-alive agents. */
+export interface IdleConnectionLimits {
+  /** A connection left idle this long is closed (a crawl of many hosts keeps only those it is still using). */
+  readonly idleMs?: number;
+  /** Idle connections kept per host (default: the agents' `maxSockets`). */
+  readonly maxFreeSockets?: number;
+  /** Idle connections kept over all hosts, per agent: past it, a connection is closed instead of kept. */
+  readonly maxIdleSockets?: number;
+}
+
+/** Keep-alive agents with at most `maxSockets` connections per host, and idle ones within `limits`. */
+export function keepAliveAgents(maxSockets: number, limits: IdleConnectionLimits = {}): HttpAgents {
   const options = {
     keepAlive: true,
     maxSockets,
@@ -64,7 +68,26 @@ export function keepAliveAgents(
     // The agent closes a pooled connection idle for this long; on a connection in use it only raises an event.
     ...(limits.idleMs !== undefined ? { timeout: limits.idleMs } : {}),
   };
-  return { http: new http.Agent(options), https: new https.Agent(options) };
+  const agents = { http: new http.Agent(options), https: new https.Agent(options) };
+  if (limits.maxIdleSockets !== undefined) {
+    for (const agent of [agents.http, agents.https]) capIdleSockets(agent, limits.maxIdleSockets);
+  }
+  return agents;
+}
+
+/** Closes a connection coming back to the pool when `agent` already keeps `max` idle ones. */
+function capIdleSockets(agent: http.Agent, max: number): void {
+  // Runs after the agent's own listener, which has pooled the connection (or closed it) by then.
+  agent.on('free', (socket: Socket) => {
+    let idle = 0;
+    let pooled = false;
+    for (const sockets of Object.values(agent.freeSockets)) {
+      idle += sockets?.length ?? 0;
+      pooled ||= sockets?.includes(socket) === true;
+    }
+    // Only a connection the agent pooled: one it handed straight to a waiting request is in use.
+    if (pooled && idle > max) socket.destroy();
+  });
 }
 
 /**

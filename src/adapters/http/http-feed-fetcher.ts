@@ -81,11 +81,17 @@ function failed(error: FetchFailure): FetchResult {
  * How long a connection to a feed's host is kept after its request, for the next feed of that host: long
  * enough for a crawl's feeds that share a host (a platform's, a publisher's) to go over one connection
  * (and one TLS handshake), short enough that a crawl of many hosts keeps few idle connections (about its
- * fetches a second × this, against Lambda's 1,024 file descriptors).
+ * fetches a second × this, and `MAX_IDLE_FEED_CONNECTIONS` at most).
  */
 export const FEED_CONNECTION_IDLE_MS = 500;
 /** Idle connections kept per host: as many as a host's feeds are fetched at once, usually. */
 const IDLE_CONNECTIONS_PER_HOST = 16;
+/**
+ * Idle connections kept over all hosts: an invocation's feeds (1,000 in Lambda) may each be on a host of its
+ * own and answer fast, and the fetches under way, the idle connections and the SDK's must stay under Lambda's
+ * 1,024 file descriptors.
+ */
+export const MAX_IDLE_FEED_CONNECTIONS = 200;
 
 /**
  * Fetches feeds over HTTP(S) behind the network guard: conditional GET, one deadline and one size cap for the
@@ -100,6 +106,7 @@ export class HttpFeedFetcher implements FeedFetcher {
   private readonly agents: HttpAgents = keepAliveAgents(Infinity, {
     idleMs: FEED_CONNECTION_IDLE_MS,
     maxFreeSockets: IDLE_CONNECTIONS_PER_HOST,
+    maxIdleSockets: MAX_IDLE_FEED_CONNECTIONS,
   });
 
   constructor(

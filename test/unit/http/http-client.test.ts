@@ -243,6 +243,25 @@ describe('sendHttpRequest over pooled connections', () => {
     expect([...connections.values()]).toEqual([2]);
   });
 
+  it('keeps no more idle connections over all hosts than its cap, closing the ones past it', async () => {
+    // Prepare: three origins (this server and two more), each answering at once.
+    answer = (_req, res) => res.end('ok');
+    const others = await Promise.all([1, 2].map(() => startHttpServer((_req, res) => res.end('ok'))));
+    const agents = pool({ maxIdleSockets: 2 });
+
+    try {
+      // Act
+      for (const origin of [pooled.url, ...others.map((o) => o.url)]) await send({ url: `${origin}/feed.xml`, agents });
+
+      // Assess: three connections were made; two are kept, the third is closed.
+      const idle = Object.values(agents.http.freeSockets).flatMap((sockets) => sockets ?? []);
+      expect(idle.filter((socket) => !socket.destroyed)).toHaveLength(2);
+    } finally {
+      agents.http.destroy();
+      await Promise.all(others.map((other) => other.close()));
+    }
+  });
+
   it('closes a pooled connection left idle for longer than its idle time', async () => {
     // Prepare
     answer = (_req, res) => res.end('ok');
