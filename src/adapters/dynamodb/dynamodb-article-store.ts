@@ -57,7 +57,8 @@ export class DynamoDbArticleStore implements ArticleStore {
         this.puts.put({
           [FEED_ID]: feedId,
           [ARTICLE_KEY]: `${prefixOf(eventId)}${index}`,
-          [BODY]: gzipSync(JSON.stringify(part)),
+          // The part's JSON array, from its articles' JSON as measured (each article is stringified once).
+          [BODY]: gzipSync(`[${part.map((sized) => sized.json).join(',')}]`),
           [EXPIRES_AT]: expiresAt,
         }),
       ),
@@ -87,19 +88,19 @@ function articlesOf(item: Record<string, unknown>): StoredArticle[] {
 }
 const partNumber = (key: unknown): number => Number(String(key).slice(String(key).lastIndexOf('#') + 1));
 
-/** The articles (with their JSON size) cut, in order, into parts of at most `MAX_PART_BYTES` of JSON each. */
-function partsOf(articles: readonly Sized[]): StoredArticle[][] {
-  const parts: StoredArticle[][] = [];
-  let current: StoredArticle[] = [];
+/** The articles (with their JSON) cut, in order, into parts of at most `MAX_PART_BYTES` of JSON each. */
+function partsOf(articles: readonly Sized[]): Sized[][] {
+  const parts: Sized[][] = [];
+  let current: Sized[] = [];
   let bytes = 0;
-  for (const { article, size } of articles) {
-    if (current.length > 0 && bytes + size > MAX_PART_BYTES) {
+  for (const sized of articles) {
+    if (current.length > 0 && bytes + sized.size > MAX_PART_BYTES) {
       parts.push(current);
       current = [];
       bytes = 0;
     }
-    current.push(article);
-    bytes += size;
+    current.push(sized);
+    bytes += sized.size;
   }
   if (current.length > 0) parts.push(current);
   return parts;
@@ -110,11 +111,17 @@ const MAX_ARTICLE_BYTES = 300_000;
 
 interface Sized {
   readonly article: StoredArticle;
+  readonly json: string;
   /** Bytes of its JSON. */
   readonly size: number;
 }
 
 const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value), 'utf8');
+
+function sized(article: StoredArticle): Sized {
+  const json = JSON.stringify(article);
+  return { article, json, size: Buffer.byteLength(json, 'utf8') };
+}
 
 /**
  * Shortens the longest texts of an article (content, then summary) until the item fits, so that one huge
@@ -124,10 +131,10 @@ export function fitItem(article: StoredArticle): StoredArticle {
   return fitted(article).article;
 }
 
-/** `fitItem`, with the JSON size of what it returns (measured once for an article that fits as it is). */
+/** `fitItem`, with the JSON of what it returns (made once for an article that fits as it is). */
 function fitted(article: StoredArticle): Sized {
-  const size = jsonBytes(article);
-  if (size <= MAX_ARTICLE_BYTES) return { article, size };
+  const whole = sized(article);
+  if (whole.size <= MAX_ARTICLE_BYTES) return whole;
   const bytes = jsonBytes;
   let fitted = article;
   // The longer text first; each cut aims below the limit, a few rounds absorb multi-byte characters.
@@ -144,5 +151,5 @@ function fitted(article: StoredArticle): Sized {
       fitted = { ...fitted, [field]: keep > 0 ? `${text.slice(0, keep)}…` : undefined };
     }
   }
-  return { article: fitted, size: bytes(fitted) };
+  return sized(fitted);
 }
