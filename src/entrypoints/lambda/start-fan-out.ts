@@ -5,24 +5,26 @@ import { ScanSubscribersPage } from '../../application/use-cases/scan-subscriber
 import { StartFanOut } from '../../application/use-cases/start-fan-out.js';
 import { compose } from '../container/compose.js';
 import { dynamoDbModule } from '../container/dynamodb.module.js';
-import { sqsModule } from '../container/sqs.module.js';
 import { systemModule } from '../container/system.module.js';
 import { useCasesModule } from '../container/use-cases.module.js';
 import { onColdStart, type LambdaEnvironment } from './cold-start.js';
+import { workOnFirstUse } from './adapters-on-first-use.js';
 import { lambdaDeadLetterSink } from './dead-letters.js';
 import { sinksOnFirstUseModule } from './sinks.js';
 import { startFanOutHandler } from './message-handlers.js';
 
 /**
  * Each discovery scans the first page of every subscriber shard itself: subscriptions, steps and articles in
- * DynamoDB, work to SQS; a lone part of recipients is delivered here, its sinks loaded on first use.
+ * DynamoDB, work to SQS; a lone part of recipients is delivered here, its sinks loaded on first use. SQS loads
+ * on first use too: a feed of up to `recipientsPerDelivery` subscribers a shard (most feeds) is delivered here
+ * and sends nothing; a larger one, or one of more shards than are scanned inline, loads it to send its parts.
  */
 export function composeStartFanOut(environment: LambdaEnvironment): Container {
   const { settings, aws } = environment;
   return compose(
     useCasesModule(settings.relay, [StartFanOut, ScanSubscribersPage, DeliveryAttempts]),
     dynamoDbModule(aws),
-    sqsModule(aws.queueUrls),
+    workOnFirstUse(aws.queueUrls),
     sinksOnFirstUseModule(environment),
     systemModule(),
   );
