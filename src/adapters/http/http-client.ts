@@ -389,24 +389,17 @@ function exchange(
 }
 
 /**
- * `exchange`, sent again when its pooled connection turns out closed by the server, as long as repeating it is
- * harmless (GET, HEAD): the agent then hands it another idle connection, or opens one.
+ * One `exchange` (`send`), sent again when its pooled connection turns out closed by the server, as long as
+ * repeating it is harmless (GET, HEAD): the agent then hands it another idle connection, or opens one.
  */
-async function exchangeOnLiveConnection(
-  url: URL,
-  method: string,
-  headers: Record<string, string>,
-  body: string | Uint8Array | undefined,
-  options: HttpRequestOptions,
-  signal: AbortSignal,
-): Promise<Hop> {
+async function onLiveConnection(method: string, host: string, send: () => Promise<Hop>): Promise<Hop> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await exchange(url, method, headers, body, options, signal);
+      return await send();
     } catch (error) {
       if (!(error instanceof StaleConnectionError)) throw error;
       if ((method !== 'GET' && method !== 'HEAD') || attempt === MAX_STALE_CONNECTIONS) {
-        throw toHttpRequestError(error.original, url.host);
+        throw toHttpRequestError(error.original, host);
       }
     }
   }
@@ -446,7 +439,9 @@ export async function sendHttpRequest(options: HttpRequestOptions): Promise<Http
       } catch (error) {
         throw toHttpRequestError(error, url.host);
       }
-      const hop = await exchangeOnLiveConnection(url, method, headers, body, options, controller.signal);
+      const hop = await onLiveConnection(method, url.host, () =>
+        exchange(url, method, headers, body, options, controller.signal),
+      );
       const location = hop.headers.location;
       if (!followRedirects || !REDIRECT_STATUSES.has(hop.status) || location === undefined) {
         return { status: hop.status, headers: hop.headers, url: url.href, redirects, body: hop.body };

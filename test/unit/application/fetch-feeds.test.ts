@@ -84,6 +84,17 @@ class PermanentMove implements FeedFetcher {
   }
 }
 
+/** An environment whose invocation dies when it would publish what it found: after its commits. */
+function dyingBeforeItPublishes(adapters: MemoryAdapters): Container {
+  return containerWith(adapters, (c) =>
+    c.rebind(TOKENS.EventPublisher).toConstantValue({
+      publish: async () => {
+        throw new Error('the invocation died');
+      },
+    }),
+  );
+}
+
 function containerWith(adapters: MemoryAdapters, replace: (container: Container) => void): Container {
   const container = compose(applicationModule(), memoryModule(adapters));
   replace(container);
@@ -365,13 +376,7 @@ describe('FetchFeeds', () => {
     it('replays its own commit under the same event ids after a crash, and counts it once', async () => {
       // Prepare: an attempt commits, then its invocation dies before publishing or completing its step.
       const adapters = createMemoryAdapters();
-      const container = containerWith(adapters, (c) =>
-        c.rebind(TOKENS.EventPublisher).toConstantValue({
-          publish: async () => {
-            throw new Error('the invocation died');
-          },
-        }),
-      );
+      const container = dyingBeforeItPublishes(adapters);
       await withFeed(adapters);
       const message = await workFor(adapters, [URL_A], 'run_1');
       const committedAt = adapters.clock.now().toISOString();
@@ -396,13 +401,7 @@ describe('FetchFeeds', () => {
     it('replays a commit that an earlier version recorded by article ids', async () => {
       // Prepare: as above, but the commit lists its article ids, as commits did before they named their events.
       const adapters = createMemoryAdapters();
-      const container = containerWith(adapters, (c) =>
-        c.rebind(TOKENS.EventPublisher).toConstantValue({
-          publish: async () => {
-            throw new Error('the invocation died');
-          },
-        }),
-      );
+      const container = dyingBeforeItPublishes(adapters);
       const feed = await withFeed(adapters);
       const message = await workFor(adapters, [URL_A], 'run_1');
       await expect(container.get(FetchFeeds).execute(message)).rejects.toThrow('died');
