@@ -196,3 +196,14 @@ export const DISCOVERY_RULE = {
 export const SECRETS_KEY = {
   encryptionContext: { purpose: 'feedrelay-webhook-secret' },
 } as const;
+
+/**
+ * The keyring of the secrets key: each data key as KMS encrypted it, kept once under the short id that the
+ * secrets it sealed carry (see `DataKeyRing`). Its items live in the `steps` table under one partition of their
+ * own (no table more to deploy, back up or pay for), without `expiresAt`, so that TTL never removes them; the
+ * grants on them are conditioned on that partition.
+ */
+export const KEY_RING = {
+  table: 'steps',
+  partition: 'keyring',
+} as const satisfies { table: TableName; partition: string };
