@@ -199,11 +199,13 @@ export const SECRETS_KEY = {
 
 /**
  * The keyring of the secrets key: each data key as KMS encrypted it, kept once under the short id that the
- * secrets it sealed carry (see `DataKeyRing`). Its items live in the `steps` table under one partition of their
- * own (no table more to deploy, back up or pay for), without `expiresAt`, so that TTL never removes them; the
- * grants on them are conditioned on that partition.
+ * secrets it sealed carry (see `DataKeyRing`). Its items live in the subscriptions table, beside the secrets
+ * that need them, under one partition of their own (`keyring`: a feed shard's partition is `<feedId>#<shard>`,
+ * never without a `#`): no table more to deploy, and the keys share the secrets' lifetime, since that table has
+ * no TTL, is retained and deletion-protected with the stack's key, and its backups and point-in-time restores
+ * hold the keys with the secrets. The grants on them are conditioned on that partition.
  */
 export const KEY_RING = {
-  table: 'steps',
+  table: 'subscriptions',
   partition: 'keyring',
 } as const satisfies { table: TableName; partition: string };

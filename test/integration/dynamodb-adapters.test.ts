@@ -82,7 +82,7 @@ describeStepLedgerContract(
 );
 describeDataKeyRingContract(
   'DynamoDbDataKeyRing',
-  async () => new DynamoDbDataKeyRing(dynamo.doc, await freshTables(['steps'])),
+  async () => new DynamoDbDataKeyRing(dynamo.doc, await freshTables(['subscriptions'])),
 );
 describeRunStoreContract(
   'DynamoDbRunStore',
@@ -432,25 +432,28 @@ describe('DynamoDbStepLedger', () => {
 });
 
 describe('DynamoDbDataKeyRing', () => {
-  it('keeps a data key in the keyring partition of the steps table, with no expiry, beside the ledger', async () => {
+  it('keeps a data key in the keyring partition of the subscriptions table, with no expiry, beside the subscriptions', async () => {
     // Prepare
-    const names = await freshTables(['steps']);
+    const names = await freshTables(['subscriptions']);
     const ring = new DynamoDbDataKeyRing(dynamo.doc, names);
-    const ledger = new DynamoDbStepLedger(dynamo.doc, names);
+    const subscriptions = new DynamoDbSubscriptionStore(dynamo.doc, names);
+    const subscription = aSubscriptionRecord();
     const encryptedKey = Buffer.from('an encrypted data key, as KMS returns it');
     const keyId = dataKeyIdOf(encryptedKey);
 
     // Act
     await ring.keep(keyId, encryptedKey);
-    await ledger.claim(`relay#${uniqueId('run')}#000000000`, 'owner-a', 30, T0);
+    await subscriptions.add(subscription);
 
     // Assess
     const { Item } = await dynamo.doc.send(
-      new GetCommand({ TableName: names.steps, Key: { chain: 'keyring', step: keyId } }),
+      new GetCommand({ TableName: names.subscriptions, Key: { feedShard: 'keyring', subscriptionId: keyId } }),
     );
-    expect(Item).toEqual({ chain: 'keyring', step: keyId, encryptedKey: new Uint8Array(encryptedKey) });
-    expect(Item).not.toHaveProperty(TABLES.steps.timeToLiveAttribute);
+    expect(Item).toEqual({ feedShard: 'keyring', subscriptionId: keyId, encryptedKey: new Uint8Array(encryptedKey) });
+    expect(Item).not.toHaveProperty('expiresAt');
     expect(Buffer.from((await ring.find(keyId))!)).toEqual(encryptedKey);
+    const page = await subscriptions.readPage(subscription.feedId, 0, undefined, 100);
+    expect(page.items.map((s) => s.id)).toEqual([subscription.id]);
   });
 
   it('writes a data key with one conditional PutItem and reads it with one consistent GetItem', async () => {
@@ -460,7 +463,7 @@ describe('DynamoDbDataKeyRing', () => {
       sent.push(command);
       return send(command);
     });
-    const ring = new DynamoDbDataKeyRing(doc, await freshTables(['steps']));
+    const ring = new DynamoDbDataKeyRing(doc, await freshTables(['subscriptions']));
     const encryptedKey = Buffer.from('another encrypted data key');
     const keyId = dataKeyIdOf(encryptedKey);
 

@@ -11,8 +11,9 @@ const PARTITION = TABLES[KEY_RING.table].partitionKey;
 const SORT = TABLES[KEY_RING.table].sortKey;
 
 /**
- * The keyring in DynamoDB: one item per data key in the `keyring` partition of the steps table
- * (`chain = keyring`, `step = <id>`, `encryptedKey` binary). No `expiresAt`: TTL never removes it. Kept with one
+ * The keyring in DynamoDB: one item per data key in the `keyring` partition of the subscriptions table
+ * (`feedShard = keyring`, `subscriptionId = <id>`, `encryptedKey` binary), a table without TTL that is kept
+ * with the stack's key (see `KEY_RING`). Kept with one
  * conditional PutItem that succeeds only if the id is new or already holds the same key; read with a strongly
  * consistent GetItem (once per data key and process: the cipher caches what it opened).
  */
