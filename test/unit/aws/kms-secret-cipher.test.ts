@@ -1,96 +1,14 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import {
-  GenerateDataKeyCommand,
-  KMSClient,
-  type DecryptCommandInput,
-  type GenerateDataKeyCommandInput,
-} from '@aws-sdk/client-kms';
+import { GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { FixedClock } from '../../support/memory/fixed-clock.js';
 import { KmsSecretCipher } from '../../../src/adapters/kms/kms-secret-cipher.js';
-import { InMemoryDataKeyRing } from '../../../src/adapters/memory/in-memory-data-key-ring.js';
 import { SECRETS_KEY } from '../../../src/adapters/aws-resources.js';
 import { SealedSecretError } from '../../../src/adapters/crypto/errors.js';
 import { sealWithKey } from '../../../src/adapters/crypto/sealed-secret.js';
 import { dataKeyIdOf, type DataKeyRing } from '../../../src/adapters/kms/data-key-ring.js';
 import { describeSecretCipherContract } from '../../contract/secret-cipher.contract.js';
+import { fakeKms } from '../../support/fake-kms.js';
 
 const KEY_ID = 'arn:aws:kms:eu-west-1:123456789012:key/secrets';
-
-/**
- * A KMS that never leaves the process: one master key per key id, data keys wrapped with AES-256-GCM under
- * it and bound to the encryption context, as KMS binds them. Counts the calls of each kind; `failNext` makes
- * the next calls throw as a throttled KMS would. With it the stack's keyring (in memory), which counts the
- * data keys kept and the lookups.
- */
-function fakeKms() {
-  const masters = new Map<string, Buffer>();
-  const calls = { GenerateDataKey: 0, Decrypt: 0 };
-  let failures = 0;
-  const master = (keyId: string) => {
-    if (!masters.has(keyId)) masters.set(keyId, randomBytes(32));
-    return masters.get(keyId)!;
-  };
-  const client = new KMSClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  client.middlewareStack.add(
-    (_next, context) => async (args) => {
-      const command = context.commandName!.replace(/Command$/, '') as keyof typeof calls;
-      calls[command]++;
-      if (failures > 0) {
-        failures--;
-        throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
-      }
-      if (command === 'GenerateDataKey') {
-        const input = args.input as GenerateDataKeyCommandInput;
-        const plaintext = randomBytes(32);
-        const iv = randomBytes(12);
-        const cipher = createCipheriv('aes-256-gcm', master(input.KeyId!), iv);
-        cipher.setAAD(Buffer.from(JSON.stringify(input.EncryptionContext ?? {})));
-        const blob = Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-        return { output: { Plaintext: plaintext, CiphertextBlob: blob, KeyId: input.KeyId, $metadata: {} } } as never;
-      }
-      const input = args.input as DecryptCommandInput;
-      const blob = Buffer.from(input.CiphertextBlob!);
-      const decipher = createDecipheriv('aes-256-gcm', master(input.KeyId!), blob.subarray(0, 12));
-      decipher.setAAD(Buffer.from(JSON.stringify(input.EncryptionContext ?? {})));
-      decipher.setAuthTag(blob.subarray(blob.length - 16));
-      let plaintext: Buffer;
-      try {
-        plaintext = Buffer.concat([decipher.update(blob.subarray(12, blob.length - 16)), decipher.final()]);
-      } catch {
-        throw Object.assign(new Error('invalid ciphertext'), { name: 'InvalidCiphertextException' });
-      }
-      return { output: { Plaintext: plaintext, KeyId: input.KeyId, $metadata: {} } } as never;
-    },
-    { step: 'initialize', name: 'fakeKms' },
-  );
-  return {
-    client,
-    calls,
-    failNext: (n: number) => (failures = n),
-    ring: countingRing(),
-  };
-}
-
-/** An in-memory keyring that counts its writes and reads, and remembers what it was given. */
-function countingRing() {
-  const ring = new InMemoryDataKeyRing();
-  const kept: { keyId: string; encryptedKey: Buffer }[] = [];
-  const counting = {
-    keeps: 0,
-    finds: 0,
-    kept,
-    keep: async (keyId: string, encryptedKey: Uint8Array) => {
-      counting.keeps++;
-      await ring.keep(keyId, encryptedKey);
-      kept.push({ keyId, encryptedKey: Buffer.from(encryptedKey) });
-    },
-    find: async (keyId: string) => {
-      counting.finds++;
-      return ring.find(keyId);
-    },
-  };
-  return counting;
-}
 
 describeSecretCipherContract('KmsSecretCipher', async () => {
   const kms = fakeKms();
