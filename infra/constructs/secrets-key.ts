@@ -15,7 +15,8 @@ export type SecretsAccess = 'seal' | 'open';
  * the encryption context feedrelay uses, so the key cannot be put to another use through them.
  *
  * With it the keyring (`KEY_RING`): the encrypted data keys, once each, in one partition of `keyRing` (the
- * subscriptions table). A sealer may put an item there, an opener get one, and neither anything else through this grant.
+ * subscriptions table). A sealer may put an item there, an opener get one, and neither anything else through
+ * this grant.
  */
 export class SecretsKey extends Construct {
   readonly key: Key;

@@ -37,7 +37,7 @@ interface DataKey {
  * it is returned, then AES-256-GCM locally; the sealed secret carries the key's 22-character keyring id. Opening:
  * per distinct data key and process, one keyring read and one `Decrypt`, kept in a bounded cache, then
  * AES-256-GCM locally. A secret sealed before the keyring carries the encrypted data key itself (base64url,
- * about 250 characters): it is decrypted as it stands, without the keyring. Since a sealer makes
+ * about 246 characters): it is decrypted as it stands, without the keyring. Since a sealer makes
  * few data keys, a delivery function opens every secret with a handful of `Decrypt` calls per cold start: no
  * KMS call per delivery in steady state. The plain data keys live only in memory. Every call names the key
  * and the encryption context `SECRETS_KEY.encryptionContext`, on which the grants are conditioned.
