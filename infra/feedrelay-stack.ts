@@ -77,7 +77,8 @@ export class FeedRelayStack extends Stack {
       queues[key] = new RelayQueue(this, `${pascalCase(QUEUES[key].name)}Queue`, key);
     }
     const bus = new EventBus(this, 'EventBus');
-    const secrets = new SecretsKey(this, 'Secrets');
+    // The data keys' keyring is a partition of the subscriptions table, beside the secrets they open.
+    const secrets = new SecretsKey(this, 'Secrets', { keyRing: subscriptions });
     this.secrets = secrets;
 
     // The step ledger as every step runs it: claim and complete (UpdateItem), a lost claim read (GetItem), a

@@ -185,10 +185,14 @@ export class RelayFunction extends NodejsFunction {
     return this;
   }
 
-  /** Grants sealing or opening webhook secrets with the key (see `SecretsKey.grant`) and tells the function its ARN. */
+  /**
+   * Grants sealing or opening webhook secrets with the key and its keyring (see `SecretsKey.grant`) and tells the
+   * function the key's ARN and the tables' prefix.
+   */
   bindSecretsKey(secrets: SecretsKey, access: SecretsAccess): this {
     secrets.grant(this, access);
     this.addEnvironment(AWS_ENV.secretsKeyId, secrets.key.keyArn);
+    this.addEnvironment(AWS_ENV.tablePrefix, secrets.keyRing.prefix);
     return this;
   }
 

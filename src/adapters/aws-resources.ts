@@ -196,3 +196,16 @@ export const DISCOVERY_RULE = {
 export const SECRETS_KEY = {
   encryptionContext: { purpose: 'feedrelay-webhook-secret' },
 } as const;
+
+/**
+ * The keyring of the secrets key: each data key as KMS encrypted it, kept once under the short id that the
+ * secrets it sealed carry (see `DataKeyRing`). Its items live in the subscriptions table, beside the secrets
+ * that need them, under one partition of their own (`keyring`: a feed shard's partition is `<feedId>#<shard>`,
+ * never without a `#`): no table more to deploy, and the keys share the secrets' lifetime, since that table has
+ * no TTL, is retained and deletion-protected with the stack's key, and its backups and point-in-time restores
+ * hold the keys with the secrets. The grants on them are conditioned on that partition.
+ */
+export const KEY_RING = {
+  table: 'subscriptions',
+  partition: 'keyring',
+} as const satisfies { table: TableName; partition: string };

@@ -1,10 +1,19 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { SECRETS_KEY } from '../../src/adapters/aws-resources.js';
+import { KEY_RING, SECRETS_KEY } from '../../src/adapters/aws-resources.js';
 import { AWS_ENV } from '../../src/entrypoints/container/aws-config.js';
 import { parseSinkTargets } from '../../infra/constructs/sink-targets.js';
 import type { FeedRelayStack } from '../../infra/feedrelay-stack.js';
 import type { RelayFunction } from '../../infra/constructs/relay-function.js';
-import { actionsOfService, actionsOn, logicalIdOf, statementsOf, stubbedStack } from './template-queries.js';
+import { pascalCase, type FeedRelayTables } from '../../infra/constructs/feedrelay-tables.js';
+import { SecretsKey } from '../../infra/constructs/secrets-key.js';
+import {
+  actionsOfService,
+  actionsOn,
+  logicalIdOf,
+  statementsOf,
+  stubbedStack,
+  type Statement,
+} from './template-queries.js';
 
 const FUNCTIONS = ['StartCrawl', 'ScanFeeds', 'FetchFeed', 'StartFanOut', 'ScanSubscribers', 'Deliver'] as const;
 const QUEUES_ALLOWED = ['arn:aws:sqs:eu-west-1:123456789012:feedrelay-*', 'arn:aws:sqs:*:210987654321:articles'];
@@ -65,9 +74,75 @@ describe('the secrets key', () => {
     const fn = sealing.node.findChild('StartCrawl') as RelayFunction;
     fn.bindSecretsKey(sealing.secrets, 'seal');
 
-    const actions = actionsOfService(statementsOf(Template.fromStack(sealing), sealing, 'StartCrawl'), 'kms:');
+    const statements = statementsOf(Template.fromStack(sealing), sealing, 'StartCrawl');
 
-    expect(actions).toEqual(['kms:GenerateDataKey']);
+    expect(actionsOfService(statements, 'kms:')).toEqual(['kms:GenerateDataKey']);
+    expect(keyRingStatements(statements, sealing)).toEqual([keyRingStatement('dynamodb:PutItem', sealing)]);
+  });
+});
+
+/** The statements conditioned on a partition of the table: the keyring's grants. */
+function keyRingStatements(statements: readonly Statement[], of: FeedRelayStack): Statement[] {
+  const table = logicalIdOf(of, `Tables/${pascalCase(KEY_RING.table)}`);
+  return statements.filter(
+    (s) => JSON.stringify(s.Resource).includes(`"${table}"`) && JSON.stringify(s).includes('dynamodb:LeadingKeys'),
+  );
+}
+
+const keyRingStatement = (action: string, of: FeedRelayStack) => ({
+  Effect: 'Allow',
+  Action: action,
+  Resource: { 'Fn::GetAtt': [logicalIdOf(of, `Tables/${pascalCase(KEY_RING.table)}`), 'Arn'] },
+  Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [KEY_RING.partition] } },
+});
+
+describe('the keyring of the secrets key', () => {
+  it('lets the functions that open secrets read a data key, in the keyring partition only', () => {
+    for (const path of FUNCTIONS) {
+      expect({ path, keyRing: keyRingStatements(statementsOf(template, stack, path), stack) }).toEqual({
+        path,
+        keyRing: DELIVERING.includes(path) ? [keyRingStatement('dynamodb:GetItem', stack)] : [],
+      });
+    }
+  });
+
+  it('lets the management API, which seals secrets, keep a data key there and nothing more through the keyring', () => {
+    expect(keyRingStatements(statementsOf(template, stack, 'Api'), stack)).toEqual([
+      keyRingStatement('dynamodb:PutItem', stack),
+    ]);
+  });
+
+  it('is in the subscriptions table, kept with the secrets when the stack goes, and without TTL', () => {
+    const table = template.toJSON().Resources[logicalIdOf(stack, `Tables/${pascalCase(KEY_RING.table)}`)] as {
+      DeletionPolicy: string;
+      Properties: { TimeToLiveSpecification?: unknown; DeletionProtectionEnabled?: boolean };
+    };
+
+    expect(KEY_RING.table).toBe('subscriptions');
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+    expect(table.Properties.TimeToLiveSpecification).toBeUndefined();
+  });
+
+  it('tells every function that seals or opens where the tables are', () => {
+    for (const path of [...DELIVERING, 'Api']) {
+      const fn = template.toJSON().Resources[logicalIdOf(stack, path)] as {
+        Properties: { Environment: { Variables: Record<string, unknown> } };
+      };
+      expect({ path, prefix: fn.Properties.Environment.Variables[AWS_ENV.tablePrefix] }).toEqual({
+        path,
+        prefix: expect.any(String),
+      });
+    }
+  });
+
+  it('must be the table KEY_RING names', () => {
+    const other = stubbedStack({});
+
+    expect(
+      () =>
+        new SecretsKey(other, 'Other', { keyRing: (other.node.findChild('Tables') as FeedRelayTables).table('steps') }),
+    ).toThrow(/the keyring lives in the subscriptions table, not steps/);
   });
 });
 

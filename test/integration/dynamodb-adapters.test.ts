@@ -9,6 +9,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { TABLES, type TableName } from '../../src/adapters/aws-resources.js';
 import { DynamoDbArticleStore } from '../../src/adapters/dynamodb/dynamodb-article-store.js';
+import { DynamoDbDataKeyRing } from '../../src/adapters/dynamodb/dynamodb-data-key-ring.js';
+import { dataKeyIdOf } from '../../src/adapters/kms/data-key-ring.js';
 import { createDocumentClient } from '../../src/adapters/dynamodb/dynamodb-tables.js';
 import { DynamoDbFeedStore } from '../../src/adapters/dynamodb/dynamodb-feed-store.js';
 import { DynamoDbHostPoliteness } from '../../src/adapters/dynamodb/dynamodb-host-politeness.js';
@@ -22,6 +24,7 @@ import { batchGetAll, batchWriteAll } from '../../src/adapters/dynamodb/requests
 import { DEFAULT_RETENTION } from '../../src/adapters/dynamodb/tokens.js';
 import { InvalidCursorError } from '../../src/domain/errors.js';
 import { describeArticleStoreContract } from '../contract/article-store.contract.js';
+import { describeDataKeyRingContract } from '../contract/data-key-ring.contract.js';
 import { describeFeedStoreContract } from '../contract/feed-store.contract.js';
 import { describeHostPolitenessContract } from '../contract/host-politeness.contract.js';
 import { anArticle, aFeedRecord, aSubscriptionRecord, T0, uniqueId } from '../support/mothers.js';
@@ -76,6 +79,10 @@ describeArticleStoreContract(
 describeStepLedgerContract(
   'DynamoDbStepLedger',
   async () => new DynamoDbStepLedger(dynamo.doc, await freshTables(['steps'])),
+);
+describeDataKeyRingContract(
+  'DynamoDbDataKeyRing',
+  async () => new DynamoDbDataKeyRing(dynamo.doc, await freshTables(['subscriptions'])),
 );
 describeRunStoreContract(
   'DynamoDbRunStore',
@@ -421,5 +428,54 @@ describe('DynamoDbStepLedger', () => {
     const ledger = new DynamoDbStepLedger(dynamo.doc, await freshTables(['steps']));
 
     await expect(ledger.claim('no-chain', 'owner-a', 30, T0)).rejects.toThrow(RangeError);
+  });
+});
+
+describe('DynamoDbDataKeyRing', () => {
+  it('keeps a data key in the keyring partition of the subscriptions table, with no expiry, beside the subscriptions', async () => {
+    // Prepare
+    const names = await freshTables(['subscriptions']);
+    const ring = new DynamoDbDataKeyRing(dynamo.doc, names);
+    const subscriptions = new DynamoDbSubscriptionStore(dynamo.doc, names);
+    const subscription = aSubscriptionRecord();
+    const encryptedKey = Buffer.from('an encrypted data key, as KMS returns it');
+    const keyId = dataKeyIdOf(encryptedKey);
+
+    // Act
+    await ring.keep(keyId, encryptedKey);
+    await subscriptions.add(subscription);
+
+    // Assess
+    const { Item } = await dynamo.doc.send(
+      new GetCommand({ TableName: names.subscriptions, Key: { feedShard: 'keyring', subscriptionId: keyId } }),
+    );
+    expect(Item).toEqual({ feedShard: 'keyring', subscriptionId: keyId, encryptedKey: new Uint8Array(encryptedKey) });
+    expect(Item).not.toHaveProperty('expiresAt');
+    expect(Buffer.from((await ring.find(keyId))!)).toEqual(encryptedKey);
+    const page = await subscriptions.readPage(subscription.feedId, 0, undefined, 100);
+    expect(page.items.map((s) => s.id)).toEqual([subscription.id]);
+  });
+
+  it('writes a data key with one conditional PutItem and reads it with one consistent GetItem', async () => {
+    // Prepare
+    const sent: object[] = [];
+    const doc = intercepting((command, send) => {
+      sent.push(command);
+      return send(command);
+    });
+    const ring = new DynamoDbDataKeyRing(doc, await freshTables(['subscriptions']));
+    const encryptedKey = Buffer.from('another encrypted data key');
+    const keyId = dataKeyIdOf(encryptedKey);
+
+    // Act
+    await ring.keep(keyId, encryptedKey);
+    await ring.find(keyId);
+
+    // Assess
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toBeInstanceOf(PutCommand);
+    expect((sent[0] as PutCommand).input.ConditionExpression).toMatch(/attribute_not_exists/);
+    expect(sent[1]).toBeInstanceOf(GetCommand);
+    expect((sent[1] as GetCommand).input.ConsistentRead).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import { InMemoryArticleStore } from '../../src/adapters/memory/in-memory-article-store.js';
+import { InMemoryDataKeyRing } from '../../src/adapters/memory/in-memory-data-key-ring.js';
 import { InMemoryFeedStore } from '../../src/adapters/memory/in-memory-feed-store.js';
 import { InMemoryHostPoliteness } from '../../src/adapters/memory/in-memory-host-politeness.js';
 import { InMemoryRunStore } from '../../src/adapters/memory/in-memory-run-store.js';
@@ -6,6 +7,7 @@ import { InMemoryStepLedger } from '../../src/adapters/memory/in-memory-step-led
 import { InMemorySubscriptionStore } from '../../src/adapters/memory/in-memory-subscription-store.js';
 import type { PageBudget } from '../../src/adapters/memory/paginate.js';
 import { describeArticleStoreContract } from '../contract/article-store.contract.js';
+import { describeDataKeyRingContract } from '../contract/data-key-ring.contract.js';
 import { describeFeedStoreContract } from '../contract/feed-store.contract.js';
 import { describeHostPolitenessContract } from '../contract/host-politeness.contract.js';
 import { describeRunStoreContract } from '../contract/run-store.contract.js';
@@ -27,5 +29,6 @@ describeSubscriptionStoreContract(
 );
 describeArticleStoreContract('InMemoryArticleStore', async () => new InMemoryArticleStore());
 describeStepLedgerContract('InMemoryStepLedger', async () => new InMemoryStepLedger());
+describeDataKeyRingContract('InMemoryDataKeyRing', async () => new InMemoryDataKeyRing());
 describeRunStoreContract('InMemoryRunStore', async () => new InMemoryRunStore());
 describeHostPolitenessContract('InMemoryHostPoliteness', async () => new InMemoryHostPoliteness());

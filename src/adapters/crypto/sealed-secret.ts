@@ -4,8 +4,9 @@ import { pooledRandomBytes } from './random-pool.js';
 
 /*
  * The sealed form of a secret: `fr1.<scheme>.<key reference>.<iv>.<ciphertext and tag>`, each part base64url.
- * AES-256-GCM under a data key; the key reference says how to get that key back (`kms`: the data key as KMS
- * encrypted it; `local`: the fingerprint of the local key). The additional authenticated data binds the
+ * AES-256-GCM under a data key; the key reference says how to get that key back (`kms`: the data key's
+ * 22-character id in the keyring, or in a secret sealed before the keyring the data key as KMS encrypted it;
+ * `local`: the fingerprint of the local key). The additional authenticated data binds the
  * ciphertext to its scheme, key reference and subscription id: a sealed secret copied to another subscription
  * does not open.
  */

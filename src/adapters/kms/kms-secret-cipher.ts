@@ -7,6 +7,7 @@ import { TOKENS } from '../../application/tokens.js';
 import { SECRETS_KEY } from '../aws-resources.js';
 import { SealedSecretError } from '../crypto/errors.js';
 import { isPlainSecret, openWithKey, parseSealed, sealWithKey } from '../crypto/sealed-secret.js';
+import { DATA_KEY_RING, dataKeyIdOf, isDataKeyId, type DataKeyRing } from './data-key-ring.js';
 
 export interface KmsSecretOptions {
   /** The key's id, ARN or alias ARN. */
@@ -24,7 +25,7 @@ export const KMS_SECRET_OPTIONS = Symbol.for('KmsSecretOptions') as ServiceIdent
 
 interface DataKey {
   readonly plaintext: Buffer;
-  /** The data key as KMS encrypted it, base64url: what a sealed secret carries. */
+  /** The data key's id in the keyring: what a sealed secret carries. */
   readonly keyRef: string;
   readonly createdAt: number;
   uses: number;
@@ -32,8 +33,11 @@ interface DataKey {
 
 /**
  * Envelope encryption with AWS KMS. Sealing: one `GenerateDataKey` per hour (or per 100,000 secrets) and
- * process, then AES-256-GCM locally; the sealed secret carries the encrypted data key. Opening: one `Decrypt`
- * per distinct data key and process, kept in a bounded cache, then AES-256-GCM locally. Since a sealer makes
+ * process, its encrypted data key kept once in the keyring (`DataKeyRing`) before the first secret sealed under
+ * it is returned, then AES-256-GCM locally; the sealed secret carries the key's 22-character keyring id. Opening:
+ * per distinct data key and process, one keyring read and one `Decrypt`, kept in a bounded cache, then
+ * AES-256-GCM locally. A secret sealed before the keyring carries the encrypted data key itself (base64url,
+ * about 246 characters): it is decrypted as it stands, without the keyring. Since a sealer makes
  * few data keys, a delivery function opens every secret with a handful of `Decrypt` calls per cold start: no
  * KMS call per delivery in steady state. The plain data keys live only in memory. Every call names the key
  * and the encryption context `SECRETS_KEY.encryptionContext`, on which the grants are conditioned.
@@ -50,6 +54,7 @@ export class KmsSecretCipher implements SecretCipher {
     @inject(KMS_CLIENT) private readonly kms: KMSClient,
     @inject(KMS_SECRET_OPTIONS) private readonly options: KmsSecretOptions,
     @inject(TOKENS.Clock) private readonly clock: Clock,
+    @inject(DATA_KEY_RING) private readonly keyRing: DataKeyRing,
   ) {
     this.maxAgeMs = (options.dataKeyMaxAgeSeconds ?? 3600) * 1000;
     this.maxUses = options.dataKeyMaxUses ?? 100_000;
@@ -97,9 +102,12 @@ export class KmsSecretCipher implements SecretCipher {
       }),
     );
     if (!out.Plaintext || !out.CiphertextBlob) throw new SealedSecretError('KMS returned no data key');
+    const keyRef = dataKeyIdOf(out.CiphertextBlob);
+    // Kept before any secret sealed under it is returned: every secret's key is in the ring.
+    await this.keyRing.keep(keyRef, out.CiphertextBlob);
     const key: DataKey = {
       plaintext: Buffer.from(out.Plaintext),
-      keyRef: Buffer.from(out.CiphertextBlob).toString('base64url'),
+      keyRef,
       createdAt: now,
       uses: 0,
     };
@@ -108,7 +116,10 @@ export class KmsSecretCipher implements SecretCipher {
     return key;
   }
 
-  /** The plain data key of `keyRef`, from the cache or one `Decrypt` (concurrent opens share it). */
+  /**
+   * The plain data key of `keyRef`, from the cache or else one `Decrypt` (concurrent opens share it) of the
+   * encrypted key: the keyring's under a short id, the reference itself in a secret sealed before the keyring.
+   */
   private plainKeyOf(keyRef: string): Promise<Buffer> {
     const cached = this.opened.get(keyRef);
     if (cached) {
@@ -117,13 +128,15 @@ export class KmsSecretCipher implements SecretCipher {
       this.opened.set(keyRef, cached);
       return cached;
     }
-    const decrypting = this.kms
-      .send(
-        new DecryptCommand({
-          KeyId: this.options.keyId,
-          CiphertextBlob: Buffer.from(keyRef, 'base64url'),
-          EncryptionContext: { ...SECRETS_KEY.encryptionContext },
-        }),
+    const decrypting = this.encryptedKeyOf(keyRef)
+      .then((blob) =>
+        this.kms.send(
+          new DecryptCommand({
+            KeyId: this.options.keyId,
+            CiphertextBlob: blob,
+            EncryptionContext: { ...SECRETS_KEY.encryptionContext },
+          }),
+        ),
       )
       .then((out) => {
         if (!out.Plaintext) throw new SealedSecretError('KMS returned no plaintext for a data key');
@@ -135,6 +148,19 @@ export class KmsSecretCipher implements SecretCipher {
     });
     this.remember(keyRef, decrypting);
     return decrypting;
+  }
+
+  /** The data key as KMS encrypted it: looked up in the keyring for a short id, else the reference itself. */
+  private async encryptedKeyOf(keyRef: string): Promise<Uint8Array> {
+    if (!isDataKeyId(keyRef)) return Buffer.from(keyRef, 'base64url');
+    const blob = await this.keyRing.find(keyRef);
+    if (blob === undefined) {
+      throw new SealedSecretError(`data key ${keyRef} of a sealed secret is not in the keyring: it cannot be opened`);
+    }
+    if (dataKeyIdOf(blob) !== keyRef) {
+      throw new SealedSecretError(`the keyring holds another encrypted key under data key ${keyRef}`);
+    }
+    return blob;
   }
 
   private remember(keyRef: string, key: Promise<Buffer>): void {

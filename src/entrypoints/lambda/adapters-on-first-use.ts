@@ -8,12 +8,13 @@ import { firstUseModule } from './first-use.js';
 /**
  * Webhook secrets sealed and opened with the stack's KMS key (`kmsModule`), the KMS client loaded on the first
  * seal or open: a cold start loads none of it, and the first invocation that seals or opens a secret loads it
- * once (its first `Decrypt` or `GenerateDataKey` would need the client then anyway).
+ * once (its first `Decrypt` or `GenerateDataKey` would need the client then anyway). The data keys' keyring is
+ * in the tables under `tablePrefix`, read and written with a DynamoDB client of its own (made with the cipher).
  */
-export function kmsOnFirstUse(keyId: string): ContainerModule {
+export function kmsOnFirstUse(keyId: string, tablePrefix: string): ContainerModule {
   return firstUseModule(TOKENS.SecretCipher, { seal: true, open: true }, async () => {
     const { kmsModule } = await import('../container/kms.module.js');
-    return compose(kmsModule({ keyId }), systemModule()).get(TOKENS.SecretCipher);
+    return compose(kmsModule({ keyId }, { tablePrefix }), systemModule()).get(TOKENS.SecretCipher);
   });
 }
 

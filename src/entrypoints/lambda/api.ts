@@ -57,7 +57,7 @@ export function composeApi({ settings, aws }: LambdaEnvironment): Container {
     workOnFirstUse(aws.queueUrls),
     sinkAddressModule({ allowedNetworks: settings.webhook.allowedNetworks }),
     // A subscription's secret is sealed with the stack's key before it is stored.
-    kmsOnFirstUse(keyId),
+    kmsOnFirstUse(keyId, aws.tablePrefix),
     systemModule(),
   );
 }

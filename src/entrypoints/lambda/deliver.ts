@@ -31,7 +31,7 @@ export function composeDeliver({ settings, aws }: LambdaEnvironment): Container 
     new ContainerModule(({ bind }) => {
       bind(TOKENS.NotificationSink).toConstantValue(sqsSinkOnFirstUse());
     }),
-    kmsOnFirstUse(keyId),
+    kmsOnFirstUse(keyId, aws.tablePrefix),
     systemModule(),
   );
 }

@@ -17,7 +17,9 @@ export function sinksOnFirstUseModule({ settings, aws }: LambdaEnvironment): Con
   const keyId = requireSecretsKey(aws);
   const webhook = sinkOnFirstUse('webhook', async () => {
     const { webhookModule } = await import('../container/webhook.module.js');
-    return compose(webhookModule(settings.webhook), kmsOnFirstUse(keyId), systemModule()).get(TOKENS.NotificationSink);
+    return compose(webhookModule(settings.webhook), kmsOnFirstUse(keyId, aws.tablePrefix), systemModule()).get(
+      TOKENS.NotificationSink,
+    );
   });
   return new ContainerModule(({ bind }) => {
     bind(TOKENS.NotificationSink).toConstantValue(webhook);

@@ -1,70 +1,20 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { KMSClient, type DecryptCommandInput, type GenerateDataKeyCommandInput } from '@aws-sdk/client-kms';
+import { GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { FixedClock } from '../../support/memory/fixed-clock.js';
 import { KmsSecretCipher } from '../../../src/adapters/kms/kms-secret-cipher.js';
 import { SECRETS_KEY } from '../../../src/adapters/aws-resources.js';
+import { SealedSecretError } from '../../../src/adapters/crypto/errors.js';
+import { sealWithKey } from '../../../src/adapters/crypto/sealed-secret.js';
+import { dataKeyIdOf, type DataKeyRing } from '../../../src/adapters/kms/data-key-ring.js';
 import { describeSecretCipherContract } from '../../contract/secret-cipher.contract.js';
+import { fakeKms } from '../../support/fake-kms.js';
 
 const KEY_ID = 'arn:aws:kms:eu-west-1:123456789012:key/secrets';
-
-/**
- * A KMS that never leaves the process: one master key per key id, data keys wrapped with AES-256-GCM under
- * it and bound to the encryption context, as KMS binds them. Counts the calls of each kind; `failNext` makes
- * the next calls throw as a throttled KMS would.
- */
-function fakeKms() {
-  const masters = new Map<string, Buffer>();
-  const calls = { GenerateDataKey: 0, Decrypt: 0 };
-  let failures = 0;
-  const master = (keyId: string) => {
-    if (!masters.has(keyId)) masters.set(keyId, randomBytes(32));
-    return masters.get(keyId)!;
-  };
-  const client = new KMSClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  client.middlewareStack.add(
-    (_next, context) => async (args) => {
-      const command = context.commandName!.replace(/Command$/, '') as keyof typeof calls;
-      calls[command]++;
-      if (failures > 0) {
-        failures--;
-        throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
-      }
-      if (command === 'GenerateDataKey') {
-        const input = args.input as GenerateDataKeyCommandInput;
-        const plaintext = randomBytes(32);
-        const iv = randomBytes(12);
-        const cipher = createCipheriv('aes-256-gcm', master(input.KeyId!), iv);
-        cipher.setAAD(Buffer.from(JSON.stringify(input.EncryptionContext ?? {})));
-        const blob = Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-        return { output: { Plaintext: plaintext, CiphertextBlob: blob, KeyId: input.KeyId, $metadata: {} } } as never;
-      }
-      const input = args.input as DecryptCommandInput;
-      const blob = Buffer.from(input.CiphertextBlob!);
-      const decipher = createDecipheriv('aes-256-gcm', master(input.KeyId!), blob.subarray(0, 12));
-      decipher.setAAD(Buffer.from(JSON.stringify(input.EncryptionContext ?? {})));
-      decipher.setAuthTag(blob.subarray(blob.length - 16));
-      let plaintext: Buffer;
-      try {
-        plaintext = Buffer.concat([decipher.update(blob.subarray(12, blob.length - 16)), decipher.final()]);
-      } catch {
-        throw Object.assign(new Error('invalid ciphertext'), { name: 'InvalidCiphertextException' });
-      }
-      return { output: { Plaintext: plaintext, KeyId: input.KeyId, $metadata: {} } } as never;
-    },
-    { step: 'initialize', name: 'fakeKms' },
-  );
-  return {
-    client,
-    calls,
-    failNext: (n: number) => (failures = n),
-  };
-}
 
 describeSecretCipherContract('KmsSecretCipher', async () => {
   const kms = fakeKms();
   return {
-    cipher: new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock()),
-    another: new KmsSecretCipher(kms.client, { keyId: `${KEY_ID}-other` }, new FixedClock()),
+    cipher: new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring),
+    another: new KmsSecretCipher(kms.client, { keyId: `${KEY_ID}-other` }, new FixedClock(), kms.ring),
   };
 });
 
@@ -72,11 +22,11 @@ describe('KmsSecretCipher', () => {
   it('seals many secrets with one data key and opens them elsewhere with one Decrypt: no KMS call per delivery', async () => {
     // Prepare
     const kms = fakeKms();
-    const sealer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock());
+    const sealer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
     const sealed = await Promise.all(
       Array.from({ length: 500 }, (_, i) => sealer.seal(`whsec_c2VjcmV0LQ${i}`, `sub-${i}`)),
     );
-    const deliverer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock());
+    const deliverer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
 
     // Act
     const opened = [];
@@ -87,11 +37,12 @@ describe('KmsSecretCipher', () => {
     // Assess
     expect(opened[1499]).toBe('whsec_c2VjcmV0LQ499');
     expect(kms.calls).toEqual({ GenerateDataKey: 1, Decrypt: 1 });
+    expect(kms.ring.finds).toBe(1);
   });
 
   it('opens what it sealed itself without asking KMS', async () => {
     const kms = fakeKms();
-    const cipher = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock());
+    const cipher = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
 
     const sealed = await cipher.seal('whsec_c2VjcmV0', 'sub-1');
 
@@ -103,7 +54,7 @@ describe('KmsSecretCipher', () => {
     // Prepare
     const kms = fakeKms();
     const clock = new FixedClock();
-    const cipher = new KmsSecretCipher(kms.client, { keyId: KEY_ID, dataKeyMaxUses: 3 }, clock);
+    const cipher = new KmsSecretCipher(kms.client, { keyId: KEY_ID, dataKeyMaxUses: 3 }, clock, kms.ring);
 
     // Act
     for (let i = 0; i < 3; i++) await cipher.seal('whsec_c2VjcmV0', `sub-${i}`);
@@ -122,10 +73,15 @@ describe('KmsSecretCipher', () => {
     const kms = fakeKms();
     const sealers = Array.from(
       { length: 3 },
-      () => new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock()),
+      () => new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring),
     );
     const sealed = await Promise.all(sealers.map((s, i) => s.seal('whsec_c2VjcmV0', `sub-${i}`)));
-    const deliverer = new KmsSecretCipher(kms.client, { keyId: KEY_ID, openedKeysCached: 2 }, new FixedClock());
+    const deliverer = new KmsSecretCipher(
+      kms.client,
+      { keyId: KEY_ID, openedKeysCached: 2 },
+      new FixedClock(),
+      kms.ring,
+    );
 
     // Act
     for (const [i, s] of sealed.entries()) await deliverer.open(s, `sub-${i}`);
@@ -139,11 +95,11 @@ describe('KmsSecretCipher', () => {
   it('lets a KMS failure through (the delivery is retried) and asks again next time', async () => {
     // Prepare
     const kms = fakeKms();
-    const sealed = await new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock()).seal(
+    const sealed = await new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring).seal(
       'whsec_c2VjcmV0',
       's',
     );
-    const deliverer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock());
+    const deliverer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
     kms.failNext(1);
 
     // Act
@@ -164,8 +120,8 @@ describe('KmsSecretCipher', () => {
       },
       { step: 'initialize', name: 'spy', priority: 'high' },
     );
-    const cipher = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock());
-    const other = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock());
+    const cipher = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
+    const other = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
 
     await other.open(await cipher.seal('whsec_c2VjcmV0', 's'), 's');
 
@@ -173,5 +129,166 @@ describe('KmsSecretCipher', () => {
       expect.objectContaining({ KeyId: KEY_ID, KeySpec: 'AES_256', EncryptionContext: SECRETS_KEY.encryptionContext }),
       expect.objectContaining({ KeyId: KEY_ID, EncryptionContext: SECRETS_KEY.encryptionContext }),
     ]);
+  });
+
+  describe('the keyring', () => {
+    /** A secret as sealed before the keyring: the encrypted data key itself is its key reference. */
+    async function sealedTheOldWay(kms: ReturnType<typeof fakeKms>, secret: string, subscriptionId: string) {
+      const out = await kms.client.send(
+        new GenerateDataKeyCommand({
+          KeyId: KEY_ID,
+          KeySpec: 'AES_256',
+          EncryptionContext: { ...SECRETS_KEY.encryptionContext },
+        }),
+      );
+      const keyRef = Buffer.from(out.CiphertextBlob!).toString('base64url');
+      return sealWithKey(Buffer.from(out.Plaintext!), 'kms', keyRef, secret, subscriptionId);
+    }
+
+    it('names the data key in a sealed secret by a 22-character id, its encrypted key kept once in the keyring', async () => {
+      // Prepare
+      const kms = fakeKms();
+      const sealer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
+
+      // Act
+      const sealed = await Promise.all(Array.from({ length: 50 }, (_, i) => sealer.seal('whsec_c2VjcmV0', `sub-${i}`)));
+
+      // Assess
+      const refs = new Set(sealed.map((s) => s.split('.')[2]));
+      expect(refs.size).toBe(1);
+      const [ref] = refs;
+      expect(ref).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(kms.ring.keeps).toBe(1);
+      expect(kms.ring.kept[0]!.keyId).toBe(ref);
+      expect(dataKeyIdOf(kms.ring.kept[0]!.encryptedKey)).toBe(ref);
+      expect(sealed[0]!.length).toBeLessThan(100);
+    });
+
+    it('keeps one entry per data key: a new data key is kept under a new id', async () => {
+      // Prepare
+      const kms = fakeKms();
+      const sealer = new KmsSecretCipher(kms.client, { keyId: KEY_ID, dataKeyMaxUses: 2 }, new FixedClock(), kms.ring);
+
+      // Act
+      const sealed = [];
+      for (let i = 0; i < 5; i++) sealed.push(await sealer.seal('whsec_c2VjcmV0', `sub-${i}`));
+
+      // Assess
+      expect(kms.calls.GenerateDataKey).toBe(3);
+      expect(kms.ring.keeps).toBe(3);
+      expect(new Set(kms.ring.kept.map((k) => k.keyId)).size).toBe(3);
+      expect(sealed.map((s) => s.split('.')[2])).toEqual([0, 0, 1, 1, 2].map((n) => kms.ring.kept[n]!.keyId));
+    });
+
+    it('returns no secret sealed under a data key the keyring could not keep, and seals under a new one next time', async () => {
+      // Prepare
+      const kms = fakeKms();
+      let down = true;
+      const ring: DataKeyRing = {
+        keep: async (keyId, encryptedKey) => {
+          if (down) throw new Error('the table is unreachable');
+          await kms.ring.keep(keyId, encryptedKey);
+        },
+        find: (keyId) => kms.ring.find(keyId),
+      };
+      const sealer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), ring);
+
+      // Act
+      const failed = sealer.seal('whsec_c2VjcmV0', 'sub-1');
+      await expect(failed).rejects.toThrow(/the table is unreachable/);
+      down = false;
+      const sealed = await sealer.seal('whsec_c2VjcmV0', 'sub-1');
+
+      // Assess
+      expect(kms.calls.GenerateDataKey).toBe(2);
+      const deliverer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
+      expect(await deliverer.open(sealed, 'sub-1')).toBe('whsec_c2VjcmV0');
+    });
+
+    it('opens a secret sealed before the keyring (the encrypted data key in the secret) without reading the keyring', async () => {
+      // Prepare
+      const kms = fakeKms();
+      const old = await sealedTheOldWay(kms, 'whsec_b2xkLXNlY3JldA', 'sub-old');
+      const deliverer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
+
+      // Act
+      const opened = [await deliverer.open(old, 'sub-old'), await deliverer.open(old, 'sub-old')];
+
+      // Assess
+      expect(opened).toEqual(['whsec_b2xkLXNlY3JldA', 'whsec_b2xkLXNlY3JldA']);
+      expect(kms.ring.finds).toBe(0);
+      expect(kms.calls.Decrypt).toBe(1);
+      await expect(deliverer.open(old, 'sub-other')).rejects.toThrow(/does not open/);
+    });
+
+    it('opens old and new secrets side by side, each data key decrypted once', async () => {
+      // Prepare
+      const kms = fakeKms();
+      const old = await sealedTheOldWay(kms, 'whsec_b2xk', 'sub-1');
+      const sealer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
+      const fresh = await sealer.seal('whsec_bmV3', 'sub-2');
+      const deliverer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
+      const decryptsBefore = kms.calls.Decrypt;
+
+      // Act
+      const opened = await Promise.all([
+        deliverer.open(old, 'sub-1'),
+        deliverer.open(fresh, 'sub-2'),
+        deliverer.open(fresh, 'sub-2'),
+      ]);
+
+      // Assess
+      expect(opened).toEqual(['whsec_b2xk', 'whsec_bmV3', 'whsec_bmV3']);
+      expect(kms.calls.Decrypt - decryptsBefore).toBe(2);
+      expect(kms.ring.finds).toBe(1);
+    });
+
+    it('refuses a secret whose data key id the keyring does not hold, naming the id, and asks again next time', async () => {
+      // Prepare
+      const kms = fakeKms();
+      const sealed = await new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring).seal(
+        'whsec_c2VjcmV0',
+        'sub-1',
+      );
+      const keyId = sealed.split('.')[2]!;
+      const elsewhere = fakeKms();
+      const deliverer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), elsewhere.ring);
+
+      // Act
+      const missing = deliverer.open(sealed, 'sub-1');
+
+      // Assess
+      await expect(missing).rejects.toThrow(SealedSecretError);
+      await expect(deliverer.open(sealed, 'sub-1')).rejects.toThrow(
+        `data key ${keyId} of a sealed secret is not in the keyring`,
+      );
+      expect(kms.calls.Decrypt).toBe(0);
+      await elsewhere.ring.keep(keyId, kms.ring.kept[0]!.encryptedKey);
+      expect(await deliverer.open(sealed, 'sub-1')).toBe('whsec_c2VjcmV0');
+    });
+
+    it('refuses a keyring entry that is not the key its id names', async () => {
+      // Prepare
+      const kms = fakeKms();
+      const sealed = await new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring).seal(
+        'whsec_c2VjcmV0',
+        'sub-1',
+      );
+      const other = await kms.client.send(
+        new GenerateDataKeyCommand({
+          KeyId: KEY_ID,
+          KeySpec: 'AES_256',
+          EncryptionContext: { ...SECRETS_KEY.encryptionContext },
+        }),
+      );
+      const swapped: DataKeyRing = { keep: async () => {}, find: async () => other.CiphertextBlob };
+      const deliverer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), swapped);
+
+      // Act
+      const opened = deliverer.open(sealed, 'sub-1');
+
+      // Assess
+      await expect(opened).rejects.toThrow(/the keyring holds another encrypted key under data key/);
+    });
   });
 });
