@@ -17,7 +17,7 @@ import { DynamoDbHostPoliteness } from '../../src/adapters/dynamodb/dynamodb-hos
 import { DynamoDbRunStore } from '../../src/adapters/dynamodb/dynamodb-run-store.js';
 import { DynamoDbStepLedger, STEP_RETENTION_SECONDS } from '../../src/adapters/dynamodb/dynamodb-step-ledger.js';
 import { DynamoDbSubscriptionStore } from '../../src/adapters/dynamodb/dynamodb-subscription-store.js';
-import { tableNames, type TableNames } from '../../src/adapters/dynamodb/dynamodb-tables.js';
+import type { TableNames } from '../../src/adapters/dynamodb/dynamodb-tables.js';
 import { createTables } from '../../src/entrypoints/local/create-tables.js';
 import { StoreRequestError } from '../../src/adapters/dynamodb/errors.js';
 import { batchGetAll, batchWriteAll } from '../../src/adapters/dynamodb/requests.js';
@@ -31,11 +31,10 @@ import { anArticle, aFeedRecord, aSubscriptionRecord, T0, uniqueId } from '../su
 import { describeRunStoreContract } from '../contract/run-store.contract.js';
 import { describeStepLedgerContract } from '../contract/step-ledger.contract.js';
 import { describeSubscriptionStoreContract } from '../contract/subscription-store.contract.js';
-import { startDynalite, type LocalDynamo } from './support/dynalite.js';
+import { freshStack, startDynalite, type LocalDynamo } from './support/dynalite.js';
 import { AwsRequestCounter, countRequests } from '../../src/entrypoints/local/aws-request-counter.js';
 
 let dynamo: LocalDynamo;
-let prefixes = 0;
 
 beforeAll(async () => {
   dynamo = await startDynalite();
@@ -47,9 +46,7 @@ afterAll(async () => {
 
 /** Fresh tables under a prefix of their own, so that every test starts empty. */
 async function freshTables(only?: readonly TableName[]): Promise<TableNames> {
-  const names = tableNames(`test${++prefixes}-`);
-  await createTables(dynamo.client, names, only ? { only } : {});
-  return names;
+  return (await freshStack(dynamo, only)).names;
 }
 
 /** A document client that lets `intercept` act on a command before (or instead of) sending it. */
@@ -97,9 +94,8 @@ describeHostPolitenessContract(
 
 describe('createTables', () => {
   it('creates every table of TABLES, active, with the key schema of its definition, and may run again', async () => {
-    const names = tableNames(`tables${++prefixes}-`);
+    const { prefix, names } = await freshStack(dynamo);
 
-    await createTables(dynamo.client, names);
     await createTables(dynamo.client, names);
 
     for (const [key, definition] of Object.entries(TABLES)) {
@@ -111,7 +107,7 @@ describe('createTables', () => {
         ...('sortKey' in definition ? [{ AttributeName: definition.sortKey, KeyType: 'RANGE' }] : []),
       ]);
     }
-    expect(names.feeds).toBe(`tables${prefixes}-feeds`);
+    expect(names.feeds).toBe(`${prefix}feeds`);
   });
 });
 

@@ -6,14 +6,12 @@ import type { SecretCipher } from '../../src/application/ports/secret-cipher.por
 import { compose } from '../../src/entrypoints/container/compose.js';
 import { kmsModule } from '../../src/entrypoints/container/kms.module.js';
 import { systemModule } from '../../src/entrypoints/container/system.module.js';
-import { createTables } from '../../src/entrypoints/local/create-tables.js';
 import { fakeKms } from '../support/fake-kms.js';
-import { startDynalite, type LocalDynamo } from './support/dynalite.js';
+import { freshStack, startDynalite, type LocalDynamo } from './support/dynalite.js';
 
 const KEY_ID = 'arn:aws:kms:eu-west-1:123456789012:key/secrets';
 
 let dynamo: LocalDynamo;
-let prefixes = 0;
 
 beforeAll(async () => {
   dynamo = await startDynalite();
@@ -23,11 +21,9 @@ afterAll(async () => {
   await dynamo.close();
 });
 
-/** Fresh tables of a stack of their own, under a prefix. */
+/** Fresh tables of a stack of their own: its table prefix. */
 async function aStack(): Promise<string> {
-  const prefix = `ring${++prefixes}-`;
-  await createTables(dynamo.client, tableNames(prefix), { only: [KEY_RING.table] });
-  return prefix;
+  return (await freshStack(dynamo, [KEY_RING.table])).prefix;
 }
 
 /** The cipher as a Lambda function composes it (`kmsOnFirstUse`), on the given KMS and tables. */

@@ -2,7 +2,9 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
-import { createDocumentClient } from '../../../src/adapters/dynamodb/dynamodb-tables.js';
+import type { TableName } from '../../../src/adapters/aws-resources.js';
+import { createDocumentClient, tableNames, type TableNames } from '../../../src/adapters/dynamodb/dynamodb-tables.js';
+import { createTables } from '../../../src/entrypoints/local/create-tables.js';
 
 /** A dynalite server in this process, on an ephemeral loopback port, with clients pointed at it. */
 export interface LocalDynamo {
@@ -34,4 +36,20 @@ export async function startDynalite(options: { path?: string } = {}): Promise<Lo
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
+}
+
+let stacks = 0;
+
+/**
+ * The tables of a stack of their own (all of them, or `only` those), under a prefix no other call in this process
+ * has used: every test that asks starts with empty tables on the one server.
+ */
+export async function freshStack(
+  dynamo: LocalDynamo,
+  only?: readonly TableName[],
+): Promise<{ readonly prefix: string; readonly names: TableNames }> {
+  const prefix = `test${++stacks}-`;
+  const names = tableNames(prefix);
+  await createTables(dynamo.client, names, only ? { only } : {});
+  return { prefix, names };
 }
