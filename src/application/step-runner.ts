@@ -14,6 +14,9 @@ export type OnceResult<T> =
  */
 @injectable()
 export class StepRunner {
+  /** The steps this runner is running unclaimed (`unclaimed`). */
+  private readonly running = new Set<string>();
+
   constructor(
     @inject(TOKENS.StepLedger) private readonly ledger: StepLedger,
     @inject(TOKENS.Clock) private readonly clock: Clock,
@@ -58,7 +61,4 @@ export class StepRunner {
       this.running.delete(stepId);
     }
   }
-
-  /** The steps this runner is running unclaimed. */
-  private readonly running = new Set<string>();
 }
