@@ -77,9 +77,10 @@ export interface Latencies {
  * a GetItem is strongly consistent (1 RRU, as the stores read today); a Scan page is 100 feeds of ~400 B
  * eventually consistent (40 KB → 5 RRU); a Query page is 100 subscriptions of ~300 B (30 KB → 4 RRU); a
  * BatchGetItem reads ~10 items ≤ 4 KB eventually consistent (5 RRU). SQS and EventBridge payloads stay under one
- * 64 KB chunk, and a PutEvents carries one entry. The rule's delivery to the fan-out queue is one more SQS request. Without measured sends, the Lambda event source's poller makes one
- * ReceiveMessage and one DeleteMessageBatch per invocation (with them: ten messages a call); its empty long polls (~650,000 a queue a month with 5 pollers and
- * 20 s waits, ≈ $0.26) are a fixed monthly cost, not a cost per unit, and are left out.
+ * 64 KB chunk, and a PutEvents carries one entry. The rule's delivery to the fan-out queue is one more SQS
+ * request. Without measured sends, the Lambda event source's poller makes one ReceiveMessage and one
+ * DeleteMessageBatch per invocation (with them: ten messages a call); its empty long polls (~650,000 a queue a
+ * month with 5 pollers and 20 s waits, ≈ $0.26) are a fixed monthly cost, not a cost per unit, and are left out.
  */
 export const COST_ESTIMATES = {
   /** A function's memory as deployed (`QUEUES`), by the queue it consumes; 512 MB for any other. */

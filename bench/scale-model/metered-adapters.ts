@@ -241,8 +241,9 @@ export class MeteredArticleStore implements ArticleStore {
 
 /**
  * The ledger as `DynamoDbStepLedger` uses it: a claim is a conditional UpdateItem (and a GetItem when it is
- * refused), a completion an UpdateItem, an unclaimed step a GetItem and a conditional UpdateItem, all on the step's chain (`fetch#<runId>.<segment>`,
- * `deliver#<runId>.<bucket>`, `relay#<chain>`); the completed steps of a chain are Query pages of 1 MB.
+ * refused), a completion an UpdateItem, an unclaimed step a GetItem and a conditional UpdateItem, all on the
+ * step's chain (`fetch#<runId>.<segment>`, `deliver#<runId>.<bucket>`, `relay#<chain>`); the completed steps of
+ * a chain are Query pages of 1 MB.
  */
 export class MeteredStepLedger implements StepLedger {
   constructor(

@@ -51,9 +51,9 @@ const DEFERRED: FeedResult = { outcome: 'skipped', newArticles: 0, discoveries: 
 /**
  * Fetches the feeds of one message, stores what they list that they had not listed lately, and announces
  * it. The message is one step of the ledger, whose record is its tally: one record per message, none per
- * feed, and no claim (`StepRunner.unclaimed`). Each feed's work carries its state, so a 304 costs no request; a change is
- * committed with a write conditional on the version the scan read, so a feed removed meanwhile never comes
- * back and a stale copy of the work commits nothing. What is new is what the committed recent-article set
+ * feed, and no claim (`StepRunner.unclaimed`). Each feed's work carries its state, so a 304 costs no request;
+ * a change is committed with a write conditional on the version the scan read, so a feed removed meanwhile
+ * never comes back and a stale copy of the work commits nothing. What is new is what the committed recent-article set
  * did not hold; the commit also records the event ids of its discoveries, so a retry that finds its own commit
  * announces exactly those again, their articles read back from the article store.
  *

@@ -12,7 +12,10 @@ import {
   type KmsSecretOptions,
 } from '../../adapters/kms/kms-secret-cipher.js';
 
-/** Where the KMS cipher keeps its data keys: the keyring partition of the stack’s subscriptions table (`KEY_RING`). */
+/**
+ * Where the KMS cipher keeps its data keys: the keyring partition of the stack's subscriptions table
+ * (`KEY_RING`).
+ */
 export interface KeyRingLocation {
   readonly tablePrefix: string;
   /** By default a client made from the function's environment. */
