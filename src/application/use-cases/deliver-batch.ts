@@ -7,8 +7,6 @@ import { StepRunner } from '../step-runner.js';
 import { TOKENS } from '../tokens.js';
 import type { DeliverMessage } from '../work-messages.js';
 
-export type { DeliveryTally } from '../delivery-attempts.js';
-
 export type DeliverBatchResult =
   | { readonly kind: 'skipped'; readonly reason: 'done' | 'busy' | 'waiting' }
   | { readonly kind: 'attempted'; readonly tally: DeliveryTally; readonly retryInSeconds?: number };
