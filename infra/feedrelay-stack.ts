@@ -129,37 +129,37 @@ export class FeedRelayStack extends Stack {
       .bindTable(steps, [...stepRunner, 'BatchGetItem'])
       .bindEventBus(bus);
 
-    const startFanOut = new RelayFunction(this, 'StartFanOut', {
-      handler: 'start-fan-out',
-      description: 'Starts the subscriber scan of one discovery: the first page of every shard',
-      consumes: queues.startFanOut,
-      maxConcurrency: maxConcurrency.startFanOut,
-      ...code,
-    })
-      .bindTable(subscriptions, ['Query', 'BatchGetItem', 'UpdateItem'])
-      .bindTable(articles, ['Query'])
-      .bindTable(steps, stepRunner)
-      .bindQueue(queues.scanSubscribers, 'send')
-      .bindQueue(queues.deliver, 'send')
-      // A lone part of recipients is delivered by the page itself, as the deliver function does.
-      .bindSecretsKey(secrets, 'open')
-      .bindSinkTargets(props.sinkTargets ?? NO_SINK_TARGETS);
+    // A page of a shard's subscribers (start-fan-out scans the first ones): read, relayed, cut into deliver
+    // messages; a lone part of recipients is delivered by the page itself, as the deliver function does.
+    const scansSubscribers = (fn: RelayFunction): RelayFunction =>
+      fn
+        .bindTable(subscriptions, ['Query', 'BatchGetItem', 'UpdateItem'])
+        .bindTable(articles, ['Query'])
+        .bindTable(steps, stepRunner)
+        .bindQueue(queues.scanSubscribers, 'send')
+        .bindQueue(queues.deliver, 'send')
+        .bindSecretsKey(secrets, 'open')
+        .bindSinkTargets(props.sinkTargets ?? NO_SINK_TARGETS);
 
-    const scanSubscribers = new RelayFunction(this, 'ScanSubscribers', {
-      handler: 'scan-subscribers',
-      description: "One page of a feed's subscribers: each becomes a delivery, the cursor is relayed",
-      consumes: queues.scanSubscribers,
-      maxConcurrency: maxConcurrency.scanSubscribers,
-      ...code,
-    })
-      .bindTable(subscriptions, ['Query', 'BatchGetItem', 'UpdateItem'])
-      .bindTable(articles, ['Query'])
-      .bindTable(steps, stepRunner)
-      .bindQueue(queues.scanSubscribers, 'send')
-      .bindQueue(queues.deliver, 'send')
-      // A lone part of recipients is delivered by the page itself, as the deliver function does.
-      .bindSecretsKey(secrets, 'open')
-      .bindSinkTargets(props.sinkTargets ?? NO_SINK_TARGETS);
+    const startFanOut = scansSubscribers(
+      new RelayFunction(this, 'StartFanOut', {
+        handler: 'start-fan-out',
+        description: 'Starts the subscriber scan of one discovery: the first page of every shard',
+        consumes: queues.startFanOut,
+        maxConcurrency: maxConcurrency.startFanOut,
+        ...code,
+      }),
+    );
+
+    const scanSubscribers = scansSubscribers(
+      new RelayFunction(this, 'ScanSubscribers', {
+        handler: 'scan-subscribers',
+        description: "One page of a feed's subscribers: each becomes a delivery, the cursor is relayed",
+        consumes: queues.scanSubscribers,
+        maxConcurrency: maxConcurrency.scanSubscribers,
+        ...code,
+      }),
+    );
 
     const deliver = new RelayFunction(this, 'Deliver', {
       handler: 'deliver',
