@@ -1,6 +1,6 @@
 import { GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { FixedClock } from '../../support/memory/fixed-clock.js';
-import { KmsSecretCipher } from '../../../src/adapters/kms/kms-secret-cipher.js';
+import { KmsSecretCipher, type KmsSecretOptions } from '../../../src/adapters/kms/kms-secret-cipher.js';
 import { SECRETS_KEY } from '../../../src/adapters/aws-resources.js';
 import { SealedSecretError } from '../../../src/adapters/crypto/errors.js';
 import { sealWithKey } from '../../../src/adapters/crypto/sealed-secret.js';
@@ -10,11 +10,23 @@ import { fakeKms } from '../../support/fake-kms.js';
 
 const KEY_ID = 'arn:aws:kms:eu-west-1:123456789012:key/secrets';
 
+/**
+ * A cipher on the fake KMS under `KEY_ID` (unless `options` names another), with its own clock and the fake's
+ * keyring unless given others.
+ */
+function cipherOn(
+  kms: ReturnType<typeof fakeKms>,
+  options: Partial<KmsSecretOptions> = {},
+  { ring = kms.ring, clock = new FixedClock() }: { ring?: DataKeyRing; clock?: FixedClock } = {},
+): KmsSecretCipher {
+  return new KmsSecretCipher(kms.client, { keyId: KEY_ID, ...options }, clock, ring);
+}
+
 describeSecretCipherContract('KmsSecretCipher', async () => {
   const kms = fakeKms();
   return {
-    cipher: new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring),
-    another: new KmsSecretCipher(kms.client, { keyId: `${KEY_ID}-other` }, new FixedClock(), kms.ring),
+    cipher: cipherOn(kms),
+    another: cipherOn(kms, { keyId: `${KEY_ID}-other` }),
   };
 });
 
@@ -22,11 +34,11 @@ describe('KmsSecretCipher', () => {
   it('seals many secrets with one data key and opens them elsewhere with one Decrypt: no KMS call per delivery', async () => {
     // Prepare
     const kms = fakeKms();
-    const sealer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
+    const sealer = cipherOn(kms);
     const sealed = await Promise.all(
       Array.from({ length: 500 }, (_, i) => sealer.seal(`whsec_c2VjcmV0LQ${i}`, `sub-${i}`)),
     );
-    const deliverer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
+    const deliverer = cipherOn(kms);
 
     // Act
     const opened = [];
@@ -42,7 +54,7 @@ describe('KmsSecretCipher', () => {
 
   it('opens what it sealed itself without asking KMS', async () => {
     const kms = fakeKms();
-    const cipher = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
+    const cipher = cipherOn(kms);
 
     const sealed = await cipher.seal('whsec_c2VjcmV0', 'sub-1');
 
@@ -54,7 +66,7 @@ describe('KmsSecretCipher', () => {
     // Prepare
     const kms = fakeKms();
     const clock = new FixedClock();
-    const cipher = new KmsSecretCipher(kms.client, { keyId: KEY_ID, dataKeyMaxUses: 3 }, clock, kms.ring);
+    const cipher = cipherOn(kms, { dataKeyMaxUses: 3 }, { clock });
 
     // Act
     for (let i = 0; i < 3; i++) await cipher.seal('whsec_c2VjcmV0', `sub-${i}`);
@@ -71,17 +83,9 @@ describe('KmsSecretCipher', () => {
   it('keeps a bounded number of opened data keys', async () => {
     // Prepare
     const kms = fakeKms();
-    const sealers = Array.from(
-      { length: 3 },
-      () => new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring),
-    );
+    const sealers = Array.from({ length: 3 }, () => cipherOn(kms));
     const sealed = await Promise.all(sealers.map((s, i) => s.seal('whsec_c2VjcmV0', `sub-${i}`)));
-    const deliverer = new KmsSecretCipher(
-      kms.client,
-      { keyId: KEY_ID, openedKeysCached: 2 },
-      new FixedClock(),
-      kms.ring,
-    );
+    const deliverer = cipherOn(kms, { openedKeysCached: 2 });
 
     // Act
     for (const [i, s] of sealed.entries()) await deliverer.open(s, `sub-${i}`);
@@ -95,11 +99,8 @@ describe('KmsSecretCipher', () => {
   it('lets a KMS failure through (the delivery is retried) and asks again next time', async () => {
     // Prepare
     const kms = fakeKms();
-    const sealed = await new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring).seal(
-      'whsec_c2VjcmV0',
-      's',
-    );
-    const deliverer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
+    const sealed = await cipherOn(kms).seal('whsec_c2VjcmV0', 's');
+    const deliverer = cipherOn(kms);
     kms.failNext(1);
 
     // Act
@@ -120,8 +121,8 @@ describe('KmsSecretCipher', () => {
       },
       { step: 'initialize', name: 'spy', priority: 'high' },
     );
-    const cipher = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
-    const other = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
+    const cipher = cipherOn(kms);
+    const other = cipherOn(kms);
 
     await other.open(await cipher.seal('whsec_c2VjcmV0', 's'), 's');
 
@@ -148,7 +149,7 @@ describe('KmsSecretCipher', () => {
     it('names the data key in a sealed secret by a 22-character id, its encrypted key kept once in the keyring', async () => {
       // Prepare
       const kms = fakeKms();
-      const sealer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
+      const sealer = cipherOn(kms);
 
       // Act
       const sealed = await Promise.all(Array.from({ length: 50 }, (_, i) => sealer.seal('whsec_c2VjcmV0', `sub-${i}`)));
@@ -167,7 +168,7 @@ describe('KmsSecretCipher', () => {
     it('keeps one entry per data key: a new data key is kept under a new id', async () => {
       // Prepare
       const kms = fakeKms();
-      const sealer = new KmsSecretCipher(kms.client, { keyId: KEY_ID, dataKeyMaxUses: 2 }, new FixedClock(), kms.ring);
+      const sealer = cipherOn(kms, { dataKeyMaxUses: 2 });
 
       // Act
       const sealed = [];
@@ -191,7 +192,7 @@ describe('KmsSecretCipher', () => {
         },
         find: (keyId) => kms.ring.find(keyId),
       };
-      const sealer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), ring);
+      const sealer = cipherOn(kms, {}, { ring });
 
       // Act
       const failed = sealer.seal('whsec_c2VjcmV0', 'sub-1');
@@ -201,7 +202,7 @@ describe('KmsSecretCipher', () => {
 
       // Assess
       expect(kms.calls.GenerateDataKey).toBe(2);
-      const deliverer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
+      const deliverer = cipherOn(kms);
       expect(await deliverer.open(sealed, 'sub-1')).toBe('whsec_c2VjcmV0');
     });
 
@@ -209,7 +210,7 @@ describe('KmsSecretCipher', () => {
       // Prepare
       const kms = fakeKms();
       const old = await sealedTheOldWay(kms, 'whsec_b2xkLXNlY3JldA', 'sub-old');
-      const deliverer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
+      const deliverer = cipherOn(kms);
 
       // Act
       const opened = [await deliverer.open(old, 'sub-old'), await deliverer.open(old, 'sub-old')];
@@ -225,9 +226,9 @@ describe('KmsSecretCipher', () => {
       // Prepare
       const kms = fakeKms();
       const old = await sealedTheOldWay(kms, 'whsec_b2xk', 'sub-1');
-      const sealer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
+      const sealer = cipherOn(kms);
       const fresh = await sealer.seal('whsec_bmV3', 'sub-2');
-      const deliverer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring);
+      const deliverer = cipherOn(kms);
       const decryptsBefore = kms.calls.Decrypt;
 
       // Act
@@ -246,13 +247,10 @@ describe('KmsSecretCipher', () => {
     it('refuses a secret whose data key id the keyring does not hold, naming the id, and asks again next time', async () => {
       // Prepare
       const kms = fakeKms();
-      const sealed = await new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring).seal(
-        'whsec_c2VjcmV0',
-        'sub-1',
-      );
+      const sealed = await cipherOn(kms).seal('whsec_c2VjcmV0', 'sub-1');
       const keyId = sealed.split('.')[2]!;
       const elsewhere = fakeKms();
-      const deliverer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), elsewhere.ring);
+      const deliverer = cipherOn(kms, {}, { ring: elsewhere.ring });
 
       // Act
       const missing = deliverer.open(sealed, 'sub-1');
@@ -270,10 +268,7 @@ describe('KmsSecretCipher', () => {
     it('refuses a keyring entry that is not the key its id names', async () => {
       // Prepare
       const kms = fakeKms();
-      const sealed = await new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), kms.ring).seal(
-        'whsec_c2VjcmV0',
-        'sub-1',
-      );
+      const sealed = await cipherOn(kms).seal('whsec_c2VjcmV0', 'sub-1');
       const other = await kms.client.send(
         new GenerateDataKeyCommand({
           KeyId: KEY_ID,
@@ -282,7 +277,7 @@ describe('KmsSecretCipher', () => {
         }),
       );
       const swapped: DataKeyRing = { keep: async () => {}, find: async () => other.CiphertextBlob };
-      const deliverer = new KmsSecretCipher(kms.client, { keyId: KEY_ID }, new FixedClock(), swapped);
+      const deliverer = cipherOn(kms, {}, { ring: swapped });
 
       // Act
       const opened = deliverer.open(sealed, 'sub-1');
