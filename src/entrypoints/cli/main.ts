@@ -54,9 +54,20 @@ const EXIT_AFTER_STOP_MS = 1000;
  * within `EXIT_AFTER_STOP_MS` whatever is left.
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', ignoreGoneReader);
   const status = await run(argv);
   if (stopSignalReceived()) setTimeout(() => process.exit(status), EXIT_AFTER_STOP_MS).unref();
   return status;
+}
+
+/**
+ * A reader that stopped reading (`feedrelay feeds list | head -1`) is no failure of the command: what it would
+ * still print is dropped, and the command finishes its work and exits as it would have. Any other error of an
+ * output stream stays fatal.
+ */
+function ignoreGoneReader(error: NodeJS.ErrnoException): void {
+  if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+  throw error;
 }
 
 async function run(argv: readonly string[]): Promise<number> {
