@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { Transform as ZlibStream } from 'node:stream';
 import zlib from 'node:zlib';
 import { VERSION } from '../package-version.js';
+import type { BodyAllowance, BodyBudget } from './body-budget.js';
 import { BlockedAddressError, HttpRequestError } from './errors.js';
 import type { NetworkGuard } from './network-guard.js';
 
@@ -25,6 +26,11 @@ export interface HttpRequestOptions {
   readonly deadlineAt?: number;
   /** The most body bytes accepted, counted after decompression (and on the wire). */
   readonly maxBytes: number;
+  /**
+   * The bytes that the bodies of the requests sharing it may hold at once (after decompression): a body past it
+   * waits until others are done (`BodyBudget`). Default: none.
+   */
+  readonly budget?: BodyBudget;
   /** Whether 3xx responses with a Location are followed (default true); when not, they are returned as they are. */
   readonly followRedirects?: boolean;
   /** The most redirects followed before failing with `too_many_redirects` (default 5). */
@@ -213,9 +219,12 @@ function exchange(
     let settled = false;
     let response: IncomingMessage | undefined;
     let decoder: ZlibStream | undefined;
+    /** The body's share of `options.budget`, from its first byte until the exchange is settled. */
+    let allowance: BodyAllowance | undefined;
 
     const pooled = options.agents !== undefined;
     const cleanup = (): void => {
+      allowance?.release();
       signal.removeEventListener('abort', onAbort);
       decoder?.destroy();
       response?.destroy();
@@ -251,6 +260,7 @@ function exchange(
     const succeed = (hop: Hop, unread?: IncomingMessage): void => {
       if (settled) return;
       settled = true;
+      allowance?.release();
       if (pooled && unread) release(unread);
       else cleanup();
       resolve(hop);
@@ -319,22 +329,39 @@ function exchange(
       let wire = 0;
       let pending: Buffer[] = [];
       let ended = false;
+      allowance = options.budget?.begin();
+      const readOn = (): void => {
+        decoder?.resume();
+        res.resume();
+      };
       const collect = (chunk: Buffer): void => {
         if (settled) return;
         decoded += chunk.length;
-        if (decoded > options.maxBytes) fail(tooLarge(status));
-        else chunks.push(chunk);
-      };
-      const finish = (): void => {
-        if (pooled && res.complete) {
-          // Read to its end (and decoded, when it was encoded): the agent takes the connection back by itself.
-          if (settled) return;
-          settled = true;
-          signal.removeEventListener('abort', onAbort);
-          resolve({ status, headers: res.headers, body: Buffer.concat(chunks, decoded) });
+        if (decoded > options.maxBytes) {
+          fail(tooLarge(status));
           return;
         }
-        succeed({ status, headers: res.headers, body: Buffer.concat(chunks, decoded) });
+        chunks.push(chunk);
+        if (allowance?.take(chunk.length, readOn) === false) {
+          // Past the budget: read on once other bodies are done (the deadline still runs).
+          res.pause();
+          decoder?.pause();
+        }
+      };
+      const finish = (): void => {
+        if (settled) return;
+        const body = Buffer.concat(chunks, decoded);
+        // The response (and so this closure) may outlive the exchange on its pooled connection: not its chunks.
+        chunks.length = 0;
+        if (pooled && res.complete) {
+          // Read to its end (and decoded, when it was encoded): the agent takes the connection back by itself.
+          settled = true;
+          allowance?.release();
+          signal.removeEventListener('abort', onAbort);
+          resolve({ status, headers: res.headers, body });
+          return;
+        }
+        succeed({ status, headers: res.headers, body });
       };
       const feed = (chunk: Buffer): void => {
         if (encoding === 'identity') {

@@ -6,6 +6,7 @@ import type {
   FetchResult,
 } from '../../application/ports/feed-fetcher.port.js';
 import type { FeedParser, ParseResult } from '../../application/ports/feed-parser.port.js';
+import { BodyBudget } from './body-budget.js';
 import { HttpRequestError, InvalidFetchOptionError } from './errors.js';
 import {
   header,
@@ -23,6 +24,7 @@ import { FEED_PARSER, HTTP_FETCH_OPTIONS, type HttpFetchOptions } from './tokens
 export const DEFAULT_HTTP_FETCH_OPTIONS = {
   timeoutMs: 10_000,
   maxBytes: 5 * 1024 * 1024,
+  maxBytesAtOnce: 256 * 1024 * 1024,
   maxRedirects: 5,
   allowedNetworks: [] as readonly string[],
 } as const satisfies Required<HttpFetchOptions>;
@@ -95,7 +97,8 @@ export const MAX_IDLE_FEED_CONNECTIONS = 200;
 
 /**
  * Fetches feeds over HTTP(S) behind the network guard: conditional GET, one deadline and one size cap for the
- * whole exchange, redirects reported when permanent, HTML pages followed once to the feed they advertise.
+ * whole exchange, one byte budget over the bodies of all fetches under way (`maxBytesAtOnce`), redirects
+ * reported when permanent, HTML pages followed once to the feed they advertise.
  * Connections are kept alive for the next feed of the same host, `FEED_CONNECTION_IDLE_MS` at most; how many
  * requests a host gets at once is the politeness's business (`PoliteHosts`), not the pool's.
  */
@@ -103,6 +106,7 @@ export const MAX_IDLE_FEED_CONNECTIONS = 200;
 export class HttpFeedFetcher implements FeedFetcher {
   private readonly options: Required<HttpFetchOptions>;
   private readonly guard: NetworkGuard;
+  private readonly budget: BodyBudget;
   private readonly agents: HttpAgents = keepAliveAgents(Infinity, {
     idleMs: FEED_CONNECTION_IDLE_MS,
     maxFreeSockets: IDLE_CONNECTIONS_PER_HOST,
@@ -115,6 +119,7 @@ export class HttpFeedFetcher implements FeedFetcher {
   ) {
     this.options = validated({ ...DEFAULT_HTTP_FETCH_OPTIONS, ...stripUndefined(options) });
     this.guard = NetworkGuard.fromList(this.options.allowedNetworks);
+    this.budget = new BodyBudget(this.options.maxBytesAtOnce);
   }
 
   async fetch(request: FetchRequest): Promise<FetchResult> {
@@ -149,6 +154,7 @@ export class HttpFeedFetcher implements FeedFetcher {
       timeoutMs: this.options.timeoutMs,
       deadlineAt,
       maxBytes: this.options.maxBytes,
+      budget: this.budget,
       maxRedirects: this.options.maxRedirects,
       agents: this.agents,
     });
@@ -249,6 +255,7 @@ function validated(options: Required<HttpFetchOptions>): Required<HttpFetchOptio
   };
   check('timeoutMs', 1, 'a positive whole number of milliseconds');
   check('maxBytes', 1, 'a positive whole number of bytes');
+  check('maxBytesAtOnce', 1, 'a positive whole number of bytes');
   check('maxRedirects', 0, 'a whole number from 0');
   return options;
 }

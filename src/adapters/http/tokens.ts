@@ -7,6 +7,12 @@ export interface HttpFetchOptions {
   readonly timeoutMs?: number;
   /** The largest body accepted, after decompression. Default 5 MiB. */
   readonly maxBytes?: number;
+  /**
+   * The most body bytes that the fetches under way hold together (after decompression): a fetch past it reads
+   * on once others are done, the oldest always reading on (`BodyBudget`). It, not the fetches at once × `maxBytes`,
+   * is what a fetcher's memory is sized by. Default 256 MiB.
+   */
+  readonly maxBytesAtOnce?: number;
   /** Default 5. */
   readonly maxRedirects?: number;
   /** CIDR ranges of otherwise refused (internal) addresses that may be reached, e.g. `127.0.0.0/8`. */

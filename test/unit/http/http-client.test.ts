@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import zlib from 'node:zlib';
+import { BodyBudget } from '../../../src/adapters/http/body-budget.js';
 import { HttpRequestError } from '../../../src/adapters/http/errors.js';
 import {
   USER_AGENT,
@@ -273,5 +274,69 @@ describe('sendHttpRequest over pooled connections', () => {
     // Assess
     expect(pooled.openConnections()).toBe(1);
     await pooled.allConnectionsClosed(2000);
+  });
+});
+
+describe('sendHttpRequest under a body budget', () => {
+  const CHUNK = 16 * 1024;
+  const BODY = 32 * CHUNK;
+
+  /** Serves a 512 KiB body (gzipped when `gzip`) in 16 KiB chunks, one every few milliseconds. */
+  function trickle(gzip: boolean): Route {
+    return (_req, res) => {
+      const plain = Buffer.alloc(BODY, 'x');
+      const sent = gzip ? zlib.gzipSync(plain) : plain;
+      res.writeHead(200, { 'content-length': String(sent.length), ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+      let at = 0;
+      const next = (): void => {
+        if (at >= sent.length) {
+          res.end();
+          return;
+        }
+        res.write(sent.subarray(at, at + CHUNK));
+        at += CHUNK;
+        setTimeout(next, 2);
+      };
+      next();
+    };
+  }
+
+  it.each([
+    ['plain', false],
+    ['gzipped', true],
+  ])(
+    'reads every %s body whole, while what the bodies hold together stays within the budget and the oldest body',
+    async (_name, gzip) => {
+      // Prepare: six bodies of 512 KiB at once, and a budget of one of them.
+      const url = route(`/trickle-${gzip}`, trickle(gzip));
+      const budget = new BodyBudget(BODY);
+      let peak = 0;
+      const sampler = setInterval(() => (peak = Math.max(peak, budget.heldBytes)), 1);
+
+      // Act
+      const responses = await Promise.all(
+        Array.from({ length: 6 }, () => send({ url, budget, timeoutMs: 20_000 })),
+      ).finally(() => clearInterval(sampler));
+
+      // Assess: whole bodies, decoded; at most the budget, the oldest body, and a chunk (decoded: up to 64 KiB)
+      // per body were held at once, and nothing is held once they are done.
+      for (const response of responses) expect(response.body.equals(Buffer.alloc(BODY, 'x'))).toBe(true);
+      expect(peak).toBeGreaterThan(0);
+      expect(peak).toBeLessThanOrEqual(BODY + BODY + 6 * 64 * 1024);
+      expect(budget.heldBytes).toBe(0);
+    },
+  );
+
+  it('frees what a failed body held', async () => {
+    // Prepare: a body past the size limit, read under the budget.
+    const url = route('/too-large', trickle(false));
+    const budget = new BodyBudget(BODY);
+
+    // Act
+    const failure = await failureOf(send({ url, budget, maxBytes: BODY / 2 }));
+
+    // Assess
+    expect(failure.code).toBe('too_large');
+    expect(budget.heldBytes).toBe(0);
   });
 });

@@ -163,6 +163,7 @@ describe('HttpFeedFetcher', () => {
     expect(() => new HttpFeedFetcher({ timeoutMs: Number('abc') }, new FakeFeedParser())).toThrow(/invalid timeoutMs/);
     expect(() => new HttpFeedFetcher({ maxBytes: 0 }, new FakeFeedParser())).toThrow(/invalid maxBytes 0/);
     expect(() => new HttpFeedFetcher({ maxRedirects: -1 }, new FakeFeedParser())).toThrow(/invalid maxRedirects -1/);
+    expect(() => new HttpFeedFetcher({ maxBytesAtOnce: 0 }, new FakeFeedParser())).toThrow(/invalid maxBytesAtOnce 0/);
   });
 
   it('works with the real parser: a gzipped feed behind an HTML page that advertises it', async () => {
@@ -208,6 +209,21 @@ describe('HttpFeedFetcher', () => {
       const closedAt = await new Promise<number>((resolve) => socket!.once('close', () => resolve(Date.now())));
       // Well before the server would close it (after 5 s idle).
       expect(closedAt - lastAt).toBeLessThan(FEED_CONNECTION_IDLE_MS + 2500);
+    });
+
+    it('fetches feeds at once whose bodies together are more than it holds at once, each of them whole', async () => {
+      // Prepare: eight feeds of about 64 KiB, at most 100 KiB of bodies held at once.
+      const padding = 'x'.repeat(64 * 1024);
+      const urls = Array.from({ length: 8 }, (_, i) => route(`/big-${i}.xml`, feed(rss(`Big ${i} ${padding}`))));
+      const budgeted = fetcher({ maxBytesAtOnce: 100 * 1024 });
+
+      // Act
+      const results = await Promise.all(urls.map((url) => budgeted.fetch({ url })));
+
+      // Assess
+      expect(results.map((r) => r.kind === 'fetched' && r.document.feed.title)).toEqual(
+        urls.map((_, i) => `Big ${i} ${padding}`),
+      );
     });
   });
 
