@@ -1,13 +1,15 @@
 /**
  * `npm run bench:hostile`: what a hostile feed costs the fetcher, in wall time and memory, with the bounds the
  * unit tests used to assert (a unit test asserts behaviour; timings and memory are measured here, in a process of
- * their own). Gzip and brotli bombs of 1 GiB, an endless 2 GiB body, and an XML billion-laughs bomb for the
- * parser. Exit status 1 when a case is over its bound.
+ * their own). Gzip and brotli bombs of 1 GiB, an endless 2 GiB body, a fetch function's 200 fetches at once of
+ * bodies of the size cap (5 MiB), and an XML billion-laughs bomb for the parser. Exit status 1 when a case is
+ * over its bound.
  *
  *   npm run bench:hostile            # a readable table
  *   npm run bench:hostile -- --json  # one JSON document
  */
 import 'reflect-metadata';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -105,6 +107,54 @@ const trickle: http.RequestListener = (_req, res) => {
   res.on('close', () => clearInterval(timer));
 };
 
+/**
+ * A server in a process of its own (so that its buffers are not counted here, and its bodies really are under
+ * way at once): every request gets a body of `bodyBytes`, written 64 KiB every 10 ms.
+ */
+async function serveElsewhere(bodyBytes: number): Promise<{ url: string; close(): void }> {
+  const script = `
+    const http = require('node:http');
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/rss+xml', 'content-length': String(${bodyBytes}) });
+      let left = ${bodyBytes};
+      const timer = setInterval(() => {
+        if (left <= 0) { clearInterval(timer); res.end(); return; }
+        res.write(chunk.subarray(0, Math.min(left, chunk.length)));
+        left -= chunk.length;
+      }, 10);
+      res.on('close', () => clearInterval(timer));
+    });
+    server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout.once('data', (data: Buffer) => resolve(data.toString().trim()));
+  });
+  return { url: `http://127.0.0.1:${port}/feed.xml`, close: () => child.kill() };
+}
+
+/**
+ * As many fetches at once as a fetch function makes (`LAMBDA_RELAY_DEFAULTS`), each a body of the size cap:
+ * what they hold is the fetcher's byte budget (`maxBytesAtOnce`), not 200 × 5 MiB. The outcomes, counted.
+ */
+async function fetchManyAtOnce(fetches: number, bodyBytes: number): Promise<string> {
+  const server = await serveElsewhere(bodyBytes);
+  try {
+    // A deadline of 30 s: on two busy cores, 1,000 MiB through one fetcher takes about 10 s.
+    const fetcher = new HttpFeedFetcher({ allowedNetworks: ['127.0.0.0/8'], timeoutMs: 30_000 }, createFeedParser());
+    const results = await Promise.all(Array.from({ length: fetches }, () => fetcher.fetch({ url: server.url })));
+    const outcomes = new Map<string, number>();
+    for (const result of results) {
+      const outcome = result.kind === 'failed' ? result.error.code : result.kind;
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    }
+    return [...outcomes].map(([outcome, count]) => `${outcome} ×${count}`).join(', ');
+  } finally {
+    server.close();
+  }
+}
+
 function billionLaughs(): string {
   const levels = Array.from({ length: 9 }, (_, index) => {
     const previous = index === 0 ? 'lol' : `lol${index}`;
@@ -173,6 +223,14 @@ async function main(): Promise<number> {
       maxMs: 1500,
       maxGrowthMiB: 64,
       run: () => fetchOnce(() => undefined, MiB, 1000),
+    },
+    {
+      // Read whole, then not a feed (they are 5 MiB of "x"). Without the byte budget they took 760–1,050 MiB.
+      name: '200 bodies of 5 MiB at once, 5 MiB/s each',
+      expected: 'not_a_feed ×200',
+      maxMs: 20_000,
+      maxGrowthMiB: 400,
+      run: () => fetchManyAtOnce(200, 5 * MiB),
     },
     {
       name: 'billion laughs (XML entities), parsed',

@@ -138,8 +138,10 @@ export const QUEUES = {
     batchSize: 40,
     batchingWindow: 1,
     maxConcurrency: 800,
-    // Up to `fetchConcurrency` bodies of up to 5 MiB at once (see `LAMBDA_RELAY_DEFAULTS`).
-    memoryMb: 2048,
+    // `fetchConcurrency` fetches at once hold at most the fetcher's byte budget of bodies (128 MiB), not 200 ×
+    // 5 MiB (see `LAMBDA_RELAY_DEFAULTS`); the memory an invocation holds while it waits on slow feeds is most of
+    // a crawl's Lambda cost.
+    memoryMb: 1024,
   }),
   // The fan-out's pages deliver a lone part of recipients themselves: as long as a deliver message may take.
   // start-fan-out does so for most discoveries (a feed of a few subscribers): up to ten parts an invocation,

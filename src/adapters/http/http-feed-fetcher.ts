@@ -24,7 +24,7 @@ import { FEED_PARSER, HTTP_FETCH_OPTIONS, type HttpFetchOptions } from './tokens
 export const DEFAULT_HTTP_FETCH_OPTIONS = {
   timeoutMs: 10_000,
   maxBytes: 5 * 1024 * 1024,
-  maxBytesAtOnce: 256 * 1024 * 1024,
+  maxBytesAtOnce: 128 * 1024 * 1024,
   maxRedirects: 5,
   allowedNetworks: [] as readonly string[],
 } as const satisfies Required<HttpFetchOptions>;

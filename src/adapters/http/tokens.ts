@@ -10,7 +10,7 @@ export interface HttpFetchOptions {
   /**
    * The most body bytes that the fetches under way hold together (after decompression): a fetch past it reads
    * on once others are done, the oldest always reading on (`BodyBudget`). It, not the fetches at once × `maxBytes`,
-   * is what a fetcher's memory is sized by. Default 256 MiB.
+   * is what a fetcher's memory is sized by. Default 128 MiB.
    */
   readonly maxBytesAtOnce?: number;
   /** Default 5. */
