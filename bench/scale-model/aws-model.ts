@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { VirtualTime } from './virtual-time.js';
 
 /** The AWS limits and latencies the scale model assumes (documented quotas and typical in-region latencies). */
@@ -23,6 +24,30 @@ export const LIMITS = {
   latencyMs: { dynamodb: 5, sqs: 10, eventbridge: 20 },
 } as const;
 
+/**
+ * The CPU the code spends, in milliseconds of one vCPU, on what dominates it (measured on the 2-core machine
+ * the benchmark runs on): a request on a new HTTPS connection, the TLS handshake most of it (a client's
+ * 1.7–2.3 ms), for each feed fetched and each webhook POST (each on a host of its own); the parse of a changed
+ * feed and the work on its articles (0.5–0.7 ms for 5–20 short items, more for a real feed's content); an AWS
+ * SDK request on a kept connection.
+ */
+export const CPU_MS = { httpsRequest: 2, changedFeed: 2, awsRequest: 0.3 } as const;
+
+/**
+ * The share of a vCPU a function of `memoryMb` has (1,769 MB is one), at most one: a Node.js handler's code runs
+ * on one thread.
+ */
+export const vcpuOf = (memoryMb: number): number => Math.min(1, memoryMb / 1769);
+
+/** The CPU an invocation has spent so far (`CPU_MS`), charged by whatever its handler awaits. */
+export const invocationCpu = new AsyncLocalStorage<{ ms: number }>();
+
+/** Charges `ms` of one vCPU to the invocation running (nothing outside one). */
+export function chargeCpu(ms: number): void {
+  const spent = invocationCpu.getStore();
+  if (spent) spent.ms += ms;
+}
+
 /** us-east-1 on-demand prices, arm64 Lambda (USD). */
 export const PRICES = {
   dynamodbPerMillionWriteUnits: 0.625,
@@ -35,6 +60,13 @@ export const PRICES = {
 
 /** Approximate item sizes (bytes) used for capacity units and the 1 MB page limit. */
 export const ITEM_BYTES = { feed: 400, subscription: 350, article: 1500, outcome: 120, step: 160 } as const;
+
+/**
+ * The bytes a discovery's item holds: its key and TTL, and its articles' JSON (`ITEM_BYTES.article` each)
+ * gzipped, as `DynamoDbArticleStore` writes them. Article JSON compresses about threefold: 3.26 for the 1,335
+ * articles of the real feeds in `test/fixtures/corpus`, in discoveries of five.
+ */
+export const discoveryItemBytes = (articles: number): number => 100 + Math.ceil((articles * ITEM_BYTES.article) / 3);
 
 export type Service = 'dynamodb' | 'sqs' | 'eventbridge';
 
@@ -117,6 +149,7 @@ export class SimulatedAws {
     const reads = request.readUnits ?? 0;
     const writes = request.writeUnits ?? 0;
     this.meter.count('dynamodb', request.operation);
+    chargeCpu(CPU_MS.awsRequest);
     this.meter.readUnits += reads;
     this.meter.writeUnits += writes;
     let wait = 0;
@@ -141,6 +174,7 @@ export class SimulatedAws {
 
   async sqs(operation: string, n = 1): Promise<void> {
     this.meter.count('sqs', operation, n);
+    chargeCpu(CPU_MS.awsRequest * n);
     await this.time.sleep(LIMITS.latencyMs.sqs);
   }
 
@@ -151,6 +185,7 @@ export class SimulatedAws {
 
   async eventBridge(entries: number): Promise<void> {
     this.meter.count('eventbridge', 'PutEvents');
+    chargeCpu(CPU_MS.awsRequest);
     this.meter.eventBridgeEvents += entries;
     await this.time.sleep(LIMITS.latencyMs.eventbridge);
   }

@@ -1,6 +1,6 @@
 import type { QueueDefinition } from '../../src/adapters/aws-resources.js';
 import type { SqsHandler } from '../../src/entrypoints/lambda/handlers.js';
-import { LIMITS, type SimulatedAws } from './aws-model.js';
+import { invocationCpu, LIMITS, vcpuOf, type SimulatedAws } from './aws-model.js';
 import type { VirtualTime } from './virtual-time.js';
 
 interface Message {
@@ -85,6 +85,9 @@ interface FunctionState {
   invocations: number;
   coldStarts: number;
   gbSeconds: number;
+  /** CPU spent, in seconds of one vCPU, and the invocations that lasted their CPU rather than their I/O. */
+  cpuSeconds: number;
+  cpuBound: number;
   /** Sum of the start times of the running invocations (for the GB-s they have used so far). */
   beganSum: number;
   sent: number;
@@ -98,6 +101,10 @@ export interface FunctionStats {
   readonly coldStarts: number;
   readonly peakConcurrency: number;
   readonly gbSeconds: number;
+  /** CPU spent, in seconds of one vCPU (`CPU_MS`). */
+  readonly cpuSeconds: number;
+  /** Invocations that lasted as long as their CPU took, longer than their I/O. */
+  readonly cpuBound: number;
   readonly messages: number;
   readonly redelivered: number;
   readonly deadLettered: number;
@@ -147,6 +154,8 @@ export class LambdaPlatform {
         invocations: 0,
         coldStarts: 0,
         gbSeconds: 0,
+        cpuSeconds: 0,
+        cpuBound: 0,
         beganSum: 0,
         sent: 0,
         deadLettered: 0,
@@ -194,6 +203,8 @@ export class LambdaPlatform {
       coldStarts: fn.coldStarts,
       peakConcurrency: fn.peakRunning,
       gbSeconds: fn.gbSeconds,
+      cpuSeconds: fn.cpuSeconds,
+      cpuBound: fn.cpuBound,
       messages: fn.sent,
       redelivered: fn.redelivered,
       deadLettered: fn.deadLettered,
@@ -309,13 +320,25 @@ export class LambdaPlatform {
         body: message.body,
         attributes: { ApproximateReceiveCount: String(message.receives) },
       }));
-      fn.spec
-        .handler({ Records: records }, environment)
+      const cpu = { ms: 0 };
+      const handlerBegan = this.time.now;
+      invocationCpu
+        .run(cpu, () => fn.spec.handler({ Records: records }, environment))
         .then(
           (response) => new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier)),
           () => new Set(records.map((record) => record.messageId)),
         )
-        .then((failed) => this.finish(fn, batch, failed, began, environment));
+        .then((failed) => {
+          // The handler took as long as its awaited I/O, and at least its CPU at the function's share of a vCPU.
+          const busyMs = cpu.ms / vcpuOf(fn.spec.queue.memoryMb);
+          const waitedMs = this.time.now - handlerBegan;
+          fn.cpuSeconds += cpu.ms / 1000;
+          if (busyMs <= waitedMs) this.finish(fn, batch, failed, began, environment);
+          else {
+            fn.cpuBound++;
+            this.time.after(busyMs - waitedMs, () => this.finish(fn, batch, failed, began, environment));
+          }
+        });
     });
   }
 

@@ -23,7 +23,7 @@ import type {
 } from '../../src/application/ports/subscription-store.port.js';
 import type { WorkDispatcher } from '../../src/application/ports/work-dispatcher.port.js';
 import type { WorkMessage } from '../../src/application/work-messages.js';
-import { ITEM_BYTES, readUnitsOf, writeUnitsOf, type SimulatedAws } from './aws-model.js';
+import { discoveryItemBytes, ITEM_BYTES, readUnitsOf, writeUnitsOf, type SimulatedAws } from './aws-model.js';
 import type { LambdaPlatform } from './lambda-platform.js';
 import { chainOf } from './synthetic-adapters.js';
 
@@ -207,7 +207,7 @@ export class MeteredSubscriptions implements SubscriptionRepository, SubscriberP
 
 /**
  * The articles table as `DynamoDbArticleStore` uses it, partitioned by feed: one write per discovery (its
- * articles together) and one eventually consistent Query to read a discovery back. The store coalesces the
+ * articles together, gzipped: `discoveryItemBytes`) and one eventually consistent Query to read a discovery back. The store coalesces the
  * discoveries written at the same time into BatchWriteItems of 25; this model counts one request for each
  * discovery, an upper bound on requests (write units are the same either way).
  */
@@ -222,7 +222,7 @@ export class MeteredArticleStore implements ArticleStore {
       table: 'articles',
       operation: 'PutItem',
       partition: feedId,
-      writeUnits: writeUnitsOf(articles.length * ITEM_BYTES.article),
+      writeUnits: writeUnitsOf(discoveryItemBytes(articles.length)),
     });
     return this.inner.putDiscovery(feedId, eventId, articles);
   }
@@ -233,7 +233,7 @@ export class MeteredArticleStore implements ArticleStore {
       table: 'articles',
       operation: 'Query',
       partition: feedId,
-      readUnits: readUnitsOf(Math.max(1, articles.length) * ITEM_BYTES.article, false),
+      readUnits: readUnitsOf(discoveryItemBytes(Math.max(1, articles.length)), false),
     });
     return articles;
   }

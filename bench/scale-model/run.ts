@@ -14,8 +14,10 @@
  * - Code: `createHandlers` and the application module run unchanged, under the settings a Lambda reads
  *   (`lambdaRelaySettings`: the Lambda defaults, then `--set`); only the adapters are replaced. Each execution
  *   environment composes its own container, as a cold start does, so what an environment bounds for itself
- *   (`fetchConcurrency`) is bounded per environment. CPU time of the code is not modelled (an invocation lasts
- *   as long as its awaited I/O), nor file descriptors; nothing fails or is duplicated, so every message is
+ *   (`fetchConcurrency`) is bounded per environment. An invocation lasts as long as its awaited I/O, and at
+ *   least as long as its CPU (`CPU_MS`: 2 ms for each feed fetched and each webhook POST, a new TLS connection;
+ *   2 ms more for a changed feed; 0.3 ms an AWS request) takes at the function's share of one vCPU (memory /
+ *   1,769 MB, at most 1); file descriptors are not modelled; nothing fails or is duplicated, so every message is
  *   handled once.
  * - Lambda: each SQS event source starts with 5 concurrent batches and adds 300 a minute (`--pollers`) while
  *   messages wait, up to its maximum concurrency and the account concurrency (`--concurrency`); a function adds
@@ -26,14 +28,15 @@
  * - SQS: 10 ms a request; SendMessageBatch of ≤ 10 entries, 4 at a time; the event source's ReceiveMessage
  *   and DeleteMessageBatch are counted per batch (empty polls are not).
  * - DynamoDB: 5 ms a request; each port call is the request(s) the DynamoDB adapter sends (a feed commit one
- *   conditional UpdateItem on the feed's key; articles BatchWriteItems of 25 and eventually consistent
- *   BatchGetItems of 100 on the feed's key; a scan page one Scan of its segment, spread over the table; a
- *   subscriber page one consistent Query of `<feedId>#<shard>`; a ledger claim or completion one UpdateItem on
- *   the step's chain, e.g. `fetch#<runId>.<segment>` or `deliver#<runId>.<bucket>`; a run's start an UpdateItem
- *   of the lock and a PutItem; the table's size one DescribeTable); a Scan/Query page holds min(Limit, 1 MB /
- *   item size) items; capacity units from approximate item sizes; one partition key serves 3,000 RRU/1,000 WRU
- *   a second and a table 40,000 of each (token buckets with 1 s of burst); a request over the rate waits its
- *   turn (the SDK's retries, modelled as a queue). Adaptive capacity's split-for-heat is not modelled.
+ *   conditional UpdateItem on the feed's key; a discovery's articles one gzipped item on the feed's key, a
+ *   third of their JSON, read back with one eventually consistent Query; a scan page one Scan of its segment,
+ *   spread over the table; a subscriber page one consistent Query of `<feedId>#<shard>`; a ledger claim or
+ *   completion one UpdateItem on the step's chain, e.g. `fetch#<runId>.<segment>` or `deliver#<runId>.<bucket>`;
+ *   a run's start an UpdateItem of the lock and a PutItem; the table's size one DescribeTable); a Scan/Query
+ *   page holds min(Limit, 1 MB / item size) items; capacity units from approximate item sizes; one partition
+ *   key serves 3,000 RRU/1,000 WRU a second and a table 40,000 of each (token buckets with 1 s of burst); a
+ *   request over the rate waits its turn (the SDK's retries, modelled as a queue). Adaptive capacity's
+ *   split-for-heat is not modelled.
  * - EventBridge: 20 ms a PutEvents of ≤ 10 entries; the rule delivers to the fan-out queue at once.
  * - The web: feed servers answer after a lognormal latency (median 300 ms, p99 3 s, time-out 10 s); 5 % of
  *   feeds changed and answer 200 with 5 new items, the rest 304. Webhook receivers answer 2xx after median

@@ -23,7 +23,7 @@ import type {
   SubscriberPageReader,
   SubscriptionRepository,
 } from '../../src/application/ports/subscription-store.port.js';
-import { ITEM_BYTES, LIMITS } from './aws-model.js';
+import { chargeCpu, CPU_MS, ITEM_BYTES, LIMITS } from './aws-model.js';
 import { lognormal, type VirtualTime } from './virtual-time.js';
 
 /*
@@ -346,7 +346,9 @@ export class SyntheticFeedFetcher implements FeedFetcher {
       this.timeouts++;
       return { kind: 'failed', error: { code: 'timeout', message: 'the feed server did not answer in time' } };
     }
+    chargeCpu(CPU_MS.httpsRequest);
     if (!this.changed(index)) return { kind: 'notModified', status: 304, url: request.url, etag: '"v1"' };
+    chargeCpu(CPU_MS.changedFeed);
     const items: ParsedItem[] = Array.from({ length: this.model.newItems }, (_, k) => ({
       guid: `${request.url}#${this.time.now}-${fetchNumber}-${k}`,
       title: `New post ${k}`,
@@ -379,6 +381,7 @@ export class SyntheticWebhookSink implements NotificationSink {
 
   async deliver(notification: Notification): Promise<DeliveryResult> {
     await this.time.sleep(this.latency());
+    chargeCpu(CPU_MS.httpsRequest);
     this.progress.mark(indexOf(notification.subscription.id, 'sub-'));
     return { kind: 'delivered' };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { SimulatedAws, ThroughputLimiter } from '../../bench/scale-model/aws-model.js';
+import { chargeCpu, CPU_MS, SimulatedAws, ThroughputLimiter, vcpuOf } from '../../bench/scale-model/aws-model.js';
 import { LambdaPlatform, type EnvironmentHandler } from '../../bench/scale-model/lambda-platform.js';
 import { QUEUES, type QueueDefinition } from '../../src/adapters/aws-resources.js';
 import { parallelism, runScenario } from '../../bench/scale-model/scenario.js';
@@ -121,6 +121,33 @@ describe('LambdaPlatform', () => {
     expect(invocations).toHaveLength(30);
     expect(platform.peakRunning).toBe(3);
     expect(new Set(invocations.map((i) => i.environment))).toEqual(new Set([1, 2, 3]));
+  });
+
+  it('makes an invocation last at least its CPU at the function’s share of a vCPU, and bills it so', async () => {
+    // Prepare: a function of half a vCPU whose handler waits 100 ms and spends 500 ms of CPU (250 fetches).
+    const time = new VirtualTime();
+    const handler: EnvironmentHandler = async () => {
+      for (let i = 0; i < 250; i++) chargeCpu(CPU_MS.httpsRequest);
+      await time.sleep(100);
+      return { batchItemFailures: [] };
+    };
+    const halfVcpu = { ...QUEUES.scanFeeds, memoryMb: 1769 / 2, maxBatchingWindowSeconds: 0 };
+    const platform = new LambdaPlatform(time, new SimulatedAws(time), [{ key: 'q', queue: halfVcpu, handler }], 10, {
+      atStart: 5,
+      rampPerMinute: 300,
+    });
+
+    // Act
+    platform.send(halfVcpu.name, '{}');
+    chargeCpu(1_000_000); // outside an invocation: charged to none
+    await time.run();
+
+    // Assess: 500 ms of CPU at 0.5 vCPU is 1 s, not the 100 ms waited; billed with the cold start (300 ms).
+    expect(vcpuOf(1769)).toBe(1);
+    expect(vcpuOf(3538)).toBe(1);
+    expect(time.now).toBe(300 + 20 + 1000);
+    expect(platform.usage().gbSeconds).toBeCloseTo((1769 / 2 / 1024) * 1.3, 6);
+    expect(platform.stats()[0]).toMatchObject({ cpuSeconds: 0.5, cpuBound: 1 });
   });
 
   it('keeps a batch within Lambda’s 6 MB payload, fewer messages when they are large', async () => {
