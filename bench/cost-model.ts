@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { QUEUES, SQS_RECEIVE_MAX } from '../src/adapters/aws-resources.js';
 import { DEFAULT_RELAY_SETTINGS } from '../src/application/settings.js';
 import { LAMBDA_RELAY_DEFAULTS } from '../src/entrypoints/lambda/lambda-settings.js';
+import { CPU_MS, vcpuOf } from './cpu-model.js';
 
 export interface Pricing {
   readonly region: string;
@@ -135,7 +136,30 @@ export const COST_ESTIMATES = {
     if (/scan/i.test(queue)) return 60;
     return 30;
   },
+  /**
+   * CPU per invocation in ms of one vCPU (`CPU_MS`), for the estimate with CPU: each feed of a fetch invocation
+   * on a new TLS connection and the changed ones (`changedShare`) parsed; each recipient of a delivering
+   * invocation (deliver, and fan-out pages as if each delivered its lone part) a POST on a new TLS connection;
+   * AWS requests left out (a fraction of a millisecond each).
+   */
+  cpuMs(queue: string, changedShare: number, messagesPerInvocation = 1, recipientsPerPart = 1): number {
+    if (/fetch/i.test(queue)) {
+      const feeds = messagesPerInvocation * DEFAULT_RELAY_SETTINGS.feedsPerMessage;
+      return feeds * (CPU_MS.httpsRequest + changedShare * CPU_MS.changedFeed);
+    }
+    if (/deliver|fan-?out|subscribers/i.test(queue))
+      return messagesPerInvocation * recipientsPerPart * CPU_MS.httpsRequest;
+    return 0;
+  },
 };
+
+/**
+ * With `cpu`, an invocation is billed at least as long as its CPU (`COST_ESTIMATES.cpuMs`) takes at its
+ * function's share of a vCPU; without, as long as what it waits for.
+ */
+export interface CostOptions {
+  readonly cpu?: { readonly changedShare: number };
+}
 
 export interface CostBreakdown {
   /** USD per million units, by service. */
@@ -151,7 +175,12 @@ export interface CostBreakdown {
   };
 }
 
-export function costPerMillion(profile: UnitProfile, pricing: Pricing, latencies: Latencies): CostBreakdown {
+export function costPerMillion(
+  profile: UnitProfile,
+  pricing: Pricing,
+  latencies: Latencies,
+  options: CostOptions = {},
+): CostBreakdown {
   const e = COST_ESTIMATES;
   let wru = 0;
   let rru = 0;
@@ -188,8 +217,11 @@ export function costPerMillion(profile: UnitProfile, pricing: Pricing, latencies
     const count = (measuredCount * measuredBatch) / batch;
     invocations += count;
     pollerCalls += count * Math.ceil(batch / SQS_RECEIVE_MAX);
-    const ms = e.durationMs(queue, latencies, batch, profile.recipientsPerPart);
-    gbSeconds += count * (ms / 1000) * (e.lambdaMemoryMb(queue) / 1024);
+    const memoryMb = e.lambdaMemoryMb(queue);
+    const waitMs = e.durationMs(queue, latencies, batch, profile.recipientsPerPart);
+    const cpuMs = options.cpu ? e.cpuMs(queue, options.cpu.changedShare, batch, profile.recipientsPerPart) : 0;
+    const ms = Math.max(waitMs, cpuMs / vcpuOf(memoryMb));
+    gbSeconds += count * (ms / 1000) * (memoryMb / 1024);
   }
   if (profile.sqsBilledSends === undefined) {
     sqsRequests += pollerCalls * e.sqsPollerRequestsPerInvocation;

@@ -230,6 +230,23 @@ function renderCost(r: CostSectionResult): string {
       table(['service', 'USD', 'per delivery'], costRows(r.perMillionDeliveries)),
     );
   }
+  if (r.withCpu) {
+    const { perMillionFeedCrawls: crawls, perMillionDeliveries: deliveries } = r.withCpu;
+    out.push(
+      '',
+      'with CPU (each invocation billed at least its CPU; a TLS handshake for every feed and every receiver):',
+      ...(crawls
+        ? [
+            `  $${crawls.usd.total.toFixed(2)} per million feed crawls (Lambda $${crawls.usd.lambda.toFixed(2)}; target ≤ $${r.target.toFixed(2)}: ${verdict(crawls.usd.total, r.target)})`,
+          ]
+        : []),
+      ...(deliveries
+        ? [
+            `  $${deliveries.usd.total.toFixed(3)} per million webhook deliveries (Lambda $${deliveries.usd.lambda.toFixed(3)})`,
+          ]
+        : []),
+    );
+  }
   out.push('', 'assumptions:', ...r.assumptions.map((a) => `  - ${a}`));
   if (r.caveats.length > 0) out.push('caveats:', ...r.caveats.map((m) => `  - ${m}`));
   return out.join('\n');

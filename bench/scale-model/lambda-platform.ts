@@ -1,6 +1,7 @@
 import type { QueueDefinition } from '../../src/adapters/aws-resources.js';
 import type { SqsHandler } from '../../src/entrypoints/lambda/handlers.js';
-import { invocationCpu, LIMITS, vcpuOf, type SimulatedAws } from './aws-model.js';
+import { vcpuOf } from '../cpu-model.js';
+import { invocationCpu, LIMITS, type SimulatedAws } from './aws-model.js';
 import type { VirtualTime } from './virtual-time.js';
 
 interface Message {

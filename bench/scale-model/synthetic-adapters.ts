@@ -23,7 +23,8 @@ import type {
   SubscriberPageReader,
   SubscriptionRepository,
 } from '../../src/application/ports/subscription-store.port.js';
-import { chargeCpu, CPU_MS, ITEM_BYTES, LIMITS } from './aws-model.js';
+import { CPU_MS } from '../cpu-model.js';
+import { chargeCpu, ITEM_BYTES, LIMITS } from './aws-model.js';
 import { lognormal, type VirtualTime } from './virtual-time.js';
 
 /*

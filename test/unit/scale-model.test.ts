@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { chargeCpu, CPU_MS, SimulatedAws, ThroughputLimiter, vcpuOf } from '../../bench/scale-model/aws-model.js';
+import { CPU_MS, vcpuOf } from '../../bench/cpu-model.js';
+import { chargeCpu, SimulatedAws, ThroughputLimiter } from '../../bench/scale-model/aws-model.js';
 import { LambdaPlatform, type EnvironmentHandler } from '../../bench/scale-model/lambda-platform.js';
 import { QUEUES, type QueueDefinition } from '../../src/adapters/aws-resources.js';
 import { parallelism, runScenario } from '../../bench/scale-model/scenario.js';
