@@ -136,29 +136,37 @@ export const COST_ESTIMATES = {
     if (/scan/i.test(queue)) return 60;
     return 30;
   },
-  /**
-   * CPU per invocation in ms of one vCPU (`CPU_MS`), for the estimate with CPU: each feed of a fetch invocation
-   * on a new TLS connection and the changed ones (`changedShare`) parsed; each recipient of a delivering
-   * invocation (deliver, and fan-out pages as if each delivered its lone part) a POST on a new TLS connection;
-   * AWS requests left out (a fraction of a millisecond each).
-   */
-  cpuMs(queue: string, changedShare: number, messagesPerInvocation = 1, recipientsPerPart = 1): number {
-    if (/fetch/i.test(queue)) {
-      const feeds = messagesPerInvocation * DEFAULT_RELAY_SETTINGS.feedsPerMessage;
-      return feeds * (CPU_MS.httpsRequest + changedShare * CPU_MS.changedFeed);
-    }
-    if (/deliver|fan-?out|subscribers/i.test(queue))
-      return messagesPerInvocation * recipientsPerPart * CPU_MS.httpsRequest;
-    return 0;
-  },
 };
 
 /**
- * With `cpu`, an invocation is billed at least as long as its CPU (`COST_ESTIMATES.cpuMs`) takes at its
- * function's share of a vCPU; without, as long as what it waits for.
+ * With `cpu`, an invocation is billed at least as long as its CPU takes at its function's share of a vCPU;
+ * without, as long as what it waits for. The CPU per unit (`CPU_MS`): each feed fetched on a new TLS connection
+ * and, of those, the changed ones (`changedShare`) parsed, spent by the fetch function; each webhook delivered
+ * a POST on a new TLS connection, spent by the deliver function where the unit has deliver invocations, else by
+ * start-fan-out (the fan-out pages that deliver their lone part themselves); AWS requests left out (a fraction
+ * of a millisecond each).
  */
 export interface CostOptions {
-  readonly cpu?: { readonly changedShare: number };
+  readonly cpu?: {
+    readonly feedsPerUnit: number;
+    readonly changedShare: number;
+    readonly deliveriesPerUnit: number;
+  };
+}
+
+/** The CPU per unit (ms of one vCPU) that each queue's function spends, as `CostOptions.cpu` says. */
+function cpuPerUnitByQueue(
+  invocations: Readonly<Record<string, number>>,
+  cpu: CostOptions['cpu'],
+): Map<string, number> {
+  const byQueue = new Map<string, number>();
+  if (!cpu) return byQueue;
+  const queues = Object.keys(invocations).filter((queue) => (invocations[queue] ?? 0) > 0);
+  const fetching = queues.find((queue) => /fetch/i.test(queue));
+  const delivering = queues.find((queue) => /deliver/i.test(queue)) ?? queues.find((queue) => /fan-?out/i.test(queue));
+  if (fetching) byQueue.set(fetching, cpu.feedsPerUnit * (CPU_MS.httpsRequest + cpu.changedShare * CPU_MS.changedFeed));
+  if (delivering) byQueue.set(delivering, cpu.deliveriesPerUnit * CPU_MS.httpsRequest);
+  return byQueue;
 }
 
 export interface CostBreakdown {
@@ -211,6 +219,7 @@ export function costPerMillion(
   let gbSeconds = 0;
   // The poller's ReceiveMessage and DeleteMessageBatch calls: ten messages each at most.
   let pollerCalls = 0;
+  const cpuPerUnit = cpuPerUnitByQueue(profile.invocations, options.cpu);
   for (const [queue, measuredCount] of Object.entries(profile.invocations)) {
     const measuredBatch = profile.messagesPerInvocation?.[queue] ?? 1;
     const batch = e.messagesPerInvocation(queue, measuredBatch);
@@ -219,7 +228,7 @@ export function costPerMillion(
     pollerCalls += count * Math.ceil(batch / SQS_RECEIVE_MAX);
     const memoryMb = e.lambdaMemoryMb(queue);
     const waitMs = e.durationMs(queue, latencies, batch, profile.recipientsPerPart);
-    const cpuMs = options.cpu ? e.cpuMs(queue, options.cpu.changedShare, batch, profile.recipientsPerPart) : 0;
+    const cpuMs = count > 0 ? (cpuPerUnit.get(queue) ?? 0) / count : 0;
     const ms = Math.max(waitMs, cpuMs / vcpuOf(memoryMb));
     gbSeconds += count * (ms / 1000) * (memoryMb / 1024);
   }

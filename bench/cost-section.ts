@@ -114,7 +114,9 @@ export function costSection(
       : undefined;
   if (delivery) {
     perMillionDeliveries = costPerMillion(delivery, pricing, latencies);
-    withCpu.perMillionDeliveries = costPerMillion(delivery, pricing, latencies, { cpu: { changedShare: 0 } });
+    withCpu.perMillionDeliveries = costPerMillion(delivery, pricing, latencies, {
+      cpu: { feedsPerUnit: 1 / fanOut!.app.delivered, changedShare: 1, deliveriesPerUnit: 1 },
+    });
   }
   const mix: MeasuredCrawl | undefined = crawl?.mix && !crawl.mix.timedOut ? crawl.mix : undefined;
   if (mix && (mix.failed > 0 || mix.fetched > crawl!.mix!.changedFeeds)) {
@@ -151,7 +153,11 @@ export function costSection(
     };
     perMillionFeedCrawls = costPerMillion(profile, pricing, latencies);
     withCpu.perMillionFeedCrawls = costPerMillion(profile, pricing, latencies, {
-      cpu: { changedShare: MIX.changedShare },
+      cpu: {
+        feedsPerUnit: 1,
+        changedShare: MIX.changedShare,
+        deliveriesPerUnit: crawl!.mix!.delivered / mix.feeds,
+      },
     });
     const expected = crawl!.mix!.changedFeeds * crawl!.mix!.subscribersPerChangedFeed;
     if (crawl!.mix!.delivered < expected) {
@@ -171,7 +177,7 @@ export function costSection(
     target: 0.5,
     assumptions: [
       'per feed crawl: everything the crawl section’s mix crawl sent, its fan-outs to 100 webhooks per changed feed and their deliveries included, divided by its feeds',
-      `Lambda: arm64, each function’s memory as deployed (fetch ${COST_ESTIMATES.lambdaMemoryMb('fetchFeed')} MB, deliver ${COST_ESTIMATES.lambdaMemoryMb('deliver')} MB, start-fan-out ${COST_ESTIMATES.lambdaMemoryMb('startFanOut')} MB, the others ${COST_ESTIMATES.lambdaMemoryMb('scanFeeds')} MB); a queue with a batching window (fetch, start-fan-out, deliver) in full batches of its batch size, as a million crawls fill them (the embedded poller hands over what one receive returns), the others as measured; billed time per invocation estimated, not measured: fetch = feed latency (${feedLatencyMs} ms) per round of the Lambda’s fetches at once (${LAMBDA_RELAY_DEFAULTS.fetchConcurrency}) that its feeds need + 50 ms, deliver = webhook latency (${ASSUMED_WEBHOOK_LATENCY_MS} ms) per round of the Lambda’s POSTs at once (${LAMBDA_RELAY_DEFAULTS.deliveryConcurrency}) over a part of recipients (at most ${LAMBDA_RECIPIENTS_PER_PART}) + 30 ms, fan-out pages (which deliver a lone part themselves) the same rounds + 60 ms, feed scan pages 60 ms, others 30 ms; CPU time is not in it. The figures "with CPU" bill each invocation at least its CPU at its function's share of a vCPU (memory / 1,769 MB, at most 1): ${CPU_MS.httpsRequest} ms for each feed fetched and each webhook POST (a new TLS connection each: every feed and receiver on a host of its own, the worst case), ${CPU_MS.changedFeed} ms more for each changed feed`,
+      `Lambda: arm64, each function’s memory as deployed (fetch ${COST_ESTIMATES.lambdaMemoryMb('fetchFeed')} MB, deliver ${COST_ESTIMATES.lambdaMemoryMb('deliver')} MB, start-fan-out ${COST_ESTIMATES.lambdaMemoryMb('startFanOut')} MB, the others ${COST_ESTIMATES.lambdaMemoryMb('scanFeeds')} MB); a queue with a batching window (fetch, start-fan-out, deliver) in full batches of its batch size, as a million crawls fill them (the embedded poller hands over what one receive returns), the others as measured; billed time per invocation estimated, not measured: fetch = feed latency (${feedLatencyMs} ms) per round of the Lambda’s fetches at once (${LAMBDA_RELAY_DEFAULTS.fetchConcurrency}) that its feeds need + 50 ms, deliver = webhook latency (${ASSUMED_WEBHOOK_LATENCY_MS} ms) per round of the Lambda’s POSTs at once (${LAMBDA_RELAY_DEFAULTS.deliveryConcurrency}) over a part of recipients (at most ${LAMBDA_RECIPIENTS_PER_PART}) + 30 ms, fan-out pages (which deliver a lone part themselves) the same rounds + 60 ms, feed scan pages 60 ms, others 30 ms; CPU time is not in it. The figures "with CPU" bill each invocation at least its CPU at its function's share of a vCPU (memory / 1,769 MB, at most 1): ${CPU_MS.httpsRequest} ms for each feed fetched and each webhook POST (a new TLS connection each: every feed and receiver on a host of its own, the worst case), ${CPU_MS.changedFeed} ms more for each changed feed, the POSTs spent by the deliver function (by start-fan-out where the unit has no deliver invocations)`,
       'DynamoDB: capacity units as DynamoDB bills them, by item size (ReturnConsumedCapacity on the embedded stack), for every request measured; the 304 and mix crawls run on feeds aged to steady state (each recent-article set full); articles are priced from discoveries of real-world articles (the test corpus’s real feeds) stored by the app',
       'SQS: sends as billed, a request per 64 KB of payload (measured); + 1 SendMessage per event routed by the rule; the pollers: a ReceiveMessage and a DeleteMessageBatch per 10 messages of a batch, the receives billed by chunk (the app’s messages in the chunks they were sent in, the rule’s ten to a chunk); idle long polls left out (fixed ≈ $0.26 per queue-month)',
       'EventBridge: events as billed, an event per 64 KB of each entry of a PutEvents (measured)',

@@ -31,13 +31,46 @@ describe('costPerMillion', () => {
   });
 
   it('bills it at least its CPU at the function’s share of a vCPU when told to count CPU', () => {
-    const cost = costPerMillion(fetching, pricing, { feedMs: 100, webhookMs: 100 }, { cpu: { changedShare: 0.05 } });
-    const slow = costPerMillion(fetching, pricing, { feedMs: 2000, webhookMs: 100 }, { cpu: { changedShare: 0.05 } });
+    const cost = costPerMillion(
+      fetching,
+      pricing,
+      { feedMs: 100, webhookMs: 100 },
+      { cpu: { feedsPerUnit: 1, changedShare: 0.05, deliveriesPerUnit: 0 } },
+    );
+    const slow = costPerMillion(
+      fetching,
+      pricing,
+      { feedMs: 2000, webhookMs: 100 },
+      { cpu: { feedsPerUnit: 1, changedShare: 0.05, deliveriesPerUnit: 0 } },
+    );
 
     // 1,000 feeds × (2 ms + 5 % × 2 ms) = 2.1 s of one vCPU, at 1,024 / 1,769 of one.
     const cpuSeconds = 2.1 / (QUEUES.fetchFeed.memoryMb / 1769);
     expect(cost.units.lambdaGbSeconds).toBeCloseTo((1 / 1000) * cpuSeconds * memoryGb, 9);
     // Servers slower than the CPU: the wait is what is billed (5 × 2 s + 50 ms).
     expect(slow.units.lambdaGbSeconds).toBeCloseTo((1 / 1000) * 10.05 * memoryGb, 9);
+  });
+
+  it('counts the CPU of each webhook POSTed once, in the deliver function that makes it', () => {
+    // Deliver messages of 250 recipients, priced in full batches of 32: 8,000 recipients an invocation.
+    const delivering = {
+      requests: {},
+      invocations: { deliver: 1 / 250 },
+      messagesPerInvocation: { deliver: 1 },
+      recipientsPerPart: 250,
+      articlesWritten: 0,
+      capacityUnits: { read: 0, write: 0 },
+    };
+
+    const cost = costPerMillion(
+      delivering,
+      pricing,
+      { feedMs: 100, webhookMs: 100 },
+      { cpu: { feedsPerUnit: 0, changedShare: 0, deliveriesPerUnit: 1 } },
+    );
+
+    // 8,000 POSTs × 2 ms = 16 s at one vCPU (1,769 MB), more than its ten rounds of 100 ms.
+    expect(QUEUES.deliver.memoryMb).toBe(1769);
+    expect(cost.units.lambdaGbSeconds).toBeCloseTo((1 / 8000) * 16 * (1769 / 1024), 9);
   });
 });
