@@ -99,7 +99,7 @@ describe('the Lambda defaults', () => {
   });
 
   it('hold the bodies of the fetches under way in a quarter of the fetch function’s memory, by the byte budget', () => {
-    // The budget, plus the oldest body (which always reads on), plus a 64 KiB chunk per fetch under way.
+    // The budget, plus one body (which may read on past it), plus a 64 KiB chunk per fetch under way.
     const bodies =
       DEFAULT_HTTP_FETCH_OPTIONS.maxBytesAtOnce +
       DEFAULT_HTTP_FETCH_OPTIONS.maxBytes +

@@ -1,16 +1,16 @@
 /**
  * The bytes of response bodies that the requests sharing it hold at once, counted as they are read (after
- * decoding). A body that would take the total past `bytes` stops reading (its connection is paused) until other
- * bodies are done, except the oldest body still being read, which always reads on: the one that has waited
- * longest finishes, frees its bytes, and the next reads on in turn, so the bodies never all wait for each
- * other. What they hold is at most `bytes`, plus the oldest body, plus a chunk per body read at once.
+ * decoding). A body that takes the total past `bytes` stops reading (its connection is paused) until other
+ * bodies are done. One body at a time may read on past the budget, the first to need it: when it is done, the
+ * body that has waited longest reads on in its place. So the bodies never all wait for each other, and what they
+ * hold is at most `bytes`, plus one body, plus a chunk per body read at once.
  *
  * A fetcher of many feeds at once sizes its memory by this rather than by its concurrency × its largest body.
  */
 export class BodyBudget {
   private held = 0;
-  /** The bodies being read, oldest first (a Set keeps the order of insertion). */
-  private readonly open = new Set<BodyAllowance>();
+  /** The body reading on past the budget, if one is. */
+  private beyond: BodyAllowance | undefined;
   /** The bodies waiting for bytes, first come first served. */
   private readonly waiting: BodyAllowance[] = [];
 
@@ -27,47 +27,38 @@ export class BodyBudget {
 
   /** A body begins to be read; `release` its allowance once it is done with (read, failed or dropped). */
   begin(): BodyAllowance {
-    const allowance = new BodyAllowance(this);
-    this.open.add(allowance);
-    return allowance;
+    return new BodyAllowance(this);
   }
 
   /** @internal Counts `bytes` more for `allowance`; whether it may go on reading now. */
   take(allowance: BodyAllowance, bytes: number): boolean {
     this.held += bytes;
-    return this.held <= this.bytes || this.isOldest(allowance);
+    if (this.held <= this.bytes || this.beyond === allowance) return true;
+    if (this.beyond !== undefined) return false;
+    this.beyond = allowance;
+    return true;
   }
 
-  /** @internal Queues `allowance` until the budget has room again (or it is the oldest). */
+  /** @internal Queues `allowance` until the budget has room again (or it may read on past it). */
   wait(allowance: BodyAllowance): void {
     this.waiting.push(allowance);
   }
 
-  /** @internal Frees what `allowance` held, and lets waiting bodies read on while there is room. */
+  /** @internal Frees what `allowance` held, and lets waiting bodies read on. */
   release(allowance: BodyAllowance, bytes: number): void {
     this.held -= bytes;
-    this.open.delete(allowance);
-    this.dequeue(allowance);
-    // Room again: the waiting bodies read on, first come first served (each takes its next chunk and waits
-    // again if that goes past the budget).
-    while (this.waiting.length > 0 && this.held < this.bytes) this.waiting.shift()!.proceed();
-    // And the oldest body always reads on.
-    const oldest = this.oldest();
-    if (oldest !== undefined && this.dequeue(oldest)) oldest.proceed();
-  }
-
-  private dequeue(allowance: BodyAllowance): boolean {
     const at = this.waiting.indexOf(allowance);
     if (at >= 0) this.waiting.splice(at, 1);
-    return at >= 0;
-  }
-
-  private oldest(): BodyAllowance | undefined {
-    return this.open.values().next().value;
-  }
-
-  private isOldest(allowance: BodyAllowance): boolean {
-    return this.oldest() === allowance;
+    if (this.beyond === allowance) this.beyond = undefined;
+    // Room again: the waiting bodies read on, first come first served (each takes its next chunk, and waits
+    // again if that goes past the budget while another body reads on past it).
+    while (this.waiting.length > 0 && this.held < this.bytes) this.waiting.shift()!.proceed();
+    // No room, and no body past the budget: the one that has waited longest reads on past it.
+    if (this.beyond === undefined && this.waiting.length > 0) {
+      const next = this.waiting.shift()!;
+      this.beyond = next;
+      next.proceed();
+    }
   }
 }
 
@@ -92,7 +83,7 @@ export class BodyAllowance {
     return false;
   }
 
-  /** @internal The budget has room for this body again. */
+  /** @internal The body may read on. */
   proceed(): void {
     const resume = this.resume;
     this.resume = undefined;

@@ -8,9 +8,9 @@ export interface HttpFetchOptions {
   /** The largest body accepted, after decompression. Default 5 MiB. */
   readonly maxBytes?: number;
   /**
-   * The most body bytes that the fetches under way hold together (after decompression): a fetch past it reads
-   * on once others are done, the oldest always reading on (`BodyBudget`). It, not the fetches at once × `maxBytes`,
-   * is what a fetcher's memory is sized by. Default 128 MiB.
+   * The most body bytes that the fetches under way hold together (after decompression): a fetch past it reads on
+   * once others are done, but one (`BodyBudget`). It, not the fetches at once × `maxBytes`, is what a fetcher's
+   * memory is sized by. Default 128 MiB.
    */
   readonly maxBytesAtOnce?: number;
   /** Default 5. */

@@ -34,7 +34,7 @@ export const RELAY_SETTINGS_ENV = {
  * allow, because the SQS event sources add concurrency slowly (README, "Sized for scale").
  * - fetch: a batch of 40 messages (`QUEUES`), 1,000 feeds, 200 fetched at a time: five rounds of at most the
  *   fetch time-out (10 s) within 90 s; their bodies hold at most the fetcher's byte budget (128 MiB, plus the
- *   oldest body) in 1,024 MB, where 200 bodies of up to 5 MiB would be 1,000 MiB.
+ *   one body) in 1,024 MB, where 200 bodies of up to 5 MiB would be 1,000 MiB.
  * - deliver: a batch of 32 messages of 250 recipients, 8,000, each message 25 POSTs at a time (800 at once):
  *   ten rounds of at most the webhook time-out (10 s) within 120 s.
  */

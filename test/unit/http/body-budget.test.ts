@@ -23,80 +23,90 @@ describe('BodyBudget', () => {
     expect(budget.heldBytes).toBe(100);
   });
 
-  it('stops a body that goes past the budget until another one is done, then lets it read on', () => {
+  it('stops a body that goes past the budget while another reads on past it, until there is room again', () => {
     const budget = new BodyBudget(100);
     const a = body(budget);
+    const beyond = body(budget);
     const b = body(budget);
     a.take(80);
+    expect(beyond.take(30)).toBe(true);
 
-    expect(b.take(30)).toBe(false);
+    expect(b.take(10)).toBe(false);
     expect(b.state.resumed).toBe(0);
 
     a.allowance.release();
 
     expect(b.state.resumed).toBe(1);
-    expect(budget.heldBytes).toBe(30);
+    expect(budget.heldBytes).toBe(40);
   });
 
-  it('always lets the oldest body read on, past the budget: the bodies never all wait for each other', () => {
-    const budget = new BodyBudget(100);
-    const oldest = body(budget);
-    const younger = body(budget);
-    younger.take(100);
-
-    expect(oldest.take(50)).toBe(true);
-    expect(oldest.take(500)).toBe(true);
-    expect(younger.take(1)).toBe(false);
-    expect(budget.heldBytes).toBe(651);
-  });
-
-  it('lets a waiting body read on as soon as it becomes the oldest, though the budget is still spent', () => {
+  it('lets one body read on past the budget, the first that needs it: the bodies never all wait for each other', () => {
     const budget = new BodyBudget(100);
     const first = body(budget);
     const second = body(budget);
-    const third = body(budget);
     first.take(100);
-    expect(third.take(50)).toBe(false);
-    expect(second.take(50)).toBe(false);
 
-    first.allowance.release();
+    expect(second.take(50)).toBe(true);
+    expect(second.take(500)).toBe(true);
+    expect(first.take(1)).toBe(false);
+    expect(budget.heldBytes).toBe(651);
+  });
 
-    // 100 are held by the two waiting bodies: only the oldest of them (second, which waited last) reads on.
-    expect(second.state.resumed).toBe(1);
-    expect(third.state.resumed).toBe(0);
+  it('lets the body that has waited longest read on past the budget once the one reading past it is done', () => {
+    const budget = new BodyBudget(100);
+    const holder = body(budget);
+    const beyond = body(budget);
+    const early = body(budget);
+    const late = body(budget);
+    holder.take(100);
+    beyond.take(10);
+    expect(early.take(50)).toBe(false);
+    expect(late.take(50)).toBe(false);
 
-    second.allowance.release();
+    beyond.allowance.release();
 
-    expect(third.state.resumed).toBe(1);
-    expect(budget.heldBytes).toBe(50);
+    // 200 are still held: no room, so only the body that waited longest reads on, past the budget.
+    expect(early.state.resumed).toBe(1);
+    expect(late.state.resumed).toBe(0);
+    expect(early.take(1_000)).toBe(true);
+    expect(late.state.resumed).toBe(0);
+
+    early.allowance.release();
+
+    expect(late.state.resumed).toBe(1);
+    expect(budget.heldBytes).toBe(150);
   });
 
   it('serves the waiting bodies first come first served once there is room', () => {
     const budget = new BodyBudget(100);
-    const holder = body(budget);
-    const other = body(budget);
-    const late = body(budget);
-    holder.take(90);
-    other.take(5);
-    expect(late.take(10)).toBe(false);
-    expect(other.take(10)).toBe(false);
+    const order: string[] = [];
+    const holder = budget.begin();
+    const beyond = budget.begin();
+    const other = budget.begin();
+    const late = budget.begin();
+    holder.take(90, () => order.push('holder'));
+    beyond.take(20, () => order.push('beyond'));
+    expect(late.take(10, () => order.push('late'))).toBe(false);
+    expect(other.take(10, () => order.push('other'))).toBe(false);
 
-    holder.allowance.release();
+    holder.release();
 
-    // 25 held now: both read on, late first (it came first); other is the oldest now anyway.
-    expect(late.state.resumed).toBe(1);
-    expect(other.state.resumed).toBe(1);
+    // 60 held now: both read on, late first (it came first).
+    expect(order).toEqual(['late', 'other']);
   });
 
   it('frees a body once however often it is released, and drops the resume it was waiting for', () => {
     const budget = new BodyBudget(100);
     const a = body(budget);
+    const beyond = body(budget);
     const b = body(budget);
     a.take(100);
+    beyond.take(10);
     expect(b.take(10)).toBe(false);
 
     b.allowance.release();
     b.allowance.release();
+    beyond.allowance.release();
     a.allowance.release();
 
     expect(b.state.resumed).toBe(0);

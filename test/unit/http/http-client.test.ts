@@ -305,7 +305,7 @@ describe('sendHttpRequest under a body budget', () => {
     ['plain', false],
     ['gzipped', true],
   ])(
-    'reads every %s body whole, while what the bodies hold together stays within the budget and the oldest body',
+    'reads every %s body whole, while what the bodies hold together stays within the budget and one body',
     async (_name, gzip) => {
       // Prepare: six bodies of 512 KiB at once, and a budget of one of them.
       const url = route(`/trickle-${gzip}`, trickle(gzip));
@@ -318,7 +318,7 @@ describe('sendHttpRequest under a body budget', () => {
         Array.from({ length: 6 }, () => send({ url, budget, timeoutMs: 20_000 })),
       ).finally(() => clearInterval(sampler));
 
-      // Assess: whole bodies, decoded; at most the budget, the oldest body, and a chunk (decoded: up to 64 KiB)
+      // Assess: whole bodies, decoded; at most the budget, one body, and a chunk (decoded: up to 64 KiB)
       // per body were held at once, and nothing is held once they are done.
       for (const response of responses) expect(response.body.equals(Buffer.alloc(BODY, 'x'))).toBe(true);
       expect(peak).toBeGreaterThan(0);
