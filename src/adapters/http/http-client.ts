@@ -260,7 +260,6 @@ function exchange(
     const succeed = (hop: Hop, unread?: IncomingMessage): void => {
       if (settled) return;
       settled = true;
-      allowance?.release();
       if (pooled && unread) release(unread);
       else cleanup();
       resolve(hop);
