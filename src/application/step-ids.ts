@@ -12,6 +12,10 @@ export const feedScanSteps = (runId: string, segment: number): string => `relay#
 /** The ledger chain of the fetch messages of one segment of a run. */
 export const fetchStepPrefix = (runId: string, segment: number | string): string => `fetch#${runId}.${segment}#`;
 
+/** The ledger step of one fetch message, in the chain of its segment (its batch is `<segment>.<page>.<n>`). */
+export const fetchStepId = (runId: string, batch: string): string =>
+  `${fetchStepPrefix(runId, batch.split('.')[0]!)}${batch}`;
+
 /** A run's delivery tallies are spread over this many ledger partitions. */
 export const DELIVERY_BUCKETS = 16;
 

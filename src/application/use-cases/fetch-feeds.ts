@@ -26,7 +26,7 @@ import type { EventPublisher } from '../ports/event-publisher.port.js';
 import type { FeedFetcher, FetchResult } from '../ports/feed-fetcher.port.js';
 import type { CommittedFeed, FeedRepository } from '../ports/feed-store.port.js';
 import { schedulePolicyOf, type RelaySettings } from '../settings.js';
-import { fetchStepPrefix } from '../step-ids.js';
+import { fetchStepId } from '../step-ids.js';
 import { PoliteHosts, type ReportOutcome } from '../polite-hosts.js';
 import { StepRunner } from '../step-runner.js';
 import { TOKENS } from '../tokens.js';
@@ -79,29 +79,25 @@ export class FetchFeeds {
   private readonly fetches: Limiter;
 
   async execute(message: FetchFeedMessage): Promise<FetchFeedsResult> {
-    const segment = message.batch.split('.')[0]!;
     // Not claimed first (one ledger write a message, not two): a second attempt at once fetches again, and its
     // commits find the first's and replay them, so both tally the same; the first record stands.
-    const result = await this.steps.unclaimed(
-      `${fetchStepPrefix(message.runId, segment)}${message.batch}`,
-      async () => {
-        const hosts = await this.politeness.forMessage(message.feeds.map((feed) => feed.url));
-        // A fetch holds its slot (and its host's turn) for the request alone: storing and committing what it
-        // found happen after it has given the slot to the next fetch.
-        const results = await Promise.all(
-          message.feeds.map(async (feed) => {
-            const downloaded = await this.fetches.run(() =>
-              hosts.visit(feed.url, feed.errorCount, (report) => this.download(feed, report)),
-            );
-            return downloaded === 'deferred' ? DEFERRED : this.settle(message.runId, feed, downloaded);
-          }),
-        );
-        const discoveries = results.flatMap((r) => r.discoveries);
-        if (discoveries.length > 0) await this.events.publish(discoveries);
-        const tally = results.reduce((t, r) => tallyOutcome(t, r.outcome, r.newArticles), EMPTY_FETCH_TALLY);
-        return { value: tally, record: { ...tally, batch: message.batch, ...announcedRecord(discoveries) } };
-      },
-    );
+    const result = await this.steps.unclaimed(fetchStepId(message.runId, message.batch), async () => {
+      const hosts = await this.politeness.forMessage(message.feeds.map((feed) => feed.url));
+      // A fetch holds its slot (and its host's turn) for the request alone: storing and committing what it
+      // found happen after it has given the slot to the next fetch.
+      const results = await Promise.all(
+        message.feeds.map(async (feed) => {
+          const downloaded = await this.fetches.run(() =>
+            hosts.visit(feed.url, feed.errorCount, (report) => this.download(feed, report)),
+          );
+          return downloaded === 'deferred' ? DEFERRED : this.settle(message.runId, feed, downloaded);
+        }),
+      );
+      const discoveries = results.flatMap((r) => r.discoveries);
+      if (discoveries.length > 0) await this.events.publish(discoveries);
+      const tally = results.reduce((t, r) => tallyOutcome(t, r.outcome, r.newArticles), EMPTY_FETCH_TALLY);
+      return { value: tally, record: { ...tally, batch: message.batch, ...announcedRecord(discoveries) } };
+    });
     return result.ran ? { kind: 'fetched', ...result.value } : { kind: 'skipped', reason: result.reason };
   }
 

@@ -20,7 +20,7 @@ import {
   type RunRecords,
 } from '../run-records.js';
 import type { RelaySettings } from '../settings.js';
-import { deliveryStepId, fetchStepPrefix } from '../step-ids.js';
+import { deliveryStepId, fetchStepId } from '../step-ids.js';
 import { StepRunner } from '../step-runner.js';
 import { TOKENS } from '../tokens.js';
 import {
@@ -134,7 +134,7 @@ export class ResumeRun {
         // A batch whose feeds have all been removed since is done at once, with nothing fetched.
         const empty = messages.filter((message) => message.feeds.length === 0);
         for (const message of empty) {
-          await this.steps.unclaimed(`${fetchStepPrefix(run.id, segment)}${message.batch}`, async () => ({
+          await this.steps.unclaimed(fetchStepId(run.id, message.batch), async () => ({
             value: undefined,
             record: { ...EMPTY_FETCH_TALLY, batch: message.batch },
           }));
