@@ -207,9 +207,9 @@ export class MeteredSubscriptions implements SubscriptionRepository, SubscriberP
 
 /**
  * The articles table as `DynamoDbArticleStore` uses it, partitioned by feed: one write per discovery (its
- * articles together, gzipped: `discoveryItemBytes`) and one eventually consistent Query to read a discovery back. The store coalesces the
- * discoveries written at the same time into BatchWriteItems of 25; this model counts one request for each
- * discovery, an upper bound on requests (write units are the same either way).
+ * articles together, gzipped: `discoveryItemBytes`) and one eventually consistent Query to read a discovery
+ * back. The store coalesces the discoveries written at the same time into BatchWriteItems of 25; this model
+ * counts one request for each discovery, an upper bound on requests (write units are the same either way).
  */
 export class MeteredArticleStore implements ArticleStore {
   constructor(
@@ -263,10 +263,7 @@ export class MeteredStepLedger implements StepLedger {
   }
 
   async complete(stepId: string, owner: string, record?: StepRecord): Promise<void> {
-    const partition = chainOf(stepId);
-    // A page step's record names its due feeds or its parts: the write is priced by the item's size.
-    const writeUnits = writeUnitsOf(ITEM_BYTES.step + (record ? JSON.stringify(record).length : 0));
-    await this.aws.dynamodb({ table: 'steps', operation: 'UpdateItem', partition, writeUnits });
+    await this.writeDone(stepId, record);
     return this.inner.complete(stepId, owner, record);
   }
 
@@ -283,10 +280,17 @@ export class MeteredStepLedger implements StepLedger {
   }
 
   async record(stepId: string, now: Date, record?: StepRecord): Promise<'recorded' | 'done'> {
-    const partition = chainOf(stepId);
-    const writeUnits = writeUnitsOf(ITEM_BYTES.step + (record ? JSON.stringify(record).length : 0));
-    await this.aws.dynamodb({ table: 'steps', operation: 'UpdateItem', partition, writeUnits });
+    await this.writeDone(stepId, record);
     return this.inner.record(stepId, now, record);
+  }
+
+  /**
+   * The UpdateItem that marks a step done, completed or recorded: a page step's record names its due feeds or its
+   * parts, so the write is priced by the item's size.
+   */
+  private async writeDone(stepId: string, record: StepRecord | undefined): Promise<void> {
+    const writeUnits = writeUnitsOf(ITEM_BYTES.step + (record ? JSON.stringify(record).length : 0));
+    await this.aws.dynamodb({ table: 'steps', operation: 'UpdateItem', partition: chainOf(stepId), writeUnits });
   }
 
   async completed(prefix: string): Promise<StepRecord[]> {
