@@ -29,14 +29,15 @@ export class DynamoDbDataKeyRing implements DataKeyRing {
   }
 
   async keep(keyId: string, encryptedKey: Uint8Array): Promise<void> {
+    const key = Uint8Array.from(encryptedKey);
     const result = await conditional(`PutItem on ${this.table}`, () =>
       this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...keyOf(keyId), encryptedKey: Uint8Array.from(encryptedKey) },
+          Item: { ...keyOf(keyId), encryptedKey: key },
           ConditionExpression: 'attribute_not_exists(#partition) OR #key = :key',
           ExpressionAttributeNames: { '#partition': PARTITION, '#key': 'encryptedKey' },
-          ExpressionAttributeValues: { ':key': Uint8Array.from(encryptedKey) },
+          ExpressionAttributeValues: { ':key': key },
         }),
       ),
     );
