@@ -4,7 +4,13 @@ import type { StoredArticle } from '../../src/domain/article.js';
 import type { ArticlesDiscovered, CrawlRun } from '../../src/domain/crawl-run.js';
 import type { PagePosition } from '../../src/domain/cursor.js';
 import type { Feed, FeedUpdate } from '../../src/domain/feed.js';
-import { candidateShards, shardOf, type Subscription } from '../../src/domain/subscription.js';
+import {
+  candidatePacks,
+  candidateShards,
+  PACK_SIZE,
+  placeOf,
+  type Subscription,
+} from '../../src/domain/subscription.js';
 import type { ArticleStore } from '../../src/application/ports/article-store.port.js';
 import type { EventPublisher } from '../../src/application/ports/event-publisher.port.js';
 import type {
@@ -111,10 +117,15 @@ export class MeteredFeedStore implements FeedRepository, FeedPageReader {
   }
 }
 
+/** A pack as a write rewrites it: three quarters full. */
+const PACK_BYTES = ((PACK_SIZE * 3) / 4) * ITEM_BYTES.subscription;
+
 /**
  * The subscriptions table as `DynamoDbSubscriptionStore` uses it: one partition per feed shard
- * (`<feedId>#<shard>`); a page is one consistent Query of one shard; lookups are BatchGetItems of every
- * shard a subscription may be in, writes BatchWriteItems of 25.
+ * (`<feedId>#<shard>`) of packs of subscriptions; a page is one consistent Query of one shard (the store may
+ * need a second for packs fuller than it guessed: not counted); a lookup reads every place a subscription may
+ * be in (`candidatePacks` of each candidate shard), the one pack it is in priced full (`PACK_BYTES`) and the
+ * rest as the one read unit an empty key costs; a write to a pack rewrites the whole pack.
  */
 export class MeteredSubscriptions implements SubscriptionRepository, SubscriberPageReader {
   constructor(
@@ -123,28 +134,30 @@ export class MeteredSubscriptions implements SubscriptionRepository, SubscriberP
   ) {}
 
   private async batchGet(feedId: string, subscriptionIds: readonly string[], shards?: number): Promise<void> {
-    const keys = [...new Set(subscriptionIds)].flatMap((id) =>
-      candidateShards(id, shards).map((shard) => feedShard(feedId, shard)),
+    const ids = [...new Set(subscriptionIds)];
+    const keys = ids.flatMap((id) =>
+      candidateShards(id, shards).flatMap((shard) => [id, ...candidatePacks(id)].map(() => feedShard(feedId, shard))),
     );
     await concurrently(chunks(keys, BATCH_GET_KEYS), 8, (batch) =>
       this.aws.dynamodb({
         table: 'subscriptions',
         operation: 'BatchGetItem',
         partition: batch[0],
-        readUnits: batch.length * readUnitsOf(ITEM_BYTES.subscription),
+        // Each key a read unit; the packs found (one an id) full, spread over the batches.
+        readUnits: batch.length + (ids.length * readUnitsOf(PACK_BYTES) * batch.length) / keys.length,
       }),
     );
   }
 
-  async add(subscription: Subscription, shards = 1): Promise<Subscription> {
+  async add(subscription: Subscription, shards = 1, subscribers = 1): Promise<Subscription> {
     await this.batchGet(subscription.feedId, [subscription.id], shards);
     await this.aws.dynamodb({
       table: 'subscriptions',
-      operation: 'PutItem',
-      partition: feedShard(subscription.feedId, shardOf(subscription.id, shards)),
-      writeUnits: writeUnitsOf(ITEM_BYTES.subscription),
+      operation: 'UpdateItem',
+      partition: feedShard(subscription.feedId, placeOf(subscription.id, shards, subscribers, 'm').shard),
+      writeUnits: writeUnitsOf(PACK_BYTES),
     });
-    return this.inner.add(subscription, shards);
+    return this.inner.add(subscription, shards, subscribers);
   }
 
   async get(feedId: string, subscriptionId: string): Promise<Subscription | undefined> {
@@ -157,16 +170,57 @@ export class MeteredSubscriptions implements SubscriptionRepository, SubscriberP
     return this.inner.findMany(feedId, subscriptionIds, shards);
   }
 
-  async putMany(placed: readonly PlacedSubscription[]): Promise<void> {
-    await concurrently(chunks(placed, BATCH_WRITE_ITEMS), 8, (batch) =>
+  async putMany(placed: readonly PlacedSubscription[], options: { newPacks?: boolean } = {}): Promise<void> {
+    const packs = new Map<string, PlacedSubscription[]>();
+    for (const one of placed) {
+      const name = `${feedShard(one.subscription.feedId, one.shard)} ${one.pack ?? one.subscription.id}`;
+      packs.set(name, [...(packs.get(name) ?? []), one]);
+    }
+    const written = [...packs.values()];
+    if (options.newPacks) {
+      await concurrently(chunks(written, BATCH_WRITE_ITEMS), 8, (batch) =>
+        this.aws.dynamodb({
+          table: 'subscriptions',
+          operation: 'BatchWriteItem',
+          partition: feedShard(batch[0]![0]!.subscription.feedId, batch[0]![0]!.shard),
+          writeUnits: batch.reduce((sum, pack) => sum + writeUnitsOf(pack.length * ITEM_BYTES.subscription), 0),
+        }),
+      );
+    } else {
+      await concurrently(written, 8, (pack) =>
+        this.aws.dynamodb({
+          table: 'subscriptions',
+          operation: 'UpdateItem',
+          partition: feedShard(pack[0]!.subscription.feedId, pack[0]!.shard),
+          writeUnits: writeUnitsOf(PACK_BYTES),
+        }),
+      );
+    }
+    return this.inner.putMany(placed, options);
+  }
+
+  async noteRemoved(feedIds: readonly string[]): Promise<void> {
+    await concurrently(chunks(feedIds, BATCH_WRITE_ITEMS), 8, (batch) =>
       this.aws.dynamodb({
         table: 'subscriptions',
         operation: 'BatchWriteItem',
-        partition: feedShard(batch[0]!.subscription.feedId, batch[0]!.shard),
-        writeUnits: batch.length * writeUnitsOf(ITEM_BYTES.subscription),
+        partition: feedShard(batch[0]!, 0),
+        writeUnits: batch.length,
       }),
     );
-    return this.inner.putMany(placed);
+    return this.inner.noteRemoved(feedIds);
+  }
+
+  async removedAmong(feedIds: readonly string[]): Promise<Set<string>> {
+    await concurrently(chunks(feedIds, BATCH_GET_KEYS), 8, (batch) =>
+      this.aws.dynamodb({
+        table: 'subscriptions',
+        operation: 'BatchGetItem',
+        partition: feedShard(batch[0]!, 0),
+        readUnits: batch.length,
+      }),
+    );
+    return this.inner.removedAmong(feedIds);
   }
 
   async rotateSecret(rotated: PlacedSubscription, expectedSecret: string): Promise<boolean> {
@@ -174,7 +228,7 @@ export class MeteredSubscriptions implements SubscriptionRepository, SubscriberP
       table: 'subscriptions',
       operation: 'UpdateItem',
       partition: feedShard(rotated.subscription.feedId, rotated.shard),
-      writeUnits: writeUnitsOf(ITEM_BYTES.subscription),
+      writeUnits: writeUnitsOf(PACK_BYTES),
     });
     return this.inner.rotateSecret(rotated, expectedSecret);
   }
@@ -186,7 +240,7 @@ export class MeteredSubscriptions implements SubscriptionRepository, SubscriberP
       table: 'subscriptions',
       operation: 'UpdateItem',
       partition: feedShard(feedId, found.shard),
-      writeUnits: writeUnitsOf(ITEM_BYTES.subscription),
+      writeUnits: writeUnitsOf(PACK_BYTES),
     });
     return this.inner.end(feedId, subscriptionId);
   }

@@ -204,6 +204,14 @@ export class SyntheticSubscriptionTable implements SubscriptionRepository, Subsc
     throw new Error('the synthetic subscription table is fixed');
   }
 
+  async noteRemoved(): Promise<void> {
+    throw new Error('the synthetic subscription table is fixed');
+  }
+
+  async removedAmong(): Promise<Set<string>> {
+    return new Set();
+  }
+
   async end(): Promise<void> {
     this.ended++;
   }

@@ -5,7 +5,7 @@ import type {
 } from '../../src/application/ports/subscription-store.port.js';
 import type { ContractOptions } from './feed-store.contract.js';
 import type { PagePosition } from '../../src/domain/cursor.js';
-import { shardOf } from '../../src/domain/subscription.js';
+import { placeOf, shardOf, type Subscription } from '../../src/domain/subscription.js';
 import { aSubscriptionRecord, uniqueId } from '../support/mothers.js';
 import { readAllPages } from './paging.js';
 
@@ -71,9 +71,9 @@ export function describeSubscriptionStoreContract(
       delete (dropped as { previousSecret?: string }).previousSecret;
       delete (dropped as { previousSecretUntil?: string }).previousSecretUntil;
 
-      const stale = await store.rotateSecret({ subscription: rotated, shard: placed!.shard }, 'not-the-secret');
-      const written = await store.rotateSecret({ subscription: rotated, shard: placed!.shard }, subscription.secret!);
-      const withoutGrace = await store.rotateSecret({ subscription: dropped, shard: placed!.shard }, 'sealed-2');
+      const stale = await store.rotateSecret({ ...placed!, subscription: rotated }, 'not-the-secret');
+      const written = await store.rotateSecret({ ...placed!, subscription: rotated }, subscription.secret!);
+      const withoutGrace = await store.rotateSecret({ ...placed!, subscription: dropped }, 'sealed-2');
 
       expect([stale, written, withoutGrace]).toEqual([false, true, true]);
       expect(await store.get(subscription.feedId, subscription.id)).toEqual(dropped);
@@ -87,7 +87,7 @@ export function describeSubscriptionStoreContract(
       const [placed] = await store.findMany(subscription.feedId, [subscription.id]);
 
       const written = await store.rotateSecret(
-        { subscription: { ...subscription, secret: 'sealed-2' }, shard: placed!.shard },
+        { ...placed!, subscription: { ...subscription, secret: 'sealed-2' } },
         subscription.secret!,
       );
 
@@ -215,5 +215,98 @@ export function describeSubscriptionStoreContract(
         { numRuns: options.numRuns ?? 50 },
       );
     });
+    it('writes new packs whole and finds each subscription in its pack, at any level', async () => {
+      const store = await makeStore();
+      const feedId = uniqueId('feed');
+      const few = Array.from({ length: 20 }, () => aSubscriptionRecord({ feedId }));
+      const many = Array.from({ length: 300 }, () => aSubscriptionRecord({ feedId }));
+
+      // A feed of 20 in one pack; 300 more at the level of 320 (16 packs).
+      await store.putMany(placedIn(few, 1, 20, 'i'), { newPacks: true });
+      await store.putMany(placedIn(many, 1, 320, 'i'), { newPacks: true });
+
+      const found = await store.findMany(
+        feedId,
+        [...few, ...many].map((s) => s.id),
+        1,
+      );
+      expect(found).toEqual([...placedIn(few, 1, 20, 'i'), ...placedIn(many, 1, 320, 'i')]);
+      expect(new Set(found.map((placed) => placed.pack)).size).toBeGreaterThan(10);
+      expect((await readShard(store, feedId, 0)).sort()).toEqual([...few, ...many].map((s) => s.id).sort());
+    });
+
+    it('adds subscriptions to packs that hold others, and revives, ends and rotates one inside a pack', async () => {
+      const store = await makeStore();
+      const feedId = uniqueId('feed');
+      const imported = Array.from({ length: 40 }, () => aSubscriptionRecord({ feedId }));
+      const joining = Array.from({ length: 40 }, () => aSubscriptionRecord({ feedId }));
+      await store.putMany(placedIn(imported, 1, 40, 'i'), { newPacks: true });
+      const [ended, rotated] = [imported[3]!, imported[4]!];
+      await store.end(feedId, ended.id);
+
+      await store.putMany(placedIn(joining, 1, 80, 'm'));
+      const [placedEnded] = await store.findMany(feedId, [ended.id], 1);
+      await store.putMany([{ ...placedEnded!, subscription: { ...ended, createdAt: '2026-05-01T00:00:00.000Z' } }]);
+      const [placedRotated] = await store.findMany(feedId, [rotated.id], 1);
+      const written = await store.rotateSecret(
+        { ...placedRotated!, subscription: { ...rotated, secret: 'sealed-9' } },
+        rotated.secret!,
+      );
+
+      expect(placedEnded!.pack).toBe(placeOf(ended.id, 1, 40, 'i').pack);
+      expect(written).toBe(true);
+      expect((await readShard(store, feedId, 0)).sort()).toEqual([...imported, ...joining].map((s) => s.id).sort());
+      expect(await store.get(feedId, ended.id)).toEqual({ ...ended, createdAt: '2026-05-01T00:00:00.000Z' });
+      expect(await store.get(feedId, rotated.id)).toEqual({ ...rotated, secret: 'sealed-9' });
+      expect(await store.get(feedId, imported[5]!.id)).toEqual(imported[5]);
+    });
+
+    it('reads a page of packs again the same from the same position, and every page once, at any limit', async () => {
+      const store = await makeStore();
+      const feedId = uniqueId('feed');
+      const subscriptions = Array.from({ length: 150 }, () => aSubscriptionRecord({ feedId }));
+      await store.putMany(placedIn(subscriptions.slice(0, 100), 1, 100, 'i'), { newPacks: true });
+      await store.putMany(placedIn(subscriptions.slice(100), 1, 150, 'm'));
+
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 8 }), async (limits) => {
+          const { items } = await readAllPages(
+            (after, limit) => store.readPage(feedId, 0, after, limit),
+            limits,
+            subscriptions.length,
+          );
+          expect(items.map((s) => s.id).sort()).toEqual(subscriptions.map((s) => s.id).sort());
+        }),
+        { numRuns: options.numRuns ?? 20 },
+      );
+      // What a resume relies on: the same position and limit read the same subscriptions (a short page fewer).
+      const first = await store.readPage(feedId, 0, undefined, 7);
+      const [once, again] = [
+        await store.readPage(feedId, 0, first.next, 30),
+        await store.readPage(feedId, 0, first.next, 30),
+      ].sort((a, b) => a.items.length - b.items.length);
+      expect(again!.items.length).toBeGreaterThan(0);
+      expect(again!.items.slice(0, once!.items.length)).toEqual(once!.items);
+    });
+
+    it('says which feeds were removed once', async () => {
+      const store = await makeStore();
+      const [kept, removed, other] = [uniqueId('feed'), uniqueId('feed'), uniqueId('feed')];
+      await store.add(aSubscriptionRecord({ feedId: removed }));
+      await store.add(aSubscriptionRecord({ feedId: kept }));
+
+      await store.noteRemoved([removed, removed]);
+
+      expect(await store.removedAmong([kept, removed, other])).toEqual(new Set([removed]));
+      expect(await readShard(store, removed, 0)).toHaveLength(1);
+    });
   });
+}
+
+/** Each subscription where a writer puts it in a feed of `shards` shards and `subscribers` subscribers. */
+function placedIn(subscriptions: readonly Subscription[], shards: number, subscribers: number, kind: 'i' | 'm') {
+  return subscriptions.map((subscription) => ({
+    subscription,
+    ...placeOf(subscription.id, shards, subscribers, kind),
+  }));
 }

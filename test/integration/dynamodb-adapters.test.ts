@@ -177,27 +177,55 @@ describe('DynamoDbSubscriptionStore', () => {
     await expect(store.readPage(feedId, 1, next, 1)).rejects.toBeInstanceOf(InvalidCursorError);
   });
 
-  it("stores a subscription without its feed's id, which its key names, and reads older items that have it", async () => {
+  it('packs subscriptions under their ids, without id or feed, and reads, ends and rotates items from before packs', async () => {
     const names = await freshTables(['subscriptions']);
     const store = new DynamoDbSubscriptionStore(dynamo.doc, names);
     const feedId = uniqueId('feed');
-    const [lean, older] = [aSubscriptionRecord({ feedId }), aSubscriptionRecord({ feedId })];
-    await store.add(lean);
-    const { id, ...olderFields } = older;
-    await dynamo.doc.send(
-      new PutCommand({
+    const packed = [aSubscriptionRecord({ feedId }), aSubscriptionRecord({ feedId })];
+    const [older, oldest] = [aSubscriptionRecord({ feedId }), aSubscriptionRecord({ feedId })];
+    for (const subscription of packed) await store.add(subscription);
+    // Before packs, an item held one subscription under its id; the oldest held the feed's id too.
+    const { id: olderId, feedId: _feedId, ...olderFields } = older;
+    const { id: oldestId, ...oldestFields } = oldest;
+    for (const [id, fields] of [
+      [olderId, olderFields],
+      [oldestId, oldestFields],
+    ] as const) {
+      await dynamo.doc.send(
+        new PutCommand({
+          TableName: names.subscriptions,
+          Item: { ...fields, feedShard: `${feedId}#0`, subscriptionId: id },
+        }),
+      );
+    }
+
+    const { Items } = await dynamo.doc.send(
+      new QueryCommand({
         TableName: names.subscriptions,
-        Item: { ...olderFields, feedShard: `${feedId}#0`, subscriptionId: id },
+        KeyConditionExpression: 'feedShard = :partition',
+        ExpressionAttributeValues: { ':partition': `${feedId}#0` },
       }),
     );
+    const { id: _id, feedId: _feed, ...held } = packed[0]!;
+    expect(Items!.map((item) => item.subscriptionId)).toEqual(['#m00.0000', ...[olderId, oldestId].sort()]);
+    expect(Object.keys(Items![0]!).sort()).toEqual(['feedShard', 'subscriptionId', ...packed.map((s) => s.id)].sort());
+    expect(Items![0]![packed[0]!.id]).toEqual(held);
 
-    const { Item } = await dynamo.doc.send(
-      new GetCommand({ TableName: names.subscriptions, Key: { feedShard: `${feedId}#0`, subscriptionId: lean.id } }),
+    await store.end(feedId, olderId);
+    const [placed] = await store.findMany(feedId, [oldestId]);
+    const rotated = await store.rotateSecret(
+      { ...placed!, subscription: { ...oldest, secret: 'sealed-9' } },
+      oldest.secret!,
     );
-    expect(Item).not.toHaveProperty('feedId');
-    expect(await store.get(feedId, lean.id)).toEqual(lean);
-    expect(await store.get(feedId, older.id)).toEqual(older);
-    expect((await store.readPage(feedId, 0, undefined, 10)).items).toEqual(expect.arrayContaining([lean, older]));
+
+    expect(placed!.pack).toBeUndefined();
+    expect(rotated).toBe(true);
+    expect(await store.get(feedId, olderId)).toEqual({ ...older, status: 'ended' });
+    expect(await store.get(feedId, oldestId)).toEqual({ ...oldest, secret: 'sealed-9' });
+    expect((await store.readPage(feedId, 0, undefined, 10)).items.map((s) => s.id)).toEqual([
+      ...packed.map((s) => s.id).sort(),
+      ...[olderId, oldestId].sort(),
+    ]);
   });
 });
 

@@ -2,19 +2,30 @@ import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } 
 import { inject, injectable } from 'inversify';
 import type { PagePosition } from '../../domain/cursor.js';
 import { InvalidCursorError } from '../../domain/errors.js';
-import { candidateShards, shardOf, type Subscription } from '../../domain/subscription.js';
+import {
+  candidatePacks,
+  candidateShards,
+  isPack,
+  packLevelOf,
+  placeOf,
+  type PackKind,
+  type PackLevels,
+  type Subscription,
+} from '../../domain/subscription.js';
 import type { Page } from '../../application/ports/page.js';
 import type {
   PlacedSubscription,
   SubscriberPageReader,
   SubscriptionRepository,
 } from '../../application/ports/subscription-store.port.js';
+import { mapBounded } from '../../application/bounded.js';
 import { TABLES } from '../aws-resources.js';
 import type { TableNames } from './dynamodb-tables.js';
 import { StoreRequestError } from './errors.js';
 import {
   batchGetAll,
   batchWriteAll,
+  chunksOf,
   conditional,
   pageLimit,
   positionOf,
@@ -32,9 +43,13 @@ const SUBSCRIPTION_ID = TABLES.subscriptions.sortKey;
 export const feedShardKey = (feedId: string, shard: number): string => `${feedId}#${shard}`;
 
 /**
- * Subscriptions in DynamoDB, one partition per feed shard (`<feedId>#<shard>`). A subscription is written to
- * shard hash(id) mod K of its feed; since K only doubles, a lookup by (feed, id) reads the log2(K) + 1 keys it
- * may be under in one BatchGetItem (`candidateShards`). Pages are consistent Queries of one shard.
+ * Subscriptions in DynamoDB, one partition per feed shard (`<feedId>#<shard>`), packed: an item of a shard is a
+ * pack (sort key `#i10.0713`, see `PACK_SIZE`) whose attributes are its subscriptions, each under its id (the
+ * subscription without its id and feed). Items written before packs hold one subscription under its id as sort
+ * key; they read, end and rotate the same. A lookup by (feed, id) reads every place the id may be in
+ * (`candidateShards` × (`candidatePacks` and its own item)) in batched reads. Pages are consistent Queries of one
+ * shard, in pack order and by id within a pack; a page may stop inside a pack. A feed removed once has an item
+ * of no subscriptions in its first shard (`REMOVED`).
  */
 @injectable()
 export class DynamoDbSubscriptionStore implements SubscriptionRepository, SubscriberPageReader {
@@ -47,22 +62,34 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
     this.table = names.subscriptions;
   }
 
-  async add(subscription: Subscription, shards = 1): Promise<Subscription> {
-    // Retried only if the active subscription that refused the put is gone by the time it is read.
+  async add(subscription: Subscription, shards = 1, subscribers = 1): Promise<Subscription> {
+    // Retried only if the active subscription that refused the write is gone by the time it is read.
     for (let attempt = 0; attempt < 5; attempt++) {
       const [existing] = await this.findMany(subscription.feedId, [subscription.id], shards);
       if (existing?.subscription.status === 'active') return existing.subscription;
-      const shard = existing?.shard ?? shardOf(subscription.id, shards);
-      const result = await conditional(`PutItem on ${this.table}`, () =>
-        this.doc.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: toItem(subscription, shard),
-            ConditionExpression: 'attribute_not_exists(#sid) OR #status <> :active',
-            ExpressionAttributeNames: { '#sid': SUBSCRIPTION_ID, '#status': 'status' },
-            ExpressionAttributeValues: { ':active': 'active' },
-          }),
-        ),
+      const place = existing ?? placeOf(subscription.id, shards, subscribers, 'm');
+      const at = pathTo(place.pack, subscription.id);
+      const result = await conditional(`${place.pack ? 'UpdateItem' : 'PutItem'} on ${this.table}`, () =>
+        place.pack
+          ? this.doc.send(
+              new UpdateCommand({
+                TableName: this.table,
+                Key: keyOf(subscription.feedId, place.shard, place.pack),
+                UpdateExpression: 'SET #sub = :sub',
+                ConditionExpression: 'attribute_not_exists(#sub) OR #sub.#status <> :active',
+                ExpressionAttributeNames: { ...at.names, '#status': 'status' },
+                ExpressionAttributeValues: { ':sub': valueOf(subscription), ':active': 'active' },
+              }),
+            )
+          : this.doc.send(
+              new PutCommand({
+                TableName: this.table,
+                Item: { ...valueOf(subscription), ...keyOf(subscription.feedId, place.shard, subscription.id) },
+                ConditionExpression: 'attribute_not_exists(#sid) OR #status <> :active',
+                ExpressionAttributeNames: { '#sid': SUBSCRIPTION_ID, '#status': 'status' },
+                ExpressionAttributeValues: { ':active': 'active' },
+              }),
+            ),
       );
       if (result !== CONDITION_FAILED) return subscription;
     }
@@ -74,62 +101,121 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
   }
 
   async findMany(feedId: string, subscriptionIds: readonly string[], shards?: number): Promise<PlacedSubscription[]> {
-    const ids = [...new Set(subscriptionIds)];
-    const keys = ids.flatMap((id) =>
-      candidateShards(id, shards).map((shard) => ({
-        [FEED_SHARD]: feedShardKey(feedId, shard),
-        [SUBSCRIPTION_ID]: id,
-      })),
-    );
-    const items = await batchGetAll(this.doc, this.table, keys, { consistentRead: true, concurrency: 8 });
-    const found = new Map<string, PlacedSubscription>();
-    for (const item of items) {
-      const placed = fromItem(item);
-      const other = found.get(placed.subscription.id);
-      // Two copies only after a race of writers across a doubling of K: the active one counts.
-      if (!other || (other.subscription.status !== 'active' && placed.subscription.status === 'active')) {
-        found.set(placed.subscription.id, placed);
+    const ids = new Set(subscriptionIds);
+    const places = [...ids].map((id) => ({ id, shards: candidateShards(id, shards) }));
+    // A few ids are read at every level; for more, each shard's highest levels are asked first (two one-key
+    // Queries a shard), so that a feed of 40 reads its 2 levels, not 13.
+    const levels = new Map<number, PackLevels>();
+    if (ids.size > FEW_IDS) {
+      const named = [...new Set(places.flatMap((place) => place.shards))];
+      await mapBounded(named, 8, async (shard) => {
+        levels.set(shard, await this.levelsIn(feedShardKey(feedId, shard)));
+      });
+    }
+    const keys = new Map<string, Item>();
+    for (const { id, shards } of places) {
+      for (const shard of shards) {
+        for (const key of [id, ...candidatePacks(id, levels.get(shard))]) {
+          keys.set(`${shard} ${key}`, keyOf(feedId, shard, key));
+        }
       }
     }
-    return ids.flatMap((id) => found.get(id) ?? []);
+    const items = await batchGetAll(this.doc, this.table, [...keys.values()], { consistentRead: true, concurrency: 8 });
+    const found = new Map<string, PlacedSubscription>();
+    for (const item of items) {
+      for (const placed of subscriptionsOf(item)) {
+        if (!ids.has(placed.subscription.id)) continue;
+        const other = found.get(placed.subscription.id);
+        // Two copies only after a race of writers across a doubling of K or a level: the active one counts.
+        if (!other || (other.subscription.status !== 'active' && placed.subscription.status === 'active')) {
+          found.set(placed.subscription.id, placed);
+        }
+      }
+    }
+    return [...ids].flatMap((id) => found.get(id) ?? []);
   }
 
-  async putMany(placed: readonly PlacedSubscription[]): Promise<void> {
+  async putMany(placed: readonly PlacedSubscription[], options: { newPacks?: boolean } = {}): Promise<void> {
+    const own: Item[] = [];
+    const packs = new Map<string, { shard: number; pack: string; feedId: string; members: Subscription[] }>();
+    for (const { subscription, shard, pack } of placed) {
+      if (pack === undefined) {
+        own.push({ ...valueOf(subscription), ...keyOf(subscription.feedId, shard, subscription.id) });
+        continue;
+      }
+      const name = `${subscription.feedId}#${shard} ${pack}`;
+      const group = packs.get(name) ?? { shard, pack, feedId: subscription.feedId, members: [] };
+      packs.set(name, group);
+      group.members.push(subscription);
+    }
+    const whole = options.newPacks ? [...packs.values()] : [];
+    const merged = options.newPacks ? [] : [...packs.values()];
+    await Promise.all([
+      batchWriteAll(
+        this.doc,
+        this.table,
+        [
+          ...own,
+          ...whole.map(({ feedId, shard, pack, members }) => ({
+            ...Object.fromEntries(members.map((s) => [s.id, valueOf(s)])),
+            ...keyOf(feedId, shard, pack),
+          })),
+        ],
+        { concurrency: 8 },
+      ),
+      mapBounded(
+        merged.flatMap(({ feedId, shard, pack, members }) =>
+          chunksOf(members, MERGED_AT_ONCE).map((chunk) => ({ key: keyOf(feedId, shard, pack), chunk })),
+        ),
+        8,
+        ({ key, chunk }) => this.merge(key, chunk),
+      ),
+    ]);
+  }
+
+  async noteRemoved(feedIds: readonly string[]): Promise<void> {
     await batchWriteAll(
       this.doc,
       this.table,
-      placed.map(({ subscription, shard }) => toItem(subscription, shard)),
-      { concurrency: 8 },
+      [...new Set(feedIds)].map((feedId) => keyOf(feedId, 0, REMOVED)),
     );
+  }
+
+  async removedAmong(feedIds: readonly string[]): Promise<Set<string>> {
+    const keys = [...new Set(feedIds)].map((feedId) => keyOf(feedId, 0, REMOVED));
+    const items = await batchGetAll(this.doc, this.table, keys, { consistentRead: true, concurrency: 8 });
+    return new Set(items.map((item) => String(item[FEED_SHARD]).slice(0, -'#0'.length)));
   }
 
   async end(feedId: string, subscriptionId: string): Promise<void> {
     const [existing] = await this.findMany(feedId, [subscriptionId]);
     if (!existing) return;
+    const at = pathTo(existing.pack, subscriptionId);
     // The condition keeps an UpdateItem on a subscription deleted meanwhile from creating a stub item.
     await conditional(`UpdateItem on ${this.table}`, () =>
       this.doc.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { [FEED_SHARD]: feedShardKey(feedId, existing.shard), [SUBSCRIPTION_ID]: subscriptionId },
-          UpdateExpression: 'SET #status = :ended',
-          ConditionExpression: 'attribute_exists(#sid)',
-          ExpressionAttributeNames: { '#sid': SUBSCRIPTION_ID, '#status': 'status' },
+          Key: keyOf(feedId, existing.shard, existing.pack ?? subscriptionId),
+          UpdateExpression: `SET ${at.path}#status = :ended`,
+          ConditionExpression: `attribute_exists(${at.self})`,
+          ExpressionAttributeNames: { ...at.names, '#status': 'status' },
           ExpressionAttributeValues: { ':ended': 'ended' },
         }),
       ),
     );
   }
 
-  async rotateSecret({ subscription, shard }: PlacedSubscription, expectedSecret: string): Promise<boolean> {
+  async rotateSecret({ subscription, shard, pack }: PlacedSubscription, expectedSecret: string): Promise<boolean> {
+    const at = pathTo(pack, subscription.id);
     const set: string[] = [];
     const remove: string[] = [];
     const values: Record<string, unknown> = { ':active': 'active', ':expected': expectedSecret };
     for (const field of ['secret', 'previousSecret', 'previousSecretUntil'] as const) {
       const value = subscription[field];
-      if (value === undefined) remove.push(`#${field}`);
+      if (value === undefined) remove.push(`${at.path}#${field}`);
       else {
-        set.push(`#${field} = :${field}`);
+        set.push(`${at.path}#${field} = :${field}`);
         values[`:${field}`] = value;
       }
     }
@@ -137,16 +223,16 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
       this.doc.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { [FEED_SHARD]: feedShardKey(subscription.feedId, shard), [SUBSCRIPTION_ID]: subscription.id },
+          Key: keyOf(subscription.feedId, shard, pack ?? subscription.id),
           UpdateExpression: [
             set.length ? `SET ${set.join(', ')}` : '',
             remove.length ? `REMOVE ${remove.join(', ')}` : '',
           ]
             .filter(Boolean)
             .join(' '),
-          ConditionExpression: 'attribute_exists(#sid) AND #status = :active AND #secret = :expected',
+          ConditionExpression: `attribute_exists(${at.self}) AND ${at.path}#status = :active AND ${at.path}#secret = :expected`,
           ExpressionAttributeNames: {
-            '#sid': SUBSCRIPTION_ID,
+            ...at.names,
             '#status': 'status',
             '#secret': 'secret',
             '#previousSecret': 'previousSecret',
@@ -159,7 +245,12 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
     return result !== CONDITION_FAILED;
   }
 
-  /** One Query page of one shard, consistent so that a subscription just added is not missed. */
+  /**
+   * One page of one shard, consistent so that a subscription just added is not missed: up to `limit`
+   * subscriptions, read in up to `QUERIES_PER_PAGE` Queries of about as many packs as the limit needs. A page
+   * that stops inside a pack says so in its position (`after`: the last id read there); the next page reads that
+   * pack again from there.
+   */
   async readPage(
     feedId: string,
     shard: number,
@@ -167,37 +258,158 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
     limit: number,
   ): Promise<Page<Subscription>> {
     const partition = feedShardKey(feedId, shard);
-    const start = after === undefined ? undefined : startKeyOf(after, [FEED_SHARD, SUBSCRIPTION_ID]);
-    if (start !== undefined && start[FEED_SHARD] !== partition) {
+    const wanted = pageLimit(limit);
+    const start = after === undefined ? undefined : startOf(after);
+    if (start !== undefined && start.key[FEED_SHARD] !== partition) {
       throw new InvalidCursorError(`page position belongs to another feed or shard than ${partition}`);
     }
-    const input = {
-      TableName: this.table,
-      KeyConditionExpression: '#partition = :partition',
-      ExpressionAttributeNames: { '#partition': FEED_SHARD },
-      ExpressionAttributeValues: { ':partition': partition },
-      Limit: pageLimit(limit),
-      ConsistentRead: true,
-      ...(start !== undefined ? { ExclusiveStartKey: start } : {}),
+    const items: Subscription[] = [];
+    // Inside a pack, the page goes on after this id of it; past it, after this key.
+    let within = start?.within;
+    let exclusive = start?.within === undefined ? start?.key : undefined;
+    for (let query = 0; query < QUERIES_PER_PAGE; query++) {
+      const out = await request(`Query on ${this.table}`, () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: within ? '#partition = :partition AND #sid >= :from' : '#partition = :partition',
+            ExpressionAttributeNames: { '#partition': FEED_SHARD, ...(within ? { '#sid': SUBSCRIPTION_ID } : {}) },
+            ExpressionAttributeValues: { ':partition': partition, ...(within ? { ':from': within.pack } : {}) },
+            Limit: Math.ceil((wanted - items.length) / PAGE_PACK_FILL),
+            ConsistentRead: true,
+            ...(exclusive ? { ExclusiveStartKey: exclusive } : {}),
+          }),
+        ),
+      );
+      const read = out.Items ?? [];
+      for (const [n, item] of read.entries()) {
+        const key = String(item[SUBSCRIPTION_ID]);
+        const members = subscriptionsOf(item)
+          .map((placed) => placed.subscription)
+          .filter((s) => within === undefined || key !== within.pack || s.id > within.id);
+        const room = wanted - items.length;
+        items.push(...members.slice(0, room));
+        if (members.length > room) {
+          return { items, next: { [FEED_SHARD]: partition, [SUBSCRIPTION_ID]: key, after: items.at(-1)!.id } };
+        }
+        if (items.length === wanted) {
+          const more = n + 1 < read.length || out.LastEvaluatedKey !== undefined;
+          return more ? { items, next: { [FEED_SHARD]: partition, [SUBSCRIPTION_ID]: key } } : { items };
+        }
+      }
+      within = undefined;
+      exclusive = out.LastEvaluatedKey;
+      if (exclusive === undefined) return { items };
+    }
+    return { items, ...(exclusive ? { next: positionOf(exclusive)! } : {}) };
+  }
+
+  /** The highest level of each kind of pack in one shard (-1: none). */
+  private async levelsIn(partition: string): Promise<PackLevels> {
+    const highest = async (kind: PackKind): Promise<number> => {
+      const out = await request(`Query on ${this.table}`, () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: '#partition = :partition AND begins_with(#sid, :kind)',
+            ExpressionAttributeNames: { '#partition': FEED_SHARD, '#sid': SUBSCRIPTION_ID },
+            ExpressionAttributeValues: { ':partition': partition, ':kind': `#${kind}` },
+            ProjectionExpression: '#sid',
+            ScanIndexForward: false,
+            Limit: 1,
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      const key = out.Items?.[0]?.[SUBSCRIPTION_ID];
+      return key === undefined ? -1 : packLevelOf(String(key));
     };
-    const out = await request(`Query on ${this.table}`, () => this.doc.send(new QueryCommand(input)));
-    const next = positionOf(out.LastEvaluatedKey);
-    return { items: (out.Items ?? []).map((item) => fromItem(item).subscription), ...(next ? { next } : {}) };
+    const [i, m] = await Promise.all([highest('i'), highest('m')]);
+    return { i, m };
+  }
+
+  /** Adds subscriptions to a pack (created if it is not there), each replacing one with its id. */
+  private async merge(key: Item, members: readonly Subscription[]): Promise<void> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets = members.map((subscription, n) => {
+      names[`#s${n}`] = subscription.id;
+      values[`:s${n}`] = valueOf(subscription);
+      return `#s${n} = :s${n}`;
+    });
+    await request(`UpdateItem on ${this.table}`, () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
   }
 }
 
 /**
- * The item of a subscription: its feed's id is in the partition key, so it is not stored again (30 bytes of
- * every subscription the fan-out reads). Items written with it (before) read the same.
+ * The sort key of the item that says a feed was removed once (`noteRemoved`), in its first shard. It holds
+ * nothing else, so that a page reads it as an empty pack.
  */
-function toItem(subscription: Subscription, shard: number): Item {
-  const { id, feedId, ...rest } = subscription;
-  return { ...rest, [FEED_SHARD]: feedShardKey(feedId, shard), [SUBSCRIPTION_ID]: id };
+const REMOVED = '#removed';
+/** Ids looked up at every level of every candidate shard without asking the shards their levels first. */
+const FEW_IDS = 4;
+/** A page asks for a pack per this many subscriptions it wants: packs hold `PACK_SIZE` / 2 to `PACK_SIZE`. */
+const PAGE_PACK_FILL = 16;
+/** A page of packs fuller than that (or of items of one subscription, from before packs) reads on this often. */
+const QUERIES_PER_PAGE = 4;
+/** Subscriptions merged into a pack by one UpdateItem: its expression stays well within DynamoDB's 4 KB. */
+const MERGED_AT_ONCE = 100;
+
+function keyOf(feedId: string, shard: number, sortKey: string): Item {
+  return { [FEED_SHARD]: feedShardKey(feedId, shard), [SUBSCRIPTION_ID]: sortKey };
 }
 
-function fromItem(item: Item): PlacedSubscription {
-  const { [FEED_SHARD]: partition, [SUBSCRIPTION_ID]: id, ...rest } = item;
+/** How an update names a subscription's fields: under its id in a pack, at the top of an item of its own. */
+function pathTo(
+  pack: string | undefined,
+  subscriptionId: string,
+): { path: string; self: string; names: Record<string, string> } {
+  return pack === undefined
+    ? { path: '', self: '#sid', names: { '#sid': SUBSCRIPTION_ID } }
+    : { path: '#sub.', self: '#sub', names: { '#sub': subscriptionId } };
+}
+
+/** A page position: a key to go on after, or (with `after`) a pack to go on inside of. */
+function startOf(position: PagePosition): { key: Item; within?: { pack: string; id: string } } {
+  const { after, ...rest } = position;
+  const key = startKeyOf(rest, [FEED_SHARD, SUBSCRIPTION_ID]);
+  if (after === undefined) return { key };
+  if (typeof after !== 'string' || !isPack(String(key[SUBSCRIPTION_ID]))) {
+    throw new InvalidCursorError('page position names a place inside something that is not a pack');
+  }
+  return { key, within: { pack: String(key[SUBSCRIPTION_ID]), id: after } };
+}
+
+/** A subscription as a pack holds it (or an item of its own, besides its key): without its id and feed. */
+function valueOf(subscription: Subscription): Item {
+  const { id: _id, feedId: _feedId, ...rest } = subscription;
+  return rest;
+}
+
+/** The subscriptions an item holds, in id order: a pack's, or the one of an item from before packs. */
+function subscriptionsOf(item: Item): PlacedSubscription[] {
+  const { [FEED_SHARD]: partition, [SUBSCRIPTION_ID]: key, ...rest } = item;
   const at = String(partition).lastIndexOf('#');
   const shard = Number(String(partition).slice(at + 1));
-  return { subscription: { feedId: String(partition).slice(0, at), ...rest, id } as unknown as Subscription, shard };
+  const feedId = String(partition).slice(0, at);
+  if (!isPack(String(key))) {
+    return [{ subscription: { feedId, ...rest, id: String(key) } as unknown as Subscription, shard }];
+  }
+  return Object.keys(rest)
+    .sort()
+    .map((id) => ({
+      subscription: { feedId, ...(rest[id] as Item), id } as unknown as Subscription,
+      shard,
+      pack: String(key),
+    }));
 }

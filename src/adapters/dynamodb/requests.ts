@@ -66,11 +66,7 @@ export async function batchGetAll(
   options: { consistentRead: boolean; concurrency?: number },
 ): Promise<Item[]> {
   const items: Item[] = [];
-  const chunks: Item[][] = [];
-  for (let offset = 0; offset < keys.length; offset += BATCH_GET_LIMIT) {
-    chunks.push(keys.slice(offset, offset + BATCH_GET_LIMIT));
-  }
-  await mapBounded(chunks, options.concurrency ?? 1, async (chunk) => {
+  await mapBounded(chunksOf(keys, BATCH_GET_LIMIT), options.concurrency ?? 1, async (chunk) => {
     const left = await sendWithRetries(chunk, BATCH_RETRIES, async (pending) => {
       const out = await request(`BatchGetItem on ${tableName}`, () =>
         doc.send(
@@ -101,11 +97,7 @@ export async function batchWriteAll(
   items: readonly Item[],
   options: { concurrency?: number } = {},
 ): Promise<void> {
-  const chunks: Item[][] = [];
-  for (let offset = 0; offset < items.length; offset += BATCH_WRITE_LIMIT) {
-    chunks.push(items.slice(offset, offset + BATCH_WRITE_LIMIT));
-  }
-  await mapBounded(chunks, options.concurrency ?? 8, async (chunk) => {
+  await mapBounded(chunksOf(items, BATCH_WRITE_LIMIT), options.concurrency ?? 8, async (chunk) => {
     const left = await sendWithRetries(chunk, BATCH_RETRIES, async (pending) => {
       const out = await request(`BatchWriteItem on ${tableName}`, () =>
         doc.send(
@@ -120,6 +112,13 @@ export async function batchWriteAll(
       throw new StoreThrottledError(`DynamoDB BatchWriteItem on ${tableName} left ${left.length} items unprocessed`);
     }
   });
+}
+
+/** The items in runs of `size` (the last one shorter), in order. */
+export function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let offset = 0; offset < items.length; offset += size) chunks.push(items.slice(offset, offset + size));
+  return chunks;
 }
 
 /** The first item of each key, in input order (a later duplicate is ignored, as in the in-memory stores). */

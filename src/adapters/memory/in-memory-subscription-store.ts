@@ -1,5 +1,5 @@
 import type { PagePosition } from '../../domain/cursor.js';
-import { candidateShards, shardOf, type Subscription } from '../../domain/subscription.js';
+import { candidateShards, placeOf, type Subscription } from '../../domain/subscription.js';
 import type { Page } from '../../application/ports/page.js';
 import type {
   PlacedSubscription,
@@ -8,17 +8,35 @@ import type {
 } from '../../application/ports/subscription-store.port.js';
 import { fullPages, paginate, SortedMap, type PageBudget } from './paginate.js';
 
-/** Subscriptions in memory, grouped by feed shard (`<feedId>#<shard>`) and paged by id like a DynamoDB query. */
+/** One subscription where it is stored, under its sort key: its pack's, then its id (its id alone: no pack). */
+interface Stored {
+  readonly at: string;
+  readonly subscription: Subscription;
+  readonly pack?: string;
+}
+
+/** One feed shard: its subscriptions in page order, and where each id was last written. */
+interface Shard {
+  readonly sorted: SortedMap<Stored>;
+  readonly placeOf: Map<string, string>;
+}
+
+/**
+ * Subscriptions in memory, grouped by feed shard (`<feedId>#<shard>`) and paged like a DynamoDB query of the
+ * packed table: a pack's subscriptions together (by id within it), packs in the order of their names, then the
+ * items of one subscription by id.
+ */
 export class InMemorySubscriptionStore implements SubscriptionRepository, SubscriberPageReader {
-  private readonly byShard = new Map<string, SortedMap<Subscription>>();
+  private readonly byShard = new Map<string, Shard>();
+  private readonly removed = new Set<string>();
 
   constructor(private readonly budget: PageBudget = fullPages) {}
 
-  async add(subscription: Subscription, shards = 1): Promise<Subscription> {
+  async add(subscription: Subscription, shards = 1, subscribers = 1): Promise<Subscription> {
     const [existing] = await this.findMany(subscription.feedId, [subscription.id], shards);
     if (existing?.subscription.status === 'active') return existing.subscription;
-    const shard = existing?.shard ?? shardOf(subscription.id, shards);
-    this.partition(subscription.feedId, shard).set(subscription.id, subscription);
+    const place = existing ?? placeOf(subscription.id, shards, subscribers, 'm');
+    this.write({ subscription, shard: place.shard, ...(place.pack ? { pack: place.pack } : {}) });
     return subscription;
   }
 
@@ -34,9 +52,9 @@ export class InMemorySubscriptionStore implements SubscriptionRepository, Subscr
     const found: PlacedSubscription[] = [];
     for (const id of new Set(subscriptionIds)) {
       for (const shard of candidateShards(id, shards)) {
-        const subscription = this.byShard.get(key(feedId, shard))?.get(id);
-        if (subscription) {
-          found.push({ subscription, shard });
+        const stored = this.stored(feedId, shard, id);
+        if (stored) {
+          found.push({ subscription: stored.subscription, shard, ...(stored.pack ? { pack: stored.pack } : {}) });
           break;
         }
       }
@@ -44,30 +62,51 @@ export class InMemorySubscriptionStore implements SubscriptionRepository, Subscr
     return found;
   }
 
-  async putMany(placed: readonly PlacedSubscription[]): Promise<void> {
-    for (const { subscription, shard } of placed) {
-      this.partition(subscription.feedId, shard).set(subscription.id, subscription);
+  async putMany(placed: readonly PlacedSubscription[], options: { newPacks?: boolean } = {}): Promise<void> {
+    if (options.newPacks) {
+      // Written whole: whatever the packs held is replaced.
+      const packs = new Map<string, Set<string | undefined>>();
+      for (const { subscription, shard, pack } of placed) {
+        const name = key(subscription.feedId, shard);
+        packs.set(name, (packs.get(name) ?? new Set()).add(pack));
+      }
+      for (const [name, named] of packs) {
+        const sorted = this.byShard.get(name)?.sorted;
+        for (const [at, stored] of sorted?.entries() ?? []) if (named.has(stored.pack)) sorted!.delete(at);
+      }
     }
+    for (const one of placed) this.write(one);
+  }
+
+  async noteRemoved(feedIds: readonly string[]): Promise<void> {
+    for (const feedId of feedIds) this.removed.add(feedId);
+  }
+
+  async removedAmong(feedIds: readonly string[]): Promise<Set<string>> {
+    return new Set(feedIds.filter((feedId) => this.removed.has(feedId)));
   }
 
   async end(feedId: string, subscriptionId: string): Promise<void> {
     const [existing] = await this.findMany(feedId, [subscriptionId], undefined);
-    if (existing) {
-      this.partition(feedId, existing.shard).set(subscriptionId, { ...existing.subscription, status: 'ended' });
-    }
+    if (existing) this.write({ ...existing, subscription: { ...existing.subscription, status: 'ended' } });
   }
 
-  async rotateSecret({ subscription, shard }: PlacedSubscription, expectedSecret: string): Promise<boolean> {
-    const partition = this.partition(subscription.feedId, shard);
-    const stored = partition.get(subscription.id);
-    if (stored?.status !== 'active' || stored.secret !== expectedSecret) return false;
-    const { secret: _s, previousSecret: _p, previousSecretUntil: _u, ...rest } = stored;
+  async rotateSecret({ subscription, shard, pack }: PlacedSubscription, expectedSecret: string): Promise<boolean> {
+    const stored = this.stored(subscription.feedId, shard, subscription.id);
+    // Written only where it is said to be, as a conditional update of that item.
+    if (!stored || stored.pack !== pack) return false;
+    if (stored.subscription.status !== 'active' || stored.subscription.secret !== expectedSecret) return false;
+    const { secret: _s, previousSecret: _p, previousSecretUntil: _u, ...rest } = stored.subscription;
     const { secret, previousSecret, previousSecretUntil } = subscription;
-    partition.set(subscription.id, {
-      ...rest,
-      ...(secret !== undefined ? { secret } : {}),
-      ...(previousSecret !== undefined ? { previousSecret } : {}),
-      ...(previousSecretUntil !== undefined ? { previousSecretUntil } : {}),
+    this.write({
+      shard,
+      ...(stored.pack ? { pack: stored.pack } : {}),
+      subscription: {
+        ...rest,
+        ...(secret !== undefined ? { secret } : {}),
+        ...(previousSecret !== undefined ? { previousSecret } : {}),
+        ...(previousSecretUntil !== undefined ? { previousSecretUntil } : {}),
+      },
     });
     return true;
   }
@@ -78,13 +117,27 @@ export class InMemorySubscriptionStore implements SubscriptionRepository, Subscr
     after: PagePosition | undefined,
     limit: number,
   ): Promise<Page<Subscription>> {
-    const subscriptions = this.byShard.get(key(feedId, shard))?.values() ?? [];
-    return paginate(subscriptions, (s) => s.id, after, limit, this.budget, 'id');
+    const stored = this.byShard.get(key(feedId, shard))?.sorted.values() ?? [];
+    const page = paginate(stored, (s) => s.at, after, limit, this.budget, 'at');
+    return { ...page, items: page.items.map((s) => s.subscription) };
   }
 
-  private partition(feedId: string, shard: number): SortedMap<Subscription> {
+  private stored(feedId: string, shard: number, subscriptionId: string): Stored | undefined {
+    const partition = this.byShard.get(key(feedId, shard));
+    const at = partition?.placeOf.get(subscriptionId);
+    return at === undefined ? undefined : partition!.sorted.get(at);
+  }
+
+  private write({ subscription, shard, pack }: PlacedSubscription): void {
+    const partition = this.partition(subscription.feedId, shard);
+    const at = `${pack ?? subscription.id}\u0000${subscription.id}`;
+    partition.sorted.set(at, { at, subscription, ...(pack ? { pack } : {}) });
+    partition.placeOf.set(subscription.id, at);
+  }
+
+  private partition(feedId: string, shard: number): Shard {
     let partition = this.byShard.get(key(feedId, shard));
-    if (!partition) this.byShard.set(key(feedId, shard), (partition = new SortedMap()));
+    if (!partition) this.byShard.set(key(feedId, shard), (partition = { sorted: new SortedMap(), placeOf: new Map() }));
     return partition;
   }
 }

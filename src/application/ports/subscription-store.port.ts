@@ -2,35 +2,57 @@ import type { PagePosition } from '../../domain/cursor.js';
 import type { Subscription } from '../../domain/subscription.js';
 import type { Page } from './page.js';
 
-/** A subscription and the shard of its feed it is stored in. */
+/**
+ * A subscription and where it is stored: the shard of its feed and the pack in that shard (`placeOf`). Without
+ * a pack it is an item of its own, as subscriptions were stored before packs.
+ */
 export interface PlacedSubscription {
   readonly subscription: Subscription;
   readonly shard: number;
+  readonly pack?: string;
 }
 
 /**
- * The subscriptions table. A feed's subscriptions are spread over its shards (`Feed.subscriberShards`); a
- * subscription is looked up by (feed, id) in every shard it may have been written to (`candidateShards`).
+ * The subscriptions table. A feed's subscriptions are spread over its shards (`Feed.subscriberShards`) and
+ * stored in packs in each (`PACK_SIZE`); a subscription is looked up by (feed, id) in every shard and pack it
+ * may have been written to (`candidateShards`, `candidatePacks`).
  */
 export interface SubscriptionRepository {
-  /** Stores the subscription unless an active one with its id exists; returns the stored one either way. */
-  add(subscription: Subscription, shards?: number): Promise<Subscription>;
+  /**
+   * Stores the subscription unless an active one with its id exists; returns the stored one either way. A new
+   * one goes to its place in a feed of `shards` shards and `subscribers` subscribers.
+   */
+  add(subscription: Subscription, shards?: number, subscribers?: number): Promise<Subscription>;
   get(feedId: string, subscriptionId: string): Promise<Subscription | undefined>;
-  /** The stored ones among `subscriptionIds` of a feed of `shards` shards (absent: any K), with their shard. */
+  /** The stored ones among `subscriptionIds` of a feed of `shards` shards (absent: any K), with their place. */
   findMany(feedId: string, subscriptionIds: readonly string[], shards?: number): Promise<PlacedSubscription[]>;
-  /** Writes each subscription to its shard as it is, unconditionally: the caller decided what to write. */
-  putMany(placed: readonly PlacedSubscription[]): Promise<void>;
+  /**
+   * Writes each subscription to its place as it is, unconditionally: the caller decided what to write. A
+   * subscription in a pack joins the pack (the others stay), unless `newPacks`: the caller then says each pack
+   * named holds nothing yet and `placed` holds all it will hold, and each is written whole at once.
+   */
+  putMany(placed: readonly PlacedSubscription[], options?: { readonly newPacks?: boolean }): Promise<void>;
+  /**
+   * Notes that these feeds are about to be removed. Their subscriptions stay in the table, and a feed added again
+   * finds them: an import that adds one of these feeds looks its subscriptions up instead of writing new packs.
+   */
+  noteRemoved(feedIds: readonly string[]): Promise<void>;
+  /** Those of `feedIds` that were removed once (`noteRemoved`): the table may hold subscriptions of theirs. */
+  removedAmong(feedIds: readonly string[]): Promise<Set<string>>;
   /** Marks the subscription ended (a sink said it is gone); it receives nothing more. */
   end(feedId: string, subscriptionId: string): Promise<void>;
   /**
    * Writes the secrets of `rotated` (`secret`, `previousSecret`, `previousSecretUntil`; absent ones removed) to
-   * the stored subscription in its shard, only while that one is active and its secret is still
+   * the stored subscription in its place, only while that one is active and its secret is still
    * `expectedSecret`: a concurrent rotation or end wins. Returns whether it was written.
    */
   rotateSecret(rotated: PlacedSubscription, expectedSecret: string): Promise<boolean>;
 }
 
-/** Reads one shard of one feed's subscribers one page at a time. */
+/**
+ * Reads one shard of one feed's subscribers one page at a time: at most `limit` subscriptions, in an order of
+ * the store's that stays the same between reads (not by id: a pack's come together).
+ */
 export interface SubscriberPageReader {
   readPage(feedId: string, shard: number, after: PagePosition | undefined, limit: number): Promise<Page<Subscription>>;
 }

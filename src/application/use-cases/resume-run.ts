@@ -2,6 +2,7 @@ import { inject, injectable } from 'inversify';
 import { decodeCursor } from '../../domain/cursor.js';
 import { EMPTY_FETCH_TALLY } from '../../domain/crawl-run.js';
 import { fetchableIn, type FetchableFeed } from '../../domain/feed.js';
+import { wantsArticlesStoredAt, type Subscription } from '../../domain/subscription.js';
 import { mapBounded } from '../bounded.js';
 import type { PageRecord } from '../page-relay.js';
 import type { ArticleStore } from '../ports/article-store.port.js';
@@ -26,7 +27,6 @@ import { TOKENS } from '../tokens.js';
 import {
   deliverMessagesOf,
   deliveryBatchKey,
-  deliveryParts,
   fetchBatchName,
   fetchMessagesOf,
   recipientOf,
@@ -252,8 +252,8 @@ export class ResumeRun {
         ? undefined
         : decodeCursor(page.cursor, subscribersScope(step.feed.id, step.shard)).position;
     const read = await this.subscriberPages.readPage(step.feed.id, step.shard, after, Math.max(1, page.items));
-    const recipients = deliveryParts(read.items, step.discoveredAt, Number.MAX_SAFE_INTEGER).flat();
-    return deliverMessagesOf(step, partsAt(recipients, String(page.extra.firsts ?? '').split(' '), parts), lost);
+    const firsts = String(page.extra.firsts ?? '').split(' ');
+    return deliverMessagesOf(step, partsAt(read.items, step.discoveredAt, firsts, parts), lost);
   }
 
   /** The retry a completed attempt sent for its pending recipients, rebuilt from the attempt's record. */
@@ -311,15 +311,23 @@ function attemptsByBatch(records: readonly StepRecord[]): Map<string, Map<string
 }
 
 /**
- * The page's recipients cut where the recorded parts began: a subscription removed since leaves its part one
- * shorter, and no recipient moves to a part that was already delivered. Subscriptions are in id order.
+ * The page's recipients cut where the recorded parts began: the page is read again in the order it was read
+ * (the store's, not by id), and each part begins at the subscription that began it, which is never deleted
+ * (an ended one stays, and is no recipient). A subscription ended since leaves its part one shorter, and no
+ * recipient moves to a part that was already delivered.
  */
-function partsAt(recipients: readonly Recipient[], firsts: readonly string[], parts: number): Recipient[][] {
+function partsAt(
+  subscriptions: readonly Subscription[],
+  discoveredAt: string,
+  firsts: readonly string[],
+  parts: number,
+): Recipient[][] {
+  const begins = new Map(firsts.slice(0, parts).map((id, part) => [id, part]));
   const cut: Recipient[][] = Array.from({ length: parts }, () => []);
-  for (const recipient of recipients) {
-    let part = 0;
-    while (part + 1 < parts && firsts[part + 1] !== undefined && recipient.subscriptionId >= firsts[part + 1]!) part++;
-    cut[part]!.push(recipient);
+  let part = 0;
+  for (const subscription of subscriptions) {
+    part = Math.max(part, begins.get(subscription.id) ?? 0);
+    if (wantsArticlesStoredAt(subscription, discoveredAt)) cut[part]!.push(recipientOf(subscription));
   }
   return cut;
 }

@@ -66,10 +66,7 @@ export class RotateSubscriptionSecret {
       input.graceSeconds ?? DEFAULT_ROTATION_GRACE_SECONDS,
       now,
     );
-    const written = await this.subscriptions.rotateSecret(
-      { subscription: rotated, shard: placed.shard },
-      current.secret!,
-    );
+    const written = await this.subscriptions.rotateSecret({ ...placed, subscription: rotated }, current.secret!);
     if (!written) {
       throw new ConflictError(`subscription ${current.id} changed while its secret was rotated; try again`);
     }

@@ -3,7 +3,7 @@ import { newFeed, type Feed } from '../../domain/feed.js';
 import {
   grownShardCount,
   newSubscription,
-  shardOf,
+  placeOf,
   type SinkDescriptor,
   type Subscription,
 } from '../../domain/subscription.js';
@@ -17,13 +17,15 @@ import type { RelaySettings } from '../settings.js';
 import { TOKENS } from '../tokens.js';
 
 /** Feeds of one import added, or looked up and counted, at once, so that their round trips overlap. */
-const FEEDS_AT_ONCE = 10;
+const FEEDS_AT_ONCE = 32;
 /**
- * Subscriptions are sealed and written this many at a time (of any feeds), two such chunks at once: the sealing
- * of one chunk overlaps the writes of the other instead of holding up every write.
+ * Subscriptions are sealed and written a chunk at a time (of any feeds): `PACKS_PER_CHUNK` new packs (one
+ * BatchWriteItem) or `WRITE_CHUNK` subscriptions joining packs that may hold others, `CHUNKS_AT_ONCE` chunks at
+ * once: the sealing of one chunk overlaps the writes of the others instead of holding up every write.
  */
+const PACKS_PER_CHUNK = 25;
 const WRITE_CHUNK = 100;
-const CHUNKS_AT_ONCE = 2;
+const CHUNKS_AT_ONCE = 4;
 
 export interface SubscribeInput {
   readonly feedUrl: string;
@@ -32,27 +34,37 @@ export interface SubscribeInput {
   readonly secret?: string;
 }
 
+/** What one feed of an import writes: new packs, each whole, and subscriptions joining packs. */
+interface FeedWrites {
+  readonly packs: PlacedSubscription[][];
+  readonly joining: PlacedSubscription[];
+}
+
 /**
- * Subscriptions queued from any feeds and written `WRITE_CHUNK` at a time, `CHUNKS_AT_ONCE` chunks at once,
- * while more are being queued.
+ * Subscriptions queued from any feeds and written a chunk at a time, `CHUNKS_AT_ONCE` chunks at once, while more
+ * are being queued. A new pack is never split between chunks: it is written whole, once.
  */
 class ChunkedWrites {
-  private chunk: PlacedSubscription[] = [];
+  private chunk: FeedWrites = emptyChunk();
   private readonly writing: Promise<PlacedSubscription[]>[] = [];
   private readonly limiter = new Limiter(CHUNKS_AT_ONCE);
 
-  constructor(private readonly write: (chunk: PlacedSubscription[]) => Promise<PlacedSubscription[]>) {}
+  constructor(private readonly write: (chunk: FeedWrites) => Promise<PlacedSubscription[]>) {}
 
-  add(placed: readonly PlacedSubscription[]): void {
-    for (const one of placed) {
-      this.chunk.push(one);
-      if (this.chunk.length === WRITE_CHUNK) this.send();
+  add({ packs, joining }: FeedWrites): void {
+    for (const pack of packs) {
+      this.chunk.packs.push(pack);
+      if (this.chunk.packs.length === PACKS_PER_CHUNK) this.send();
+    }
+    for (const one of joining) {
+      this.chunk.joining.push(one);
+      if (this.chunk.joining.length === WRITE_CHUNK) this.send();
     }
   }
 
   /** Writes the last chunk, waits for every write, and returns what was written. */
   async finish(): Promise<PlacedSubscription[]> {
-    if (this.chunk.length > 0) this.send();
+    if (this.chunk.packs.length + this.chunk.joining.length > 0) this.send();
     const settled = await Promise.allSettled(this.writing);
     const failed = settled.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
@@ -61,13 +73,15 @@ class ChunkedWrites {
 
   private send(): void {
     const chunk = this.chunk;
-    this.chunk = [];
+    this.chunk = emptyChunk();
     const written = this.limiter.run(() => this.write(chunk));
     // Awaited in `finish`; until then a failed write must not count as an unhandled rejection.
     written.catch(() => undefined);
     this.writing.push(written);
   }
 }
+
+const emptyChunk = (): FeedWrites => ({ packs: [], joining: [] });
 
 /**
  * Subscribes sinks to feeds in bulk, adding the feeds that are not in the table yet. Every input is checked
@@ -76,15 +90,15 @@ class ChunkedWrites {
  * subscription kept as it was needs no sealing. The subscriptions returned hold their secrets sealed, as stored.
  *
  * A feed the import adds is created already counting its subscriptions (and with the shards that count needs),
- * so it needs no lookup and no count update; it is taken to have no subscriptions yet (`RemoveFeeds` leaves a
- * removed feed's subscriptions in the table, and re-adding that feed by import overwrites the ones it names).
- * A feed that was there already gets one batched lookup of the subscriptions that exist and one count update
- * (which doubles its shards when they fill up); an active subscription is never replaced. A feed's
- * subscriptions are stamped and queued once that feed is counted, and written while the other feeds are still
- * being added or counted; the queue holds the subscriptions of all feeds, written in full chunks.
+ * so it needs no count update. Unless it was removed once (a feed removed keeps its subscriptions, and re-adding
+ * it finds them), it needs no lookup either: its subscriptions go to new packs (`i`), each written whole in one
+ * put. A feed that was there already (or holds subscriptions) gets one batched lookup of the
+ * subscriptions that exist and, for those missing, one count update (which doubles its shards when they fill
+ * up); they join packs (`m`), and an active subscription is never replaced. A feed's subscriptions are stamped
+ * and queued once that feed is counted, and written while the other feeds are still being added or counted.
  *
  * Concurrent imports of the same subscription are not serialized: between the lookup and the write, the
- * last writer wins (same id, so never two copies in one shard).
+ * last writer wins (same id and count, so the same place).
  */
 @injectable()
 export class Subscribe {
@@ -118,19 +132,23 @@ export class Subscribe {
     });
     const perShard = this.settings.subscribersPerShard;
 
+    // Feeds removed once may still have subscriptions in the table: one batched read says which.
+    const removed = await this.subscriptions.removedAmong([...byFeed.keys()]);
     const writes = new ChunkedWrites((chunk) => this.write(chunk));
     const kept: Subscription[] = [];
     let failure: { error: unknown } | undefined;
     await mapBounded([...byFeed.values()], FEEDS_AT_ONCE, async ({ feed, wanted }) => {
       const born = { ...feed, subscribers: wanted.size, subscriberShards: grownShardCount(1, wanted.size, perShard) };
-      const plan = await this.planFeed(born, [...wanted.values()]);
+      const plan = await this.planFeed(born, [...wanted.values()], removed.has(born.id));
       for (const subscription of plan.kept) kept.push(subscription);
       // Stamped after the count: a fetch that committed while the count was still 0 (and so announced nothing)
       // discovered its articles before this instant, which these subscriptions do not want.
       const createdAt = this.clock.now().toISOString();
-      writes.add(
-        plan.toWrite.map(({ subscription, shard }) => ({ shard, subscription: { ...subscription, createdAt } })),
-      );
+      const stamped = (placed: PlacedSubscription): PlacedSubscription => ({
+        ...placed,
+        subscription: { ...placed.subscription, createdAt },
+      });
+      writes.add({ packs: plan.packs.map((pack) => pack.map(stamped)), joining: plan.joining.map(stamped) });
     }).catch((error: unknown) => {
       failure = { error };
     });
@@ -153,70 +171,99 @@ export class Subscribe {
   }
 
   /** Writes the subscriptions, each secret sealed for its subscription first; returns them as written. */
-  private async write(chunk: readonly PlacedSubscription[]): Promise<PlacedSubscription[]> {
-    const sealed = await Promise.all(
-      chunk.map(async ({ subscription, shard }) =>
-        subscription.secret === undefined
-          ? { subscription, shard }
-          : {
-              shard,
-              subscription: { ...subscription, secret: await this.cipher.seal(subscription.secret, subscription.id) },
-            },
-      ),
-    );
-    await this.subscriptions.putMany(sealed);
-    return sealed;
+  private async write(chunk: FeedWrites): Promise<PlacedSubscription[]> {
+    const seal = (placed: readonly PlacedSubscription[]): Promise<PlacedSubscription[]> =>
+      Promise.all(
+        placed.map(async (one) =>
+          one.subscription.secret === undefined
+            ? one
+            : {
+                ...one,
+                subscription: {
+                  ...one.subscription,
+                  secret: await this.cipher.seal(one.subscription.secret, one.subscription.id),
+                },
+              },
+        ),
+      );
+    const [packed, joining] = await Promise.all([seal(chunk.packs.flat()), seal(chunk.joining)]);
+    await Promise.all([
+      packed.length > 0 ? this.subscriptions.putMany(packed, { newPacks: true }) : undefined,
+      joining.length > 0 ? this.subscriptions.putMany(joining) : undefined,
+    ]);
+    return [...packed, ...joining];
   }
 
   /**
-   * For one feed: added counting its subscriptions (all written to the shard of their id under its K), or, when
-   * it was there already, as `planExistingFeed` says.
+   * For one feed: added counting its subscriptions, all in new packs under its K (or, when it was removed once
+   * and the table may still hold subscriptions of it, joining those as `planAmongStored` says), or, when it was
+   * there already, as `planExistingFeed` says.
    */
-  private async planFeed(
-    born: Feed,
-    wanted: readonly Subscription[],
-  ): Promise<{ toWrite: PlacedSubscription[]; kept: Subscription[] }> {
+  private async planFeed(born: Feed, wanted: readonly Subscription[], removedOnce: boolean): Promise<FeedPlan> {
     const [added] = await this.feeds.addNew([born]);
     if (!added) return this.planExistingFeed(born.id, wanted);
     const shards = added.subscriberShards ?? 1;
-    return {
-      toWrite: wanted.map((subscription) => ({ subscription, shard: shardOf(subscription.id, shards) })),
-      kept: [],
-    };
+    const subscribers = added.subscribers ?? wanted.length;
+    if (removedOnce) return this.planAmongStored(born.id, wanted, shards, async () => ({ shards, subscribers }));
+    const packs = new Map<string, PlacedSubscription[]>();
+    for (const subscription of wanted) {
+      const place = placeOf(subscription.id, shards, subscribers, 'i');
+      const name = `${place.shard} ${place.pack}`;
+      const pack = packs.get(name) ?? [];
+      packs.set(name, pack);
+      pack.push({ subscription, ...place });
+    }
+    return { packs: [...packs.values()], joining: [], kept: [] };
+  }
+
+  /** For a feed that was there already: its subscriptions counted, if any are missing, as they are written. */
+  private async planExistingFeed(feedId: string, wanted: readonly Subscription[]): Promise<FeedPlan> {
+    const feed = await this.feeds.get(feedId);
+    if (!feed) throw new NotFoundError(`feed ${feedId} went away while it was subscribed to`);
+    return this.planAmongStored(feedId, wanted, feed.subscriberShards ?? 1, async (missing) => {
+      const counted = await this.feeds.addSubscribers(feedId, missing, this.settings.subscribersPerShard);
+      return { shards: counted.subscriberShards, subscribers: counted.subscribers };
+    });
   }
 
   /**
-   * For a feed that was there already: the subscriptions to write (missing ones in the shard of their id under
-   * K after the count, ended ones revived in the shard they are in) and the active ones kept as they are.
+   * For a feed whose subscriptions may be stored already (in at most `shards` shards): the missing ones joining
+   * the packs of their place once `count` has counted them (K must have grown before a subscription is placed
+   * by it), ended ones revived where they are, and the active ones kept as they are.
    */
-  private async planExistingFeed(
+  private async planAmongStored(
     feedId: string,
     wanted: readonly Subscription[],
-  ): Promise<{ toWrite: PlacedSubscription[]; kept: Subscription[] }> {
-    const feed = await this.feeds.get(feedId);
-    if (!feed) throw new NotFoundError(`feed ${feedId} went away while it was subscribed to`);
+    shards: number,
+    count: (missing: number) => Promise<{ shards: number; subscribers: number }>,
+  ): Promise<FeedPlan> {
     const found = await this.subscriptions.findMany(
       feedId,
       wanted.map((s) => s.id),
-      feed.subscriberShards ?? 1,
+      shards,
     );
     const existing = new Map(found.map((placed) => [placed.subscription.id, placed]));
     const missing = wanted.filter((s) => !existing.has(s.id));
     const revived: PlacedSubscription[] = wanted.flatMap((s) => {
       const found = existing.get(s.id);
-      return found && found.subscription.status !== 'active' ? [{ subscription: s, shard: found.shard }] : [];
+      return found && found.subscription.status !== 'active' ? [{ ...found, subscription: s }] : [];
     });
-    // Counted before they are written: K must have grown before a subscription is placed by it.
-    const shards =
-      missing.length > 0
-        ? (await this.feeds.addSubscribers(feedId, missing.length, this.settings.subscribersPerShard)).subscriberShards
-        : (feed.subscriberShards ?? 1);
+    const counted = missing.length > 0 ? await count(missing.length) : undefined;
     return {
-      toWrite: [
-        ...missing.map((subscription) => ({ subscription, shard: shardOf(subscription.id, shards) })),
+      packs: [],
+      joining: [
+        ...missing.map((subscription) => ({
+          subscription,
+          ...placeOf(subscription.id, counted!.shards, counted!.subscribers, 'm'),
+        })),
         ...revived,
       ],
       kept: found.flatMap((p) => (p.subscription.status === 'active' ? [p.subscription] : [])),
     };
   }
+}
+
+/** What one feed of an import writes, and the active subscriptions it keeps as they are. */
+interface FeedPlan extends FeedWrites {
+  readonly kept: Subscription[];
 }

@@ -1,6 +1,7 @@
 import { InMemoryFeedStore } from '../../../src/adapters/memory/in-memory-feed-store.js';
 import type { SecretCipher } from '../../../src/application/ports/secret-cipher.port.js';
 import { TOKENS } from '../../../src/application/tokens.js';
+import { RemoveFeeds } from '../../../src/application/use-cases/remove-feeds.js';
 import { Subscribe, type SubscribeInput } from '../../../src/application/use-cases/subscribe.js';
 import { InvalidSubscriptionError } from '../../../src/domain/errors.js';
 import { feedIdFor, type Feed } from '../../../src/domain/feed.js';
@@ -203,6 +204,26 @@ describe('Subscribe', () => {
       expect(await everySubscriberOf(system, url)).toHaveLength(30);
       expect(await system.adapters.feeds.get(feedIdFor(url))).toMatchObject({ subscribers: 30 });
     }
+  });
+
+  it('imports a removed feed again finding the subscriptions it kept: each stored once, the new ones added', async () => {
+    // Prepare
+    const system = new MemorySystem();
+    const subscribe = system.container.get(Subscribe);
+    const first = await subscribe.execute(lines(feedUrl(1), 0, 40));
+    await system.container.get(RemoveFeeds).execute([feedUrl(1)]);
+    system.adapters.clock.advance(60);
+
+    // Act
+    const again = await subscribe.execute(lines(feedUrl(1), 0, 100));
+
+    // Assess
+    expect(again.created).toBe(60);
+    expect(again.subscriptions.slice(0, 40)).toEqual(first.subscriptions);
+    const stored = await everySubscriberOf(system, feedUrl(1));
+    expect(stored).toHaveLength(100);
+    expect(new Set(stored).size).toBe(100);
+    expect(await system.adapters.feeds.get(feedIdFor(feedUrl(1)))).toMatchObject({ subscribers: 100 });
   });
 
   it('doubles the feed’s shards once its subscribers pass shards × subscribersPerShard, and never shrinks them', async () => {
