@@ -8,7 +8,7 @@ import {
   candidatePacks,
   candidateShards,
   PACK_SIZE,
-  placeOf,
+  shardOf,
   type Subscription,
 } from '../../src/domain/subscription.js';
 import type { ArticleStore } from '../../src/application/ports/article-store.port.js';
@@ -122,10 +122,11 @@ const PACK_BYTES = ((PACK_SIZE * 3) / 4) * ITEM_BYTES.subscription;
 
 /**
  * The subscriptions table as `DynamoDbSubscriptionStore` uses it: one partition per feed shard
- * (`<feedId>#<shard>`) of packs of subscriptions; a page is one consistent Query of one shard (the store may
- * need a second for packs fuller than it guessed: not counted); a lookup reads every place a subscription may
- * be in (`candidatePacks` of each candidate shard), the one pack it is in priced full (`PACK_BYTES`) and the
- * rest as the one read unit an empty key costs; a write to a pack rewrites the whole pack.
+ * (`<feedId>#<shard>`) of subscriptions, on their own or in packs; a page is one consistent Query of one shard
+ * (the store may need a second for packs fuller than it guessed: not counted); a lookup reads every place a
+ * subscription may be in (its own key and `candidatePacks` of each candidate shard), the one it is in priced as
+ * a pack (`PACK_BYTES`) and the rest as the one read unit an empty key costs; a write to a pack there already
+ * rewrites the whole pack.
  */
 export class MeteredSubscriptions implements SubscriptionRepository, SubscriberPageReader {
   constructor(
@@ -149,15 +150,15 @@ export class MeteredSubscriptions implements SubscriptionRepository, SubscriberP
     );
   }
 
-  async add(subscription: Subscription, shards = 1, subscribers = 1): Promise<Subscription> {
+  async add(subscription: Subscription, shards = 1): Promise<Subscription> {
     await this.batchGet(subscription.feedId, [subscription.id], shards);
     await this.aws.dynamodb({
       table: 'subscriptions',
-      operation: 'UpdateItem',
-      partition: feedShard(subscription.feedId, placeOf(subscription.id, shards, subscribers, 'm').shard),
-      writeUnits: writeUnitsOf(PACK_BYTES),
+      operation: 'PutItem',
+      partition: feedShard(subscription.feedId, shardOf(subscription.id, shards)),
+      writeUnits: writeUnitsOf(ITEM_BYTES.subscription),
     });
-    return this.inner.add(subscription, shards, subscribers);
+    return this.inner.add(subscription, shards);
   }
 
   async get(feedId: string, subscriptionId: string): Promise<Subscription | undefined> {
@@ -171,31 +172,31 @@ export class MeteredSubscriptions implements SubscriptionRepository, SubscriberP
   }
 
   async putMany(placed: readonly PlacedSubscription[], options: { newPacks?: boolean } = {}): Promise<void> {
-    const packs = new Map<string, PlacedSubscription[]>();
+    const items = new Map<string, PlacedSubscription[]>();
     for (const one of placed) {
       const name = `${feedShard(one.subscription.feedId, one.shard)} ${one.pack ?? one.subscription.id}`;
-      packs.set(name, [...(packs.get(name) ?? []), one]);
+      items.set(name, [...(items.get(name) ?? []), one]);
     }
-    const written = [...packs.values()];
-    if (options.newPacks) {
-      await concurrently(chunks(written, BATCH_WRITE_ITEMS), 8, (batch) =>
-        this.aws.dynamodb({
-          table: 'subscriptions',
-          operation: 'BatchWriteItem',
-          partition: feedShard(batch[0]![0]!.subscription.feedId, batch[0]![0]!.shard),
-          writeUnits: batch.reduce((sum, pack) => sum + writeUnitsOf(pack.length * ITEM_BYTES.subscription), 0),
-        }),
-      );
-    } else {
-      await concurrently(written, 8, (pack) =>
-        this.aws.dynamodb({
-          table: 'subscriptions',
-          operation: 'UpdateItem',
-          partition: feedShard(pack[0]!.subscription.feedId, pack[0]!.shard),
-          writeUnits: writeUnitsOf(PACK_BYTES),
-        }),
-      );
-    }
+    // Whole items (new packs, items of one subscription) in BatchWriteItems; a subscription into a pack there
+    // already in an UpdateItem that rewrites the pack.
+    const whole = [...items.values()].filter((item) => options.newPacks || item[0]!.pack === undefined);
+    const merged = [...items.values()].filter((item) => !options.newPacks && item[0]!.pack !== undefined);
+    await concurrently(chunks(whole, BATCH_WRITE_ITEMS), 8, (batch) =>
+      this.aws.dynamodb({
+        table: 'subscriptions',
+        operation: 'BatchWriteItem',
+        partition: feedShard(batch[0]![0]!.subscription.feedId, batch[0]![0]!.shard),
+        writeUnits: batch.reduce((sum, item) => sum + writeUnitsOf(item.length * ITEM_BYTES.subscription), 0),
+      }),
+    );
+    await concurrently(merged, 8, (pack) =>
+      this.aws.dynamodb({
+        table: 'subscriptions',
+        operation: 'UpdateItem',
+        partition: feedShard(pack[0]!.subscription.feedId, pack[0]!.shard),
+        writeUnits: writeUnitsOf(PACK_BYTES),
+      }),
+    );
     return this.inner.putMany(placed, options);
   }
 

@@ -238,29 +238,29 @@ export function grownShardCount(shards: number, subscribers: number, perShard: n
 }
 
 /**
- * Subscriptions are stored in packs: one item of a shard holds up to about `PACK_SIZE` of them, so that a bulk
- * import writes a twentieth of the items (a store pays per item written far more than per byte) and a fan-out
- * page reads a few dozen items. A pack is named by its kind, its level and its bucket (`#i10.0713`):
- * - the level is how finely the shard was split when the pack was written: 2^level buckets, the fewest that
- *   keep a shard's subscribers at most `PACK_SIZE` to a bucket (a feed of 20 is one pack, one of 20,000 is 1,024
- *   packs of about 20), at most `MAX_PACK_LEVEL`;
- * - the bucket is taken from bits of hash(id) above the shard's, so it does not depend on K;
- * - the kind says who writes it: `i` packs are written whole, once, by the import that creates their feed;
- *   `m` packs take one subscription at a time (merged into the item) from every other writer. A whole write
- *   can then never drop a subscription merged meanwhile.
+ * The subscriptions a bulk import brings to a feed it creates are stored in packs: one item of a shard holds up
+ * to about `PACK_SIZE` of them, so that the import writes a twentieth of the items (a store pays per item
+ * written far more than per byte) and a fan-out page reads a few dozen items. Every other subscription (added
+ * to a feed that was there already) is an item of its own, written in one put with no read of others: a pack
+ * is written whole, once, by the import that creates its feed, so no write can drop another one's
+ * subscription. A pack is named by its level and its bucket (`#p10.0713`):
+ * - the level is how finely the shard was split: 2^level buckets, the fewest that keep a shard's subscribers
+ *   at most `PACK_SIZE` to a bucket (a feed of 20 is one pack, one of 20,000 is 1,024 packs of about 20), at
+ *   most `MAX_PACK_LEVEL`;
+ * - the bucket is taken from bits of hash(id) above the shard's, so it does not depend on K.
  *
- * A writer picks the level from its feed's count. A lookup by id reads every level of both kinds in every
- * candidate shard, in one batched read; a lookup of many ids first asks each shard its highest levels.
+ * A lookup by id reads its own item and every level of pack in every candidate shard, in one batched read; a
+ * lookup of many ids first asks each shard its highest level.
  */
 export const PACK_SIZE = 32;
 /** 2^12 packs a shard: 100,000 subscribers a shard (the default K step) are about 24 a pack. */
 export const MAX_PACK_LEVEL = 12;
 /** The shard bits sit below the bucket bits: K is at most 2^10. */
 const SHARD_BITS = 10;
+/** What every pack's name begins with; no subscription id does (ids are hex digests). */
+export const PACK_PREFIX = '#p';
 
-export type PackKind = 'i' | 'm';
-
-/** The level of the packs written into a shard holding (or about to hold) `perShard` subscribers. */
+/** The level of the packs written into a shard holding `perShard` subscribers. */
 export function packLevel(perShard: number): number {
   let level = 0;
   while (perShard > PACK_SIZE * 2 ** level && level < MAX_PACK_LEVEL) level++;
@@ -268,42 +268,33 @@ export function packLevel(perShard: number): number {
 }
 
 /** The pack of a subscription at one level. */
-export function packAt(subscriptionId: string, kind: PackKind, level: number): string {
+export function packAt(subscriptionId: string, level: number): string {
   const bucket = (shardHash(subscriptionId) >>> SHARD_BITS) % 2 ** level;
-  return `#${kind}${String(level).padStart(2, '0')}.${String(bucket).padStart(4, '0')}`;
+  return `${PACK_PREFIX}${String(level).padStart(2, '0')}.${String(bucket).padStart(4, '0')}`;
 }
 
-/** Where a new subscription of a feed of `subscribers` subscribers in `shards` shards is written. */
-export function placeOf(
+/** The level a pack's name says. */
+export const packLevelOf = (pack: string): number => Number(pack.slice(PACK_PREFIX.length, PACK_PREFIX.length + 2));
+
+/** Where an import puts a subscription of the feed it creates with `subscribers` subscribers in `shards` shards. */
+export function packPlaceOf(
   subscriptionId: string,
   shards: number,
   subscribers: number,
-  kind: PackKind,
 ): { shard: number; pack: string } {
   const k = subscriberShardCount(shards);
   return {
     shard: shardOf(subscriptionId, k),
-    pack: packAt(subscriptionId, kind, packLevel(Math.ceil(Math.max(1, subscribers) / k))),
+    pack: packAt(subscriptionId, packLevel(Math.ceil(Math.max(1, subscribers) / k))),
   };
 }
 
-/** The highest level of each kind that a shard holds packs of (-1: none). */
-export type PackLevels = Readonly<Record<PackKind, number>>;
-export const ANY_PACK_LEVEL: PackLevels = { i: MAX_PACK_LEVEL, m: MAX_PACK_LEVEL };
-
-/** Every pack of a shard a subscription may be in: each level of both kinds, up to the shard's highest. */
-export function candidatePacks(subscriptionId: string, levels: PackLevels = ANY_PACK_LEVEL): string[] {
+/** Every pack of a shard a subscription may be in: each level up to `highest` (the shard's, if known). */
+export function candidatePacks(subscriptionId: string, highest: number = MAX_PACK_LEVEL): string[] {
   const packs: string[] = [];
-  for (const kind of ['i', 'm'] as const) {
-    for (let level = 0; level <= Math.min(levels[kind], MAX_PACK_LEVEL); level++) {
-      packs.push(packAt(subscriptionId, kind, level));
-    }
-  }
+  for (let level = 0; level <= Math.min(highest, MAX_PACK_LEVEL); level++) packs.push(packAt(subscriptionId, level));
   return packs;
 }
 
-/** The level a pack's name says. */
-export const packLevelOf = (pack: string): number => Number(pack.slice(2, 4));
-
-/** Whether a pack name is one (items written before packs are keyed by the subscription's id). */
-export const isPack = (key: string): boolean => key.startsWith('#');
+/** Whether a sort key names a pack (an item of one subscription is keyed by the subscription's id). */
+export const isPack = (key: string): boolean => key.startsWith(PACK_PREFIX);

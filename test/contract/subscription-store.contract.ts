@@ -5,7 +5,7 @@ import type {
 } from '../../src/application/ports/subscription-store.port.js';
 import type { ContractOptions } from './feed-store.contract.js';
 import type { PagePosition } from '../../src/domain/cursor.js';
-import { placeOf, shardOf, type Subscription } from '../../src/domain/subscription.js';
+import { packPlaceOf, shardOf, type Subscription } from '../../src/domain/subscription.js';
 import { aSubscriptionRecord, uniqueId } from '../support/mothers.js';
 import { readAllPages } from './paging.js';
 
@@ -222,29 +222,29 @@ export function describeSubscriptionStoreContract(
       const many = Array.from({ length: 300 }, () => aSubscriptionRecord({ feedId }));
 
       // A feed of 20 in one pack; 300 more at the level of 320 (16 packs).
-      await store.putMany(placedIn(few, 1, 20, 'i'), { newPacks: true });
-      await store.putMany(placedIn(many, 1, 320, 'i'), { newPacks: true });
+      await store.putMany(packed(few, 1, 20), { newPacks: true });
+      await store.putMany(packed(many, 1, 320), { newPacks: true });
 
       const found = await store.findMany(
         feedId,
         [...few, ...many].map((s) => s.id),
         1,
       );
-      expect(found).toEqual([...placedIn(few, 1, 20, 'i'), ...placedIn(many, 1, 320, 'i')]);
+      expect(found).toEqual([...packed(few, 1, 20), ...packed(many, 1, 320)]);
       expect(new Set(found.map((placed) => placed.pack)).size).toBeGreaterThan(10);
       expect((await readShard(store, feedId, 0)).sort()).toEqual([...few, ...many].map((s) => s.id).sort());
     });
 
-    it('adds subscriptions to packs that hold others, and revives, ends and rotates one inside a pack', async () => {
+    it('keeps subscriptions of their own beside packs, and renews, ends and rotates one inside a pack', async () => {
       const store = await makeStore();
       const feedId = uniqueId('feed');
       const imported = Array.from({ length: 40 }, () => aSubscriptionRecord({ feedId }));
       const joining = Array.from({ length: 40 }, () => aSubscriptionRecord({ feedId }));
-      await store.putMany(placedIn(imported, 1, 40, 'i'), { newPacks: true });
+      await store.putMany(packed(imported, 1, 40), { newPacks: true });
       const [ended, rotated] = [imported[3]!, imported[4]!];
       await store.end(feedId, ended.id);
 
-      await store.putMany(placedIn(joining, 1, 80, 'm'));
+      await store.putMany(joining.map((subscription) => ({ subscription, shard: 0 })));
       const [placedEnded] = await store.findMany(feedId, [ended.id], 1);
       await store.putMany([{ ...placedEnded!, subscription: { ...ended, createdAt: '2026-05-01T00:00:00.000Z' } }]);
       const [placedRotated] = await store.findMany(feedId, [rotated.id], 1);
@@ -253,7 +253,7 @@ export function describeSubscriptionStoreContract(
         rotated.secret!,
       );
 
-      expect(placedEnded!.pack).toBe(placeOf(ended.id, 1, 40, 'i').pack);
+      expect(placedEnded!.pack).toBe(packPlaceOf(ended.id, 1, 40).pack);
       expect(written).toBe(true);
       expect((await readShard(store, feedId, 0)).sort()).toEqual([...imported, ...joining].map((s) => s.id).sort());
       expect(await store.get(feedId, ended.id)).toEqual({ ...ended, createdAt: '2026-05-01T00:00:00.000Z' });
@@ -265,8 +265,8 @@ export function describeSubscriptionStoreContract(
       const store = await makeStore();
       const feedId = uniqueId('feed');
       const subscriptions = Array.from({ length: 150 }, () => aSubscriptionRecord({ feedId }));
-      await store.putMany(placedIn(subscriptions.slice(0, 100), 1, 100, 'i'), { newPacks: true });
-      await store.putMany(placedIn(subscriptions.slice(100), 1, 150, 'm'));
+      await store.putMany(packed(subscriptions.slice(0, 100), 1, 100), { newPacks: true });
+      await store.putMany(subscriptions.slice(100).map((subscription) => ({ subscription, shard: 0 })));
 
       await fc.assert(
         fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 8 }), async (limits) => {
@@ -303,10 +303,7 @@ export function describeSubscriptionStoreContract(
   });
 }
 
-/** Each subscription where a writer puts it in a feed of `shards` shards and `subscribers` subscribers. */
-function placedIn(subscriptions: readonly Subscription[], shards: number, subscribers: number, kind: 'i' | 'm') {
-  return subscriptions.map((subscription) => ({
-    subscription,
-    ...placeOf(subscription.id, shards, subscribers, kind),
-  }));
+/** Each subscription where an import puts it in a feed it creates with `subscribers` in `shards` shards. */
+function packed(subscriptions: readonly Subscription[], shards: number, subscribers: number) {
+  return subscriptions.map((subscription) => ({ subscription, ...packPlaceOf(subscription.id, shards, subscribers) }));
 }

@@ -16,6 +16,7 @@ import { DynamoDbFeedStore } from '../../src/adapters/dynamodb/dynamodb-feed-sto
 import { DynamoDbHostPoliteness } from '../../src/adapters/dynamodb/dynamodb-host-politeness.js';
 import { DynamoDbRunStore } from '../../src/adapters/dynamodb/dynamodb-run-store.js';
 import { DynamoDbStepLedger, STEP_RETENTION_SECONDS } from '../../src/adapters/dynamodb/dynamodb-step-ledger.js';
+import { packPlaceOf } from '../../src/domain/subscription.js';
 import { DynamoDbSubscriptionStore } from '../../src/adapters/dynamodb/dynamodb-subscription-store.js';
 import type { TableNames } from '../../src/adapters/dynamodb/dynamodb-tables.js';
 import { createTables } from '../../src/entrypoints/local/create-tables.js';
@@ -177,27 +178,25 @@ describe('DynamoDbSubscriptionStore', () => {
     await expect(store.readPage(feedId, 1, next, 1)).rejects.toBeInstanceOf(InvalidCursorError);
   });
 
-  it('packs subscriptions under their ids, without id or feed, and reads, ends and rotates items from before packs', async () => {
+  it('stores subscriptions without id or feed, in packs or on their own, and reads items that kept the feed', async () => {
     const names = await freshTables(['subscriptions']);
     const store = new DynamoDbSubscriptionStore(dynamo.doc, names);
     const feedId = uniqueId('feed');
     const packed = [aSubscriptionRecord({ feedId }), aSubscriptionRecord({ feedId })];
-    const [older, oldest] = [aSubscriptionRecord({ feedId }), aSubscriptionRecord({ feedId })];
-    for (const subscription of packed) await store.add(subscription);
-    // Before packs, an item held one subscription under its id; the oldest held the feed's id too.
-    const { id: olderId, feedId: _feedId, ...olderFields } = older;
-    const { id: oldestId, ...oldestFields } = oldest;
-    for (const [id, fields] of [
-      [olderId, olderFields],
-      [oldestId, oldestFields],
-    ] as const) {
-      await dynamo.doc.send(
-        new PutCommand({
-          TableName: names.subscriptions,
-          Item: { ...fields, feedShard: `${feedId}#0`, subscriptionId: id },
-        }),
-      );
-    }
+    const [single, older] = [aSubscriptionRecord({ feedId }), aSubscriptionRecord({ feedId })];
+    await store.putMany(
+      packed.map((subscription) => ({ subscription, ...packPlaceOf(subscription.id, 1, 2) })),
+      { newPacks: true },
+    );
+    await store.add(single);
+    // Older items held the feed's id too.
+    const { id: olderId, ...olderFields } = older;
+    await dynamo.doc.send(
+      new PutCommand({
+        TableName: names.subscriptions,
+        Item: { ...olderFields, feedShard: `${feedId}#0`, subscriptionId: olderId },
+      }),
+    );
 
     const { Items } = await dynamo.doc.send(
       new QueryCommand({
@@ -206,25 +205,26 @@ describe('DynamoDbSubscriptionStore', () => {
         ExpressionAttributeValues: { ':partition': `${feedId}#0` },
       }),
     );
-    const { id: _id, feedId: _feed, ...held } = packed[0]!;
-    expect(Items!.map((item) => item.subscriptionId)).toEqual(['#m00.0000', ...[olderId, oldestId].sort()]);
+    const { id: _id, feedId: _feedId, ...held } = packed[0]!;
+    expect(Items!.map((item) => item.subscriptionId)).toEqual(['#p00.0000', ...[single.id, olderId].sort()]);
     expect(Object.keys(Items![0]!).sort()).toEqual(['feedShard', 'subscriptionId', ...packed.map((s) => s.id)].sort());
     expect(Items![0]![packed[0]!.id]).toEqual(held);
+    expect(Items!.find((item) => item.subscriptionId === single.id)).not.toHaveProperty('feedId');
 
-    await store.end(feedId, olderId);
-    const [placed] = await store.findMany(feedId, [oldestId]);
+    await store.end(feedId, single.id);
+    const [placed] = await store.findMany(feedId, [olderId]);
     const rotated = await store.rotateSecret(
-      { ...placed!, subscription: { ...oldest, secret: 'sealed-9' } },
-      oldest.secret!,
+      { ...placed!, subscription: { ...older, secret: 'sealed-9' } },
+      older.secret!,
     );
 
     expect(placed!.pack).toBeUndefined();
     expect(rotated).toBe(true);
-    expect(await store.get(feedId, olderId)).toEqual({ ...older, status: 'ended' });
-    expect(await store.get(feedId, oldestId)).toEqual({ ...oldest, secret: 'sealed-9' });
+    expect(await store.get(feedId, single.id)).toEqual({ ...single, status: 'ended' });
+    expect(await store.get(feedId, olderId)).toEqual({ ...older, secret: 'sealed-9' });
     expect((await store.readPage(feedId, 0, undefined, 10)).items.map((s) => s.id)).toEqual([
       ...packed.map((s) => s.id).sort(),
-      ...[olderId, oldestId].sort(),
+      ...[single.id, olderId].sort(),
     ]);
   });
 });

@@ -7,9 +7,8 @@ import {
   candidateShards,
   isPack,
   packLevelOf,
-  placeOf,
-  type PackKind,
-  type PackLevels,
+  PACK_PREFIX,
+  shardOf,
   type Subscription,
 } from '../../domain/subscription.js';
 import type { Page } from '../../application/ports/page.js';
@@ -43,13 +42,13 @@ const SUBSCRIPTION_ID = TABLES.subscriptions.sortKey;
 export const feedShardKey = (feedId: string, shard: number): string => `${feedId}#${shard}`;
 
 /**
- * Subscriptions in DynamoDB, one partition per feed shard (`<feedId>#<shard>`), packed: an item of a shard is a
- * pack (sort key `#i10.0713`, see `PACK_SIZE`) whose attributes are its subscriptions, each under its id (the
- * subscription without its id and feed). Items written before packs hold one subscription under its id as sort
- * key; they read, end and rotate the same. A lookup by (feed, id) reads every place the id may be in
- * (`candidateShards` × (`candidatePacks` and its own item)) in batched reads. Pages are consistent Queries of one
- * shard, in pack order and by id within a pack; a page may stop inside a pack. A feed removed once has an item
- * of no subscriptions in its first shard (`REMOVED`).
+ * Subscriptions in DynamoDB, one partition per feed shard (`<feedId>#<shard>`). An item is either one
+ * subscription (sort key: its id) or a pack of them (sort key `#p10.0713`, see `PACK_SIZE`) whose attributes are
+ * its subscriptions, each under its id; either way a subscription is stored without its id and feed. A lookup by
+ * (feed, id) reads every place the id may be in (`candidateShards` × its own key and `candidatePacks`) in
+ * batched reads. Pages are consistent Queries of one shard, packs first (by id within a pack), then the items of
+ * one subscription by id; a page may stop inside a pack. A feed removed once has an item of no subscription in
+ * its first shard (`REMOVED`).
  */
 @injectable()
 export class DynamoDbSubscriptionStore implements SubscriptionRepository, SubscriberPageReader {
@@ -62,29 +61,28 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
     this.table = names.subscriptions;
   }
 
-  async add(subscription: Subscription, shards = 1, subscribers = 1): Promise<Subscription> {
+  async add(subscription: Subscription, shards = 1): Promise<Subscription> {
     // Retried only if the active subscription that refused the write is gone by the time it is read.
     for (let attempt = 0; attempt < 5; attempt++) {
       const [existing] = await this.findMany(subscription.feedId, [subscription.id], shards);
       if (existing?.subscription.status === 'active') return existing.subscription;
-      const place = existing ?? placeOf(subscription.id, shards, subscribers, 'm');
-      const at = pathTo(place.pack, subscription.id);
-      const result = await conditional(`${place.pack ? 'UpdateItem' : 'PutItem'} on ${this.table}`, () =>
-        place.pack
+      const shard = existing?.shard ?? shardOf(subscription.id, shards);
+      const result = await conditional(`${existing?.pack ? 'UpdateItem' : 'PutItem'} on ${this.table}`, () =>
+        existing?.pack
           ? this.doc.send(
               new UpdateCommand({
                 TableName: this.table,
-                Key: keyOf(subscription.feedId, place.shard, place.pack),
+                Key: keyOf(subscription.feedId, shard, existing.pack),
                 UpdateExpression: 'SET #sub = :sub',
-                ConditionExpression: 'attribute_not_exists(#sub) OR #sub.#status <> :active',
-                ExpressionAttributeNames: { ...at.names, '#status': 'status' },
+                ConditionExpression: '#sub.#status <> :active',
+                ExpressionAttributeNames: { '#sub': subscription.id, '#status': 'status' },
                 ExpressionAttributeValues: { ':sub': valueOf(subscription), ':active': 'active' },
               }),
             )
           : this.doc.send(
               new PutCommand({
                 TableName: this.table,
-                Item: { ...valueOf(subscription), ...keyOf(subscription.feedId, place.shard, subscription.id) },
+                Item: { ...valueOf(subscription), ...keyOf(subscription.feedId, shard, subscription.id) },
                 ConditionExpression: 'attribute_not_exists(#sid) OR #status <> :active',
                 ExpressionAttributeNames: { '#sid': SUBSCRIPTION_ID, '#status': 'status' },
                 ExpressionAttributeValues: { ':active': 'active' },
@@ -103,13 +101,13 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
   async findMany(feedId: string, subscriptionIds: readonly string[], shards?: number): Promise<PlacedSubscription[]> {
     const ids = new Set(subscriptionIds);
     const places = [...ids].map((id) => ({ id, shards: candidateShards(id, shards) }));
-    // A few ids are read at every level; for more, each shard's highest levels are asked first (two one-key
-    // Queries a shard), so that a feed of 40 reads its 2 levels, not 13.
-    const levels = new Map<number, PackLevels>();
+    // A few ids are read at every level; for more, each shard's highest level is asked first (a one-key Query
+    // a shard), so that a feed of 40 reads its one pack, not 13 places.
+    const levels = new Map<number, number>();
     if (ids.size > FEW_IDS) {
       const named = [...new Set(places.flatMap((place) => place.shards))];
       await mapBounded(named, 8, async (shard) => {
-        levels.set(shard, await this.levelsIn(feedShardKey(feedId, shard)));
+        levels.set(shard, await this.highestLevelIn(feedShardKey(feedId, shard)));
       });
     }
     const keys = new Map<string, Item>();
@@ -304,28 +302,24 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
     return { items, ...(exclusive ? { next: positionOf(exclusive)! } : {}) };
   }
 
-  /** The highest level of each kind of pack in one shard (-1: none). */
-  private async levelsIn(partition: string): Promise<PackLevels> {
-    const highest = async (kind: PackKind): Promise<number> => {
-      const out = await request(`Query on ${this.table}`, () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: '#partition = :partition AND begins_with(#sid, :kind)',
-            ExpressionAttributeNames: { '#partition': FEED_SHARD, '#sid': SUBSCRIPTION_ID },
-            ExpressionAttributeValues: { ':partition': partition, ':kind': `#${kind}` },
-            ProjectionExpression: '#sid',
-            ScanIndexForward: false,
-            Limit: 1,
-            ConsistentRead: true,
-          }),
-        ),
-      );
-      const key = out.Items?.[0]?.[SUBSCRIPTION_ID];
-      return key === undefined ? -1 : packLevelOf(String(key));
-    };
-    const [i, m] = await Promise.all([highest('i'), highest('m')]);
-    return { i, m };
+  /** The highest level of the packs in one shard (-1: none). */
+  private async highestLevelIn(partition: string): Promise<number> {
+    const out = await request(`Query on ${this.table}`, () =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#partition = :partition AND begins_with(#sid, :pack)',
+          ExpressionAttributeNames: { '#partition': FEED_SHARD, '#sid': SUBSCRIPTION_ID },
+          ExpressionAttributeValues: { ':partition': partition, ':pack': PACK_PREFIX },
+          ProjectionExpression: '#sid',
+          ScanIndexForward: false,
+          Limit: 1,
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const key = out.Items?.[0]?.[SUBSCRIPTION_ID];
+    return key === undefined ? -1 : packLevelOf(String(key));
   }
 
   /** Adds subscriptions to a pack (created if it is not there), each replacing one with its id. */
@@ -352,15 +346,15 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
 }
 
 /**
- * The sort key of the item that says a feed was removed once (`noteRemoved`), in its first shard. It holds
- * nothing else, so that a page reads it as an empty pack.
+ * The sort key of the item that says a feed was removed once (`noteRemoved`), in its first shard: no id begins
+ * with `#`, and a page reads no subscription in it.
  */
 const REMOVED = '#removed';
 /** Ids looked up at every level of every candidate shard without asking the shards their levels first. */
 const FEW_IDS = 4;
-/** A page asks for a pack per this many subscriptions it wants: packs hold `PACK_SIZE` / 2 to `PACK_SIZE`. */
+/** A page asks for an item per this many subscriptions it wants: packs hold `PACK_SIZE` / 2 to `PACK_SIZE`. */
 const PAGE_PACK_FILL = 16;
-/** A page of packs fuller than that (or of items of one subscription, from before packs) reads on this often. */
+/** A page of packs fuller than that, or of items of one subscription, reads on this often. */
 const QUERIES_PER_PAGE = 4;
 /** Subscriptions merged into a pack by one UpdateItem: its expression stays well within DynamoDB's 4 KB. */
 const MERGED_AT_ONCE = 100;
@@ -402,6 +396,7 @@ function subscriptionsOf(item: Item): PlacedSubscription[] {
   const at = String(partition).lastIndexOf('#');
   const shard = Number(String(partition).slice(at + 1));
   const feedId = String(partition).slice(0, at);
+  if (key === REMOVED) return [];
   if (!isPack(String(key))) {
     return [{ subscription: { feedId, ...rest, id: String(key) } as unknown as Subscription, shard }];
   }

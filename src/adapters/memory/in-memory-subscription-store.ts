@@ -1,5 +1,5 @@
 import type { PagePosition } from '../../domain/cursor.js';
-import { candidateShards, placeOf, type Subscription } from '../../domain/subscription.js';
+import { candidateShards, shardOf, type Subscription } from '../../domain/subscription.js';
 import type { Page } from '../../application/ports/page.js';
 import type {
   PlacedSubscription,
@@ -23,8 +23,8 @@ interface Shard {
 
 /**
  * Subscriptions in memory, grouped by feed shard (`<feedId>#<shard>`) and paged like a DynamoDB query of the
- * packed table: a pack's subscriptions together (by id within it), packs in the order of their names, then the
- * items of one subscription by id.
+ * table: a pack's subscriptions together (by id within it), packs in the order of their names, then the items
+ * of one subscription by id.
  */
 export class InMemorySubscriptionStore implements SubscriptionRepository, SubscriberPageReader {
   private readonly byShard = new Map<string, Shard>();
@@ -32,11 +32,10 @@ export class InMemorySubscriptionStore implements SubscriptionRepository, Subscr
 
   constructor(private readonly budget: PageBudget = fullPages) {}
 
-  async add(subscription: Subscription, shards = 1, subscribers = 1): Promise<Subscription> {
+  async add(subscription: Subscription, shards = 1): Promise<Subscription> {
     const [existing] = await this.findMany(subscription.feedId, [subscription.id], shards);
     if (existing?.subscription.status === 'active') return existing.subscription;
-    const place = existing ?? placeOf(subscription.id, shards, subscribers, 'm');
-    this.write({ subscription, shard: place.shard, ...(place.pack ? { pack: place.pack } : {}) });
+    this.write(existing ? { ...existing, subscription } : { subscription, shard: shardOf(subscription.id, shards) });
     return subscription;
   }
 

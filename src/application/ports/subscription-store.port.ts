@@ -3,8 +3,8 @@ import type { Subscription } from '../../domain/subscription.js';
 import type { Page } from './page.js';
 
 /**
- * A subscription and where it is stored: the shard of its feed and the pack in that shard (`placeOf`). Without
- * a pack it is an item of its own, as subscriptions were stored before packs.
+ * A subscription and where it is stored: the shard of its feed and, when a bulk import put it in one, its pack
+ * in that shard (`packPlaceOf`); without a pack it is an item of its own.
  */
 export interface PlacedSubscription {
   readonly subscription: Subscription;
@@ -13,22 +13,22 @@ export interface PlacedSubscription {
 }
 
 /**
- * The subscriptions table. A feed's subscriptions are spread over its shards (`Feed.subscriberShards`) and
- * stored in packs in each (`PACK_SIZE`); a subscription is looked up by (feed, id) in every shard and pack it
- * may have been written to (`candidateShards`, `candidatePacks`).
+ * The subscriptions table. A feed's subscriptions are spread over its shards (`Feed.subscriberShards`), those a
+ * bulk import brought to the feed it created in packs (`PACK_SIZE`); a subscription is looked up by (feed, id)
+ * in every shard and pack it may have been written to (`candidateShards`, `candidatePacks`).
  */
 export interface SubscriptionRepository {
   /**
    * Stores the subscription unless an active one with its id exists; returns the stored one either way. A new
-   * one goes to its place in a feed of `shards` shards and `subscribers` subscribers.
+   * one is an item of its own in its shard of a feed of `shards` shards; an ended one is renewed where it is.
    */
-  add(subscription: Subscription, shards?: number, subscribers?: number): Promise<Subscription>;
+  add(subscription: Subscription, shards?: number): Promise<Subscription>;
   get(feedId: string, subscriptionId: string): Promise<Subscription | undefined>;
   /** The stored ones among `subscriptionIds` of a feed of `shards` shards (absent: any K), with their place. */
   findMany(feedId: string, subscriptionIds: readonly string[], shards?: number): Promise<PlacedSubscription[]>;
   /**
-   * Writes each subscription to its place as it is, unconditionally: the caller decided what to write. A
-   * subscription in a pack joins the pack (the others stay), unless `newPacks`: the caller then says each pack
+   * Writes each subscription to its place as it is, unconditionally: the caller decided what to write. One placed
+   * in a pack replaces its own entry there (the others stay), unless `newPacks`: the caller then says each pack
    * named holds nothing yet and `placed` holds all it will hold, and each is written whole at once.
    */
   putMany(placed: readonly PlacedSubscription[], options?: { readonly newPacks?: boolean }): Promise<void>;

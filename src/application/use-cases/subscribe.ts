@@ -3,7 +3,8 @@ import { newFeed, type Feed } from '../../domain/feed.js';
 import {
   grownShardCount,
   newSubscription,
-  placeOf,
+  packPlaceOf,
+  shardOf,
   type SinkDescriptor,
   type Subscription,
 } from '../../domain/subscription.js';
@@ -19,9 +20,9 @@ import { TOKENS } from '../tokens.js';
 /** Feeds of one import added, or looked up and counted, at once, so that their round trips overlap. */
 const FEEDS_AT_ONCE = 32;
 /**
- * Subscriptions are sealed and written a chunk at a time (of any feeds): `PACKS_PER_CHUNK` new packs (one
- * BatchWriteItem) or `WRITE_CHUNK` subscriptions joining packs that may hold others, `CHUNKS_AT_ONCE` chunks at
- * once: the sealing of one chunk overlaps the writes of the others instead of holding up every write.
+ * Subscriptions are sealed and written a chunk at a time (of any feeds): `PACKS_PER_CHUNK` new packs (a
+ * BatchWriteItem) or `WRITE_CHUNK` subscriptions written one by one, `CHUNKS_AT_ONCE` chunks at once: the
+ * sealing of one chunk overlaps the writes of the others instead of holding up every write.
  */
 const PACKS_PER_CHUNK = 25;
 const WRITE_CHUNK = 100;
@@ -34,10 +35,10 @@ export interface SubscribeInput {
   readonly secret?: string;
 }
 
-/** What one feed of an import writes: new packs, each whole, and subscriptions joining packs. */
+/** What one feed of an import writes: new packs, each whole, and subscriptions written one by one. */
 interface FeedWrites {
   readonly packs: PlacedSubscription[][];
-  readonly joining: PlacedSubscription[];
+  readonly single: PlacedSubscription[];
 }
 
 /**
@@ -51,20 +52,20 @@ class ChunkedWrites {
 
   constructor(private readonly write: (chunk: FeedWrites) => Promise<PlacedSubscription[]>) {}
 
-  add({ packs, joining }: FeedWrites): void {
+  add({ packs, single }: FeedWrites): void {
     for (const pack of packs) {
       this.chunk.packs.push(pack);
       if (this.chunk.packs.length === PACKS_PER_CHUNK) this.send();
     }
-    for (const one of joining) {
-      this.chunk.joining.push(one);
-      if (this.chunk.joining.length === WRITE_CHUNK) this.send();
+    for (const one of single) {
+      this.chunk.single.push(one);
+      if (this.chunk.single.length === WRITE_CHUNK) this.send();
     }
   }
 
   /** Writes the last chunk, waits for every write, and returns what was written. */
   async finish(): Promise<PlacedSubscription[]> {
-    if (this.chunk.packs.length + this.chunk.joining.length > 0) this.send();
+    if (this.chunk.packs.length + this.chunk.single.length > 0) this.send();
     const settled = await Promise.allSettled(this.writing);
     const failed = settled.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
@@ -81,7 +82,7 @@ class ChunkedWrites {
   }
 }
 
-const emptyChunk = (): FeedWrites => ({ packs: [], joining: [] });
+const emptyChunk = (): FeedWrites => ({ packs: [], single: [] });
 
 /**
  * Subscribes sinks to feeds in bulk, adding the feeds that are not in the table yet. Every input is checked
@@ -91,14 +92,15 @@ const emptyChunk = (): FeedWrites => ({ packs: [], joining: [] });
  *
  * A feed the import adds is created already counting its subscriptions (and with the shards that count needs),
  * so it needs no count update. Unless it was removed once (a feed removed keeps its subscriptions, and re-adding
- * it finds them), it needs no lookup either: its subscriptions go to new packs (`i`), each written whole in one
- * put. A feed that was there already (or holds subscriptions) gets one batched lookup of the
- * subscriptions that exist and, for those missing, one count update (which doubles its shards when they fill
- * up); they join packs (`m`), and an active subscription is never replaced. A feed's subscriptions are stamped
- * and queued once that feed is counted, and written while the other feeds are still being added or counted.
+ * it finds them), it needs no lookup either: its subscriptions go to packs, each written whole in one put. A
+ * feed that was there already (or was removed once) gets one batched lookup of the subscriptions that exist and,
+ * for those missing, one count update (which doubles its shards when they fill up); they are written as items of
+ * their own, and an active subscription is never replaced. A feed's subscriptions are stamped and queued once
+ * that feed is counted, and written while the other feeds are still being added or counted.
  *
  * Concurrent imports of the same subscription are not serialized: between the lookup and the write, the
- * last writer wins (same id and count, so the same place).
+ * last writer wins (same id, so the same item), except while the import that creates a feed is writing its
+ * packs: one of those subscriptions added then by another writer is stored twice, and the active copy counts.
  */
 @injectable()
 export class Subscribe {
@@ -148,7 +150,7 @@ export class Subscribe {
         ...placed,
         subscription: { ...placed.subscription, createdAt },
       });
-      writes.add({ packs: plan.packs.map((pack) => pack.map(stamped)), joining: plan.joining.map(stamped) });
+      writes.add({ packs: plan.packs.map((pack) => pack.map(stamped)), single: plan.single.map(stamped) });
     }).catch((error: unknown) => {
       failure = { error };
     });
@@ -186,17 +188,17 @@ export class Subscribe {
               },
         ),
       );
-    const [packed, joining] = await Promise.all([seal(chunk.packs.flat()), seal(chunk.joining)]);
+    const [packed, single] = await Promise.all([seal(chunk.packs.flat()), seal(chunk.single)]);
     await Promise.all([
       packed.length > 0 ? this.subscriptions.putMany(packed, { newPacks: true }) : undefined,
-      joining.length > 0 ? this.subscriptions.putMany(joining) : undefined,
+      single.length > 0 ? this.subscriptions.putMany(single) : undefined,
     ]);
-    return [...packed, ...joining];
+    return [...packed, ...single];
   }
 
   /**
    * For one feed: added counting its subscriptions, all in new packs under its K (or, when it was removed once
-   * and the table may still hold subscriptions of it, joining those as `planAmongStored` says), or, when it was
+   * and the table may still hold subscriptions of it, as `planAmongStored` says), or, when it was
    * there already, as `planExistingFeed` says.
    */
   private async planFeed(born: Feed, wanted: readonly Subscription[], removedOnce: boolean): Promise<FeedPlan> {
@@ -204,16 +206,16 @@ export class Subscribe {
     if (!added) return this.planExistingFeed(born.id, wanted);
     const shards = added.subscriberShards ?? 1;
     const subscribers = added.subscribers ?? wanted.length;
-    if (removedOnce) return this.planAmongStored(born.id, wanted, shards, async () => ({ shards, subscribers }));
+    if (removedOnce) return this.planAmongStored(born.id, wanted, shards, async () => ({ shards }));
     const packs = new Map<string, PlacedSubscription[]>();
     for (const subscription of wanted) {
-      const place = placeOf(subscription.id, shards, subscribers, 'i');
+      const place = packPlaceOf(subscription.id, shards, subscribers);
       const name = `${place.shard} ${place.pack}`;
       const pack = packs.get(name) ?? [];
       packs.set(name, pack);
       pack.push({ subscription, ...place });
     }
-    return { packs: [...packs.values()], joining: [], kept: [] };
+    return { packs: [...packs.values()], single: [], kept: [] };
   }
 
   /** For a feed that was there already: its subscriptions counted, if any are missing, as they are written. */
@@ -222,20 +224,20 @@ export class Subscribe {
     if (!feed) throw new NotFoundError(`feed ${feedId} went away while it was subscribed to`);
     return this.planAmongStored(feedId, wanted, feed.subscriberShards ?? 1, async (missing) => {
       const counted = await this.feeds.addSubscribers(feedId, missing, this.settings.subscribersPerShard);
-      return { shards: counted.subscriberShards, subscribers: counted.subscribers };
+      return { shards: counted.subscriberShards };
     });
   }
 
   /**
-   * For a feed whose subscriptions may be stored already (in at most `shards` shards): the missing ones joining
-   * the packs of their place once `count` has counted them (K must have grown before a subscription is placed
-   * by it), ended ones revived where they are, and the active ones kept as they are.
+   * For a feed whose subscriptions may be stored already (in at most `shards` shards): the missing ones written
+   * to their shard once `count` has counted them (K must have grown before a subscription is placed by it),
+   * ended ones revived where they are, and the active ones kept as they are.
    */
   private async planAmongStored(
     feedId: string,
     wanted: readonly Subscription[],
     shards: number,
-    count: (missing: number) => Promise<{ shards: number; subscribers: number }>,
+    count: (missing: number) => Promise<{ shards: number }>,
   ): Promise<FeedPlan> {
     const found = await this.subscriptions.findMany(
       feedId,
@@ -251,11 +253,8 @@ export class Subscribe {
     const counted = missing.length > 0 ? await count(missing.length) : undefined;
     return {
       packs: [],
-      joining: [
-        ...missing.map((subscription) => ({
-          subscription,
-          ...placeOf(subscription.id, counted!.shards, counted!.subscribers, 'm'),
-        })),
+      single: [
+        ...missing.map((subscription) => ({ subscription, shard: shardOf(subscription.id, counted!.shards) })),
         ...revived,
       ],
       kept: found.flatMap((p) => (p.subscription.status === 'active' ? [p.subscription] : [])),
