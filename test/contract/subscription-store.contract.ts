@@ -253,8 +253,13 @@ export function describeSubscriptionStoreContract(
         rotated.secret!,
       );
 
+      const stale = await store.rotateSecret(
+        { ...placedRotated!, subscription: { ...rotated, secret: 'sealed-10' } },
+        rotated.secret!,
+      );
+
       expect(placedEnded!.pack).toBe(packPlaceOf(ended.id, 1, 40).pack);
-      expect(written).toBe(true);
+      expect([written, stale]).toEqual([true, false]);
       expect((await readShard(store, feedId, 0)).sort()).toEqual([...imported, ...joining].map((s) => s.id).sort());
       expect(await store.get(feedId, ended.id)).toEqual({ ...ended, createdAt: '2026-05-01T00:00:00.000Z' });
       expect(await store.get(feedId, rotated.id)).toEqual({ ...rotated, secret: 'sealed-9' });

@@ -208,7 +208,7 @@ describe('DynamoDbSubscriptionStore', () => {
     const { id: _id, feedId: _feedId, ...held } = packed[0]!;
     expect(Items!.map((item) => item.subscriptionId)).toEqual(['#p00.0000', ...[single.id, olderId].sort()]);
     expect(Object.keys(Items![0]!).sort()).toEqual(['feedShard', 'subscriptionId', ...packed.map((s) => s.id)].sort());
-    expect(Items![0]![packed[0]!.id]).toEqual(held);
+    expect(JSON.parse(String(Items![0]![packed[0]!.id]))).toEqual(held);
     expect(Items!.find((item) => item.subscriptionId === single.id)).not.toHaveProperty('feedId');
 
     await store.end(feedId, single.id);
