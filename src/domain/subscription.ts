@@ -239,21 +239,24 @@ export function grownShardCount(shards: number, subscribers: number, perShard: n
 
 /**
  * The subscriptions a bulk import brings to a feed it creates are stored in packs: one item of a shard holds up
- * to about `PACK_SIZE` of them, so that the import writes a twentieth of the items (a store pays per item
+ * to about `PACK_SIZE` of them, so that the import writes a fortieth of the items (a store pays per item
  * written far more than per byte) and a fan-out page reads a few dozen items. Every other subscription (added
  * to a feed that was there already) is an item of its own, written in one put with no read of others: a pack
  * is written whole, once, by the import that creates its feed, so no write can drop another one's
  * subscription. A pack is named by its level and its bucket (`#p10.0713`):
  * - the level is how finely the shard was split: 2^level buckets, the fewest that keep a shard's subscribers
- *   at most `PACK_SIZE` to a bucket (a feed of 20 is one pack, one of 20,000 is 1,024 packs of about 20), at
+ *   at most `PACK_SIZE` to a bucket (a feed of 40 is one pack, one of 20,000 is 512 packs of about 39), at
  *   most `MAX_PACK_LEVEL`;
  * - the bucket is taken from bits of hash(id) above the shard's, so it does not depend on K.
  *
  * A lookup by id reads its own item and every level of pack in every candidate shard, in one batched read; a
  * lookup of many ids first asks each shard its highest level.
  */
-export const PACK_SIZE = 32;
-/** 2^12 packs a shard: 100,000 subscribers a shard (the default K step) are about 24 a pack. */
+export const PACK_SIZE = 64;
+/**
+ * 2^12 packs a shard: 100,000 subscribers a shard (the default K step) are 2,048 packs of about 49, and a shard
+ * keeps at most 64 a pack up to 262,144 (a larger step). A pack of 64 is about 16 KB, far within DynamoDB's 400.
+ */
 export const MAX_PACK_LEVEL = 12;
 /** The shard bits sit below the bucket bits: K is at most 2^10. */
 const SHARD_BITS = 10;

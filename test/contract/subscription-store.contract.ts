@@ -221,16 +221,16 @@ export function describeSubscriptionStoreContract(
       const few = Array.from({ length: 20 }, () => aSubscriptionRecord({ feedId }));
       const many = Array.from({ length: 300 }, () => aSubscriptionRecord({ feedId }));
 
-      // A feed of 20 in one pack; 300 more at the level of 320 (16 packs).
+      // A feed of 20 in one pack; 300 more at the level of 640 (16 packs).
       await store.putMany(packed(few, 1, 20), { newPacks: true });
-      await store.putMany(packed(many, 1, 320), { newPacks: true });
+      await store.putMany(packed(many, 1, 640), { newPacks: true });
 
       const found = await store.findMany(
         feedId,
         [...few, ...many].map((s) => s.id),
         1,
       );
-      expect(found).toEqual([...packed(few, 1, 20), ...packed(many, 1, 320)]);
+      expect(found).toEqual([...packed(few, 1, 20), ...packed(many, 1, 640)]);
       expect(new Set(found.map((placed) => placed.pack)).size).toBeGreaterThan(10);
       expect((await readShard(store, feedId, 0)).sort()).toEqual([...few, ...many].map((s) => s.id).sort());
     });

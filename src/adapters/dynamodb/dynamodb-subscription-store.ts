@@ -414,7 +414,7 @@ const REMOVED = '#removed';
 /** Ids looked up at every level of every candidate shard without asking the shards their levels first. */
 const FEW_IDS = 4;
 /** A page asks for an item per this many subscriptions it wants: packs hold `PACK_SIZE` / 2 to `PACK_SIZE`. */
-const PAGE_PACK_FILL = 16;
+const PAGE_PACK_FILL = 32;
 /** A page of packs fuller than that, or of items of one subscription, reads on this often. */
 const QUERIES_PER_PAGE = 4;
 /** Subscriptions merged into a pack by one UpdateItem: its expression stays well within DynamoDB's 4 KB. */
