@@ -24,7 +24,8 @@ export const TABLES = {
     /** `<feedId>#<shard>`: a feed's subscribers are spread over its K shards (see `Feed.subscriberShards`). */
     partitionKey: 'feedShard',
     sortKey: 'subscriptionId',
-    purpose: "one item per subscription; the fan-out queries one shard of a feed's subscribers a page at a time",
+    purpose:
+      "one item per subscription, or a pack of up to 64 written by the import that created the feed; the fan-out queries one shard of a feed's subscribers a page at a time",
   },
   articles: {
     name: 'articles',

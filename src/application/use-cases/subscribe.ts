@@ -21,7 +21,7 @@ import { TOKENS } from '../tokens.js';
 const FEEDS_AT_ONCE = 32;
 /**
  * Subscriptions are sealed and written a chunk at a time (of any feeds): `PACKS_PER_CHUNK` new packs (a
- * BatchWriteItem) or `WRITE_CHUNK` subscriptions written one by one, `CHUNKS_AT_ONCE` chunks at once: the
+ * BatchWriteItem) or `WRITE_CHUNK` subscriptions of their own (four), `CHUNKS_AT_ONCE` chunks at once: the
  * sealing of one chunk overlaps the writes of the others instead of holding up every write.
  */
 const PACKS_PER_CHUNK = 25;
@@ -35,7 +35,7 @@ export interface SubscribeInput {
   readonly secret?: string;
 }
 
-/** What one feed of an import writes: new packs, each whole, and subscriptions written one by one. */
+/** What one feed of an import writes: new packs, each whole, and subscriptions of their own. */
 interface FeedWrites {
   readonly packs: PlacedSubscription[][];
   readonly single: PlacedSubscription[];
