@@ -227,6 +227,27 @@ describe('DynamoDbSubscriptionStore', () => {
       ...[single.id, olderId].sort(),
     ]);
   });
+  it('fills a page to its limit from packs and then from subscriptions of their own', async () => {
+    const names = await freshTables(['subscriptions']);
+    const store = new DynamoDbSubscriptionStore(dynamo.doc, names);
+    const feedId = uniqueId('feed');
+    const imported = Array.from({ length: 100 }, () => aSubscriptionRecord({ feedId }));
+    const added = Array.from({ length: 300 }, () => aSubscriptionRecord({ feedId }));
+    await store.putMany(
+      imported.map((subscription) => ({ subscription, ...packPlaceOf(subscription.id, 1, 100) })),
+      { newPacks: true },
+    );
+    await store.putMany(added.map((subscription) => ({ subscription, shard: 0 })));
+
+    const first = await store.readPage(feedId, 0, undefined, 250);
+    const second = await store.readPage(feedId, 0, first.next, 250);
+
+    expect([first.items.length, second.items.length]).toEqual([250, 150]);
+    expect(second.next).toBeUndefined();
+    expect([...first.items, ...second.items].map((s) => s.id).sort()).toEqual(
+      [...imported, ...added].map((s) => s.id).sort(),
+    );
+  });
 });
 
 describe('DynamoDbArticleStore', () => {

@@ -326,6 +326,8 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
     // Inside a pack, the page goes on after this id of it; past it, after this key.
     let within = start?.within;
     let exclusive = start?.within === undefined ? start?.key : undefined;
+    // Packs sort before the items of one subscription: past the first of those, an item is a subscription.
+    let perItem = start !== undefined && !isPack(String(start.key[SUBSCRIPTION_ID])) ? 1 : PAGE_PACK_FILL;
     for (let query = 0; query < QUERIES_PER_PAGE; query++) {
       const out = await request(`Query on ${this.table}`, () =>
         this.doc.send(
@@ -334,7 +336,7 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
             KeyConditionExpression: within ? '#partition = :partition AND #sid >= :from' : '#partition = :partition',
             ExpressionAttributeNames: { '#partition': FEED_SHARD, ...(within ? { '#sid': SUBSCRIPTION_ID } : {}) },
             ExpressionAttributeValues: { ':partition': partition, ...(within ? { ':from': within.pack } : {}) },
-            Limit: Math.ceil((wanted - items.length) / PAGE_PACK_FILL),
+            Limit: Math.ceil((wanted - items.length) / perItem),
             ConsistentRead: true,
             ...(exclusive ? { ExclusiveStartKey: exclusive } : {}),
           }),
@@ -343,6 +345,7 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
       const read = out.Items ?? [];
       for (const [n, item] of read.entries()) {
         const key = String(item[SUBSCRIPTION_ID]);
+        if (!isPack(key)) perItem = 1;
         const members = subscriptionsOf(item)
           .map((placed) => placed.subscription)
           .filter((s) => within === undefined || key !== within.pack || s.id > within.id);
@@ -413,9 +416,12 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
 const REMOVED = '#removed';
 /** Ids looked up at every level of every candidate shard without asking the shards their levels first. */
 const FEW_IDS = 4;
-/** A page asks for an item per this many subscriptions it wants: packs hold `PACK_SIZE` / 2 to `PACK_SIZE`. */
+/**
+ * A page asks for an item per this many subscriptions it wants while it reads packs (they hold `PACK_SIZE` / 2
+ * to `PACK_SIZE`), and for one per subscription once it reads items of one subscription (they sort after packs).
+ */
 const PAGE_PACK_FILL = 32;
-/** A page of packs fuller than that, or of items of one subscription, reads on this often. */
+/** A page of packs emptier than that (or of packs, then items of one subscription) reads on this often. */
 const QUERIES_PER_PAGE = 4;
 /** Subscriptions merged into a pack by one UpdateItem: its expression stays well within DynamoDB's 4 KB. */
 const MERGED_AT_ONCE = 100;
