@@ -5,7 +5,11 @@
  * quarter of a second sooner. Left outside: what runs in threads of its own or reads files beside it
  * (dynalite and its LevelDB, pino's transports, fauxqs), found in node_modules as before.
  */
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunks are named by their content: those of an earlier build would stay beside the new ones.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: { cli: 'dist/entrypoints/cli/main.js' },
