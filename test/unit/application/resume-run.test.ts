@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { ResumeRun } from '../../../src/application/use-cases/resume-run.js';
 import { Subscribe } from '../../../src/application/use-cases/subscribe.js';
 import { notificationIdFor, type CrawlRunSummary } from '../../../src/domain/crawl-run.js';
-import { newFeed } from '../../../src/domain/feed.js';
+import { feedIdFor, newFeed } from '../../../src/domain/feed.js';
 import type { DeliverMessage } from '../../../src/application/work-messages.js';
 import { MemorySystem } from '../../support/memory-system.js';
 import { takeHeld } from './held-messages.js';
@@ -277,6 +277,45 @@ describe('the fault matrix, in memory', () => {
 });
 
 describe('loss and resume, as a property', () => {
+  it('rebuilds the lost parts of fan-out pages of subscribers an import packed, whose pages are not in id order', async () => {
+    // Prepare: 130 subscribers of a feed the import creates, in 4 packs, read in pages of 50 cut in parts of 5.
+    const system = new MemorySystem({ settings: { ...SMALL, subscriberPageSize: 50, recipientsPerDelivery: 5 } });
+    const { fetcher, clock, subscriptions, queues } = system.adapters;
+    const url = feedUrl(1);
+    const imported = await system.container.get(Subscribe).execute(
+      Array.from({ length: 130 }, (_, n) => {
+        const { sink, secret } = aSubscription(url, n);
+        return { feedUrl: url, sink, secret };
+      }),
+    );
+    fetcher.publish(url, aDocument([anItem(1), anItem(2)]));
+    clock.advance(1);
+    const order = (await subscriptions.readPage(feedIdFor(url), 0, undefined, 1000)).items.map((s) => s.id);
+    const { runId } = await system.handlers.startCrawl({});
+
+    // Act: every other deliver message is lost; then a resume, and the queues are drained.
+    let delivers = 0;
+    const handlers = system.queueHandlers;
+    await queues.drain({
+      ...handlers,
+      deliver: async (records) => handlers.deliver!(records.filter(() => delivers++ % 2 === 0)),
+    });
+    const before = await system.summary(runId);
+    const after = await resumeAndDrain(system, runId);
+
+    // Assess: every subscriber heard of both articles once, under one webhook-id.
+    expect(order).not.toEqual([...order].sort());
+    expect(before.notifications.delivered).toBeLessThan(100);
+    expect(after).toMatchObject({ notifications: { delivered: 130, failed: 0, pending: 0 }, complete: true });
+    const bySubscription = received(system);
+    expect(new Set(bySubscription.keys())).toEqual(new Set(imported.subscriptions.map((s) => s.id)));
+    for (const entry of bySubscription.values()) {
+      expect(entry.ids.size).toBe(1);
+      expect(new Set(entry.articles).size).toBe(2);
+    }
+    expect(system.adapters.sink.received).toHaveLength(130);
+  });
+
   it('whatever share of messages is lost, and however often the resumed work is lost again, resumes end it exactly', async () => {
     await fc.assert(
       fc.asyncProperty(
