@@ -227,6 +227,28 @@ describe('DynamoDbSubscriptionStore', () => {
       ...[single.id, olderId].sort(),
     ]);
   });
+  it('ends a subscription inside a pack with only what deliver is granted: BatchGetItem, then UpdateItem', async () => {
+    const names = await freshTables(['subscriptions']);
+    const feedId = uniqueId('feed');
+    const packed = [aSubscriptionRecord({ feedId }), aSubscriptionRecord({ feedId })];
+    await new DynamoDbSubscriptionStore(dynamo.doc, names).putMany(
+      packed.map((subscription) => ({ subscription, ...packPlaceOf(subscription.id, 1, 2) })),
+      { newPacks: true },
+    );
+    const sent: string[] = [];
+    const doc = intercepting(async (command, send) => {
+      sent.push(command.constructor.name);
+      return send(command);
+    });
+    const store = new DynamoDbSubscriptionStore(doc, names);
+
+    await store.end(feedId, packed[0]!.id);
+
+    expect(new Set(sent)).toEqual(new Set(['BatchGetCommand', 'UpdateCommand']));
+    expect(await store.get(feedId, packed[0]!.id)).toEqual({ ...packed[0], status: 'ended' });
+    expect(await store.get(feedId, packed[1]!.id)).toEqual(packed[1]);
+  });
+
   it('fills a page to its limit from packs and then from subscriptions of their own', async () => {
     const names = await freshTables(['subscriptions']);
     const store = new DynamoDbSubscriptionStore(dynamo.doc, names);

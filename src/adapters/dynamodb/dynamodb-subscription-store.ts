@@ -1,5 +1,5 @@
 import {
-  GetCommand,
+  BatchGetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
@@ -26,7 +26,7 @@ import type {
 import { mapBounded } from '../../application/bounded.js';
 import { TABLES } from '../aws-resources.js';
 import type { TableNames } from './dynamodb-tables.js';
-import { StoreRequestError } from './errors.js';
+import { StoreRequestError, StoreThrottledError } from './errors.js';
 import {
   batchGetAll,
   batchWriteAll,
@@ -272,18 +272,26 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
   ): Promise<'written' | 'unchanged' | 'missing'> {
     const key = keyOf(feedId, shard, pack!);
     for (let attempt = 0; attempt < 5; attempt++) {
-      const out = await request(`GetItem on ${this.table}`, () =>
+      // A BatchGetItem of one key, not a GetItem: the functions that end subscriptions (deliver, the fan-out's
+      // pages) are granted BatchGetItem and UpdateItem on this table, and no more.
+      const out = await request(`BatchGetItem on ${this.table}`, () =>
         this.doc.send(
-          new GetCommand({
-            TableName: this.table,
-            Key: key,
-            ProjectionExpression: '#sub',
-            ExpressionAttributeNames: { '#sub': id },
-            ConsistentRead: true,
+          new BatchGetCommand({
+            RequestItems: {
+              [this.table]: {
+                Keys: [key],
+                ProjectionExpression: '#sub',
+                ExpressionAttributeNames: { '#sub': id },
+                ConsistentRead: true,
+              },
+            },
           }),
         ),
       );
-      const stored = out.Item?.[id];
+      if ((out.UnprocessedKeys?.[this.table]?.Keys?.length ?? 0) > 0) {
+        throw new StoreThrottledError(`DynamoDB BatchGetItem on ${this.table} left subscription ${id} unread`);
+      }
+      const stored = out.Responses?.[this.table]?.[0]?.[id];
       if (typeof stored !== 'string') return 'missing';
       const next = change(unpacked(feedId, id, stored));
       if (next === undefined) return 'unchanged';
