@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ContainerModule } from 'inversify';
 import type { QueueUrls } from '../../adapters/sqs/tokens.js';
 import { TOKENS } from '../../application/tokens.js';
@@ -9,12 +10,13 @@ import { firstUseModule } from './first-use.js';
  * Webhook secrets sealed and opened with the stack's KMS key (`kmsModule`), the KMS client loaded on the first
  * seal or open: a cold start loads none of it, and the first invocation that seals or opens a secret loads it
  * once (its first `Decrypt` or `GenerateDataKey` would need the client then anyway). The data keys' keyring is
- * in the tables under `tablePrefix`, read and written with a DynamoDB client of its own (made with the cipher).
+ * in the tables under `tablePrefix`, read and written with the function's DynamoDB client (`dynamodb`: the
+ * one its stores use, and its connections).
  */
-export function kmsOnFirstUse(keyId: string, tablePrefix: string): ContainerModule {
+export function kmsOnFirstUse(keyId: string, tablePrefix: string, dynamodb: DynamoDBClient): ContainerModule {
   return firstUseModule(TOKENS.SecretCipher, { seal: true, open: true }, async () => {
     const { kmsModule } = await import('../container/kms.module.js');
-    return compose(kmsModule({ keyId }, { tablePrefix }), systemModule()).get(TOKENS.SecretCipher);
+    return compose(kmsModule({ keyId }, { tablePrefix, client: dynamodb }), systemModule()).get(TOKENS.SecretCipher);
   });
 }
 

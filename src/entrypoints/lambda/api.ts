@@ -17,6 +17,7 @@ import { RotateSubscriptionSecret } from '../../application/use-cases/rotate-sub
 import { Unsubscribe } from '../../application/use-cases/unsubscribe.js';
 import { bodyTooLarge, MAX_BODY_BYTES, parseQueryString, type ApiRequest } from '../api/api-http.js';
 import { createManagementApi, type ManagementApi } from '../api/management-api.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { compose } from '../container/compose.js';
 import { requireSecretsKey } from '../container/aws-config.js';
 import { dynamoDbModule } from '../container/dynamodb.module.js';
@@ -51,13 +52,15 @@ export const API_USE_CASES = [
  */
 export function composeApi({ settings, aws }: LambdaEnvironment): Container {
   const keyId = requireSecretsKey(aws);
+  // One client for the stores and the secrets' keyring: one pool of connections to DynamoDB.
+  const dynamodb = new DynamoDBClient({});
   return compose(
     useCasesModule(settings.relay, API_USE_CASES),
-    dynamoDbModule(aws),
+    dynamoDbModule(aws, dynamodb),
     workOnFirstUse(aws.queueUrls),
     sinkAddressModule({ allowedNetworks: settings.webhook.allowedNetworks }),
     // A subscription's secret is sealed with the stack's key before it is stored.
-    kmsOnFirstUse(keyId, aws.tablePrefix),
+    kmsOnFirstUse(keyId, aws.tablePrefix, dynamodb),
     systemModule(),
   );
 }

@@ -3,6 +3,7 @@ import { ContainerModule, type Container } from 'inversify';
 import { TOKENS } from '../../application/tokens.js';
 import { DeliveryAttempts } from '../../application/delivery-attempts.js';
 import { DeliverBatch } from '../../application/use-cases/deliver-batch.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { compose } from '../container/compose.js';
 import { dynamoDbModule } from '../container/dynamodb.module.js';
 import { systemModule } from '../container/system.module.js';
@@ -23,15 +24,17 @@ import { deliverHandler } from './message-handlers.js';
  */
 export function composeDeliver({ settings, aws }: LambdaEnvironment): Container {
   const keyId = requireSecretsKey(aws);
+  // One client for the stores and the secrets' keyring: one pool of connections to DynamoDB.
+  const dynamodb = new DynamoDBClient({});
   return compose(
     useCasesModule(settings.relay, [DeliverBatch, DeliveryAttempts]),
-    dynamoDbModule(aws),
+    dynamoDbModule(aws, dynamodb),
     workOnFirstUse(aws.queueUrls),
     webhookModule(settings.webhook),
     new ContainerModule(({ bind }) => {
       bind(TOKENS.NotificationSink).toConstantValue(sqsSinkOnFirstUse());
     }),
-    kmsOnFirstUse(keyId, aws.tablePrefix),
+    kmsOnFirstUse(keyId, aws.tablePrefix, dynamodb),
     systemModule(),
   );
 }

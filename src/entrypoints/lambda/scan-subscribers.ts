@@ -2,6 +2,7 @@ import 'reflect-metadata/lite';
 import type { Container } from 'inversify';
 import { DeliveryAttempts } from '../../application/delivery-attempts.js';
 import { ScanSubscribersPage } from '../../application/use-cases/scan-subscribers-page.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { compose } from '../container/compose.js';
 import { dynamoDbModule } from '../container/dynamodb.module.js';
 import { sqsModule } from '../container/sqs.module.js';
@@ -18,11 +19,13 @@ import { scanSubscribersHandler } from './message-handlers.js';
  */
 export function composeScanSubscribers(environment: LambdaEnvironment): Container {
   const { settings, aws } = environment;
+  // One client for the stores and the secrets' keyring: one pool of connections to DynamoDB.
+  const dynamodb = new DynamoDBClient({});
   return compose(
     useCasesModule(settings.relay, [ScanSubscribersPage, DeliveryAttempts]),
-    dynamoDbModule(aws),
+    dynamoDbModule(aws, dynamodb),
     sqsModule(aws.queueUrls),
-    sinksOnFirstUseModule(environment),
+    sinksOnFirstUseModule(environment, dynamodb),
     systemModule(),
   );
 }

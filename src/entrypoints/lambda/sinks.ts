@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ContainerModule } from 'inversify';
 import type { NotificationSink } from '../../application/ports/notification-sink.port.js';
 import { TOKENS } from '../../application/tokens.js';
@@ -13,13 +14,15 @@ import { loadedOnFirstUse } from './first-use.js';
  * when a page's recipients make a lone part (`ScanSubscribersPage`), so that a cold start loads neither the
  * webhook signing nor KMS nor a second SQS client.
  */
-export function sinksOnFirstUseModule({ settings, aws }: LambdaEnvironment): ContainerModule {
+export function sinksOnFirstUseModule({ settings, aws }: LambdaEnvironment, dynamodb: DynamoDBClient): ContainerModule {
   const keyId = requireSecretsKey(aws);
   const webhook = sinkOnFirstUse('webhook', async () => {
     const { webhookModule } = await import('../container/webhook.module.js');
-    return compose(webhookModule(settings.webhook), kmsOnFirstUse(keyId, aws.tablePrefix), systemModule()).get(
-      TOKENS.NotificationSink,
-    );
+    return compose(
+      webhookModule(settings.webhook),
+      kmsOnFirstUse(keyId, aws.tablePrefix, dynamodb),
+      systemModule(),
+    ).get(TOKENS.NotificationSink);
   });
   return new ContainerModule(({ bind }) => {
     bind(TOKENS.NotificationSink).toConstantValue(webhook);

@@ -3,6 +3,7 @@ import type { Container } from 'inversify';
 import { DeliveryAttempts } from '../../application/delivery-attempts.js';
 import { ScanSubscribersPage } from '../../application/use-cases/scan-subscribers-page.js';
 import { StartFanOut } from '../../application/use-cases/start-fan-out.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { compose } from '../container/compose.js';
 import { dynamoDbModule } from '../container/dynamodb.module.js';
 import { systemModule } from '../container/system.module.js';
@@ -21,11 +22,13 @@ import { startFanOutHandler } from './message-handlers.js';
  */
 export function composeStartFanOut(environment: LambdaEnvironment): Container {
   const { settings, aws } = environment;
+  // One client for the stores and the secrets' keyring: one pool of connections to DynamoDB.
+  const dynamodb = new DynamoDBClient({});
   return compose(
     useCasesModule(settings.relay, [StartFanOut, ScanSubscribersPage, DeliveryAttempts]),
-    dynamoDbModule(aws),
+    dynamoDbModule(aws, dynamodb),
     workOnFirstUse(aws.queueUrls),
-    sinksOnFirstUseModule(environment),
+    sinksOnFirstUseModule(environment, dynamodb),
     systemModule(),
   );
 }
