@@ -151,6 +151,21 @@ export function rotatedSecret(
       };
 }
 
+/**
+ * `current` with the secrets of `rotated` in place of its own (`secret`, `previousSecret`,
+ * `previousSecretUntil`; one that `rotated` has not is removed): what a store writes for a rotation.
+ */
+export function withSecretsOf(current: Subscription, rotated: Subscription): Subscription {
+  const { secret: _secret, previousSecret: _previous, previousSecretUntil: _until, ...rest } = current;
+  const { secret, previousSecret, previousSecretUntil } = rotated;
+  return {
+    ...rest,
+    ...(secret !== undefined ? { secret } : {}),
+    ...(previousSecret !== undefined ? { previousSecret } : {}),
+    ...(previousSecretUntil !== undefined ? { previousSecretUntil } : {}),
+  };
+}
+
 /** The secrets that sign a delivery at `now`: the current one, and the previous one while its grace lasts. */
 export function signingSecrets(
   subscription: Pick<Subscription, 'secret' | 'previousSecret' | 'previousSecretUntil'>,

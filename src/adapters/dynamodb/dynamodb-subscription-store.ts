@@ -15,6 +15,7 @@ import {
   packLevelOf,
   PACK_PREFIX,
   shardOf,
+  withSecretsOf,
   type Subscription,
 } from '../../domain/subscription.js';
 import type { Page } from '../../application/ports/page.js';
@@ -220,7 +221,7 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
     if (pack !== undefined) {
       const changed = await this.changeInPack(rotated, (current) =>
         current.status === 'active' && current.secret === expectedSecret
-          ? withSecretsOf(subscription, current)
+          ? withSecretsOf(current, subscription)
           : undefined,
       );
       return changed === 'written';
@@ -469,13 +470,6 @@ function unpacked(feedId: string, id: string, stored: string): Subscription {
 }
 
 const SECRET_FIELDS = ['secret', 'previousSecret', 'previousSecretUntil'] as const;
-
-/** `current` with the secrets of `rotated` (absent ones removed). */
-function withSecretsOf(rotated: Subscription, current: Subscription): Subscription {
-  const { secret: _s, previousSecret: _p, previousSecretUntil: _u, ...rest } = current;
-  const kept = SECRET_FIELDS.flatMap((field) => (rotated[field] === undefined ? [] : [[field, rotated[field]]]));
-  return { ...rest, ...Object.fromEntries(kept) } as Subscription;
-}
 
 /** The subscriptions an item holds, in id order: a pack's, or the one of an item from before packs. */
 function subscriptionsOf(item: Item): PlacedSubscription[] {

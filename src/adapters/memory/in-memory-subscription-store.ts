@@ -1,5 +1,5 @@
 import type { PagePosition } from '../../domain/cursor.js';
-import { candidateShards, shardOf, type Subscription } from '../../domain/subscription.js';
+import { candidateShards, shardOf, withSecretsOf, type Subscription } from '../../domain/subscription.js';
 import type { Page } from '../../application/ports/page.js';
 import type {
   PlacedSubscription,
@@ -95,17 +95,10 @@ export class InMemorySubscriptionStore implements SubscriptionRepository, Subscr
     // Written only where it is said to be, as a conditional update of that item.
     if (!stored || stored.pack !== pack) return false;
     if (stored.subscription.status !== 'active' || stored.subscription.secret !== expectedSecret) return false;
-    const { secret: _s, previousSecret: _p, previousSecretUntil: _u, ...rest } = stored.subscription;
-    const { secret, previousSecret, previousSecretUntil } = subscription;
     this.write({
       shard,
       ...(stored.pack ? { pack: stored.pack } : {}),
-      subscription: {
-        ...rest,
-        ...(secret !== undefined ? { secret } : {}),
-        ...(previousSecret !== undefined ? { previousSecret } : {}),
-        ...(previousSecretUntil !== undefined ? { previousSecretUntil } : {}),
-      },
+      subscription: withSecretsOf(stored.subscription, subscription),
     });
     return true;
   }
