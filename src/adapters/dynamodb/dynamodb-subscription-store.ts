@@ -1,10 +1,4 @@
-import {
-  BatchGetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject, injectable } from 'inversify';
 import type { PagePosition } from '../../domain/cursor.js';
 import { InvalidCursorError } from '../../domain/errors.js';
@@ -27,7 +21,7 @@ import type {
 import { mapBounded } from '../../application/bounded.js';
 import { TABLES } from '../aws-resources.js';
 import type { TableNames } from './dynamodb-tables.js';
-import { StoreRequestError, StoreThrottledError } from './errors.js';
+import { StoreRequestError } from './errors.js';
 import {
   batchGetAll,
   batchWriteAll,
@@ -189,7 +183,7 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
   async removedAmong(feedIds: readonly string[]): Promise<Set<string>> {
     const keys = [...new Set(feedIds)].map((feedId) => keyOf(feedId, 0, REMOVED));
     const items = await batchGetAll(this.doc, this.table, keys, { consistentRead: true, concurrency: 8 });
-    return new Set(items.map((item) => String(item[FEED_SHARD]).slice(0, -'#0'.length)));
+    return new Set(items.map((item) => shardOfPartition(item[FEED_SHARD]).feedId));
   }
 
   async end(feedId: string, subscriptionId: string): Promise<void> {
@@ -275,24 +269,8 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
     for (let attempt = 0; attempt < 5; attempt++) {
       // A BatchGetItem of one key, not a GetItem: the functions that end subscriptions (deliver, the fan-out's
       // pages) are granted BatchGetItem and UpdateItem on this table, and no more.
-      const out = await request(`BatchGetItem on ${this.table}`, () =>
-        this.doc.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.table]: {
-                Keys: [key],
-                ProjectionExpression: '#sub',
-                ExpressionAttributeNames: { '#sub': id },
-                ConsistentRead: true,
-              },
-            },
-          }),
-        ),
-      );
-      if ((out.UnprocessedKeys?.[this.table]?.Keys?.length ?? 0) > 0) {
-        throw new StoreThrottledError(`DynamoDB BatchGetItem on ${this.table} left subscription ${id} unread`);
-      }
-      const stored = out.Responses?.[this.table]?.[0]?.[id];
+      const [item] = await batchGetAll(this.doc, this.table, [key], { consistentRead: true });
+      const stored = item?.[id];
       if (typeof stored !== 'string') return 'missing';
       const next = change(unpacked(feedId, id, stored));
       if (next === undefined) return 'unchanged';
@@ -471,12 +449,16 @@ function unpacked(feedId: string, id: string, stored: string): Subscription {
 
 const SECRET_FIELDS = ['secret', 'previousSecret', 'previousSecretUntil'] as const;
 
+/** The feed and shard a partition key names (`feedShardKey` read back). */
+function shardOfPartition(partition: unknown): { feedId: string; shard: number } {
+  const at = String(partition).lastIndexOf('#');
+  return { feedId: String(partition).slice(0, at), shard: Number(String(partition).slice(at + 1)) };
+}
+
 /** The subscriptions an item holds, in id order: a pack's, or the one of an item from before packs. */
 function subscriptionsOf(item: Item): PlacedSubscription[] {
   const { [FEED_SHARD]: partition, [SUBSCRIPTION_ID]: key, ...rest } = item;
-  const at = String(partition).lastIndexOf('#');
-  const shard = Number(String(partition).slice(at + 1));
-  const feedId = String(partition).slice(0, at);
+  const { feedId, shard } = shardOfPartition(partition);
   if (key === REMOVED) return [];
   if (!isPack(String(key))) {
     return [{ subscription: { feedId, ...rest, id: String(key) } as unknown as Subscription, shard }];
