@@ -274,7 +274,7 @@ export const PACK_SIZE = 64;
  */
 export const MAX_PACK_LEVEL = 12;
 /** The shard bits sit below the bucket bits: K is at most 2^10. */
-const SHARD_BITS = 10;
+const SHARD_BITS = Math.log2(MAX_SUBSCRIBER_SHARDS);
 /** What every pack's name begins with; no subscription id does (ids are hex digests). */
 export const PACK_PREFIX = '#p';
 
@@ -303,7 +303,7 @@ export function packPlaceOf(
   const k = subscriberShardCount(shards);
   return {
     shard: shardOf(subscriptionId, k),
-    pack: packAt(subscriptionId, packLevel(Math.ceil(Math.max(1, subscribers) / k))),
+    pack: packAt(subscriptionId, packLevel(Math.ceil(subscribers / k))),
   };
 }
 

@@ -206,7 +206,7 @@ export class Subscribe {
     if (!added) return this.planExistingFeed(born.id, wanted);
     const shards = added.subscriberShards ?? 1;
     const subscribers = added.subscribers ?? wanted.length;
-    if (removedOnce) return this.planAmongStored(born.id, wanted, shards, async () => ({ shards }));
+    if (removedOnce) return this.planAmongStored(born.id, wanted, shards, async () => shards);
     const packs = new Map<string, PlacedSubscription[]>();
     for (const subscription of wanted) {
       const place = packPlaceOf(subscription.id, shards, subscribers);
@@ -224,20 +224,20 @@ export class Subscribe {
     if (!feed) throw new NotFoundError(`feed ${feedId} went away while it was subscribed to`);
     return this.planAmongStored(feedId, wanted, feed.subscriberShards ?? 1, async (missing) => {
       const counted = await this.feeds.addSubscribers(feedId, missing, this.settings.subscribersPerShard);
-      return { shards: counted.subscriberShards };
+      return counted.subscriberShards;
     });
   }
 
   /**
    * For a feed whose subscriptions may be stored already (in at most `shards` shards): the missing ones written
-   * to their shard once `count` has counted them (K must have grown before a subscription is placed by it),
-   * ended ones revived where they are, and the active ones kept as they are.
+   * to their shard once `count` has counted them and answered K (K must have grown before a subscription is
+   * placed by it), ended ones revived where they are, and the active ones kept as they are.
    */
   private async planAmongStored(
     feedId: string,
     wanted: readonly Subscription[],
     shards: number,
-    count: (missing: number) => Promise<{ shards: number }>,
+    count: (missing: number) => Promise<number>,
   ): Promise<FeedPlan> {
     const found = await this.subscriptions.findMany(
       feedId,
@@ -250,11 +250,12 @@ export class Subscribe {
       const found = existing.get(s.id);
       return found && found.subscription.status !== 'active' ? [{ ...found, subscription: s }] : [];
     });
-    const counted = missing.length > 0 ? await count(missing.length) : undefined;
+    // K once the missing ones are counted (not asked for when none is missing).
+    const counted = missing.length > 0 ? await count(missing.length) : shards;
     return {
       packs: [],
       single: [
-        ...missing.map((subscription) => ({ subscription, shard: shardOf(subscription.id, counted!.shards) })),
+        ...missing.map((subscription) => ({ subscription, shard: shardOf(subscription.id, counted) })),
         ...revived,
       ],
       kept: found.flatMap((p) => (p.subscription.status === 'active' ? [p.subscription] : [])),
