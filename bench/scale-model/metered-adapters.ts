@@ -175,7 +175,9 @@ export class MeteredSubscriptions implements SubscriptionRepository, SubscriberP
     const items = new Map<string, PlacedSubscription[]>();
     for (const one of placed) {
       const name = `${feedShard(one.subscription.feedId, one.shard)} ${one.pack ?? one.subscription.id}`;
-      items.set(name, [...(items.get(name) ?? []), one]);
+      const item = items.get(name) ?? [];
+      items.set(name, item);
+      item.push(one);
     }
     // Whole items (new packs, items of one subscription) in BatchWriteItems; a subscription into a pack there
     // already in an UpdateItem that rewrites the pack.
