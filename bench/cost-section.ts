@@ -45,8 +45,8 @@ export interface CostSectionResult {
   readonly perMillionFeedCrawls?: CostBreakdown;
   readonly perMillionDeliveries?: CostBreakdown;
   /**
-   * The same with each invocation billed at least its CPU (`COST_ESTIMATES.cpuMs`): every feed and every receiver
-   * on a host of its own, a TLS handshake each.
+   * The same with each invocation billed at least its CPU (`CPU_MS` in `cpu-model.ts`): every feed and every
+   * receiver on a host of its own, a TLS handshake each.
    */
   readonly withCpu?: { readonly perMillionFeedCrawls?: CostBreakdown; readonly perMillionDeliveries?: CostBreakdown };
   /** USD per million feed crawls (target ≤ 0.50). */
