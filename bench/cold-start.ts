@@ -38,6 +38,15 @@ export interface HandlerColdStart {
   readonly initOverHelloMs: number;
   /** Median CPU time (user + system) of the import: less at the mercy of a busy machine than `initMs`. */
   readonly initCpuMs: number;
+  /** The runtime-provided `@aws-sdk/*` packages that the bundle requires at init (none when bundled). */
+  readonly sdkPackages: readonly string[];
+  /**
+   * Median time of requiring `sdkPackages` alone in a fresh process, from the bundle's folder: the share of
+   * `initMs` that is the AWS SDK's own load, the same for any function that uses those clients.
+   */
+  readonly sdkInitMs: number;
+  /** `initMs` minus `sdkInitMs`: the handler's own code, its other dependencies and the built-ins they load. */
+  readonly ownInitMs: number;
   /**
    * Median time of the first invocation with an empty batch: the container is built then (once per cold
    * start), not at import. `null` for start-crawl, whose first event would start a crawl run.
@@ -96,14 +105,22 @@ function lambdaEnvironment(): NodeJS.ProcessEnv {
  * ES module), then (optionally) hands the handler an empty SQS batch.
  */
 const PROBE = `
-import { createRequire } from 'node:module';
+import Module, { createRequire } from 'node:module';
+const file = process.argv[1];
+// Which runtime-provided SDK packages the bundle itself requires as it loads.
+const sdk = [];
+const load = Module._load;
+Module._load = function (request, parent, ...rest) {
+  if (parent?.filename === file && request.startsWith('@aws-sdk/') && !sdk.includes(request)) sdk.push(request);
+  return load.call(this, request, parent, ...rest);
+};
 const cpu = process.cpuUsage();
 const started = performance.now();
-const file = process.argv[1];
 const module = file.endsWith('.mjs') ? await import(file) : createRequire(import.meta.url)(file);
 const initMs = performance.now() - started;
 const { user, system } = process.cpuUsage(cpu);
 const initCpuMs = (user + system) / 1000;
+Module._load = load;
 if (typeof module.handler !== 'function') throw new Error('the module exports no handler');
 let firstEventMs = null;
 if (process.argv[2] === 'event') {
@@ -111,7 +128,17 @@ if (process.argv[2] === 'event') {
   await module.handler({ Records: [] });
   firstEventMs = performance.now() - invoked;
 }
-process.stdout.write(JSON.stringify({ initMs, initCpuMs, firstEventMs }));
+process.stdout.write(JSON.stringify({ initMs, initCpuMs, firstEventMs, sdk }));
+`;
+
+/** Runs in a fresh process: requires the SDK packages given (JSON) from the bundle's folder, as its init does. */
+const SDK_PROBE = `
+import { createRequire } from 'node:module';
+const require = createRequire(process.argv[1]);
+const packages = JSON.parse(process.argv[2]);
+const started = performance.now();
+for (const name of packages) require(name);
+process.stdout.write(JSON.stringify({ sdkInitMs: performance.now() - started }));
 `;
 
 /** The hello-world handler in the handlers' own module format (CommonJS). */
@@ -123,12 +150,20 @@ interface Probe {
   readonly initMs: number;
   readonly initCpuMs: number;
   readonly firstEventMs: number | null;
+  readonly sdk: readonly string[];
 }
 
 async function probe(file: string, withEvent: boolean): Promise<Probe> {
   const args = ['--input-type=module', '-e', PROBE, file, withEvent ? 'event' : 'import'];
   const { stdout } = await run(process.execPath, args, { env: lambdaEnvironment(), cwd: PROJECT_ROOT });
   return JSON.parse(stdout) as Probe;
+}
+
+async function probeSdk(file: string, packages: readonly string[]): Promise<number> {
+  if (packages.length === 0) return 0;
+  const args = ['--input-type=module', '-e', SDK_PROBE, file, JSON.stringify(packages)];
+  const { stdout } = await run(process.execPath, args, { env: lambdaEnvironment(), cwd: PROJECT_ROOT });
+  return (JSON.parse(stdout) as { sdkInitMs: number }).sdkInitMs;
 }
 
 const median = (values: readonly number[]): number => {
@@ -170,12 +205,14 @@ export async function measureColdStarts(options: ColdStartOptions = {}): Promise
 
     const helloProbes: Probe[] = [];
     const probes = new Map<RelayHandler, Probe[]>(RELAY_HANDLERS.map((handler) => [handler, []]));
+    const sdkProbes = new Map<RelayHandler, number[]>(RELAY_HANDLERS.map((handler) => [handler, []]));
     for (let i = 0; i < runs; i++) {
       helloProbes.push(await probe(hello, false));
       for (const handler of RELAY_HANDLERS) {
-        probes
-          .get(handler)!
-          .push(await probe(bundles.get(handler)!.file, handler !== 'start-crawl' && handler !== 'api'));
+        const { file } = bundles.get(handler)!;
+        const measured = await probe(file, handler !== 'start-crawl' && handler !== 'api');
+        probes.get(handler)!.push(measured);
+        sdkProbes.get(handler)!.push(await probeSdk(file, measured.sdk));
       }
     }
 
@@ -192,6 +229,7 @@ export async function measureColdStarts(options: ColdStartOptions = {}): Promise
         const { bytes } = bundles.get(handler)!;
         const measured = probes.get(handler)!;
         const initMs = median(measured.map((p) => p.initMs));
+        const sdkInitMs = median(sdkProbes.get(handler)!);
         const firstEvents = measured.flatMap((p) => (p.firstEventMs === null ? [] : [p.firstEventMs]));
         return {
           handler,
@@ -199,6 +237,9 @@ export async function measureColdStarts(options: ColdStartOptions = {}): Promise
           initMs: round(initMs),
           initOverHelloMs: round(initMs - helloInitMs),
           initCpuMs: round(median(measured.map((p) => p.initCpuMs))),
+          sdkPackages: measured[0]!.sdk,
+          sdkInitMs: round(sdkInitMs),
+          ownInitMs: round(initMs - sdkInitMs),
           firstEventMs: firstEvents.length > 0 ? round(median(firstEvents)) : null,
           withinBudget:
             bytes <= COLD_START_BUDGET.maxBytes && initMs - helloInitMs <= COLD_START_BUDGET.maxInitOverHelloMs,
@@ -213,8 +254,8 @@ export async function measureColdStarts(options: ColdStartOptions = {}): Promise
 function printTable(report: ColdStartReport): void {
   const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
   const ms = (value: number | null): string => (value === null ? '–' : `${value} ms`);
-  const columns = ['handler', 'bundle', 'init', 'over hello', 'init CPU', '1st event', 'budget'];
-  const widths = [18, 10, 11, 12, 11, 11, 8];
+  const columns = ['handler', 'bundle', 'init', 'over hello', 'of it SDK', 'own', 'init CPU', '1st event', 'budget'];
+  const widths = [18, 10, 11, 12, 11, 10, 11, 11, 8];
   const row = (cells: string[]): string =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('');
   const lines = [
@@ -230,11 +271,16 @@ function printTable(report: ColdStartReport): void {
         kb(h.bytes),
         ms(h.initMs),
         `+${h.initOverHelloMs} ms`,
+        ms(h.sdkInitMs),
+        ms(h.ownInitMs),
         ms(h.initCpuMs),
         ms(h.firstEventMs),
         h.withinBudget ? 'ok' : 'OVER',
       ]),
     ),
+    '',
+    '"of it SDK": the @aws-sdk packages the handler requires at init, required alone in a fresh process (in Lambda,',
+    'the runtime\'s copy); "own": init minus that, the handler\'s code and its other dependencies.',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
