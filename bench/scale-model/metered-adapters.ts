@@ -3,13 +3,14 @@ import { envelopeOf } from '../../src/adapters/eventbridge/envelope.js';
 import type { StoredArticle } from '../../src/domain/article.js';
 import type { ArticlesDiscovered, CrawlRun } from '../../src/domain/crawl-run.js';
 import type { PagePosition } from '../../src/domain/cursor.js';
-import type { Feed, FeedUpdate } from '../../src/domain/feed.js';
+import type { Feed, FeedLayout, FeedUpdate } from '../../src/domain/feed.js';
 import {
   candidatePacks,
   candidateShards,
   PACK_SIZE,
   shardOf,
   type Subscription,
+  type SubscriptionLayout,
 } from '../../src/domain/subscription.js';
 import type { ArticleStore } from '../../src/application/ports/article-store.port.js';
 import type { EventPublisher } from '../../src/application/ports/event-publisher.port.js';
@@ -72,6 +73,14 @@ export class MeteredFeedStore implements FeedRepository, FeedPageReader {
     const readUnits = readUnitsOf(ITEM_BYTES.feed);
     await this.aws.dynamodb({ table: 'feeds', operation: 'GetItem', partition: feedId, readUnits });
     return this.inner.get(feedId);
+  }
+
+  async layoutsOf(feedIds: readonly string[]): Promise<Map<string, FeedLayout>> {
+    // Strongly consistent, of a few small attributes only: one read unit a key.
+    await concurrently(chunks(feedIds, BATCH_GET_KEYS), 4, (batch) =>
+      this.aws.dynamodb({ table: 'feeds', operation: 'BatchGetItem', partition: batch[0]!, readUnits: batch.length }),
+    );
+    return this.inner.layoutsOf(feedIds);
   }
 
   async addNew(feeds: readonly Feed[]): Promise<Feed[]> {
@@ -166,9 +175,14 @@ export class MeteredSubscriptions implements SubscriptionRepository, SubscriberP
     return this.inner.get(feedId, subscriptionId);
   }
 
-  async findMany(feedId: string, subscriptionIds: readonly string[], shards?: number): Promise<PlacedSubscription[]> {
+  async findMany(
+    feedId: string,
+    subscriptionIds: readonly string[],
+    shards?: number,
+    layout?: SubscriptionLayout,
+  ): Promise<PlacedSubscription[]> {
     await this.batchGet(feedId, subscriptionIds, shards);
-    return this.inner.findMany(feedId, subscriptionIds, shards);
+    return this.inner.findMany(feedId, subscriptionIds, shards, layout);
   }
 
   async putMany(placed: readonly PlacedSubscription[], options: { newPacks?: boolean } = {}): Promise<void> {

@@ -1,6 +1,6 @@
 import type { ParsedItem, StoredArticle } from '../../src/domain/article.js';
 import type { PagePosition } from '../../src/domain/cursor.js';
-import type { Feed, FeedUpdate } from '../../src/domain/feed.js';
+import { layoutOf, type Feed, type FeedLayout, type FeedUpdate } from '../../src/domain/feed.js';
 import type { Subscription } from '../../src/domain/subscription.js';
 import type { ArticleStore } from '../../src/application/ports/article-store.port.js';
 import type { Clock } from '../../src/application/ports/clock.port.js';
@@ -100,6 +100,15 @@ export class SyntheticFeedTable implements FeedRepository, FeedPageReader {
   async get(feedId: string): Promise<Feed | undefined> {
     const index = feedIndexOf(feedId);
     return index >= 0 && index < this.count ? this.feedAt(index) : undefined;
+  }
+
+  async layoutsOf(feedIds: readonly string[]): Promise<Map<string, FeedLayout>> {
+    const layouts = new Map<string, FeedLayout>();
+    for (const id of feedIds) {
+      const feed = await this.get(id);
+      if (feed) layouts.set(id, layoutOf(feed));
+    }
+    return layouts;
   }
 
   async addNew(): Promise<Feed[]> {

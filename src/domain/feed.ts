@@ -1,4 +1,5 @@
 import { digest } from './hash.js';
+import type { SubscriptionLayout } from './subscription.js';
 import { excerpt, InvalidFeedUrlError } from './errors.js';
 import { nextFetchAfterSuccess, retryDelaySeconds, type PublisherSchedule, type SchedulePolicy } from './schedule.js';
 
@@ -41,8 +42,31 @@ export interface Feed {
   readonly subscriberShards?: number;
   /** Subscriptions ever stored for the feed (ended ones included: they still take room in their shard). */
   readonly subscribers?: number;
+  /**
+   * The level of the packs that the import which created the feed wrote its subscriptions in (`packLevelFor`);
+   * absent when it wrote none, or the feed is older than this: where its subscriptions are is then unknown.
+   */
+  readonly packLevel?: number;
+  /** Whether a subscription has been written as an item of its own since (every write counted by `addSubscribers`). */
+  readonly unpacked?: boolean;
   /** The last commit of a fetch: which run made it and what it announced, so a retry re-announces the same. */
   readonly lastCommit?: FeedCommitRecord;
+}
+
+/** Where a stored feed's subscriptions are: its K, and their layout when the feed knows it. */
+export interface FeedLayout {
+  readonly subscriberShards: number;
+  /** Absent when the feed does not know where its subscriptions are (it has no `packLevel`). */
+  readonly subscriptions?: SubscriptionLayout;
+}
+
+export function layoutOf(feed: Pick<Feed, 'subscriberShards' | 'packLevel' | 'unpacked'>): FeedLayout {
+  return {
+    subscriberShards: feed.subscriberShards ?? 1,
+    ...(typeof feed.packLevel === 'number'
+      ? { subscriptions: { packLevel: feed.packLevel, unpacked: feed.unpacked === true } }
+      : {}),
+  };
 }
 
 /** What a fetch committed: replayed by a retry of the same work that finds the feed already moved on. */

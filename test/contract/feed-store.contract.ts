@@ -46,6 +46,39 @@ export function describeFeedStoreContract(
       expect(await store.get(first.id)).toEqual(first);
     });
 
+    it("reads the K and layout of every feed asked for that is there, past one batch's hundred keys", async () => {
+      const store = await makeStore();
+      const feeds = Array.from({ length: 130 }, () => aFeedRecord());
+      const packed = aFeedRecord({ packLevel: 3, subscribers: 900 });
+      await store.addNew([...feeds, packed]);
+      const grown = feeds[117]!;
+      const { subscriberShards } = await store.addSubscribers(grown.id, 5, 2);
+
+      const layouts = await store.layoutsOf([...feeds.map((f) => f.id), packed.id, 'no-such-feed', feeds[0]!.id]);
+
+      expect(subscriberShards).toBeGreaterThan(1);
+      expect(layouts.size).toBe(131);
+      expect(layouts.get(grown.id)).toEqual({ subscriberShards });
+      expect(layouts.get(feeds[0]!.id)).toEqual({ subscriberShards: 1 });
+      expect(layouts.get(packed.id)).toEqual({ subscriberShards: 1, subscriptions: { packLevel: 3, unpacked: false } });
+      expect(layouts.has('no-such-feed')).toBe(false);
+      expect(await store.layoutsOf([])).toEqual(new Map());
+    });
+
+    it('notes a packed feed unpacked once more subscriptions are counted on it, keeping its packs’ level', async () => {
+      const store = await makeStore();
+      const packed = aFeedRecord({ packLevel: 0, subscribers: 40 });
+      await store.addNew([packed]);
+
+      await store.addSubscribers(packed.id, 1, 100_000);
+
+      expect((await store.layoutsOf([packed.id])).get(packed.id)).toEqual({
+        subscriberShards: 1,
+        subscriptions: { packLevel: 0, unpacked: true },
+      });
+      expect(await store.get(packed.id)).toMatchObject({ packLevel: 0, unpacked: true, subscribers: 41 });
+    });
+
     it('adds the first of two feeds that share an id in one call', async () => {
       const store = await makeStore();
       const feed = aFeedRecord({ title: 'first' });

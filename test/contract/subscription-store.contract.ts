@@ -5,7 +5,7 @@ import type {
 } from '../../src/application/ports/subscription-store.port.js';
 import type { ContractOptions } from './feed-store.contract.js';
 import type { PagePosition } from '../../src/domain/cursor.js';
-import { packPlaceOf, shardOf, type Subscription } from '../../src/domain/subscription.js';
+import { packLevelFor, packPlaceOf, shardOf, type Subscription } from '../../src/domain/subscription.js';
 import { aSubscriptionRecord, uniqueId } from '../support/mothers.js';
 import { readAllPages } from './paging.js';
 
@@ -233,6 +233,26 @@ export function describeSubscriptionStoreContract(
       expect(found).toEqual([...packed(few, 1, 20), ...packed(many, 1, 640)]);
       expect(new Set(found.map((placed) => placed.pack)).size).toBeGreaterThan(10);
       expect((await readShard(store, feedId, 0)).sort()).toEqual([...few, ...many].map((s) => s.id).sort());
+    });
+
+    it('finds by the layout a feed knows only in the places it allows: its packs’ level, and items if unpacked', async () => {
+      const store = await makeStore();
+      const feedId = uniqueId('feed');
+      const imported = Array.from({ length: 300 }, () => aSubscriptionRecord({ feedId }));
+      const joining = Array.from({ length: 30 }, () => aSubscriptionRecord({ feedId }));
+      const level = packLevelFor(2, 300);
+      await store.putMany(packed(imported, 2, 300), { newPacks: true });
+      await store.putMany(joining.map((subscription) => ({ subscription, shard: shardOf(subscription.id, 4) })));
+      const ids = [...imported, ...joining].map((s) => s.id);
+
+      const whole = await store.findMany(feedId, ids, 4, { packLevel: level, unpacked: true });
+      const packsOnly = await store.findMany(feedId, ids, 4, { packLevel: level, unpacked: false });
+      const otherLevel = await store.findMany(feedId, ids, 4, { packLevel: level + 1, unpacked: true });
+
+      expect(whole.map((p) => p.subscription.id).sort()).toEqual([...ids].sort());
+      expect(whole).toEqual(await store.findMany(feedId, ids, 4));
+      expect(packsOnly.map((p) => p.subscription.id).sort()).toEqual(imported.map((s) => s.id).sort());
+      expect(otherLevel.map((p) => p.subscription.id).sort()).toEqual(joining.map((s) => s.id).sort());
     });
 
     it('keeps subscriptions of their own beside packs, and renews, ends and rotates one inside a pack', async () => {

@@ -16,7 +16,7 @@ import { DynamoDbFeedStore } from '../../src/adapters/dynamodb/dynamodb-feed-sto
 import { DynamoDbHostPoliteness } from '../../src/adapters/dynamodb/dynamodb-host-politeness.js';
 import { DynamoDbRunStore } from '../../src/adapters/dynamodb/dynamodb-run-store.js';
 import { DynamoDbStepLedger, STEP_RETENTION_SECONDS } from '../../src/adapters/dynamodb/dynamodb-step-ledger.js';
-import { packPlaceOf } from '../../src/domain/subscription.js';
+import { packLevelFor, packPlaceOf } from '../../src/domain/subscription.js';
 import { DynamoDbSubscriptionStore } from '../../src/adapters/dynamodb/dynamodb-subscription-store.js';
 import type { TableNames } from '../../src/adapters/dynamodb/dynamodb-tables.js';
 import { createTables } from '../../src/entrypoints/local/create-tables.js';
@@ -247,6 +247,31 @@ describe('DynamoDbSubscriptionStore', () => {
     expect(new Set(sent)).toEqual(new Set(['BatchGetCommand', 'UpdateCommand']));
     expect(await store.get(feedId, packed[0]!.id)).toEqual({ ...packed[0], status: 'ended' });
     expect(await store.get(feedId, packed[1]!.id)).toEqual(packed[1]);
+  });
+
+  it("looks up a packed feed's subscriptions by its layout: its packs' keys only, no Query of each shard", async () => {
+    const names = await freshTables(['subscriptions']);
+    const feedId = uniqueId('feed');
+    const imported = Array.from({ length: 200 }, () => aSubscriptionRecord({ feedId }));
+    await new DynamoDbSubscriptionStore(dynamo.doc, names).putMany(
+      imported.map((subscription) => ({ subscription, ...packPlaceOf(subscription.id, 1, 200) })),
+      { newPacks: true },
+    );
+    const sent: { name: string; keys: number }[] = [];
+    const doc = intercepting(async (command, send) => {
+      const input = (command as BatchGetCommand).input;
+      const keys = Object.values(input.RequestItems ?? {}).reduce((n, table) => n + (table.Keys?.length ?? 0), 0);
+      sent.push({ name: command.constructor.name, keys });
+      return send(command);
+    });
+    const store = new DynamoDbSubscriptionStore(doc, names);
+    const ids = imported.map((s) => s.id);
+
+    const found = await store.findMany(feedId, ids, 1, { packLevel: packLevelFor(1, 200), unpacked: false });
+
+    expect(found.map((p) => p.subscription.id)).toEqual(ids);
+    // 200 subscriptions in 4 packs (level 2): four keys in one BatchGetItem, against 200 ids and their packs.
+    expect(sent).toEqual([{ name: 'BatchGetCommand', keys: 4 }]);
   });
 
   it('fills a page to its limit from packs and then from subscriptions of their own', async () => {

@@ -10,7 +10,7 @@ import {
 import { inject, injectable } from 'inversify';
 import { mapBounded } from '../../application/bounded.js';
 import type { PagePosition } from '../../domain/cursor.js';
-import { FEED_UPDATE_ATTRIBUTES, type Feed, type FeedUpdate } from '../../domain/feed.js';
+import { FEED_UPDATE_ATTRIBUTES, layoutOf, type Feed, type FeedLayout, type FeedUpdate } from '../../domain/feed.js';
 import { grownShardCount } from '../../domain/subscription.js';
 import type {
   CommitResult,
@@ -22,6 +22,7 @@ import type { Page } from '../../application/ports/page.js';
 import { TABLES } from '../aws-resources.js';
 import type { TableNames } from './dynamodb-tables.js';
 import {
+  batchGetAll,
   conditional,
   distinctBy,
   pageLimit,
@@ -57,6 +58,29 @@ export class DynamoDbFeedStore implements FeedRepository, FeedPageReader {
       this.doc.send(new GetCommand({ TableName: this.table, Key: { [FEED_ID]: feedId }, ConsistentRead: true })),
     );
     return out.Item ? fromItem(out.Item) : undefined;
+  }
+
+  /** One BatchGetItem per 100 feeds, of the attributes of the layout only. */
+  async layoutsOf(feedIds: readonly string[]): Promise<Map<string, FeedLayout>> {
+    const keys = [...new Set(feedIds)].map((id) => ({ [FEED_ID]: id }));
+    const items = await batchGetAll(this.doc, this.table, keys, {
+      consistentRead: true,
+      concurrency: 4,
+      projection: {
+        expression: '#id, #shards, #level, #unpacked',
+        names: { '#id': FEED_ID, '#shards': 'subscriberShards', '#level': 'packLevel', '#unpacked': 'unpacked' },
+      },
+    });
+    return new Map(
+      items.map((item) => [
+        String(item[FEED_ID]),
+        layoutOf({
+          subscriberShards: Number(item.subscriberShards ?? 1),
+          ...(typeof item.packLevel === 'number' ? { packLevel: item.packLevel } : {}),
+          unpacked: item.unpacked === true,
+        }),
+      ]),
+    );
   }
 
   async addNew(feeds: readonly Feed[]): Promise<Feed[]> {
@@ -140,10 +164,10 @@ export class DynamoDbFeedStore implements FeedRepository, FeedPageReader {
         new UpdateCommand({
           TableName: this.table,
           Key: { [FEED_ID]: feedId },
-          UpdateExpression: 'ADD #subscribers :added',
+          UpdateExpression: 'ADD #subscribers :added SET #unpacked = :true',
           ConditionExpression: 'attribute_exists(#id)',
-          ExpressionAttributeNames: { '#id': FEED_ID, '#subscribers': 'subscribers' },
-          ExpressionAttributeValues: { ':added': added },
+          ExpressionAttributeNames: { '#id': FEED_ID, '#subscribers': 'subscribers', '#unpacked': 'unpacked' },
+          ExpressionAttributeValues: { ':added': added, ':true': true },
           ReturnValues: 'ALL_NEW',
         }),
       ),

@@ -6,11 +6,13 @@ import {
   candidatePacks,
   candidateShards,
   isPack,
+  packAt,
   packLevelOf,
   PACK_PREFIX,
   shardOf,
   withSecretsOf,
   type Subscription,
+  type SubscriptionLayout,
 } from '../../domain/subscription.js';
 import type { Page } from '../../application/ports/page.js';
 import type {
@@ -99,24 +101,31 @@ export class DynamoDbSubscriptionStore implements SubscriptionRepository, Subscr
     return (await this.findMany(feedId, [subscriptionId]))[0]?.subscription;
   }
 
-  async findMany(feedId: string, subscriptionIds: readonly string[], shards?: number): Promise<PlacedSubscription[]> {
+  async findMany(
+    feedId: string,
+    subscriptionIds: readonly string[],
+    shards?: number,
+    layout?: SubscriptionLayout,
+  ): Promise<PlacedSubscription[]> {
     const ids = new Set(subscriptionIds);
     const places = [...ids].map((id) => ({ id, shards: candidateShards(id, shards) }));
-    // A few ids are read at every level; for more, each shard's highest level is asked first (a one-key Query
-    // a shard), so that a feed of 40 reads its one pack, not 13 places.
+    // Without the feed's layout, a few ids are read at every level; for more, each shard's highest level is
+    // asked first (a one-key Query a shard), so that a feed of 40 reads its one pack, not 13 places.
     const levels = new Map<number, number>();
-    if (ids.size > FEW_IDS) {
+    if (!layout && ids.size > FEW_IDS) {
       const named = [...new Set(places.flatMap((place) => place.shards))];
       await mapBounded(named, 8, async (shard) => {
         levels.set(shard, await this.highestLevelIn(feedShardKey(feedId, shard)));
       });
     }
+    const placesOf = (id: string, shard: number): string[] =>
+      layout
+        ? [...(layout.unpacked ? [id] : []), packAt(id, layout.packLevel)]
+        : [id, ...candidatePacks(id, levels.get(shard))];
     const keys = new Map<string, Item>();
     for (const { id, shards } of places) {
       for (const shard of shards) {
-        for (const key of [id, ...candidatePacks(id, levels.get(shard))]) {
-          keys.set(`${shard} ${key}`, keyOf(feedId, shard, key));
-        }
+        for (const key of placesOf(id, shard)) keys.set(`${shard} ${key}`, keyOf(feedId, shard, key));
       }
     }
     const items = await batchGetAll(this.doc, this.table, [...keys.values()], { consistentRead: true, concurrency: 8 });

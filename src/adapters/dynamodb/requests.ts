@@ -63,15 +63,25 @@ export async function batchGetAll(
   doc: DynamoDBDocumentClient,
   tableName: string,
   keys: readonly Item[],
-  options: { consistentRead: boolean; concurrency?: number },
+  options: {
+    consistentRead: boolean;
+    concurrency?: number;
+    /** Reads only these attributes (a `ProjectionExpression` and the names it uses). */
+    projection?: { expression: string; names: Record<string, string> };
+  },
 ): Promise<Item[]> {
   const items: Item[] = [];
+  const projection = options.projection
+    ? { ProjectionExpression: options.projection.expression, ExpressionAttributeNames: options.projection.names }
+    : {};
   await mapBounded(chunksOf(keys, BATCH_GET_LIMIT), options.concurrency ?? 1, async (chunk) => {
     const left = await sendWithRetries(chunk, BATCH_RETRIES, async (pending) => {
       const out = await request(`BatchGetItem on ${tableName}`, () =>
         doc.send(
           new BatchGetCommand({
-            RequestItems: { [tableName]: { Keys: [...pending], ConsistentRead: options.consistentRead } },
+            RequestItems: {
+              [tableName]: { Keys: [...pending], ConsistentRead: options.consistentRead, ...projection },
+            },
           }),
         ),
       );

@@ -1,5 +1,5 @@
 import type { PagePosition } from '../../domain/cursor.js';
-import { FEED_UPDATE_ATTRIBUTES, type Feed, type FeedUpdate } from '../../domain/feed.js';
+import { FEED_UPDATE_ATTRIBUTES, layoutOf, type Feed, type FeedLayout, type FeedUpdate } from '../../domain/feed.js';
 import { grownShardCount } from '../../domain/subscription.js';
 import type {
   CommitResult,
@@ -21,6 +21,15 @@ export class InMemoryFeedStore implements FeedRepository, FeedPageReader {
 
   async get(feedId: string): Promise<Feed | undefined> {
     return this.feeds.get(feedId);
+  }
+
+  async layoutsOf(feedIds: readonly string[]): Promise<Map<string, FeedLayout>> {
+    const layouts = new Map<string, FeedLayout>();
+    for (const id of feedIds) {
+      const feed = this.feeds.get(id);
+      if (feed) layouts.set(id, layoutOf(feed));
+    }
+    return layouts;
   }
 
   async addNew(feeds: readonly Feed[]): Promise<Feed[]> {
@@ -66,7 +75,7 @@ export class InMemoryFeedStore implements FeedRepository, FeedPageReader {
     if (!feed) throw new Error(`no feed ${feedId} to count subscribers of`);
     const subscribers = (feed.subscribers ?? 0) + added;
     const subscriberShards = grownShardCount(feed.subscriberShards ?? 1, subscribers, perShard);
-    this.feeds.set(feedId, { ...feed, subscribers, subscriberShards });
+    this.feeds.set(feedId, { ...feed, subscribers, subscriberShards, unpacked: true });
     return { subscribers, subscriberShards };
   }
 

@@ -1,5 +1,12 @@
 import type { PagePosition } from '../../domain/cursor.js';
-import { candidateShards, shardOf, withSecretsOf, type Subscription } from '../../domain/subscription.js';
+import {
+  candidateShards,
+  packLevelOf,
+  shardOf,
+  withSecretsOf,
+  type Subscription,
+  type SubscriptionLayout,
+} from '../../domain/subscription.js';
 import type { Page } from '../../application/ports/page.js';
 import type {
   PlacedSubscription,
@@ -47,12 +54,16 @@ export class InMemorySubscriptionStore implements SubscriptionRepository, Subscr
     feedId: string,
     subscriptionIds: readonly string[],
     shards: number | undefined,
+    layout?: SubscriptionLayout,
   ): Promise<PlacedSubscription[]> {
+    // As in DynamoDB, a layout given limits the places looked at: one it leaves out is not found.
+    const allowed = (pack: string | undefined): boolean =>
+      !layout || (pack === undefined ? layout.unpacked : packLevelOf(pack) === layout.packLevel);
     const found: PlacedSubscription[] = [];
     for (const id of new Set(subscriptionIds)) {
       for (const shard of candidateShards(id, shards)) {
         const stored = this.stored(feedId, shard, id);
-        if (stored) {
+        if (stored && allowed(stored.pack)) {
           found.push({ subscription: stored.subscription, shard, ...(stored.pack ? { pack: stored.pack } : {}) });
           break;
         }

@@ -1,4 +1,4 @@
-import type { Feed, FeedUpdate } from '../../domain/feed.js';
+import type { Feed, FeedLayout, FeedUpdate } from '../../domain/feed.js';
 import type { PagePosition } from '../../domain/cursor.js';
 import type { Page } from './page.js';
 
@@ -17,6 +17,11 @@ export interface CommittedFeed {
 /** The feed table: what the crawler knows of each feed. */
 export interface FeedRepository {
   get(feedId: string): Promise<Feed | undefined>;
+  /**
+   * The subscriber shards (K) and the subscription layout of each of the feeds that is there, by id, read at
+   * once (strongly consistent); a feed that is not there is not in the map.
+   */
+  layoutsOf(feedIds: readonly string[]): Promise<Map<string, FeedLayout>>;
   /** Adds the feeds that are not there yet; returns those it added. */
   addNew(feeds: readonly Feed[]): Promise<Feed[]>;
   /**
@@ -27,7 +32,8 @@ export interface FeedRepository {
   remove(feedId: string): Promise<boolean>;
   /**
    * Counts `added` more subscriptions on the feed (one atomic add) and doubles its subscriber shards while
-   * the count exceeds shards × `perShard` (K only grows). Returns the count and K after the change.
+   * the count exceeds shards × `perShard` (K only grows). Returns the count and K after the change. The feed is
+   * then `unpacked`: the subscriptions counted are written as items of their own.
    */
   addSubscribers(
     feedId: string,

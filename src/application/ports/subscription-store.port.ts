@@ -1,5 +1,5 @@
 import type { PagePosition } from '../../domain/cursor.js';
-import type { Subscription } from '../../domain/subscription.js';
+import type { Subscription, SubscriptionLayout } from '../../domain/subscription.js';
 import type { Page } from './page.js';
 
 /**
@@ -24,8 +24,17 @@ export interface SubscriptionRepository {
    */
   add(subscription: Subscription, shards?: number): Promise<Subscription>;
   get(feedId: string, subscriptionId: string): Promise<Subscription | undefined>;
-  /** The stored ones among `subscriptionIds` of a feed of `shards` shards (absent: any K), with their place. */
-  findMany(feedId: string, subscriptionIds: readonly string[], shards?: number): Promise<PlacedSubscription[]>;
+  /**
+   * The stored ones among `subscriptionIds` of a feed of `shards` shards (absent: any K), with their place. With
+   * the feed's `layout`, only the places it allows are looked at (its packs' level, and items of their own only
+   * if `unpacked`).
+   */
+  findMany(
+    feedId: string,
+    subscriptionIds: readonly string[],
+    shards?: number,
+    layout?: SubscriptionLayout,
+  ): Promise<PlacedSubscription[]>;
   /**
    * Writes each subscription to its place as it is, unconditionally: the caller decided what to write. One placed
    * in a pack replaces its own entry there (the others stay), unless `newPacks`: the caller then says each pack

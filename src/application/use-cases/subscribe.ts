@@ -1,8 +1,9 @@
 import { inject, injectable } from 'inversify';
-import { newFeed, type Feed } from '../../domain/feed.js';
+import { layoutOf, newFeed, type Feed, type FeedLayout } from '../../domain/feed.js';
 import {
   grownShardCount,
   newSubscription,
+  packLevelFor,
   packPlaceOf,
   shardOf,
   type SinkDescriptor,
@@ -134,14 +135,19 @@ export class Subscribe {
     });
     const perShard = this.settings.subscribersPerShard;
 
-    // Feeds removed once may still have subscriptions in the table: one batched read says which.
-    const removed = await this.subscriptions.removedAmong([...byFeed.keys()]);
+    // Two batched reads: the feeds there already (their K and layout), which are looked up rather than created,
+    // and the feeds removed once, which may still have subscriptions in the table.
+    const feedIds = [...byFeed.keys()];
+    const [layouts, removed] = await Promise.all([
+      this.feeds.layoutsOf(feedIds),
+      this.subscriptions.removedAmong(feedIds),
+    ]);
     const writes = new ChunkedWrites((chunk) => this.write(chunk));
     const kept: Subscription[] = [];
     let failure: { error: unknown } | undefined;
     await mapBounded([...byFeed.values()], FEEDS_AT_ONCE, async ({ feed, wanted }) => {
       const born = { ...feed, subscribers: wanted.size, subscriberShards: grownShardCount(1, wanted.size, perShard) };
-      const plan = await this.planFeed(born, [...wanted.values()], removed.has(born.id));
+      const plan = await this.planFeed(born, [...wanted.values()], removed.has(born.id), layouts.get(born.id));
       for (const subscription of plan.kept) kept.push(subscription);
       // Stamped after the count: a fetch that committed while the count was still 0 (and so announced nothing)
       // discovered its articles before this instant, which these subscriptions do not want.
@@ -197,16 +203,25 @@ export class Subscribe {
   }
 
   /**
-   * For one feed: added counting its subscriptions, all in new packs under its K (or, when it was removed once
-   * and the table may still hold subscriptions of it, as `planAmongStored` says), or, when it was
-   * there already, as `planExistingFeed` says.
+   * For one feed: when it was there already (`stored`, as read), or turns out to be when it is added, as
+   * `planExistingFeed` says; otherwise added counting its subscriptions, all in new packs under its K, the
+   * packs' level noted on the feed (or, when it was removed once and the table may still hold subscriptions of
+   * it, with no level, as `planAmongStored` says).
    */
-  private async planFeed(born: Feed, wanted: readonly Subscription[], removedOnce: boolean): Promise<FeedPlan> {
-    const [added] = await this.feeds.addNew([born]);
+  private async planFeed(
+    born: Feed,
+    wanted: readonly Subscription[],
+    removedOnce: boolean,
+    stored: FeedLayout | undefined,
+  ): Promise<FeedPlan> {
+    if (stored) return this.planExistingFeed(born.id, wanted, stored);
+    const shards = born.subscriberShards ?? 1;
+    const subscribers = born.subscribers ?? wanted.length;
+    const [added] = await this.feeds.addNew([
+      removedOnce ? born : { ...born, packLevel: packLevelFor(shards, subscribers) },
+    ]);
     if (!added) return this.planExistingFeed(born.id, wanted);
-    const shards = added.subscriberShards ?? 1;
-    const subscribers = added.subscribers ?? wanted.length;
-    if (removedOnce) return this.planAmongStored(born.id, wanted, shards, async () => shards);
+    if (removedOnce) return this.planAmongStored(born.id, wanted, { subscriberShards: shards }, async () => shards);
     const packs = new Map<string, PlacedSubscription[]>();
     for (const subscription of wanted) {
       const place = packPlaceOf(subscription.id, shards, subscribers);
@@ -218,31 +233,40 @@ export class Subscribe {
     return { packs: [...packs.values()], single: [], kept: [] };
   }
 
-  /** For a feed that was there already: its subscriptions counted, if any are missing, as they are written. */
-  private async planExistingFeed(feedId: string, wanted: readonly Subscription[]): Promise<FeedPlan> {
-    const feed = await this.feeds.get(feedId);
-    if (!feed) throw new NotFoundError(`feed ${feedId} went away while it was subscribed to`);
-    return this.planAmongStored(feedId, wanted, feed.subscriberShards ?? 1, async (missing) => {
+  /**
+   * For a feed that was there already: its subscriptions counted, if any are missing, as they are written. Its
+   * K and layout are read here unless given.
+   */
+  private async planExistingFeed(feedId: string, wanted: readonly Subscription[], stored?: FeedLayout): Promise<FeedPlan> {
+    if (!stored) {
+      const feed = await this.feeds.get(feedId);
+      if (!feed) throw new NotFoundError(`feed ${feedId} went away while it was subscribed to`);
+      stored = layoutOf(feed);
+    }
+    return this.planAmongStored(feedId, wanted, stored, async (missing) => {
       const counted = await this.feeds.addSubscribers(feedId, missing, this.settings.subscribersPerShard);
       return counted.subscriberShards;
     });
   }
 
   /**
-   * For a feed whose subscriptions may be stored already (in at most `shards` shards): the missing ones written
-   * to their shard once `count` has counted them and answered K (K must have grown before a subscription is
-   * placed by it), ended ones revived where they are, and the active ones kept as they are.
+   * For a feed whose subscriptions may be stored already (in at most `stored.subscriberShards` shards, laid out
+   * as `stored.subscriptions` says, if it knows): the missing ones written to their shard once `count` has
+   * counted them and answered K (K must have grown before a subscription is placed by it), ended ones revived
+   * where they are, and the active ones kept as they are.
    */
   private async planAmongStored(
     feedId: string,
     wanted: readonly Subscription[],
-    shards: number,
+    stored: FeedLayout,
     count: (missing: number) => Promise<number>,
   ): Promise<FeedPlan> {
+    const shards = stored.subscriberShards;
     const found = await this.subscriptions.findMany(
       feedId,
       wanted.map((s) => s.id),
       shards,
+      stored.subscriptions,
     );
     const existing = new Map(found.map((placed) => [placed.subscription.id, placed]));
     const missing = wanted.filter((s) => !existing.has(s.id));

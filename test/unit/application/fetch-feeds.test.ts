@@ -13,7 +13,7 @@ import { FetchFeeds } from '../../../src/application/use-cases/fetch-feeds.js';
 import { identifyArticles } from '../../../src/domain/article.js';
 import { rememberDocument, unseen } from '../../../src/domain/recent-articles.js';
 import { articlesDiscovered, EMPTY_FETCH_TALLY, type ArticlesDiscovered } from '../../../src/domain/crawl-run.js';
-import { MAX_CARRIED_SEEN, type Feed, type FeedUpdate } from '../../../src/domain/feed.js';
+import { MAX_CARRIED_SEEN, type Feed, type FeedLayout, type FeedUpdate } from '../../../src/domain/feed.js';
 import { retryDelaySeconds } from '../../../src/domain/schedule.js';
 import { applicationModule } from '../../../src/entrypoints/container/application.module.js';
 import { compose } from '../../../src/entrypoints/container/compose.js';
@@ -50,6 +50,9 @@ class CommitFailingOnce implements FeedRepository {
 
   get(feedId: string): Promise<Feed | undefined> {
     return this.inner.get(feedId);
+  }
+  layoutsOf(feedIds: readonly string[]): Promise<Map<string, FeedLayout>> {
+    return this.inner.layoutsOf(feedIds);
   }
   addNew(feeds: readonly Feed[]): Promise<Feed[]> {
     return this.inner.addNew(feeds);

@@ -4,6 +4,7 @@ import { TOKENS } from '../../../src/application/tokens.js';
 import { RemoveFeeds } from '../../../src/application/use-cases/remove-feeds.js';
 import { Subscribe, type SubscribeInput } from '../../../src/application/use-cases/subscribe.js';
 import { InvalidSubscriptionError } from '../../../src/domain/errors.js';
+import { packLevelFor } from '../../../src/domain/subscription.js';
 import { feedIdFor, type Feed } from '../../../src/domain/feed.js';
 import { MemorySystem } from '../../support/memory-system.js';
 import { feedUrl } from '../../support/mothers.js';
@@ -204,6 +205,28 @@ describe('Subscribe', () => {
       expect(await everySubscriberOf(system, url)).toHaveLength(30);
       expect(await system.adapters.feeds.get(feedIdFor(url))).toMatchObject({ subscribers: 30 });
     }
+  });
+
+  it('notes the packs’ level on a feed it creates, and finds both packed and later subscriptions by it', async () => {
+    // Prepare
+    const system = new MemorySystem();
+    const subscribe = system.container.get(Subscribe);
+    await subscribe.execute(lines(feedUrl(1), 0, 300));
+    const packedFeed = await system.adapters.feeds.get(feedIdFor(feedUrl(1)));
+    await subscribe.execute(lines(feedUrl(1), 300, 20));
+    system.adapters.clock.advance(60);
+
+    // Act
+    const again = await subscribe.execute(lines(feedUrl(1), 0, 320));
+
+    // Assess
+    expect(packedFeed).toMatchObject({ packLevel: packLevelFor(1, 300), subscribers: 300 });
+    expect(packedFeed?.unpacked).toBeUndefined();
+    expect(await system.adapters.feeds.get(feedIdFor(feedUrl(1)))).toMatchObject({ unpacked: true, subscribers: 320 });
+    expect(again.created).toBe(0);
+    const stored = await everySubscriberOf(system, feedUrl(1));
+    expect(stored).toHaveLength(320);
+    expect(new Set(stored).size).toBe(320);
   });
 
   it('imports a removed feed again finding the subscriptions it kept: each stored once, the new ones added', async () => {
