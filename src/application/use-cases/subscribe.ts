@@ -93,11 +93,14 @@ const emptyChunk = (): FeedWrites => ({ packs: [], single: [] });
  *
  * A feed the import adds is created already counting its subscriptions (and with the shards that count needs),
  * so it needs no count update. Unless it was removed once (a feed removed keeps its subscriptions, and re-adding
- * it finds them), it needs no lookup either: its subscriptions go to packs, each written whole in one put. A
- * feed that was there already (or was removed once) gets one batched lookup of the subscriptions that exist and,
- * for those missing, one count update (which doubles its shards when they fill up); they are written as items of
- * their own, and an active subscription is never replaced. A feed's subscriptions are stamped and queued once
- * that feed is counted, and written while the other feeds are still being added or counted.
+ * it finds them), it needs no lookup either: its subscriptions go to packs, each written whole in one put, and
+ * the feed notes the packs' level. Which feeds are there already is one batched read of their K and layout. A
+ * feed that was there already (or was removed once) gets one batched lookup of the subscriptions that exist (of
+ * its packs only, and of items of their own once the feed has any, when it knows its layout) and, for those
+ * missing, one count update (which doubles its shards when they fill up, and notes the feed unpacked); they are
+ * written as items of their own, and an active subscription is never replaced. A feed's subscriptions are
+ * stamped and queued once that feed is counted, and written while the other feeds are still being added or
+ * counted.
  *
  * Concurrent imports of the same subscription are not serialized: between the lookup and the write, the
  * last writer wins (same id, so the same item), except while the import that creates a feed is writing its
@@ -237,7 +240,11 @@ export class Subscribe {
    * For a feed that was there already: its subscriptions counted, if any are missing, as they are written. Its
    * K and layout are read here unless given.
    */
-  private async planExistingFeed(feedId: string, wanted: readonly Subscription[], stored?: FeedLayout): Promise<FeedPlan> {
+  private async planExistingFeed(
+    feedId: string,
+    wanted: readonly Subscription[],
+    stored?: FeedLayout,
+  ): Promise<FeedPlan> {
     if (!stored) {
       const feed = await this.feeds.get(feedId);
       if (!feed) throw new NotFoundError(`feed ${feedId} went away while it was subscribed to`);
