@@ -146,7 +146,41 @@ describe('feedrelay against a management API (--target)', () => {
       expect(api.requests).toHaveLength(0);
     });
 
-    it('imports JSONL one subscription per call; what the API refuses is exit 1 naming each line, the rest stands', async () => {
+    it('imports JSONL in one call per 500 lines, the secrets the API generated shown once', async () => {
+      api.answer(
+        on('POST', '/subscriptions/import', (r) => {
+          const { subscriptions } = JSON.parse(r.body) as { subscriptions: { feed: string; webhook: string }[] };
+          return {
+            status: 200,
+            body: {
+              subscriptions: subscriptions.map(({ feed, webhook }, i) => ({
+                id: webhook,
+                feedId: feedIdFor(feed),
+                webhook,
+                createdAt: '2026-12-01T00:00:00.000Z',
+                secret: `whsec_${i}`,
+              })),
+              created: subscriptions.length,
+            },
+          };
+        }),
+      );
+      const file = path.join(dir, 'many.jsonl');
+      const lines = Array.from(
+        { length: 700 },
+        (_, i) => `{"feed": "${FEED.url}", "webhook": "https://hook.example/${i}"}`,
+      );
+      await writeFile(file, `${lines.join('\n')}\n`);
+
+      const result = await run(['subscriptions', 'import', file, '--target', url, '--token', 't', '--json']);
+
+      expectExit(result, 0);
+      expect(jsonOf(result)).toMatchObject({ imported: 700, existing: 0, total: 700 });
+      expect((jsonOf(result) as { secrets: unknown[] }).secrets).toHaveLength(700);
+      expect(api.requests.map((r) => r.url)).toEqual(['/subscriptions/import', '/subscriptions/import']);
+    });
+
+    it('imports JSONL one subscription per call through an API without the batch route; what it refuses is exit 1 naming each line, the rest stands', async () => {
       const subscription = (body: string) => {
         const { feed, webhook } = JSON.parse(body) as { feed: string; webhook: string };
         return {
@@ -193,7 +227,13 @@ describe('feedrelay against a management API (--target)', () => {
           },
         ],
       });
-      expect(api.requests).toHaveLength(3);
+      // One try of the batch route (404 here), then each line on its own.
+      expect(api.requests.map((r) => r.url)).toEqual([
+        '/subscriptions/import',
+        '/subscriptions',
+        '/subscriptions',
+        '/subscriptions',
+      ]);
       expect(result.stderr).toContain(`${file}: line 2: blocked_address`);
     });
 

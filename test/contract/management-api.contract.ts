@@ -248,6 +248,78 @@ export function describeManagementApiContract(name: string, subject: () => Manag
       });
     });
 
+    describe('subscriptions in bulk', () => {
+      const given = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+      it('imports many in one call (200): each in order, the secrets of the created shown once, counted', async () => {
+        const [feedA, feedB] = [freshFeedUrl(), freshFeedUrl()];
+        const items = [
+          { feed: feedA, webhook: freshWebhook(), secret: given },
+          { feed: feedA, webhook: freshWebhook() },
+          { feed: feedB, webhook: freshWebhook() },
+          { feed: feedB, sqs: 'https://sqs.eu-west-1.amazonaws.com/123456789012/feedrelay-bulk' },
+        ];
+
+        const imported = await call('POST', '/subscriptions/import', { json: { subscriptions: items } });
+        const again = await call('POST', '/subscriptions/import', { json: { subscriptions: items } });
+        const listed = json(await call('GET', `/feeds/${json(imported).subscriptions[0].feedId}/subscriptions`));
+
+        expect(imported.status).toBe(200);
+        const { subscriptions, created } = json(imported);
+        expect(created).toBe(4);
+        expect(subscriptions.map((s: Record<string, unknown>) => s.feed)).toEqual([feedA, feedA, feedB, feedB]);
+        expect(subscriptions[0]).toMatchObject({ webhook: items[0]!.webhook, status: 'active', secret: given });
+        expect(subscriptions[1].secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
+        expect(subscriptions[3]).toMatchObject({ sqs: items[3]!.sqs });
+        expect(subscriptions[3]).not.toHaveProperty('secret');
+        expect(again.status).toBe(200);
+        expect(json(again).created).toBe(0);
+        expect(json(again).subscriptions).toEqual(subscriptions.map(withoutSecret));
+        expect(listed.subscriptions.map((s: { id: string }) => s.id).sort()).toEqual(
+          [subscriptions[0].id, subscriptions[1].id].sort(),
+        );
+      });
+
+      it('refuses the whole call (400) naming the first bad item, or a refused webhook, and stores nothing', async () => {
+        const feed = freshFeedUrl();
+        const good = { feed, webhook: freshWebhook() };
+        const importing = (subscriptions: unknown) =>
+          call('POST', '/subscriptions/import', { json: { subscriptions } });
+
+        expectError(
+          await importing([good, { feed, webhook: 'not a url' }]),
+          400,
+          undefined,
+          /subscriptions\[1\]: "webhook"/,
+        );
+        expectError(await importing([good, { feed }]), 400, undefined, /subscriptions\[1\]/);
+        expectError(await importing([good, 'x']), 400, undefined, /subscriptions\[1\]: must be an object/);
+        expectError(
+          await importing([good, { ...good, secret: 'nope' }]),
+          400,
+          undefined,
+          /subscriptions\[1\]: "secret"/,
+        );
+        expectError(
+          await importing([good, { feed, webhook: subject().blockedWebhook }]),
+          400,
+          'blocked_address',
+          /subscriptions\[1\]: "webhook"/,
+        );
+        expectError(await importing([]), 400, 'invalid_request', /1 to 1000/);
+        expectError(await importing(Array.from({ length: 1001 }, () => good)), 400, 'invalid_request', /1 to 1000/);
+        expectError(await importing('x'), 400, 'invalid_request', /"subscriptions"/);
+        expectError(
+          await call('POST', '/subscriptions/import', { json: { subscriptions: [good], extra: 1 } }),
+          400,
+          'invalid_request',
+          /unknown field "extra"/,
+        );
+        const feeds = json(await call('GET', '/feeds?limit=1000')).feeds as { url: string }[];
+        expect(feeds.map((f) => f.url)).not.toContain(feed);
+      });
+    });
+
     describe('runs', () => {
       it('starts a run (202 {runId}), shows its summary and lists it; an unknown run is 404', async () => {
         const started = await call('POST', '/runs', { json: { force: true } });

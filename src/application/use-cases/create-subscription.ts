@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
 import { acceptFeedUrl } from '../../domain/feed.js';
 import { checkSubscriptionInput, type Subscription } from '../../domain/subscription.js';
+import { mapBounded } from '../bounded.js';
 import { SinkRefusedError } from '../errors.js';
 import type { SinkAddressPolicy } from '../ports/sink-address-policy.port.js';
 import { TOKENS } from '../tokens.js';
@@ -12,6 +13,14 @@ export interface CreatedSubscription {
   /** False when an active subscription of this sink to this feed was there already: it is left as it was. */
   readonly created: boolean;
 }
+
+/** What subscribing many at once did: each input's subscription, in input order, or the sinks refused. */
+export type CreatedMany =
+  | { readonly created: readonly CreatedSubscription[]; readonly refused?: undefined }
+  | { readonly refused: readonly { readonly index: number; readonly reason: string }[]; readonly created?: undefined };
+
+/** Sink addresses put to the policy at once (each may be a DNS lookup). */
+const POLICY_CHECKS_AT_ONCE = 16;
 
 /**
  * Subscribes one sink to one feed, as an operator asks for it through the management API: the feed URL and
@@ -25,6 +34,34 @@ export class CreateSubscription {
     @inject(Subscribe) private readonly subscribe: Subscribe,
     @inject(TOKENS.SinkAddressPolicy) private readonly policy: SinkAddressPolicy,
   ) {}
+
+  /**
+   * Subscribes many at once (one `Subscribe`, as a bulk import): every input is checked, then every distinct
+   * sink put to the policy, and only when none is refused is anything written. Refused sinks are answered by
+   * the indexes of their inputs, and nothing is written.
+   */
+  async executeMany(inputs: readonly SubscribeInput[]): Promise<CreatedMany> {
+    const sinks = inputs.map((input) => {
+      acceptFeedUrl(input.feedUrl);
+      return checkSubscriptionInput(input);
+    });
+    const reasons = new Map<string, string | undefined>();
+    await mapBounded([...new Set(sinks.map((sink) => sink.url))], POLICY_CHECKS_AT_ONCE, async (url) => {
+      reasons.set(url, await this.policy.refusal(sinks.find((sink) => sink.url === url)!));
+    });
+    const refused = sinks.flatMap((sink, index) => {
+      const reason = reasons.get(sink.url);
+      return reason === undefined ? [] : [{ index, reason }];
+    });
+    if (refused.length > 0) return { refused };
+    const result = await this.subscribe.execute(inputs);
+    return {
+      created: result.subscriptions.map((subscription) => ({
+        subscription,
+        created: result.createdIds.has(subscription.id),
+      })),
+    };
+  }
 
   async execute(input: SubscribeInput): Promise<CreatedSubscription> {
     acceptFeedUrl(input.feedUrl);

@@ -10,9 +10,10 @@ import { ListSubscriptions } from '../../application/use-cases/list-subscription
 import { RemoveFeed } from '../../application/use-cases/remove-feed.js';
 import { RotateSubscriptionSecret } from '../../application/use-cases/rotate-subscription-secret.js';
 import { StartCrawlRun } from '../../application/use-cases/start-crawl-run.js';
+import type { SubscribeInput } from '../../application/use-cases/subscribe.js';
 import { SummarizeRun } from '../../application/use-cases/summarize-run.js';
 import { Unsubscribe } from '../../application/use-cases/unsubscribe.js';
-import { DomainError } from '../../domain/errors.js';
+import { DomainError, excerpt } from '../../domain/errors.js';
 import { acceptFeedUrl, feedIdFor, type Feed } from '../../domain/feed.js';
 import { checkSubscriptionInput } from '../../domain/subscription.js';
 import { errorResponse, jsonResponse, noContent, type ApiRequest, type ApiResponse } from './api-http.js';
@@ -97,43 +98,71 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
     path: '/subscriptions',
     async handle({ request, services }) {
       queryOf(request, []);
-      const fields = fieldsOf(jsonBody(request), {
-        feed: { type: 'string', required: true },
-        webhook: { type: 'string' },
-        sqs: { type: 'string' },
-        secret: { type: 'string' },
-      });
-      const feedUrl = inField('feed', () => acceptFeedUrl(fields.feed!));
-      if ((fields.webhook === undefined) === (fields.sqs === undefined)) {
-        throw new ApiError(400, 'invalid_request', 'give one of "webhook" (a URL) and "sqs" (a queue URL)');
-      }
-      if (fields.sqs !== undefined && fields.secret !== undefined) {
-        throw new ApiError(400, 'invalid_request', '"secret" signs webhooks only, not "sqs" deliveries');
-      }
-      if (fields.sqs !== undefined) {
-        const sink = { kind: 'sqs', url: fields.sqs } as const;
-        inField('sqs', () => checkSubscriptionInput({ feedUrl, sink }));
-        const { subscription, created } = await services.get(CreateSubscription).execute({ feedUrl, sink });
-        return jsonResponse(created ? 201 : 200, { subscription: subscriptionView(subscription) });
-      }
-      const sink = { kind: 'webhook', url: fields.webhook! } as const;
-      // Checked one at a time, so that the message names the field at fault.
-      inField('webhook', () => checkSubscriptionInput({ feedUrl, sink, secret: PLACEHOLDER_SECRET }));
-      const secret = fields.secret ?? newSecret();
-      inField('secret', () => checkSubscriptionInput({ feedUrl, sink, secret }));
+      const input = subscriptionInputOf(jsonBody(request));
       let result;
       try {
-        result = await services.get(CreateSubscription).execute({ feedUrl, sink, secret });
+        result = await services.get(CreateSubscription).execute(input);
       } catch (error) {
         if (error instanceof SinkRefusedError) throw new ApiError(400, error.code, `"webhook": ${error.message}`);
         throw error;
       }
       const { subscription, created } = result;
-      // As `POST /feeds`: 200 with what is there when that webhook already subscribes (an import run twice
+      // As `POST /feeds`: 200 with what is there when that sink already subscribes (an import run twice
       // changes nothing), without its secret, which was shown once, at its creation.
-      if (!created) return jsonResponse(200, { subscription: subscriptionView(subscription) });
+      if (!created || input.secret === undefined) {
+        return jsonResponse(created ? 201 : 200, { subscription: subscriptionView(subscription) });
+      }
       // The secret is shown here, once; it is the one given or generated, whatever the store keeps.
-      return jsonResponse(201, { subscription: { ...subscriptionView(subscription), secret } });
+      return jsonResponse(201, { subscription: { ...subscriptionView(subscription), secret: input.secret } });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/subscriptions/import',
+    async handle({ request, services }) {
+      queryOf(request, []);
+      const body = jsonBody(request);
+      const items = body.subscriptions;
+      const extra = Object.keys(body).find((name) => name !== 'subscriptions');
+      if (extra !== undefined) {
+        throw new ApiError(
+          400,
+          'invalid_request',
+          `unknown field ${excerpt(extra, 40)}; expected {"subscriptions": […]}`,
+        );
+      }
+      if (!Array.isArray(items) || items.length < 1 || items.length > MAX_IMPORTED) {
+        throw new ApiError(
+          400,
+          'invalid_request',
+          `"subscriptions" must be an array of 1 to ${MAX_IMPORTED} subscriptions {"feed", "webhook" | "sqs", "secret"?}`,
+        );
+      }
+      // Every item checked before anything is written: the first bad one is named, and nothing is stored.
+      const inputs = items.map((item, index) =>
+        atItem(index, () => {
+          if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+            throw new ApiError(400, 'invalid_request', 'must be an object {"feed", "webhook" | "sqs", "secret"?}');
+          }
+          return subscriptionInputOf(item as Record<string, unknown>);
+        }),
+      );
+      const result = await services.get(CreateSubscription).executeMany(inputs);
+      if (result.refused) {
+        const { index, reason } = result.refused[0]!;
+        const refusal = new SinkRefusedError(reason);
+        throw new ApiError(400, refusal.code, `subscriptions[${index}]: "webhook": ${refusal.message}`);
+      }
+      // Of items naming one subscription, the last one's secret is the one stored: each shows that one.
+      const secrets = new Map(result.created.map(({ subscription }, i) => [subscription.id, inputs[i]!.secret]));
+      return jsonResponse(200, {
+        subscriptions: result.created.map(({ subscription, created }) => {
+          const secret = created ? secrets.get(subscription.id) : undefined;
+          return { ...subscriptionView(subscription), ...(secret !== undefined ? { secret } : {}) };
+        }),
+        created: new Set(result.created.flatMap(({ subscription, created }) => (created ? [subscription.id] : [])))
+          .size,
+      });
     },
   },
   {
@@ -277,3 +306,48 @@ export function feedView(feed: Feed) {
 
 /** A subscription as the API shows it (as the CLI does): never its secret. */
 export const subscriptionView = describeSubscription;
+
+/** Subscriptions one `POST /subscriptions/import` takes at most (about 250 KB of JSON). */
+export const MAX_IMPORTED = 1000;
+
+/**
+ * What one subscription's fields ask for, checked one at a time so that a message names the field at fault: the
+ * feed, one sink (`webhook` or `sqs`), and a webhook's secret (generated when not given).
+ */
+function subscriptionInputOf(body: Record<string, unknown>): SubscribeInput {
+  const fields = fieldsOf(body, {
+    feed: { type: 'string', required: true },
+    webhook: { type: 'string' },
+    sqs: { type: 'string' },
+    secret: { type: 'string' },
+  });
+  const feedUrl = inField('feed', () => acceptFeedUrl(fields.feed!));
+  if ((fields.webhook === undefined) === (fields.sqs === undefined)) {
+    throw new ApiError(400, 'invalid_request', 'give one of "webhook" (a URL) and "sqs" (a queue URL)');
+  }
+  if (fields.sqs !== undefined && fields.secret !== undefined) {
+    throw new ApiError(400, 'invalid_request', '"secret" signs webhooks only, not "sqs" deliveries');
+  }
+  if (fields.sqs !== undefined) {
+    const sink = { kind: 'sqs', url: fields.sqs } as const;
+    inField('sqs', () => checkSubscriptionInput({ feedUrl, sink }));
+    return { feedUrl, sink };
+  }
+  const sink = { kind: 'webhook', url: fields.webhook! } as const;
+  inField('webhook', () => checkSubscriptionInput({ feedUrl, sink, secret: PLACEHOLDER_SECRET }));
+  const secret = fields.secret ?? newSecret();
+  inField('secret', () => checkSubscriptionInput({ feedUrl, sink, secret }));
+  return { feedUrl, sink, secret };
+}
+
+/** Runs `read` for item `index` of a list; a 400 it throws names the item: `subscriptions[3]: "feed": …`. */
+function atItem<T>(index: number, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 400) {
+      throw new ApiError(400, error.code, `subscriptions[${index}]: ${error.message}`);
+    }
+    throw error;
+  }
+}

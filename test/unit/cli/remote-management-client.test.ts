@@ -13,6 +13,32 @@ interface StoredSubscription {
   status: string;
 }
 
+interface SubscriptionItem {
+  readonly feed: string;
+  readonly webhook: string;
+  readonly secret?: string;
+}
+
+/** One subscription as the API stores it: created (with its secret, shown once) or found. */
+function subscribeOne(
+  state: { feeds: Map<string, { id: string; url: string }>; subs: StoredSubscription[] },
+  { feed, webhook, secret }: SubscriptionItem,
+): { created: boolean; subscription: StoredSubscription & { secret?: string } } {
+  const feedId = feedIdFor(feed);
+  if (!state.feeds.has(feedId)) state.feeds.set(feedId, { id: feedId, url: feed });
+  const id = `${feedId}:${webhook}`;
+  const known = state.subs.find((s) => s.id === id);
+  if (known) return { created: false, subscription: known };
+  const subscription = { id, feedId, webhook, createdAt: '2026-12-01T00:00:00.000Z', status: 'active' };
+  state.subs.push(subscription);
+  return { created: true, subscription: { ...subscription, secret: secret ?? 'whsec_c2VydmVy' } };
+}
+
+const refusal = (webhook: string) => ({
+  status: 400,
+  body: { error: { code: 'blocked_address', message: `${webhook} is internal` } },
+});
+
 /** The management API's routes over a small in-memory state, with page size as asked (`limit`). */
 function contractRoutes(state: {
   feeds: Map<string, { id: string; url: string }>;
@@ -47,15 +73,21 @@ function contractRoutes(state: {
         : { status: 404, body: { error: { code: 'not_found', message: `no feed ${id}` } } };
     }),
     on('POST', '/subscriptions', (r) => {
-      const { feed, webhook, secret } = JSON.parse(r.body) as { feed: string; webhook: string; secret?: string };
-      const feedId = feedIdFor(feed);
-      if (!state.feeds.has(feedId)) state.feeds.set(feedId, { id: feedId, url: feed });
-      const id = `${feedId}:${webhook}`;
-      const known = state.subs.find((s) => s.id === id);
-      if (known) return { status: 200, body: { subscription: known } };
-      const subscription = { id, feedId, webhook, createdAt: '2026-12-01T00:00:00.000Z', status: 'active' };
-      state.subs.push(subscription);
-      return { status: 201, body: { subscription: { ...subscription, secret: secret ?? 'whsec_c2VydmVy' } } };
+      const item = JSON.parse(r.body) as SubscriptionItem;
+      if (item.webhook.includes('refused')) return refusal(item.webhook);
+      const { created, subscription } = subscribeOne(state, item);
+      return { status: created ? 201 : 200, body: { subscription } };
+    }),
+    // As the API: the whole batch is refused when one webhook is, and nothing of it is stored.
+    on('POST', '/subscriptions/import', (r) => {
+      const { subscriptions } = JSON.parse(r.body) as { subscriptions: SubscriptionItem[] };
+      const refused = subscriptions.find((item) => item.webhook.includes('refused'));
+      if (refused) return refusal(refused.webhook);
+      const done = subscriptions.map((item) => subscribeOne(state, item));
+      return {
+        status: 200,
+        body: { subscriptions: done.map((d) => d.subscription), created: done.filter((d) => d.created).length },
+      };
     }),
     on('GET', /^\/feeds\/[^/]+\/subscriptions$/, (r) => {
       const feedId = r.path.split('/')[2]!;
@@ -179,8 +211,78 @@ describe('RemoteManagementClient', () => {
       }),
       expect.objectContaining({ webhook: 'https://hook.example/b', secret: 'whsec_bWluZQ==', status: 'active' }),
     ]);
-    const bodies = api.requests.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body));
-    expect(bodies[0]).toEqual({ feed: 'https://a.example/feed', webhook: 'https://hook.example/a' });
+    const posts = api.requests.filter((r) => r.method === 'POST');
+    expect(posts.map((r) => r.url)).toEqual(['/subscriptions/import']);
+    expect(JSON.parse(posts[0]!.body)).toEqual({
+      subscriptions: [
+        { feed: 'https://a.example/feed', webhook: 'https://hook.example/a' },
+        { feed: 'https://a.example/feed', webhook: 'https://hook.example/b', secret: 'whsec_bWluZQ==' },
+      ],
+    });
+  });
+
+  it('subscribes in batches of 500, each subscription in the order given', async () => {
+    const requests = Array.from({ length: 1200 }, (_, i) => ({
+      feedUrl: `https://f${i % 7}.example/feed`,
+      webhook: `https://hook.example/${i}`,
+    }));
+
+    const result = await client.subscribe(requests);
+
+    expect(result.created).toBe(1200);
+    expect(result.failed).toEqual([]);
+    expect(result.subscriptions.map((s) => s?.webhook)).toEqual(requests.map((r) => r.webhook));
+    const sizes = api.requests.map((r) => (JSON.parse(r.body) as { subscriptions: unknown[] }).subscriptions.length);
+    expect(sizes.sort((a, b) => b - a)).toEqual([500, 500, 200]);
+  });
+
+  it('sends a refused batch again one subscription per call: the refused one is reported, the others stand', async () => {
+    const result = await client.subscribe([
+      { feedUrl: 'https://a.example/feed', webhook: 'https://hook.example/1' },
+      { feedUrl: 'https://a.example/feed', webhook: 'http://refused.example/hook' },
+      { feedUrl: 'https://a.example/feed', webhook: 'https://hook.example/3' },
+    ]);
+
+    expect(result.created).toBe(2);
+    expect(result.subscriptions.map((s) => s?.webhook)).toEqual([
+      'https://hook.example/1',
+      undefined,
+      'https://hook.example/3',
+    ]);
+    expect(result.failed).toEqual([
+      {
+        item: 1,
+        code: 'blocked_address',
+        status: 400,
+        message: 'POST /subscriptions: http://refused.example/hook is internal',
+      },
+    ]);
+    expect(api.requests.map((r) => r.url)).toEqual([
+      '/subscriptions/import',
+      '/subscriptions',
+      '/subscriptions',
+      '/subscriptions',
+    ]);
+    expect(state.subs).toHaveLength(2);
+  });
+
+  it('subscribes one per call through an API without the batch route (404), after one try', async () => {
+    api.answer(
+      on('POST', '/subscriptions/import', { status: 404, body: { error: { code: 'not_found', message: 'no route' } } }),
+      ...contractRoutes(state),
+    );
+    const requests = Array.from({ length: 600 }, (_, i) => ({
+      feedUrl: 'https://a.example/feed',
+      webhook: `https://hook.example/${i}`,
+    }));
+
+    const result = await client.subscribe(requests);
+
+    expect(result.created).toBe(600);
+    const batchCalls = api.requests.filter((r) => r.url === '/subscriptions/import');
+    expect(batchCalls.length).toBeGreaterThanOrEqual(1);
+    expect(batchCalls.length).toBeLessThanOrEqual(2);
+    expect(api.requests.filter((r) => r.url === '/subscriptions')).toHaveLength(600);
   });
 
   it('shows no secret for a subscription that was already there (the API shows it at creation only)', async () => {

@@ -8,8 +8,10 @@ import type { FeedEntry, ItemFailure, ManagementClient, SubscriptionRequest } fr
 
 /** Items of a list asked for per request. */
 const PAGE_SIZE = 100;
-/** Calls in flight at once for a batch (one call per item). */
+/** Calls in flight at once for a batch (one call per item, or per `IMPORT_BATCH` subscriptions). */
 const BATCH_CONCURRENCY = 4;
+/** Subscriptions sent per `POST /subscriptions/import` (the API takes up to 1,000; 500 are about 100 KB). */
+const IMPORT_BATCH = 500;
 
 interface ApiSubscription {
   readonly id: string;
@@ -21,9 +23,10 @@ interface ApiSubscription {
 }
 
 /**
- * The management commands through the management API of `feedrelay serve` or of a deployed stack. Batches
- * are sent one item per call (`POST /feeds`, `POST /subscriptions`, `DELETE /feeds/{id}`), a few at a time,
- * and an item the API refuses is reported in `failed` while the others stand.
+ * The management commands through the management API of `feedrelay serve` or of a deployed stack. Subscriptions
+ * are sent in batches (`POST /subscriptions/import`); feeds one item per call (`POST /feeds`,
+ * `DELETE /feeds/{id}`). A few calls are in flight at once, and an item the API refuses is reported in `failed`
+ * while the others stand.
  */
 export class RemoteManagementClient implements ManagementClient {
   constructor(private readonly api: ManagementApiClient) {}
@@ -72,19 +75,65 @@ export class RemoteManagementClient implements ManagementClient {
     };
   }
 
+  /**
+   * In batches of `IMPORT_BATCH` (`POST /subscriptions/import`, a few at a time). A batch the API refuses (one of
+   * its items is bad, or a webhook is refused) is sent again one item per call (`POST /subscriptions`), so that
+   * exactly the items refused are reported while the others stand; so is every batch when the API has no
+   * batch route (one older than it).
+   */
   async subscribe(requests: readonly SubscriptionRequest[]) {
     const subscriptions: ((SubscriptionView & { secret?: string }) | undefined)[] = requests.map(() => undefined);
     let created = 0;
+    const batches: number[][] = [];
+    for (let start = 0; start < requests.length; start += IMPORT_BATCH) {
+      batches.push(requests.slice(start, start + IMPORT_BATCH).map((_, i) => start + i));
+    }
+    const oneByOne: number[] = [];
+    let noBatchRoute = false;
+    await eachOf(
+      batches.map((_, b) => b),
+      async (b) => {
+        const batch = batches[b]!;
+        if (noBatchRoute) return void oneByOne.push(...batch);
+        let answer;
+        try {
+          answer = await this.api.request<{ subscriptions?: ApiSubscription[]; created?: number }>(
+            'POST',
+            '/subscriptions/import',
+            { body: { subscriptions: batch.map((index) => bodyOf(requests[index]!)) }, accept: [404] },
+          );
+        } catch (error) {
+          if (!(error instanceof ManagementApiError) || error.status === undefined || isWholesale(error)) throw error;
+          return void oneByOne.push(...batch);
+        }
+        if (answer.status === 404) {
+          noBatchRoute = true;
+          return void oneByOne.push(...batch);
+        }
+        const stored = answer.body?.subscriptions;
+        if (!Array.isArray(stored) || stored.length !== batch.length || stored.some((s) => typeof s?.id !== 'string')) {
+          throw new ManagementApiError(
+            'bad_response',
+            `POST /subscriptions/import: expected {"subscriptions": […]} of the ${batch.length} sent`,
+            answer.status,
+          );
+        }
+        created += typeof answer.body?.created === 'number' ? answer.body.created : 0;
+        stored.forEach((subscription, i) => {
+          const index = batch[i]!;
+          subscriptions[index] = {
+            ...viewOf(subscription, requests[index]!.feedUrl),
+            ...(subscription.secret ? { secret: subscription.secret } : {}),
+          };
+        });
+      },
+    );
     const failed = await eachOf(
-      requests.map((_, i) => i),
+      oneByOne.sort((a, b) => a - b),
       async (index) => {
         const request = requests[index]!;
         const { status, body } = await this.api.request<{ subscription?: ApiSubscription }>('POST', '/subscriptions', {
-          body: {
-            feed: request.feedUrl,
-            ...(request.webhook !== undefined ? { webhook: request.webhook } : { sqs: request.sqs }),
-            ...(request.secret !== undefined ? { secret: request.secret } : {}),
-          },
+          body: bodyOf(request),
         });
         const subscription = body?.subscription;
         if (!subscription || typeof subscription.id !== 'string') {
@@ -142,6 +191,15 @@ export class RemoteManagementClient implements ManagementClient {
     const path = `/feeds/${encodeURIComponent(feedId)}/subscriptions`;
     for await (const s of this.api.pages<ApiSubscription>(path, 'subscriptions', PAGE_SIZE)) yield viewOf(s, feedUrl);
   }
+}
+
+/** The API's fields for one subscription asked for. */
+function bodyOf(request: SubscriptionRequest): Record<string, string> {
+  return {
+    feed: request.feedUrl,
+    ...(request.webhook !== undefined ? { webhook: request.webhook } : { sqs: request.sqs! }),
+    ...(request.secret !== undefined ? { secret: request.secret } : {}),
+  };
 }
 
 /** A subscription as the API answers it, shown as the embedded stack shows it (the API has no feed URL in it). */
