@@ -15,6 +15,11 @@ export interface SinkAddressOptions {
 
 export const SINK_ADDRESS_OPTIONS = Symbol.for('SinkAddressOptions') as ServiceIdentifier<SinkAddressOptions>;
 
+/** How long a name's addresses are reused for the sinks that name it. */
+const LOOKUP_REUSE_MS = 60_000;
+/** Names remembered at most: past it, the memory starts over. */
+const MAX_REMEMBERED_NAMES = 10_000;
+
 const resolveAll = async (hostname: string): Promise<readonly string[]> =>
   (await lookup(hostname, { all: true })).map((a) => a.address);
 
@@ -29,6 +34,7 @@ export class GuardedSinkAddressPolicy implements SinkAddressPolicy {
   private readonly guard: NetworkGuard;
   private readonly timeoutMs: number;
   private readonly resolve: (hostname: string) => Promise<readonly string[]>;
+  private readonly lookups = new Map<string, { at: number; addresses: Promise<readonly string[]> }>();
 
   constructor(@inject(SINK_ADDRESS_OPTIONS) options: SinkAddressOptions) {
     this.guard = NetworkGuard.fromList(options.allowedNetworks);
@@ -49,7 +55,21 @@ export class GuardedSinkAddressPolicy implements SinkAddressPolicy {
     );
   }
 
-  private async resolved(hostname: string): Promise<readonly string[]> {
+  /**
+   * A name's addresses, looked up once for `LOOKUP_REUSE_MS` however many sinks name it (a bulk import of many
+   * webhooks of one host asks once, not once each: every lookup holds one of libuv's four resolver threads).
+   */
+  private resolved(hostname: string): Promise<readonly string[]> {
+    const now = Date.now();
+    const known = this.lookups.get(hostname);
+    if (known && now - known.at < LOOKUP_REUSE_MS) return known.addresses;
+    if (this.lookups.size >= MAX_REMEMBERED_NAMES) this.lookups.clear();
+    const addresses = this.lookup(hostname);
+    this.lookups.set(hostname, { at: now, addresses });
+    return addresses;
+  }
+
+  private async lookup(hostname: string): Promise<readonly string[]> {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<readonly string[]>((resolve) => {
       timer = setTimeout(() => resolve([]), this.timeoutMs);

@@ -61,3 +61,28 @@ describe('GuardedSinkAddressPolicy', () => {
     expect(await slow.refusal(webhook('https://slow.example/hook'))).toBeUndefined();
   });
 });
+
+describe('GuardedSinkAddressPolicy lookups', () => {
+  it('looks a name up once for the many sinks that name it', async () => {
+    const asked: string[] = [];
+    const guard = new GuardedSinkAddressPolicy({
+      allowedNetworks: [],
+      resolve: async (hostname) => {
+        asked.push(hostname);
+        return hostname === 'intranet.example' ? ['10.0.0.5'] : ['93.184.216.34'];
+      },
+    });
+
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        guard.refusal(webhook(`https://${i % 2 === 0 ? 'hooks.example.net' : 'intranet.example'}/h/${i}`)),
+      ),
+    );
+
+    expect(asked.sort()).toEqual(['hooks.example.net', 'intranet.example']);
+    expect(answers.filter((a) => a === undefined)).toHaveLength(100);
+    expect(answers.filter((a) => a !== undefined && /intranet\.example resolves to 10\.0\.0\.5/.test(a))).toHaveLength(
+      100,
+    );
+  });
+});
