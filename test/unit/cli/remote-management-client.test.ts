@@ -221,7 +221,7 @@ describe('RemoteManagementClient', () => {
     });
   });
 
-  it('subscribes in batches of 500, each subscription in the order given', async () => {
+  it('subscribes in batches of 500 of whole feeds where they fit, answering each subscription in the order given', async () => {
     const requests = Array.from({ length: 1200 }, (_, i) => ({
       feedUrl: `https://f${i % 7}.example/feed`,
       webhook: `https://hook.example/${i}`,
@@ -232,8 +232,15 @@ describe('RemoteManagementClient', () => {
     expect(result.created).toBe(1200);
     expect(result.failed).toEqual([]);
     expect(result.subscriptions.map((s) => s?.webhook)).toEqual(requests.map((r) => r.webhook));
-    const sizes = api.requests.map((r) => (JSON.parse(r.body) as { subscriptions: unknown[] }).subscriptions.length);
-    expect(sizes.sort((a, b) => b - a)).toEqual([500, 500, 200]);
+    const batches = api.requests.map(
+      (r) => (JSON.parse(r.body) as { subscriptions: { feed: string }[] }).subscriptions,
+    );
+    expect(batches.map((b) => b.length).sort((a, b) => b - a)).toEqual([500, 500, 200]);
+    // 1,200 lines of 7 feeds, the feeds' lines interleaved: each feed's lines in at most two batches.
+    for (let f = 0; f < 7; f++) {
+      const holding = batches.filter((b) => b.some((s) => s.feed === `https://f${f}.example/feed`));
+      expect(holding.length).toBeLessThanOrEqual(2);
+    }
   });
 
   it('sends a refused batch again one subscription per call: the refused one is reported, the others stand', async () => {
@@ -308,7 +315,8 @@ describe('RemoteManagementClient', () => {
     const none = [];
     for await (const s of client.listSubscriptions('https://unknown.example/feed')) none.push(s);
 
-    expect(all.map((s) => [s.feed, s.webhook])).toEqual([
+    // In the order the API lists feeds (here the order it stored them in).
+    expect(all.map((s) => [s.feed, s.webhook]).sort()).toEqual([
       ['https://a.example/feed', 'https://hook.example/1'],
       ['https://b.example/feed', 'https://hook.example/2'],
     ]);

@@ -84,9 +84,14 @@ export class RemoteManagementClient implements ManagementClient {
   async subscribe(requests: readonly SubscriptionRequest[]) {
     const subscriptions: ((SubscriptionView & { secret?: string }) | undefined)[] = requests.map(() => undefined);
     let created = 0;
+    // Batches of whole feeds where they fit: a feed's subscriptions sent together are created in packs with
+    // it, one lookup and count at most, where lines of many feeds spread over every batch would cost each feed
+    // a lookup and a count in each batch.
+    const feedIds = requests.map((request) => feedIdFor(request.feedUrl));
+    const byFeed = requests.map((_, i) => i).sort((a, b) => feedIds[a]!.localeCompare(feedIds[b]!) || a - b);
     const batches: number[][] = [];
-    for (let start = 0; start < requests.length; start += IMPORT_BATCH) {
-      batches.push(requests.slice(start, start + IMPORT_BATCH).map((_, i) => start + i));
+    for (let start = 0; start < byFeed.length; start += IMPORT_BATCH) {
+      batches.push(byFeed.slice(start, start + IMPORT_BATCH));
     }
     const oneByOne: number[] = [];
     let noBatchRoute = false;
