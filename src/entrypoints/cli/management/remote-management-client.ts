@@ -88,7 +88,9 @@ export class RemoteManagementClient implements ManagementClient {
     // it, one lookup and count at most, where lines of many feeds spread over every batch would cost each feed
     // a lookup and a count in each batch.
     const feedIds = requests.map((request) => feedIdFor(request.feedUrl));
-    const byFeed = requests.map((_, i) => i).sort((a, b) => feedIds[a]!.localeCompare(feedIds[b]!) || a - b);
+    const byFeed = requests
+      .map((_, i) => i)
+      .sort((a, b) => (feedIds[a]! < feedIds[b]! ? -1 : feedIds[a]! > feedIds[b]! ? 1 : a - b));
     const batches: number[][] = [];
     for (let start = 0; start < byFeed.length; start += IMPORT_BATCH) {
       batches.push(byFeed.slice(start, start + IMPORT_BATCH));
