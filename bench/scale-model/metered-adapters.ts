@@ -3,14 +3,13 @@ import { envelopeOf } from '../../src/adapters/eventbridge/envelope.js';
 import type { StoredArticle } from '../../src/domain/article.js';
 import type { ArticlesDiscovered, CrawlRun } from '../../src/domain/crawl-run.js';
 import type { PagePosition } from '../../src/domain/cursor.js';
-import type { Feed, FeedLayout, FeedUpdate } from '../../src/domain/feed.js';
+import type { Feed, FeedLayout, FeedUpdate, SubscriptionLayout } from '../../src/domain/feed.js';
 import {
   candidatePacks,
   candidateShards,
   PACK_SIZE,
   shardOf,
   type Subscription,
-  type SubscriptionLayout,
 } from '../../src/domain/subscription.js';
 import type { ArticleStore } from '../../src/application/ports/article-store.port.js';
 import type { EventPublisher } from '../../src/application/ports/event-publisher.port.js';

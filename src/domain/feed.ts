@@ -1,5 +1,4 @@
 import { digest } from './hash.js';
-import type { SubscriptionLayout } from './subscription.js';
 import { excerpt, InvalidFeedUrlError } from './errors.js';
 import { nextFetchAfterSuccess, retryDelaySeconds, type PublisherSchedule, type SchedulePolicy } from './schedule.js';
 
@@ -51,6 +50,16 @@ export interface Feed {
   readonly unpacked?: boolean;
   /** The last commit of a fetch: which run made it and what it announced, so a retry re-announces the same. */
   readonly lastCommit?: FeedCommitRecord;
+}
+
+/**
+ * Where a feed's subscriptions can be, when the feed knows it: in packs of `packLevel` (the import that created
+ * the feed wrote them), and, if `unpacked`, also in items of their own (written since). A lookup then reads just
+ * those places, without asking each shard its highest level.
+ */
+export interface SubscriptionLayout {
+  readonly packLevel: number;
+  readonly unpacked: boolean;
 }
 
 /** Where a stored feed's subscriptions are: its K, and their layout when the feed knows it. */

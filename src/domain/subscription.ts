@@ -290,16 +290,6 @@ export function packLevelFor(shards: number, subscribers: number): number {
   return packLevel(Math.ceil(subscribers / subscriberShardCount(shards)));
 }
 
-/**
- * Where a feed's subscriptions can be, when the feed knows it: in packs of `packLevel` (the import that created
- * the feed wrote them), and, if `unpacked`, also in items of their own (written since). A lookup then reads just
- * those places, without asking each shard its highest level.
- */
-export interface SubscriptionLayout {
-  readonly packLevel: number;
-  readonly unpacked: boolean;
-}
-
 /** The pack of a subscription at one level. */
 export function packAt(subscriptionId: string, level: number): string {
   const bucket = (shardHash(subscriptionId) >>> SHARD_BITS) % 2 ** level;

@@ -12,8 +12,8 @@ import {
   shardOf,
   withSecretsOf,
   type Subscription,
-  type SubscriptionLayout,
 } from '../../domain/subscription.js';
+import type { SubscriptionLayout } from '../../domain/feed.js';
 import type { Page } from '../../application/ports/page.js';
 import type {
   PlacedSubscription,

@@ -1,12 +1,6 @@
 import type { PagePosition } from '../../domain/cursor.js';
-import {
-  candidateShards,
-  packLevelOf,
-  shardOf,
-  withSecretsOf,
-  type Subscription,
-  type SubscriptionLayout,
-} from '../../domain/subscription.js';
+import { candidateShards, packLevelOf, shardOf, withSecretsOf, type Subscription } from '../../domain/subscription.js';
+import type { SubscriptionLayout } from '../../domain/feed.js';
 import type { Page } from '../../application/ports/page.js';
 import type {
   PlacedSubscription,

@@ -1,5 +1,6 @@
 import type { PagePosition } from '../../domain/cursor.js';
-import type { Subscription, SubscriptionLayout } from '../../domain/subscription.js';
+import type { SubscriptionLayout } from '../../domain/feed.js';
+import type { Subscription } from '../../domain/subscription.js';
 import type { Page } from './page.js';
 
 /**
