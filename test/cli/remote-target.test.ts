@@ -73,14 +73,14 @@ describe('feedrelay against a management API (--target)', () => {
 
   describe('--target http://… (a running feedrelay serve)', () => {
     it('adds a feed with the bearer token given, printing what the embedded stack prints', async () => {
-      api.answer(on('POST', '/feeds', { status: 201, body: { feed: FEED } }));
+      api.answer(on('POST', '/feeds/import', { status: 200, body: { added: [FEED], existing: 0 } }));
 
       const result = await run(['feeds', 'add', FEED.url, '--target', url, '--token', 's3cret', '--json']);
 
       expectExit(result, 0);
       expect(jsonOf(result)).toEqual({ added: [FEED], existing: 0 });
-      expect(api.requests.map((r) => [r.method, r.url, r.headers.authorization])).toEqual([
-        ['POST', '/feeds', 'Bearer s3cret'],
+      expect(api.requests.map((r) => [r.method, r.url, r.headers.authorization, JSON.parse(r.body)])).toEqual([
+        ['POST', '/feeds/import', 'Bearer s3cret', { feeds: [{ url: FEED.url }] }],
       ]);
     });
 

@@ -248,6 +248,37 @@ export function describeManagementApiContract(name: string, subject: () => Manag
       });
     });
 
+    describe('feeds in bulk', () => {
+      it('adds many feeds in one call (200): those added in the order asked, the others counted as there', async () => {
+        const known = await addFeed();
+        const [a, b] = [freshFeedUrl(), freshFeedUrl()];
+
+        const imported = await call('POST', '/feeds/import', {
+          json: { feeds: [{ url: b }, { url: known.url }, { url: a, title: 'A' }, { url: b }] },
+        });
+        const again = await call('POST', '/feeds/import', { json: { feeds: [{ url: a }, { url: b }] } });
+        const shown = json(await call('GET', `/feeds/${json(imported).added[0].id}`));
+
+        expect(imported.status).toBe(200);
+        expect(json(imported).added.map((f: { url: string }) => f.url)).toEqual([b, a]);
+        expect(json(imported).existing).toBe(1);
+        expect(shown.feed.url).toBe(b);
+        expect(json(again)).toEqual({ added: [], existing: 2 });
+      });
+
+      it('refuses the whole call (400) naming the first bad feed, and adds nothing', async () => {
+        const good = freshFeedUrl();
+        const importing = (feeds: unknown) => call('POST', '/feeds/import', { json: { feeds } });
+
+        expectError(await importing([{ url: good }, { url: 'ftp://x' }]), 400, undefined, /feeds\[1\]: "url"/);
+        expectError(await importing([{ url: good }, { title: 'no url' }]), 400, 'invalid_request', /feeds\[1\]/);
+        expectError(await importing([{ url: good }, 7]), 400, 'invalid_request', /feeds\[1\]: must be an object/);
+        expectError(await importing([]), 400, 'invalid_request', /1 to 1000/);
+        const feeds = json(await call('GET', '/feeds?limit=1000')).feeds as { url: string }[];
+        expect(feeds.map((f) => f.url)).not.toContain(good);
+      });
+    });
+
     describe('subscriptions in bulk', () => {
       const given = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 

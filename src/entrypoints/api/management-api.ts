@@ -77,6 +77,29 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
     },
   },
   {
+    method: 'POST',
+    path: '/feeds/import',
+    async handle({ request, services }) {
+      queryOf(request, []);
+      const items = listOf(jsonBody(request), 'feeds', '{"url", "title"?}');
+      // Every item checked before anything is written: the first bad one is named, and nothing is stored.
+      const entries = items.map((item, index) =>
+        atItem('feeds', index, () => {
+          const { url, title } = fieldsOf(objectOf(item, '{"url", "title"?}'), {
+            url: { type: 'string', required: true },
+            title: { type: 'string' },
+          });
+          return { url: inField('url', () => acceptFeedUrl(url!)), ...(title !== undefined ? { title } : {}) };
+        }),
+      );
+      const result = await services.get(AddFeeds).execute(entries);
+      // The feeds added (or made active again), in the order asked for; the others were there already.
+      const order = new Map(entries.map((entry, i) => [feedIdFor(entry.url), i] as const).reverse());
+      const added = [...result.added].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+      return jsonResponse(200, { added: added.map(feedView), existing: result.existing });
+    },
+  },
+  {
     method: 'GET',
     path: '/feeds/{feedId}',
     async handle({ request, params, services }) {
@@ -121,31 +144,12 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
     path: '/subscriptions/import',
     async handle({ request, services }) {
       queryOf(request, []);
-      const body = jsonBody(request);
-      const items = body.subscriptions;
-      const extra = Object.keys(body).find((name) => name !== 'subscriptions');
-      if (extra !== undefined) {
-        throw new ApiError(
-          400,
-          'invalid_request',
-          `unknown field ${excerpt(extra, 40)}; expected {"subscriptions": […]}`,
-        );
-      }
-      if (!Array.isArray(items) || items.length < 1 || items.length > MAX_IMPORTED) {
-        throw new ApiError(
-          400,
-          'invalid_request',
-          `"subscriptions" must be an array of 1 to ${MAX_IMPORTED} subscriptions {"feed", "webhook" | "sqs", "secret"?}`,
-        );
-      }
+      const items = listOf(jsonBody(request), 'subscriptions', '{"feed", "webhook" | "sqs", "secret"?}');
       // Every item checked before anything is written: the first bad one is named, and nothing is stored.
       const inputs = items.map((item, index) =>
-        atItem(index, () => {
-          if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-            throw new ApiError(400, 'invalid_request', 'must be an object {"feed", "webhook" | "sqs", "secret"?}');
-          }
-          return subscriptionInputOf(item as Record<string, unknown>);
-        }),
+        atItem('subscriptions', index, () =>
+          subscriptionInputOf(objectOf(item, '{"feed", "webhook" | "sqs", "secret"?}')),
+        ),
       );
       const result = await services.get(CreateSubscription).executeMany(inputs);
       if (result.refused) {
@@ -307,8 +311,29 @@ export function feedView(feed: Feed) {
 /** A subscription as the API shows it (as the CLI does): never its secret. */
 export const subscriptionView = describeSubscription;
 
-/** Subscriptions one `POST /subscriptions/import` takes at most (about 250 KB of JSON). */
+/** Items one bulk call (`POST /feeds/import`, `POST /subscriptions/import`) takes at most (about 250 KB). */
 export const MAX_IMPORTED = 1000;
+
+/** The one field of a bulk call's body: a list of 1 to `MAX_IMPORTED` items shaped as `shape` says. */
+function listOf(body: Record<string, unknown>, name: string, shape: string): unknown[] {
+  const extra = Object.keys(body).find((field) => field !== name);
+  if (extra !== undefined) {
+    throw new ApiError(400, 'invalid_request', `unknown field ${excerpt(extra, 40)}; expected {"${name}": […]}`);
+  }
+  const items = body[name];
+  if (!Array.isArray(items) || items.length < 1 || items.length > MAX_IMPORTED) {
+    throw new ApiError(400, 'invalid_request', `"${name}" must be an array of 1 to ${MAX_IMPORTED} items ${shape}`);
+  }
+  return items;
+}
+
+/** One item of a bulk call, which must be an object. */
+function objectOf(item: unknown, shape: string): Record<string, unknown> {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    throw new ApiError(400, 'invalid_request', `must be an object ${shape}`);
+  }
+  return item as Record<string, unknown>;
+}
 
 /**
  * What one subscription's fields ask for, checked one at a time so that a message names the field at fault: the
@@ -340,13 +365,13 @@ function subscriptionInputOf(body: Record<string, unknown>): SubscribeInput {
   return { feedUrl, sink, secret };
 }
 
-/** Runs `read` for item `index` of a list; a 400 it throws names the item: `subscriptions[3]: "feed": …`. */
-function atItem<T>(index: number, read: () => T): T {
+/** Runs `read` for item `index` of the list `name`; a 400 it throws names the item: `feeds[3]: "url": …`. */
+function atItem<T>(name: string, index: number, read: () => T): T {
   try {
     return read();
   } catch (error) {
     if (error instanceof ApiError && error.status === 400) {
-      throw new ApiError(400, error.code, `subscriptions[${index}]: ${error.message}`);
+      throw new ApiError(400, error.code, `${name}[${index}]: ${error.message}`);
     }
     throw error;
   }

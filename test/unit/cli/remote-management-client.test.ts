@@ -62,6 +62,21 @@ function contractRoutes(state: {
       state.feeds.set(id, feed);
       return { status: 201, body: { feed } };
     }),
+    // As the API: the whole batch is refused when one feed is, and nothing of it is stored.
+    on('POST', '/feeds/import', (r) => {
+      const { feeds } = JSON.parse(r.body) as { feeds: { url: string }[] };
+      const refused = feeds.find(({ url }) => url.includes('refused'));
+      if (refused)
+        return { status: 400, body: { error: { code: 'blocked_address', message: `${refused.url} is internal` } } };
+      const added: { id: string; url: string }[] = [];
+      for (const { url } of feeds) {
+        const id = feedIdFor(url);
+        if (state.feeds.has(id)) continue;
+        state.feeds.set(id, { id, url });
+        added.push({ id, url });
+      }
+      return { status: 200, body: { added, existing: feeds.length - added.length } };
+    }),
     on('GET', '/feeds', (r) => {
       const { items, next } = page([...state.feeds.values()], r.query);
       return { status: 200, body: { feeds: items, ...(next ? { next } : {}) } };
@@ -125,7 +140,7 @@ describe('RemoteManagementClient', () => {
     api.answer(...contractRoutes(state));
   });
 
-  it('adds feeds one call each, counting 201 as added and 200 as already known, the first of duplicates only', async () => {
+  it('adds feeds in one batch, counting those there already, the first of duplicates only', async () => {
     await client.addFeeds([{ url: 'https://a.example/feed' }]);
 
     const result = await client.addFeeds([
@@ -137,13 +152,24 @@ describe('RemoteManagementClient', () => {
     expect(result.added.map((f) => f.url)).toEqual(['https://b.example/feed']);
     expect(result).toMatchObject({ existing: 1, failed: [] });
     expect(api.requests.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body))).toEqual([
-      { url: 'https://a.example/feed' },
-      { url: 'https://a.example/feed' },
-      { url: 'https://b.example/feed' },
+      { feeds: [{ url: 'https://a.example/feed' }] },
+      { feeds: [{ url: 'https://a.example/feed' }, { url: 'https://b.example/feed' }] },
     ]);
   });
 
-  it('reports an item the API refuses and keeps the others', async () => {
+  it('adds feeds one per call through an API without the batch route (404)', async () => {
+    api.answer(
+      on('POST', '/feeds/import', { status: 404, body: { error: { code: 'not_found', message: 'no route' } } }),
+      ...contractRoutes(state),
+    );
+
+    const result = await client.addFeeds([{ url: 'https://a.example/feed' }, { url: 'https://b.example/feed' }]);
+
+    expect(result.added.map((f) => f.url)).toEqual(['https://a.example/feed', 'https://b.example/feed']);
+    expect(api.requests.map((r) => r.url)).toEqual(['/feeds/import', '/feeds', '/feeds']);
+  });
+
+  it('reports an item the API refuses and keeps the others, sending its refused batch again one per call', async () => {
     const result = await client.addFeeds([
       { url: 'https://a.example/feed' },
       { url: 'http://refused.example/feed' },

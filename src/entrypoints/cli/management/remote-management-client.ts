@@ -23,16 +23,20 @@ interface ApiSubscription {
 }
 
 /**
- * The management commands through the management API of `feedrelay serve` or of a deployed stack. Subscriptions
- * are sent in batches (`POST /subscriptions/import`); feeds one item per call (`POST /feeds`,
- * `DELETE /feeds/{id}`). A few calls are in flight at once, and an item the API refuses is reported in `failed`
- * while the others stand.
+ * The management commands through the management API of `feedrelay serve` or of a deployed stack. Feeds and
+ * subscriptions are added in batches (`POST /feeds/import`, `POST /subscriptions/import`), feeds removed one per
+ * call (`DELETE /feeds/{id}`). A few calls are in flight at once, and an item the API refuses is reported in
+ * `failed` while the others stand.
  */
 export class RemoteManagementClient implements ManagementClient {
   constructor(private readonly api: ManagementApiClient) {}
 
+  /**
+   * In batches of `IMPORT_BATCH` feeds (`POST /feeds/import`), the first of duplicates only, as the embedded stack
+   * keeps one feed per id. A batch the API refuses is sent again one feed per call (`POST /feeds`), as is every
+   * batch through an API without the batch route.
+   */
   async addFeeds(entries: readonly FeedEntry[]) {
-    // One call per feed, as the embedded stack keeps one feed per id: the first of duplicates counts.
     const firsts = new Map<string, number>();
     entries.forEach((entry, index) => {
       const id = feedIdFor(entry.url);
@@ -40,7 +44,28 @@ export class RemoteManagementClient implements ManagementClient {
     });
     const added = new Map<number, FeedView>();
     let existing = 0;
-    const failed = await eachOf([...firsts.values()], async (index) => {
+    const oneByOne = await inBatches([...firsts.values()], async (batch) => {
+      const answer = await this.api.request<{ added?: FeedView[]; existing?: number }>('POST', '/feeds/import', {
+        body: { feeds: batch.map((index) => ({ url: entries[index]!.url })) },
+        accept: [404],
+      });
+      if (answer.status === 404) return 'no batch route';
+      const { added: stored, existing: there } = answer.body ?? {};
+      if (!Array.isArray(stored) || typeof there !== 'number' || stored.some((f) => typeof f?.url !== 'string')) {
+        throw new ManagementApiError(
+          'bad_response',
+          'POST /feeds/import: expected {"added": […], "existing"}',
+          answer.status,
+        );
+      }
+      existing += there;
+      for (const feed of stored) {
+        const index = firsts.get(feedIdFor(feed.url));
+        if (index !== undefined) added.set(index, feed);
+      }
+      return 'done';
+    });
+    const failed = await eachOf(oneByOne, async (index) => {
       const { status, body } = await this.api.request<{ feed?: FeedView }>('POST', '/feeds', {
         body: { url: entries[index]!.url },
       });
@@ -91,67 +116,45 @@ export class RemoteManagementClient implements ManagementClient {
     const byFeed = requests
       .map((_, i) => i)
       .sort((a, b) => (feedIds[a]! < feedIds[b]! ? -1 : feedIds[a]! > feedIds[b]! ? 1 : a - b));
-    const batches: number[][] = [];
-    for (let start = 0; start < byFeed.length; start += IMPORT_BATCH) {
-      batches.push(byFeed.slice(start, start + IMPORT_BATCH));
-    }
-    const oneByOne: number[] = [];
-    let noBatchRoute = false;
-    await eachOf(
-      batches.map((_, b) => b),
-      async (b) => {
-        const batch = batches[b]!;
-        if (noBatchRoute) return void oneByOne.push(...batch);
-        let answer;
-        try {
-          answer = await this.api.request<{ subscriptions?: ApiSubscription[]; created?: number }>(
-            'POST',
-            '/subscriptions/import',
-            { body: { subscriptions: batch.map((index) => bodyOf(requests[index]!)) }, accept: [404] },
-          );
-        } catch (error) {
-          if (!(error instanceof ManagementApiError) || error.status === undefined || isWholesale(error)) throw error;
-          return void oneByOne.push(...batch);
-        }
-        if (answer.status === 404) {
-          noBatchRoute = true;
-          return void oneByOne.push(...batch);
-        }
-        const stored = answer.body?.subscriptions;
-        if (!Array.isArray(stored) || stored.length !== batch.length || stored.some((s) => typeof s?.id !== 'string')) {
-          throw new ManagementApiError(
-            'bad_response',
-            `POST /subscriptions/import: expected {"subscriptions": […]} of the ${batch.length} sent`,
-            answer.status,
-          );
-        }
-        created += typeof answer.body?.created === 'number' ? answer.body.created : 0;
-        stored.forEach((subscription, i) => {
-          const index = batch[i]!;
-          subscriptions[index] = {
-            ...viewOf(subscription, requests[index]!.feedUrl),
-            ...(subscription.secret ? { secret: subscription.secret } : {}),
-          };
-        });
-      },
-    );
-    const failed = await eachOf(
-      oneByOne.sort((a, b) => a - b),
-      async (index) => {
-        const request = requests[index]!;
-        const { status, body } = await this.api.request<{ subscription?: ApiSubscription }>('POST', '/subscriptions', {
-          body: bodyOf(request),
-        });
-        const subscription = body?.subscription;
-        if (!subscription || typeof subscription.id !== 'string') {
-          throw new ManagementApiError('bad_response', 'POST /subscriptions: expected {"subscription": {…}}', status);
-        }
-        if (status === 201) created++;
-        // The API shows a secret at creation only: an existing subscription comes back without it.
-        const secret = subscription.secret ?? (status === 201 ? request.secret : undefined);
-        subscriptions[index] = { ...viewOf(subscription, request.feedUrl), ...(secret ? { secret } : {}) };
-      },
-    );
+    const oneByOne = await inBatches(byFeed, async (batch) => {
+      const answer = await this.api.request<{ subscriptions?: ApiSubscription[]; created?: number }>(
+        'POST',
+        '/subscriptions/import',
+        { body: { subscriptions: batch.map((index) => bodyOf(requests[index]!)) }, accept: [404] },
+      );
+      if (answer.status === 404) return 'no batch route';
+      const stored = answer.body?.subscriptions;
+      if (!Array.isArray(stored) || stored.length !== batch.length || stored.some((s) => typeof s?.id !== 'string')) {
+        throw new ManagementApiError(
+          'bad_response',
+          `POST /subscriptions/import: expected {"subscriptions": […]} of the ${batch.length} sent`,
+          answer.status,
+        );
+      }
+      created += typeof answer.body?.created === 'number' ? answer.body.created : 0;
+      stored.forEach((subscription, i) => {
+        const index = batch[i]!;
+        subscriptions[index] = {
+          ...viewOf(subscription, requests[index]!.feedUrl),
+          ...(subscription.secret ? { secret: subscription.secret } : {}),
+        };
+      });
+      return 'done';
+    });
+    const failed = await eachOf(oneByOne, async (index) => {
+      const request = requests[index]!;
+      const { status, body } = await this.api.request<{ subscription?: ApiSubscription }>('POST', '/subscriptions', {
+        body: bodyOf(request),
+      });
+      const subscription = body?.subscription;
+      if (!subscription || typeof subscription.id !== 'string') {
+        throw new ManagementApiError('bad_response', 'POST /subscriptions: expected {"subscription": {…}}', status);
+      }
+      if (status === 201) created++;
+      // The API shows a secret at creation only: an existing subscription comes back without it.
+      const secret = subscription.secret ?? (status === 201 ? request.secret : undefined);
+      subscriptions[index] = { ...viewOf(subscription, request.feedUrl), ...(secret ? { secret } : {}) };
+    });
     return { subscriptions, created, failed };
   }
 
@@ -219,6 +222,38 @@ function viewOf(s: ApiSubscription, feedUrl: string): SubscriptionView {
     ...(typeof s.status === 'string' ? { status: s.status } : {}),
     createdAt: s.createdAt,
   };
+}
+
+/**
+ * Sends `items` in batches of `IMPORT_BATCH`, `BATCH_CONCURRENCY` at a time, through `send`; returns the items to
+ * send one per call instead, in order: those of a batch the API refused (one of its items is bad), and every
+ * batch's once the API says it has no batch route. A refusal every item would meet stops it all (`eachOf`).
+ */
+async function inBatches(
+  items: readonly number[],
+  send: (batch: readonly number[]) => Promise<'done' | 'no batch route'>,
+): Promise<number[]> {
+  const batches: number[][] = [];
+  for (let start = 0; start < items.length; start += IMPORT_BATCH)
+    batches.push(items.slice(start, start + IMPORT_BATCH));
+  const oneByOne: number[] = [];
+  let noBatchRoute = false;
+  await eachOf(
+    batches.map((_, b) => b),
+    async (b) => {
+      const batch = batches[b]!;
+      if (!noBatchRoute) {
+        try {
+          if ((await send(batch)) === 'done') return;
+          noBatchRoute = true;
+        } catch (error) {
+          if (!(error instanceof ManagementApiError) || error.status === undefined || isWholesale(error)) throw error;
+        }
+      }
+      oneByOne.push(...batch);
+    },
+  );
+  return oneByOne.sort((a, b) => a - b);
 }
 
 /**
