@@ -1,6 +1,6 @@
 import { inject, injectable } from 'inversify';
 import { acceptFeedUrl } from '../../domain/feed.js';
-import { checkSubscriptionInput, type Subscription } from '../../domain/subscription.js';
+import { checkSubscriptionInput, type SinkDescriptor, type Subscription } from '../../domain/subscription.js';
 import { mapBounded } from '../bounded.js';
 import { SinkRefusedError } from '../errors.js';
 import type { SinkAddressPolicy } from '../ports/sink-address-policy.port.js';
@@ -45,12 +45,14 @@ export class CreateSubscription {
       acceptFeedUrl(input.feedUrl);
       return checkSubscriptionInput(input);
     });
+    const keyOf = (sink: SinkDescriptor): string => `${sink.kind} ${sink.url}`;
+    const distinct = new Map(sinks.map((sink) => [keyOf(sink), sink]));
     const reasons = new Map<string, string | undefined>();
-    await mapBounded([...new Set(sinks.map((sink) => sink.url))], POLICY_CHECKS_AT_ONCE, async (url) => {
-      reasons.set(url, await this.policy.refusal(sinks.find((sink) => sink.url === url)!));
+    await mapBounded([...distinct], POLICY_CHECKS_AT_ONCE, async ([key, sink]) => {
+      reasons.set(key, await this.policy.refusal(sink));
     });
     const refused = sinks.flatMap((sink, index) => {
-      const reason = reasons.get(sink.url);
+      const reason = reasons.get(keyOf(sink));
       return reason === undefined ? [] : [{ index, reason }];
     });
     if (refused.length > 0) return { refused };

@@ -165,6 +165,38 @@ describe('CreateSubscription', () => {
     expect(await system.adapters.feeds.get(feedIdFor(feedUrl(1)))).toBeUndefined();
   });
 
+  it('subscribes many at once, each in order, created or found; a second time none is created', async () => {
+    const system = new MemorySystem();
+    const inputs = [aWebhook(feedUrl(1), 1), aWebhook(feedUrl(2), 2), aWebhook(feedUrl(1), 3)];
+
+    const first = await system.container.get(CreateSubscription).executeMany(inputs);
+    const again = await system.container.get(CreateSubscription).executeMany(inputs);
+
+    expect(first.created?.map((c) => [c.subscription.sink.url, c.created])).toEqual([
+      ['https://hooks.example.net/1', true],
+      ['https://hooks.example.net/2', true],
+      ['https://hooks.example.net/3', true],
+    ]);
+    expect(again.created?.map((c) => c.created)).toEqual([false, false, false]);
+  });
+
+  it('answers the inputs of every refused sink when subscribing many, and writes nothing', async () => {
+    const system = new MemorySystem();
+    system.adapters.sinkAddresses.refuseHost('intranet.example');
+    const inputs = [
+      aWebhook(feedUrl(1), 1),
+      { ...aWebhook(feedUrl(2), 2), sink: { kind: 'webhook', url: 'https://intranet.example/a' } } as const,
+      aWebhook(feedUrl(3), 3),
+      { ...aWebhook(feedUrl(4), 4), sink: { kind: 'webhook', url: 'https://intranet.example/b' } } as const,
+    ];
+
+    const result = await system.container.get(CreateSubscription).executeMany(inputs);
+
+    expect(result.refused?.map((r) => r.index)).toEqual([1, 3]);
+    expect(result.refused?.[0]?.reason).toBeTruthy();
+    for (const n of [1, 2, 3, 4]) expect(await system.adapters.feeds.get(feedIdFor(feedUrl(n)))).toBeUndefined();
+  });
+
   it('refuses a bad feed URL or sink before asking the address policy', async () => {
     const system = new MemorySystem();
     const create = system.container.get(CreateSubscription);
