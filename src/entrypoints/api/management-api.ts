@@ -63,17 +63,11 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
     path: '/feeds',
     async handle({ request, services }) {
       queryOf(request, []);
-      const { url, title } = fieldsOf(jsonBody(request), {
-        url: { type: 'string', required: true },
-        title: { type: 'string' },
-      });
-      const feedUrl = inField('url', () => acceptFeedUrl(url!));
-      const result = await services
-        .get(AddFeeds)
-        .execute([{ url: feedUrl, ...(title !== undefined ? { title } : {}) }]);
+      const entry = feedEntryOf(jsonBody(request));
+      const result = await services.get(AddFeeds).execute([entry]);
       const added = result.added[0];
       if (added) return jsonResponse(201, { feed: feedView(added) });
-      return jsonResponse(200, { feed: feedView(await services.get(GetFeed).execute(feedIdFor(feedUrl))) });
+      return jsonResponse(200, { feed: feedView(await services.get(GetFeed).execute(feedIdFor(entry.url))) });
     },
   },
   {
@@ -81,17 +75,7 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
     path: '/feeds/import',
     async handle({ request, services }) {
       queryOf(request, []);
-      const items = listOf(jsonBody(request), 'feeds', '{"url", "title"?}');
-      // Every item checked before anything is written: the first bad one is named, and nothing is stored.
-      const entries = items.map((item, index) =>
-        atItem('feeds', index, () => {
-          const { url, title } = fieldsOf(objectOf(item, '{"url", "title"?}'), {
-            url: { type: 'string', required: true },
-            title: { type: 'string' },
-          });
-          return { url: inField('url', () => acceptFeedUrl(url!)), ...(title !== undefined ? { title } : {}) };
-        }),
-      );
+      const entries = itemsOf(jsonBody(request), 'feeds', '{"url", "title"?}', feedEntryOf);
       const result = await services.get(AddFeeds).execute(entries);
       // The feeds added (or made active again), in the order asked for; the others were there already.
       const order = new Map(entries.map((entry, i) => [feedIdFor(entry.url), i] as const).reverse());
@@ -144,12 +128,11 @@ export const MANAGEMENT_ROUTES: readonly ManagementRoute[] = [
     path: '/subscriptions/import',
     async handle({ request, services }) {
       queryOf(request, []);
-      const items = listOf(jsonBody(request), 'subscriptions', '{"feed", "webhook" | "sqs", "secret"?}');
-      // Every item checked before anything is written: the first bad one is named, and nothing is stored.
-      const inputs = items.map((item, index) =>
-        atItem('subscriptions', index, () =>
-          subscriptionInputOf(objectOf(item, '{"feed", "webhook" | "sqs", "secret"?}')),
-        ),
+      const inputs = itemsOf(
+        jsonBody(request),
+        'subscriptions',
+        '{"feed", "webhook" | "sqs", "secret"?}',
+        subscriptionInputOf,
       );
       const result = await services.get(CreateSubscription).executeMany(inputs);
       if (result.refused) {
@@ -314,8 +297,17 @@ export const subscriptionView = describeSubscription;
 /** Items one bulk call (`POST /feeds/import`, `POST /subscriptions/import`) takes at most (about 250 KB). */
 export const MAX_IMPORTED = 1000;
 
-/** The one field of a bulk call's body: a list of 1 to `MAX_IMPORTED` items shaped as `shape` says. */
-function listOf(body: Record<string, unknown>, name: string, shape: string): unknown[] {
+/**
+ * The items of a bulk call's body, whose one field `name` is a list of 1 to `MAX_IMPORTED` objects shaped as
+ * `shape` says, each read by `read`. Every item is read before anything is written: a 400 names the first bad
+ * one (`feeds[3]: "url": …`).
+ */
+function itemsOf<T>(
+  body: Record<string, unknown>,
+  name: string,
+  shape: string,
+  read: (fields: Record<string, unknown>) => T,
+): T[] {
   const extra = Object.keys(body).find((field) => field !== name);
   if (extra !== undefined) {
     throw new ApiError(400, 'invalid_request', `unknown field ${excerpt(extra, 40)}; expected {"${name}": […]}`);
@@ -324,15 +316,25 @@ function listOf(body: Record<string, unknown>, name: string, shape: string): unk
   if (!Array.isArray(items) || items.length < 1 || items.length > MAX_IMPORTED) {
     throw new ApiError(400, 'invalid_request', `"${name}" must be an array of 1 to ${MAX_IMPORTED} items ${shape}`);
   }
-  return items;
+  return items.map((item: unknown, index) => {
+    try {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+        throw new ApiError(400, 'invalid_request', `must be an object ${shape}`);
+      }
+      return read(item as Record<string, unknown>);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 400) {
+        throw new ApiError(400, error.code, `${name}[${index}]: ${error.message}`);
+      }
+      throw error;
+    }
+  });
 }
 
-/** One item of a bulk call, which must be an object. */
-function objectOf(item: unknown, shape: string): Record<string, unknown> {
-  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-    throw new ApiError(400, 'invalid_request', `must be an object ${shape}`);
-  }
-  return item as Record<string, unknown>;
+/** What one feed's fields ask for: its URL, checked, and a title if given. */
+function feedEntryOf(body: Record<string, unknown>): { url: string; title?: string } {
+  const { url, title } = fieldsOf(body, { url: { type: 'string', required: true }, title: { type: 'string' } });
+  return { url: inField('url', () => acceptFeedUrl(url!)), ...(title !== undefined ? { title } : {}) };
 }
 
 /**
@@ -363,16 +365,4 @@ function subscriptionInputOf(body: Record<string, unknown>): SubscribeInput {
   const secret = fields.secret ?? newSecret();
   inField('secret', () => checkSubscriptionInput({ feedUrl, sink, secret }));
   return { feedUrl, sink, secret };
-}
-
-/** Runs `read` for item `index` of the list `name`; a 400 it throws names the item: `feeds[3]: "url": …`. */
-function atItem<T>(name: string, index: number, read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 400) {
-      throw new ApiError(400, error.code, `${name}[${index}]: ${error.message}`);
-    }
-    throw error;
-  }
 }
