@@ -71,16 +71,8 @@ export class DynamoDbFeedStore implements FeedRepository, FeedPageReader {
         names: { '#id': FEED_ID, '#shards': 'subscriberShards', '#level': 'packLevel', '#unpacked': 'unpacked' },
       },
     });
-    return new Map(
-      items.map((item) => [
-        String(item[FEED_ID]),
-        layoutOf({
-          subscriberShards: Number(item.subscriberShards ?? 1),
-          ...(typeof item.packLevel === 'number' ? { packLevel: item.packLevel } : {}),
-          unpacked: item.unpacked === true,
-        }),
-      ]),
-    );
+    // `layoutOf` reads the attributes as it reads a feed's: K 1 when absent, a level only if it is a number.
+    return new Map(items.map((item) => [String(item[FEED_ID]), layoutOf(item as Parameters<typeof layoutOf>[0])]));
   }
 
   async addNew(feeds: readonly Feed[]): Promise<Feed[]> {
